@@ -1,0 +1,120 @@
+/* lines.c - the line splitter shared by SMTP and POP3 (see lines.h). */
+#include "lines.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vec.h"
+
+void line_reader_init(line_reader *lr, size_t max_line) {
+  memset(lr, 0, sizeof *lr);
+  lr->max_line = max_line ? max_line : 1;
+}
+
+void line_reader_free(line_reader *lr) {
+  free(lr->buf);
+  memset(lr, 0, sizeof *lr);
+}
+
+size_t line_reader_pending(const line_reader *lr) { return lr->len; }
+
+/* Append up to the room left under max_line; the rest is dropped. */
+static void keep_bytes(line_reader *lr, const uint8_t *p, size_t n) {
+  /* One byte more than max_line, so that a CR before the LF still fits. */
+  size_t room = lr->max_line + 1 - lr->len;
+  if (n > room) {
+    n = room;
+    lr->cut = true;
+  }
+  if (n == 0)
+    return;
+  if (lr->len + n > lr->cap) {
+    size_t ncap = lr->cap ? lr->cap : 256;
+    while (ncap < lr->len + n)
+      ncap *= 2;
+    lr->buf = xrealloc(lr->buf, ncap);
+    lr->cap = ncap;
+  }
+  memcpy(lr->buf + lr->len, p, n);
+  lr->len += n;
+}
+
+static void strip_cr(ms_line *out) {
+  out->bare_lf = true;
+  if (out->len > 0 && out->data[out->len - 1] == '\r') {
+    out->len--;
+    out->bare_lf = false;
+  }
+}
+
+bool line_reader_next(line_reader *lr, const uint8_t **cursor,
+                      const uint8_t *end, ms_ts ts, ms_line *out) {
+  const uint8_t *p = *cursor;
+  while (p < end) {
+    const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+    if (lr->resync) {
+      if (!nl) {
+        *cursor = end;
+        return false;
+      }
+      lr->resync = false;
+      p = nl + 1;
+      continue;
+    }
+    if (!nl) {
+      keep_bytes(lr, p, (size_t)(end - p));
+      *cursor = end;
+      return false;
+    }
+    memset(out, 0, sizeof *out);
+    out->ts = ts;
+    if (lr->len == 0 && !lr->cut) {
+      /* Whole line inside this segment: hand it out in place. */
+      out->data = p;
+      out->len = (size_t)(nl - p);
+      strip_cr(out);
+    } else {
+      keep_bytes(lr, p, (size_t)(nl - p));
+      out->data = lr->buf;
+      out->len = lr->len;
+      if (lr->cut)
+        out->too_long = true;
+      else
+        strip_cr(out);
+      lr->len = 0;
+      lr->cut = false;
+    }
+    if (out->len > lr->max_line) {
+      out->len = lr->max_line;
+      out->too_long = true;
+    }
+    *cursor = nl + 1;
+    return true;
+  }
+  *cursor = end;
+  return false;
+}
+
+bool line_reader_flush(line_reader *lr, ms_ts ts, ms_line *out) {
+  if (lr->len == 0 && !lr->cut)
+    return false;
+  memset(out, 0, sizeof *out);
+  out->data = lr->buf;
+  out->len = lr->len;
+  out->ts = ts;
+  out->partial = true;
+  out->too_long = lr->cut;
+  if (out->len > lr->max_line) {
+    out->len = lr->max_line;
+    out->too_long = true;
+  }
+  lr->len = 0;
+  lr->cut = false;
+  return true;
+}
+
+void line_reader_gap(line_reader *lr) {
+  lr->len = 0;
+  lr->cut = false;
+  lr->resync = true;
+}

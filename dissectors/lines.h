@@ -1,0 +1,56 @@
+/* lines.h - the one line splitter shared by SMTP and POP3.
+ *
+ * Pull interface: the dissector hands over a segment as a cursor and asks
+ * for complete lines one by one.  A line wholly inside the segment is
+ * returned in place (zero copy); a line split across segments is assembled
+ * in the reader's buffer.  CRLF and bare LF both end a line (bare_lf tells
+ * which).  A line longer than max_line is returned cut at max_line with
+ * too_long set, and the rest of it up to its end is discarded (memory stays
+ * bounded).  After a gap, line_reader_gap() makes the reader drop bytes up
+ * to the next line end, so decoding resumes at a line boundary.
+ */
+#ifndef MAILSCOPE_LINES_H
+#define MAILSCOPE_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+typedef struct {
+  const uint8_t *data; /* line without its terminator */
+  size_t len;
+  ms_ts ts;      /* timestamp of the segment that completed the line */
+  bool bare_lf;  /* ended by LF alone */
+  bool too_long; /* cut at max_line; the rest was dropped */
+  bool partial;  /* only from line_reader_flush: no terminator seen */
+} ms_line;
+
+typedef struct {
+  uint8_t *buf;
+  size_t len, cap, max_line;
+  bool discarding; /* dropping the rest of an over-long line */
+  bool resync;     /* after a gap: dropping up to the next line end */
+  bool cut;        /* the current partial line is already too long */
+} line_reader;
+
+void line_reader_init(line_reader *lr, size_t max_line);
+void line_reader_free(line_reader *lr);
+
+/* Take the next complete line from *cursor..end.  Returns true and fills
+ * *out when a line is complete (out->data is valid until the next call);
+ * returns false when the input is used up (a partial line is kept). */
+bool line_reader_next(line_reader *lr, const uint8_t **cursor,
+                      const uint8_t *end, ms_ts ts, ms_line *out);
+
+/* Bytes of an unfinished line held by the reader. */
+size_t line_reader_pending(const line_reader *lr);
+
+/* Hand out an unfinished line at the end of the stream (partial = true). */
+bool line_reader_flush(line_reader *lr, ms_ts ts, ms_line *out);
+
+/* Bytes were lost: drop the partial line and resync at the next line end. */
+void line_reader_gap(line_reader *lr);
+
+#endif

@@ -1,0 +1,193 @@
+/* record.c - allocation, release and fill helpers of the session record. */
+#include "record.h"
+#include "dissector.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ms_session *ms_session_new(void) { return xcalloc(1, sizeof(ms_session)); }
+
+void ms_reply_clear(ms_reply *r) {
+  free(r->pop3_status);
+  free(r->enhanced);
+  free(r->text);
+  memset(r, 0, sizeof *r);
+}
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+void ms_reply_copy(ms_reply *dst, const ms_reply *src) {
+  ms_reply_clear(dst);
+  *dst = *src;
+  dst->pop3_status = dup_or_null(src->pop3_status);
+  dst->enhanced = dup_or_null(src->enhanced);
+  dst->text = dup_or_null(src->text);
+}
+
+void ms_auth_clear(ms_auth *a) {
+  free(a->mechanism);
+  free(a->username);
+  free(a->password);
+  free(a->authzid);
+  free(a->challenge);
+  int attempts = a->attempts, failures = a->failures;
+  memset(a, 0, sizeof *a);
+  a->attempts = attempts;
+  a->failures = failures;
+}
+
+static void free_transaction(ms_transaction *t) {
+  free(t->mail_from);
+  free(t->mail_params);
+  strvec_free(&t->rcpt_to);
+  for (size_t i = 0; i < t->rcpt_rejected.len; i++)
+    free(t->rcpt_rejected.items[i].addr);
+  vec_free(&t->rcpt_rejected);
+  ms_reply_clear(&t->reply);
+  free(t->queue_id);
+  ms_message_free(t->message);
+}
+
+void ms_session_free(ms_session *s) {
+  if (!s)
+    return;
+  vec_free(&s->vlan);
+  free(s->banner);
+  for (size_t i = 0; i < s->commands.len; i++) {
+    free(s->commands.items[i].verb);
+    free(s->commands.items[i].arg);
+    ms_reply_clear(&s->commands.items[i].reply);
+  }
+  vec_free(&s->commands);
+  ms_auth_clear(&s->auth);
+  for (size_t i = 0; i < s->anomalies.len; i++) {
+    free(s->anomalies.items[i].name);
+    free(s->anomalies.items[i].detail);
+  }
+  vec_free(&s->anomalies);
+  for (size_t i = 0; i < s->transcript.len; i++) {
+    free(s->transcript.items[i].text);
+    free(s->transcript.items[i].note);
+  }
+  vec_free(&s->transcript);
+  strvec_free(&s->capabilities);
+  free(s->helo);
+  for (size_t i = 0; i < s->transactions.len; i++)
+    free_transaction(&s->transactions.items[i]);
+  vec_free(&s->transactions);
+  for (size_t i = 0; i < s->messages.len; i++) {
+    free(s->messages.items[i].uid);
+    free(s->messages.items[i].command);
+    ms_message_free(s->messages.items[i].message);
+  }
+  vec_free(&s->messages);
+  vec_free(&s->deleted);
+  free(s);
+}
+
+ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
+                           const char *fmt, ...) {
+  ms_anomaly *a = vec_push(&s->anomalies);
+  a->name = xstrdup(name);
+  a->ts = ts;
+  if (fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    a->detail = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    a->detail[0] = '\0';
+    if (n > 0) {
+      va_start(ap, fmt);
+      vsnprintf(a->detail, (size_t)n + 1, fmt, ap);
+      va_end(ap);
+    }
+  }
+  return a;
+}
+
+ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
+                       const uint8_t *text, size_t len, const char *note) {
+  ms_tline *t = vec_push(&s->transcript);
+  t->ts = ts;
+  t->dir = dir;
+  t->flags = flags;
+  t->text = wire_strdup(text, len);
+  t->note = note ? xstrdup(note) : NULL;
+  return t;
+}
+
+ms_command *ms_add_command(ms_session *s, ms_ts ts, const char *verb,
+                           const uint8_t *arg, size_t arg_len) {
+  ms_command *c = vec_push(&s->commands);
+  c->ts = ts;
+  c->verb = xstrdup(verb);
+  c->arg = arg ? wire_strdup(arg, arg_len) : NULL;
+  return c;
+}
+
+const char *ms_proto_name(ms_proto p) {
+  switch (p) {
+  case MS_PROTO_SMTP:
+    return "smtp";
+  case MS_PROTO_POP3:
+    return "pop3";
+  default:
+    return "unknown";
+  }
+}
+
+const char *ms_end_name(ms_end e) {
+  static const char *const names[] = {"open", "fin",     "rst",
+                                      "eof",  "timeout", "limit"};
+  switch (e) {
+  case MS_END_FIN:
+    return names[1];
+  case MS_END_RST:
+    return names[2];
+  case MS_END_EOF:
+    return names[3];
+  case MS_END_TIMEOUT:
+    return names[4];
+  case MS_END_LIMIT:
+    return names[5];
+  default:
+    return names[0];
+  }
+}
+
+const char *ms_tls_name(ms_tls t) {
+  return t == MS_TLS_STARTTLS ? "starttls"
+         : t == MS_TLS_IMPLICIT ? "implicit"
+                                : "none";
+}
+
+const char *ms_auth_result_name(ms_auth_result r) {
+  return r == MS_AUTH_SUCCESS ? "success"
+         : r == MS_AUTH_FAILURE ? "failure"
+                                : "unknown";
+}
+
+const char *ms_tx_status_name(ms_tx_status st) {
+  switch (st) {
+  case MS_TX_QUEUED:
+    return "queued";
+  case MS_TX_REJECTED:
+    return "rejected";
+  case MS_TX_ABORTED:
+    return "aborted";
+  default:
+    return "pending";
+  }
+}
+
+void ms_dissect_config_defaults(ms_dissect_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->max_line = 4096;
+  cfg->max_pipeline = 100;
+  cfg->max_message_bytes = 1 << 20;
+  cfg->max_mime_depth = 8;
+  cfg->transcript = true;
+}

@@ -1,0 +1,194 @@
+/* record.h - the session record: what dissectors fill and emitters read.
+ *
+ * One ms_session per TCP connection.  The session layer (src/session.c)
+ * fills the connection fields (endpoints, counters, end reason); the
+ * protocol dissector (dissectors/smtp.c, pop3.c) fills everything else.
+ * Emitters (src/emit_*.c) only read it.  Every string is owned by the record
+ * and freed by ms_session_free(); strings hold wire bytes as they were (a
+ * NUL byte is stored as the text "\x00", see wire_strdup), emitters escape.
+ *
+ * Field documentation for users lives in docs/json.md; the names below
+ * follow ../shared/SPEC.md.
+ */
+#ifndef MAILSCOPE_RECORD_H
+#define MAILSCOPE_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "message_record.h"
+#include "vec.h"
+
+/* Microseconds since the Unix epoch, UTC. */
+typedef int64_t ms_ts;
+
+typedef enum { MS_CLIENT = 0, MS_SERVER = 1 } ms_dir;
+
+typedef enum { MS_PROTO_NONE = 0, MS_PROTO_SMTP, MS_PROTO_POP3 } ms_proto;
+
+typedef enum {
+  MS_END_NONE = 0, /* still open */
+  MS_END_FIN,
+  MS_END_RST,
+  MS_END_TIMEOUT,
+  MS_END_EOF,
+  MS_END_LIMIT /* dropped because a resource limit was hit */
+} ms_end;
+
+typedef enum { MS_TLS_NONE = 0, MS_TLS_STARTTLS, MS_TLS_IMPLICIT } ms_tls;
+
+typedef struct {
+  char ip[48]; /* printable, IPv6 in RFC 5952 form */
+  uint16_t port;
+} ms_endpoint;
+
+/* A server reply (SMTP) or response (POP3).  present == false: no reply. */
+typedef struct {
+  bool present;
+  ms_ts ts;
+  int code;         /* SMTP reply code; 0 for POP3 */
+  char *pop3_status; /* "+OK" / "-ERR" for POP3, NULL for SMTP */
+  char *enhanced;   /* RFC 3463 "2.1.0", NULL when absent */
+  char *text;       /* text after code/status; lines of a multi-line reply
+                       joined with "\n" (without their code prefix) */
+} ms_reply;
+
+typedef struct {
+  ms_ts ts;
+  char *verb; /* upper case */
+  char *arg;  /* rest of the line after the verb and one space; NULL if none */
+  bool pipelined;
+  ms_reply reply;
+} ms_command;
+
+typedef enum {
+  MS_AUTH_UNKNOWN = 0,
+  MS_AUTH_SUCCESS,
+  MS_AUTH_FAILURE
+} ms_auth_result;
+
+typedef struct {
+  bool present;
+  char *mechanism; /* "PLAIN", "LOGIN", "CRAM-MD5", "USER", "APOP", ... */
+  char *username;
+  char *password;  /* "<redacted>" unless --show-secrets; NULL if none seen */
+  char *authzid;
+  char *challenge; /* CRAM-MD5 challenge / APOP timestamp, when seen */
+  ms_auth_result result;
+  int attempts;    /* login attempts in the session (extension) */
+  int failures;    /* failed attempts (extension) */
+} ms_auth;
+
+typedef struct {
+  char *name; /* snake_case, listed in docs/anomalies.md */
+  ms_ts ts;
+  char *detail;
+} ms_anomaly;
+
+/* One line of the human transcript, in wire order. */
+enum {
+  MS_TL_PIPELINED = 1 << 0,   /* command sent before the previous reply */
+  MS_TL_GROUP_START = 1 << 1, /* first command of a pipelined group */
+  MS_TL_SUMMARY = 1 << 2,     /* generated text, e.g. "[message: ...]" */
+  MS_TL_BODY = 1 << 3,        /* a line of a message body (--full-bodies) */
+  MS_TL_NOTICE = 1 << 4       /* mailscope's own remark (gap, TLS, ...) */
+};
+
+typedef struct {
+  ms_ts ts;
+  ms_dir dir;
+  unsigned flags;
+  char *text; /* the line as on the wire, without CRLF */
+  char *note; /* shown in brackets beside the line (decoded base64), or NULL */
+} ms_tline;
+
+typedef struct {
+  char *addr;
+  int code;
+} ms_rcpt_rejected;
+
+typedef enum {
+  MS_TX_PENDING = 0, /* no outcome yet */
+  MS_TX_QUEUED,
+  MS_TX_REJECTED,
+  MS_TX_ABORTED
+} ms_tx_status;
+
+typedef struct {
+  ms_ts ts;
+  char *mail_from;   /* without angle brackets; "" for the null path */
+  char *mail_params; /* parameters after the path, as sent, or NULL */
+  strvec rcpt_to;    /* accepted forward-paths without angle brackets */
+  VEC(ms_rcpt_rejected) rcpt_rejected;
+  ms_tx_status status;
+  ms_reply reply; /* reply to the end of data (or the rejecting reply) */
+  char *queue_id;
+  ms_message *message; /* NULL when no body was sent */
+} ms_transaction;
+
+typedef struct {
+  int number;
+  char *uid;       /* from UIDL when known */
+  char *command;   /* "RETR" or "TOP" */
+  uint64_t bytes;  /* octets of the message as retrieved, after unstuffing */
+  ms_message *message;
+} ms_pop3_message;
+
+typedef struct ms_session {
+  /* --- connection: filled by the session layer --- */
+  ms_proto proto;
+  char uid[24];
+  ms_ts ts, end_ts;
+  ms_endpoint client, server;
+  int ip_version;
+  VEC(uint16_t) vlan; /* outermost first */
+  uint64_t bytes[2];   /* payload bytes, indexed by ms_dir */
+  uint64_t packets[2];
+  ms_end end;
+  bool midstream;
+  uint64_t gap_bytes;
+  ms_tls tls;
+
+  /* --- protocol: filled by the dissector --- */
+  char *banner;
+  VEC(ms_command) commands;
+  ms_auth auth;
+  VEC(ms_anomaly) anomalies;
+  VEC(ms_tline) transcript;
+  strvec capabilities;
+
+  /* SMTP */
+  char *helo;
+  bool esmtp;
+  VEC(ms_transaction) transactions;
+
+  /* POP3 */
+  bool mailbox_present;
+  uint64_t mailbox_messages, mailbox_octets;
+  VEC(ms_pop3_message) messages;
+  VEC(int) deleted;
+} ms_session;
+
+/* Allocation and release. */
+ms_session *ms_session_new(void);
+void ms_session_free(ms_session *s);
+
+/* Helpers dissectors use to fill the record; each copies its arguments. */
+ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
+                           const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
+                       const uint8_t *text, size_t len, const char *note);
+ms_command *ms_add_command(ms_session *s, ms_ts ts, const char *verb,
+                           const uint8_t *arg, size_t arg_len);
+void ms_reply_clear(ms_reply *r);
+void ms_reply_copy(ms_reply *dst, const ms_reply *src);
+void ms_auth_clear(ms_auth *a);
+
+const char *ms_proto_name(ms_proto p);     /* "smtp", "pop3" */
+const char *ms_end_name(ms_end e);         /* "fin", "rst", ... */
+const char *ms_tls_name(ms_tls t);         /* "none", "starttls", ... */
+const char *ms_auth_result_name(ms_auth_result r);
+const char *ms_tx_status_name(ms_tx_status st);
+
+#endif

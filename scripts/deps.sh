@@ -1,0 +1,45 @@
+#!/bin/sh
+# deps.sh - make sure every build and test dependency is installed.
+# Installs the missing Debian packages with apt-get when run as root;
+# otherwise prints the exact command to run and fails.
+set -eu
+
+# package : how to tell it is there
+need() { # $1 package, $2 test command
+  if ! sh -c "$2" >/dev/null 2>&1; then
+    missing="$missing $1"
+  fi
+}
+missing=""
+need pkg-config     "command -v pkg-config"
+need gcc            "command -v cc"
+need make           "command -v make"
+need libpcap-dev    "pkg-config --exists libpcap"
+need libnids-dev    "test -f /usr/include/nids.h"
+need libnet1-dev    "test -f /usr/include/libnet.h"
+need libjson-c-dev  "pkg-config --exists json-c"
+need libcmocka-dev  "pkg-config --exists cmocka"
+need libgmime-3.0-dev "pkg-config --exists gmime-3.0"
+need libglib2.0-dev "pkg-config --exists glib-2.0"
+need libssl-dev     "pkg-config --exists libcrypto"
+need python3        "test -x /usr/bin/python3"
+need python3-jsonschema "/usr/bin/python3 -c 'import jsonschema'"
+need python3-scapy  "/usr/bin/python3 -c 'import scapy'"
+need tshark         "command -v tshark"
+need tcpdump        "command -v tcpdump"
+
+[ -z "$missing" ] && exit 0
+
+echo "mailscope: installing missing packages:$missing" >&2
+if [ "$(id -u)" = 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture: answer no.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" |
+    debconf-set-selections 2>/dev/null || true
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >&2
+else
+  echo "mailscope: run as root:  sudo apt-get install -y$missing" >&2
+  exit 1
+fi
