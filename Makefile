@@ -94,3 +94,15 @@ format:
 
 clean:
 	rm -rf build build-asan mailscope mailscope-asan
+
+# libFuzzer harnesses (clang): build/fuzz/fuzz_smtp, build/fuzz/fuzz_pop3.
+FUZZ_SRCS := $(filter-out src/%,$(LIB_SRCS))
+.PHONY: fuzz
+fuzz: deps
+	@mkdir -p build/fuzz
+	for p in SMTP POP3; do \
+	  clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -Idissectors $$(pkg-config --cflags $(PKGS)) -DFUZZ_PROTO=MS_PROTO_$$p \
+	    -o build/fuzz/fuzz_$$(echo $$p | tr A-Z a-z) fuzz/fuzz_dissector.c \
+	    $(FUZZ_SRCS) $$(pkg-config --libs $(PKGS)) -lm || exit 1; \
+	done
