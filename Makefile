@@ -49,15 +49,18 @@ deps:
 build: $(BIN)
 
 $(BIN): $(OBJS)
-	$(CC) $(OPT_CFLAGS) $(EXTRA_CFLAGS) -o $@ $(OBJS) $(PKG_LIBS) -lm $(EXTRA_LDFLAGS)
+	@echo "  LD      $@"
+	@$(CC) $(OPT_CFLAGS) $(EXTRA_CFLAGS) -o $@ $(OBJS) $(PKG_LIBS) -lm $(EXTRA_LDFLAGS)
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) $(shell pkg-config --cflags cmocka) \
+	@echo "  TEST    $@"
+	@$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) $(shell pkg-config --cflags cmocka) \
 	  -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(shell pkg-config --libs cmocka) -lm $(EXTRA_LDFLAGS)
 
 unit: $(UNIT_BINS)

@@ -34,6 +34,7 @@ void jw_int(jsonw *w, int64_t v);
 void jw_uint(jsonw *w, uint64_t v);
 void jw_bool(jsonw *w, bool v);
 void jw_null(jsonw *w);
+void jw_double(jsonw *w, double v, int decimals); /* fixed decimals */
 void jw_ts(jsonw *w, int64_t usec); /* "2026-11-22T10:00:00.123456Z" */
 /* key + value shortcuts; the _opt forms write nothing for NULL */
 void jw_kstr(jsonw *w, const char *k, const char *s);

@@ -1,0 +1,222 @@
+/* capture.c - libpcap files and live interfaces (see capture.h). */
+#define _DEFAULT_SOURCE
+#include "capture.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pcap/pcap.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_requested;
+static pcap_t *volatile live_handle;
+
+void capture_request_stop(void) {
+  stop_requested = 1;
+  if (live_handle)
+    pcap_breakloop(live_handle);
+}
+
+/* The user filter, compiled once for raw IP (IPv4 and IPv6). */
+static int compile_filter(const char *expr, struct bpf_program *prog) {
+  pcap_t *dead = pcap_open_dead(DLT_RAW, 262144);
+  if (!dead)
+    return -1;
+  int rc = pcap_compile(dead, prog, expr, 1, PCAP_NETMASK_UNKNOWN);
+  if (rc != 0)
+    fprintf(stderr, "mailscope: bad filter '%s': %s\n", expr,
+            pcap_geterr(dead));
+  pcap_close(dead);
+  return rc;
+}
+
+static bool filter_accepts(const struct bpf_program *prog, const ms_frame *f) {
+  struct pcap_pkthdr h;
+  memset(&h, 0, sizeof h);
+  h.caplen = h.len = (bpf_u_int32)f->l3_len;
+  return pcap_offline_filter(prog, &h, f->l3) != 0;
+}
+
+typedef struct {
+  const capture_callbacks *cb;
+  void *ctx;
+  ms_stats *stats;
+  struct bpf_program *filter;
+  int dlt;
+} reader;
+
+static void one_packet(reader *r, const struct pcap_pkthdr *h,
+                       const uint8_t *data) {
+  ms_ts ts = (ms_ts)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+  r->stats->packets++;
+  r->stats->bytes += h->caplen;
+  ms_frame f;
+  ms_l3_status st = ms_decode_frame(r->dlt, data, h->caplen, &f);
+  if (st != MS_L3_OK) {
+    if (st == MS_L3_TRUNCATED)
+      r->stats->packets_malformed++;
+    else
+      r->stats->packets_ignored++;
+    return;
+  }
+  if (r->filter && !filter_accepts(r->filter, &f)) {
+    r->stats->packets_ignored++;
+    return;
+  }
+  r->cb->packet(r->ctx, &f, ts);
+}
+
+static int read_file(const char *name, reader *r) {
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_t *p = pcap_open_offline_with_tstamp_precision(
+      name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (!p) {
+    fprintf(stderr, "mailscope: %s: %s\n", name, errbuf);
+    return 2;
+  }
+  r->dlt = pcap_datalink(p);
+  if (!ms_linktype_supported(r->dlt)) {
+    const char *dname = pcap_datalink_val_to_name(r->dlt);
+    fprintf(stderr, "mailscope: %s: unsupported link type %s (%d)\n", name,
+            dname ? dname : "unknown", r->dlt);
+    pcap_close(p);
+    return 2;
+  }
+  int rc = 0;
+  struct pcap_pkthdr *h;
+  const u_char *data;
+  for (;;) {
+    if (stop_requested)
+      break;
+    int got = pcap_next_ex(p, &h, &data);
+    if (got == 1) {
+      one_packet(r, h, data);
+      continue;
+    }
+    if (got == PCAP_ERROR_BREAK)
+      break;
+    /* An error: say what and where, after what was read is handled. */
+    FILE *fp = pcap_file(p);
+    long off = fp ? ftell(fp) : -1;
+    if (off >= 0)
+      fprintf(stderr, "mailscope: %s: %s, at offset %ld\n", name,
+              pcap_geterr(p), off);
+    else
+      fprintf(stderr, "mailscope: %s: %s\n", name, pcap_geterr(p));
+    rc = 2;
+    break;
+  }
+  pcap_close(p);
+  return rc;
+}
+
+static int drop_privileges(const char *user) {
+  struct passwd *pw = getpwnam(user);
+  if (!pw) {
+    fprintf(stderr, "mailscope: -Z %s: no such user\n", user);
+    return -1;
+  }
+  if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+      setuid(pw->pw_uid) != 0) {
+    fprintf(stderr, "mailscope: -Z %s: %s\n", user, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static pcap_t *open_live(const char *iface) {
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_t *p = pcap_create(iface, errbuf);
+  if (!p) {
+    fprintf(stderr, "mailscope: %s: %s\n", iface, errbuf);
+    return NULL;
+  }
+  pcap_set_snaplen(p, 262144);
+  pcap_set_promisc(p, 1);
+  pcap_set_timeout(p, 200);
+  pcap_set_immediate_mode(p, 1);
+  pcap_set_buffer_size(p, 32 << 20);
+  int rc = pcap_activate(p);
+  if (rc < 0) {
+    fprintf(stderr, "mailscope: %s: %s\n", iface, pcap_geterr(p));
+    pcap_close(p);
+    return NULL;
+  }
+  return p;
+}
+
+static ms_ts now_usec(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (ms_ts)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static int read_live(const ms_options *opt, reader *r) {
+  pcap_t *p = open_live(opt->iface);
+  if (!p)
+    return 2;
+  if (opt->user && drop_privileges(opt->user) != 0) {
+    pcap_close(p);
+    return 2;
+  }
+  r->dlt = pcap_datalink(p);
+  if (!ms_linktype_supported(r->dlt)) {
+    const char *dname = pcap_datalink_val_to_name(r->dlt);
+    fprintf(stderr, "mailscope: %s: unsupported link type %s (%d)\n",
+            opt->iface, dname ? dname : "unknown", r->dlt);
+    pcap_close(p);
+    return 2;
+  }
+  live_handle = p;
+  int rc = 0;
+  while (!stop_requested) {
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int got = pcap_next_ex(p, &h, &data);
+    if (got == 1)
+      one_packet(r, h, data);
+    else if (got == 0)
+      r->cb->idle(r->ctx, now_usec());
+    else if (got == PCAP_ERROR_BREAK)
+      break;
+    else {
+      fprintf(stderr, "mailscope: %s: %s\n", opt->iface, pcap_geterr(p));
+      rc = 2;
+      break;
+    }
+  }
+  struct pcap_stat ps;
+  if (pcap_stats(p, &ps) == 0)
+    r->stats->kernel_drops = ps.ps_drop + ps.ps_ifdrop;
+  live_handle = NULL;
+  pcap_close(p);
+  return rc;
+}
+
+int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
+                ms_stats *stats) {
+  struct bpf_program prog;
+  reader r = {cb, ctx, stats, NULL, 0};
+  if (opt->bpf) {
+    if (compile_filter(opt->bpf, &prog) != 0)
+      return 1;
+    r.filter = &prog;
+  }
+  int rc = 0;
+  if (opt->iface) {
+    rc = read_live(opt, &r);
+  } else {
+    for (size_t i = 0; i < opt->read_files.len && !stop_requested; i++) {
+      int frc = read_file(opt->read_files.items[i], &r);
+      if (frc)
+        rc = frc;
+    }
+  }
+  if (r.filter)
+    pcap_freecode(&prog);
+  return rc;
+}

@@ -1,0 +1,30 @@
+/* capture.h - packets from capture files or a live interface.
+ *
+ * capture_run() reads each -r file in order (pcap or pcapng, "-" is
+ * standard input) or the live interface, decodes the link layer and hands
+ * every IP packet to the callback.  The user's -f filter is compiled for raw
+ * IP and applied to the IP packet after the link layer and any VLAN tags are
+ * stripped, so `tcp port 25` also matches tagged frames.
+ */
+#ifndef MAILSCOPE_CAPTURE_H
+#define MAILSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+
+#include "linklayer.h"
+#include "options.h"
+#include "record.h"
+#include "stats.h"
+
+typedef struct {
+  void (*packet)(void *ctx, const ms_frame *f, ms_ts ts);
+  void (*idle)(void *ctx, ms_ts now); /* live: no packet for a while */
+} capture_callbacks;
+
+/* Returns 0, or 2 after printing "mailscope: FILE: ..." for an input that
+ * could not be read (the callbacks got everything before the fault). */
+int capture_run(const ms_options *opt, const capture_callbacks *cb,
+                void *ctx, ms_stats *stats);
+void capture_request_stop(void);
+
+#endif

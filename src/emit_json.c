@@ -1,0 +1,220 @@
+/* emit_json.c - the NDJSON session and stats records of SPEC.md.
+ * Optional fields are left out when they have no value (docs/json.md). */
+#include <string.h>
+
+#include "emit.h"
+
+static void endpoint(jsonw *w, const char *key, const ms_endpoint *e) {
+  jw_key(w, key);
+  jw_obj_begin(w);
+  jw_kstr(w, "ip", e->ip);
+  jw_kuint(w, "port", e->port);
+  jw_obj_end(w);
+}
+
+static void per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
+  jw_key(w, key);
+  jw_obj_begin(w);
+  jw_kuint(w, "client", v[MS_CLIENT]);
+  jw_kuint(w, "server", v[MS_SERVER]);
+  jw_obj_end(w);
+}
+
+static void reply(jsonw *w, const char *key, const ms_reply *r,
+                  bool with_ts) {
+  if (!r->present)
+    return;
+  jw_key(w, key);
+  jw_obj_begin(w);
+  if (with_ts)
+    jw_kts(w, "ts", r->ts);
+  if (r->pop3_status)
+    jw_kstr(w, "code", r->pop3_status);
+  else
+    jw_kint(w, "code", r->code);
+  jw_kstr_opt(w, "enhanced", r->enhanced);
+  jw_kstr(w, "text", r->text ? r->text : "");
+  jw_obj_end(w);
+}
+
+static void commands(jsonw *w, const ms_session *s) {
+  jw_key(w, "commands");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < s->commands.len; i++) {
+    const ms_command *c = &s->commands.items[i];
+    jw_obj_begin(w);
+    jw_kts(w, "ts", c->ts);
+    jw_kstr(w, "verb", c->verb);
+    jw_kstr_opt(w, "arg", c->arg);
+    jw_kbool(w, "pipelined", c->pipelined);
+    reply(w, "reply", &c->reply, true);
+    jw_obj_end(w);
+  }
+  jw_arr_end(w);
+}
+
+static void auth(jsonw *w, const ms_auth *a) {
+  if (!a->present)
+    return;
+  jw_key(w, "auth");
+  jw_obj_begin(w);
+  jw_kstr_opt(w, "mechanism", a->mechanism);
+  jw_kstr_opt(w, "username", a->username);
+  jw_kstr_opt(w, "password", a->password);
+  jw_kstr_opt(w, "authzid", a->authzid);
+  jw_kstr_opt(w, "challenge", a->challenge);
+  jw_kstr(w, "result", ms_auth_result_name(a->result));
+  jw_kint(w, "attempts", a->attempts);
+  jw_kint(w, "failures", a->failures);
+  jw_obj_end(w);
+}
+
+static void anomalies(jsonw *w, const ms_session *s) {
+  jw_key(w, "anomalies");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < s->anomalies.len; i++) {
+    const ms_anomaly *a = &s->anomalies.items[i];
+    jw_obj_begin(w);
+    jw_kstr(w, "name", a->name);
+    jw_kts(w, "ts", a->ts);
+    jw_kstr(w, "detail", a->detail ? a->detail : "");
+    jw_obj_end(w);
+  }
+  jw_arr_end(w);
+}
+
+static void strings(jsonw *w, const char *key, const strvec *v) {
+  jw_key(w, key);
+  jw_arr_begin(w);
+  for (size_t i = 0; i < v->len; i++)
+    jw_str(w, v->items[i]);
+  jw_arr_end(w);
+}
+
+static void transaction(jsonw *w, const ms_transaction *t) {
+  jw_obj_begin(w);
+  jw_kts(w, "ts", t->ts);
+  jw_kstr(w, "mail_from", t->mail_from ? t->mail_from : "");
+  jw_kstr_opt(w, "mail_params", t->mail_params);
+  strings(w, "rcpt_to", &t->rcpt_to);
+  jw_key(w, "rcpt_rejected");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < t->rcpt_rejected.len; i++) {
+    jw_obj_begin(w);
+    jw_kstr(w, "addr", t->rcpt_rejected.items[i].addr);
+    jw_kint(w, "code", t->rcpt_rejected.items[i].code);
+    jw_obj_end(w);
+  }
+  jw_arr_end(w);
+  jw_kstr(w, "status", ms_tx_status_name(t->status));
+  reply(w, "reply", &t->reply, false);
+  jw_kstr_opt(w, "queue_id", t->queue_id);
+  if (t->message) {
+    jw_key(w, "message");
+    emit_message_json(t->message, w);
+  }
+  jw_obj_end(w);
+}
+
+static void smtp_fields(jsonw *w, const ms_session *s) {
+  jw_kstr_opt(w, "helo", s->helo);
+  jw_kbool(w, "esmtp", s->esmtp);
+  strings(w, "capabilities", &s->capabilities);
+  jw_key(w, "transactions");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < s->transactions.len; i++)
+    transaction(w, &s->transactions.items[i]);
+  jw_arr_end(w);
+}
+
+static void pop3_fields(jsonw *w, const ms_session *s) {
+  strings(w, "capabilities", &s->capabilities);
+  if (s->mailbox_present) {
+    jw_key(w, "mailbox");
+    jw_obj_begin(w);
+    jw_kuint(w, "messages", s->mailbox_messages);
+    jw_kuint(w, "octets", s->mailbox_octets);
+    jw_obj_end(w);
+  }
+  jw_key(w, "messages");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < s->messages.len; i++) {
+    const ms_pop3_message *m = &s->messages.items[i];
+    jw_obj_begin(w);
+    jw_kint(w, "number", m->number);
+    jw_kstr_opt(w, "uid", m->uid);
+    jw_kstr(w, "command", m->command);
+    jw_kuint(w, "bytes", m->bytes);
+    if (m->message) {
+      jw_key(w, "message");
+      emit_message_json(m->message, w);
+    }
+    jw_obj_end(w);
+  }
+  jw_arr_end(w);
+  jw_key(w, "deleted");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < s->deleted.len; i++)
+    jw_int(w, s->deleted.items[i]);
+  jw_arr_end(w);
+}
+
+void emit_json_session(const ms_session *s, jsonw *w) {
+  jw_obj_begin(w);
+  jw_kstr(w, "event", "session");
+  jw_kstr(w, "proto", ms_proto_name(s->proto));
+  jw_kstr(w, "uid", s->uid);
+  jw_kts(w, "ts", s->ts);
+  jw_kts(w, "end_ts", s->end_ts);
+  endpoint(w, "client", &s->client);
+  endpoint(w, "server", &s->server);
+  jw_kint(w, "ip_version", s->ip_version);
+  if (s->vlan.len) {
+    jw_key(w, "vlan");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < s->vlan.len; i++)
+      jw_uint(w, s->vlan.items[i]);
+    jw_arr_end(w);
+  }
+  per_direction(w, "bytes", s->bytes);
+  per_direction(w, "packets", s->packets);
+  jw_kstr(w, "end", ms_end_name(s->end));
+  jw_kbool(w, "midstream", s->midstream);
+  jw_kuint(w, "gap_bytes", s->gap_bytes);
+  jw_kstr(w, "tls", ms_tls_name(s->tls));
+  jw_kstr_opt(w, "banner", s->banner);
+  if (s->proto == MS_PROTO_SMTP)
+    smtp_fields(w, s);
+  else if (s->proto == MS_PROTO_POP3)
+    pop3_fields(w, s);
+  commands(w, s);
+  auth(w, &s->auth);
+  anomalies(w, s);
+  jw_obj_end(w);
+}
+
+void emit_json_stats(const ms_stats *st, jsonw *w) {
+  jw_obj_begin(w);
+  jw_kstr(w, "event", "stats");
+  jw_kuint(w, "packets", st->packets);
+  jw_kuint(w, "bytes", st->bytes);
+  jw_kuint(w, "packets_ignored", st->packets_ignored);
+  jw_kuint(w, "packets_malformed", st->packets_malformed);
+  jw_key(w, "sessions");
+  jw_obj_begin(w);
+  jw_kuint(w, "smtp", st->sessions_smtp);
+  jw_kuint(w, "pop3", st->sessions_pop3);
+  jw_obj_end(w);
+  jw_kuint(w, "sessions_dropped", st->sessions_dropped);
+  jw_kuint(w, "sessions_truncated", st->sessions_truncated);
+  jw_kuint(w, "fragments", st->fragments);
+  jw_kuint(w, "fragments_dropped", st->fragments_dropped);
+  jw_kuint(w, "gap_bytes", st->gap_bytes);
+  jw_kuint(w, "kernel_drops", st->kernel_drops);
+  jw_key(w, "seconds");
+  jw_double(w, st->seconds, 3);
+  jw_key(w, "mb_per_s");
+  jw_double(w, st->seconds > 0 ? (double)st->bytes / 1e6 / st->seconds : 0,
+            1);
+  jw_obj_end(w);
+}

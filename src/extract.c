@@ -1,0 +1,179 @@
+/* extract.c - the --extract-dir sink (see extract.h). */
+#include "extract.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vec.h"
+
+#define MAX_NAME 100
+
+struct ms_extract_sink {
+  ms_msg_sink sink;
+  char *dir;
+  bool quiet, warned;
+};
+
+typedef struct {
+  ms_extract_sink *owner;
+  int fd;
+} open_file;
+
+static bool is_device_name(const char *s) {
+  static const char *const devices[] = {"CON", "PRN", "AUX", "NUL", "COM1",
+                                        "COM2", "COM3", "COM4", "COM5",
+                                        "COM6", "COM7", "COM8", "COM9",
+                                        "LPT1", "LPT2", "LPT3", "LPT4",
+                                        "LPT5", "LPT6", "LPT7", "LPT8",
+                                        "LPT9", "CLOCK$"};
+  size_t stem = strcspn(s, ".");
+  for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
+    if (strlen(devices[i]) == stem && !strncasecmp(s, devices[i], stem))
+      return true;
+  return false;
+}
+
+char *extract_safe_name(const char *wire) {
+  char out[MAX_NAME + 16];
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)(wire ? wire : "");
+       *p && n < MAX_NAME; p++) {
+    unsigned char c = *p;
+    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' ||
+        c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
+      c = '_';
+    if (c == '.' && n == 0)
+      continue; /* no leading dots: no hidden files, no ".." */
+    if (c == '.' && n > 0 && out[n - 1] == '.')
+      continue; /* no ".." anywhere */
+    out[n++] = (char)c;
+  }
+  while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '.'))
+    n--;
+  /* Do not cut a UTF-8 sequence in half. */
+  while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80 &&
+         n == MAX_NAME)
+    n--;
+  if (n > 0 && n == MAX_NAME && ((unsigned char)out[n - 1] & 0xc0) == 0xc0)
+    n--;
+  out[n] = '\0';
+  if (n == 0)
+    return xstrdup("attachment");
+  if (is_device_name(out))
+    return xasprintf("_%s", out);
+  return xstrdup(out);
+}
+
+static void warn_once(ms_extract_sink *x, const char *path) {
+  if (!x->warned && !x->quiet)
+    fprintf(stderr, "mailscope: %s: %s\n", path, strerror(errno));
+  x->warned = true;
+}
+
+/* Open base (+ "-N" before the extension if taken) with O_EXCL. */
+static int create_unique(ms_extract_sink *x, const char *base,
+                         const char *ext) {
+  for (int i = 0; i < 1000; i++) {
+    char *path = i ? xasprintf("%s/%s-%d%s", x->dir, base, i, ext)
+                   : xasprintf("%s/%s%s", x->dir, base, ext);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0644);
+    if (fd >= 0 || errno != EEXIST) {
+      if (fd < 0)
+        warn_once(x, path);
+      free(path);
+      return fd;
+    }
+    free(path);
+  }
+  return -1;
+}
+
+static void *sink_open(void *ctx, const ms_session *s, const char *label,
+                       const char *kind, int index, const char *filename) {
+  ms_extract_sink *x = ctx;
+  char *safe_label = extract_safe_name(label);
+  int fd;
+  if (!strcmp(kind, "eml")) {
+    char *base = xasprintf("%s-%s", s->uid, safe_label);
+    fd = create_unique(x, base, ".eml");
+    free(base);
+  } else {
+    char *name = extract_safe_name(filename);
+    char *base = xasprintf("%s-%s-%d-%s", s->uid, safe_label, index, name);
+    fd = create_unique(x, base, "");
+    free(base);
+    free(name);
+  }
+  free(safe_label);
+  if (fd < 0)
+    return NULL;
+  open_file *f = xcalloc(1, sizeof *f);
+  f->owner = x;
+  f->fd = fd;
+  return f;
+}
+
+static void sink_write(void *file, const uint8_t *p, size_t n) {
+  open_file *f = file;
+  if (!f || f->fd < 0)
+    return;
+  while (n > 0) {
+    ssize_t w = write(f->fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      warn_once(f->owner, f->owner->dir);
+      close(f->fd);
+      f->fd = -1;
+      return;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+static void sink_close(void *file) {
+  open_file *f = file;
+  if (!f)
+    return;
+  if (f->fd >= 0)
+    close(f->fd);
+  free(f);
+}
+
+ms_extract_sink *extract_sink_create(const char *dir, bool quiet) {
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    fprintf(stderr, "mailscope: %s: %s\n", dir, strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "mailscope: %s: not a directory\n", dir);
+    return NULL;
+  }
+  ms_extract_sink *x = xcalloc(1, sizeof *x);
+  x->dir = xstrdup(dir);
+  x->quiet = quiet;
+  x->sink.ctx = x;
+  x->sink.open = sink_open;
+  x->sink.write = sink_write;
+  x->sink.close = sink_close;
+  return x;
+}
+
+const ms_msg_sink *extract_sink_get(ms_extract_sink *x) { return &x->sink; }
+
+void extract_sink_destroy(ms_extract_sink *x) {
+  if (!x)
+    return;
+  free(x->dir);
+  free(x);
+}

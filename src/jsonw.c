@@ -1,0 +1,246 @@
+/* jsonw.c - streaming JSON writer (see jsonw.h). */
+#include "jsonw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vec.h"
+
+void jw_init(jsonw *w) { memset(w, 0, sizeof *w); }
+
+void jw_free(jsonw *w) {
+  free(w->buf);
+  memset(w, 0, sizeof *w);
+}
+
+void jw_reset(jsonw *w) {
+  w->len = 0;
+  w->depth = 0;
+  w->need_comma[0] = false;
+}
+
+static void reserve(jsonw *w, size_t more) {
+  if (w->len + more <= w->cap)
+    return;
+  size_t ncap = w->cap ? w->cap : 1024;
+  while (ncap < w->len + more)
+    ncap *= 2;
+  w->buf = xrealloc(w->buf, ncap);
+  w->cap = ncap;
+}
+
+static void put(jsonw *w, const char *s, size_t n) {
+  reserve(w, n);
+  memcpy(w->buf + w->len, s, n);
+  w->len += n;
+}
+
+static void putc1(jsonw *w, char c) {
+  reserve(w, 1);
+  w->buf[w->len++] = c;
+}
+
+/* Before a value: a comma unless first in its container, or nothing after
+ * a key. */
+static void before_value(jsonw *w) {
+  if (w->need_comma[w->depth])
+    putc1(w, ',');
+  w->need_comma[w->depth] = true;
+}
+
+static void open_container(jsonw *w, char c) {
+  before_value(w);
+  putc1(w, c);
+  if (w->depth < 63)
+    w->depth++;
+  w->need_comma[w->depth] = false;
+}
+
+static void close_container(jsonw *w, char c) {
+  putc1(w, c);
+  if (w->depth > 0)
+    w->depth--;
+}
+
+void jw_obj_begin(jsonw *w) { open_container(w, '{'); }
+void jw_obj_end(jsonw *w) { close_container(w, '}'); }
+void jw_arr_begin(jsonw *w) { open_container(w, '['); }
+void jw_arr_end(jsonw *w) { close_container(w, ']'); }
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n) {
+  unsigned char c = p[0];
+  if (c < 0x80)
+    return 1;
+  size_t len;
+  unsigned min;
+  unsigned cp;
+  if (c >= 0xc2 && c <= 0xdf)
+    len = 2, min = 0x80, cp = c & 0x1f;
+  else if (c >= 0xe0 && c <= 0xef)
+    len = 3, min = 0x800, cp = c & 0x0f;
+  else if (c >= 0xf0 && c <= 0xf4)
+    len = 4, min = 0x10000, cp = c & 0x07;
+  else
+    return 0;
+  if (n < len)
+    return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+    cp = cp << 6 | (p[i] & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return len;
+}
+
+static void escape_string(jsonw *w, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *p = (const unsigned char *)s;
+  reserve(w, n + 2);
+  w->buf[w->len++] = '"';
+  size_t i = 0;
+  while (i < n) {
+    size_t run = i;
+    while (run < n && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' &&
+           p[run] != '\\')
+      run++;
+    if (run > i) {
+      put(w, s + i, run - i);
+      i = run;
+      continue;
+    }
+    unsigned char c = p[i];
+    if (c == '"' || c == '\\') {
+      char e[2] = {'\\', (char)c};
+      put(w, e, 2);
+      i++;
+    } else if (c < 0x20) {
+      const char *named = c == '\n'   ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                                      : NULL;
+      if (named) {
+        put(w, named, 2);
+      } else {
+        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        put(w, e, 6);
+      }
+      i++;
+    } else {
+      size_t len = utf8_len(p + i, n - i);
+      if (len) {
+        put(w, s + i, len);
+        i += len;
+      } else {
+        /* Not UTF-8: the text \xHH (backslash escaped for JSON). */
+        char e[5] = {'\\', '\\', 'x', hex[c >> 4], hex[c & 15]};
+        put(w, e, 5);
+        i++;
+      }
+    }
+  }
+  putc1(w, '"');
+}
+
+void jw_key(jsonw *w, const char *key) {
+  before_value(w);
+  escape_string(w, key, strlen(key));
+  putc1(w, ':');
+  w->need_comma[w->depth] = false; /* the value follows without a comma */
+}
+
+/* After a value written directly after a key, the next key needs a comma. */
+static void after_value(jsonw *w) { w->need_comma[w->depth] = true; }
+
+void jw_strn(jsonw *w, const char *s, size_t n) {
+  before_value(w);
+  escape_string(w, s, n);
+  after_value(w);
+}
+
+void jw_str(jsonw *w, const char *s) {
+  if (!s) {
+    jw_null(w);
+    return;
+  }
+  jw_strn(w, s, strlen(s));
+}
+
+void jw_int(jsonw *w, int64_t v) {
+  char b[24];
+  int n = snprintf(b, sizeof b, "%lld", (long long)v);
+  before_value(w);
+  put(w, b, (size_t)n);
+}
+
+void jw_uint(jsonw *w, uint64_t v) {
+  char b[24];
+  int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+  before_value(w);
+  put(w, b, (size_t)n);
+}
+
+void jw_bool(jsonw *w, bool v) {
+  before_value(w);
+  put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jw_double(jsonw *w, double v, int decimals) {
+  char b[64];
+  int n = snprintf(b, sizeof b, "%.*f", decimals, v);
+  before_value(w);
+  put(w, b, n > 0 && (size_t)n < sizeof b ? (size_t)n : 0);
+}
+
+void jw_null(jsonw *w) {
+  before_value(w);
+  put(w, "null", 4);
+}
+
+void jw_ts(jsonw *w, int64_t usec) {
+  time_t sec = (time_t)(usec >= 0 ? usec / 1000000 : (usec - 999999) / 1000000);
+  long frac = (long)(usec - (int64_t)sec * 1000000);
+  struct tm tm;
+  gmtime_r(&sec, &tm);
+  char b[48];
+  int n = snprintf(b, sizeof b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\"",
+                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                   tm.tm_min, tm.tm_sec, frac);
+  before_value(w);
+  put(w, b, (size_t)n);
+}
+
+void jw_kstr(jsonw *w, const char *k, const char *s) {
+  jw_key(w, k);
+  jw_str(w, s);
+}
+void jw_kstr_opt(jsonw *w, const char *k, const char *s) {
+  if (s)
+    jw_kstr(w, k, s);
+}
+void jw_kint(jsonw *w, const char *k, int64_t v) {
+  jw_key(w, k);
+  jw_int(w, v);
+}
+void jw_kuint(jsonw *w, const char *k, uint64_t v) {
+  jw_key(w, k);
+  jw_uint(w, v);
+}
+void jw_kbool(jsonw *w, const char *k, bool v) {
+  jw_key(w, k);
+  jw_bool(w, v);
+}
+void jw_kts(jsonw *w, const char *k, int64_t usec) {
+  jw_key(w, k);
+  jw_ts(w, usec);
+}
+
+void jw_flush_line(jsonw *w, FILE *f) {
+  putc1(w, '\n');
+  fwrite(w->buf, 1, w->len, f);
+  jw_reset(w);
+}

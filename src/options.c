@@ -1,0 +1,333 @@
+/* options.c - the command line: one table drives parsing and -h. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+  OPT_JSON_FILE = 256,
+  OPT_FORMAT,
+  OPT_REPORT,
+  OPT_TRANSCRIPT_DIR,
+  OPT_EXTRACT_DIR,
+  OPT_PORT,
+  OPT_NO_DETECT,
+  OPT_SHOW_SECRETS,
+  OPT_STATS,
+  OPT_WORKERS,
+  OPT_TIMESTAMPS,
+  OPT_FULL_BODIES,
+  OPT_MAX_SESSIONS,
+  OPT_MAX_SESSION_BYTES,
+  OPT_MAX_LINE,
+  OPT_MAX_PIPELINE,
+  OPT_MAX_MESSAGE_BYTES,
+  OPT_MAX_MIME_DEPTH,
+  OPT_IDLE_TIMEOUT,
+  OPT_VERSION
+};
+
+typedef struct {
+  const char *name; /* long name, or NULL */
+  int key;          /* short letter or OPT_* */
+  int has_arg;
+  const char *arg;  /* argument name for -h */
+  const char *help;
+} option_doc;
+
+static const option_doc option_table[] = {
+    {NULL, 'r', 1, "FILE", "read a pcap/pcapng file (repeatable; - is stdin)"},
+    {NULL, 'i', 1, "IFACE", "sniff a live interface until SIGINT/SIGTERM"},
+    {NULL, 'f', 1, "BPF", "filter, applied to IP packets on top of the default"},
+    {"json", 'J', 0, NULL, "write NDJSON records instead of transcripts"},
+    {"json-file", OPT_JSON_FILE, 1, "FILE", "also write NDJSON to FILE (reopened on SIGHUP)"},
+    {"format", OPT_FORMAT, 1, "FMT", "transcript (default), json, ecs, zeek"},
+    {"report", OPT_REPORT, 1, "FILE", "write a self-contained HTML report"},
+    {"transcript-dir", OPT_TRANSCRIPT_DIR, 1, "DIR", "one transcript file per session"},
+    {"extract-dir", OPT_EXTRACT_DIR, 1, "DIR", "write messages (.eml) and attachments"},
+    {"port", OPT_PORT, 1, "PROTO=PORT[,..]", "analyze smtp/pop3 on more ports"},
+    {"no-detect", OPT_NO_DETECT, 0, NULL, "do not detect SMTP/POP3 by greeting on other ports"},
+    {"show-secrets", OPT_SHOW_SECRETS, 0, NULL, "print passwords instead of <redacted>"},
+    {"stats", OPT_STATS, 0, NULL, "print a closing stats record / summary"},
+    {NULL, 'Z', 1, "USER", "drop privileges to USER after opening the interface"},
+    {"workers", OPT_WORKERS, 1, "N", "worker processes (flows split by hash)"},
+    {"timestamps", OPT_TIMESTAMPS, 0, NULL, "transcripts: time of each line"},
+    {"full-bodies", OPT_FULL_BODIES, 0, NULL, "transcripts: whole message bodies"},
+    {"max-sessions", OPT_MAX_SESSIONS, 1, "N", "open sessions tracked at once (100000)"},
+    {"max-session-bytes", OPT_MAX_SESSION_BYTES, 1, "N", "out-of-order bytes queued per direction (1M)"},
+    {"max-line", OPT_MAX_LINE, 1, "N", "longest line kept (4096)"},
+    {"max-pipeline", OPT_MAX_PIPELINE, 1, "N", "outstanding commands before an anomaly (100)"},
+    {"max-message-bytes", OPT_MAX_MESSAGE_BYTES, 1, "N", "message header/MIME memory per message (1M)"},
+    {"max-mime-depth", OPT_MAX_MIME_DEPTH, 1, "N", "MIME nesting analysed (8)"},
+    {"idle-timeout", OPT_IDLE_TIMEOUT, 1, "SECONDS", "end sessions idle this long (300)"},
+    {NULL, 'q', 0, NULL, "no progress or warnings on stderr"},
+    {"help", 'h', 0, NULL, "this help"},
+    {"version", OPT_VERSION, 0, NULL, "print the version"},
+};
+
+#define NOPTIONS (sizeof option_table / sizeof option_table[0])
+
+static void print_help(void) {
+  printf("usage: mailscope [options] -r FILE [-r FILE ...]\n"
+         "       mailscope [options] -i IFACE [-f BPF]\n\n");
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    const option_doc *o = &option_table[i];
+    char left[64];
+    if (o->name && o->key < 256)
+      snprintf(left, sizeof left, "-%c, --%s%s%s", o->key, o->name,
+               o->arg ? " " : "", o->arg ? o->arg : "");
+    else if (o->name)
+      snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "",
+               o->arg ? o->arg : "");
+    else
+      snprintf(left, sizeof left, "-%c%s%s", o->key, o->arg ? " " : "",
+               o->arg ? o->arg : "");
+    printf("  %-30s %s\n", left, o->help);
+  }
+  printf("\nExit status: 0 done, 1 bad usage, 2 an input could not be read.\n"
+         "See mailscope(1) for details.\n");
+}
+
+static int usage_error(const char *fmt, const char *what) {
+  fprintf(stderr, "mailscope: ");
+  fprintf(stderr, fmt, what);
+  fprintf(stderr, "\nTry 'mailscope -h' for help.\n");
+  return 1;
+}
+
+/* A count with an optional K/M/G suffix (powers of 1024). */
+static bool parse_count(const char *s, uint64_t *out) {
+  char *end;
+  errno = 0;
+  if (*s == '-' || *s == '\0')
+    return false;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s)
+    return false;
+  uint64_t mult = 1;
+  if (*end == 'k' || *end == 'K')
+    mult = 1024, end++;
+  else if (*end == 'm' || *end == 'M')
+    mult = 1024 * 1024, end++;
+  else if (*end == 'g' || *end == 'G')
+    mult = 1024ULL * 1024 * 1024, end++;
+  if (*end != '\0' || v > UINT64_MAX / mult)
+    return false;
+  *out = v * mult;
+  return true;
+}
+
+static void set_port(ms_options *o, uint16_t port, ms_proto proto, bool tls) {
+  o->port_proto[port] = (uint8_t)proto;
+  o->port_tls[port] = tls;
+}
+
+void ms_options_defaults(ms_options *o) {
+  memset(o, 0, sizeof *o);
+  o->workers = 1;
+  o->max_sessions = 100000;
+  o->max_session_bytes = 1 << 20;
+  o->idle_timeout = 300;
+  ms_dissect_config_defaults(&o->dissect);
+  set_port(o, 25, MS_PROTO_SMTP, false);
+  set_port(o, 587, MS_PROTO_SMTP, false);
+  set_port(o, 2525, MS_PROTO_SMTP, false);
+  set_port(o, 465, MS_PROTO_SMTP, true);
+  set_port(o, 110, MS_PROTO_POP3, false);
+  set_port(o, 995, MS_PROTO_POP3, true);
+}
+
+void ms_options_free(ms_options *o) { strvec_free(&o->read_files); }
+
+/* --port smtp=25,2526 : plain-text analysis on those ports. */
+static int parse_port_option(ms_options *o, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  if (!eq)
+    return usage_error("--port wants PROTO=PORT[,PORT...], got '%s'", arg);
+  ms_proto proto;
+  if (!strncasecmp(arg, "smtp", (size_t)(eq - arg)) && eq - arg == 4)
+    proto = MS_PROTO_SMTP;
+  else if (!strncasecmp(arg, "pop3", (size_t)(eq - arg)) && eq - arg == 4)
+    proto = MS_PROTO_POP3;
+  else
+    return usage_error("--port: unknown protocol in '%s' (smtp, pop3)", arg);
+  const char *p = eq + 1;
+  while (*p) {
+    char *end;
+    errno = 0;
+    long port = strtol(p, &end, 10);
+    if (errno || end == p || port < 1 || port > 65535 ||
+        (*end != ',' && *end != '\0'))
+      return usage_error("--port: bad port list in '%s'", arg);
+    set_port(o, (uint16_t)port, proto, false);
+    p = *end == ',' ? end + 1 : end;
+  }
+  return 0;
+}
+
+static int parse_format(ms_options *o, const char *arg) {
+  static const char *const names[] = {"transcript", "json", "ecs", "zeek"};
+  for (int i = 0; i < 4; i++)
+    if (!strcmp(arg, names[i])) {
+      o->format = (ms_format)i;
+      return 0;
+    }
+  return usage_error("--format: unknown format '%s' (transcript, json, ecs, "
+                     "zeek)",
+                     arg);
+}
+
+static int set_limit(const char *name, const char *arg, uint64_t min,
+                     uint64_t *out) {
+  if (!parse_count(arg, out) || *out < min)
+    return usage_error(name, arg);
+  return 0;
+}
+
+static int apply_option(ms_options *o, int key, const char *arg) {
+  uint64_t v;
+  int rc = 0;
+  switch (key) {
+  case 'r':
+    strvec_push(&o->read_files, arg);
+    break;
+  case 'i':
+    o->iface = (char *)arg;
+    break;
+  case 'f':
+    o->bpf = (char *)arg;
+    break;
+  case 'J':
+    o->format = MS_FMT_JSON;
+    break;
+  case 'Z':
+    o->user = (char *)arg;
+    break;
+  case 'q':
+    o->quiet = true;
+    break;
+  case OPT_JSON_FILE:
+    o->json_file = (char *)arg;
+    break;
+  case OPT_FORMAT:
+    return parse_format(o, arg);
+  case OPT_REPORT:
+    o->report = (char *)arg;
+    break;
+  case OPT_TRANSCRIPT_DIR:
+    o->transcript_dir = (char *)arg;
+    break;
+  case OPT_EXTRACT_DIR:
+    o->extract_dir = (char *)arg;
+    break;
+  case OPT_PORT:
+    return parse_port_option(o, arg);
+  case OPT_NO_DETECT:
+    o->no_detect = true;
+    break;
+  case OPT_SHOW_SECRETS:
+    o->show_secrets = o->dissect.show_secrets = true;
+    break;
+  case OPT_STATS:
+    o->stats = true;
+    break;
+  case OPT_TIMESTAMPS:
+    o->timestamps = true;
+    break;
+  case OPT_FULL_BODIES:
+    o->full_bodies = o->dissect.full_bodies = true;
+    break;
+  case OPT_WORKERS:
+    rc = set_limit("--workers: bad count '%s'", arg, 1, &v);
+    if (!rc && v > 64)
+      rc = usage_error("--workers: at most 64, got '%s'", arg);
+    o->workers = (int)v;
+    break;
+  case OPT_MAX_SESSIONS:
+    rc = set_limit("--max-sessions: bad count '%s'", arg, 1, &o->max_sessions);
+    break;
+  case OPT_MAX_SESSION_BYTES:
+    rc = set_limit("--max-session-bytes: bad size '%s'", arg, 1,
+                   &o->max_session_bytes);
+    break;
+  case OPT_IDLE_TIMEOUT:
+    rc = set_limit("--idle-timeout: bad seconds '%s'", arg, 1,
+                   &o->idle_timeout);
+    break;
+  case OPT_MAX_LINE:
+    rc = set_limit("--max-line: bad size '%s' (at least 64)", arg, 64, &v);
+    o->dissect.max_line = (size_t)v;
+    break;
+  case OPT_MAX_PIPELINE:
+    rc = set_limit("--max-pipeline: bad count '%s'", arg, 1, &v);
+    o->dissect.max_pipeline = (size_t)v;
+    break;
+  case OPT_MAX_MESSAGE_BYTES:
+    rc = set_limit("--max-message-bytes: bad size '%s' (at least 1024)", arg,
+                   1024, &v);
+    o->dissect.max_message_bytes = (size_t)v;
+    break;
+  case OPT_MAX_MIME_DEPTH:
+    rc = set_limit("--max-mime-depth: bad depth '%s'", arg, 1, &v);
+    if (!rc && v > 64)
+      rc = usage_error("--max-mime-depth: at most 64, got '%s'", arg);
+    o->dissect.max_mime_depth = (int)v;
+    break;
+  default:
+    return 1;
+  }
+  return rc;
+}
+
+int ms_options_parse(ms_options *o, int argc, char **argv) {
+  struct option longopts[NOPTIONS + 1];
+  char shortopts[64];
+  size_t nl = 0, ns = 0;
+  shortopts[ns++] = ':';
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    const option_doc *d = &option_table[i];
+    if (d->name)
+      longopts[nl++] = (struct option){d->name, d->has_arg ? required_argument
+                                                           : no_argument,
+                                       NULL, d->key};
+    if (d->key < 256) {
+      shortopts[ns++] = (char)d->key;
+      if (d->has_arg)
+        shortopts[ns++] = ':';
+    }
+  }
+  shortopts[ns] = '\0';
+  memset(&longopts[nl], 0, sizeof longopts[nl]);
+  opterr = 0;
+  optind = 1;
+  int c;
+  while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    if (c == 'h') {
+      print_help();
+      return -1;
+    }
+    if (c == OPT_VERSION) {
+      printf("mailscope %s\n", MAILSCOPE_VERSION);
+      return -1;
+    }
+    if (c == ':')
+      return usage_error("option '%s' needs an argument", argv[optind - 1]);
+    if (c == '?')
+      return usage_error("unknown option '%s'", argv[optind - 1]);
+    if (apply_option(o, c, optarg) != 0)
+      return 1;
+  }
+  if (optind < argc)
+    return usage_error("unexpected argument '%s'", argv[optind]);
+  if (!o->read_files.len && !o->iface)
+    return usage_error("%s", "nothing to read: give -r FILE or -i IFACE");
+  if (o->read_files.len && o->iface)
+    return usage_error("%s", "-r and -i cannot be combined");
+  if (o->user && !o->iface)
+    return usage_error("%s", "-Z only applies to live capture (-i)");
+  return 0;
+}

@@ -1,0 +1,21 @@
+/* output.h - where finished sessions go: standard output in the chosen
+ * format, --json-file (reopened on SIGHUP), --transcript-dir, --report. */
+#ifndef MAILSCOPE_OUTPUT_H
+#define MAILSCOPE_OUTPUT_H
+
+#include "options.h"
+#include "record.h"
+#include "stats.h"
+
+typedef struct ms_output ms_output;
+
+/* NULL after printing "mailscope: ..." when an output cannot be opened. */
+ms_output *output_open(const ms_options *opt);
+/* Write one finished session everywhere; takes ownership of s. */
+void output_session(ms_output *o, ms_session *s);
+/* Ask for --json-file to be reopened before the next record (signal-safe). */
+void output_request_reopen(void);
+/* Stats record, report, close; returns 0 or 2 on a write error. */
+int output_close(ms_output *o, const ms_stats *st);
+
+#endif

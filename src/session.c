@@ -1,0 +1,533 @@
+/* session.c - the session table and the dissector glue (see session.h). */
+#include "session.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dissector.h"
+#include "reassembly.h"
+#include "vec.h"
+
+#define DETECT_MAX 4096 /* bytes buffered while the protocol is unknown */
+
+typedef enum {
+  CONN_DETECT,  /* waiting for the server's greeting */
+  CONN_ACTIVE,  /* feeding the dissector */
+  CONN_COUNTING, /* dissector stopped (TLS): only count bytes */
+  CONN_IGNORED  /* not mail: only track to stay cheap */
+} conn_state;
+
+typedef struct conn conn;
+struct conn {
+  conn *hash_next;
+  conn *lru_prev, *lru_next;
+  uint64_t hash;
+  int ip_version;
+  uint8_t addr[2][16]; /* indexed by ms_dir */
+  uint16_t port[2];
+  conn_state state;
+  ms_half half[2];
+  bool fin[2];
+  bool had_payload;
+  ms_session *rec;
+  const ms_dissector *dissector;
+  void *dstate;
+  uint8_t *pending[2]; /* bytes held during detection */
+  size_t pending_len[2];
+  ms_ts last_ts;
+  uint64_t order; /* creation order, for a deterministic flush */
+};
+
+struct ms_table {
+  const ms_options *opt;
+  ms_session_done_fn done;
+  void *ctx;
+  ms_stats *stats;
+  conn **buckets;
+  size_t nbuckets, count;
+  conn *lru_head, *lru_tail; /* least recently active first */
+  uint64_t next_order;
+  bool warned_full;
+  ms_dissect_config dcfg;
+};
+
+/* ---- hashing and uid ---------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ p[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+static uint64_t endpoint_hash(const uint8_t *addr, uint16_t port) {
+  uint64_t h = hash_bytes(0xcbf29ce484222325ULL, addr, 16);
+  return mix64(h ^ port);
+}
+
+/* Symmetric: the same for both directions of a connection. */
+static uint64_t flow_hash(const ms_tcp *s) {
+  return endpoint_hash(s->src, s->sport) + endpoint_hash(s->dst, s->dport);
+}
+
+void ms_make_uid(char out[24], ms_ts ts, const ms_tcp *seg) {
+  static const char digits[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  uint64_t h = mix64(flow_hash(seg) ^ mix64((uint64_t)ts));
+  uint64_t h2 = mix64(h ^ 0x5bd1e995ULL);
+  out[0] = 'C';
+  for (int i = 1; i <= 11; i++) {
+    out[i] = digits[h % 62];
+    h /= 62;
+  }
+  for (int i = 12; i <= 17; i++) {
+    out[i] = digits[h2 % 62];
+    h2 /= 62;
+  }
+  out[18] = '\0';
+}
+
+/* ---- table -------------------------------------------------------------- */
+
+ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
+                       void *ctx, ms_stats *stats) {
+  ms_table *t = xcalloc(1, sizeof *t);
+  t->opt = opt;
+  t->done = done;
+  t->ctx = ctx;
+  t->stats = stats;
+  t->nbuckets = 1024;
+  t->buckets = xcalloc(t->nbuckets, sizeof(conn *));
+  t->dcfg = opt->dissect;
+  return t;
+}
+
+size_t ms_table_open_count(const ms_table *t) { return t->count; }
+
+static bool same_flow(const conn *c, const ms_tcp *s, ms_dir *dir) {
+  if (c->ip_version != s->ip_version)
+    return false;
+  if (c->port[0] == s->sport && c->port[1] == s->dport &&
+      !memcmp(c->addr[0], s->src, 16) && !memcmp(c->addr[1], s->dst, 16)) {
+    *dir = MS_CLIENT;
+    return true;
+  }
+  if (c->port[1] == s->sport && c->port[0] == s->dport &&
+      !memcmp(c->addr[1], s->src, 16) && !memcmp(c->addr[0], s->dst, 16)) {
+    *dir = MS_SERVER;
+    return true;
+  }
+  return false;
+}
+
+static conn *lookup(ms_table *t, const ms_tcp *s, uint64_t h, ms_dir *dir) {
+  for (conn *c = t->buckets[h & (t->nbuckets - 1)]; c; c = c->hash_next)
+    if (c->hash == h && same_flow(c, s, dir))
+      return c;
+  return NULL;
+}
+
+static void grow(ms_table *t) {
+  size_t n = t->nbuckets * 2;
+  conn **b = xcalloc(n, sizeof(conn *));
+  for (size_t i = 0; i < t->nbuckets; i++) {
+    conn *c = t->buckets[i];
+    while (c) {
+      conn *next = c->hash_next;
+      c->hash_next = b[c->hash & (n - 1)];
+      b[c->hash & (n - 1)] = c;
+      c = next;
+    }
+  }
+  free(t->buckets);
+  t->buckets = b;
+  t->nbuckets = n;
+}
+
+static void lru_unlink(ms_table *t, conn *c) {
+  if (c->lru_prev)
+    c->lru_prev->lru_next = c->lru_next;
+  else
+    t->lru_head = c->lru_next;
+  if (c->lru_next)
+    c->lru_next->lru_prev = c->lru_prev;
+  else
+    t->lru_tail = c->lru_prev;
+  c->lru_prev = c->lru_next = NULL;
+}
+
+static void lru_append(ms_table *t, conn *c) {
+  c->lru_prev = t->lru_tail;
+  c->lru_next = NULL;
+  if (t->lru_tail)
+    t->lru_tail->lru_next = c;
+  else
+    t->lru_head = c;
+  t->lru_tail = c;
+}
+
+static void unlink_conn(ms_table *t, conn *c) {
+  conn **at = &t->buckets[c->hash & (t->nbuckets - 1)];
+  while (*at && *at != c)
+    at = &(*at)->hash_next;
+  if (*at)
+    *at = c->hash_next;
+  lru_unlink(t, c);
+  t->count--;
+}
+
+/* ---- which side is the client, which protocol --------------------------- */
+
+static void fill_endpoint(ms_endpoint *e, int version, const uint8_t *addr,
+                          uint16_t port) {
+  inet_ntop(version == 4 ? AF_INET : AF_INET6, addr, e->ip, sizeof e->ip);
+  e->port = port;
+}
+
+static void set_endpoints(conn *c) {
+  fill_endpoint(&c->rec->client, c->ip_version, c->addr[MS_CLIENT],
+                c->port[MS_CLIENT]);
+  fill_endpoint(&c->rec->server, c->ip_version, c->addr[MS_SERVER],
+                c->port[MS_SERVER]);
+}
+
+/* The first packet seen decides who is who: a SYN comes from the client, a
+ * SYN-ACK from the server; otherwise the side on a mail port is the server,
+ * and failing that the lower port. */
+static bool sender_is_server(const ms_options *o, const ms_tcp *s) {
+  if ((s->flags & MS_TH_SYN) && !(s->flags & MS_TH_ACK))
+    return false;
+  if ((s->flags & MS_TH_SYN) && (s->flags & MS_TH_ACK))
+    return true;
+  bool src_mail = o->port_proto[s->sport] != MS_PROTO_NONE;
+  bool dst_mail = o->port_proto[s->dport] != MS_PROTO_NONE;
+  if (src_mail != dst_mail)
+    return src_mail;
+  return s->sport < s->dport;
+}
+
+static void start_dissector(ms_table *t, conn *c, ms_proto proto) {
+  c->rec->proto = proto;
+  c->dissector = ms_dissector_for(proto);
+  c->dstate = c->dissector->create(c->rec, &t->dcfg);
+  c->state = CONN_ACTIVE;
+  if (proto == MS_PROTO_SMTP)
+    t->stats->sessions_smtp++;
+  else
+    t->stats->sessions_pop3++;
+}
+
+static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
+                         const uint16_t *vlan, int nvlan, ms_ts ts,
+                         ms_dir *dir) {
+  const ms_options *o = t->opt;
+  if (t->count >= o->max_sessions) {
+    bool mail = o->port_proto[s->sport] || o->port_proto[s->dport];
+    if (mail) {
+      t->stats->sessions_dropped++;
+      if (!t->warned_full && !o->quiet)
+        fprintf(stderr,
+                "mailscope: session table full (--max-sessions %llu): new "
+                "sessions are dropped and counted in the stats\n",
+                (unsigned long long)o->max_sessions);
+      t->warned_full = true;
+    }
+    return NULL;
+  }
+  conn *c = xcalloc(1, sizeof *c);
+  bool from_server = sender_is_server(o, s);
+  *dir = from_server ? MS_SERVER : MS_CLIENT;
+  c->hash = h;
+  c->ip_version = s->ip_version;
+  memcpy(c->addr[*dir], s->src, 16);
+  memcpy(c->addr[!*dir], s->dst, 16);
+  c->port[*dir] = s->sport;
+  c->port[!*dir] = s->dport;
+  c->order = t->next_order++;
+  c->rec = ms_session_new();
+  ms_session *r = c->rec;
+  ms_make_uid(r->uid, ts, s);
+  r->ts = r->end_ts = ts;
+  r->ip_version = s->ip_version;
+  for (int i = 0; i < nvlan; i++)
+    *vec_push(&r->vlan) = vlan[i];
+  r->midstream = !(s->flags & MS_TH_SYN);
+  set_endpoints(c);
+  uint16_t sport = c->port[MS_SERVER];
+  ms_proto proto = o->port_proto[sport];
+  if (proto != MS_PROTO_NONE) {
+    if (o->port_tls[sport]) {
+      r->proto = proto;
+      r->tls = MS_TLS_IMPLICIT;
+      c->state = CONN_COUNTING;
+      if (proto == MS_PROTO_SMTP)
+        t->stats->sessions_smtp++;
+      else
+        t->stats->sessions_pop3++;
+    } else {
+      start_dissector(t, c, proto);
+    }
+  } else {
+    c->state = o->no_detect ? CONN_IGNORED : CONN_DETECT;
+  }
+  c->hash_next = t->buckets[h & (t->nbuckets - 1)];
+  t->buckets[h & (t->nbuckets - 1)] = c;
+  lru_append(t, c);
+  if (++t->count > t->nbuckets)
+    grow(t);
+  return c;
+}
+
+/* ---- protocol detection ------------------------------------------------- */
+
+static bool line_has_smtp(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i + 4 <= n && p[i] != '\n'; i++)
+    if (!strncasecmp((const char *)p + i, "SMTP", 4))
+      return true;
+  return false;
+}
+
+/* Which protocol a server's first bytes announce, or NONE (not mail), or
+ * -1 when more bytes are needed. */
+static int greeting_protocol(const uint8_t *p, size_t n) {
+  if (n < 4 && !memchr(p, '\n', n))
+    return -1;
+  if (n >= 3 && !memcmp(p, "+OK", 3))
+    return MS_PROTO_POP3;
+  if (n >= 4 && !memcmp(p, "220", 3) && (p[3] == ' ' || p[3] == '-')) {
+    if (line_has_smtp(p, n))
+      return MS_PROTO_SMTP;
+    if (!memchr(p, '\n', n) && n < 512)
+      return -1;
+  }
+  return MS_PROTO_NONE;
+}
+
+static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
+                 ms_ts ts);
+
+static void drop_pending(conn *c) {
+  for (int d = 0; d < 2; d++) {
+    free(c->pending[d]);
+    c->pending[d] = NULL;
+    c->pending_len[d] = 0;
+  }
+}
+
+static void hold(conn *c, ms_dir dir, const uint8_t *p, size_t n) {
+  c->pending[dir] = xrealloc(c->pending[dir], c->pending_len[dir] + n);
+  memcpy(c->pending[dir] + c->pending_len[dir], p, n);
+  c->pending_len[dir] += n;
+}
+
+static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p,
+                   size_t n, ms_ts ts) {
+  if (c->pending_len[dir] + n > DETECT_MAX) {
+    c->state = CONN_IGNORED;
+    drop_pending(c);
+    return;
+  }
+  hold(c, dir, p, n);
+  if (dir != MS_SERVER)
+    return;
+  int proto = greeting_protocol(c->pending[MS_SERVER], c->pending_len[MS_SERVER]);
+  if (proto < 0)
+    return;
+  if (proto == MS_PROTO_NONE) {
+    c->state = CONN_IGNORED;
+    drop_pending(c);
+    return;
+  }
+  start_dissector(t, c, (ms_proto)proto);
+  /* Replay in wire order: the client spoke first, if at all. */
+  uint8_t *held[2] = {c->pending[0], c->pending[1]};
+  size_t len[2] = {c->pending_len[0], c->pending_len[1]};
+  c->pending[0] = c->pending[1] = NULL;
+  c->pending_len[0] = c->pending_len[1] = 0;
+  for (int d = 0; d < 2; d++)
+    if (len[d])
+      feed(t, c, (ms_dir)d, held[d], len[d], ts);
+  free(held[0]);
+  free(held[1]);
+}
+
+/* ---- reassembly callbacks ----------------------------------------------- */
+
+typedef struct {
+  ms_table *t;
+  conn *c;
+} feed_ctx;
+
+static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
+                 ms_ts ts) {
+  switch (c->state) {
+  case CONN_DETECT:
+    detect(t, c, dir, p, n, ts);
+    break;
+  case CONN_ACTIVE:
+    if (c->dissector->on_data(c->dstate, dir, p, n, ts) == MS_STOP)
+      c->state = CONN_COUNTING;
+    break;
+  default:
+    break;
+  }
+}
+
+static void on_deliver(void *ctx, ms_dir dir, const uint8_t *p, size_t n,
+                       ms_ts ts) {
+  feed_ctx *f = ctx;
+  f->c->rec->bytes[dir] += n;
+  f->c->had_payload = true;
+  feed(f->t, f->c, dir, p, n, ts);
+}
+
+static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
+  feed_ctx *f = ctx;
+  conn *c = f->c;
+  c->rec->gap_bytes += n;
+  f->t->stats->gap_bytes += n;
+  if (c->state == CONN_IGNORED)
+    return;
+  if (c->state == CONN_DETECT) {
+    c->state = CONN_IGNORED; /* cannot tell what a broken greeting was */
+    drop_pending(c);
+    return;
+  }
+  ms_add_anomaly(c->rec, "tcp_gap", ts, "%llu bytes missing from the %s",
+                 (unsigned long long)n, dir == MS_CLIENT ? "client" : "server");
+  if (c->state == CONN_ACTIVE)
+    c->dissector->on_gap(c->dstate, dir, n, ts);
+}
+
+static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
+  feed_ctx *f = ctx;
+  if (f->c->state == CONN_IGNORED)
+    return;
+  ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
+                 "%s segment at seq %u overlaps queued bytes that differ",
+                 dir == MS_CLIENT ? "client" : "server", seq);
+}
+
+static const ms_reasm_callbacks reasm_callbacks = {on_deliver, on_gap,
+                                                   on_overlap};
+
+static ms_reasm_env env_for(ms_table *t, feed_ctx *f) {
+  ms_reasm_env e = {&reasm_callbacks, f, t->opt->max_session_bytes};
+  return e;
+}
+
+/* ---- ending a connection ------------------------------------------------ */
+
+static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
+  feed_ctx f = {t, c};
+  ms_reasm_env env = env_for(t, &f);
+  ms_half_flush(&c->half[MS_CLIENT], MS_CLIENT, ts, &env);
+  ms_half_flush(&c->half[MS_SERVER], MS_SERVER, ts, &env);
+  unlink_conn(t, c);
+  ms_session *r = c->rec;
+  r->end = how;
+  if (c->dissector) {
+    c->dissector->on_close(c->dstate, ts);
+    c->dissector->destroy(c->dstate);
+  }
+  bool report = c->had_payload && c->state != CONN_IGNORED &&
+                c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
+  ms_half_free(&c->half[0]);
+  ms_half_free(&c->half[1]);
+  drop_pending(c);
+  free(c);
+  if (report)
+    t->done(t->ctx, r);
+  else
+    ms_session_free(r);
+}
+
+void ms_table_expire(ms_table *t, ms_ts now) {
+  int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
+  while (t->lru_head && now - t->lru_head->last_ts > limit) {
+    conn *c = t->lru_head;
+    end_conn(t, c, MS_END_TIMEOUT, c->last_ts);
+  }
+}
+
+static int by_order(const void *a, const void *b) {
+  const conn *x = *(conn *const *)a, *y = *(conn *const *)b;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+void ms_table_flush(ms_table *t, ms_end how, ms_ts now) {
+  if (!t->count)
+    return;
+  conn **all = xmalloc(t->count * sizeof(conn *));
+  size_t n = 0;
+  for (conn *c = t->lru_head; c; c = c->lru_next)
+    all[n++] = c;
+  qsort(all, n, sizeof(conn *), by_order);
+  for (size_t i = 0; i < n; i++)
+    end_conn(t, all[i], how, how == MS_END_EOF ? all[i]->last_ts : now);
+  free(all);
+}
+
+void ms_table_free(ms_table *t) {
+  if (!t)
+    return;
+  ms_table_flush(t, MS_END_EOF, 0);
+  free(t->buckets);
+  free(t);
+}
+
+/* ---- the packet path ---------------------------------------------------- */
+
+void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
+                     int nvlan, ms_ts ts) {
+  if (t->lru_head)
+    ms_table_expire(t, ts);
+  uint64_t h = flow_hash(s);
+  ms_dir dir;
+  conn *c = lookup(t, s, h, &dir);
+  if (!c) {
+    /* A stray ACK, FIN or RST after the end creates nothing. */
+    if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
+      t->stats->packets_ignored++;
+      return;
+    }
+    c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
+    if (!c) {
+      t->stats->packets_ignored++;
+      return;
+    }
+  }
+  c->last_ts = ts;
+  lru_unlink(t, c);
+  lru_append(t, c);
+  ms_session *r = c->rec;
+  r->end_ts = ts;
+  r->packets[dir]++;
+  feed_ctx f = {t, c};
+  ms_reasm_env env = env_for(t, &f);
+  /* What this packet acknowledges was sent before it: skip lost bytes of
+   * the other direction first, then take this packet's own bytes. */
+  if (s->flags & MS_TH_ACK)
+    ms_half_acked(&c->half[!dir], (ms_dir)!dir, s->ack, ts, &env);
+  ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, s->len, ts,
+                  &env);
+  if (s->flags & MS_TH_RST) {
+    end_conn(t, c, MS_END_RST, ts);
+    return;
+  }
+  if (s->flags & MS_TH_FIN)
+    c->fin[dir] = true;
+  if (c->fin[0] && c->fin[1])
+    end_conn(t, c, MS_END_FIN, ts);
+}

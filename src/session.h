@@ -1,0 +1,38 @@
+/* session.h - the session table: one entry per TCP connection.
+ *
+ * ms_table_packet() takes every decoded TCP segment in capture order.  The
+ * table finds or creates the connection (keyed by the symmetric 5-tuple),
+ * decides which side is the client and which protocol it speaks (server
+ * port, or the server's greeting on any other port), reassembles both
+ * directions and feeds the protocol dissector.  When a connection ends (FIN
+ * from both sides, RST, idle timeout, end of input) its record is handed to
+ * the done callback, which owns it from then on.  Connections without a
+ * single payload byte, and connections that turn out not to be SMTP or POP3,
+ * are not reported.
+ */
+#ifndef MAILSCOPE_SESSION_H
+#define MAILSCOPE_SESSION_H
+
+#include "engine.h"
+#include "linklayer.h"
+#include "options.h"
+#include "stats.h"
+
+typedef struct ms_table ms_table;
+
+ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
+                       void *ctx, ms_stats *stats);
+/* One TCP segment; vlan/nvlan from the frame. */
+void ms_table_packet(ms_table *t, const ms_tcp *seg, const uint16_t *vlan,
+                     int nvlan, ms_ts ts);
+/* End idle connections (called with the current time when no packet comes). */
+void ms_table_expire(ms_table *t, ms_ts now);
+/* End every open connection (end of input, or a stop request). */
+void ms_table_flush(ms_table *t, ms_end how, ms_ts now);
+size_t ms_table_open_count(const ms_table *t);
+void ms_table_free(ms_table *t);
+
+/* Stable session id from the first packet's time and the 5-tuple. */
+void ms_make_uid(char out[24], ms_ts ts, const ms_tcp *seg);
+
+#endif
