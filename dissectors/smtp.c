@@ -1,52 +1,1051 @@
-/* smtp.c - PLACEHOLDER until the SMTP dissector lands: records every line of
- * the session in the transcript, nothing more. */
+/* smtp.c - the SMTP dissector (RFC 5321, 2920, 3030, 4954, 3207).
+ *
+ * Client and server bytes arrive interleaved in wire order.  Client lines
+ * are commands (or, in the DATA state, body lines; in BDAT, counted bytes;
+ * during AUTH, SASL responses).  Server lines are assembled into replies;
+ * each complete reply is paired with the oldest outstanding command, so
+ * pipelined groups pair exactly however they were cut into segments.
+ * Transactions open at MAIL and close at the reply to the end of data (or
+ * RSET, HELO/EHLO, STARTTLS, the end of the connection).  Message bodies go
+ * to the message layer (message.h).  docs/smtp.md lists every anomaly.
+ */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "dissector.h"
 #include "lines.h"
+#include "message.h"
+#include "sasl.h"
+#include "smtp_util.h"
+
+#define MAX_RECORDED 10000  /* commands / transcript lines kept per session */
+#define MAX_QUEUE 10000     /* outstanding commands tracked */
+#define DATA_HOLD_MAX 65536 /* client bytes held while DATA awaits 354 */
+#define REPLY_TEXT_MAX 16384
+#define NO_TX ((size_t)-1)
+#define NO_CMD ((size_t)-1)
+
+typedef enum {
+  K_OTHER,
+  K_HELO,
+  K_EHLO,
+  K_MAIL,
+  K_RCPT,
+  K_DATA,
+  K_BDAT,
+  K_RSET,
+  K_AUTH,
+  K_STARTTLS,
+  K_QUIT,
+  K_BODY_END /* not a command: the reply to the end of a DATA body */
+} cmd_kind;
+
+typedef struct {
+  cmd_kind kind;
+  size_t cmd;    /* index in rec->commands, or NO_CMD */
+  size_t tx;     /* transaction, or NO_TX */
+  char *rcpt;    /* RCPT: the forward-path */
+  bool bdat_last;
+} pending;
+
+typedef enum {
+  CL_COMMANDS,
+  CL_DATA_WAIT, /* DATA sent, its reply not yet seen: hold client bytes */
+  CL_BODY,      /* DATA body, up to the "." line */
+  CL_BDAT,      /* counted chunk bytes */
+  CL_STOPPED    /* TLS or given up */
+} client_mode;
+
+typedef struct {
+  int code;
+  bool open;
+  char *enhanced;
+  char text[REPLY_TEXT_MAX];
+  size_t tlen;
+  size_t lines;
+  strvec ehlo_lines; /* continuation lines, for EHLO capabilities */
+  bool truncated;
+} reply_builder;
 
 typedef struct {
   ms_session *rec;
   const ms_dissect_config *cfg;
   line_reader lines[2];
-} smtp_state;
+  client_mode mode;
+  VEC(pending) queue;
+  size_t qhead;
+  bool greeted;
+  bool pipelining_advertised;
+  bool server_spoke; /* a server line since the last client command */
+  size_t flight_leader_tline; /* transcript line of the flight's first cmd */
+  bool flight_has_group;
+  bool last_ends_group; /* the previous command must end its group */
+  char last_verb[16];
+  reply_builder reply;
+  size_t tx; /* open transaction or NO_TX */
+  /* message body */
+  ms_msg_parser *msg;
+  size_t msg_tx;
+  uint64_t bdat_left;
+  bool bdat_last;
+  /* DATA body scanner: where we are relative to a line start */
+  bool body_bol, body_dot, body_dot_cr;
+  line_reader body_lines; /* --full-bodies transcript lines only */
+  uint8_t *held; /* CL_DATA_WAIT */
+  size_t held_len;
+  /* AUTH */
+  sasl_exchange *sasl;
+  bool sasl_wants_response;
+  bool record_full_warned;
+  bool stop_after_reply;
+  int tx_counter;
+} smtp;
+
+/* ---- recording helpers -------------------------------------------------- */
+
+static bool room_to_record(smtp *st, ms_ts ts) {
+  if (st->rec->commands.len < MAX_RECORDED &&
+      st->rec->transcript.len < MAX_RECORDED * 4)
+    return true;
+  if (!st->record_full_warned)
+    ms_add_anomaly(st->rec, "record_limit", ts,
+                   "more than %d commands: later ones are not recorded",
+                   MAX_RECORDED);
+  st->record_full_warned = true;
+  return false;
+}
+
+static size_t add_tline(smtp *st, ms_ts ts, ms_dir dir, unsigned flags,
+                        const uint8_t *p, size_t n, const char *note) {
+  if (!st->cfg->transcript || st->rec->transcript.len >= MAX_RECORDED * 4)
+    return (size_t)-1;
+  ms_add_tline(st->rec, ts, dir, flags, p, n, note);
+  return st->rec->transcript.len - 1;
+}
+
+static void add_notice(smtp *st, ms_ts ts, ms_dir dir, const char *text) {
+  add_tline(st, ts, dir, MS_TL_NOTICE, (const uint8_t *)text, strlen(text),
+            NULL);
+}
+
+static ms_transaction *tx_at(smtp *st, size_t i) {
+  return i == NO_TX || i >= st->rec->transactions.len
+             ? NULL
+             : &st->rec->transactions.items[i];
+}
+
+static ms_command *cmd_at(smtp *st, size_t i) {
+  return i == NO_CMD || i >= st->rec->commands.len
+             ? NULL
+             : &st->rec->commands.items[i];
+}
+
+/* ---- the message body --------------------------------------------------- */
+
+static void start_message(smtp *st, ms_ts ts) {
+  ms_transaction *t = tx_at(st, st->tx);
+  if (!t) { /* DATA with no MAIL: keep the body somewhere all the same */
+    ms_transaction *nt = vec_push(&st->rec->transactions);
+    nt->ts = ts;
+    nt->mail_from = xstrdup("");
+    st->tx = st->rec->transactions.len - 1;
+    st->tx_counter++;
+    t = nt;
+    ms_add_anomaly(st->rec, "data_without_mail", ts,
+                   "message body sent without an accepted MAIL FROM");
+  }
+  if (t->message)
+    return;
+  t->message = ms_message_new();
+  char label[24];
+  snprintf(label, sizeof label, "t%zu", st->tx + 1);
+  st->msg = ms_msg_begin(st->rec, t->message, st->cfg, label, ts);
+  st->msg_tx = st->tx;
+}
+
+static void end_message(smtp *st, bool truncated, ms_ts ts) {
+  if (!st->msg)
+    return;
+  ms_transaction *t = tx_at(st, st->msg_tx);
+  ms_msg_end(st->msg, truncated, ts);
+  st->msg = NULL;
+  if (t && t->message && st->cfg->transcript) {
+    char *sum = ms_msg_summary(t->message);
+    add_tline(st, ts, MS_CLIENT, MS_TL_SUMMARY, (const uint8_t *)sum,
+              strlen(sum), NULL);
+    free(sum);
+  }
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+static void abort_transaction(smtp *st, ms_ts ts, const char *why) {
+  ms_transaction *t = tx_at(st, st->tx);
+  if (t && t->status == MS_TX_PENDING) {
+    t->status = MS_TX_ABORTED;
+    (void)why;
+  }
+  if (st->msg && st->msg_tx == st->tx)
+    end_message(st, true, ts);
+  st->tx = NO_TX;
+}
+
+static void finish_transaction(smtp *st, size_t txi, int code,
+                               const char *enhanced, const char *text,
+                               ms_ts ts) {
+  ms_transaction *t = tx_at(st, txi);
+  if (!t)
+    return;
+  ms_reply_clear(&t->reply);
+  t->reply.present = true;
+  t->reply.ts = ts;
+  t->reply.code = code;
+  t->reply.enhanced = enhanced ? xstrdup(enhanced) : NULL;
+  t->reply.text = xstrdup(text);
+  t->status = code >= 200 && code < 300 ? MS_TX_QUEUED : MS_TX_REJECTED;
+  free(t->queue_id);
+  t->queue_id = t->status == MS_TX_QUEUED ? smtp_queue_id(text) : NULL;
+  if (t->message)
+    ms_msg_check_envelope(st->rec, t->message, t->mail_from, &t->rcpt_to, ts);
+  if (st->tx == txi)
+    st->tx = NO_TX;
+}
+
+/* ---- the outstanding-command queue -------------------------------------- */
+
+static size_t outstanding(const smtp *st) {
+  return st->queue.len - st->qhead;
+}
+
+static pending *push_pending(smtp *st, cmd_kind kind, size_t cmd, ms_ts ts) {
+  if (outstanding(st) >= MAX_QUEUE) {
+    ms_add_anomaly(st->rec, "too_many_outstanding", ts,
+                   "%d commands without reply: the oldest is forgotten",
+                   MAX_QUEUE);
+    free(st->queue.items[st->qhead].rcpt);
+    st->qhead++;
+  }
+  if (st->qhead > 0 && st->qhead == st->queue.len) {
+    st->queue.len = st->qhead = 0;
+  } else if (st->qhead > 1024) {
+    memmove(st->queue.items, st->queue.items + st->qhead,
+            outstanding(st) * sizeof(pending));
+    st->queue.len -= st->qhead;
+    st->qhead = 0;
+  }
+  pending *p = vec_push(&st->queue);
+  memset(p, 0, sizeof *p);
+  p->kind = kind;
+  p->cmd = cmd;
+  p->tx = st->tx;
+  return p;
+}
+
+static bool pop_pending(smtp *st, pending *out) {
+  if (!outstanding(st))
+    return false;
+  *out = st->queue.items[st->qhead++];
+  if (st->qhead == st->queue.len)
+    st->queue.len = st->qhead = 0;
+  return true;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+typedef struct {
+  const char *verb;
+  cmd_kind kind;
+  bool ends_group; /* RFC 2920: must be the last command of a group */
+} verb_info;
+
+static const verb_info verbs[] = {
+    {"HELO", K_HELO, false},      {"EHLO", K_EHLO, true},
+    {"MAIL", K_MAIL, false},     {"RCPT", K_RCPT, false},
+    {"DATA", K_DATA, true},      {"BDAT", K_BDAT, false},
+    {"RSET", K_RSET, false},     {"VRFY", K_OTHER, true},
+    {"EXPN", K_OTHER, true},     {"HELP", K_OTHER, false},
+    {"NOOP", K_OTHER, true},     {"QUIT", K_QUIT, true},
+    {"TURN", K_OTHER, true},     {"ATRN", K_OTHER, true},
+    {"ETRN", K_OTHER, false},    {"SEND", K_MAIL, false},
+    {"SOML", K_MAIL, false},     {"SAML", K_MAIL, false},
+    {"AUTH", K_AUTH, true},      {"STARTTLS", K_STARTTLS, true},
+    {"XCLIENT", K_OTHER, true},  {"XFORWARD", K_OTHER, false},
+    {"VERB", K_OTHER, false},    {"ONEX", K_OTHER, false},
+    {"XEXCH50", K_OTHER, true},  {"X-EXPS", K_OTHER, true},
+    {"X-LINK2STATE", K_OTHER, true}};
+
+static const verb_info *find_verb(const char *v) {
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (!strcmp(verbs[i].verb, v))
+      return &verbs[i];
+  return NULL;
+}
+
+static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
+  if (st->tx != NO_TX)
+    abort_transaction(st, ts, "new MAIL");
+  const char *params = NULL;
+  char *path = smtp_parse_path(c->arg, "FROM:", &params);
+  if (!path) {
+    ms_add_anomaly(st->rec, "malformed_mail_from", ts, "MAIL without FROM:<path>: %s",
+                   c->arg ? c->arg : "");
+    path = xstrdup(c->arg ? c->arg : "");
+  }
+  ms_transaction *t = vec_push(&st->rec->transactions);
+  t->ts = ts;
+  t->mail_from = path;
+  t->mail_params = params ? xstrdup(params) : NULL;
+  st->tx = st->rec->transactions.len - 1;
+  st->tx_counter++;
+  /* SIZE= against the advertised limit */
+  if (params) {
+    const char *sz = strcasestr(params, "SIZE=");
+    if (sz && (sz == params || sz[-1] == ' ')) {
+      unsigned long long declared = strtoull(sz + 5, NULL, 10);
+      for (size_t i = 0; i < st->rec->capabilities.len; i++) {
+        const char *cap = st->rec->capabilities.items[i];
+        if (!strncasecmp(cap, "SIZE ", 5)) {
+          unsigned long long limit = strtoull(cap + 5, NULL, 10);
+          if (limit && declared > limit)
+            ms_add_anomaly(st->rec, "size_exceeds_limit", ts,
+                           "SIZE=%llu above the advertised SIZE %llu",
+                           declared, limit);
+        }
+      }
+    }
+  }
+}
+
+static char *rcpt_path(smtp *st, const ms_command *c, ms_ts ts) {
+  const char *params = NULL;
+  char *path = smtp_parse_path(c->arg, "TO:", &params);
+  if (!path) {
+    ms_add_anomaly(st->rec, "malformed_rcpt_to", ts, "RCPT without TO:<path>: %s",
+                   c->arg ? c->arg : "");
+    path = xstrdup(c->arg ? c->arg : "");
+  }
+  if (st->tx == NO_TX)
+    ms_add_anomaly(st->rec, "rcpt_without_mail", ts, "RCPT TO:<%s> outside a transaction",
+                   path);
+  return path;
+}
+
+static void begin_auth(smtp *st, ms_command *c, size_t tl, ms_ts ts) {
+  char mech[64] = "";
+  const char *arg = c->arg ? c->arg : "";
+  size_t ml = strcspn(arg, " ");
+  if (ml >= sizeof mech)
+    ml = sizeof mech - 1;
+  memcpy(mech, arg, ml);
+  for (size_t i = 0; i < ml; i++)
+    mech[i] = (char)toupper((unsigned char)mech[i]);
+  const char *initial = arg[ml] == ' ' ? arg + ml + 1 : NULL;
+  sasl_view view = {0};
+  if (st->sasl)
+    sasl_end(st->sasl, MS_AUTH_UNKNOWN, ts);
+  st->sasl = sasl_begin(st->rec, st->cfg->show_secrets, mech,
+                        (const uint8_t *)initial, initial ? strlen(initial) : 0,
+                        ts, &view);
+  st->sasl_wants_response = false;
+  if (tl != (size_t)-1) {
+    ms_tline *t = &st->rec->transcript.items[tl];
+    if (view.note) {
+      free(t->note);
+      t->note = xstrdup(view.note);
+    }
+    if (view.redacted) {
+      free(t->text);
+      t->text = xasprintf("AUTH %s %s", mech, view.redacted);
+    }
+  }
+  if (view.redacted && c->arg && !st->cfg->show_secrets) {
+    free(c->arg);
+    c->arg = xasprintf("%s %s", mech, view.redacted);
+  }
+  free(view.note);
+  free(view.redacted);
+}
+
+/* Split "verb rest": verb upper-cased into out (at most 15 chars). */
+static void split_verb(const ms_line *l, char verb[16], const uint8_t **arg,
+                       size_t *arg_len) {
+  size_t i = 0;
+  while (i < l->len && l->data[i] != ' ' && i < 15) {
+    verb[i] = (char)toupper(l->data[i]);
+    i++;
+  }
+  verb[i] = '\0';
+  size_t vend = i;
+  while (vend < l->len && l->data[vend] != ' ')
+    vend++; /* an over-long verb: the rest is part of nothing */
+  if (vend < l->len) {
+    *arg = l->data + vend + 1;
+    *arg_len = l->len - vend - 1;
+  } else {
+    *arg = NULL;
+    *arg_len = 0;
+  }
+}
+
+static void mark_pipelining(smtp *st, ms_command *c, size_t tl, const char *verb,
+                            ms_ts ts) {
+  bool pipelined = outstanding(st) > 0 && !st->server_spoke;
+  if (!pipelined) {
+    st->flight_leader_tline = tl;
+    st->flight_has_group = false;
+    return;
+  }
+  if (c)
+    c->pipelined = true;
+  if (tl != (size_t)-1)
+    st->rec->transcript.items[tl].flags |= MS_TL_PIPELINED;
+  if (!st->flight_has_group) {
+    st->flight_has_group = true;
+    if (st->flight_leader_tline != (size_t)-1 &&
+        st->flight_leader_tline < st->rec->transcript.len)
+      st->rec->transcript.items[st->flight_leader_tline].flags |=
+          MS_TL_GROUP_START;
+    if (!st->pipelining_advertised)
+      ms_add_anomaly(st->rec, "pipelining_not_advertised", ts,
+                     "%s sent before the previous reply, without PIPELINING",
+                     verb);
+  }
+  (void)verb;
+}
+
+static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
+  char verb[16];
+  const uint8_t *arg;
+  size_t arg_len;
+  split_verb(l, verb, &arg, &arg_len);
+  const verb_info *vi = find_verb(verb);
+  cmd_kind kind = vi ? vi->kind : K_OTHER;
+  bool record = room_to_record(st, ts);
+  size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
+  if (outstanding(st) > 0 && !st->server_spoke && st->last_ends_group)
+    ms_add_anomaly(st->rec, "pipelining_after_group_end", ts,
+                   "%s sent in the same flight after %s", verb, st->last_verb);
+  size_t ci = NO_CMD;
+  ms_command *c = NULL;
+  if (record) {
+    c = ms_add_command(st->rec, ts, verb[0] ? verb : "(EMPTY)", arg, arg_len);
+    ci = st->rec->commands.len - 1;
+  }
+  mark_pipelining(st, c, tl, verb, ts);
+  snprintf(st->last_verb, sizeof st->last_verb, "%s", verb);
+  st->last_ends_group = vi && vi->ends_group;
+  st->server_spoke = false;
+  if (!vi)
+    ms_add_anomaly(st->rec, "unknown_command", ts, "%s",
+                   c ? (c->arg ? c->arg : c->verb) : verb);
+  if (outstanding(st) + 1 > st->cfg->max_pipeline && st->cfg->max_pipeline)
+    ms_add_anomaly(st->rec, "too_many_outstanding", ts,
+                   "%zu commands awaiting replies (limit %zu)",
+                   outstanding(st) + 1, st->cfg->max_pipeline);
+  ms_command tmp = {0};
+  ms_command *view = c ? c : &tmp;
+  if (!c) {
+    tmp.verb = verb;
+    tmp.arg = arg ? wire_strdup(arg, arg_len) : NULL;
+  }
+  switch (kind) {
+  case K_HELO:
+  case K_EHLO:
+    abort_transaction(st, ts, verb);
+    free(st->rec->helo);
+    st->rec->helo = view->arg ? xstrdup(view->arg) : NULL;
+    st->rec->esmtp = kind == K_EHLO;
+    break;
+  case K_MAIL:
+    on_mail(st, view, ts);
+    break;
+  case K_RSET:
+    abort_transaction(st, ts, "RSET");
+    break;
+  case K_AUTH:
+    begin_auth(st, view, tl, ts);
+    break;
+  default:
+    break;
+  }
+  pending *p = push_pending(st, kind, ci, ts);
+  if (kind == K_RCPT)
+    p->rcpt = rcpt_path(st, view, ts);
+  if (kind == K_DATA)
+    st->mode = CL_DATA_WAIT;
+  if (kind == K_BDAT) {
+    uint64_t size;
+    bool last;
+    if (!smtp_parse_bdat(view->arg, &size, &last)) {
+      ms_add_anomaly(st->rec, "bdat_bad_size", ts, "BDAT %s",
+                     view->arg ? view->arg : "");
+    } else {
+      p->bdat_last = last;
+      if (st->tx == NO_TX || !tx_at(st, st->tx)->message)
+        start_message(st, ts);
+      p->tx = st->tx;
+      st->bdat_left = size;
+      st->bdat_last = last;
+      if (size > 0)
+        st->mode = CL_BDAT;
+      else if (last)
+        end_message(st, false, ts);
+    }
+  }
+  if (!c)
+    free(tmp.arg);
+}
+
+/* ---- the DATA body ------------------------------------------------------ */
+
+/* The body as transferred, dot-stuffing removed, goes to the message layer
+ * in runs (no per-line calls); the "." line ends it.  Lines of any length
+ * are fine: nothing is cut. */
+static void feed_body(smtp *st, const uint8_t *p, size_t n, ms_ts ts) {
+  if (!n)
+    return;
+  if (st->msg)
+    ms_msg_feed(st->msg, p, n, ts);
+  if (st->cfg->full_bodies && st->cfg->transcript) {
+    const uint8_t *c = p, *e = p + n;
+    ms_line l;
+    while (line_reader_next(&st->body_lines, &c, e, ts, &l))
+      add_tline(st, ts, MS_CLIENT, MS_TL_BODY, l.data, l.len, NULL);
+  }
+}
+
+static void body_begin(smtp *st) {
+  st->body_bol = true;
+  st->body_dot = st->body_dot_cr = false;
+  line_reader_free(&st->body_lines);
+  line_reader_init(&st->body_lines, st->cfg->max_line);
+}
+
+static void body_end(smtp *st, ms_ts ts) {
+  if (st->cfg->full_bodies && st->cfg->transcript) {
+    ms_line l;
+    if (line_reader_flush(&st->body_lines, ts, &l))
+      add_tline(st, ts, MS_CLIENT, MS_TL_BODY, l.data, l.len, NULL);
+    add_tline(st, ts, MS_CLIENT, MS_TL_BODY, (const uint8_t *)".", 1, NULL);
+  }
+  end_message(st, false, ts);
+  pending *p = push_pending(st, K_BODY_END, NO_CMD, ts);
+  p->tx = st->msg_tx;
+  st->mode = CL_COMMANDS;
+  st->server_spoke = false;
+  st->last_ends_group = false;
+  st->flight_leader_tline = (size_t)-1;
+}
+
+static void body_bytes(smtp *st, const uint8_t **cursor, const uint8_t *end,
+                       ms_ts ts) {
+  const uint8_t *p = *cursor;
+  while (p < end && st->mode == CL_BODY) {
+    if (st->body_dot_cr) { /* ".\r" at a line start */
+      st->body_dot_cr = st->body_dot = false;
+      if (*p == '\n') {
+        p++;
+        body_end(st, ts);
+        break;
+      }
+      feed_body(st, (const uint8_t *)"\r", 1, ts); /* stuffed ".\r..." */
+      st->body_bol = false;
+      continue;
+    }
+    if (st->body_dot) {
+      if (*p == '\r') {
+        st->body_dot_cr = true;
+        p++;
+        continue;
+      }
+      st->body_dot = false;
+      if (*p == '\n') { /* "." + bare LF ends the body too */
+        p++;
+        body_end(st, ts);
+        break;
+      }
+      st->body_bol = false; /* the stuffing dot is dropped */
+      continue;
+    }
+    if (st->body_bol && *p == '.') {
+      st->body_dot = true;
+      p++;
+      continue;
+    }
+    const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+    const uint8_t *stop = nl ? nl + 1 : end;
+    feed_body(st, p, (size_t)(stop - p), ts);
+    st->body_bol = nl != NULL;
+    p = stop;
+  }
+  *cursor = p;
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+static void capabilities_from_ehlo(smtp *st) {
+  strvec_free(&st->rec->capabilities);
+  st->pipelining_advertised = false;
+  for (size_t i = 0; i < st->reply.ehlo_lines.len; i++) {
+    const char *cap = st->reply.ehlo_lines.items[i];
+    strvec_push(&st->rec->capabilities, cap);
+    if (!strcasecmp(cap, "PIPELINING"))
+      st->pipelining_advertised = true;
+  }
+}
+
+static void set_command_reply(smtp *st, size_t ci, int code,
+                              const char *enhanced, const char *text,
+                              ms_ts ts) {
+  ms_command *c = cmd_at(st, ci);
+  if (!c)
+    return;
+  ms_reply_clear(&c->reply);
+  c->reply.present = true;
+  c->reply.ts = ts;
+  c->reply.code = code;
+  c->reply.enhanced = enhanced ? xstrdup(enhanced) : NULL;
+  c->reply.text = xstrdup(text);
+}
+
+static void replay_held(smtp *st, ms_ts ts);
+
+static void auth_reply(smtp *st, pending *p, int code, const char *enhanced,
+                       const char *text, size_t tl, ms_ts ts) {
+  if (code == 334 && st->sasl) {
+    sasl_view view = {0};
+    sasl_server(st->sasl, (const uint8_t *)text, strlen(text), ts, &view);
+    if (view.note && tl != (size_t)-1) {
+      ms_tline *t = &st->rec->transcript.items[tl];
+      free(t->note);
+      t->note = view.note;
+      view.note = NULL;
+    }
+    free(view.note);
+    free(view.redacted);
+    st->sasl_wants_response = true;
+    return; /* the AUTH command stays outstanding until its final reply */
+  }
+  if (st->sasl) {
+    ms_auth_result r = code >= 200 && code < 300 ? MS_AUTH_SUCCESS
+                       : code >= 400             ? MS_AUTH_FAILURE
+                                                 : MS_AUTH_UNKNOWN;
+    sasl_end(st->sasl, r, ts);
+    st->sasl = NULL;
+  }
+  st->sasl_wants_response = false;
+  set_command_reply(st, p->cmd, code, enhanced, text, ts);
+}
+
+static void dispatch_reply(smtp *st, int code, const char *enhanced,
+                           const char *text, size_t tl, ms_ts ts) {
+  if (!st->greeted && outstanding(st) == 0) {
+    st->greeted = true;
+    free(st->rec->banner);
+    st->rec->banner = xstrdup(text);
+    if (code != 220)
+      ms_add_anomaly(st->rec, "greeting_refused", ts, "%d %s", code, text);
+    return;
+  }
+  st->greeted = true;
+  if (outstanding(st) && st->queue.items[st->qhead].kind == K_AUTH &&
+      code == 334) {
+    auth_reply(st, &st->queue.items[st->qhead], code, enhanced, text, tl, ts);
+    return;
+  }
+  pending p;
+  if (!pop_pending(st, &p)) {
+    if (code != 421)
+      ms_add_anomaly(st->rec, "reply_without_command", ts, "%d %s", code,
+                     text);
+    return;
+  }
+  if (p.kind == K_AUTH) {
+    auth_reply(st, &p, code, enhanced, text, tl, ts);
+    return;
+  }
+  set_command_reply(st, p.cmd, code, enhanced, text, ts);
+  bool ok = code >= 200 && code < 400;
+  ms_transaction *t = tx_at(st, p.tx);
+  switch (p.kind) {
+  case K_EHLO:
+    if (code == 250)
+      capabilities_from_ehlo(st);
+    break;
+  case K_MAIL:
+    if (!ok && t) {
+      t->status = MS_TX_REJECTED;
+      ms_reply_clear(&t->reply);
+      t->reply.present = true;
+      t->reply.ts = ts;
+      t->reply.code = code;
+      t->reply.text = xstrdup(text);
+      if (st->tx == p.tx)
+        st->tx = NO_TX;
+    }
+    break;
+  case K_RCPT:
+    if (t && p.rcpt) {
+      if (code >= 200 && code < 300) {
+        *vec_push(&t->rcpt_to) = p.rcpt;
+        p.rcpt = NULL;
+      } else {
+        ms_rcpt_rejected *r = vec_push(&t->rcpt_rejected);
+        r->addr = p.rcpt;
+        r->code = code;
+        p.rcpt = NULL;
+      }
+    }
+    break;
+  case K_DATA:
+    if (code == 354) {
+      if (st->mode == CL_DATA_WAIT) {
+        st->mode = CL_BODY;
+        body_begin(st);
+        start_message(st, ts);
+        replay_held(st, ts); /* held client bytes start the body */
+      }
+    } else {
+      if (t && (code >= 400)) {
+        t->status = MS_TX_REJECTED;
+        ms_reply_clear(&t->reply);
+        t->reply.present = true;
+        t->reply.ts = ts;
+        t->reply.code = code;
+        t->reply.text = xstrdup(text);
+        if (st->tx == p.tx)
+          st->tx = NO_TX;
+      }
+      if (st->mode == CL_DATA_WAIT) {
+        st->mode = CL_COMMANDS;
+        replay_held(st, ts);
+      }
+    }
+    break;
+  case K_BODY_END:
+    finish_transaction(st, p.tx, code, enhanced, text, ts);
+    break;
+  case K_BDAT:
+    if (p.bdat_last || code >= 400) {
+      if (st->msg && st->msg_tx == p.tx && code >= 400)
+        end_message(st, true, ts);
+      finish_transaction(st, p.tx, code, enhanced, text, ts);
+    }
+    break;
+  case K_STARTTLS:
+    if (code == 220) {
+      abort_transaction(st, ts, "STARTTLS");
+      st->rec->tls = MS_TLS_STARTTLS;
+      st->stop_after_reply = true;
+    }
+    break;
+  default:
+    break;
+  }
+  free(p.rcpt);
+}
+
+static void reply_reset(reply_builder *r) {
+  free(r->enhanced);
+  r->enhanced = NULL;
+  r->tlen = 0;
+  r->text[0] = '\0';
+  r->lines = 0;
+  r->open = false;
+  r->truncated = false;
+  strvec_free(&r->ehlo_lines);
+}
+
+static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
+                         int code) {
+  char line[1024];
+  size_t ln = n < sizeof line - 1 ? n : sizeof line - 1;
+  memcpy(line, t, ln);
+  line[ln] = '\0';
+  for (size_t i = 0; i < ln; i++)
+    if (line[i] == '\0')
+      line[i] = ' ';
+  size_t el = smtp_enhanced_len(line, code);
+  const char *body = line;
+  if (el) {
+    if (!r->enhanced)
+      r->enhanced = xstrndup(line, el);
+    body = line + el;
+    while (*body == ' ')
+      body++;
+  }
+  if (r->lines > 0)
+    strvec_push(&r->ehlo_lines, line);
+  size_t bl = strlen(body);
+  if (r->tlen + bl + 2 >= REPLY_TEXT_MAX) {
+    r->truncated = true;
+    return;
+  }
+  if (r->lines > 0)
+    r->text[r->tlen++] = '\n';
+  memcpy(r->text + r->tlen, body, bl);
+  r->tlen += bl;
+  r->text[r->tlen] = '\0';
+  r->lines++;
+}
+
+static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
+  size_t tl = add_tline(st, ts, MS_SERVER, 0, l->data, l->len, NULL);
+  st->server_spoke = true;
+  int code;
+  bool more;
+  const uint8_t *text;
+  size_t tlen;
+  if (!smtp_parse_reply_line(l->data, l->len, &code, &more, &text, &tlen)) {
+    ms_add_anomaly(st->rec, "malformed_reply", ts, "%.*s",
+                   (int)(l->len < 200 ? l->len : 200), (const char *)l->data);
+    return;
+  }
+  reply_builder *r = &st->reply;
+  if (r->open && r->code != code)
+    ms_add_anomaly(st->rec, "reply_code_changed", ts,
+                   "multi-line reply %d continued with %d", r->code, code);
+  if (!r->open) {
+    r->open = true;
+    r->code = code;
+  }
+  /* The EHLO greeting line is not a capability. */
+  reply_append(r, text, tlen, code);
+  if (more)
+    return;
+  dispatch_reply(st, r->code, r->enhanced, r->text, tl, ts);
+  reply_reset(r);
+}
+
+/* ---- client side -------------------------------------------------------- */
+
+static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
+  if (l->too_long)
+    ms_add_anomaly(st->rec, "line_too_long", ts,
+                   "client line longer than %zu bytes", st->cfg->max_line);
+  if (st->sasl && st->sasl_wants_response) {
+    sasl_view view = {0};
+    st->sasl_wants_response = false;
+    size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
+    sasl_client(st->sasl, l->data, l->len, ts, &view);
+    if (tl != (size_t)-1) {
+      ms_tline *t = &st->rec->transcript.items[tl];
+      t->note = view.note;
+      view.note = NULL;
+      if (view.redacted) {
+        free(t->text);
+        t->text = view.redacted;
+        view.redacted = NULL;
+      }
+    }
+    free(view.note);
+    free(view.redacted);
+    st->server_spoke = false;
+    return;
+  }
+  handle_command(st, l, ts);
+}
+
+static void client_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts);
+
+/* Feed the bytes held during CL_DATA_WAIT in the mode now decided. */
+static void replay_held(smtp *st, ms_ts ts) {
+  uint8_t *held = st->held;
+  size_t n = st->held_len;
+  st->held = NULL;
+  st->held_len = 0;
+  if (n)
+    client_data(st, held, n, ts);
+  free(held);
+}
+
+static void bdat_bytes(smtp *st, const uint8_t **cur, const uint8_t *end,
+                       ms_ts ts) {
+  size_t avail = (size_t)(end - *cur);
+  size_t take = st->bdat_left < avail ? (size_t)st->bdat_left : avail;
+  if (st->msg)
+    ms_msg_feed(st->msg, *cur, take, ts);
+  *cur += take;
+  st->bdat_left -= take;
+  if (st->bdat_left == 0) {
+    st->mode = CL_COMMANDS;
+    if (st->bdat_last)
+      end_message(st, false, ts); /* the summary comes with the LAST chunk */
+  }
+}
+
+static void client_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts) {
+  const uint8_t *cur = data, *end = data + n;
+  while (cur < end) {
+    switch (st->mode) {
+    case CL_STOPPED:
+      return;
+    case CL_BDAT:
+      bdat_bytes(st, &cur, end, ts);
+      break;
+    case CL_BODY:
+      body_bytes(st, &cur, end, ts);
+      break;
+    case CL_DATA_WAIT: {
+      size_t take = (size_t)(end - cur);
+      if (st->held_len + take > DATA_HOLD_MAX) {
+        /* the client is clearly sending a body: treat it as one */
+        ms_add_anomaly(st->rec, "data_before_354", ts,
+                       "client sent %zu bytes before the reply to DATA",
+                       st->held_len + take);
+        st->mode = CL_BODY;
+        body_begin(st);
+        start_message(st, ts);
+        replay_held(st, ts);
+        break;
+      }
+      st->held = xrealloc(st->held, st->held_len + take);
+      memcpy(st->held + st->held_len, cur, take);
+      st->held_len += take;
+      cur = end;
+      break;
+    }
+    default: {
+      ms_line l;
+      if (!line_reader_next(&st->lines[MS_CLIENT], &cur, end, ts, &l))
+        return;
+      client_line(st, &l, ts);
+      break;
+    }
+    }
+  }
+}
+
+static void server_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts) {
+  const uint8_t *cur = data, *end = data + n;
+  ms_line l;
+  while (!st->stop_after_reply &&
+         line_reader_next(&st->lines[MS_SERVER], &cur, end, ts, &l)) {
+    if (l.too_long)
+      ms_add_anomaly(st->rec, "line_too_long", ts,
+                     "server line longer than %zu bytes", st->cfg->max_line);
+    server_line(st, &l, ts);
+  }
+}
+
+/* ---- the dissector interface -------------------------------------------- */
 
 static void *smtp_create(ms_session *rec, const ms_dissect_config *cfg) {
-  smtp_state *st = xcalloc(1, sizeof *st);
+  smtp *st = xcalloc(1, sizeof *st);
   st->rec = rec;
   st->cfg = cfg;
   line_reader_init(&st->lines[0], cfg->max_line);
   line_reader_init(&st->lines[1], cfg->max_line);
+  st->tx = NO_TX;
+  st->msg_tx = NO_TX;
+  st->flight_leader_tline = (size_t)-1;
   return st;
 }
 
 static ms_verdict smtp_data(void *state, ms_dir dir, const uint8_t *data,
-                          size_t n, ms_ts ts) {
-  smtp_state *st = state;
-  const uint8_t *cur = data, *end = data + n;
-  ms_line line;
-  while (line_reader_next(&st->lines[dir], &cur, end, ts, &line))
-    if (st->cfg->transcript)
-      ms_add_tline(st->rec, ts, dir, 0, line.data, line.len, NULL);
+                            size_t n, ms_ts ts) {
+  smtp *st = state;
+  if (dir == MS_CLIENT)
+    client_data(st, data, n, ts);
+  else
+    server_data(st, data, n, ts);
+  if (st->stop_after_reply) {
+    st->mode = CL_STOPPED;
+    char note[96];
+    snprintf(note, sizeof note, "TLS starts: the rest is encrypted, not decoded");
+    add_notice(st, ts, MS_SERVER, note);
+    return MS_STOP;
+  }
   return MS_CONTINUE;
 }
 
 static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
-  smtp_state *st = state;
-  (void)n;
-  (void)ts;
+  smtp *st = state;
+  if (dir == MS_CLIENT && st->mode == CL_BDAT) {
+    uint64_t lost = n < st->bdat_left ? n : st->bdat_left;
+    st->bdat_left -= lost;
+    if (st->msg)
+      ms_add_anomaly(st->rec, "message_gap", ts,
+                     "%llu bytes of a BDAT chunk are missing",
+                     (unsigned long long)lost);
+    if (st->bdat_left == 0) {
+      st->mode = CL_COMMANDS;
+      if (st->bdat_last)
+        end_message(st, true, ts);
+    }
+    if (n > lost)
+      line_reader_gap(&st->lines[dir]);
+    return;
+  }
+  if (dir == MS_CLIENT && st->mode == CL_BODY) {
+    if (st->msg)
+      ms_add_anomaly(st->rec, "message_gap", ts,
+                     "%llu bytes of a message body are missing",
+                     (unsigned long long)n);
+    st->body_bol = st->body_dot = st->body_dot_cr = false;
+  }
   line_reader_gap(&st->lines[dir]);
+  if (dir == MS_SERVER)
+    reply_reset(&st->reply);
+  char note[64];
+  snprintf(note, sizeof note, "%llu bytes missing here",
+           (unsigned long long)n);
+  add_notice(st, ts, dir, note);
 }
 
-static void smtp_close(void *state, ms_ts ts) { (void)state; (void)ts; }
+static void smtp_close(void *state, ms_ts ts) {
+  smtp *st = state;
+  ms_line l;
+  if (st->mode != CL_STOPPED) {
+    if (st->mode == CL_DATA_WAIT) {
+      st->mode = CL_COMMANDS;
+      replay_held(st, ts);
+    }
+    if (line_reader_flush(&st->lines[MS_CLIENT], ts, &l)) {
+      ms_add_anomaly(st->rec, "incomplete_line", ts,
+                     "client line without its end at the end of the session");
+      if (st->mode == CL_COMMANDS)
+        client_line(st, &l, ts);
+    }
+    if (line_reader_flush(&st->lines[MS_SERVER], ts, &l)) {
+      ms_add_anomaly(st->rec, "incomplete_line", ts,
+                     "server line without its end at the end of the session");
+      server_line(st, &l, ts);
+    }
+  }
+  if (st->msg)
+    end_message(st, true, ts);
+  if (st->sasl) {
+    sasl_end(st->sasl, MS_AUTH_UNKNOWN, ts);
+    st->sasl = NULL;
+  }
+  abort_transaction(st, ts, "end of session");
+  /* transactions left pending after a refused DATA or similar */
+  for (size_t i = 0; i < st->rec->transactions.len; i++)
+    if (st->rec->transactions.items[i].status == MS_TX_PENDING)
+      st->rec->transactions.items[i].status = MS_TX_ABORTED;
+}
 
 static void smtp_destroy(void *state) {
-  smtp_state *st = state;
+  smtp *st = state;
   line_reader_free(&st->lines[0]);
   line_reader_free(&st->lines[1]);
+  line_reader_free(&st->body_lines);
+  for (size_t i = st->qhead; i < st->queue.len; i++)
+    free(st->queue.items[i].rcpt);
+  vec_free(&st->queue);
+  reply_reset(&st->reply);
+  free(st->held);
+  if (st->msg)
+    ms_msg_end(st->msg, true, 0);
+  if (st->sasl)
+    sasl_end(st->sasl, MS_AUTH_UNKNOWN, 0);
   free(st);
 }
 
-const ms_dissector ms_smtp_dissector = {
-    "smtp", MS_PROTO_SMTP, smtp_create, smtp_data, smtp_gap, smtp_close,
-    smtp_destroy};
+const ms_dissector ms_smtp_dissector = {"smtp",    MS_PROTO_SMTP, smtp_create,
+                                        smtp_data, smtp_gap,      smtp_close,
+                                        smtp_destroy};
