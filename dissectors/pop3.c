@@ -1,52 +1,841 @@
-/* pop3.c - PLACEHOLDER until the POP3 dissector lands: records every line of
- * the session in the transcript, nothing more. */
+/* pop3.c - the POP3 dissector (RFC 1939, 2449, 5034, 2595, 3206, 6856).
+ *
+ * Client lines are commands; each server status line (+OK / -ERR) answers
+ * the oldest outstanding command, so pipelined commands (RFC 2449) pair
+ * exactly.  After +OK to CAPA, LIST or UIDL without argument, RETR, TOP,
+ * AUTH or LANG without argument, the response runs to the "." line: list
+ * responses are read line by line, RETR/TOP messages are scanned as a
+ * stream (dotbody.h) into the message layer.  docs/pop3.md lists every
+ * anomaly.
+ */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "dissector.h"
+#include "dotbody.h"
 #include "lines.h"
+#include "message.h"
+#include "sasl.h"
+
+#define MAX_RECORDED 10000
+#define MAX_QUEUE 10000
+#define MAX_LISTING 100000 /* message numbers whose size/uid are kept */
+
+typedef enum {
+  P_OTHER,
+  P_USER,
+  P_PASS,
+  P_APOP,
+  P_AUTH,
+  P_STAT,
+  P_LIST,
+  P_UIDL,
+  P_RETR,
+  P_TOP,
+  P_DELE,
+  P_RSET,
+  P_QUIT,
+  P_CAPA,
+  P_STLS,
+  P_LANG,
+  P_NOOP,
+  P_UTF8
+} p3_kind;
+
+typedef struct {
+  const char *verb;
+  p3_kind kind;
+  bool needs_login;
+} p3_verb;
+
+static const p3_verb verbs[] = {
+    {"USER", P_USER, false}, {"PASS", P_PASS, false}, {"APOP", P_APOP, false},
+    {"AUTH", P_AUTH, false}, {"STAT", P_STAT, true},  {"LIST", P_LIST, true},
+    {"UIDL", P_UIDL, true},  {"RETR", P_RETR, true},  {"TOP", P_TOP, true},
+    {"DELE", P_DELE, true},  {"RSET", P_RSET, true},  {"QUIT", P_QUIT, false},
+    {"CAPA", P_CAPA, false}, {"STLS", P_STLS, false}, {"LANG", P_LANG, false},
+    {"NOOP", P_NOOP, true},  {"UTF8", P_UTF8, false}, {"LAST", P_OTHER, true},
+    {"RPOP", P_OTHER, false}, {"XTND", P_OTHER, true}};
+
+typedef struct {
+  p3_kind kind;
+  size_t cmd;   /* index in rec->commands or (size_t)-1 */
+  bool has_arg; /* LIST n / UIDL n: single line */
+  long number;  /* message number argument */
+} p3_pending;
+
+typedef enum {
+  SV_STATUS,    /* expecting +OK / -ERR */
+  SV_LIST,      /* multi-line listing, line by line */
+  SV_MESSAGE,   /* RETR / TOP body */
+  SV_STOPPED
+} sv_mode;
+
+typedef struct {
+  uint64_t size;
+  char *uid;
+  bool has_size;
+} listing_entry;
 
 typedef struct {
   ms_session *rec;
   const ms_dissect_config *cfg;
   line_reader lines[2];
-} pop3_state;
+  VEC(p3_pending) queue;
+  size_t qhead;
+  sv_mode mode;
+  p3_pending current; /* the command whose multi-line response is read */
+  bool greeted, logged_in, quit_seen, server_spoke;
+  size_t flight_leader_tline;
+  bool flight_has_group;
+  char *pending_user;
+  char *apop_challenge;
+  VEC(listing_entry) listing; /* index = message number */
+  /* message being retrieved */
+  dot_scanner body;
+  line_reader body_lines;
+  ms_msg_parser *msg;
+  size_t msg_index; /* in rec->messages */
+  ms_ts now;
+  sasl_exchange *sasl;
+  bool sasl_wants_response;
+  bool stop;
+  bool record_full_warned;
+  bool deletions_committed;
+} pop3;
+
+/* ---- recording ---------------------------------------------------------- */
+
+static size_t add_tline(pop3 *st, ms_ts ts, ms_dir dir, unsigned flags,
+                        const uint8_t *p, size_t n, const char *note) {
+  if (!st->cfg->transcript || st->rec->transcript.len >= MAX_RECORDED * 4)
+    return (size_t)-1;
+  ms_add_tline(st->rec, ts, dir, flags, p, n, note);
+  return st->rec->transcript.len - 1;
+}
+
+static ms_tline *tline_at(pop3 *st, size_t i) {
+  return i < st->rec->transcript.len ? &st->rec->transcript.items[i] : NULL;
+}
+
+static listing_entry *listing_for(pop3 *st, long n, bool create) {
+  if (n < 1 || n > MAX_LISTING)
+    return NULL;
+  if ((size_t)n >= st->listing.len) {
+    if (!create)
+      return NULL;
+    vec_reserve_raw((void **)&st->listing.items, &st->listing.cap,
+                    sizeof(listing_entry), (size_t)n + 1);
+    st->listing.len = (size_t)n + 1;
+  }
+  return &st->listing.items[n];
+}
+
+/* ---- queue -------------------------------------------------------------- */
+
+static size_t outstanding(const pop3 *st) { return st->queue.len - st->qhead; }
+
+static void push_pending(pop3 *st, const p3_pending *p, ms_ts ts) {
+  if (outstanding(st) >= MAX_QUEUE) {
+    ms_add_anomaly(st->rec, "too_many_outstanding", ts,
+                   "%d commands without response: the oldest is forgotten",
+                   MAX_QUEUE);
+    st->qhead++;
+  }
+  if (st->qhead > 1024) {
+    memmove(st->queue.items, st->queue.items + st->qhead,
+            outstanding(st) * sizeof(p3_pending));
+    st->queue.len -= st->qhead;
+    st->qhead = 0;
+  }
+  *vec_push(&st->queue) = *p;
+}
+
+static bool pop_pending(pop3 *st, p3_pending *out) {
+  if (!outstanding(st))
+    return false;
+  *out = st->queue.items[st->qhead++];
+  if (st->qhead == st->queue.len)
+    st->queue.len = st->qhead = 0;
+  return true;
+}
+
+/* ---- client ------------------------------------------------------------- */
+
+static const p3_verb *find_verb(const char *v) {
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (!strcmp(verbs[i].verb, v))
+      return &verbs[i];
+  return NULL;
+}
+
+static long parse_number(const char *s, bool *ok) {
+  *ok = false;
+  if (!s)
+    return 0;
+  while (*s == ' ')
+    s++;
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (end == s || v < 0 || v > 1000000000L)
+    return 0;
+  *ok = true;
+  return v;
+}
+
+static void mark_pipelining(pop3 *st, ms_command *c, size_t tl, ms_ts ts) {
+  bool pipelined = outstanding(st) > 0 && !st->server_spoke;
+  if (!pipelined) {
+    st->flight_leader_tline = tl;
+    st->flight_has_group = false;
+    return;
+  }
+  if (c)
+    c->pipelined = true;
+  ms_tline *t = tline_at(st, tl);
+  if (t)
+    t->flags |= MS_TL_PIPELINED;
+  if (!st->flight_has_group) {
+    st->flight_has_group = true;
+    ms_tline *leader = tline_at(st, st->flight_leader_tline);
+    if (leader)
+      leader->flags |= MS_TL_GROUP_START;
+    bool advertised = false;
+    for (size_t i = 0; i < st->rec->capabilities.len; i++)
+      advertised |= !strcasecmp(st->rec->capabilities.items[i], "PIPELINING");
+    if (!advertised)
+      ms_add_anomaly(st->rec, "pipelining_not_advertised", ts,
+                     "command sent before the previous response, without "
+                     "PIPELINING in CAPA");
+  }
+}
+
+/* The wire text of a command, with its secret hidden when needed. */
+static char *shown_text(pop3 *st, p3_kind kind, const char *verb,
+                        const char *arg) {
+  if (st->cfg->show_secrets || !arg)
+    return NULL;
+  if (kind == P_PASS)
+    return xasprintf("%s <redacted>", verb);
+  if (kind == P_APOP) {
+    size_t nl = strcspn(arg, " ");
+    return xasprintf("%s %.*s <redacted>", verb, (int)nl, arg);
+  }
+  return NULL;
+}
+
+static void begin_login(pop3 *st, const char *mech, const char *user,
+                        const char *secret) {
+  ms_auth *a = &st->rec->auth;
+  if (!(a->present && a->result == MS_AUTH_SUCCESS))
+    ms_auth_clear(a);
+  a->present = true;
+  a->attempts++;
+  free(a->mechanism);
+  a->mechanism = xstrdup(mech);
+  free(a->username);
+  a->username = user ? xstrdup(user) : NULL;
+  free(a->password);
+  a->password = secret ? xstrdup(st->cfg->show_secrets ? secret : "<redacted>")
+                       : NULL;
+  a->result = MS_AUTH_UNKNOWN;
+}
+
+static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
+  char verb[16];
+  size_t i = 0;
+  while (i < l->len && l->data[i] != ' ' && i < 15) {
+    verb[i] = (char)toupper(l->data[i]);
+    i++;
+  }
+  verb[i] = '\0';
+  while (i < l->len && l->data[i] != ' ')
+    i++;
+  const uint8_t *argp = i < l->len ? l->data + i + 1 : NULL;
+  size_t arg_len = argp ? l->len - i - 1 : 0;
+  char *arg = argp ? wire_strdup(argp, arg_len) : NULL;
+  const p3_verb *vi = find_verb(verb);
+  p3_kind kind = vi ? vi->kind : P_OTHER;
+
+  char *shown = shown_text(st, kind, verb, arg);
+  size_t tl = shown ? add_tline(st, ts, MS_CLIENT, 0, (const uint8_t *)shown,
+                                strlen(shown), NULL)
+                    : add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
+  ms_command *c = NULL;
+  size_t ci = (size_t)-1;
+  if (st->rec->commands.len < MAX_RECORDED) {
+    const char *recorded_arg = arg;
+    char *redacted_arg = NULL;
+    if (shown) {
+      redacted_arg = xstrdup(shown + strlen(verb) + 1);
+      recorded_arg = redacted_arg;
+    }
+    c = ms_add_command(st->rec, ts, verb[0] ? verb : "(EMPTY)",
+                       (const uint8_t *)recorded_arg,
+                       recorded_arg ? strlen(recorded_arg) : 0);
+    free(redacted_arg);
+    ci = st->rec->commands.len - 1;
+  } else if (!st->record_full_warned) {
+    st->record_full_warned = true;
+    ms_add_anomaly(st->rec, "record_limit", ts,
+                   "more than %d commands: later ones are not recorded",
+                   MAX_RECORDED);
+  }
+  free(shown);
+  mark_pipelining(st, c, tl, ts);
+  st->server_spoke = false;
+  if (!vi)
+    ms_add_anomaly(st->rec, "unknown_command", ts, "%.*s",
+                   (int)(l->len < 200 ? l->len : 200), (const char *)l->data);
+  else if (vi->needs_login && !st->logged_in && !st->rec->midstream)
+    ms_add_anomaly(st->rec, "command_before_login", ts,
+                   "%s before a successful login", verb);
+  if (outstanding(st) + 1 > st->cfg->max_pipeline && st->cfg->max_pipeline)
+    ms_add_anomaly(st->rec, "too_many_outstanding", ts,
+                   "%zu commands awaiting responses (limit %zu)",
+                   outstanding(st) + 1, st->cfg->max_pipeline);
+
+  p3_pending p = {kind, ci, arg != NULL && arg[0] != '\0', 0};
+  bool ok;
+  p.number = parse_number(arg, &ok);
+  switch (kind) {
+  case P_USER:
+    free(st->pending_user);
+    st->pending_user = arg ? xstrdup(arg) : NULL;
+    break;
+  case P_PASS:
+    begin_login(st, "USER", st->pending_user, arg ? arg : "");
+    break;
+  case P_APOP: {
+    size_t nl = arg ? strcspn(arg, " ") : 0;
+    char *user = arg ? xstrndup(arg, nl) : NULL;
+    begin_login(st, "APOP", user, arg && arg[nl] ? arg + nl + 1 : "");
+    if (st->apop_challenge) {
+      free(st->rec->auth.challenge);
+      st->rec->auth.challenge = xstrdup(st->apop_challenge);
+    }
+    free(user);
+    break;
+  }
+  case P_AUTH:
+    if (p.has_arg) {
+      char mech[64];
+      size_t ml = strcspn(arg, " ");
+      if (ml >= sizeof mech)
+        ml = sizeof mech - 1;
+      for (size_t k = 0; k < ml; k++)
+        mech[k] = (char)toupper((unsigned char)arg[k]);
+      mech[ml] = '\0';
+      const char *initial = arg[ml] == ' ' ? arg + ml + 1 : NULL;
+      sasl_view view = {0};
+      if (st->sasl)
+        sasl_end(st->sasl, MS_AUTH_UNKNOWN, ts);
+      st->sasl = sasl_begin(st->rec, st->cfg->show_secrets, mech,
+                            (const uint8_t *)initial,
+                            initial ? strlen(initial) : 0, ts, &view);
+      ms_tline *t = tline_at(st, tl);
+      if (t && view.note) {
+        t->note = view.note;
+        view.note = NULL;
+      }
+      if (view.redacted) {
+        if (t) {
+          free(t->text);
+          t->text = xasprintf("AUTH %s %s", mech, view.redacted);
+        }
+        if (c) {
+          free(c->arg);
+          c->arg = xasprintf("%s %s", mech, view.redacted);
+        }
+      }
+      free(view.note);
+      free(view.redacted);
+      st->sasl_wants_response = false;
+    }
+    break;
+  case P_RETR:
+  case P_TOP:
+  case P_DELE:
+    if (!ok)
+      ms_add_anomaly(st->rec, "bad_argument", ts, "%s without a message number",
+                     verb);
+    break;
+  default:
+    break;
+  }
+  free(arg);
+  push_pending(st, &p, ts);
+}
+
+static void client_line(pop3 *st, const ms_line *l, ms_ts ts) {
+  if (l->too_long)
+    ms_add_anomaly(st->rec, "line_too_long", ts,
+                   "client line longer than %zu bytes", st->cfg->max_line);
+  if (st->sasl && st->sasl_wants_response) {
+    st->sasl_wants_response = false;
+    sasl_view view = {0};
+    size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
+    sasl_client(st->sasl, l->data, l->len, ts, &view);
+    ms_tline *t = tline_at(st, tl);
+    if (t) {
+      t->note = view.note;
+      view.note = NULL;
+      if (view.redacted) {
+        free(t->text);
+        t->text = view.redacted;
+        view.redacted = NULL;
+      }
+    }
+    free(view.note);
+    free(view.redacted);
+    st->server_spoke = false;
+    return;
+  }
+  command_line(st, l, ts);
+}
+
+/* ---- server: status lines ----------------------------------------------- */
+
+static bool multiline_on_ok(const p3_pending *p) {
+  switch (p->kind) {
+  case P_CAPA:
+  case P_RETR:
+  case P_TOP:
+    return true;
+  case P_LIST:
+  case P_UIDL:
+  case P_LANG:
+  case P_AUTH:
+    return !p->has_arg;
+  default:
+    return false;
+  }
+}
+
+static void set_reply(pop3 *st, size_t ci, bool ok, const char *text,
+                      ms_ts ts) {
+  if (ci >= st->rec->commands.len)
+    return;
+  ms_reply *r = &st->rec->commands.items[ci].reply;
+  ms_reply_clear(r);
+  r->present = true;
+  r->ts = ts;
+  r->pop3_status = xstrdup(ok ? "+OK" : "-ERR");
+  r->text = xstrdup(text);
+}
+
+static void login_result(pop3 *st, bool ok, const char *text, ms_ts ts) {
+  ms_auth *a = &st->rec->auth;
+  a->result = ok ? MS_AUTH_SUCCESS : MS_AUTH_FAILURE;
+  if (ok) {
+    st->logged_in = true;
+  } else {
+    a->failures++;
+    ms_add_anomaly(st->rec, "login_failed", ts, "%s login%s%s failed: %s",
+                   a->mechanism ? a->mechanism : "?", a->username ? " of " : "",
+                   a->username ? a->username : "", text);
+  }
+}
+
+static void start_retrieval(pop3 *st, const p3_pending *p, ms_ts ts) {
+  ms_pop3_message *m = vec_push(&st->rec->messages);
+  m->number = (int)p->number;
+  m->command = xstrdup(p->kind == P_RETR ? "RETR" : "TOP");
+  listing_entry *e = listing_for(st, p->number, false);
+  if (e && e->uid)
+    m->uid = xstrdup(e->uid);
+  m->message = ms_message_new();
+  st->msg_index = st->rec->messages.len - 1;
+  char label[32];
+  snprintf(label, sizeof label, "m%ld%s", p->number,
+           p->kind == P_TOP ? "-top" : "");
+  st->msg = ms_msg_begin(st->rec, m->message, st->cfg, label, ts);
+  dot_scan_begin(&st->body);
+  line_reader_free(&st->body_lines);
+  line_reader_init(&st->body_lines, st->cfg->max_line);
+}
+
+static void finish_retrieval(pop3 *st, bool truncated, ms_ts ts) {
+  if (st->msg_index >= st->rec->messages.len)
+    return;
+  ms_pop3_message *m = &st->rec->messages.items[st->msg_index];
+  if (st->msg) {
+    ms_msg_end(st->msg, truncated, ts);
+    st->msg = NULL;
+  }
+  if (st->cfg->full_bodies && st->cfg->transcript) {
+    ms_line l;
+    if (line_reader_flush(&st->body_lines, ts, &l))
+      add_tline(st, ts, MS_SERVER, MS_TL_BODY, l.data, l.len, NULL);
+  }
+  if (m->message) {
+    m->bytes = m->message->bytes;
+    if (st->cfg->transcript) {
+      char *sum = ms_msg_summary(m->message);
+      add_tline(st, ts, MS_SERVER, MS_TL_SUMMARY, (const uint8_t *)sum,
+                strlen(sum), NULL);
+      free(sum);
+    }
+  }
+  listing_entry *e = listing_for(st, m->number, false);
+  if (!truncated && st->current.kind == P_RETR && e && e->has_size &&
+      e->size != m->bytes)
+    ms_add_anomaly(st->rec, "retr_size_mismatch", ts,
+                   "message %d: LIST said %llu octets, RETR carried %llu",
+                   m->number, (unsigned long long)e->size,
+                   (unsigned long long)m->bytes);
+  st->msg_index = (size_t)-1;
+}
+
+static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
+                         ms_ts ts) {
+  if (!st->greeted && outstanding(st) == 0) {
+    st->greeted = true;
+    free(st->rec->banner);
+    st->rec->banner = xstrdup(text);
+    const char *lt = strchr(text, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    if (lt && gt && memchr(lt, '@', (size_t)(gt - lt)))
+      st->apop_challenge = xstrndup(lt, (size_t)(gt - lt + 1));
+    if (!ok)
+      ms_add_anomaly(st->rec, "greeting_refused", ts, "-ERR %s", text);
+    return;
+  }
+  st->greeted = true;
+  p3_pending p;
+  if (!pop_pending(st, &p)) {
+    ms_add_anomaly(st->rec, "response_without_command", ts, "%s %s",
+                   ok ? "+OK" : "-ERR", text);
+    return;
+  }
+  (void)tl;
+  set_reply(st, p.cmd, ok, text, ts);
+  bool valid;
+  switch (p.kind) {
+  case P_PASS:
+  case P_APOP:
+    login_result(st, ok, text, ts);
+    break;
+  case P_USER:
+    if (!ok)
+      ms_add_anomaly(st->rec, "login_failed", ts, "USER refused: %s", text);
+    break;
+  case P_AUTH:
+    if (st->sasl) {
+      sasl_end(st->sasl, ok ? MS_AUTH_SUCCESS : MS_AUTH_FAILURE, ts);
+      st->sasl = NULL;
+      st->sasl_wants_response = false;
+      if (ok)
+        st->logged_in = true;
+      else
+        ms_add_anomaly(st->rec, "login_failed", ts, "AUTH failed: %s", text);
+    }
+    break;
+  case P_STAT:
+    if (ok) {
+      unsigned long long n, o;
+      if (sscanf(text, "%llu %llu", &n, &o) == 2) {
+        st->rec->mailbox_present = true;
+        st->rec->mailbox_messages = n;
+        st->rec->mailbox_octets = o;
+      }
+    }
+    break;
+  case P_LIST:
+  case P_UIDL:
+    if (ok && p.has_arg) {
+      long num = parse_number(text, &valid);
+      listing_entry *e = valid ? listing_for(st, num, true) : NULL;
+      const char *rest = text + strspn(text, " 0123456789");
+      if (e && p.kind == P_LIST) {
+        e->size = strtoull(rest, NULL, 10);
+        e->has_size = true;
+      } else if (e) {
+        free(e->uid);
+        e->uid = xstrndup(rest, strcspn(rest, " "));
+      }
+    }
+    break;
+  case P_DELE:
+    if (ok && p.number > 0)
+      *vec_push(&st->rec->deleted) = (int)p.number;
+    break;
+  case P_RSET:
+    if (ok)
+      st->rec->deleted.len = 0;
+    break;
+  case P_QUIT:
+    if (ok && st->logged_in)
+      st->deletions_committed = true;
+    break;
+  case P_STLS:
+    if (ok) {
+      st->rec->tls = MS_TLS_STARTTLS;
+      st->stop = true;
+    }
+    break;
+  default:
+    break;
+  }
+  if (ok && multiline_on_ok(&p)) {
+    st->current = p;
+    if (p.kind == P_RETR || p.kind == P_TOP) {
+      st->mode = SV_MESSAGE;
+      start_retrieval(st, &p, ts);
+    } else {
+      st->mode = SV_LIST;
+      if (p.kind == P_CAPA)
+        strvec_free(&st->rec->capabilities);
+    }
+  }
+}
+
+/* One line of a LIST / UIDL / CAPA / AUTH / LANG listing. */
+static void status_line(pop3 *st, const ms_line *l, ms_ts ts);
+
+static bool looks_like_status(const ms_line *l) {
+  return (l->len >= 3 && !strncasecmp((const char *)l->data, "+OK", 3) &&
+          (l->len == 3 || l->data[3] == ' ')) ||
+         (l->len >= 4 && !strncasecmp((const char *)l->data, "-ERR", 4) &&
+          (l->len == 4 || l->data[4] == ' '));
+}
+
+static void listing_line(pop3 *st, const ms_line *l, ms_ts ts) {
+  st->server_spoke = true;
+  /* A status line cannot be part of a listing: the server forgot the "."
+   * (or lies); take it as the next response. */
+  if (looks_like_status(l) && outstanding(st)) {
+    ms_add_anomaly(st->rec, "multiline_unterminated", ts,
+                   "a listing ended without its \".\" line");
+    st->mode = SV_STATUS;
+    status_line(st, l, ts);
+    return;
+  }
+  add_tline(st, ts, MS_SERVER, 0, l->data, l->len, NULL);
+  if (l->len == 1 && l->data[0] == '.') {
+    st->mode = SV_STATUS;
+    return;
+  }
+  const uint8_t *d = l->data;
+  size_t n = l->len;
+  if (n > 0 && d[0] == '.') {
+    d++;
+    n--;
+  }
+  char *line = wire_strdup(d, n);
+  bool valid;
+  switch (st->current.kind) {
+  case P_CAPA:
+    strvec_push(&st->rec->capabilities, line);
+    break;
+  case P_LIST:
+  case P_UIDL: {
+    long num = parse_number(line, &valid);
+    listing_entry *e = valid ? listing_for(st, num, true) : NULL;
+    const char *rest = line + strspn(line, " 0123456789");
+    if (e && st->current.kind == P_LIST) {
+      e->size = strtoull(rest, NULL, 10);
+      e->has_size = true;
+    } else if (e) {
+      free(e->uid);
+      e->uid = xstrndup(rest, strcspn(rest, " "));
+    }
+    break;
+  }
+  default:
+    break;
+  }
+  free(line);
+}
+
+static void body_out(void *ctx, const uint8_t *p, size_t n) {
+  pop3 *st = ctx;
+  if (st->msg)
+    ms_msg_feed(st->msg, p, n, st->now);
+  if (st->cfg->full_bodies && st->cfg->transcript) {
+    const uint8_t *c = p, *e = p + n;
+    ms_line l;
+    while (line_reader_next(&st->body_lines, &c, e, st->now, &l))
+      add_tline(st, st->now, MS_SERVER, MS_TL_BODY, l.data, l.len, NULL);
+  }
+}
+
+static void status_line(pop3 *st, const ms_line *l, ms_ts ts) {
+  size_t tl = add_tline(st, ts, MS_SERVER, 0, l->data, l->len, NULL);
+  st->server_spoke = true;
+  if (l->too_long)
+    ms_add_anomaly(st->rec, "line_too_long", ts,
+                   "server line longer than %zu bytes", st->cfg->max_line);
+  const char *d = (const char *)l->data;
+  /* SASL continuation: "+ base64" or "+" alone */
+  if (l->len >= 1 && d[0] == '+' && (l->len == 1 || d[1] == ' ') &&
+      outstanding(st) && st->queue.items[st->qhead].kind == P_AUTH) {
+    if (st->sasl) {
+      sasl_view view = {0};
+      size_t off = l->len > 2 ? 2 : l->len;
+      sasl_server(st->sasl, l->data + off, l->len - off, ts, &view);
+      ms_tline *t = tline_at(st, tl);
+      if (t && view.note) {
+        t->note = view.note;
+        view.note = NULL;
+      }
+      free(view.note);
+      free(view.redacted);
+      st->sasl_wants_response = true;
+    }
+    return;
+  }
+  bool ok;
+  size_t skip;
+  if (l->len >= 3 && !strncasecmp(d, "+OK", 3)) {
+    ok = true;
+    skip = 3;
+  } else if (l->len >= 4 && !strncasecmp(d, "-ERR", 4)) {
+    ok = false;
+    skip = 4;
+  } else {
+    ms_add_anomaly(st->rec, "malformed_response", ts, "%.*s",
+                   (int)(l->len < 200 ? l->len : 200), d);
+    return;
+  }
+  while (skip < l->len && d[skip] == ' ')
+    skip++;
+  char *text = wire_strdup(l->data + skip, l->len - skip);
+  status_reply(st, ok, text, tl, ts);
+  free(text);
+}
+
+static void server_data(pop3 *st, const uint8_t *data, size_t n, ms_ts ts) {
+  const uint8_t *cur = data, *end = data + n;
+  while (cur < end && !st->stop) {
+    if (st->mode == SV_MESSAGE) {
+      st->now = ts;
+      st->server_spoke = true;
+      if (dot_scan(&st->body, &cur, end, body_out, st)) {
+        st->mode = SV_STATUS;
+        finish_retrieval(st, false, ts);
+      }
+      continue;
+    }
+    ms_line l;
+    if (!line_reader_next(&st->lines[MS_SERVER], &cur, end, ts, &l))
+      return;
+    if (st->mode == SV_LIST)
+      listing_line(st, &l, ts);
+    else
+      status_line(st, &l, ts);
+  }
+}
+
+static void client_data(pop3 *st, const uint8_t *data, size_t n, ms_ts ts) {
+  const uint8_t *cur = data, *end = data + n;
+  ms_line l;
+  while (!st->stop &&
+         line_reader_next(&st->lines[MS_CLIENT], &cur, end, ts, &l))
+    client_line(st, &l, ts);
+}
+
+/* ---- interface ---------------------------------------------------------- */
 
 static void *pop3_create(ms_session *rec, const ms_dissect_config *cfg) {
-  pop3_state *st = xcalloc(1, sizeof *st);
+  pop3 *st = xcalloc(1, sizeof *st);
   st->rec = rec;
   st->cfg = cfg;
   line_reader_init(&st->lines[0], cfg->max_line);
   line_reader_init(&st->lines[1], cfg->max_line);
+  st->flight_leader_tline = (size_t)-1;
+  st->msg_index = (size_t)-1;
   return st;
 }
 
 static ms_verdict pop3_data(void *state, ms_dir dir, const uint8_t *data,
-                          size_t n, ms_ts ts) {
-  pop3_state *st = state;
-  const uint8_t *cur = data, *end = data + n;
-  ms_line line;
-  while (line_reader_next(&st->lines[dir], &cur, end, ts, &line))
-    if (st->cfg->transcript)
-      ms_add_tline(st->rec, ts, dir, 0, line.data, line.len, NULL);
+                            size_t n, ms_ts ts) {
+  pop3 *st = state;
+  if (dir == MS_CLIENT)
+    client_data(st, data, n, ts);
+  else
+    server_data(st, data, n, ts);
+  if (st->stop) {
+    st->mode = SV_STOPPED;
+    const char *note = "TLS starts: the rest is encrypted, not decoded";
+    add_tline(st, ts, MS_SERVER, MS_TL_NOTICE, (const uint8_t *)note,
+              strlen(note), NULL);
+    return MS_STOP;
+  }
   return MS_CONTINUE;
 }
 
 static void pop3_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
-  pop3_state *st = state;
-  (void)n;
-  (void)ts;
+  pop3 *st = state;
   line_reader_gap(&st->lines[dir]);
+  if (dir == MS_SERVER && st->mode == SV_MESSAGE) {
+    dot_scan_lost(&st->body);
+    ms_add_anomaly(st->rec, "message_gap", ts,
+                   "%llu bytes of a retrieved message are missing",
+                   (unsigned long long)n);
+  }
+  char note[64];
+  snprintf(note, sizeof note, "%llu bytes missing here",
+           (unsigned long long)n);
+  add_tline(st, ts, dir, MS_TL_NOTICE, (const uint8_t *)note, strlen(note),
+            NULL);
 }
 
-static void pop3_close(void *state, ms_ts ts) { (void)state; (void)ts; }
+static void pop3_close(void *state, ms_ts ts) {
+  pop3 *st = state;
+  ms_line l;
+  if (!st->stop) {
+    if (line_reader_flush(&st->lines[MS_CLIENT], ts, &l)) {
+      ms_add_anomaly(st->rec, "incomplete_line", ts,
+                     "client line without its end at the end of the session");
+      client_line(st, &l, ts);
+    }
+    if (st->mode != SV_MESSAGE &&
+        line_reader_flush(&st->lines[MS_SERVER], ts, &l)) {
+      ms_add_anomaly(st->rec, "incomplete_line", ts,
+                     "server line without its end at the end of the session");
+      if (st->mode == SV_LIST)
+        listing_line(st, &l, ts);
+      else
+        status_line(st, &l, ts);
+    }
+  }
+  if (st->mode == SV_MESSAGE || st->mode == SV_LIST)
+    ms_add_anomaly(st->rec, "multiline_unterminated", ts,
+                   "the session ended inside a multi-line response");
+  if (st->mode == SV_MESSAGE)
+    finish_retrieval(st, true, ts);
+  if (st->sasl) {
+    sasl_end(st->sasl, MS_AUTH_UNKNOWN, ts);
+    st->sasl = NULL;
+  }
+  if (st->rec->deleted.len && !st->deletions_committed && !st->stop)
+    ms_add_anomaly(st->rec, "dele_not_committed", ts,
+                   "%zu message(s) marked deleted, but the session ended "
+                   "without QUIT: the server keeps them",
+                   st->rec->deleted.len);
+}
 
 static void pop3_destroy(void *state) {
-  pop3_state *st = state;
+  pop3 *st = state;
   line_reader_free(&st->lines[0]);
   line_reader_free(&st->lines[1]);
+  line_reader_free(&st->body_lines);
+  vec_free(&st->queue);
+  for (size_t i = 0; i < st->listing.len; i++)
+    free(st->listing.items[i].uid);
+  vec_free(&st->listing);
+  free(st->pending_user);
+  free(st->apop_challenge);
+  if (st->msg)
+    ms_msg_end(st->msg, true, 0);
+  if (st->sasl)
+    sasl_end(st->sasl, MS_AUTH_UNKNOWN, 0);
   free(st);
 }
 
-const ms_dissector ms_pop3_dissector = {
-    "pop3", MS_PROTO_POP3, pop3_create, pop3_data, pop3_gap, pop3_close,
-    pop3_destroy};
+const ms_dissector ms_pop3_dissector = {"pop3",    MS_PROTO_POP3, pop3_create,
+                                        pop3_data, pop3_gap,      pop3_close,
+                                        pop3_destroy};

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "dissector.h"
+#include "dotbody.h"
 #include "lines.h"
 #include "message.h"
 #include "sasl.h"
@@ -92,7 +93,8 @@ typedef struct {
   uint64_t bdat_left;
   bool bdat_last;
   /* DATA body scanner: where we are relative to a line start */
-  bool body_bol, body_dot, body_dot_cr;
+  dot_scanner body;
+  ms_ts now; /* timestamp of the bytes being scanned */
   line_reader body_lines; /* --full-bodies transcript lines only */
   uint8_t *held; /* CL_DATA_WAIT */
   size_t held_len;
@@ -518,8 +520,7 @@ static void feed_body(smtp *st, const uint8_t *p, size_t n, ms_ts ts) {
 }
 
 static void body_begin(smtp *st) {
-  st->body_bol = true;
-  st->body_dot = st->body_dot_cr = false;
+  dot_scan_begin(&st->body);
   line_reader_free(&st->body_lines);
   line_reader_init(&st->body_lines, st->cfg->max_line);
 }
@@ -540,48 +541,16 @@ static void body_end(smtp *st, ms_ts ts) {
   st->flight_leader_tline = (size_t)-1;
 }
 
+static void body_out(void *ctx, const uint8_t *p, size_t n) {
+  smtp *st = ctx;
+  feed_body(st, p, n, st->now);
+}
+
 static void body_bytes(smtp *st, const uint8_t **cursor, const uint8_t *end,
                        ms_ts ts) {
-  const uint8_t *p = *cursor;
-  while (p < end && st->mode == CL_BODY) {
-    if (st->body_dot_cr) { /* ".\r" at a line start */
-      st->body_dot_cr = st->body_dot = false;
-      if (*p == '\n') {
-        p++;
-        body_end(st, ts);
-        break;
-      }
-      feed_body(st, (const uint8_t *)"\r", 1, ts); /* stuffed ".\r..." */
-      st->body_bol = false;
-      continue;
-    }
-    if (st->body_dot) {
-      if (*p == '\r') {
-        st->body_dot_cr = true;
-        p++;
-        continue;
-      }
-      st->body_dot = false;
-      if (*p == '\n') { /* "." + bare LF ends the body too */
-        p++;
-        body_end(st, ts);
-        break;
-      }
-      st->body_bol = false; /* the stuffing dot is dropped */
-      continue;
-    }
-    if (st->body_bol && *p == '.') {
-      st->body_dot = true;
-      p++;
-      continue;
-    }
-    const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-    const uint8_t *stop = nl ? nl + 1 : end;
-    feed_body(st, p, (size_t)(stop - p), ts);
-    st->body_bol = nl != NULL;
-    p = stop;
-  }
-  *cursor = p;
+  st->now = ts;
+  if (dot_scan(&st->body, cursor, end, body_out, st))
+    body_end(st, ts);
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -985,7 +954,7 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
       ms_add_anomaly(st->rec, "message_gap", ts,
                      "%llu bytes of a message body are missing",
                      (unsigned long long)n);
-    st->body_bol = st->body_dot = st->body_dot_cr = false;
+    dot_scan_lost(&st->body);
   }
   line_reader_gap(&st->lines[dir]);
   if (dir == MS_SERVER)

@@ -303,7 +303,8 @@ static bool line_has_smtp(const uint8_t *p, size_t n) {
 static int greeting_protocol(const uint8_t *p, size_t n) {
   if (n < 4 && !memchr(p, '\n', n))
     return -1;
-  if (n >= 3 && !memcmp(p, "+OK", 3))
+  if (n >= 4 && !memcmp(p, "+OK", 3) &&
+      (p[3] == ' ' || p[3] == '\r' || p[3] == '\n'))
     return MS_PROTO_POP3;
   if (n >= 4 && !memcmp(p, "220", 3) && (p[3] == ' ' || p[3] == '-')) {
     if (line_has_smtp(p, n))
@@ -341,6 +342,14 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p,
   hold(c, dir, p, n);
   if (dir != MS_SERVER)
     return;
+  /* SMTP and POP3 servers speak first: when the client spoke before the
+   * server's first bytes on a connection whose start we saw, the server's
+   * words are a reply, not a greeting (redis answers "+OK" too). */
+  if (c->pending_len[MS_CLIENT] && !c->rec->midstream) {
+    c->state = CONN_IGNORED;
+    drop_pending(c);
+    return;
+  }
   int proto = greeting_protocol(c->pending[MS_SERVER], c->pending_len[MS_SERVER]);
   if (proto < 0)
     return;

@@ -1,0 +1,54 @@
+/* dotbody.c - dot-terminated text as a stream (see dotbody.h). */
+#include "dotbody.h"
+
+#include <string.h>
+
+void dot_scan_begin(dot_scanner *s) {
+  s->bol = true;
+  s->dot = s->dot_cr = false;
+}
+
+void dot_scan_lost(dot_scanner *s) { s->bol = s->dot = s->dot_cr = false; }
+
+bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
+              dot_out_fn out, void *ctx) {
+  const uint8_t *p = *cursor;
+  while (p < end) {
+    if (s->dot_cr) { /* ".\r" at a line start */
+      s->dot_cr = s->dot = false;
+      if (*p == '\n') {
+        *cursor = p + 1;
+        return true;
+      }
+      out(ctx, (const uint8_t *)"\r", 1); /* a stuffed ".\r..." line */
+      s->bol = false;
+      continue;
+    }
+    if (s->dot) {
+      if (*p == '\r') {
+        s->dot_cr = true;
+        p++;
+        continue;
+      }
+      s->dot = false;
+      if (*p == '\n') { /* "." and a bare LF end it too */
+        *cursor = p + 1;
+        return true;
+      }
+      s->bol = false; /* the stuffing dot is dropped */
+      continue;
+    }
+    if (s->bol && *p == '.') {
+      s->dot = true;
+      p++;
+      continue;
+    }
+    const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+    const uint8_t *stop = nl ? nl + 1 : end;
+    out(ctx, p, (size_t)(stop - p));
+    s->bol = nl != NULL;
+    p = stop;
+  }
+  *cursor = p;
+  return false;
+}
