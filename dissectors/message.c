@@ -1,39 +1,763 @@
-/* message.c - PLACEHOLDER until the message layer lands (see message.h):
- * counts bytes only. */
+/* message.c - the streaming message layer (see message.h).
+ *
+ * Bytes arrive in chunks of any size.  They are hashed (md5, sha256 of the
+ * whole message), copied to the sink (.eml) and cut into lines; a line
+ * that grows past LINE_CARRY bytes without an end is body content (no
+ * boundary is that long) and is passed on in pieces, so memory stays
+ * bounded.  Each MIME entity has a header block (bounded by
+ * cfg->max_message_bytes) and a body: multipart bodies are scanned for
+ * their boundaries, message/rfc822 bodies are entities again, leaf bodies
+ * are decoded (base64, quoted-printable) and hashed when they are
+ * attachments.  GMime decodes RFC 2047 words, RFC 2231 parameters and
+ * address lists; OpenSSL's EVP computes the digests.
+ */
 #include "message.h"
 
+#include <ctype.h>
+#include <gmime/gmime.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "msg_decode.h"
+#include "msg_received.h"
+#include "vec.h"
+
+#define LINE_CARRY 2048   /* longest line examined as a whole */
+#define MAX_BOUNDARY 200  /* RFC 2046 says 70 */
+#define MAX_PARTS 1000
+#define MAX_RECEIVED 100
+
+typedef enum { ENC_IDENTITY, ENC_BASE64, ENC_QP } encoding;
+
+typedef struct {
+  char *boundary; /* of an open multipart */
+  int depth;
+  int part; /* index of the multipart in out->parts */
+} mp_frame;
+
+typedef enum {
+  S_HEADERS,   /* reading the header block of an entity */
+  S_LEAF,      /* body of a leaf part */
+  S_PREAMBLE,  /* before the first boundary / after the last */
+} state;
 
 struct ms_msg_parser {
+  ms_session *s;
   ms_message *out;
+  const ms_dissect_config *cfg;
+  char label[32];
+  ms_ts ts;
+  EVP_MD_CTX *md5, *sha256;
+  void *eml; /* sink handle */
+  /* line assembly */
+  uint8_t carry[LINE_CARRY];
+  size_t carry_len;
+  bool carry_is_content; /* the current line is too long to be structure */
+  /* entity */
+  state st;
+  bool top_level;  /* the headers being read are the message's own */
+  int depth;       /* nesting of the entity being read */
+  char *headers;   /* header block of the entity, unfolded later */
+  size_t headers_len, headers_cap;
+  bool headers_overflow;
+  VEC(mp_frame) stack;
+  /* current leaf */
+  int part;          /* index in out->parts, -1 none */
+  int attachment;    /* index in out->attachments, -1 none */
+  encoding enc;
+  b64_stream b64;
+  qp_stream qp;
+  EVP_MD_CTX *att_md5, *att_sha256;
+  void *att_file;
+  bool pending_eol; /* a line end held back: it may belong to a boundary */
+  uint8_t eol[2];
+  size_t eol_len;
+  bool bad_base64_reported;
 };
+
+static gsize gmime_once;
+
+static void gmime_setup(void) {
+  if (g_once_init_enter(&gmime_once)) {
+    g_mime_init();
+    g_once_init_leave(&gmime_once, 1);
+  }
+}
+
+/* ---- digests ------------------------------------------------------------ */
+
+static EVP_MD_CTX *digest_new(const EVP_MD *md) {
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+  if (!c || EVP_DigestInit_ex(c, md, NULL) != 1) {
+    fputs("mailscope: cannot initialise a digest\n", stderr);
+    abort();
+  }
+  return c;
+}
+
+static void digest_hex(EVP_MD_CTX *c, char *out) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(c, md, &n);
+  EVP_MD_CTX_free(c);
+  for (unsigned int i = 0; i < n; i++)
+    sprintf(out + 2 * i, "%02x", md[i]);
+  out[2 * n] = '\0';
+}
+
+/* ---- header helpers ----------------------------------------------------- */
+
+/* Decode RFC 2047 words to UTF-8 (new string). */
+static char *decode_text(const char *raw) {
+  char *d = g_mime_utils_header_decode_text(NULL, raw);
+  char *out = xstrdup(d ? d : raw);
+  g_free(d);
+  return out;
+}
+
+static void add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
+  int n = list ? internet_address_list_length(list) : 0;
+  for (int i = 0; i < n && v->len < 1000; i++) {
+    InternetAddress *ia = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+      if (depth < 4)
+        add_addresses(v, internet_address_group_get_members(
+                             INTERNET_ADDRESS_GROUP(ia)),
+                      depth + 1);
+      continue;
+    }
+    if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+      continue;
+    const char *addr =
+        internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+    const char *name = internet_address_get_name(ia);
+    ms_address *a = vec_push(v);
+    a->address = addr && *addr ? xstrdup(addr) : NULL;
+    a->name = name && *name ? xstrdup(name) : NULL;
+  }
+}
+
+static void parse_addresses(ms_addrvec *v, const char *raw) {
+  InternetAddressList *list = internet_address_list_parse(NULL, raw);
+  add_addresses(v, list, 0);
+  if (list)
+    g_object_unref(list);
+}
+
+static void set_once(char **field, const char *value) {
+  if (!*field)
+    *field = xstrdup(value);
+}
+
+static char *lower_dup(const char *s) {
+  char *d = xstrdup(s);
+  for (char *p = d; *p; p++)
+    *p = (char)tolower((unsigned char)*p);
+  return d;
+}
+
+/* RFC 5322 fields of the message itself. */
+static void message_field(ms_msg_parser *p, const char *name, const char *v) {
+  ms_message *m = p->out;
+  if (!strcasecmp(name, "From"))
+    parse_addresses(&m->from, v);
+  else if (!strcasecmp(name, "To"))
+    parse_addresses(&m->to, v);
+  else if (!strcasecmp(name, "Cc"))
+    parse_addresses(&m->cc, v);
+  else if (!strcasecmp(name, "Reply-To"))
+    parse_addresses(&m->reply_to, v);
+  else if (!strcasecmp(name, "Subject") && !m->subject)
+    m->subject = decode_text(v);
+  else if (!strcasecmp(name, "Date"))
+    set_once(&m->date, v);
+  else if (!strcasecmp(name, "Message-ID"))
+    set_once(&m->message_id, v);
+  else if (!strcasecmp(name, "In-Reply-To"))
+    set_once(&m->in_reply_to, v);
+  else if (!strcasecmp(name, "References"))
+    set_once(&m->references, v);
+  else if ((!strcasecmp(name, "User-Agent") || !strcasecmp(name, "X-Mailer")) &&
+           !m->user_agent)
+    m->user_agent = decode_text(v);
+  else if (!strcasecmp(name, "X-Originating-IP"))
+    set_once(&m->x_originating_ip, v);
+  else if (!strcasecmp(name, "Return-Path"))
+    set_once(&m->return_path, v);
+  else if (!strcasecmp(name, "Received") && m->received.len < MAX_RECEIVED)
+    received_parse(v, vec_push(&m->received));
+}
+
+/* ---- entity headers ----------------------------------------------------- */
+
+typedef struct {
+  char *content_type; /* "type/subtype", lower case */
+  char *boundary, *charset, *name;
+  char *disposition, *filename;
+  char *encoding;
+} entity_info;
+
+static void entity_info_free(entity_info *e) {
+  free(e->content_type);
+  free(e->boundary);
+  free(e->charset);
+  free(e->name);
+  free(e->disposition);
+  free(e->filename);
+  free(e->encoding);
+}
+
+static char *param(const GMimeParamList *list, const char *name) {
+  if (!list)
+    return NULL;
+  GMimeParam *prm = g_mime_param_list_get_parameter((GMimeParamList *)list, name);
+  const char *v = prm ? g_mime_param_get_value(prm) : NULL;
+  return v ? xstrdup(v) : NULL;
+}
+
+static void content_type_field(entity_info *e, const char *v) {
+  GMimeContentType *ct = g_mime_content_type_parse(NULL, v);
+  if (!ct)
+    return;
+  char *mt = g_mime_content_type_get_mime_type(ct);
+  free(e->content_type);
+  e->content_type = mt ? lower_dup(mt) : NULL;
+  g_free(mt);
+  GMimeParamList *params = g_mime_content_type_get_parameters(ct);
+  e->boundary = param(params, "boundary");
+  e->charset = param(params, "charset");
+  e->name = param(params, "name");
+  g_object_unref(ct);
+}
+
+static void disposition_field(entity_info *e, const char *v) {
+  GMimeContentDisposition *cd = g_mime_content_disposition_parse(NULL, v);
+  if (!cd)
+    return;
+  const char *d = g_mime_content_disposition_get_disposition(cd);
+  e->disposition = d ? lower_dup(d) : NULL;
+  e->filename = param(g_mime_content_disposition_get_parameters(cd),
+                      "filename");
+  g_object_unref(cd);
+}
+
+/* Walk the header block: unfold, dispatch. */
+static void parse_header_block(ms_msg_parser *p, entity_info *e) {
+  char *h = p->headers;
+  size_t n = p->headers_len;
+  size_t i = 0;
+  char *value = xmalloc(n + 1);
+  while (i < n) {
+    size_t line_end = i;
+    /* a field: name ':' value, continued by lines starting with WSP */
+    size_t v = 0;
+    size_t name_end = i;
+    while (name_end < n && h[name_end] != ':' && h[name_end] != '\n')
+      name_end++;
+    line_end = name_end;
+    while (line_end < n) {
+      size_t nl = line_end;
+      while (nl < n && h[nl] != '\n')
+        nl++;
+      line_end = nl + 1;
+      if (line_end >= n || (h[line_end] != ' ' && h[line_end] != '\t'))
+        break;
+    }
+    if (line_end > n)
+      line_end = n;
+    if (name_end >= line_end || h[name_end] != ':') {
+      i = line_end; /* not a field: skip */
+      continue;
+    }
+    for (size_t k = name_end + 1; k < line_end; k++) {
+      char c = h[k];
+      if (c == '\r' || c == '\n')
+        continue;
+      if (c == '\t')
+        c = ' ';
+      if (c == '\0')
+        c = ' ';
+      value[v++] = c;
+    }
+    value[v] = '\0';
+    char *val = value;
+    while (*val == ' ')
+      val++;
+    size_t vl = strlen(val);
+    while (vl && val[vl - 1] == ' ')
+      val[--vl] = '\0';
+    char name[80];
+    size_t nl = name_end - i < sizeof name - 1 ? name_end - i : sizeof name - 1;
+    memcpy(name, h + i, nl);
+    while (nl && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
+      nl--;
+    name[nl] = '\0';
+    if (!strcasecmp(name, "Content-Type")) {
+      content_type_field(e, val);
+      if (p->top_level && !p->out->content_type && e->content_type)
+        p->out->content_type = xstrdup(e->content_type);
+    } else if (!strcasecmp(name, "Content-Disposition")) {
+      disposition_field(e, val);
+    } else if (!strcasecmp(name, "Content-Transfer-Encoding")) {
+      free(e->encoding);
+      e->encoding = lower_dup(val);
+    }
+    if (p->top_level)
+      message_field(p, name, val);
+    i = line_end;
+  }
+  free(value);
+}
+
+/* ---- leaf parts and attachments ----------------------------------------- */
+
+static void leaf_output(void *ctx, const uint8_t *d, size_t n) {
+  ms_msg_parser *p = ctx;
+  if (p->part >= 0)
+    p->out->parts.items[p->part].bytes += n;
+  if (p->attachment >= 0) {
+    p->out->attachments.items[p->attachment].bytes += n;
+    EVP_DigestUpdate(p->att_md5, d, n);
+    EVP_DigestUpdate(p->att_sha256, d, n);
+    if (p->att_file && p->cfg->sink)
+      p->cfg->sink->write(p->att_file, d, n);
+  }
+}
+
+static void leaf_content(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  switch (p->enc) {
+  case ENC_BASE64:
+    b64_stream_feed(&p->b64, d, n, leaf_output, p);
+    break;
+  case ENC_QP:
+    qp_stream_feed(&p->qp, d, n, leaf_output, p);
+    break;
+  default:
+    leaf_output(p, d, n);
+  }
+}
+
+static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
+                    const char *arg) {
+  for (size_t i = 0; i < p->out->anomalies.len; i++)
+    if (!strcmp(p->out->anomalies.items[i], name))
+      return; /* once per message */
+  strvec_push(&p->out->anomalies, name);
+  ms_add_anomaly(p->s, name, p->ts, fmt, arg);
+}
+
+static void end_leaf(ms_msg_parser *p) {
+  if (p->part < 0)
+    return;
+  if (p->enc == ENC_QP)
+    qp_stream_finish(&p->qp, leaf_output, p);
+  if (p->enc == ENC_BASE64 && (p->b64.invalid || b64_stream_incomplete(&p->b64)))
+    anomaly(p, "bad_base64", "%s", "a base64 part holds bytes that are not base64");
+  if (p->attachment >= 0) {
+    ms_attachment *a = &p->out->attachments.items[p->attachment];
+    digest_hex(p->att_md5, a->md5);
+    digest_hex(p->att_sha256, a->sha256);
+    p->att_md5 = p->att_sha256 = NULL;
+    if (p->att_file && p->cfg->sink)
+      p->cfg->sink->close(p->att_file);
+    p->att_file = NULL;
+  }
+  p->part = p->attachment = -1;
+  p->pending_eol = false;
+}
+
+static bool is_attachment(const entity_info *e) {
+  if (e->disposition && !strcmp(e->disposition, "attachment"))
+    return true;
+  return e->filename || e->name;
+}
+
+static int add_part(ms_msg_parser *p, const entity_info *e, int parent) {
+  if (p->out->parts.len >= MAX_PARTS) {
+    anomaly(p, "mime_too_many_parts", "more than %s parts", "1000");
+    return -1;
+  }
+  ms_part *pt = vec_push(&p->out->parts);
+  pt->index = (int)p->out->parts.len - 1;
+  pt->parent = parent;
+  pt->depth = p->depth;
+  pt->content_type = xstrdup(e->content_type ? e->content_type : "text/plain");
+  pt->charset = e->charset ? xstrdup(e->charset) : NULL;
+  pt->encoding = e->encoding ? xstrdup(e->encoding) : NULL;
+  pt->disposition = e->disposition ? xstrdup(e->disposition) : NULL;
+  const char *fn = e->filename ? e->filename : e->name;
+  pt->filename = fn ? decode_text(fn) : NULL;
+  return pt->index;
+}
+
+static void begin_leaf(ms_msg_parser *p, const entity_info *e, int part) {
+  p->part = part;
+  p->attachment = -1;
+  p->enc = ENC_IDENTITY;
+  if (e->encoding && strstr(e->encoding, "base64"))
+    p->enc = ENC_BASE64;
+  else if (e->encoding && strstr(e->encoding, "quoted-printable"))
+    p->enc = ENC_QP;
+  b64_stream_init(&p->b64);
+  qp_stream_init(&p->qp);
+  p->pending_eol = false;
+  if (part >= 0 && is_attachment(e)) {
+    ms_attachment *a = vec_push(&p->out->attachments);
+    ms_part *pt = &p->out->parts.items[part];
+    a->filename = pt->filename ? xstrdup(pt->filename) : NULL;
+    a->content_type = xstrdup(pt->content_type);
+    a->disposition = pt->disposition ? xstrdup(pt->disposition) : NULL;
+    a->encoding = pt->encoding ? xstrdup(pt->encoding) : NULL;
+    a->part = part;
+    p->attachment = (int)p->out->attachments.len - 1;
+    p->att_md5 = digest_new(EVP_md5());
+    p->att_sha256 = digest_new(EVP_sha256());
+    if (p->cfg->sink)
+      p->att_file = p->cfg->sink->open(p->cfg->sink->ctx, p->s, p->label, "att",
+                                       p->attachment, a->filename);
+  }
+}
+
+/* The header block of an entity is complete. */
+static void end_headers(ms_msg_parser *p) {
+  entity_info e = {0};
+  parse_header_block(p, &e);
+  p->headers_len = 0;
+  p->headers_overflow = false;
+  int parent = p->stack.len ? p->stack.items[p->stack.len - 1].part : -1;
+  int part = add_part(p, &e, parent);
+  bool multipart = e.content_type && !strncmp(e.content_type, "multipart/", 10);
+  bool rfc822 = e.content_type && !strcmp(e.content_type, "message/rfc822");
+  p->top_level = false;
+  if (multipart && e.boundary && *e.boundary &&
+      strlen(e.boundary) <= MAX_BOUNDARY) {
+    if (p->depth >= p->cfg->max_mime_depth) {
+      anomaly(p, "mime_too_deep", "nesting deeper than %s levels", "the limit");
+      begin_leaf(p, &e, part);
+      p->st = S_LEAF;
+    } else {
+      mp_frame *f = vec_push(&p->stack);
+      f->boundary = xstrdup(e.boundary);
+      f->depth = p->depth;
+      f->part = part;
+      p->st = S_PREAMBLE;
+    }
+  } else if (rfc822 && p->depth < p->cfg->max_mime_depth) {
+    p->depth++; /* the body is a message: headers again */
+    p->st = S_HEADERS;
+  } else {
+    if (multipart)
+      anomaly(p, "mime_missing_boundary", "%s without a boundary parameter",
+              e.content_type);
+    begin_leaf(p, &e, part);
+    p->st = S_LEAF;
+  }
+  entity_info_free(&e);
+}
+
+static void header_line(ms_msg_parser *p, const uint8_t *d, size_t n,
+                        bool has_eol) {
+  size_t content = n;
+  while (content && (d[content - 1] == '\n' || d[content - 1] == '\r'))
+    content--;
+  if (content == 0 && has_eol) {
+    end_headers(p);
+    return;
+  }
+  if (p->headers_len + n + 1 > p->cfg->max_message_bytes) {
+    if (!p->headers_overflow)
+      anomaly(p, "header_too_large", "a header block is larger than %s",
+              "--max-message-bytes");
+    p->headers_overflow = true;
+    return;
+  }
+  if (p->headers_len + n + 1 > p->headers_cap) {
+    size_t cap = p->headers_cap ? p->headers_cap * 2 : 4096;
+    while (cap < p->headers_len + n + 1)
+      cap *= 2;
+    p->headers = xrealloc(p->headers, cap);
+    p->headers_cap = cap;
+  }
+  memcpy(p->headers + p->headers_len, d, n);
+  p->headers_len += n;
+  if (!has_eol)
+    p->headers[p->headers_len++] = '\n';
+}
+
+/* Is this line a boundary of an open multipart?  Returns the stack index
+ * (and whether it closes), or -1. */
+static int boundary_match(ms_msg_parser *p, const uint8_t *d, size_t n,
+                          bool *closing) {
+  if (n < 3 || d[0] != '-' || d[1] != '-')
+    return -1;
+  while (n && (d[n - 1] == '\n' || d[n - 1] == '\r' || d[n - 1] == ' ' ||
+               d[n - 1] == '\t'))
+    n--;
+  for (int i = (int)p->stack.len - 1; i >= 0; i--) {
+    const char *b = p->stack.items[i].boundary;
+    size_t bl = strlen(b);
+    if (n >= bl + 2 && !memcmp(d + 2, b, bl)) {
+      if (n == bl + 2) {
+        *closing = false;
+        return i;
+      }
+      if (n == bl + 4 && d[bl + 2] == '-' && d[bl + 3] == '-') {
+        *closing = true;
+        return i;
+      }
+    }
+  }
+  return -1;
+}
+
+static void on_boundary(ms_msg_parser *p, int level, bool closing) {
+  end_leaf(p);
+  while ((int)p->stack.len - 1 > level) { /* inner multiparts left open */
+    anomaly(p, "mime_missing_end_boundary", "%s", "a multipart was not closed");
+    free(p->stack.items[p->stack.len - 1].boundary);
+    p->stack.len--;
+  }
+  p->depth = p->stack.items[level].depth + 1;
+  if (closing) {
+    free(p->stack.items[level].boundary);
+    p->stack.len--;
+    p->depth = p->stack.len ? p->stack.items[p->stack.len - 1].depth + 1 : 0;
+    p->st = S_PREAMBLE; /* the epilogue */
+  } else {
+    p->st = S_HEADERS;
+  }
+}
+
+/* One line (with its end, if it has one) of the message. */
+static void line(ms_msg_parser *p, const uint8_t *d, size_t n, bool has_eol) {
+  if (p->st == S_HEADERS) {
+    header_line(p, d, n, has_eol);
+    return;
+  }
+  bool closing;
+  int level = p->stack.len ? boundary_match(p, d, n, &closing) : -1;
+  if (level >= 0) {
+    on_boundary(p, level, closing);
+    return;
+  }
+  if (p->st != S_LEAF)
+    return; /* preamble / epilogue: ignored */
+  /* The line end before a boundary belongs to the boundary: hold it. */
+  if (p->pending_eol)
+    leaf_content(p, p->eol, p->eol_len);
+  size_t content = n;
+  if (has_eol) {
+    size_t e = 1;
+    if (content >= 2 && d[content - 2] == '\r')
+      e = 2;
+    content -= e;
+    memcpy(p->eol, d + content, e);
+    p->eol_len = e;
+  }
+  p->pending_eol = has_eol;
+  leaf_content(p, d, content);
+}
+
+/* A piece of an over-long line: content only. */
+static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  if (p->st == S_LEAF) {
+    if (p->pending_eol) {
+      leaf_content(p, p->eol, p->eol_len);
+      p->pending_eol = false;
+    }
+    leaf_content(p, d, n);
+  } else if (p->st == S_HEADERS) {
+    header_line(p, d, n, false);
+  }
+}
+
+/* ---- interface ---------------------------------------------------------- */
 
 ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
                             const ms_dissect_config *cfg, const char *label,
                             ms_ts ts) {
-  (void)s, (void)cfg, (void)label, (void)ts;
+  gmime_setup();
   ms_msg_parser *p = xcalloc(1, sizeof *p);
+  p->s = s;
   p->out = out;
+  p->cfg = cfg;
+  p->ts = ts;
+  snprintf(p->label, sizeof p->label, "%s", label);
+  p->md5 = digest_new(EVP_md5());
+  p->sha256 = digest_new(EVP_sha256());
+  p->st = S_HEADERS;
+  p->top_level = true;
+  p->part = p->attachment = -1;
+  if (cfg->sink)
+    p->eml = cfg->sink->open(cfg->sink->ctx, s, label, "eml", 0, NULL);
   return p;
 }
 
 void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
-  (void)data, (void)ts;
+  p->ts = ts;
   p->out->bytes += n;
+  EVP_DigestUpdate(p->md5, data, n);
+  EVP_DigestUpdate(p->sha256, data, n);
+  if (p->eml)
+    p->cfg->sink->write(p->eml, data, n);
+  const uint8_t *cur = data, *end = data + n;
+  while (cur < end) {
+    const uint8_t *nl = memchr(cur, '\n', (size_t)(end - cur));
+    size_t take = nl ? (size_t)(nl + 1 - cur) : (size_t)(end - cur);
+    if (p->carry_is_content) {
+      long_line_piece(p, cur, take);
+      if (nl)
+        p->carry_is_content = false;
+    } else if (p->carry_len + take > LINE_CARRY) {
+      /* too long to be a boundary: content */
+      long_line_piece(p, p->carry, p->carry_len);
+      p->carry_len = 0;
+      long_line_piece(p, cur, take);
+      p->carry_is_content = nl == NULL;
+    } else if (nl && p->carry_len == 0) {
+      line(p, cur, take, true);
+    } else {
+      memcpy(p->carry + p->carry_len, cur, take);
+      p->carry_len += take;
+      if (nl) {
+        line(p, p->carry, p->carry_len, true);
+        p->carry_len = 0;
+      }
+    }
+    cur += take;
+  }
 }
 
 void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
-  (void)ts;
+  p->ts = ts;
+  if (p->carry_len)
+    line(p, p->carry, p->carry_len, false);
+  if (p->st == S_HEADERS && p->headers_len)
+    end_headers(p); /* a message with headers only */
+  if (p->pending_eol && p->st == S_LEAF)
+    leaf_content(p, p->eol, p->eol_len);
+  p->pending_eol = false;
+  end_leaf(p);
+  if (p->stack.len && !truncated)
+    anomaly(p, "mime_missing_end_boundary", "%s",
+            "the message ended inside a multipart");
+  for (size_t i = 0; i < p->stack.len; i++)
+    free(p->stack.items[i].boundary);
+  vec_free(&p->stack);
   p->out->truncated = truncated;
+  digest_hex(p->md5, p->out->md5);
+  digest_hex(p->sha256, p->out->sha256);
+  if (p->eml)
+    p->cfg->sink->close(p->eml);
+  free(p->headers);
   free(p);
+}
+
+/* ---- envelope checks ---------------------------------------------------- */
+
+static bool named_in(const ms_addrvec *v, const char *addr) {
+  for (size_t i = 0; i < v->len; i++)
+    if (v->items[i].address && !strcasecmp(v->items[i].address, addr))
+      return true;
+  return false;
+}
+
+static void check_received_chain(ms_session *s, ms_message *m, ms_ts ts) {
+  /* Hop 1 is the top (newest).  Hop i was sent by hop i+1's receiver, so
+   * hop i's "from" should name hop i+1's "by". */
+  for (size_t i = 0; i + 1 < m->received.len; i++) {
+    const ms_received *newer = &m->received.items[i];
+    const ms_received *older = &m->received.items[i + 1];
+    if (!newer->from || !older->by)
+      continue;
+    if (strcasecmp(newer->from, older->by) != 0) {
+      ms_add_anomaly(s, "received_chain_break", ts,
+                     "hop %zu came from %s, but hop %zu was received by %s: "
+                     "hops %zu and below are not vouched for",
+                     i + 1, newer->from, i + 2, older->by, i + 2);
+      strvec_push(&m->anomalies, "received_chain_break");
+    }
+  }
+  for (size_t i = 0; i < m->received.len; i++) {
+    const ms_received *a = &m->received.items[i];
+    if (!a->from || !a->ip)
+      continue;
+    for (size_t j = i + 1; j < m->received.len; j++) {
+      const ms_received *b = &m->received.items[j];
+      if (b->from && b->ip && !strcasecmp(a->from, b->from) &&
+          strcmp(a->ip, b->ip) != 0) {
+        ms_add_anomaly(s, "received_host_ip_conflict", ts,
+                       "%s is %s in hop %zu but %s in hop %zu", a->from, a->ip,
+                       i + 1, b->ip, j + 1);
+        strvec_push(&m->anomalies, "received_host_ip_conflict");
+      }
+    }
+  }
 }
 
 void ms_msg_check_envelope(ms_session *s, ms_message *m, const char *mail_from,
                            const strvec *rcpt_to, ms_ts ts) {
-  (void)s, (void)m, (void)mail_from, (void)rcpt_to, (void)ts;
+  if (mail_from && *mail_from && m->from.len &&
+      !named_in(&m->from, mail_from)) {
+    ms_add_anomaly(s, "envelope_from_mismatch", ts,
+                   "MAIL FROM <%s> but From: %s", mail_from,
+                   m->from.items[0].address ? m->from.items[0].address : "?");
+    strvec_push(&m->anomalies, "envelope_from_mismatch");
+  }
+  for (size_t i = 0; rcpt_to && i < rcpt_to->len; i++) {
+    const char *r = rcpt_to->items[i];
+    if (!named_in(&m->to, r) && !named_in(&m->cc, r) && !named_in(&m->bcc, r)) {
+      ms_address *a = vec_push(&m->bcc);
+      a->address = xstrdup(r);
+    }
+  }
+  check_received_chain(s, m, ts);
+}
+
+/* ---- summary ------------------------------------------------------------ */
+
+static void thousands(char *out, size_t n, uint64_t v) {
+  char digits[32];
+  int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+  size_t o = 0;
+  for (int i = 0; i < len && o + 2 < n; i++) {
+    if (i && (len - i) % 3 == 0)
+      out[o++] = ',';
+    out[o++] = digits[i];
+  }
+  out[o] = '\0';
 }
 
 char *ms_msg_summary(const ms_message *m) {
-  return xasprintf("[message: %llu bytes]", (unsigned long long)m->bytes);
+  char size[40];
+  thousands(size, sizeof size, m->bytes);
+  size_t cap = 256;
+  for (size_t i = 0; i < m->attachments.len && i < 10; i++)
+    cap += (m->attachments.items[i].filename
+                ? strlen(m->attachments.items[i].filename)
+                : 12) +
+           4;
+  if (m->subject)
+    cap += strlen(m->subject);
+  char *out = xmalloc(cap), *o = out;
+  o += sprintf(o, "[message: %s bytes", size);
+  if (m->subject)
+    o += sprintf(o, ", Subject \"%s\"", m->subject);
+  if (m->attachments.len) {
+    o += sprintf(o, ", %zu attachment%s", m->attachments.len,
+                 m->attachments.len == 1 ? "" : "s");
+    for (size_t i = 0; i < m->attachments.len && i < 10; i++) {
+      const char *fn = m->attachments.items[i].filename;
+      o += sprintf(o, "%s%s", i ? ", " : ": ", fn ? fn : "(no name)");
+    }
+    if (m->attachments.len > 10)
+      o += sprintf(o, ", ...");
+  }
+  if (m->truncated)
+    o += sprintf(o, ", truncated");
+  sprintf(o, "]");
+  return out;
 }

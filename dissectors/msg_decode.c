@@ -1,0 +1,132 @@
+/* msg_decode.c - streaming base64 and quoted-printable (see msg_decode.h). */
+#include "msg_decode.h"
+
+static const int8_t b64_table[256] = {
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,
+    ['G'] = 7,  ['H'] = 8,  ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12,
+    ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+    ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+    ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+    ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+    ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+    ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+    ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+    ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64}; /* value + 1 */
+
+void b64_stream_init(b64_stream *s) {
+  s->acc = 0;
+  s->bits = 0;
+  s->padded = false;
+  s->invalid = 0;
+}
+
+void b64_stream_feed(b64_stream *s, const uint8_t *p, size_t n,
+                     decode_out_fn out, void *ctx) {
+  uint8_t buf[768];
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    int v = b64_table[p[i]] - 1;
+    if (v < 0) {
+      uint8_t c = p[i];
+      if (c == '=') {
+        s->padded = true;
+        s->bits = 0; /* drop the partial quantum's spare bits */
+      } else if (c != '\r' && c != '\n' && c != ' ' && c != '\t') {
+        s->invalid++;
+      }
+      continue;
+    }
+    if (s->padded) { /* data after padding: a new run (concatenated) */
+      s->padded = false;
+      s->bits = 0;
+    }
+    s->acc = s->acc << 6 | (uint32_t)v;
+    s->bits += 6;
+    if (s->bits >= 8) {
+      s->bits -= 8;
+      buf[o++] = (uint8_t)(s->acc >> s->bits);
+      if (o == sizeof buf) {
+        out(ctx, buf, o);
+        o = 0;
+      }
+    }
+  }
+  if (o)
+    out(ctx, buf, o);
+}
+
+bool b64_stream_incomplete(const b64_stream *s) {
+  return s->bits >= 6; /* 6 or more bits left over: a lone character */
+}
+
+void qp_stream_init(qp_stream *s) {
+  s->npending = 0;
+  s->invalid = 0;
+}
+
+static int hex(uint8_t c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
+/* Resolve "=" + two bytes already collected. */
+static void qp_resolve(qp_stream *s, uint8_t *buf, size_t *o) {
+  uint8_t a = s->pending[1], b = s->pending[2];
+  s->npending = 0;
+  if (a == '\r' && b == '\n')
+    return; /* soft line break */
+  int h = hex(a), l = hex(b);
+  if (h >= 0 && l >= 0) {
+    buf[(*o)++] = (uint8_t)(h << 4 | l);
+    return;
+  }
+  s->invalid++;
+  buf[(*o)++] = '=';
+  buf[(*o)++] = a;
+  buf[(*o)++] = b;
+}
+
+void qp_stream_feed(qp_stream *s, const uint8_t *p, size_t n,
+                    decode_out_fn out, void *ctx) {
+  uint8_t buf[1024];
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (o + 4 > sizeof buf) {
+      out(ctx, buf, o);
+      o = 0;
+    }
+    uint8_t c = p[i];
+    if (s->npending) {
+      if (s->npending == 1 && c == '\n') { /* "=" LF: soft break */
+        s->npending = 0;
+        continue;
+      }
+      s->pending[s->npending++] = c;
+      if (s->npending == 3)
+        qp_resolve(s, buf, &o);
+      continue;
+    }
+    if (c == '=') {
+      s->pending[0] = c;
+      s->npending = 1;
+      continue;
+    }
+    buf[o++] = c;
+  }
+  if (o)
+    out(ctx, buf, o);
+}
+
+void qp_stream_finish(qp_stream *s, decode_out_fn out, void *ctx) {
+  if (s->npending > 1) { /* a lone "=" at the end is a soft break */
+    s->invalid++;
+    out(ctx, s->pending, (size_t)s->npending);
+  }
+  s->npending = 0;
+}
