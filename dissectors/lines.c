@@ -52,15 +52,6 @@ bool line_reader_next(line_reader *lr, const uint8_t **cursor,
   const uint8_t *p = *cursor;
   while (p < end) {
     const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-    if (lr->resync) {
-      if (!nl) {
-        *cursor = end;
-        return false;
-      }
-      lr->resync = false;
-      p = nl + 1;
-      continue;
-    }
     if (!nl) {
       keep_bytes(lr, p, (size_t)(end - p));
       *cursor = end;
@@ -68,6 +59,8 @@ bool line_reader_next(line_reader *lr, const uint8_t **cursor,
     }
     memset(out, 0, sizeof *out);
     out->ts = ts;
+    out->after_gap = lr->resync;
+    lr->resync = false;
     if (lr->len == 0 && !lr->cut) {
       /* Whole line inside this segment: hand it out in place. */
       out->data = p;

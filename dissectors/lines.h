@@ -6,8 +6,9 @@
  * in the reader's buffer.  CRLF and bare LF both end a line (bare_lf tells
  * which).  A line longer than max_line is returned cut at max_line with
  * too_long set, and the rest of it up to its end is discarded (memory stays
- * bounded).  After a gap, line_reader_gap() makes the reader drop bytes up
- * to the next line end, so decoding resumes at a line boundary.
+ * bounded).  After a gap, line_reader_gap() drops the partial line; the
+ * next line comes with after_gap set, because it may be the tail of a line
+ * whose start was lost: the dissector keeps it only if it makes sense.
  */
 #ifndef MAILSCOPE_LINES_H
 #define MAILSCOPE_LINES_H
@@ -25,13 +26,13 @@ typedef struct {
   bool bare_lf;  /* ended by LF alone */
   bool too_long; /* cut at max_line; the rest was dropped */
   bool partial;  /* only from line_reader_flush: no terminator seen */
+  bool after_gap; /* first line after lost bytes: it may be a line's tail */
 } ms_line;
 
 typedef struct {
   uint8_t *buf;
   size_t len, cap, max_line;
-  bool discarding; /* dropping the rest of an over-long line */
-  bool resync;     /* after a gap: dropping up to the next line end */
+  bool resync;     /* after a gap: the next line gets after_gap */
   bool cut;        /* the current partial line is already too long */
 } line_reader;
 

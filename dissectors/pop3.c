@@ -186,6 +186,17 @@ static long parse_number(const char *s, bool *ok) {
   return v;
 }
 
+/* "n rest": the text after the number and its spaces. */
+static const char *after_number(const char *s) {
+  while (*s == ' ')
+    s++;
+  while (isdigit((unsigned char)*s))
+    s++;
+  while (*s == ' ')
+    s++;
+  return s;
+}
+
 static void mark_pipelining(pop3 *st, ms_command *c, size_t tl, ms_ts ts) {
   bool pipelined = outstanding(st) > 0 && !st->server_spoke;
   if (!pipelined) {
@@ -370,7 +381,20 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
   push_pending(st, &p, ts);
 }
 
+static bool plausible_command(const ms_line *l) {
+  char verb[16];
+  size_t i = 0;
+  while (i < l->len && l->data[i] != ' ' && i < 15) {
+    verb[i] = (char)toupper(l->data[i]);
+    i++;
+  }
+  verb[i] = '\0';
+  return find_verb(verb) != NULL;
+}
+
 static void client_line(pop3 *st, const ms_line *l, ms_ts ts) {
+  if (l->after_gap && !plausible_command(l))
+    return; /* the tail of a line whose start was lost */
   if (l->too_long)
     ms_add_anomaly(st->rec, "line_too_long", ts,
                    "client line longer than %zu bytes", st->cfg->max_line);
@@ -548,7 +572,7 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
     if (ok && p.has_arg) {
       long num = parse_number(text, &valid);
       listing_entry *e = valid ? listing_for(st, num, true) : NULL;
-      const char *rest = text + strspn(text, " 0123456789");
+      const char *rest = after_number(text);
       if (e && p.kind == P_LIST) {
         e->size = strtoull(rest, NULL, 10);
         e->has_size = true;
@@ -634,7 +658,7 @@ static void listing_line(pop3 *st, const ms_line *l, ms_ts ts) {
   case P_UIDL: {
     long num = parse_number(line, &valid);
     listing_entry *e = valid ? listing_for(st, num, true) : NULL;
-    const char *rest = line + strspn(line, " 0123456789");
+    const char *rest = after_number(line);
     if (e && st->current.kind == P_LIST) {
       e->size = strtoull(rest, NULL, 10);
       e->has_size = true;
@@ -722,6 +746,8 @@ static void server_data(pop3 *st, const uint8_t *data, size_t n, ms_ts ts) {
     ms_line l;
     if (!line_reader_next(&st->lines[MS_SERVER], &cur, end, ts, &l))
       return;
+    if (l.after_gap && st->mode == SV_STATUS && !looks_like_status(&l))
+      continue; /* the tail of a line whose start was lost */
     if (st->mode == SV_LIST)
       listing_line(st, &l, ts);
     else

@@ -762,6 +762,13 @@ static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
 }
 
 static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
+  int code0;
+  bool more0;
+  const uint8_t *t0;
+  size_t tl0;
+  if (l->after_gap && !smtp_parse_reply_line(l->data, l->len, &code0, &more0,
+                                             &t0, &tl0))
+    return; /* the tail of a reply line whose start was lost */
   size_t tl = add_tline(st, ts, MS_SERVER, 0, l->data, l->len, NULL);
   st->server_spoke = true;
   int code;
@@ -791,7 +798,18 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
 
 /* ---- client side -------------------------------------------------------- */
 
+/* Does a line that follows lost bytes start with a known verb? */
+static bool plausible_command(const ms_line *l) {
+  char verb[16];
+  const uint8_t *arg;
+  size_t arg_len;
+  split_verb(l, verb, &arg, &arg_len);
+  return find_verb(verb) != NULL;
+}
+
 static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
+  if (l->after_gap && !plausible_command(l))
+    return; /* the tail of a line whose start was lost */
   if (l->too_long)
     ms_add_anomaly(st->rec, "line_too_long", ts,
                    "client line longer than %zu bytes", st->cfg->max_line);

@@ -1,0 +1,393 @@
+#!/usr/bin/python3
+"""make_edge_pcaps.py OUTDIR - hand-made captures for cases real peers do
+not produce on demand: VLAN and QinQ tags, other link types, IPv6, IPv4
+fragments, midstream pick-up, lost / reordered / retransmitted / conflicting
+segments, pcapng, a truncated file, an odd port, the RFC 2920 example with
+and without pipelining, BDAT, POP3 pipelining split at odd places, hostile
+bytes, and the demo capture used by `make run`.
+
+Deterministic: fixed addresses, sequence numbers and timestamps, so the
+files are byte-identical on every run.  Needs Debian's python3-scapy.
+"""
+import os
+import sys
+
+from scapy.all import (IP, TCP, Dot1Q, Dot1AD, Ether, IPv6, Raw, wrpcap,
+                       fragment)
+from scapy.layers.l2 import CookedLinuxV2, Loopback
+from scapy.utils import PcapNgWriter, PcapWriter
+
+T0 = 1763800000.0  # 2025-11-22T08:26:40Z
+
+
+class Session:
+    """Builds the packets of one TCP connection in wire order."""
+
+    def __init__(self, client, server, cport, sport, v6=False, mss=1460,
+                 t0=T0, handshake=True, isn_c=1000, isn_s=5000):
+        self.c, self.s, self.cport, self.sport = client, server, cport, sport
+        self.v6, self.mss, self.t = v6, mss, t0
+        self.seq = {0: isn_c, 1: isn_s}
+        self.pkts = []
+        if handshake:
+            self._add(0, "S", b"", seq=isn_c - 1)
+            self._add(1, "SA", b"", seq=isn_s - 1)
+            self._add(0, "A", b"")
+
+    def _ip(self, d):
+        src, dst = (self.c, self.s) if d == 0 else (self.s, self.c)
+        return IPv6(src=src, dst=dst) if self.v6 else IP(src=src, dst=dst)
+
+    def _add(self, d, flags, data, seq=None, ack=None):
+        sp, dp = (self.cport, self.sport) if d == 0 else (self.sport, self.cport)
+        s = self.seq[d] if seq is None else seq
+        a = self.seq[1 - d] if ack is None else ack
+        p = self._ip(d) / TCP(sport=sp, dport=dp, flags=flags, seq=s, ack=a,
+                              window=65535)
+        if data:
+            p = p / Raw(load=data)
+        self.t += 0.001
+        p.time = self.t
+        self.pkts.append(p)
+        return p
+
+    def send(self, d, data, sizes=None):
+        """data from side d (0 client, 1 server), cut into segments."""
+        i = 0
+        sizes = list(sizes or [])
+        while i < len(data):
+            n = sizes.pop(0) if sizes else self.mss
+            chunk = data[i:i + n]
+            self._add(d, "PA", chunk)
+            self.seq[d] += len(chunk)
+            i += n
+        self._add(1 - d, "A", b"")
+
+    def close(self):
+        self._add(0, "FA", b"")
+        self.seq[0] += 1
+        self._add(1, "FA", b"")
+        self.seq[1] += 1
+        self._add(0, "A", b"")
+
+    def dialogue(self, steps):
+        for d, data in steps:
+            self.send(d, data)
+        return self
+
+
+def crlf(*lines):
+    return b"".join(l + b"\r\n" for l in lines)
+
+
+ATTACHMENT = b"mailscope test attachment\r\n" * 40
+
+MESSAGE = (crlf(
+    b"Received: from client.example.test (client.example.test [192.0.2.10])",
+    b"\tby mx.example.test (Postfix) with ESMTPSA id 4ABC123",
+    b"\tfor <bob@example.org>; Sat, 22 Nov 2025 08:26:40 +0000 (UTC)",
+    b"From: Alice Example <alice@example.test>",
+    b"To: Bob <bob@example.org>",
+    b"Subject: =?UTF-8?Q?Quarterly_r=C3=A9port?=",
+    b"Date: Sat, 22 Nov 2025 08:26:40 +0000",
+    b"Message-ID: <demo-1@example.test>",
+    b"User-Agent: demo-client/1.0",
+    b"MIME-Version: 1.0",
+    b"Content-Type: multipart/mixed; boundary=\"b1\"",
+    b"",
+    b"--b1",
+    b"Content-Type: text/plain; charset=utf-8",
+    b"",
+    b"Hello Bob,",
+    b".. this line starts with a dot",
+    b"--b1",
+    b"Content-Type: application/octet-stream; name=\"report.txt\"",
+    b"Content-Disposition: attachment; filename=\"report.txt\"",
+    b"Content-Transfer-Encoding: base64",
+    b""))
+import base64 as _b64
+_enc = _b64.encodebytes(ATTACHMENT).replace(b"\n", b"\r\n")
+MESSAGE += _enc + crlf(b"--b1--")
+
+SMTP_DEMO = [
+    (1, crlf(b"220 mx.example.test ESMTP Postfix")),
+    (0, crlf(b"EHLO client.example.test")),
+    (1, crlf(b"250-mx.example.test", b"250-PIPELINING", b"250-SIZE 10240000",
+             b"250-AUTH PLAIN LOGIN", b"250-ENHANCEDSTATUSCODES",
+             b"250-8BITMIME", b"250 CHUNKING")),
+    (0, crlf(b"AUTH LOGIN")),
+    (1, crlf(b"334 VXNlcm5hbWU6")),
+    (0, crlf(b"YWxpY2U=")),
+    (1, crlf(b"334 UGFzc3dvcmQ6")),
+    (0, crlf(b"czNjcmV0")),
+    (1, crlf(b"235 2.7.0 Authentication successful")),
+    (0, crlf(b"MAIL FROM:<alice@example.test> SIZE=2000",
+             b"RCPT TO:<bob@example.org>", b"RCPT TO:<carol@example.org>",
+             b"RCPT TO:<nobody@example.org>", b"DATA")),
+    (1, crlf(b"250 2.1.0 Ok", b"250 2.1.5 Ok", b"250 2.1.5 Ok",
+             b"550 5.1.1 <nobody@example.org>: Recipient address rejected",
+             b"354 End data with <CR><LF>.<CR><LF>")),
+    (0, MESSAGE.replace(b"\r\n.", b"\r\n..") + b".\r\n"),
+    (1, crlf(b"250 2.0.0 Ok: queued as 4ABC123")),
+    (0, crlf(b"QUIT")),
+    (1, crlf(b"221 2.0.0 Bye")),
+]
+
+RETR_MSG = crlf(b"From: Alice <alice@example.test>", b"To: bob@example.org",
+                b"Subject: hello", b"", b"Hi Bob.", b"..dot line")
+RETR_SIZE = len(RETR_MSG.replace(b"\r\n..", b"\r\n."))
+
+POP3_DEMO = [
+    (1, crlf(b"+OK Dovecot ready. <1896.697170952@mail.example.test>")),
+    (0, crlf(b"CAPA")),
+    (1, crlf(b"+OK", b"CAPA", b"TOP", b"UIDL", b"RESP-CODES", b"PIPELINING",
+             b"USER", b"SASL PLAIN", b".")),
+    (0, crlf(b"USER bob")),
+    (1, crlf(b"+OK")),
+    (0, crlf(b"PASS wrong")),
+    (1, crlf(b"-ERR [AUTH] Authentication failed.")),
+    (0, crlf(b"USER bob")),
+    (1, crlf(b"+OK")),
+    (0, crlf(b"PASS hunter2")),
+    (1, crlf(b"+OK Logged in.")),
+    (0, crlf(b"STAT", b"LIST", b"UIDL")),
+    (1, crlf(b"+OK 1 %d" % RETR_SIZE, b"+OK 1 messages:", b"1 %d" % RETR_SIZE,
+             b".", b"+OK", b"1 000000015f3c1a2b", b".")),
+    (0, crlf(b"RETR 1")),
+    (1, crlf(b"+OK %d octets" % RETR_SIZE) + RETR_MSG + b".\r\n"),
+    (0, crlf(b"TOP 1 0")),
+    (1, crlf(b"+OK") + crlf(b"From: Alice <alice@example.test>",
+                            b"To: bob@example.org", b"Subject: hello", b"",
+                            b".")),
+    (0, crlf(b"DELE 1")),
+    (1, crlf(b"+OK Marked to be deleted.")),
+    (0, crlf(b"QUIT")),
+    (1, crlf(b"+OK Logging out, messages deleted.")),
+]
+
+# RFC 2920 section 3 example, written out: the same exchange as nine round
+# trips and as one pipelined group.
+RFC2920_CMDS = [b"MAIL FROM:<mrose@dbc.mtview.ca.us>",
+                b"RCPT TO:<ned@innosoft.com>", b"RCPT TO:<dan@innosoft.com>",
+                b"RCPT TO:<kvc@innosoft.com>", b"DATA"]
+RFC2920_REPLIES = [b"250 sender <mrose@dbc.mtview.ca.us> OK",
+                   b"250 recipient <ned@innosoft.com> OK",
+                   b"250 recipient <dan@innosoft.com> OK",
+                   b"250 recipient <kvc@innosoft.com> OK",
+                   b"354 enter mail, end with line containing only \".\""]
+RFC2920_BODY = crlf(b"Subject: pipelining example", b"", b"Hello.", b".")
+
+
+def rfc2920(pipelined):
+    steps = [(1, crlf(b"220 innosoft.com SMTP service ready")),
+             (0, crlf(b"EHLO dbc.mtview.ca.us")),
+             (1, crlf(b"250-innosoft.com", b"250 PIPELINING"))]
+    if pipelined:
+        steps += [(0, crlf(*RFC2920_CMDS)), (1, crlf(*RFC2920_REPLIES))]
+    else:
+        steps += [x for c, r in zip(RFC2920_CMDS, RFC2920_REPLIES)
+                  for x in ((0, crlf(c)), (1, crlf(r)))]
+    steps += [(0, RFC2920_BODY), (1, crlf(b"250 message sent")),
+              (0, crlf(b"QUIT")), (1, crlf(b"221 goodbye"))]
+    return steps
+
+
+SHORT_SMTP = [
+    (1, crlf(b"220 mx.example.test ESMTP")),
+    (0, crlf(b"HELO client.example.test")),
+    (1, crlf(b"250 mx.example.test")),
+    (0, crlf(b"MAIL FROM:<a@example.test>")),
+    (1, crlf(b"250 2.1.0 Ok")),
+    (0, crlf(b"RCPT TO:<b@example.org>")),
+    (1, crlf(b"250 2.1.5 Ok")),
+    (0, crlf(b"DATA")),
+    (1, crlf(b"354 go ahead")),
+    (0, crlf(b"Subject: short", b"", b"body line one", b"body line two",
+             b".")),
+    (1, crlf(b"250 2.0.0 Ok: queued as 9XYZ")),
+    (0, crlf(b"QUIT")),
+    (1, crlf(b"221 Bye")),
+]
+
+
+def ether(pkts, tags=()):
+    out = []
+    for p in pkts:
+        l2 = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+        inner = p
+        for i, (kind, vid) in enumerate(tags):
+            l2 = l2 / (Dot1AD(vlan=vid) if kind == "ad" else Dot1Q(vlan=vid))
+        f = l2 / inner
+        f.time = p.time
+        out.append(f)
+    return out
+
+
+def write(path, pkts, linktype=None):
+    w = PcapWriter(path, linktype=linktype, sync=True) if linktype is not None \
+        else PcapWriter(path, sync=True)
+    for p in pkts:
+        w.write(p)
+    w.close()
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "pcaps"
+    edge = os.path.join(out, "edge")
+    os.makedirs(edge, exist_ok=True)
+    C4, S4, C6, S6 = "192.0.2.10", "192.0.2.25", "2001:db8::10", "2001:db8::25"
+
+    # demo: one SMTP and one POP3 session
+    smtp = Session(C4, S4, 40001, 25).dialogue(SMTP_DEMO)
+    smtp.close()
+    pop = Session(C4, S4, 40002, 110, t0=T0 + 10).dialogue(POP3_DEMO)
+    pop.close()
+    write(os.path.join(out, "demo.pcap"), ether(smtp.pkts + pop.pkts))
+
+    # RFC 2920 both ways
+    for name, pl in (("rfc2920-lockstep", False), ("rfc2920-pipelined", True)):
+        s = Session(C4, S4, 40010, 25).dialogue(rfc2920(pl))
+        s.close()
+        write(os.path.join(edge, name + ".pcap"), ether(s.pkts))
+
+    # VLAN and QinQ
+    s = Session(C4, S4, 40020, 25).dialogue(SHORT_SMTP)
+    s.close()
+    write(os.path.join(edge, "vlan.pcap"), ether(s.pkts, [("q", 100)]))
+    write(os.path.join(edge, "qinq.pcap"),
+          ether(s.pkts, [("ad", 200), ("q", 300)]))
+
+    # IPv6, and SLL2 (what `tcpdump -i any` writes)
+    s6 = Session(C6, S6, 40030, 587, v6=True).dialogue(SHORT_SMTP)
+    s6.close()
+    write(os.path.join(edge, "ipv6.pcap"), ether(s6.pkts))
+    sll = []
+    for p in s6.pkts:
+        f = CookedLinuxV2(proto=0x86dd, ifindex=1, pkttype=0) / p
+        f.time = p.time
+        sll.append(f)
+    write(os.path.join(edge, "sll2-ipv6.pcap"), sll)
+
+    # BSD NULL/loopback and raw IP
+    s = Session("127.0.0.1", "127.0.0.1", 40040, 25).dialogue(SHORT_SMTP)
+    s.close()
+    lo = []
+    for p in s.pkts:
+        f = Loopback(type=2) / p
+        f.time = p.time
+        lo.append(f)
+    write(os.path.join(edge, "null-loopback.pcap"), lo)
+    write(os.path.join(edge, "raw-ip.pcap"), s.pkts, linktype=101)
+
+    # midstream: the capture starts after the handshake and the greeting
+    s = Session(C4, S4, 40050, 25, handshake=False).dialogue(SHORT_SMTP[3:])
+    s.close()
+    write(os.path.join(edge, "midstream.pcap"), ether(s.pkts))
+
+    # a lost client segment in the middle of the session
+    s = Session(C4, S4, 40060, 25).dialogue(SHORT_SMTP[:5])
+    lost_cmd = crlf(b"RCPT TO:<lost@example.org>")
+    s.seq[0] += len(lost_cmd)  # never captured
+    s.dialogue([(1, crlf(b"250 2.1.5 Ok"))] + SHORT_SMTP[5:])
+    s.close()
+    write(os.path.join(edge, "lost-segment.pcap"), ether(s.pkts))
+
+    # out of order, retransmitted and conflicting overlapping segments
+    s = Session(C4, S4, 40070, 25).dialogue(SHORT_SMTP[:3])
+    data = crlf(b"MAIL FROM:<a@example.test>", b"RCPT TO:<b@example.org>")
+    base = s.seq[0]
+    s._add(0, "PA", data[20:], seq=base + 20)      # second half first
+    s._add(0, "PA", data[20:30] + b"X" * 5, seq=base + 20)  # conflicting copy
+    s._add(0, "PA", data[:20], seq=base)           # first half
+    s._add(0, "PA", data[:20], seq=base)           # retransmission
+    s.seq[0] += len(data)
+    s._add(1, "A", b"")
+    s.dialogue([(1, crlf(b"250 2.1.0 Ok", b"250 2.1.5 Ok"))] + SHORT_SMTP[7:])
+    s.close()
+    write(os.path.join(edge, "reorder-retransmit-overlap.pcap"), ether(s.pkts))
+
+    # IPv4 fragments carrying the DATA body
+    s = Session(C4, S4, 40080, 25).dialogue(SHORT_SMTP[:9])
+    body = crlf(b"Subject: fragmented", b"", b"x" * 2000, b".")
+    p = s._add(0, "PA", body)
+    s.seq[0] += len(body)
+    frags = fragment(p, fragsize=600)
+    for f in frags:
+        f.time = p.time
+    s.pkts[-1:] = list(reversed(frags))  # and out of order
+    s._add(1, "A", b"")
+    s.dialogue(SHORT_SMTP[10:])
+    s.close()
+    write(os.path.join(edge, "ipv4-fragments.pcap"), ether(s.pkts))
+
+    # SMTP on a port that is not a mail port: found by its greeting
+    s = Session(C4, S4, 40090, 2626).dialogue(SHORT_SMTP)
+    s.close()
+    write(os.path.join(edge, "odd-port.pcap"), ether(s.pkts))
+
+    # pcapng and a truncated file
+    w = PcapNgWriter(os.path.join(edge, "demo.pcapng"))
+    for f in ether(smtp.pkts):
+        w.write(f)
+    w.close()
+    with open(os.path.join(out, "demo.pcap"), "rb") as f:
+        whole = f.read()
+    with open(os.path.join(edge, "truncated.pcap"), "wb") as f:
+        f.write(whole[:len(whole) * 2 // 3 + 7])
+
+    # BDAT (RFC 3030), pipelined, with binary and a chunk holding CRLF.CRLF
+    chunk1 = b"Subject: chunked\r\n\r\nfirst chunk\r\n.\r\nstill data\x00\xff"
+    chunk2 = b"\r\nlast chunk\r\n"
+    bdat = [
+        (1, crlf(b"220 mx.example.test ESMTP")),
+        (0, crlf(b"EHLO c.example.test")),
+        (1, crlf(b"250-mx.example.test", b"250-PIPELINING", b"250 CHUNKING")),
+        (0, crlf(b"MAIL FROM:<a@example.test> BODY=BINARYMIME",
+                 b"RCPT TO:<b@example.org>", b"BDAT %d" % len(chunk1)) +
+         chunk1 + crlf(b"BDAT %d LAST" % len(chunk2)) + chunk2),
+        (1, crlf(b"250 2.1.0 Ok", b"250 2.1.5 Ok",
+                 b"250 2.0.0 %d octets received" % len(chunk1),
+                 b"250 2.0.0 Ok: queued as BDAT1")),
+        (0, crlf(b"MAIL FROM:<a@example.test>", b"RCPT TO:<b@example.org>",
+                 b"BDAT 0 LAST")),
+        (1, crlf(b"250 2.1.0 Ok", b"250 2.1.5 Ok",
+                 b"250 2.0.0 Ok: queued as BDAT2")),
+        (0, crlf(b"QUIT")), (1, crlf(b"221 Bye"))]
+    s = Session(C4, S4, 40100, 25).dialogue(bdat)
+    s.close()
+    write(os.path.join(edge, "bdat.pcap"), ether(s.pkts))
+
+    # POP3 pipelined, responses split at odd bytes
+    p3 = [(1, crlf(b"+OK ready")),
+          (0, crlf(b"CAPA")), (1, crlf(b"+OK", b"PIPELINING", b"UIDL", b".")),
+          (0, crlf(b"USER bob", b"PASS pw")), (1, crlf(b"+OK", b"+OK in")),
+          (0, crlf(b"STAT", b"LIST 1", b"RETR 1", b"DELE 1", b"QUIT"))]
+    s = Session(C4, S4, 40110, 110).dialogue(p3)
+    resp = crlf(b"+OK 1 %d" % RETR_SIZE, b"+OK 1 %d" % RETR_SIZE,
+                b"+OK") + RETR_MSG + crlf(b".", b"+OK deleted", b"+OK bye")
+    s.send(1, resp, sizes=[1, 2, 3, 5, 7, 11, 13, 17, 19, 23, 400])
+    s.close()
+    write(os.path.join(edge, "pop3-pipelined-split.pcap"), ether(s.pkts))
+
+    # hostile: terminal escapes, NUL, bidi, a very long line, garbage, bad
+    # base64 in AUTH
+    hostile = [
+        (1, crlf(b"220 evil.example ESMTP \x1b[2J\x1b]0;pwned\x07")),
+        (0, crlf(b"EHLO \xe2\x80\xaeevil\x00name")),
+        (1, crlf(b"250-evil.example", b"250 AUTH PLAIN")),
+        (0, crlf(b"AUTH PLAIN !!!notbase64!!!")),
+        (1, crlf(b"535 5.7.8 Authentication failed")),
+        (0, crlf(b"AUTH PLAIN AGFsaWNlAHMzY3JldA==")),
+        (1, crlf(b"235 2.7.0 ok")),
+        (0, crlf(b"X" * 100000)),
+        (1, crlf(b"500 5.5.2 line too long")),
+        (0, bytes(range(256)) + b"\r\n"),
+        (1, crlf(b"500 what")),
+        (0, crlf(b"QUIT")), (1, crlf(b"221 bye"))]
+    s = Session(C4, S4, 40120, 25).dialogue(hostile)
+    s.close()
+    write(os.path.join(edge, "hostile.pcap"), ether(s.pkts))
+
+
+if __name__ == "__main__":
+    main()
