@@ -159,9 +159,23 @@ static char *lower_dup(const char *s) {
   return d;
 }
 
+#define MAX_FIELD 8192 /* longest header value reported */
+
+static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
+                    const char *arg);
+
 /* RFC 5322 fields of the message itself. */
-static void message_field(ms_msg_parser *p, const char *name, const char *v) {
+static void message_field(ms_msg_parser *p, const char *name, char *v) {
   ms_message *m = p->out;
+  size_t vl = strlen(v);
+  if (vl > MAX_FIELD) { /* cut on a UTF-8 boundary */
+    size_t cut = MAX_FIELD;
+    while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
+      cut--;
+    v[cut] = '\0';
+    anomaly(p, "header_too_long", "a %s header is longer than 8 KiB: cut",
+            name);
+  }
   if (!strcasecmp(name, "From"))
     parse_addresses(&m->from, v);
   else if (!strcasecmp(name, "To"))
@@ -458,15 +472,8 @@ static void end_headers(ms_msg_parser *p) {
   entity_info_free(&e);
 }
 
-static void header_line(ms_msg_parser *p, const uint8_t *d, size_t n,
-                        bool has_eol) {
-  size_t content = n;
-  while (content && (d[content - 1] == '\n' || d[content - 1] == '\r'))
-    content--;
-  if (content == 0 && has_eol) {
-    end_headers(p);
-    return;
-  }
+/* Append raw bytes to the header block, bounded. */
+static void header_append(ms_msg_parser *p, const uint8_t *d, size_t n) {
   if (p->headers_len + n + 1 > p->cfg->max_message_bytes) {
     if (!p->headers_overflow)
       anomaly(p, "header_too_large", "a header block is larger than %s",
@@ -483,8 +490,20 @@ static void header_line(ms_msg_parser *p, const uint8_t *d, size_t n,
   }
   memcpy(p->headers + p->headers_len, d, n);
   p->headers_len += n;
+}
+
+static void header_line(ms_msg_parser *p, const uint8_t *d, size_t n,
+                        bool has_eol) {
+  size_t content = n;
+  while (content && (d[content - 1] == '\n' || d[content - 1] == '\r'))
+    content--;
+  if (content == 0 && has_eol) {
+    end_headers(p);
+    return;
+  }
+  header_append(p, d, n);
   if (!has_eol)
-    p->headers[p->headers_len++] = '\n';
+    header_append(p, (const uint8_t *)"\n", 1);
 }
 
 /* Is this line a boundary of an open multipart?  Returns the stack index
@@ -561,16 +580,26 @@ static void line(ms_msg_parser *p, const uint8_t *d, size_t n, bool has_eol) {
   leaf_content(p, d, content);
 }
 
-/* A piece of an over-long line: content only. */
+/* A piece of an over-long line: content only (never a boundary).  The
+ * last piece ends with the line end, held back like any other. */
 static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  bool has_eol = n > 0 && d[n - 1] == '\n';
   if (p->st == S_LEAF) {
     if (p->pending_eol) {
       leaf_content(p, p->eol, p->eol_len);
       p->pending_eol = false;
     }
-    leaf_content(p, d, n);
+    size_t content = n;
+    if (has_eol) {
+      size_t e = content >= 2 && d[content - 2] == '\r' ? 2 : 1;
+      content -= e;
+      memcpy(p->eol, d + content, e);
+      p->eol_len = e;
+      p->pending_eol = true;
+    }
+    leaf_content(p, d, content);
   } else if (p->st == S_HEADERS) {
-    header_line(p, d, n, false);
+    header_append(p, d, n); /* a long header line, piece by piece */
   }
 }
 

@@ -50,6 +50,7 @@ typedef struct {
   size_t tx;     /* transaction, or NO_TX */
   char *rcpt;    /* RCPT: the forward-path */
   bool bdat_last;
+  bool bdat_invalid; /* no chunk was started: its refusal ends nothing */
 } pending;
 
 typedef enum {
@@ -80,6 +81,7 @@ typedef struct {
   size_t qhead;
   bool greeted;
   bool pipelining_advertised;
+  bool ehlo_answered; /* capabilities are known (HELO or EHLO answered) */
   bool server_spoke; /* a server line since the last client command */
   size_t flight_leader_tline; /* transcript line of the flight's first cmd */
   bool flight_has_group;
@@ -410,7 +412,7 @@ static void mark_pipelining(smtp *st, ms_command *c, size_t tl, const char *verb
         st->flight_leader_tline < st->rec->transcript.len)
       st->rec->transcript.items[st->flight_leader_tline].flags |=
           MS_TL_GROUP_START;
-    if (!st->pipelining_advertised)
+    if (!st->pipelining_advertised && st->ehlo_answered)
       ms_add_anomaly(st->rec, "pipelining_not_advertised", ts,
                      "%s sent before the previous reply, without PIPELINING",
                      verb);
@@ -427,7 +429,8 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
   cmd_kind kind = vi ? vi->kind : K_OTHER;
   bool record = room_to_record(st, ts);
   size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
-  if (outstanding(st) > 0 && !st->server_spoke && st->last_ends_group)
+  if (outstanding(st) > 0 && !st->server_spoke && st->last_ends_group &&
+      st->rec->bytes[MS_SERVER] > 0) /* not in one-sided captures */
     ms_add_anomaly(st->rec, "pipelining_after_group_end", ts,
                    "%s sent in the same flight after %s", verb, st->last_verb);
   size_t ci = NO_CMD;
@@ -455,8 +458,7 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
   }
   switch (kind) {
   case K_HELO:
-  case K_EHLO:
-    abort_transaction(st, ts, verb);
+  case K_EHLO: /* the transaction ends when the server accepts it */
     free(st->rec->helo);
     st->rec->helo = view->arg ? xstrdup(view->arg) : NULL;
     st->rec->esmtp = kind == K_EHLO;
@@ -484,6 +486,7 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
     if (!smtp_parse_bdat(view->arg, &size, &last)) {
       ms_add_anomaly(st->rec, "bdat_bad_size", ts, "BDAT %s",
                      view->arg ? view->arg : "");
+      p->bdat_invalid = true;
     } else {
       p->bdat_last = last;
       if (st->tx == NO_TX || !tx_at(st, st->tx)->message)
@@ -641,7 +644,16 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
   ms_transaction *t = tx_at(st, p.tx);
   switch (p.kind) {
   case K_EHLO:
-    if (code == 250)
+  case K_HELO:
+    if (code >= 200 && code < 300) {
+      abort_transaction(st, ts, "HELO/EHLO");
+      st->ehlo_answered = true;
+      if (p.kind == K_HELO) { /* plain SMTP: no extensions */
+        strvec_free(&st->rec->capabilities);
+        st->pipelining_advertised = false;
+      }
+    }
+    if (code == 250 && p.kind == K_EHLO)
       capabilities_from_ehlo(st);
     break;
   case K_MAIL:
@@ -698,7 +710,7 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
     finish_transaction(st, p.tx, code, enhanced, text, ts);
     break;
   case K_BDAT:
-    if (p.bdat_last || code >= 400) {
+    if (!p.bdat_invalid && (p.bdat_last || code >= 400)) {
       if (st->msg && st->msg_tx == p.tx && code >= 400)
         end_message(st, true, ts);
       finish_transaction(st, p.tx, code, enhanced, text, ts);
@@ -987,8 +999,14 @@ static void smtp_close(void *state, ms_ts ts) {
   smtp *st = state;
   ms_line l;
   if (st->mode != CL_STOPPED) {
-    if (st->mode == CL_DATA_WAIT) {
-      st->mode = CL_COMMANDS;
+    if (st->mode == CL_DATA_WAIT && st->held_len) {
+      /* No reply to DATA ever came, but the client sent on: a body. */
+      ms_add_anomaly(st->rec, "data_before_354", ts,
+                     "client sent %zu bytes after DATA without its reply",
+                     st->held_len);
+      st->mode = CL_BODY;
+      body_begin(st);
+      start_message(st, ts);
       replay_held(st, ts);
     }
     if (line_reader_flush(&st->lines[MS_CLIENT], ts, &l)) {
