@@ -1,0 +1,285 @@
+/* test_smtp.c - the SMTP dissector: commands and replies, pipelining at
+ * every split point (the RFC 2920 example both ways), transactions, DATA
+ * and BDAT, AUTH, STARTTLS, queue ids, hostile input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dissect_util.h"
+#include "smtp_util.h"
+
+#define C(s) {MS_CLIENT, s, 0}
+#define S(s) {MS_SERVER, s, 0}
+
+static const step rfc2920_lockstep[] = {
+    S("220 innosoft.com SMTP service ready\r\n"),
+    C("EHLO dbc.mtview.ca.us\r\n"),
+    S("250-innosoft.com\r\n250 PIPELINING\r\n"),
+    C("MAIL FROM:<mrose@dbc.mtview.ca.us>\r\n"),
+    S("250 sender OK\r\n"),
+    C("RCPT TO:<ned@innosoft.com>\r\n"),
+    S("250 recipient OK\r\n"),
+    C("RCPT TO:<dan@innosoft.com>\r\n"),
+    S("250 recipient OK\r\n"),
+    C("RCPT TO:<kvc@innosoft.com>\r\n"),
+    S("550 no such user\r\n"),
+    C("DATA\r\n"),
+    S("354 enter mail\r\n"),
+    C("Subject: x\r\n\r\n..dot\r\n.\r\n"),
+    S("250 2.0.0 Ok: queued as 4ABC\r\n"),
+    C("QUIT\r\n"),
+    S("221 bye\r\n"),
+};
+
+static const step rfc2920_pipelined[] = {
+    S("220 innosoft.com SMTP service ready\r\n"),
+    C("EHLO dbc.mtview.ca.us\r\n"),
+    S("250-innosoft.com\r\n250 PIPELINING\r\n"),
+    C("MAIL FROM:<mrose@dbc.mtview.ca.us>\r\nRCPT TO:<ned@innosoft.com>\r\n"
+      "RCPT TO:<dan@innosoft.com>\r\nRCPT TO:<kvc@innosoft.com>\r\nDATA\r\n"),
+    S("250 sender OK\r\n250 recipient OK\r\n250 recipient OK\r\n"
+      "550 no such user\r\n354 enter mail\r\n"),
+    C("Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n"),
+    S("250 2.0.0 Ok: queued as 4ABC\r\n221 bye\r\n"),
+};
+
+static void check_rfc2920(const ms_session *s, bool pipelined) {
+  static const char *verbs[] = {"EHLO", "MAIL", "RCPT", "RCPT",
+                                "RCPT", "DATA", "QUIT"};
+  static const int codes[] = {250, 250, 250, 250, 550, 354, 221};
+  assert_int_equal(s->commands.len, 7);
+  for (size_t i = 0; i < 7; i++) {
+    const ms_command *c = &s->commands.items[i];
+    assert_string_equal(c->verb, verbs[i]);
+    assert_true(c->reply.present);
+    assert_int_equal(c->reply.code, codes[i]);
+    bool expect = pipelined && ((i >= 2 && i <= 5) || i == 6);
+    assert_int_equal(c->pipelined, expect);
+  }
+  assert_string_equal(s->banner, "innosoft.com SMTP service ready");
+  assert_int_equal(s->transactions.len, 1);
+  const ms_transaction *t = &s->transactions.items[0];
+  assert_string_equal(t->mail_from, "mrose@dbc.mtview.ca.us");
+  assert_int_equal(t->rcpt_to.len, 2);
+  assert_int_equal(t->rcpt_rejected.len, 1);
+  assert_string_equal(t->rcpt_rejected.items[0].addr, "kvc@innosoft.com");
+  assert_int_equal(t->rcpt_rejected.items[0].code, 550);
+  assert_int_equal(t->status, MS_TX_QUEUED);
+  assert_string_equal(t->queue_id, "4ABC");
+  assert_string_equal(t->reply.enhanced, "2.0.0");
+  assert_non_null(t->message);
+  assert_int_equal(t->message->bytes, strlen("Subject: x\r\n\r\n.dot\r\n"));
+  assert_false(has_anomaly(s, "reply_without_command"));
+  assert_false(has_anomaly(s, "pipelining_not_advertised"));
+}
+
+static void rfc2920_example_at_every_split(void **state) {
+  (void)state;
+  for (size_t split = 0; split <= 40; split++) {
+    ms_session *a = run_steps(&ms_smtp_dissector, rfc2920_lockstep,
+                              sizeof rfc2920_lockstep / sizeof(step), split,
+                              NULL);
+    check_rfc2920(a, false);
+    ms_session_free(a);
+    ms_session *b = run_steps(&ms_smtp_dissector, rfc2920_pipelined,
+                              sizeof rfc2920_pipelined / sizeof(step), split,
+                              NULL);
+    check_rfc2920(b, true);
+    ms_session_free(b);
+  }
+}
+
+static void multiline_reply_and_capabilities(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220-first\r\n220 mx ESMTP\r\n"), C("ehlo me\r\n"),
+      S("250-mx\r\n250-SIZE 1000\r\n250-8BITMIME\r\n250 AUTH PLAIN\r\n"),
+      C("MAIL FROM:<a@b> SIZE=5000\r\n"), S("552 5.3.4 too big\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, 5, 0, NULL);
+  assert_string_equal(s->banner, "first\nmx ESMTP");
+  assert_true(s->esmtp);
+  assert_string_equal(s->helo, "me");
+  assert_int_equal(s->capabilities.len, 3);
+  assert_string_equal(s->capabilities.items[0], "SIZE 1000");
+  assert_string_equal(s->commands.items[0].verb, "EHLO");
+  assert_true(has_anomaly(s, "size_exceeds_limit"));
+  assert_int_equal(s->transactions.items[0].status, MS_TX_REJECTED);
+  assert_string_equal(s->commands.items[1].reply.enhanced, "5.3.4");
+  ms_session_free(s);
+}
+
+static void auth_plain_login_and_failure(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220 mx\r\n"), C("EHLO c\r\n"), S("250 mx\r\n"),
+      C("AUTH LOGIN\r\n"), S("334 VXNlcm5hbWU6\r\n"), C("Ym9i\r\n"),
+      S("334 UGFzc3dvcmQ6\r\n"), C("d3Jvbmc=\r\n"),
+      S("535 5.7.8 Authentication failed\r\n"),
+      C("AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n"), S("235 2.7.0 ok\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, 11, 0, NULL);
+  assert_true(s->auth.present);
+  assert_string_equal(s->auth.mechanism, "PLAIN");
+  assert_string_equal(s->auth.username, "alice");
+  assert_string_equal(s->auth.password, "<redacted>");
+  assert_int_equal(s->auth.result, MS_AUTH_SUCCESS);
+  assert_int_equal(s->auth.attempts, 2);
+  assert_int_equal(s->auth.failures, 1);
+  assert_true(has_anomaly(s, "auth_failed"));
+  /* one command per AUTH exchange, its reply the final one */
+  assert_int_equal(s->commands.len, 3);
+  assert_int_equal(s->commands.items[1].reply.code, 535);
+  assert_int_equal(s->commands.items[2].reply.code, 235);
+  /* the secret is not in the transcript */
+  for (size_t i = 0; i < s->transcript.len; i++) {
+    assert_null(strstr(s->transcript.items[i].text, "d3Jvbmc="));
+    assert_null(strstr(s->transcript.items[i].text, "AGFsaWNlAHMzY3JldA=="));
+  }
+  ms_session_free(s);
+
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.show_secrets = true;
+  s = run_steps(&ms_smtp_dissector, steps, 11, 0, &cfg);
+  assert_string_equal(s->auth.password, "s3cret");
+  ms_session_free(s);
+}
+
+static void auth_cancel_and_garbage(void **state) {
+  (void)state;
+  const step steps[] = {S("220 mx\r\n"), C("AUTH CRAM-MD5\r\n"),
+                        S("334 PDEyMzQ1QGhvc3Q+\r\n"), C("*\r\n"),
+                        S("501 5.7.0 cancelled\r\n"), C("AUTH XOAUTH2 %%%\r\n"),
+                        S("535 no\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, 7, 0, NULL);
+  assert_int_equal(s->auth.failures, 2);
+  assert_true(has_anomaly(s, "sasl_bad_base64"));
+  assert_int_equal(s->auth.result, MS_AUTH_FAILURE);
+  ms_session_free(s);
+}
+
+static void bdat_chunks_pipelined(void **state) {
+  (void)state;
+  static const char client[] =
+      "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 11\r\nab\r\n.\r\ncd\x00\xff"
+      "BDAT 3 LAST\r\nxyz";
+  const step steps[] = {
+      S("220 mx\r\n"), C("EHLO c\r\n"),
+      S("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
+      {MS_CLIENT, client, sizeof client - 1},
+      S("250 ok\r\n250 ok\r\n250 11 octets\r\n250 2.0.0 Ok: queued as Q1\r\n"),
+      C("QUIT\r\n"), S("221 bye\r\n")};
+  for (size_t split = 0; split < 12; split++) {
+    ms_session *s = run_steps(&ms_smtp_dissector, steps, 7, split, NULL);
+    assert_int_equal(s->transactions.len, 1);
+    const ms_transaction *t = &s->transactions.items[0];
+    assert_int_equal(t->status, MS_TX_QUEUED);
+    assert_string_equal(t->queue_id, "Q1");
+    assert_int_equal(t->message->bytes, 14);
+    assert_int_equal(s->commands.len, 6);
+    assert_string_equal(s->commands.items[3].verb, "BDAT");
+    assert_string_equal(s->commands.items[4].arg, "3 LAST");
+    assert_int_equal(s->commands.items[5].reply.code, 221);
+    ms_session_free(s);
+  }
+}
+
+static void rset_and_dropped_connection_abort(void **state) {
+  (void)state;
+  const step steps[] = {S("220 mx\r\n"), C("HELO c\r\n"), S("250 mx\r\n"),
+                        C("MAIL FROM:<>\r\n"), S("250 ok\r\n"),
+                        C("RSET\r\n"), S("250 ok\r\n"),
+                        C("MAIL FROM:<x@y>\r\n"), S("250 ok\r\n"),
+                        C("RCPT TO:<z@w>\r\n"), S("250 ok\r\n"),
+                        C("DATA\r\n"), S("354 go\r\n"), C("Subject: cut\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, 14, 0, NULL);
+  assert_int_equal(s->transactions.len, 2);
+  assert_string_equal(s->transactions.items[0].mail_from, "");
+  assert_int_equal(s->transactions.items[0].status, MS_TX_ABORTED);
+  assert_int_equal(s->transactions.items[1].status, MS_TX_ABORTED);
+  assert_true(s->transactions.items[1].message->truncated);
+  ms_session_free(s);
+}
+
+static void starttls_stops_decoding(void **state) {
+  (void)state;
+  const step steps[] = {S("220 mx\r\n"), C("STARTTLS\r\n"),
+                        S("220 2.0.0 go ahead\r\n"),
+                        C("\x16\x03\x01\x02\x00garbage\r\nQUIT\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, 4, 0, NULL);
+  assert_int_equal(s->tls, MS_TLS_STARTTLS);
+  assert_int_equal(s->commands.len, 1);
+  ms_session_free(s);
+}
+
+static void anomalies_for_odd_sessions(void **state) {
+  (void)state;
+  const step steps[] = {S("220 mx\r\n"), C("EHLO c\r\n"), S("250 mx\r\n"),
+                        C("XYZZY plugh\r\nNOOP\r\n"),
+                        S("500 unknown\r\n250 ok\r\n250 extra\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, 5, 0, NULL);
+  assert_true(has_anomaly(s, "unknown_command"));
+  assert_true(has_anomaly(s, "pipelining_not_advertised"));
+  assert_true(has_anomaly(s, "reply_without_command"));
+  assert_string_equal(s->commands.items[1].verb, "XYZZY");
+  ms_session_free(s);
+}
+
+static void queue_id_formats(void **state) {
+  (void)state;
+  static const struct {
+    const char *text, *id;
+  } cases[] = {
+      {"2.0.0 Ok: queued as 4ABC123", "4ABC123"},
+      {"OK id=1abcde-000123-AB", "1abcde-000123-AB"},
+      {"2.0.0 x9ABC123 Message accepted for delivery", "x9ABC123"},
+      {"2.0.0 OK  1700000000 x123si456.23 - gsmtp", "x123si456.23"},
+      {"2.6.0 <m@h> [InternalId=97779625, Hostname=X] Queued mail for "
+       "delivery",
+       "97779625"},
+      {"ok 1187717467 qp 19875", "qp 19875"},
+      {"Ok", NULL}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *id = smtp_queue_id(cases[i].text);
+    if (cases[i].id)
+      assert_string_equal(id, cases[i].id);
+    else
+      assert_null(id);
+    free(id);
+  }
+}
+
+static void bdat_argument_parsing(void **state) {
+  (void)state;
+  uint64_t size;
+  bool last;
+  assert_true(smtp_parse_bdat("100 LAST", &size, &last));
+  assert_int_equal(size, 100);
+  assert_true(last);
+  assert_true(smtp_parse_bdat("0", &size, &last));
+  assert_false(last);
+  assert_false(smtp_parse_bdat("-1 LAST", &size, &last));
+  assert_false(smtp_parse_bdat("184467440737095516150 LAST", &size, &last));
+  assert_false(smtp_parse_bdat("5 X", &size, &last));
+  assert_false(smtp_parse_bdat(NULL, &size, &last));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(rfc2920_example_at_every_split),
+      cmocka_unit_test(multiline_reply_and_capabilities),
+      cmocka_unit_test(auth_plain_login_and_failure),
+      cmocka_unit_test(auth_cancel_and_garbage),
+      cmocka_unit_test(bdat_chunks_pipelined),
+      cmocka_unit_test(rset_and_dropped_connection_abort),
+      cmocka_unit_test(starttls_stops_decoding),
+      cmocka_unit_test(anomalies_for_odd_sessions),
+      cmocka_unit_test(queue_id_formats),
+      cmocka_unit_test(bdat_argument_parsing),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
