@@ -10,11 +10,12 @@ Deterministic: fixed addresses, sequence numbers and timestamps, so the
 files are byte-identical on every run.  Needs Debian's python3-scapy.
 """
 import os
+import struct
 import sys
 
 from scapy.all import (IP, TCP, Dot1Q, Dot1AD, Ether, IPv6, Raw, wrpcap,
                        fragment)
-from scapy.layers.l2 import CookedLinuxV2, Loopback
+from scapy.layers.l2 import CookedLinuxV2
 from scapy.utils import PcapNgWriter, PcapWriter
 
 T0 = 1763800000.0  # 2025-11-22T08:26:40Z
@@ -271,12 +272,14 @@ def main():
     # BSD NULL/loopback and raw IP
     s = Session("127.0.0.1", "127.0.0.1", 40040, 25).dialogue(SHORT_SMTP)
     s.close()
-    lo = []
+    # BSD NULL (DLT 0): a 4-byte address family in the capturing host's
+    # byte order (here little-endian, AF_INET = 2), as macOS writes on lo0
+    w = PcapWriter(os.path.join(edge, "null-loopback.pcap"), linktype=0,
+                   sync=True)
     for p in s.pkts:
-        f = Loopback(type=2) / p
-        f.time = p.time
-        lo.append(f)
-    write(os.path.join(edge, "null-loopback.pcap"), lo)
+        w.write_packet(struct.pack("<I", 2) + bytes(p), sec=int(p.time),
+                       usec=int(round((p.time - int(p.time)) * 1e6)))
+    w.close()
     write(os.path.join(edge, "raw-ip.pcap"), s.pkts, linktype=101)
 
     # midstream: the capture starts after the handshake and the greeting

@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""conversations.py MAILSCOPE CAPTURE... - every TCP conversation on a mail
+port that carries payload must appear exactly once in mailscope's NDJSON,
+with the same endpoints, IP version and VLAN ids as tshark's view of it.
+
+Excluded, with the reason: conversations without a single payload byte
+(connection attempts: mailscope reports sessions, not bare connections)."""
+import collections
+import json
+import subprocess
+import sys
+
+MAIL_PORTS = {25, 587, 2525, 465, 110, 995}
+
+
+def tshark_conversations(path):
+    out = subprocess.run(
+        ["tshark", "-n", "-r", path, "-Y", "tcp", "-T", "fields", "-E",
+         "separator=|", "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src",
+         "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e",
+         "tcp.dstport", "-e", "vlan.id", "-e", "tcp.len", "-e",
+         "ieee8021ad.id"],
+        capture_output=True, text=True, check=False).stdout
+    streams = {}
+    for line in out.splitlines():
+        f = line.split("|")
+        if len(f) < 9 or not f[0]:
+            continue
+        stream = int(f[0])
+        src = f[1].split(",")[-1] or f[2].split(",")[-1]
+        dst = f[4].split(",")[-1] or f[5].split(",")[-1]
+        v6 = not f[1]
+        sport, dport = int(f[3]), int(f[6])
+        outer = [int(x) for x in f[9].split(",") if x] if len(f) > 9 else []
+        vlan = tuple(outer + [int(x) for x in f[7].split(",") if x])
+        s = streams.setdefault(stream, {"ends": frozenset(
+            [(src, sport), (dst, dport)]), "v": 6 if v6 else 4, "vlan": vlan,
+            "payload": 0, "ports": {sport, dport}})
+        s["payload"] += int(f[8] or 0)
+    return streams
+
+
+def mailscope_sessions(binary, path):
+    out = subprocess.run([binary, "-J", "-q", "-r", path], capture_output=True,
+                         text=True, check=False).stdout
+    sessions = []
+    for line in out.splitlines():
+        r = json.loads(line)
+        if r.get("event") != "session":
+            continue
+        sessions.append({"ends": frozenset([
+            (r["client"]["ip"], r["client"]["port"]),
+            (r["server"]["ip"], r["server"]["port"])]),
+            "v": r["ip_version"], "vlan": tuple(r.get("vlan", []))})
+    return sessions
+
+
+def canon(ends):
+    # tshark prints IPv6 compressed too; normalise both through inet_pton
+    import ipaddress
+    return frozenset((str(ipaddress.ip_address(a)), p) for a, p in ends)
+
+
+def main():
+    binary, captures = sys.argv[1], sys.argv[2:]
+    failures = 0
+    checked = 0
+    for path in captures:
+        want = collections.Counter()
+        for s in tshark_conversations(path).values():
+            if not (s["ports"] & MAIL_PORTS) or s["payload"] == 0:
+                continue
+            want[(canon(s["ends"]), s["v"], s["vlan"])] += 1
+        got = collections.Counter(
+            (canon(s["ends"]), s["v"], s["vlan"])
+            for s in mailscope_sessions(binary, path)
+            if {p for _, p in s["ends"]} & MAIL_PORTS)
+        checked += sum(want.values())
+        if want != got:
+            failures += 1
+            print("FAIL", path)
+            for k in want - got:
+                print("   tshark only:", sorted(k[0]), "v%d" % k[1], k[2])
+            for k in got - want:
+                print("   mailscope only:", sorted(k[0]), "v%d" % k[1], k[2])
+    print("conversations: %d captures, %d mail conversations, %d mismatching"
+          % (len(captures), checked, failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

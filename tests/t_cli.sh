@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# t_cli.sh - the command line contract of SPEC.md: help and version, usage
+# errors (exit 1 with a one-line hint), unreadable, corrupt and truncated
+# inputs (exit 2, "mailscope: FILE: ..." after what could be decoded), an
+# unsupported link type, several files as one timeline, every format.
+set -u
+cd "$(dirname "$0")/.."
+bin=${MAILSCOPE:-./mailscope}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # description, condition...
+  local what=$1
+  shift
+  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
+}
+
+"$bin" -h >"$tmp/out" 2>&1
+check "-h exits 0 and lists -r" test $? = 0
+check "-h mentions --extract-dir" grep -q -- "--extract-dir" "$tmp/out"
+"$bin" --version >"$tmp/out" 2>&1
+check "--version" grep -q "^mailscope [0-9]" "$tmp/out"
+
+"$bin" >"$tmp/out" 2>"$tmp/err"
+check "no input: exit 1" test $? = 1
+check "no input: hint" grep -q "Try 'mailscope -h'" "$tmp/err"
+"$bin" -r x --bogus >/dev/null 2>"$tmp/err"
+check "unknown option: exit 1" test $? = 1
+check "unknown option: mailscope: prefix" grep -q "^mailscope: unknown option" "$tmp/err"
+
+"$bin" -r "$tmp/missing.pcap" >/dev/null 2>"$tmp/err"
+check "missing file: exit 2" test $? = 2
+check "missing file: names it" grep -q "^mailscope: $tmp/missing.pcap: " "$tmp/err"
+
+"$bin" -r pcaps/edge/truncated.pcap >"$tmp/out" 2>"$tmp/err"
+check "truncated: exit 2" test $? = 2
+check "truncated: offset in the message" grep -q "at offset [0-9]" "$tmp/err"
+check "truncated: sessions before the fault emitted" grep -q "^# smtp" "$tmp/out"
+
+printf 'not a capture at all, just text\n' >"$tmp/garbage.pcap"
+"$bin" -r "$tmp/garbage.pcap" >/dev/null 2>"$tmp/err"
+check "garbage file: exit 2" test $? = 2
+
+# an unsupported link type (DLT_IEEE802_11 = 105): a valid pcap header
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x69\x00\x00\x00' >"$tmp/wifi.pcap"
+"$bin" -r "$tmp/wifi.pcap" >/dev/null 2>"$tmp/err"
+check "unsupported link type: exit 2" test $? = 2
+check "unsupported link type: named" grep -q "unsupported link type" "$tmp/err"
+
+"$bin" -r - <pcaps/demo.pcap >"$tmp/stdin.txt" 2>&1
+"$bin" -r pcaps/demo.pcap >"$tmp/file.txt" 2>&1
+check "stdin equals file" cmp -s "$tmp/stdin.txt" "$tmp/file.txt"
+
+"$bin" -J -r pcaps/edge/vlan.pcap -r pcaps/edge/ipv6.pcap >"$tmp/two" 2>&1
+check "two files, one timeline" test "$(grep -c '"event":"session"' "$tmp/two")" = 2
+
+for fmt in json ecs zeek transcript; do
+  "$bin" --format $fmt -r pcaps/demo.pcap >"$tmp/$fmt" 2>"$tmp/err"
+  check "--format $fmt exit 0" test $? = 0
+done
+check "ecs has @timestamp" grep -q '"@timestamp"' "$tmp/ecs"
+check "zeek has id.orig_h" grep -q '"id.orig_h"' "$tmp/zeek"
+
+"$bin" -J --stats -r pcaps/demo.pcap | tail -n 1 >"$tmp/stats"
+check "--stats last record" grep -q '"event":"stats"' "$tmp/stats"
+
+"$bin" -q --transcript-dir "$tmp/tr" --json-file "$tmp/j.ndjson" \
+  --report "$tmp/r.html" --extract-dir "$tmp/ex" -r pcaps/demo.pcap >/dev/null
+check "transcript-dir: one file per session" test "$(ls "$tmp/tr" | wc -l)" = 2
+check "json-file written" test "$(wc -l <"$tmp/j.ndjson")" = 2
+check "report written" grep -q "<table id=\"sessions\">" "$tmp/r.html"
+check "extracted .eml" test "$(ls "$tmp/ex"/*.eml | wc -l)" = 3
+check "extracted attachment" test -s "$(ls "$tmp/ex"/*report.txt)"
+# the .eml is the message exactly as sent (dot-stuffing undone)
+eml=$(ls "$tmp/ex"/*-t1.eml)
+check "eml size equals message bytes" test "$(wc -c <"$eml")" = 2209
+"$bin" -q --extract-dir "$tmp/ex" -r pcaps/demo.pcap >/dev/null
+check "second run does not overwrite" test "$(ls "$tmp/ex"/*.eml | wc -l)" = 6
+
+"$bin" -r pcaps/demo.pcap --show-secrets >"$tmp/s.txt"
+check "--show-secrets shows the password" grep -q "s3cret" "$tmp/s.txt"
+check "default redacts" sh -c "! grep -q s3cret $tmp/file.txt"
+
+exit $fail
