@@ -274,12 +274,14 @@ def main():
     s.close()
     # BSD NULL (DLT 0): a 4-byte address family in the capturing host's
     # byte order (here little-endian, AF_INET = 2), as macOS writes on lo0
-    w = PcapWriter(os.path.join(edge, "null-loopback.pcap"), linktype=0,
-                   sync=True)
-    for p in s.pkts:
-        w.write_packet(struct.pack("<I", 2) + bytes(p), sec=int(p.time),
-                       usec=int(round((p.time - int(p.time)) * 1e6)))
-    w.close()
+    with open(os.path.join(edge, "null-loopback.pcap"), "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 0))
+        for p in s.pkts:
+            frame = struct.pack("<I", 2) + bytes(p)
+            sec = int(p.time)
+            usec = int(round((p.time - sec) * 1e6))
+            f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)))
+            f.write(frame)
     write(os.path.join(edge, "raw-ip.pcap"), s.pkts, linktype=101)
 
     # midstream: the capture starts after the handshake and the greeting
