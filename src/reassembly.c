@@ -122,6 +122,8 @@ void ms_half_segment(ms_half *h, ms_dir dir, uint32_t seq, uint8_t flags,
     return;
   }
   enqueue(h, dir, seq, p, n, ts, env);
+  if (h->queued_bytes > env->limit && env->cb->limit)
+    env->cb->limit(env->ctx, dir, h->queued_bytes, ts);
   while (h->queue && h->queued_bytes > env->limit)
     skip_to(h, dir, h->queue->seq, ts, env);
 }

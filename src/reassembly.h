@@ -25,6 +25,8 @@ typedef struct ms_reasm_callbacks {
                   ms_ts ts);
   void (*gap)(void *ctx, ms_dir dir, uint64_t n, ms_ts ts);
   void (*overlap_mismatch)(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts);
+  /* out-of-order bytes outgrew the limit: a hole is skipped early */
+  void (*limit)(void *ctx, ms_dir dir, size_t queued, ms_ts ts);
 } ms_reasm_callbacks;
 
 typedef struct ms_segment ms_segment;

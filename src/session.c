@@ -428,8 +428,19 @@ static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
                  dir == MS_CLIENT ? "client" : "server", seq);
 }
 
+static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
+  feed_ctx *f = ctx;
+  f->t->stats->sessions_truncated++;
+  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DETECT)
+    return;
+  ms_add_anomaly(f->c->rec, "reassembly_limit", ts,
+                 "%zu out-of-order %s bytes exceed --max-session-bytes: the "
+                 "hole before them is skipped",
+                 queued, dir == MS_CLIENT ? "client" : "server");
+}
+
 static const ms_reasm_callbacks reasm_callbacks = {on_deliver, on_gap,
-                                                   on_overlap};
+                                                   on_overlap, on_limit};
 
 static ms_reasm_env env_for(ms_table *t, feed_ctx *f) {
   ms_reasm_env e = {&reasm_callbacks, f, t->opt->max_session_bytes};

@@ -43,7 +43,7 @@ static void mismatch(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
   ((sink *)ctx)->mismatches++;
 }
 
-static const ms_reasm_callbacks cb = {deliver, gap, mismatch};
+static const ms_reasm_callbacks cb = {deliver, gap, mismatch, NULL};
 
 static void seg(ms_half *h, sink *s, size_t limit, uint32_t seq, uint8_t flags,
                 const char *data) {
