@@ -243,8 +243,8 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     break;
   case OPT_WORKERS:
     rc = set_limit("--workers: bad count '%s'", arg, 1, &v);
-    if (!rc && v > 64)
-      rc = usage_error("--workers: at most 64, got '%s'", arg);
+    if (!rc && v > 1) /* the multi-process split is not built yet */
+      rc = usage_error("--workers %s: only 1 worker in this version", arg);
     o->workers = (int)v;
     break;
   case OPT_MAX_SESSIONS:
