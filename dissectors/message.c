@@ -1,6 +1,6 @@
 /* message.c - the streaming message layer (see message.h).
  *
- * Bytes arrive in chunks of any size.  They are hashed (md5, sha256 of the
+ * Bytes arrive in chunks of any size.  They are hashed (sha256 of the
  * whole message), copied to the sink (.eml) and cut into lines; a line
  * that grows past LINE_CARRY bytes without an end is body content (no
  * boundary is that long) and is passed on in pieces, so memory stays
@@ -50,7 +50,7 @@ struct ms_msg_parser {
   const ms_dissect_config *cfg;
   char label[32];
   ms_ts ts;
-  EVP_MD_CTX *md5, *sha256;
+  EVP_MD_CTX *sha256; /* of the whole message (md5 only for attachments) */
   void *eml; /* sink handle */
   /* line assembly */
   uint8_t carry[LINE_CARRY];
@@ -615,7 +615,6 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
   p->cfg = cfg;
   p->ts = ts;
   snprintf(p->label, sizeof p->label, "%s", label);
-  p->md5 = digest_new(EVP_md5());
   p->sha256 = digest_new(EVP_sha256());
   p->st = S_HEADERS;
   p->top_level = true;
@@ -628,7 +627,6 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
 void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   p->ts = ts;
   p->out->bytes += n;
-  EVP_DigestUpdate(p->md5, data, n);
   EVP_DigestUpdate(p->sha256, data, n);
   if (p->eml)
     p->cfg->sink->write(p->eml, data, n);
@@ -677,7 +675,6 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
     free(p->stack.items[i].boundary);
   vec_free(&p->stack);
   p->out->truncated = truncated;
-  digest_hex(p->md5, p->out->md5);
   digest_hex(p->sha256, p->out->sha256);
   if (p->eml)
     p->cfg->sink->close(p->eml);

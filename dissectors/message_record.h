@@ -43,7 +43,7 @@ typedef struct {
 typedef struct ms_message {
   uint64_t bytes; /* octets of the message (after dot-unstuffing) */
   bool truncated; /* the session ended before the end of the message */
-  char md5[33], sha256[65]; /* of the whole message as transferred */
+  char sha256[65]; /* of the whole message as transferred */
 
   ms_addrvec from, to, cc, reply_to;
   char *subject, *date, *message_id, *in_reply_to, *references;

@@ -26,6 +26,25 @@ void b64_stream_feed(b64_stream *s, const uint8_t *p, size_t n,
   uint8_t buf[768];
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
+    /* Fast path: whole quanta of four base64 characters. */
+    while (s->bits == 0 && !s->padded && i + 4 <= n && o + 3 <= sizeof buf) {
+      int a = b64_table[p[i]] - 1, b = b64_table[p[i + 1]] - 1,
+          c = b64_table[p[i + 2]] - 1, d = b64_table[p[i + 3]] - 1;
+      if ((a | b | c | d) < 0)
+        break;
+      uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
+                   (uint32_t)d;
+      buf[o++] = (uint8_t)(v >> 16);
+      buf[o++] = (uint8_t)(v >> 8);
+      buf[o++] = (uint8_t)v;
+      i += 4;
+      if (o + 3 > sizeof buf) {
+        out(ctx, buf, o);
+        o = 0;
+      }
+    }
+    if (i >= n)
+      break;
     int v = b64_table[p[i]] - 1;
     if (v < 0) {
       uint8_t c = p[i];

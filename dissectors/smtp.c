@@ -65,8 +65,8 @@ typedef struct {
   int code;
   bool open;
   char *enhanced;
-  char text[REPLY_TEXT_MAX];
-  size_t tlen;
+  char *text; /* grows up to REPLY_TEXT_MAX; NULL until the first line */
+  size_t tlen, tcap;
   size_t lines;
   strvec ehlo_lines; /* continuation lines, for EHLO capabilities */
   bool truncated;
@@ -733,7 +733,8 @@ static void reply_reset(reply_builder *r) {
   free(r->enhanced);
   r->enhanced = NULL;
   r->tlen = 0;
-  r->text[0] = '\0';
+  if (r->text)
+    r->text[0] = '\0';
   r->lines = 0;
   r->open = false;
   r->truncated = false;
@@ -764,6 +765,13 @@ static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
   if (r->tlen + bl + 2 >= REPLY_TEXT_MAX) {
     r->truncated = true;
     return;
+  }
+  if (r->tlen + bl + 2 > r->tcap) {
+    size_t cap = r->tcap ? r->tcap : 256;
+    while (cap < r->tlen + bl + 2)
+      cap *= 2;
+    r->text = xrealloc(r->text, cap);
+    r->tcap = cap;
   }
   if (r->lines > 0)
     r->text[r->tlen++] = '\n';
@@ -804,7 +812,7 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
   reply_append(r, text, tlen, code);
   if (more)
     return;
-  dispatch_reply(st, r->code, r->enhanced, r->text, tl, ts);
+  dispatch_reply(st, r->code, r->enhanced, r->text ? r->text : "", tl, ts);
   reply_reset(r);
 }
 
@@ -1043,6 +1051,7 @@ static void smtp_destroy(void *state) {
     free(st->queue.items[i].rcpt);
   vec_free(&st->queue);
   reply_reset(&st->reply);
+  free(st->reply.text);
   free(st->held);
   if (st->msg)
     ms_msg_end(st->msg, true, 0);

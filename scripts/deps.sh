@@ -27,6 +27,7 @@ need python3-jsonschema "/usr/bin/python3 -c 'import jsonschema'"
 need python3-scapy  "/usr/bin/python3 -c 'import scapy'"
 need tshark         "command -v tshark"
 need tcpdump        "command -v tcpdump"
+need time           "test -x /usr/bin/time"
 
 [ -z "$missing" ] && exit 0
 

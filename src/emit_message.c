@@ -86,8 +86,6 @@ void emit_message_json(const ms_message *m, jsonw *w) {
   jw_obj_begin(w);
   jw_kuint(w, "bytes", m->bytes);
   jw_kbool(w, "truncated", m->truncated);
-  if (m->md5[0])
-    jw_kstr(w, "md5", m->md5);
   if (m->sha256[0])
     jw_kstr(w, "sha256", m->sha256);
   addresses(w, "from", &m->from);

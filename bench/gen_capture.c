@@ -1,0 +1,406 @@
+/* gen_capture.c - deterministic benchmark captures for `make bench`.
+ *
+ *   gen_capture mix OUT.pcap MEGABYTES [CONCURRENT]
+ *       interleaved SMTP and POP3 sessions until the file reaches MEGABYTES:
+ *       IPv4 and IPv6, some 802.1Q, handshakes and FINs, MSS-sized segments
+ *       with ACKs, EHLO + PIPELINING groups, AUTH PLAIN/LOGIN, messages from
+ *       200 bytes to 200 KB (many multipart with base64 attachments,
+ *       dot-stuffed lines), sometimes BDAT; POP3 USER/PASS, STAT, LIST,
+ *       UIDL, RETR, DELE, QUIT.  CONCURRENT sessions (default 64) are open
+ *       at once and their packets interleave.
+ *   gen_capture scale OUT.pcap SESSIONS
+ *       SESSIONS connections opened together, each exchanging a greeting and
+ *       a command, then all closed: memory must follow open sessions.
+ *
+ * A fixed-seed PRNG makes the output identical on every run.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng_state = 0x6d61696c73636f70ULL;
+static uint32_t rnd(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return (uint32_t)(rng_state >> 16);
+}
+
+static FILE *out;
+static uint64_t now_us = 1763800000ULL * 1000000;
+static uint64_t written;
+
+static void put16be(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+static void put32be(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+typedef struct {
+  int v6, vlan;
+  uint8_t caddr[16], saddr[16];
+  uint16_t cport, sport;
+  uint32_t seq[2];
+  /* the script: bytes to send per step */
+  char *script;
+  size_t len, pos;
+  int step_dir; /* direction of the bytes at pos */
+  int state;    /* 0 new, 1 open, 2 closed */
+} flow;
+
+static void write_packet(const flow *f, int dir, uint8_t flags,
+                         const uint8_t *data, size_t n) {
+  uint8_t pkt[1600];
+  size_t o = 0;
+  memcpy(pkt, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+  o = 12;
+  if (f->vlan) {
+    put16be(pkt + o, 0x8100);
+    put16be(pkt + o + 2, (uint16_t)f->vlan);
+    o += 4;
+  }
+  put16be(pkt + o, f->v6 ? 0x86dd : 0x0800);
+  o += 2;
+  const uint8_t *src = dir ? f->saddr : f->caddr;
+  const uint8_t *dst = dir ? f->caddr : f->saddr;
+  size_t tcp_len = 20 + n;
+  if (f->v6) {
+    memset(pkt + o, 0, 40);
+    pkt[o] = 0x60;
+    put16be(pkt + o + 4, (uint16_t)tcp_len);
+    pkt[o + 6] = 6;
+    pkt[o + 7] = 64;
+    memcpy(pkt + o + 8, src, 16);
+    memcpy(pkt + o + 24, dst, 16);
+    o += 40;
+  } else {
+    memset(pkt + o, 0, 20);
+    pkt[o] = 0x45;
+    put16be(pkt + o + 2, (uint16_t)(20 + tcp_len));
+    pkt[o + 8] = 64;
+    pkt[o + 9] = 6;
+    memcpy(pkt + o + 12, src, 4);
+    memcpy(pkt + o + 16, dst, 4);
+    o += 20;
+  }
+  memset(pkt + o, 0, 20);
+  put16be(pkt + o, dir ? f->sport : f->cport);
+  put16be(pkt + o + 2, dir ? f->cport : f->sport);
+  put32be(pkt + o + 4, f->seq[dir]);
+  put32be(pkt + o + 8, f->seq[!dir]);
+  pkt[o + 12] = 0x50;
+  pkt[o + 13] = flags;
+  put16be(pkt + o + 14, 65535);
+  o += 20;
+  memcpy(pkt + o, data, n);
+  o += n;
+  now_us += 1 + rnd() % 50;
+  uint32_t hdr[4] = {(uint32_t)(now_us / 1000000), (uint32_t)(now_us % 1000000),
+                     (uint32_t)o, (uint32_t)o};
+  fwrite(hdr, 4, 4, out);
+  fwrite(pkt, 1, o, out);
+  written += 16 + o;
+}
+
+/* ---- scripts ------------------------------------------------------------ */
+
+typedef struct {
+  char *p;
+  size_t len, cap;
+} buf;
+
+static void add(buf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    b->cap = (b->len + n + 1) * 2;
+    b->p = realloc(b->p, b->cap);
+    if (!b->p)
+      abort();
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+}
+
+/* Steps are "C"/"S" markers followed by bytes, separated by \x01. */
+static void step(buf *b, int dir, const char *s, size_t n) {
+  add(b, dir ? "\x01" "S" : "\x01" "C", 2);
+  add(b, s, n);
+}
+static void steps(buf *b, int dir, const char *s) { step(b, dir, s, strlen(s)); }
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void message(buf *b, size_t target, int id) {
+  char line[256];
+  int n = snprintf(line, sizeof line,
+                   "Received: from client%d.example.test (client%d.example.test "
+                   "[192.0.2.%d]) by mx.example.test with ESMTP id Q%d\r\n"
+                   "From: User %d <user%d@example.test>\r\nTo: rcpt%d@example.org\r\n"
+                   "Subject: benchmark message %d\r\nMessage-ID: <%d@example.test>\r\n",
+                   id % 200, id % 200, id % 250 + 1, id, id, id, id % 97, id, id);
+  add(b, line, (size_t)n);
+  int multipart = target > 2000 && rnd() % 3 != 0;
+  if (multipart)
+    add(b,
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BOUND\"\r\n\r\n"
+        "--BOUND\r\nContent-Type: text/plain\r\n\r\n",
+        strlen("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+               "boundary=\"BOUND\"\r\n\r\n--BOUND\r\nContent-Type: "
+               "text/plain\r\n\r\n"));
+  else
+    add(b, "\r\n", 2);
+  size_t text = multipart ? target / 5 : target;
+  size_t start = b->len;
+  while (b->len - start < text) {
+    if (rnd() % 20 == 0)
+      add(b, "..a line that starts with a dot\r\n", 33);
+    else
+      add(b, "The quick brown fox jumps over the lazy dog, again and again.\r\n", 63);
+  }
+  if (multipart) {
+    n = snprintf(line, sizeof line,
+                 "--BOUND\r\nContent-Type: application/octet-stream\r\n"
+                 "Content-Disposition: attachment; filename=\"file%d.bin\"\r\n"
+                 "Content-Transfer-Encoding: base64\r\n\r\n",
+                 id);
+    add(b, line, (size_t)n);
+    size_t att = target - text;
+    for (size_t done = 0; done < att; done += 78) {
+      char l[80];
+      for (int i = 0; i < 76; i++)
+        l[i] = b64[rnd() % 64];
+      l[76] = '\r';
+      l[77] = '\n';
+      add(b, l, 78);
+    }
+    add(b, "--BOUND--\r\n", 11);
+  }
+}
+
+static size_t message_size(void) {
+  uint32_t r = rnd() % 100;
+  if (r < 50)
+    return 200 + rnd() % 2000;
+  if (r < 85)
+    return 2000 + rnd() % 30000;
+  return 30000 + rnd() % 170000;
+}
+
+static char *smtp_script(int id, size_t *len) {
+  buf b = {0};
+  steps(&b, 1, "220 mx.example.test ESMTP Postfix\r\n");
+  steps(&b, 0, "EHLO client.example.test\r\n");
+  steps(&b, 1, "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
+               "250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 CHUNKING\r\n");
+  if (id % 2) {
+    steps(&b, 0, "AUTH PLAIN AHVzZXIAcGFzc3dvcmQ=\r\n");
+    steps(&b, 1, "235 2.7.0 Authentication successful\r\n");
+  } else if (id % 3 == 0) {
+    steps(&b, 0, "AUTH LOGIN\r\n");
+    steps(&b, 1, "334 VXNlcm5hbWU6\r\n");
+    steps(&b, 0, "dXNlcg==\r\n");
+    steps(&b, 1, "334 UGFzc3dvcmQ6\r\n");
+    steps(&b, 0, "cGFzc3dvcmQ=\r\n");
+    steps(&b, 1, "235 2.7.0 Authentication successful\r\n");
+  }
+  int messages = 1 + (int)(rnd() % 3);
+  for (int m = 0; m < messages; m++) {
+    char cmd[256];
+    buf body = {0};
+    message(&body, message_size(), id * 4 + m);
+    if (rnd() % 8 == 0) { /* BDAT */
+      int n = snprintf(cmd, sizeof cmd,
+                       "MAIL FROM:<user%d@example.test>\r\nRCPT TO:<rcpt%d@example.org>\r\n"
+                       "BDAT %zu LAST\r\n",
+                       id, id % 97, body.len);
+      buf c = {0};
+      add(&c, cmd, (size_t)n);
+      add(&c, body.p, body.len);
+      step(&b, 0, c.p, c.len);
+      free(c.p);
+      steps(&b, 1, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as B123\r\n");
+    } else {
+      int n = snprintf(cmd, sizeof cmd,
+                       "MAIL FROM:<user%d@example.test> SIZE=%zu\r\nRCPT TO:<rcpt%d@example.org>\r\n"
+                       "RCPT TO:<other%d@example.org>\r\nDATA\r\n",
+                       id, body.len, id % 97, id % 13);
+      step(&b, 0, cmd, (size_t)n);
+      steps(&b, 1, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data\r\n");
+      add(&body, ".\r\n", 3);
+      step(&b, 0, body.p, body.len);
+      steps(&b, 1, "250 2.0.0 Ok: queued as 4ABC123\r\n");
+    }
+    free(body.p);
+  }
+  steps(&b, 0, "QUIT\r\n");
+  steps(&b, 1, "221 2.0.0 Bye\r\n");
+  *len = b.len;
+  return b.p;
+}
+
+static char *pop3_script(int id, size_t *len) {
+  buf b = {0};
+  steps(&b, 1, "+OK POP3 ready <1234.5678@mail.example.test>\r\n");
+  steps(&b, 0, "USER user\r\n");
+  steps(&b, 1, "+OK\r\n");
+  steps(&b, 0, "PASS password\r\n");
+  steps(&b, 1, "+OK Logged in.\r\n");
+  buf msg = {0};
+  message(&msg, message_size(), id);
+  char line[160];
+  int n = snprintf(line, sizeof line, "+OK 1 %zu\r\n", msg.len);
+  steps(&b, 0, "STAT\r\nLIST\r\nUIDL\r\n");
+  buf r = {0};
+  add(&r, line, (size_t)n);
+  n = snprintf(line, sizeof line, "+OK\r\n1 %zu\r\n.\r\n+OK\r\n1 UID%d\r\n.\r\n",
+               msg.len, id);
+  add(&r, line, (size_t)n);
+  step(&b, 1, r.p, r.len);
+  free(r.p);
+  steps(&b, 0, "RETR 1\r\n");
+  buf m = {0};
+  n = snprintf(line, sizeof line, "+OK %zu octets\r\n", msg.len);
+  add(&m, line, (size_t)n);
+  /* dot-stuff the message for the wire */
+  for (size_t i = 0; i < msg.len; i++) {
+    if (msg.p[i] == '.' && (i == 0 || msg.p[i - 1] == '\n'))
+      add(&m, ".", 1);
+    add(&m, msg.p + i, 1);
+  }
+  add(&m, ".\r\n", 3);
+  step(&b, 1, m.p, m.len);
+  free(m.p);
+  free(msg.p);
+  steps(&b, 0, "DELE 1\r\n");
+  steps(&b, 1, "+OK Marked to be deleted.\r\n");
+  steps(&b, 0, "QUIT\r\n");
+  steps(&b, 1, "+OK Logging out.\r\n");
+  *len = b.len;
+  return b.p;
+}
+
+static void open_flow(flow *f, int id, int smtp_only) {
+  memset(f, 0, sizeof *f);
+  f->v6 = id % 5 == 0;
+  f->vlan = id % 7 == 0 ? 100 + id % 10 : 0;
+  if (f->v6) {
+    memcpy(f->caddr, "\x20\x01\x0d\xb8\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00", 14);
+    f->caddr[14] = (uint8_t)(id >> 8);
+    f->caddr[15] = (uint8_t)id;
+    memcpy(f->saddr, "\x20\x01\x0d\xb8\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x25", 16);
+  } else {
+    uint8_t c[4] = {10, (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+    uint8_t s[4] = {192, 0, 2, 25};
+    memcpy(f->caddr, c, 4);
+    memcpy(f->saddr, s, 4);
+  }
+  f->cport = (uint16_t)(20000 + id % 40000);
+  int pop = !smtp_only && id % 3 == 2;
+  f->sport = pop ? 110 : 25;
+  f->seq[0] = rnd();
+  f->seq[1] = rnd();
+  f->script = pop ? pop3_script(id, &f->len) : smtp_script(id, &f->len);
+  f->pos = 0;
+}
+
+/* Advance a flow by one packet (or one exchange); returns 0 when done. */
+static int advance(flow *f) {
+  if (f->state == 2)
+    return 0;
+  if (f->state == 0) {
+    f->seq[0]--;
+    f->seq[1]--;
+    write_packet(f, 0, 0x02, NULL, 0);
+    f->seq[0]++;
+    write_packet(f, 1, 0x12, NULL, 0);
+    f->seq[1]++;
+    write_packet(f, 0, 0x10, NULL, 0);
+    f->state = 1;
+    return 1;
+  }
+  if (f->pos >= f->len) {
+    write_packet(f, 0, 0x11, NULL, 0);
+    f->seq[0]++;
+    write_packet(f, 1, 0x11, NULL, 0);
+    f->seq[1]++;
+    write_packet(f, 0, 0x10, NULL, 0);
+    free(f->script);
+    f->state = 2;
+    return 0;
+  }
+  if (f->script[f->pos] == '\x01') {
+    f->step_dir = f->script[f->pos + 1] == 'S';
+    f->pos += 2;
+  }
+  const char *end = memchr(f->script + f->pos, '\x01', f->len - f->pos);
+  size_t avail = end ? (size_t)(end - (f->script + f->pos)) : f->len - f->pos;
+  size_t n = avail < 1448 ? avail : 1448;
+  int d = f->step_dir;
+  write_packet(f, d, 0x18, (const uint8_t *)f->script + f->pos, n);
+  f->seq[d] += (uint32_t)n;
+  f->pos += n;
+  if (f->pos >= f->len || f->script[f->pos] == '\x01' || rnd() % 2)
+    write_packet(f, !d, 0x10, NULL, 0); /* an ACK */
+  return 1;
+}
+
+static void header(void) {
+  uint32_t h[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+  fwrite(h, 4, 6, out);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: gen_capture mix OUT MB [CONCURRENT] | scale OUT N\n");
+    return 1;
+  }
+  out = fopen(argv[2], "wb");
+  if (!out) {
+    perror(argv[2]);
+    return 1;
+  }
+  header();
+  if (!strcmp(argv[1], "scale")) {
+    int n = atoi(argv[3]);
+    flow *fl = calloc((size_t)n, sizeof(flow));
+    for (int i = 0; i < n; i++) {
+      open_flow(&fl[i], i, 1);
+      advance(&fl[i]);          /* handshake */
+      free(fl[i].script);
+      fl[i].script = strdup("\x01S220 mx ESMTP\r\n\x01" "CNOOP\r\n");
+      fl[i].len = strlen(fl[i].script);
+      advance(&fl[i]);
+      advance(&fl[i]);
+    }
+    for (int i = 0; i < n; i++)
+      while (advance(&fl[i]))
+        ;
+    free(fl);
+  } else {
+    uint64_t target = (uint64_t)atoll(argv[3]) * 1000000;
+    int conc = argc > 4 ? atoi(argv[4]) : 64;
+    flow *fl = calloc((size_t)conc, sizeof(flow));
+    int next_id = 1;
+    for (int i = 0; i < conc; i++)
+      open_flow(&fl[i], next_id++, 0);
+    while (written < target) {
+      int i = (int)(rnd() % (uint32_t)conc);
+      if (!advance(&fl[i]))
+        open_flow(&fl[i], next_id++, 0);
+    }
+    for (int i = 0; i < conc; i++)
+      while (advance(&fl[i]))
+        ;
+    free(fl);
+    fprintf(stderr, "gen_capture: %d sessions, %.1f MB\n", next_id - 1,
+            (double)written / 1e6);
+  }
+  fclose(out);
+  return 0;
+}
