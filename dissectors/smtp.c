@@ -1007,7 +1007,7 @@ static void smtp_close(void *state, ms_ts ts) {
   smtp *st = state;
   ms_line l;
   if (st->mode != CL_STOPPED) {
-    if (st->mode == CL_DATA_WAIT && st->held_len) {
+    while (st->mode == CL_DATA_WAIT && st->held_len) { /* each DATA */
       /* No reply to DATA ever came, but the client sent on: a body. */
       ms_add_anomaly(st->rec, "data_before_354", ts,
                      "client sent %zu bytes after DATA without its reply",

@@ -51,6 +51,7 @@ struct ms_table {
   conn *lru_head, *lru_tail; /* least recently active first */
   uint64_t next_order;
   bool warned_full;
+  uint64_t dropped_seen[4096]; /* flow hashes already counted as dropped */
   ms_dissect_config dcfg;
 };
 
@@ -234,7 +235,9 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
   const ms_options *o = t->opt;
   if (t->count >= o->max_sessions) {
     bool mail = o->port_proto[s->sport] || o->port_proto[s->dport];
-    if (mail) {
+    uint64_t *seen = &t->dropped_seen[h & 4095];
+    if (mail && *seen != h) { /* count each dropped flow once */
+      *seen = h;
       t->stats->sessions_dropped++;
       if (!t->warned_full && !o->quiet)
         fprintf(stderr,

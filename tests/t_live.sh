@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# t_live.sh - live capture: mailscope -i lo while a small SMTP exchange runs
+# on 127.0.0.1 (a throw-away Python server and client, bounded in time),
+# then SIGINT: the session must be flushed and printed, exit status 0.
+set -u
+cd "$(dirname "$0")/.."
+bin=${MAILSCOPE:-./mailscope}
+py=${PYTHON:-/usr/bin/python3}
+if [ "$(id -u)" != 0 ]; then
+  echo "live capture on lo needs root (CAP_NET_RAW): skipped"
+  exit 77
+fi
+port=$((20000 + RANDOM % 20000))
+tmp=$(mktemp -d)
+ms_pid="" srv_pid=""
+trap 'kill $ms_pid $srv_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+"$bin" -J -i lo -f "tcp port $port" --port smtp=$port >"$tmp/out" 2>"$tmp/err" &
+ms_pid=$!
+sleep 1.5
+if ! kill -0 $ms_pid 2>/dev/null; then
+  cat "$tmp/err"
+  echo "mailscope could not open lo: skipped"
+  exit 77
+fi
+cat >"$tmp/server.py" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+s.settimeout(10)
+c, _ = s.accept()
+c.settimeout(10)
+f = c.makefile("rb")
+c.sendall(b"220 live.example ESMTP\r\n")
+for reply in (b"250 live.example\r\n", b"250 2.1.0 ok\r\n"):
+    f.readline()
+    c.sendall(reply)
+f.readline()
+c.sendall(b"221 bye\r\n")
+c.close()
+EOF
+cat >"$tmp/client.py" <<'EOF'
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = c.makefile("rb")
+f.readline()
+for cmd in (b"EHLO live-client\r\n", b"MAIL FROM:<a@live.example>\r\n", b"QUIT\r\n"):
+    c.sendall(cmd)
+    f.readline()
+c.close()
+EOF
+"$py" "$tmp/server.py" "$port" >"$tmp/server.log" 2>&1 &
+srv_pid=$!
+sleep 0.5
+"$py" "$tmp/client.py" "$port"
+wait $srv_pid
+sleep 1
+kill -INT $ms_pid
+wait $ms_pid
+rc=$?
+ms_pid=""
+if [ $rc != 0 ]; then
+  echo "mailscope exited $rc after SIGINT"; cat "$tmp/err"; exit 1
+fi
+grep -q '"helo":"live-client"' "$tmp/out" || { echo "session not printed:"; cat "$tmp/out" "$tmp/err"; exit 1; }
+grep -q '"verb":"QUIT"' "$tmp/out" || { echo "QUIT missing"; cat "$tmp/out"; exit 1; }
+echo "live capture: session seen and flushed"

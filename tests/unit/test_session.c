@@ -1,0 +1,207 @@
+/* test_session.c - the session table: who is the client, protocol by port
+ * and by greeting, ignoring servers that do not greet, the table limit,
+ * FIN / RST / idle timeout / end of input, stable uids. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "session.h"
+
+typedef struct {
+  ms_session *got[16];
+  int n;
+} done_list;
+
+static void on_done(void *ctx, ms_session *s) {
+  done_list *d = ctx;
+  assert_true(d->n < 16);
+  d->got[d->n++] = s;
+}
+
+static void free_done(done_list *d) {
+  for (int i = 0; i < d->n; i++)
+    ms_session_free(d->got[i]);
+  d->n = 0;
+}
+
+static ms_options opt;
+static ms_stats stats;
+
+static ms_tcp seg(int from_client, uint16_t cport, uint16_t sport,
+                  uint8_t flags, uint32_t seq, uint32_t ack,
+                  const char *data) {
+  ms_tcp t;
+  memset(&t, 0, sizeof t);
+  t.ip_version = 4;
+  uint8_t c[4] = {192, 0, 2, 10}, s[4] = {192, 0, 2, 25};
+  memcpy(from_client ? t.src : t.dst, c, 4);
+  memcpy(from_client ? t.dst : t.src, s, 4);
+  t.sport = from_client ? cport : sport;
+  t.dport = from_client ? sport : cport;
+  t.flags = flags;
+  t.seq = seq;
+  t.ack = ack;
+  t.payload = (const uint8_t *)data;
+  t.len = data ? strlen(data) : 0;
+  return t;
+}
+
+static void exchange(ms_table *t, uint16_t cport, uint16_t sport, bool syn,
+                     const char *greeting, const char *command, ms_ts ts) {
+  ms_tcp p;
+  uint32_t cs = 100, ss = 500;
+  if (syn) {
+    p = seg(1, cport, sport, MS_TH_SYN, cs - 1, 0, NULL);
+    ms_table_packet(t, &p, NULL, 0, ts++);
+    p = seg(0, cport, sport, MS_TH_SYN | MS_TH_ACK, ss - 1, cs, NULL);
+    ms_table_packet(t, &p, NULL, 0, ts++);
+  }
+  p = seg(0, cport, sport, MS_TH_ACK, ss, cs, greeting);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  ss += (uint32_t)strlen(greeting);
+  p = seg(1, cport, sport, MS_TH_ACK, cs, ss, command);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+}
+
+static void setup_opts(void) {
+  ms_options_defaults(&opt);
+  memset(&stats, 0, sizeof stats);
+}
+
+static void port_and_greeting_detection(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 40000, 25, true, "220 mx ESMTP\r\n", "EHLO a\r\n", 1000);
+  exchange(t, 40001, 2626, true, "220 odd.example ESMTP ready\r\n",
+           "HELO b\r\n", 2000);
+  exchange(t, 40002, 4444, true, "+OK pop ready\r\n", "CAPA\r\n", 3000);
+  exchange(t, 40003, 8080, true, "HTTP/1.1 200 OK\r\n", "x\r\n", 4000);
+  ms_table_flush(t, MS_END_EOF, 5000);
+  assert_int_equal(d.n, 3); /* the HTTP one is not mail */
+  assert_int_equal(d.got[0]->proto, MS_PROTO_SMTP);
+  assert_string_equal(d.got[0]->client.ip, "192.0.2.10");
+  assert_int_equal(d.got[0]->server.port, 25);
+  assert_false(d.got[0]->midstream);
+  assert_int_equal(d.got[0]->end, MS_END_EOF);
+  assert_int_equal(d.got[1]->proto, MS_PROTO_SMTP);
+  assert_string_equal(d.got[1]->helo, "b");
+  assert_int_equal(d.got[2]->proto, MS_PROTO_POP3);
+  assert_int_equal(d.got[2]->commands.len, 1);
+  free_done(&d);
+  ms_table_free(t);
+}
+
+static void client_speaks_first_is_not_a_greeting(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  ms_tcp p = seg(1, 40000, 6379, MS_TH_SYN, 9, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, 1);
+  p = seg(1, 40000, 6379, MS_TH_ACK, 10, 0, "AUTH x\r\n");
+  ms_table_packet(t, &p, NULL, 0, 2);
+  p = seg(0, 40000, 6379, MS_TH_ACK, 50, 18, "+OK\r\n");
+  ms_table_packet(t, &p, NULL, 0, 3);
+  ms_table_flush(t, MS_END_EOF, 4);
+  assert_int_equal(d.n, 0);
+  ms_table_free(t);
+}
+
+static void midstream_server_by_port_and_no_detect(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  /* first packet from the server side, no handshake */
+  exchange(t, 40010, 110, false, "+OK ready\r\n", "USER x\r\n", 10);
+  ms_table_flush(t, MS_END_EOF, 20);
+  assert_int_equal(d.n, 1);
+  assert_true(d.got[0]->midstream);
+  assert_int_equal(d.got[0]->server.port, 110);
+  assert_int_equal(d.got[0]->client.port, 40010);
+  free_done(&d);
+  ms_table_free(t);
+  opt.no_detect = true;
+  t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 40011, 2626, true, "220 x ESMTP\r\n", "HELO y\r\n", 30);
+  ms_table_flush(t, MS_END_EOF, 40);
+  assert_int_equal(d.n, 0);
+  ms_table_free(t);
+}
+
+static void table_limit_counts_drops(void **state) {
+  (void)state;
+  setup_opts();
+  opt.max_sessions = 2;
+  opt.quiet = true;
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  for (uint16_t i = 0; i < 4; i++)
+    exchange(t, (uint16_t)(41000 + i), 25, true, "220 mx ESMTP\r\n",
+             "NOOP\r\n", 100 + i * 10);
+  ms_table_flush(t, MS_END_EOF, 200);
+  assert_int_equal(d.n, 2);
+  assert_int_equal(stats.sessions_dropped, 2);
+  free_done(&d);
+  ms_table_free(t);
+}
+
+static void fin_rst_and_timeout(void **state) {
+  (void)state;
+  setup_opts();
+  opt.idle_timeout = 60;
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 42000, 25, true, "220 mx ESMTP\r\n", "QUIT\r\n", 1000000);
+  ms_tcp p = seg(1, 42000, 25, MS_TH_FIN | MS_TH_ACK, 106, 514, NULL);
+  ms_table_packet(t, &p, NULL, 0, 1000010);
+  p = seg(0, 42000, 25, MS_TH_FIN | MS_TH_ACK, 514, 107, NULL);
+  ms_table_packet(t, &p, NULL, 0, 1000020);
+  assert_int_equal(d.n, 1);
+  assert_int_equal(d.got[0]->end, MS_END_FIN);
+  exchange(t, 42001, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 2000000);
+  p = seg(0, 42001, 25, MS_TH_RST, 514, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, 2000010);
+  assert_int_equal(d.n, 2);
+  assert_int_equal(d.got[1]->end, MS_END_RST);
+  exchange(t, 42002, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 3000000);
+  ms_table_expire(t, 3000000 + 61 * 1000000LL);
+  assert_int_equal(d.n, 3);
+  assert_int_equal(d.got[2]->end, MS_END_TIMEOUT);
+  assert_int_equal(ms_table_open_count(t), 0);
+  free_done(&d);
+  ms_table_free(t);
+}
+
+static void uids_are_stable(void **state) {
+  (void)state;
+  ms_tcp a = seg(1, 40000, 25, MS_TH_SYN, 1, 0, NULL);
+  ms_tcp b = seg(0, 40000, 25, MS_TH_SYN | MS_TH_ACK, 1, 0, NULL);
+  char u1[24], u2[24], u3[24];
+  ms_make_uid(u1, 123456, &a);
+  ms_make_uid(u2, 123456, &b); /* either direction */
+  ms_make_uid(u3, 123457, &a);
+  assert_string_equal(u1, u2);
+  assert_string_not_equal(u1, u3);
+  assert_int_equal(strlen(u1), 18);
+  assert_int_equal(u1[0], 'C');
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(port_and_greeting_detection),
+      cmocka_unit_test(client_speaks_first_is_not_a_greeting),
+      cmocka_unit_test(midstream_server_by_port_and_no_detect),
+      cmocka_unit_test(table_limit_counts_drops),
+      cmocka_unit_test(fin_rst_and_timeout),
+      cmocka_unit_test(uids_are_stable),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
