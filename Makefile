@@ -38,13 +38,16 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard src/*.h dissectors/*.h)
 
-.PHONY: all deps build run test unit asan bench install uninstall format clean
+.PHONY: all deps test-deps build run test unit asan bench install uninstall format clean
 
 all: deps
 	@$(MAKE) --no-print-directory build
 
 deps:
 	@scripts/deps.sh
+
+test-deps:
+	@scripts/deps.sh test
 
 build: $(BIN)
 
@@ -69,18 +72,18 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	./$(BIN) -r pcaps/demo.pcap
 
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory build unit
 	@tests/run_tests.sh --bin ./$(BIN) --units $(BUILD)/tests
 
-asan: deps
+asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=mailscope-asan \
 	  OPT_CFLAGS="$(ASAN_FLAGS)" build unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run_tests.sh --bin ./mailscope-asan --units build-asan/tests
 
-bench: deps
+bench: test-deps
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh
 

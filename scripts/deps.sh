@@ -1,33 +1,37 @@
 #!/bin/sh
-# deps.sh - make sure every build and test dependency is installed.
-# Installs the missing Debian packages with apt-get when run as root;
-# otherwise prints the exact command to run and fails.
+# deps.sh [test] - make sure every build dependency (and, with "test", every
+# test dependency) is installed.  Installs the missing Debian packages with
+# apt-get when run as root; otherwise prints the exact command and fails.
 set -eu
 
-# package : how to tell it is there
-need() { # $1 package, $2 test command
+missing=""
+need() { # package, command that succeeds when it is there
   if ! sh -c "$2" >/dev/null 2>&1; then
     missing="$missing $1"
   fi
 }
-missing=""
-need pkg-config     "command -v pkg-config"
-need gcc            "command -v cc"
-need make           "command -v make"
-need libpcap-dev    "pkg-config --exists libpcap"
-need libnids-dev    "test -f /usr/include/nids.h"
-need libnet1-dev    "test -f /usr/include/libnet.h"
-need libjson-c-dev  "pkg-config --exists json-c"
-need libcmocka-dev  "pkg-config --exists cmocka"
+
+need pkg-config       "command -v pkg-config"
+need gcc              "command -v cc"
+need make             "command -v make"
+need libpcap-dev      "pkg-config --exists libpcap"
+need libjson-c-dev    "pkg-config --exists json-c"
 need libgmime-3.0-dev "pkg-config --exists gmime-3.0"
-need libglib2.0-dev "pkg-config --exists glib-2.0"
-need libssl-dev     "pkg-config --exists libcrypto"
-need python3        "test -x /usr/bin/python3"
-need python3-jsonschema "/usr/bin/python3 -c 'import jsonschema'"
-need python3-scapy  "/usr/bin/python3 -c 'import scapy'"
-need tshark         "command -v tshark"
-need tcpdump        "command -v tcpdump"
-need time           "test -x /usr/bin/time"
+need libglib2.0-dev   "pkg-config --exists glib-2.0"
+need libssl-dev       "pkg-config --exists libcrypto"
+if [ "${1:-}" = test ]; then
+  need libcmocka-dev      "pkg-config --exists cmocka"
+  need libnids-dev        "test -f /usr/include/nids.h"
+  need libnet1-dev        "test -f /usr/include/libnet.h"
+  need python3            "test -x /usr/bin/python3"
+  need python3-jsonschema "/usr/bin/python3 -c 'import jsonschema'"
+  need python3-scapy      "/usr/bin/python3 -c 'import scapy'"
+  need tshark             "command -v tshark"
+  need tcpdump            "command -v tcpdump"
+  need time               "test -x /usr/bin/time"
+  need chromium           "test -x /usr/bin/chromium"
+  need man-db             "command -v man"
+fi
 
 [ -z "$missing" ] && exit 0
 

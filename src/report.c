@@ -50,6 +50,9 @@ static void html(FILE *f, const char *s) {
     case '\'':
       fputs("&#39;", f);
       break;
+    case '\n': /* multi-line replies: the ladder keeps their lines */
+      fputc('\n', f);
+      break;
     default:
       if (*p < 0x20 || *p == 0x7f)
         fprintf(f, "\\x%02x", *p);
