@@ -1,6 +1,7 @@
 /* lines.c - the line splitter shared by SMTP and POP3 (see lines.h). */
 #include "lines.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,12 @@ size_t line_reader_pending(const line_reader *lr) { return lr->len; }
 
 /* Append up to the room left under max_line; the rest is dropped. */
 static void keep_bytes(line_reader *lr, const uint8_t *p, size_t n) {
-  /* One byte more than max_line, so that a CR before the LF still fits. */
-  size_t room = lr->max_line + 1 - lr->len;
+  /* One byte more than max_line, so that a CR before the LF still fits
+   * (without overflowing when max_line is SIZE_MAX). */
+  size_t room = 0;
+  if (lr->len <= lr->max_line)
+    room = lr->max_line - lr->len < SIZE_MAX ? lr->max_line - lr->len + 1
+                                             : SIZE_MAX;
   if (n > room) {
     n = room;
     lr->cut = true;
@@ -97,6 +102,8 @@ bool line_reader_flush(line_reader *lr, ms_ts ts, ms_line *out) {
   out->ts = ts;
   out->partial = true;
   out->too_long = lr->cut;
+  out->after_gap = lr->resync;
+  lr->resync = false;
   if (out->len > lr->max_line) {
     out->len = lr->max_line;
     out->too_long = true;

@@ -40,6 +40,7 @@ void ms_message_free(ms_message *m) {
     free(r->date);
     free(r->ip);
     free(r->raw);
+    free(r->rdns);
   }
   vec_free(&m->received);
   free(m->content_type);

@@ -21,7 +21,9 @@ typedef VEC(ms_address) ms_addrvec;
 
 typedef struct {
   char *from, *by, *via, *with, *id, *for_, *date, *ip;
-  char *raw; /* the unfolded header value */
+  char *raw;  /* the unfolded header value */
+  char *rdns; /* host name in the from clause's comment ("(rdns [ip])"),
+                 used by the chain check; not emitted */
 } ms_received;
 
 typedef struct {
@@ -31,7 +33,7 @@ typedef struct {
   char *encoding;     /* Content-Transfer-Encoding, lower case, or NULL */
   uint64_t bytes;     /* decoded size */
   char md5[33], sha256[65];
-  int part;           /* index of the part in the part tree */
+  int part; /* index of the part in the part tree */
 } ms_attachment;
 
 typedef struct {
@@ -41,8 +43,8 @@ typedef struct {
 } ms_part;
 
 typedef struct ms_message {
-  uint64_t bytes; /* octets of the message (after dot-unstuffing) */
-  bool truncated; /* the session ended before the end of the message */
+  uint64_t bytes;  /* octets of the message (after dot-unstuffing) */
+  bool truncated;  /* the session ended before the end of the message */
   char sha256[65]; /* of the whole message as transferred */
 
   ms_addrvec from, to, cc, reply_to;
@@ -53,9 +55,9 @@ typedef struct ms_message {
   char *content_type;
   VEC(ms_part) parts;
   VEC(ms_attachment) attachments;
-  ms_addrvec bcc;    /* SMTP: envelope recipients no To/Cc names */
-  strvec anomalies;  /* names of message-level findings; the detail goes to
-                        the session's anomaly list */
+  ms_addrvec bcc;   /* SMTP: envelope recipients no To/Cc names */
+  strvec anomalies; /* names of message-level findings; the detail goes to
+                       the session's anomaly list */
 } ms_message;
 
 ms_message *ms_message_new(void);

@@ -111,8 +111,8 @@ static void qp_resolve(qp_stream *s, uint8_t *buf, size_t *o) {
   buf[(*o)++] = b;
 }
 
-void qp_stream_feed(qp_stream *s, const uint8_t *p, size_t n,
-                    decode_out_fn out, void *ctx) {
+void qp_stream_feed(qp_stream *s, const uint8_t *p, size_t n, decode_out_fn out,
+                    void *ctx) {
   uint8_t buf[1024];
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {

@@ -13,7 +13,7 @@ typedef void (*decode_out_fn)(void *ctx, const uint8_t *p, size_t n);
 typedef struct {
   uint32_t acc;
   int bits;
-  bool padded;     /* "=" seen: the rest should be whitespace */
+  bool padded;      /* "=" seen: the rest should be whitespace */
   uint64_t invalid; /* bytes that are neither base64 nor whitespace */
 } b64_stream;
 
@@ -30,8 +30,8 @@ void b64_stream_feed(b64_stream *s, const uint8_t *p, size_t n,
 bool b64_stream_incomplete(const b64_stream *s);
 
 void qp_stream_init(qp_stream *s);
-void qp_stream_feed(qp_stream *s, const uint8_t *p, size_t n,
-                    decode_out_fn out, void *ctx);
+void qp_stream_feed(qp_stream *s, const uint8_t *p, size_t n, decode_out_fn out,
+                    void *ctx);
 void qp_stream_finish(qp_stream *s, decode_out_fn out, void *ctx);
 
 #endif

@@ -62,8 +62,30 @@ static char *word_at(const char *p, const char *e) {
   return xstrndup(p, (size_t)(q - p));
 }
 
-static const char *const keywords[] = {"from", "by", "via", "with", "id",
-                                       "for"};
+/* The first word of the first comment of the from clause when it looks
+ * like a host name: "(mail.example.net [192.0.2.1])" (Postfix, Sendmail,
+ * Gmail), "(helo=x)" and "(HELO x)" are not. */
+static char *comment_host(const char *s, const char *e) {
+  const char *open = memchr(s, '(', (size_t)(e - s));
+  if (!open)
+    return NULL;
+  const char *p = open + 1, *q = p;
+  while (q < e &&
+         (isalnum((unsigned char)*q) || *q == '.' || *q == '-' || *q == '_'))
+    q++;
+  size_t n = (size_t)(q - p);
+  if (n == 0 || n > 255 || memchr(p, '.', n) == NULL)
+    return NULL; /* "unknown", "HELO", "qmail": no dot, not a FQDN */
+  char *host = xstrndup(p, n);
+  if (is_ip(host)) {
+    free(host);
+    return NULL;
+  }
+  return host;
+}
+
+static const char *const keywords[] = {"from", "by", "via",
+                                       "with", "id", "for"};
 
 void received_parse(const char *value, ms_received *r) {
   memset(r, 0, sizeof *r);
@@ -99,5 +121,20 @@ void received_parse(const char *value, ms_received *r) {
       if (pos[k] && pos[k] > pos[0] && pos[k] < clause_end)
         clause_end = pos[k];
     r->ip = find_ip(pos[0], clause_end);
+    r->rdns = comment_host(pos[0], clause_end);
   }
+}
+
+void received_free(ms_received *r) {
+  free(r->from);
+  free(r->by);
+  free(r->via);
+  free(r->with);
+  free(r->id);
+  free(r->for_);
+  free(r->date);
+  free(r->ip);
+  free(r->raw);
+  free(r->rdns);
+  memset(r, 0, sizeof *r);
 }

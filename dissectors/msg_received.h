@@ -7,5 +7,7 @@
 
 /* Fills r (fields NULL when absent); r->raw gets a copy of value. */
 void received_parse(const char *value, ms_received *r);
+/* Frees the fields of r (not r itself). */
+void received_free(ms_received *r);
 
 #endif

@@ -22,7 +22,8 @@
 
 #define MAX_RECORDED 10000
 #define MAX_QUEUE 10000
-#define MAX_LISTING 100000 /* message numbers whose size/uid are kept */
+#define MAX_LISTING 100000 /* messages whose size/uid are kept */
+#define MAX_UNORDERED 4096 /* beyond this many, listings only append */
 
 typedef enum {
   P_OTHER,
@@ -52,12 +53,12 @@ typedef struct {
 } p3_verb;
 
 static const p3_verb verbs[] = {
-    {"USER", P_USER, false}, {"PASS", P_PASS, false}, {"APOP", P_APOP, false},
-    {"AUTH", P_AUTH, false}, {"STAT", P_STAT, true},  {"LIST", P_LIST, true},
-    {"UIDL", P_UIDL, true},  {"RETR", P_RETR, true},  {"TOP", P_TOP, true},
-    {"DELE", P_DELE, true},  {"RSET", P_RSET, true},  {"QUIT", P_QUIT, false},
-    {"CAPA", P_CAPA, false}, {"STLS", P_STLS, false}, {"LANG", P_LANG, false},
-    {"NOOP", P_NOOP, true},  {"UTF8", P_UTF8, false}, {"LAST", P_OTHER, true},
+    {"USER", P_USER, false},  {"PASS", P_PASS, false}, {"APOP", P_APOP, false},
+    {"AUTH", P_AUTH, false},  {"STAT", P_STAT, true},  {"LIST", P_LIST, true},
+    {"UIDL", P_UIDL, true},   {"RETR", P_RETR, true},  {"TOP", P_TOP, true},
+    {"DELE", P_DELE, true},   {"RSET", P_RSET, true},  {"QUIT", P_QUIT, false},
+    {"CAPA", P_CAPA, false},  {"STLS", P_STLS, false}, {"LANG", P_LANG, false},
+    {"NOOP", P_NOOP, true},   {"UTF8", P_UTF8, false}, {"LAST", P_OTHER, true},
     {"RPOP", P_OTHER, false}, {"XTND", P_OTHER, true}};
 
 typedef struct {
@@ -65,16 +66,19 @@ typedef struct {
   size_t cmd;   /* index in rec->commands or (size_t)-1 */
   bool has_arg; /* LIST n / UIDL n: single line */
   long number;  /* message number argument */
+  char *user;   /* PASS / APOP / USER: the login tried (owned) */
+  char *secret; /* PASS / APOP: password or digest as sent (owned) */
 } p3_pending;
 
 typedef enum {
-  SV_STATUS,    /* expecting +OK / -ERR */
-  SV_LIST,      /* multi-line listing, line by line */
-  SV_MESSAGE,   /* RETR / TOP body */
+  SV_STATUS,  /* expecting +OK / -ERR */
+  SV_LIST,    /* multi-line listing, line by line */
+  SV_MESSAGE, /* RETR / TOP body */
   SV_STOPPED
 } sv_mode;
 
 typedef struct {
+  long number;
   uint64_t size;
   char *uid;
   bool has_size;
@@ -93,7 +97,7 @@ typedef struct {
   bool flight_has_group;
   char *pending_user;
   char *apop_challenge;
-  VEC(listing_entry) listing; /* index = message number */
+  VEC(listing_entry) listing; /* sorted by number, at most MAX_LISTING */
   /* message being retrieved */
   dot_scanner body;
   line_reader body_lines;
@@ -102,9 +106,17 @@ typedef struct {
   ms_ts now;
   sasl_exchange *sasl;
   bool sasl_wants_response;
+  bool sasl_cancelled;
+  char auth_mech[64]; /* mechanism of the AUTH exchange under way */
   bool stop;
+  const char *stop_note; /* transcript notice when decoding stops */
   bool record_full_warned;
   bool deletions_committed;
+  int unknown_before_greeting;
+  /* the message being retrieved: octets carried, bare LFs, last bytes */
+  uint64_t msg_octets, msg_bare_lf;
+  uint8_t msg_tail[4];
+  bool msg_gap;
 } pop3;
 
 /* ---- recording ---------------------------------------------------------- */
@@ -121,29 +133,58 @@ static ms_tline *tline_at(pop3 *st, size_t i) {
   return i < st->rec->transcript.len ? &st->rec->transcript.items[i] : NULL;
 }
 
+/* The LIST/UIDL facts of message n, kept sorted by number so that memory
+ * follows the lines received (listings arrive in order: appending is the
+ * usual case).  With create, a missing entry is added unless the table
+ * is full (see MAX_LISTING, MAX_UNORDERED). */
 static listing_entry *listing_for(pop3 *st, long n, bool create) {
-  if (n < 1 || n > MAX_LISTING)
+  if (n < 1 || n > 1000000000L)
     return NULL;
-  if ((size_t)n >= st->listing.len) {
-    if (!create)
-      return NULL;
-    vec_reserve_raw((void **)&st->listing.items, &st->listing.cap,
-                    sizeof(listing_entry), (size_t)n + 1);
-    st->listing.len = (size_t)n + 1;
+  size_t lo = 0, hi = st->listing.len;
+  if (hi && st->listing.items[hi - 1].number < n) {
+    lo = hi; /* past the end: the common, in-order case */
+  } else {
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (st->listing.items[mid].number < n)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo < st->listing.len && st->listing.items[lo].number == n)
+      return &st->listing.items[lo];
   }
-  return &st->listing.items[n];
+  if (!create || st->listing.len >= MAX_LISTING)
+    return NULL;
+  /* Out-of-order numbers cost a memmove: bounded to small tables so that a
+   * hostile listing in reverse order stays linear. */
+  if (lo < st->listing.len && st->listing.len >= MAX_UNORDERED)
+    return NULL;
+  vec_push(&st->listing);
+  listing_entry *items = st->listing.items;
+  memmove(items + lo + 1, items + lo,
+          (st->listing.len - 1 - lo) * sizeof *items);
+  memset(&items[lo], 0, sizeof *items);
+  items[lo].number = n;
+  return &items[lo];
 }
 
 /* ---- queue -------------------------------------------------------------- */
 
 static size_t outstanding(const pop3 *st) { return st->queue.len - st->qhead; }
 
+static void pending_free(p3_pending *p) {
+  free(p->user);
+  free(p->secret);
+  p->user = p->secret = NULL;
+}
+
 static void push_pending(pop3 *st, const p3_pending *p, ms_ts ts) {
   if (outstanding(st) >= MAX_QUEUE) {
     ms_add_anomaly(st->rec, "too_many_outstanding", ts,
                    "%d commands without response: the oldest is forgotten",
                    MAX_QUEUE);
-    st->qhead++;
+    pending_free(&st->queue.items[st->qhead++]);
   }
   if (st->qhead > 1024) {
     memmove(st->queue.items, st->queue.items + st->qhead,
@@ -161,6 +202,15 @@ static bool pop_pending(pop3 *st, p3_pending *out) {
   if (st->qhead == st->queue.len)
     st->queue.len = st->qhead = 0;
   return true;
+}
+
+/* The peers speak something else (a service on a POP3 port, or a port
+ * given with --port): one anomaly, and decoding stops. */
+static void not_pop3(pop3 *st, const char *why, const ms_line *l, ms_ts ts) {
+  ms_add_anomaly(st->rec, "not_pop3", ts, "%s: %.*s", why,
+                 (int)(l->len < 80 ? l->len : 80), (const char *)l->data);
+  st->stop = true;
+  st->stop_note = "not POP3: the rest is not decoded";
 }
 
 /* ---- client ------------------------------------------------------------- */
@@ -238,21 +288,27 @@ static char *shown_text(pop3 *st, p3_kind kind, const char *verb,
   return NULL;
 }
 
-static void begin_login(pop3 *st, const char *mech, const char *user,
-                        const char *secret) {
+/* Record one USER/PASS or APOP attempt when its outcome is known (or the
+ * session ended first).  As for SASL (sasl.c): every attempt counts, and
+ * the auth fields describe the successful login if there was one, else the
+ * last attempt. */
+static void commit_login(pop3 *st, const p3_pending *p, ms_auth_result result) {
   ms_auth *a = &st->rec->auth;
-  if (!(a->present && a->result == MS_AUTH_SUCCESS))
-    ms_auth_clear(a);
   a->present = true;
   a->attempts++;
-  free(a->mechanism);
-  a->mechanism = xstrdup(mech);
-  free(a->username);
-  a->username = user ? xstrdup(user) : NULL;
-  free(a->password);
-  a->password = secret ? xstrdup(st->cfg->show_secrets ? secret : "<redacted>")
-                       : NULL;
-  a->result = MS_AUTH_UNKNOWN;
+  if (result == MS_AUTH_FAILURE)
+    a->failures++;
+  if (a->result == MS_AUTH_SUCCESS && result != MS_AUTH_SUCCESS)
+    return;
+  ms_auth_clear(a); /* keeps the counters */
+  a->present = true;
+  a->mechanism = xstrdup(p->kind == P_APOP ? "APOP" : "USER");
+  a->username = p->user ? xstrdup(p->user) : NULL;
+  if (p->secret)
+    a->password = xstrdup(st->cfg->show_secrets ? p->secret : "<redacted>");
+  if (p->kind == P_APOP && st->apop_challenge)
+    a->challenge = xstrdup(st->apop_challenge);
+  a->result = result;
 }
 
 static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
@@ -298,10 +354,13 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
   free(shown);
   mark_pipelining(st, c, tl, ts);
   st->server_spoke = false;
-  if (!vi)
+  if (!vi) {
     ms_add_anomaly(st->rec, "unknown_command", ts, "%.*s",
                    (int)(l->len < 200 ? l->len : 200), (const char *)l->data);
-  else if (vi->needs_login && !st->logged_in && !st->rec->midstream)
+    if (!st->greeted && !st->rec->midstream &&
+        ++st->unknown_before_greeting >= 3)
+      not_pop3(st, "the client speaks first, and not POP3", l, ts);
+  } else if (vi->needs_login && !st->logged_in && !st->rec->midstream)
     ms_add_anomaly(st->rec, "command_before_login", ts,
                    "%s before a successful login", verb);
   if (outstanding(st) + 1 > st->cfg->max_pipeline && st->cfg->max_pipeline)
@@ -309,26 +368,23 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
                    "%zu commands awaiting responses (limit %zu)",
                    outstanding(st) + 1, st->cfg->max_pipeline);
 
-  p3_pending p = {kind, ci, arg != NULL && arg[0] != '\0', 0};
+  p3_pending p = {kind, ci, arg != NULL && arg[0] != '\0', 0, NULL, NULL};
   bool ok;
   p.number = parse_number(arg, &ok);
   switch (kind) {
   case P_USER:
     free(st->pending_user);
     st->pending_user = arg ? xstrdup(arg) : NULL;
+    p.user = arg ? xstrdup(arg) : NULL;
     break;
   case P_PASS:
-    begin_login(st, "USER", st->pending_user, arg ? arg : "");
+    p.user = st->pending_user ? xstrdup(st->pending_user) : NULL;
+    p.secret = xstrdup(arg ? arg : "");
     break;
   case P_APOP: {
     size_t nl = arg ? strcspn(arg, " ") : 0;
-    char *user = arg ? xstrndup(arg, nl) : NULL;
-    begin_login(st, "APOP", user, arg && arg[nl] ? arg + nl + 1 : "");
-    if (st->apop_challenge) {
-      free(st->rec->auth.challenge);
-      st->rec->auth.challenge = xstrdup(st->apop_challenge);
-    }
-    free(user);
+    p.user = arg ? xstrndup(arg, nl) : NULL;
+    p.secret = xstrdup(arg && arg[nl] ? arg + nl + 1 : "");
     break;
   }
   case P_AUTH:
@@ -340,10 +396,12 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
       for (size_t k = 0; k < ml; k++)
         mech[k] = (char)toupper((unsigned char)arg[k]);
       mech[ml] = '\0';
+      memcpy(st->auth_mech, mech, ml + 1);
       const char *initial = arg[ml] == ' ' ? arg + ml + 1 : NULL;
       sasl_view view = {0};
       if (st->sasl)
         sasl_end(st->sasl, MS_AUTH_UNKNOWN, ts);
+      st->sasl_cancelled = false;
       st->sasl = sasl_begin(st->rec, st->cfg->show_secrets, mech,
                             (const uint8_t *)initial,
                             initial ? strlen(initial) : 0, ts, &view);
@@ -402,7 +460,8 @@ static void client_line(pop3 *st, const ms_line *l, ms_ts ts) {
     st->sasl_wants_response = false;
     sasl_view view = {0};
     size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
-    sasl_client(st->sasl, l->data, l->len, ts, &view);
+    if (!sasl_client(st->sasl, l->data, l->len, ts, &view))
+      st->sasl_cancelled = true;
     ms_tline *t = tline_at(st, tl);
     if (t) {
       t->note = view.note;
@@ -451,17 +510,44 @@ static void set_reply(pop3 *st, size_t ci, bool ok, const char *text,
   r->text = xstrdup(text);
 }
 
-static void login_result(pop3 *st, bool ok, const char *text, ms_ts ts) {
-  ms_auth *a = &st->rec->auth;
-  a->result = ok ? MS_AUTH_SUCCESS : MS_AUTH_FAILURE;
-  if (ok) {
+static void login_failed(pop3 *st, const char *mech, const char *user,
+                         const char *text, ms_ts ts) {
+  ms_add_anomaly(st->rec, "login_failed", ts, "%s login%s%s failed: %s", mech,
+                 user ? " of " : "", user ? user : "", text);
+}
+
+static void login_result(pop3 *st, const p3_pending *p, bool ok,
+                         const char *text, ms_ts ts) {
+  commit_login(st, p, ok ? MS_AUTH_SUCCESS : MS_AUTH_FAILURE);
+  if (ok)
     st->logged_in = true;
-  } else {
-    a->failures++;
-    ms_add_anomaly(st->rec, "login_failed", ts, "%s login%s%s failed: %s",
-                   a->mechanism ? a->mechanism : "?", a->username ? " of " : "",
-                   a->username ? a->username : "", text);
+  else
+    login_failed(st, p->kind == P_APOP ? "APOP" : "USER", p->user, text, ts);
+}
+
+/* AUTH refused: the SASL module counted it; name the user when the auth
+ * fields describe this attempt (no earlier success shadows it). */
+static void auth_refused(pop3 *st, const char *text, ms_ts ts) {
+  const ms_auth *a = &st->rec->auth;
+  bool this_one = a->result == MS_AUTH_FAILURE;
+  char *mech = xasprintf("AUTH %s", st->auth_mech);
+  login_failed(st, mech, this_one ? a->username : NULL, text, ts);
+  free(mech);
+}
+
+/* USER refused: a failed attempt of its own, unless the client already sent
+ * the PASS that goes with it (that one's -ERR will count). */
+static void user_refused(pop3 *st, const p3_pending *p, const char *text,
+                         ms_ts ts) {
+  for (size_t i = st->qhead; i < st->queue.len; i++) {
+    p3_kind k = st->queue.items[i].kind;
+    if (k == P_PASS)
+      return;
+    if (k == P_USER || k == P_APOP || k == P_AUTH)
+      break;
   }
+  commit_login(st, p, MS_AUTH_FAILURE);
+  login_failed(st, "USER", p->user, text, ts);
 }
 
 static void start_retrieval(pop3 *st, const p3_pending *p, ms_ts ts) {
@@ -478,8 +564,21 @@ static void start_retrieval(pop3 *st, const p3_pending *p, ms_ts ts) {
            p->kind == P_TOP ? "-top" : "");
   st->msg = ms_msg_begin(st->rec, m->message, st->cfg, label, ts);
   dot_scan_begin(&st->body);
+  st->msg_octets = st->msg_bare_lf = 0;
+  memset(st->msg_tail, 0, sizeof st->msg_tail);
+  st->msg_gap = false;
   line_reader_free(&st->body_lines);
   line_reader_init(&st->body_lines, st->cfg->max_line);
+}
+
+/* Whether the octets RETR carried agree with the LIST size: bare LFs count
+ * as CRLF, and a server that ends a message already ending in CRLF with one
+ * more CRLF before the "." (seen in the wild) is tolerated. */
+static bool size_matches(const pop3 *st, uint64_t listed) {
+  uint64_t carried = st->msg_octets + st->msg_bare_lf;
+  if (carried == listed)
+    return true;
+  return carried == listed + 2 && !memcmp(st->msg_tail, "\r\n\r\n", 4);
 }
 
 static void finish_retrieval(pop3 *st, bool truncated, ms_ts ts) {
@@ -487,7 +586,7 @@ static void finish_retrieval(pop3 *st, bool truncated, ms_ts ts) {
     return;
   ms_pop3_message *m = &st->rec->messages.items[st->msg_index];
   if (st->msg) {
-    ms_msg_end(st->msg, truncated, ts);
+    ms_msg_end(st->msg, truncated || st->msg_gap, ts);
     st->msg = NULL;
   }
   if (st->cfg->full_bodies && st->cfg->transcript) {
@@ -495,8 +594,9 @@ static void finish_retrieval(pop3 *st, bool truncated, ms_ts ts) {
     if (line_reader_flush(&st->body_lines, ts, &l))
       add_tline(st, ts, MS_SERVER, MS_TL_BODY, l.data, l.len, NULL);
   }
+  truncated |= st->msg_gap;
+  m->bytes = st->msg_octets;
   if (m->message) {
-    m->bytes = m->message->bytes;
     if (st->cfg->transcript) {
       char *sum = ms_msg_summary(m->message);
       add_tline(st, ts, MS_SERVER, MS_TL_SUMMARY, (const uint8_t *)sum,
@@ -506,17 +606,22 @@ static void finish_retrieval(pop3 *st, bool truncated, ms_ts ts) {
   }
   listing_entry *e = listing_for(st, m->number, false);
   if (!truncated && st->current.kind == P_RETR && e && e->has_size &&
-      e->size != m->bytes)
+      !size_matches(st, e->size))
     ms_add_anomaly(st->rec, "retr_size_mismatch", ts,
                    "message %d: LIST said %llu octets, RETR carried %llu",
                    m->number, (unsigned long long)e->size,
-                   (unsigned long long)m->bytes);
+                   (unsigned long long)(m->bytes + st->msg_bare_lf));
   st->msg_index = (size_t)-1;
 }
 
+static void handle_response(pop3 *st, const p3_pending *answered, bool ok,
+                            const char *text, ms_ts ts);
+
 static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
                          ms_ts ts) {
-  if (!st->greeted && outstanding(st) == 0) {
+  /* A server greets before it reads commands, so its first line is the
+   * greeting; in a midstream capture only when nothing is outstanding. */
+  if (!st->greeted && (!st->rec->midstream || outstanding(st) == 0)) {
     st->greeted = true;
     free(st->rec->banner);
     st->rec->banner = xstrdup(text);
@@ -536,15 +641,23 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
   }
   (void)tl;
   set_reply(st, p.cmd, ok, text, ts);
+  handle_response(st, &p, ok, text, ts);
+  pending_free(&p);
+}
+
+/* What a status line means for the command it answers. */
+static void handle_response(pop3 *st, const p3_pending *answered, bool ok,
+                            const char *text, ms_ts ts) {
+  p3_pending p = *answered;
   bool valid;
   switch (p.kind) {
   case P_PASS:
   case P_APOP:
-    login_result(st, ok, text, ts);
+    login_result(st, &p, ok, text, ts);
     break;
   case P_USER:
     if (!ok)
-      ms_add_anomaly(st->rec, "login_failed", ts, "USER refused: %s", text);
+      user_refused(st, &p, text, ts);
     break;
   case P_AUTH:
     if (st->sasl) {
@@ -553,8 +666,8 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
       st->sasl_wants_response = false;
       if (ok)
         st->logged_in = true;
-      else
-        ms_add_anomaly(st->rec, "login_failed", ts, "AUTH failed: %s", text);
+      else if (!st->sasl_cancelled)
+        auth_refused(st, text, ts);
     }
     break;
   case P_STAT:
@@ -598,6 +711,7 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
     if (ok) {
       st->rec->tls = MS_TLS_STARTTLS;
       st->stop = true;
+      st->stop_note = "TLS starts: the rest is encrypted, not decoded";
     }
     break;
   default:
@@ -605,6 +719,7 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
   }
   if (ok && multiline_on_ok(&p)) {
     st->current = p;
+    st->current.user = st->current.secret = NULL;
     if (p.kind == P_RETR || p.kind == P_TOP) {
       st->mode = SV_MESSAGE;
       start_retrieval(st, &p, ts);
@@ -674,8 +789,21 @@ static void listing_line(pop3 *st, const ms_line *l, ms_ts ts) {
   free(line);
 }
 
+/* Count the octets of the message being retrieved as RFC 1939 sizes do:
+ * bare LF line ends are counted as CRLF for the comparison with LIST. */
+static void count_octets(pop3 *st, const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] == '\n' && st->msg_tail[3] != '\r')
+      st->msg_bare_lf++;
+    memmove(st->msg_tail, st->msg_tail + 1, 3);
+    st->msg_tail[3] = p[i];
+  }
+  st->msg_octets += n;
+}
+
 static void body_out(void *ctx, const uint8_t *p, size_t n) {
   pop3 *st = ctx;
+  count_octets(st, p, n);
   if (st->msg)
     ms_msg_feed(st->msg, p, n, st->now);
   if (st->cfg->full_bodies && st->cfg->transcript) {
@@ -719,6 +847,9 @@ static void status_line(pop3 *st, const ms_line *l, ms_ts ts) {
   } else if (l->len >= 4 && !strncasecmp(d, "-ERR", 4)) {
     ok = false;
     skip = 4;
+  } else if (!st->greeted && !st->rec->midstream) {
+    not_pop3(st, "the server's first line is not +OK or -ERR", l, ts);
+    return;
   } else {
     ms_add_anomaly(st->rec, "malformed_response", ts, "%.*s",
                    (int)(l->len < 200 ? l->len : 200), d);
@@ -785,7 +916,7 @@ static ms_verdict pop3_data(void *state, ms_dir dir, const uint8_t *data,
     server_data(st, data, n, ts);
   if (st->stop) {
     st->mode = SV_STOPPED;
-    const char *note = "TLS starts: the rest is encrypted, not decoded";
+    const char *note = st->stop_note;
     add_tline(st, ts, MS_SERVER, MS_TL_NOTICE, (const uint8_t *)note,
               strlen(note), NULL);
     return MS_STOP;
@@ -798,13 +929,13 @@ static void pop3_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   line_reader_gap(&st->lines[dir]);
   if (dir == MS_SERVER && st->mode == SV_MESSAGE) {
     dot_scan_lost(&st->body);
+    st->msg_gap = true;
     ms_add_anomaly(st->rec, "message_gap", ts,
                    "%llu bytes of a retrieved message are missing",
                    (unsigned long long)n);
   }
   char note[64];
-  snprintf(note, sizeof note, "%llu bytes missing here",
-           (unsigned long long)n);
+  snprintf(note, sizeof note, "%llu bytes missing here", (unsigned long long)n);
   add_tline(st, ts, dir, MS_TL_NOTICE, (const uint8_t *)note, strlen(note),
             NULL);
 }
@@ -837,6 +968,13 @@ static void pop3_close(void *state, ms_ts ts) {
     sasl_end(st->sasl, MS_AUTH_UNKNOWN, ts);
     st->sasl = NULL;
   }
+  /* Logins whose response never came still count, with outcome unknown. */
+  p3_pending p;
+  while (pop_pending(st, &p)) {
+    if (p.kind == P_PASS || p.kind == P_APOP)
+      commit_login(st, &p, MS_AUTH_UNKNOWN);
+    pending_free(&p);
+  }
   if (st->rec->deleted.len && !st->deletions_committed && !st->stop)
     ms_add_anomaly(st->rec, "dele_not_committed", ts,
                    "%zu message(s) marked deleted, but the session ended "
@@ -849,6 +987,8 @@ static void pop3_destroy(void *state) {
   line_reader_free(&st->lines[0]);
   line_reader_free(&st->lines[1]);
   line_reader_free(&st->body_lines);
+  for (size_t i = st->qhead; i < st->queue.len; i++)
+    pending_free(&st->queue.items[i]);
   vec_free(&st->queue);
   for (size_t i = 0; i < st->listing.len; i++)
     free(st->listing.items[i].uid);
@@ -862,6 +1002,6 @@ static void pop3_destroy(void *state) {
   free(st);
 }
 
-const ms_dissector ms_pop3_dissector = {"pop3",    MS_PROTO_POP3, pop3_create,
-                                        pop3_data, pop3_gap,      pop3_close,
+const ms_dissector ms_pop3_dissector = {"pop3",      MS_PROTO_POP3, pop3_create,
+                                        pop3_data,   pop3_gap,      pop3_close,
                                         pop3_destroy};

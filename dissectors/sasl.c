@@ -3,9 +3,14 @@
  * Mechanisms decoded: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER,
  * EXTERNAL, ANONYMOUS, and the user name of SCRAM-*; others (NTLM, GSSAPI,
  * ...) are recorded with their outcome only.  Secrets (passwords, tokens,
- * CRAM-MD5 digests) are "<redacted>" unless show_secrets.  Base64 that does
- * not decode, or decodes to a shape the mechanism does not allow, raises
- * an anomaly (docs/auth.md).
+ * CRAM-MD5 digests, SCRAM proofs) are "<redacted>" unless show_secrets.
+ * Base64 that does not decode, or decodes to a shape the mechanism does not
+ * allow, raises an anomaly (docs/auth.md); nothing here trusts the wire.
+ *
+ * An exchange collects its fields privately and writes them to the
+ * session's ms_auth only when it ends (sasl_end): the auth object then
+ * describes the successful login if there was one, else the last attempt;
+ * attempts and failures count every exchange.
  */
 #include "sasl.h"
 
@@ -38,6 +43,7 @@ struct sasl_exchange {
   int client_steps; /* client responses so far */
   char *last_challenge;
   bool cancelled;
+  ms_auth found; /* this exchange's fields, committed by sasl_end */
 };
 
 /* ---- base64 ------------------------------------------------------------- */
@@ -97,9 +103,12 @@ static mechanism mechanism_of(const char *m) {
   static const struct {
     const char *name;
     mechanism mech;
-  } table[] = {{"PLAIN", M_PLAIN},         {"LOGIN", M_LOGIN},
-               {"CRAM-MD5", M_CRAM_MD5},   {"XOAUTH2", M_XOAUTH2},
-               {"OAUTHBEARER", M_OAUTHBEARER}, {"EXTERNAL", M_EXTERNAL},
+  } table[] = {{"PLAIN", M_PLAIN},
+               {"LOGIN", M_LOGIN},
+               {"CRAM-MD5", M_CRAM_MD5},
+               {"XOAUTH2", M_XOAUTH2},
+               {"OAUTHBEARER", M_OAUTHBEARER},
+               {"EXTERNAL", M_EXTERNAL},
                {"ANONYMOUS", M_ANONYMOUS}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
     if (!strcasecmp(m, table[i].name))
@@ -114,13 +123,20 @@ static void set_field(char **field, const char *value) {
   *field = value ? xstrdup(value) : NULL;
 }
 
-static void set_secret(sasl_exchange *x, const char *secret) {
-  set_field(&x->s->auth.password, x->show_secrets ? secret : REDACTED);
+static void set_field_bytes(char **field, const uint8_t *p, size_t n) {
+  free(*field);
+  *field = wire_strdup(p, n);
+}
+
+static void set_secret(sasl_exchange *x, const uint8_t *p, size_t n) {
+  if (x->show_secrets)
+    set_field_bytes(&x->found.password, p, n);
+  else
+    set_field(&x->found.password, REDACTED);
 }
 
 /* Printable rendering of decoded bytes: NUL as \0, controls as \xHH. */
-static char *printable(const uint8_t *p, size_t n) {
-  char *out = xmalloc(n * 4 + 1), *o = out;
+static void printable_into(char *o, const uint8_t *p, size_t n, char **end) {
   for (size_t i = 0; i < n; i++) {
     if (p[i] == 0) {
       *o++ = '\\';
@@ -132,25 +148,46 @@ static char *printable(const uint8_t *p, size_t n) {
     }
   }
   *o = '\0';
+  *end = o;
+}
+
+static char *printable(const uint8_t *p, size_t n) {
+  char *out = xmalloc(n * 4 + 1), *end;
+  printable_into(out, p, n, &end);
   return out;
 }
 
-static bool mostly_text(const uint8_t *p, size_t n) {
-  size_t bad = 0;
+/* The decoded text for the transcript with the secret at [off, off+len)
+ * replaced by <redacted> unless secrets are shown. */
+static char *note_hiding(const sasl_exchange *x, const uint8_t *d, size_t n,
+                         size_t off, size_t len) {
+  if (x->show_secrets || off > n || len > n - off)
+    return printable(d, n);
+  char *out = xmalloc((n - len) * 4 + sizeof REDACTED), *o;
+  printable_into(out, d, off, &o);
+  memcpy(o, REDACTED, sizeof REDACTED);
+  o += sizeof REDACTED - 1;
+  printable_into(o, d + off + len, n - off - len, &o);
+  return out;
+}
+
+/* Text a mechanism allows: no control bytes but NUL (PLAIN's separator)
+ * and ^A (the OAuth separators). */
+static bool is_text(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++)
     if ((p[i] < 0x20 && p[i] != 0 && p[i] != 1) || p[i] == 0x7f)
-      bad++;
-  return bad == 0;
+      return false;
+  return true;
 }
 
 static void anomaly(sasl_exchange *x, const char *name, ms_ts ts,
                     const char *detail) {
-  const char *mech = x->s->auth.mechanism ? x->s->auth.mechanism : "?";
-  ms_add_anomaly(x->s, name, ts, "%s: %s", mech, detail);
+  ms_add_anomaly(x->s, name, ts, "%s: %s",
+                 x->found.mechanism ? x->found.mechanism : "?", detail);
 }
 
 /* Decode one base64 line; on failure raise sasl_bad_base64 and return
- * NULL.  "=" alone is the empty response. */
+ * NULL.  "=" alone is the empty response (RFC 4954). */
 static uint8_t *decode(sasl_exchange *x, const uint8_t *b64, size_t n,
                        size_t *len, ms_ts ts) {
   if (n == 1 && b64[0] == '=') {
@@ -159,188 +196,213 @@ static uint8_t *decode(sasl_exchange *x, const uint8_t *b64, size_t n,
   }
   uint8_t *d = ms_base64_decode(b64, n, len);
   if (!d)
-    anomaly(x, "sasl_bad_base64", ts, "response is not base64");
+    anomaly(x, "sasl_bad_base64", ts, "client response is not base64");
   return d;
 }
 
-/* ---- mechanisms --------------------------------------------------------- */
+static const uint8_t *find_byte(const uint8_t *p, const uint8_t *end, int c) {
+  return p < end ? memchr(p, c, (size_t)(end - p)) : NULL;
+}
 
-/* PLAIN: authzid NUL authcid NUL passwd */
+/* ---- mechanisms ----------------------------------------------------------
+ * Each takes one decoded client response, fills x->found and returns the
+ * transcript note; *secret tells whether the wire line carries a secret. */
+
+/* PLAIN (RFC 4616): authzid NUL authcid NUL passwd */
 static char *plain_response(sasl_exchange *x, const uint8_t *d, size_t n,
-                            ms_ts ts) {
-  const uint8_t *z1 = memchr(d, 0, n);
-  const uint8_t *z2 = z1 ? memchr(z1 + 1, 0, n - (size_t)(z1 + 1 - d)) : NULL;
-  if (!z1 || !z2 || memchr(z2 + 1, 0, n - (size_t)(z2 + 1 - d))) {
-    anomaly(x, "sasl_malformed", ts, "PLAIN response is not authzid\\0user\\0password");
+                            bool *secret, ms_ts ts) {
+  const uint8_t *end = d + n;
+  const uint8_t *z1 = find_byte(d, end, 0);
+  const uint8_t *z2 = z1 ? find_byte(z1 + 1, end, 0) : NULL;
+  if (!z1 || !z2 || find_byte(z2 + 1, end, 0)) {
+    anomaly(x, "sasl_malformed", ts,
+            "PLAIN response is not authzid\\0user\\0password");
+    *secret = true; /* it may still hold the password */
     return xstrdup("malformed PLAIN response");
   }
-  char *authzid = wire_strdup(d, (size_t)(z1 - d));
-  char *user = wire_strdup(z1 + 1, (size_t)(z2 - z1 - 1));
-  char *pass = wire_strdup(z2 + 1, n - (size_t)(z2 + 1 - d));
-  set_field(&x->s->auth.username, user);
-  set_field(&x->s->auth.authzid, authzid[0] ? authzid : NULL);
-  set_secret(x, pass);
-  char *pa = printable((const uint8_t *)authzid, strlen(authzid));
-  char *pu = printable((const uint8_t *)user, strlen(user));
-  char *pp = x->show_secrets ? printable((const uint8_t *)pass, strlen(pass))
-                             : xstrdup(REDACTED);
-  char *note = xasprintf("%s\\0%s\\0%s", pa, pu, pp);
-  free(pa);
-  free(pu);
-  free(pp);
-  free(authzid);
-  free(user);
-  free(pass);
-  return note;
+  *secret = true;
+  set_field_bytes(&x->found.username, z1 + 1, (size_t)(z2 - z1 - 1));
+  if (z1 > d)
+    set_field_bytes(&x->found.authzid, d, (size_t)(z1 - d));
+  set_secret(x, z2 + 1, (size_t)(end - z2 - 1));
+  return note_hiding(x, d, n, (size_t)(z2 + 1 - d), (size_t)(end - z2 - 1));
+}
+
+/* LOGIN: the prompt tells which field is asked; without a readable prompt
+ * (initial response, odd servers) the first answer is the user name and
+ * later ones the password. */
+static char *login_response(sasl_exchange *x, const uint8_t *d, size_t n,
+                            bool *secret) {
+  const char *prompt = x->last_challenge;
+  bool password = x->client_steps > 1;
+  if (prompt && strcasestr(prompt, "pass"))
+    password = true;
+  else if (prompt && (strcasestr(prompt, "user") || strcasestr(prompt, "name")))
+    password = false;
+  *secret = password;
+  if (password) {
+    set_secret(x, d, n);
+    return note_hiding(x, d, n, 0, n);
+  }
+  set_field_bytes(&x->found.username, d, n);
+  return printable(d, n);
+}
+
+static bool all_hex(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isxdigit(p[i]))
+      return false;
+  return true;
+}
+
+/* CRAM-MD5 (RFC 2195): "user hexdigest"; the user may contain spaces, the
+ * digest follows the last one. */
+static char *cram_response(sasl_exchange *x, const uint8_t *d, size_t n,
+                           bool *secret, ms_ts ts) {
+  size_t sp = n;
+  for (size_t i = n; i > 0; i--)
+    if (d[i - 1] == ' ') {
+      sp = i - 1;
+      break;
+    }
+  *secret = true;
+  if (sp == n || sp == 0) {
+    anomaly(x, "sasl_malformed", ts, "CRAM-MD5 response is not 'user digest'");
+    return xstrdup("malformed CRAM-MD5 response");
+  }
+  if (n - sp - 1 != 32 || !all_hex(d + sp + 1, 32))
+    anomaly(x, "sasl_malformed", ts, "CRAM-MD5 digest is not 32 hex digits");
+  set_field_bytes(&x->found.username, d, sp);
+  set_secret(x, d + sp + 1, n - sp - 1);
+  return note_hiding(x, d, n, sp + 1, n - sp - 1);
+}
+
+/* The value of "key=" inside ^A-separated fields [p, end), or NULL. */
+static const uint8_t *kv_value(const uint8_t *p, const uint8_t *end,
+                               const char *key, size_t *len) {
+  size_t kl = strlen(key);
+  while (p < end) {
+    const uint8_t *f_end = find_byte(p, end, 1);
+    if (!f_end)
+      f_end = end;
+    if ((size_t)(f_end - p) >= kl && !strncasecmp((const char *)p, key, kl)) {
+      *len = (size_t)(f_end - p) - kl;
+      return p + kl;
+    }
+    p = f_end + 1;
+  }
+  return NULL;
+}
+
+/* "Bearer <token>": the token part of an auth= value. */
+static void bearer_token(const uint8_t *v, size_t vl, size_t *off) {
+  *off = 0;
+  if (vl >= 7 && !strncasecmp((const char *)v, "Bearer ", 7))
+    *off = 7;
+}
+
+/* After a failed OAuth exchange the server sends an error challenge and the
+ * client acknowledges it with an empty response (XOAUTH2) or ^A
+ * (OAUTHBEARER, RFC 7628 3.2.3). */
+static bool oauth_error_ack(const sasl_exchange *x, const uint8_t *d,
+                            size_t n) {
+  return x->client_steps > 1 && (n == 0 || (n == 1 && d[0] == 1));
 }
 
 /* XOAUTH2: "user=" U ^A "auth=Bearer " T ^A ^A */
 static char *xoauth2_response(sasl_exchange *x, const uint8_t *d, size_t n,
-                              ms_ts ts) {
-  char *text = wire_strdup(d, n);
-  char *user = NULL, *token = NULL;
-  for (char *f = text, *next; f && *f; f = next) {
-    next = strchr(f, '\x01');
-    if (next)
-      *next++ = '\0';
-    if (!strncmp(f, "user=", 5))
-      user = f + 5;
-    else if (!strncasecmp(f, "auth=", 5))
-      token = f + 5;
-  }
-  char *note;
+                              bool *secret, ms_ts ts) {
+  if (oauth_error_ack(x, d, n))
+    return xstrdup("(error acknowledged)");
+  size_t ul, tl;
+  const uint8_t *user = kv_value(d, d + n, "user=", &ul);
+  const uint8_t *token = kv_value(d, d + n, "auth=", &tl);
+  *secret = true;
   if (!user || !token) {
-    anomaly(x, "sasl_malformed", ts, "XOAUTH2 response without user= and auth=");
-    note = xstrdup("malformed XOAUTH2 response");
-  } else {
-    set_field(&x->s->auth.username, user);
-    set_secret(x, token);
-    note = xasprintf("user=%s auth=%s", user,
-                     x->show_secrets ? token : REDACTED);
+    anomaly(x, "sasl_malformed", ts,
+            "XOAUTH2 response without user= and auth=");
+    return xstrdup("malformed XOAUTH2 response");
   }
-  free(text);
-  return note;
+  size_t skip;
+  bearer_token(token, tl, &skip);
+  set_field_bytes(&x->found.username, user, ul);
+  set_secret(x, token + skip, tl - skip);
+  return note_hiding(x, d, n, (size_t)(token + skip - d), tl - skip);
 }
 
-/* OAUTHBEARER: gs2 header "n,a=user," then ^A key=value ^A ... ^A^A */
+/* OAUTHBEARER (RFC 7628): gs2 header "n,a=user," then ^A key=value ... ^A^A */
 static char *oauthbearer_response(sasl_exchange *x, const uint8_t *d, size_t n,
-                                  ms_ts ts) {
-  char *text = wire_strdup(d, n);
-  char *note;
-  char *a = strstr(text, "a=");
-  if (strncmp(text, "n,", 2) && strncmp(text, "y,", 2) &&
-      strncmp(text, "p=", 2)) {
-    anomaly(x, "sasl_malformed", ts, "OAUTHBEARER response without gs2 header");
-    note = xstrdup("malformed OAUTHBEARER response");
-  } else {
-    if (a) {
-      size_t ul = strcspn(a + 2, ",\x01");
-      char *user = xstrndup(a + 2, ul);
-      set_field(&x->s->auth.username, user);
-      free(user);
-    }
-    set_secret(x, text);
-    note = xasprintf("user=%s auth=Bearer %s",
-                     x->s->auth.username ? x->s->auth.username : "?",
-                     x->show_secrets ? "(token)" : REDACTED);
+                                  bool *secret, ms_ts ts) {
+  if (oauth_error_ack(x, d, n))
+    return xstrdup("(error acknowledged)");
+  *secret = true;
+  const uint8_t *end = d + n, *gs2_end = find_byte(d, end, 1);
+  if (n < 2 || (d[0] != 'n' && d[0] != 'y' && d[0] != 'p') || !gs2_end) {
+    anomaly(x, "sasl_malformed", ts,
+            "OAUTHBEARER response without a gs2 header");
+    return xstrdup("malformed OAUTHBEARER response");
   }
-  free(text);
-  return note;
-}
-
-/* CRAM-MD5: "user hexdigest" */
-static char *cram_response(sasl_exchange *x, const uint8_t *d, size_t n,
-                           ms_ts ts) {
-  const uint8_t *sp = d + n;
-  for (size_t i = n; i > 0; i--)
-    if (d[i - 1] == ' ') {
-      sp = d + i - 1;
+  for (const uint8_t *p = d; p + 2 <= gs2_end; p++)
+    if (p[0] == 'a' && p[1] == '=' && (p == d || p[-1] == ',')) {
+      const uint8_t *u_end = find_byte(p + 2, gs2_end, ',');
+      set_field_bytes(&x->found.username, p + 2,
+                      (size_t)((u_end ? u_end : gs2_end) - p - 2));
       break;
     }
-  if (sp == d + n) {
-    anomaly(x, "sasl_malformed", ts, "CRAM-MD5 response is not 'user digest'");
-    return xstrdup("malformed CRAM-MD5 response");
+  size_t tl;
+  const uint8_t *token = kv_value(gs2_end + 1, end, "auth=", &tl);
+  if (!token) {
+    anomaly(x, "sasl_malformed", ts, "OAUTHBEARER response without auth=");
+    return note_hiding(x, d, n, 0, 0);
   }
-  char *user = wire_strdup(d, (size_t)(sp - d));
-  char *digest = wire_strdup(sp + 1, n - (size_t)(sp + 1 - d));
-  set_field(&x->s->auth.username, user);
-  set_secret(x, digest);
-  char *note = xasprintf("%s %s", user, x->show_secrets ? digest : REDACTED);
-  free(user);
-  free(digest);
-  return note;
+  size_t skip;
+  bearer_token(token, tl, &skip);
+  set_secret(x, token + skip, tl - skip);
+  return note_hiding(x, d, n, (size_t)(token + skip - d), tl - skip);
 }
 
-/* SCRAM client-first: "n,,n=user,r=nonce" */
-static char *scram_response(sasl_exchange *x, const uint8_t *d, size_t n) {
-  char *text = wire_strdup(d, n);
-  if (x->client_steps == 1) {
-    char *u = strstr(text, "n=");
-    if (u && (u == text || u[-1] == ',')) {
-      size_t ul = strcspn(u + 2, ",");
-      char *user = xstrndup(u + 2, ul);
-      set_field(&x->s->auth.username, user);
-      free(user);
+/* SCRAM (RFC 5802): client-first "n,,n=user,r=nonce" names the user; the
+ * client-final message carries the proof (a secret). */
+static char *scram_response(sasl_exchange *x, const uint8_t *d, size_t n,
+                            bool *secret) {
+  if (x->client_steps > 1) {
+    *secret = true;
+    return note_hiding(x, d, n, 0, n);
+  }
+  for (size_t i = 0; i + 2 <= n; i++)
+    if (d[i] == 'n' && d[i + 1] == '=' && i > 0 && d[i - 1] == ',') {
+      const uint8_t *u_end = find_byte(d + i + 2, d + n, ',');
+      set_field_bytes(&x->found.username, d + i + 2,
+                      (size_t)((u_end ? u_end : d + n) - d - i - 2));
+      break;
     }
-    char *note = printable(d, n);
-    free(text);
-    return note;
-  }
-  free(text);
-  return xstrdup(x->show_secrets ? "(proof)" : REDACTED);
+  return printable(d, n);
 }
 
-/* One client response (decoded), by mechanism and step. */
+/* One decoded client response, by mechanism and step. */
 static char *client_response(sasl_exchange *x, const uint8_t *d, size_t n,
                              bool *secret, ms_ts ts) {
   *secret = false;
   switch (x->mech) {
   case M_PLAIN:
-    *secret = true;
-    return plain_response(x, d, n, ts);
-  case M_LOGIN: {
-    /* The prompt says which; without prompts, first user then password. */
-    bool password = x->last_challenge
-                        ? strcasestr(x->last_challenge, "pass") != NULL
-                        : x->client_steps >= 2;
-    if (!x->last_challenge && x->client_steps == 1)
-      password = false;
-    if (password) {
-      char *pw = wire_strdup(d, n);
-      set_secret(x, pw);
-      free(pw);
-      *secret = true;
-      return x->show_secrets ? printable(d, n) : xstrdup(REDACTED);
-    }
-    char *user = wire_strdup(d, n);
-    set_field(&x->s->auth.username, user);
-    free(user);
-    return printable(d, n);
-  }
+    return plain_response(x, d, n, secret, ts);
+  case M_LOGIN:
+    return login_response(x, d, n, secret);
   case M_CRAM_MD5:
-    *secret = true;
-    return cram_response(x, d, n, ts);
+    return cram_response(x, d, n, secret, ts);
   case M_XOAUTH2:
-    *secret = true;
-    return xoauth2_response(x, d, n, ts);
+    return xoauth2_response(x, d, n, secret, ts);
   case M_OAUTHBEARER:
-    *secret = true;
-    return oauthbearer_response(x, d, n, ts);
-  case M_EXTERNAL: {
-    char *id = wire_strdup(d, n);
-    set_field(&x->s->auth.authzid, id[0] ? id : NULL);
-    free(id);
+    return oauthbearer_response(x, d, n, secret, ts);
+  case M_EXTERNAL:
+    if (n)
+      set_field_bytes(&x->found.authzid, d, n);
     return printable(d, n);
-  }
-  case M_ANONYMOUS: {
-    char *trace = wire_strdup(d, n);
-    set_field(&x->s->auth.username, trace);
-    free(trace);
+  case M_ANONYMOUS:
+    set_field_bytes(&x->found.username, d, n);
     return printable(d, n);
-  }
   case M_SCRAM:
-    *secret = x->client_steps > 1;
-    return scram_response(x, d, n);
+    return scram_response(x, d, n, secret);
   default:
     return NULL; /* NTLM, GSSAPI, ...: binary tokens, not shown */
   }
@@ -351,15 +413,40 @@ static void respond(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
   x->client_steps++;
   size_t len;
   uint8_t *d = decode(x, line, n, &len, ts);
-  if (!d)
+  if (!d) {
+    /* Not base64: still hide it, it may be a password sent in clear. */
+    if (!x->show_secrets && x->mech != M_OTHER && n)
+      view->redacted = xstrdup("<redacted base64>");
     return;
-  if (x->mech != M_OTHER && x->mech != M_SCRAM && !mostly_text(d, len))
+  }
+  if (x->mech != M_OTHER && x->mech != M_SCRAM && !is_text(d, len))
     anomaly(x, "sasl_malformed", ts, "decoded response is not text");
   bool secret;
   view->note = client_response(x, d, len, &secret, ts);
   if (secret && !x->show_secrets)
     view->redacted = xstrdup("<redacted base64>");
   free(d);
+}
+
+/* Write the exchange's fields into the session: a successful login is
+ * never overwritten by a later attempt that did not succeed. */
+static void commit(sasl_exchange *x, ms_auth_result result) {
+  ms_auth *a = &x->s->auth;
+  a->present = true;
+  a->attempts++;
+  if (result == MS_AUTH_FAILURE)
+    a->failures++;
+  if (a->result == MS_AUTH_SUCCESS && result != MS_AUTH_SUCCESS)
+    return;
+  ms_auth_clear(a); /* keeps the counters */
+  a->present = true;
+  a->mechanism = x->found.mechanism;
+  a->username = x->found.username;
+  a->password = x->found.password;
+  a->authzid = x->found.authzid;
+  a->challenge = x->found.challenge;
+  memset(&x->found, 0, sizeof x->found);
+  a->result = result;
 }
 
 /* ---- interface ---------------------------------------------------------- */
@@ -371,15 +458,10 @@ sasl_exchange *sasl_begin(ms_session *s, bool show_secrets, const char *mech,
   sasl_exchange *x = xcalloc(1, sizeof *x);
   x->s = s;
   x->show_secrets = show_secrets;
+  if (!mech)
+    mech = "";
   x->mech = mechanism_of(mech);
-  ms_auth *a = &s->auth;
-  bool had_success = a->present && a->result == MS_AUTH_SUCCESS;
-  if (!had_success) {
-    ms_auth_clear(a);
-  }
-  a->present = true;
-  a->attempts++;
-  set_field(&a->mechanism, mech[0] ? mech : "(none)");
+  set_field(&x->found.mechanism, mech[0] ? mech : "(none)");
   if (!mech[0])
     ms_add_anomaly(s, "sasl_malformed", ts, "AUTH without a mechanism");
   if (initial && initial_len)
@@ -392,18 +474,21 @@ void sasl_server(sasl_exchange *x, const uint8_t *b64, size_t n, ms_ts ts,
   memset(view, 0, sizeof *view);
   free(x->last_challenge);
   x->last_challenge = NULL;
+  while (n > 0 && (b64[n - 1] == ' ' || b64[n - 1] == '\t'))
+    n--;
   if (n == 0)
     return; /* an empty challenge: "send your initial response" */
   size_t len;
   uint8_t *d = ms_base64_decode(b64, n, &len);
   if (!d) {
+    /* Some servers prompt in clear text; NTLM/GSSAPI are not inspected. */
     if (x->mech != M_OTHER)
       anomaly(x, "sasl_bad_base64", ts, "server challenge is not base64");
     return;
   }
   x->last_challenge = wire_strdup(d, len);
   if (x->mech == M_CRAM_MD5)
-    set_field(&x->s->auth.challenge, x->last_challenge);
+    set_field(&x->found.challenge, x->last_challenge);
   if (x->mech != M_OTHER)
     view->note = printable(d, len);
   free(d);
@@ -422,17 +507,23 @@ bool sasl_client(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
 }
 
 void sasl_end(sasl_exchange *x, ms_auth_result result, ms_ts ts) {
-  ms_auth *a = &x->s->auth;
-  if (x->cancelled && result == MS_AUTH_UNKNOWN)
-    result = MS_AUTH_FAILURE;
-  a->result = result;
-  if (result == MS_AUTH_FAILURE) {
-    a->failures++;
-    ms_add_anomaly(x->s, "auth_failed", ts, "%s login%s%s failed%s",
-                   a->mechanism ? a->mechanism : "?",
-                   a->username ? " of " : "", a->username ? a->username : "",
-                   x->cancelled ? " (cancelled by the client)" : "");
+  commit(x, result);
+  /* POP3 reports refused logins itself (login_failed, with the RFC 3206
+   * code); a client that cancels is not a failure worth an anomaly. */
+  if (result == MS_AUTH_FAILURE && !x->cancelled &&
+      x->s->proto != MS_PROTO_POP3) {
+    const ms_auth *a = &x->s->auth;
+    bool ours = a->result == MS_AUTH_FAILURE;
+    const char *user = ours ? a->username : x->found.username;
+    const char *mech = ours ? a->mechanism : x->found.mechanism;
+    ms_add_anomaly(x->s, "auth_failed", ts, "%s login%s%s failed",
+                   mech ? mech : "?", user ? " of " : "", user ? user : "");
   }
+  free(x->found.mechanism);
+  free(x->found.username);
+  free(x->found.password);
+  free(x->found.authzid);
+  free(x->found.challenge);
   free(x->last_challenge);
   free(x);
 }

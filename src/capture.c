@@ -3,6 +3,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pcap/pcap.h>
 #include <pwd.h>
@@ -34,11 +35,23 @@ static int compile_filter(const char *expr, struct bpf_program *prog) {
   return rc;
 }
 
-static bool filter_accepts(const struct bpf_program *prog, const ms_frame *f) {
+/* The compiled -f filter of the running capture, NULL when none. */
+static const struct bpf_program *active_filter;
+
+bool capture_filter_accepts(const uint8_t *ip, size_t len) {
+  if (!active_filter)
+    return true;
   struct pcap_pkthdr h;
   memset(&h, 0, sizeof h);
-  h.caplen = h.len = (bpf_u_int32)f->l3_len;
-  return pcap_offline_filter(prog, &h, f->l3) != 0;
+  h.caplen = h.len = (bpf_u_int32)len;
+  return pcap_offline_filter(active_filter, &h, ip) != 0;
+}
+
+/* An IPv4 fragment: the filter waits for the whole datagram (a port test
+ * cannot match a fragment that carries no TCP header). */
+static bool ipv4_fragment(const ms_frame *f) {
+  return f->ip_version == 4 && f->l3_len >= 20 &&
+         (((f->l3[6] << 8) | f->l3[7]) & 0x3fff) != 0;
 }
 
 typedef struct {
@@ -63,19 +76,80 @@ static void one_packet(reader *r, const struct pcap_pkthdr *h,
       r->stats->packets_ignored++;
     return;
   }
-  if (r->filter && !filter_accepts(r->filter, &f)) {
+  if (r->filter && !ipv4_fragment(&f) &&
+      !capture_filter_accepts(f.l3, f.l3_len)) {
     r->stats->packets_ignored++;
     return;
   }
   r->cb->packet(r->ctx, &f, ts);
 }
 
+/* Standard input through a stream that counts what it read, so that the
+ * offset of a fault can be told even when stdin is a pipe (ftell asks the
+ * seek function for the position and subtracts what is still buffered). */
+typedef struct {
+  int fd;
+  off_t consumed;
+} counted_input;
+
+static ssize_t counted_read(void *cookie, char *buf, size_t size) {
+  counted_input *in = cookie;
+  ssize_t n;
+  do
+    n = read(in->fd, buf, size);
+  while (n < 0 && errno == EINTR);
+  if (n > 0)
+    in->consumed += n;
+  return n;
+}
+
+static int counted_seek(void *cookie, off64_t *offset, int whence) {
+  counted_input *in = cookie;
+  if (whence != SEEK_CUR || *offset != 0)
+    return -1; /* a pipe: only "where are we" can be answered */
+  *offset = in->consumed;
+  return 0;
+}
+
+static counted_input stdin_counter;
+
+static FILE *open_counted_stdin(void) {
+  static const cookie_io_functions_t io = {counted_read, NULL, counted_seek,
+                                           NULL};
+  stdin_counter.fd = STDIN_FILENO;
+  stdin_counter.consumed = 0;
+  return fopencookie(&stdin_counter, "r", io);
+}
+
+/* libpcap's message often starts with the file name already. */
+static const char *without_name(const char *msg, const char *name) {
+  size_t n = strlen(name);
+  if (!strncmp(msg, name, n) && msg[n] == ':' && msg[n + 1] == ' ')
+    return msg + n + 2;
+  return msg;
+}
+
+static pcap_t *open_file(const char *name, char *errbuf) {
+  if (strcmp(name, "-") != 0)
+    return pcap_open_offline_with_tstamp_precision(
+        name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  FILE *fp = open_counted_stdin();
+  if (!fp) {
+    snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+    return NULL;
+  }
+  pcap_t *p = pcap_fopen_offline_with_tstamp_precision(
+      fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (!p)
+    fclose(fp);
+  return p;
+}
+
 static int read_file(const char *name, reader *r) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
-  pcap_t *p = pcap_open_offline_with_tstamp_precision(
-      name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  pcap_t *p = open_file(name, errbuf);
   if (!p) {
-    fprintf(stderr, "mailscope: %s: %s\n", name, errbuf);
+    fprintf(stderr, "mailscope: %s: %s\n", name, without_name(errbuf, name));
     return 2;
   }
   r->dlt = pcap_datalink(p);
@@ -205,6 +279,7 @@ int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
     if (compile_filter(opt->bpf, &prog) != 0)
       return 1;
     r.filter = &prog;
+    active_filter = &prog;
   }
   int rc = 0;
   if (opt->iface) {
@@ -216,6 +291,7 @@ int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
         rc = frc;
     }
   }
+  active_filter = NULL;
   if (r.filter)
     pcap_freecode(&prog);
   return rc;

@@ -4,7 +4,8 @@
  * standard input) or the live interface, decodes the link layer and hands
  * every IP packet to the callback.  The user's -f filter is compiled for raw
  * IP and applied to the IP packet after the link layer and any VLAN tags are
- * stripped, so `tcp port 25` also matches tagged frames.
+ * stripped, so `tcp port 25` also matches tagged frames (and, through
+ * capture_filter_accepts(), to IPv4 datagrams once defragmented).
  */
 #ifndef MAILSCOPE_CAPTURE_H
 #define MAILSCOPE_CAPTURE_H
@@ -23,8 +24,12 @@ typedef struct {
 
 /* Returns 0, or 2 after printing "mailscope: FILE: ..." for an input that
  * could not be read (the callbacks got everything before the fault). */
-int capture_run(const ms_options *opt, const capture_callbacks *cb,
-                void *ctx, ms_stats *stats);
+int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
+                ms_stats *stats);
 void capture_request_stop(void);
+/* The user's -f filter applied to a whole IP packet (true when there is no
+ * filter).  capture_run() applies it to every packet except IPv4
+ * fragments, which the caller filters once reassembled. */
+bool capture_filter_accepts(const uint8_t *ip, size_t len);
 
 #endif

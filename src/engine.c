@@ -28,6 +28,10 @@ static void on_packet(void *ctx, const ms_frame *f, ms_ts ts) {
     e->stats->fragments_dropped = ms_defrag_dropped(e->defrag);
     if (!whole)
       return;
+    if (!capture_filter_accepts(whole, len)) {
+      e->stats->packets_ignored++;
+      return;
+    }
     st = ms_decode_ip(4, whole, len, &seg);
   }
   if (st == MS_IP_MALFORMED) {

@@ -27,17 +27,30 @@ typedef struct {
 } open_file;
 
 static bool is_device_name(const char *s) {
-  static const char *const devices[] = {"CON", "PRN", "AUX", "NUL", "COM1",
-                                        "COM2", "COM3", "COM4", "COM5",
-                                        "COM6", "COM7", "COM8", "COM9",
-                                        "LPT1", "LPT2", "LPT3", "LPT4",
-                                        "LPT5", "LPT6", "LPT7", "LPT8",
-                                        "LPT9", "CLOCK$"};
+  static const char *const devices[] = {
+      "CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2", "COM3",  "COM4",
+      "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2",  "LPT3",
+      "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "CLOCK$"};
   size_t stem = strcspn(s, ".");
   for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
     if (strlen(devices[i]) == stem && !strncasecmp(s, devices[i], stem))
       return true;
   return false;
+}
+
+/* Length of s[0..n) without a UTF-8 sequence cut at its end (the length
+ * bound may fall inside a multi-byte character). */
+static size_t utf8_complete_prefix(const char *s, size_t n) {
+  size_t start = n, back = 0;
+  while (start > 0 && back < 4 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
+    start--, back++;
+  if (start == 0)
+    return n;
+  unsigned char lead = (unsigned char)s[start - 1];
+  size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  if (want > 1 && n - (start - 1) < want)
+    return start - 1; /* drop the incomplete character */
+  return n;
 }
 
 char *extract_safe_name(const char *wire) {
@@ -57,12 +70,7 @@ char *extract_safe_name(const char *wire) {
   }
   while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '.'))
     n--;
-  /* Do not cut a UTF-8 sequence in half. */
-  while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80 &&
-         n == MAX_NAME)
-    n--;
-  if (n > 0 && n == MAX_NAME && ((unsigned char)out[n - 1] & 0xc0) == 0xc0)
-    n--;
+  n = utf8_complete_prefix(out, n);
   out[n] = '\0';
   if (n == 0)
     return xstrdup("attachment");
@@ -83,8 +91,8 @@ static int create_unique(ms_extract_sink *x, const char *base,
   for (int i = 0; i < 1000; i++) {
     char *path = i ? xasprintf("%s/%s-%d%s", x->dir, base, i, ext)
                    : xasprintf("%s/%s%s", x->dir, base, ext);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0644);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0 || errno != EEXIST) {
       if (fd < 0)
         warn_once(x, path);

@@ -56,8 +56,8 @@ static ms_l3_status set_l3(ms_frame *out, int version, const uint8_t *p,
 }
 
 /* From an ethertype on: VLAN tags, then IPv4/IPv6. */
-static ms_l3_status after_ethertype(uint16_t type, const uint8_t *p,
-                                    size_t len, ms_frame *out) {
+static ms_l3_status after_ethertype(uint16_t type, const uint8_t *p, size_t len,
+                                    ms_frame *out) {
   while (type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD) {
     if (len < 4)
       return MS_L3_TRUNCATED;
@@ -90,8 +90,8 @@ static ms_l3_status null_loop(const uint8_t *p, size_t len, ms_frame *out) {
   if (len < 4)
     return MS_L3_TRUNCATED;
   uint32_t be = rd32(p);
-  uint32_t le = (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-                (uint32_t)p[1] << 8 | p[0];
+  uint32_t le =
+      (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
   uint32_t fam = be < 256 ? be : le;
   if (fam == 2)
     return set_l3(out, 4, p + 4, len - 4);
@@ -142,6 +142,7 @@ static ms_ip_status decode_tcp(const uint8_t *p, size_t len, ms_tcp *out) {
   out->seq = rd32(p + 4);
   out->ack = rd32(p + 8);
   out->flags = p[13];
+  out->window = rd16(p + 14);
   out->payload = p + hlen;
   out->len = len - hlen;
   return MS_IP_TCP;
@@ -152,6 +153,10 @@ static ms_ip_status decode_ipv4(const uint8_t *p, size_t len, ms_tcp *out) {
     return MS_IP_MALFORMED;
   size_t ihl = (size_t)(p[0] & 0x0f) * 4;
   size_t total = rd16(p + 2);
+  /* 0: a segmentation-offloaded packet captured on the sending host, whose
+   * length the stack had not filled in yet: the frame is the packet. */
+  if (total == 0)
+    total = len;
   if (ihl < 20 || total < ihl)
     return MS_IP_MALFORMED;
   if (total > len) /* cut by the snaplen: use what was captured */
@@ -178,7 +183,7 @@ static ms_ip_status decode_ipv6(const uint8_t *p, size_t len, ms_tcp *out) {
   if (len < 40 || (p[0] >> 4) != 6)
     return MS_IP_MALFORMED;
   size_t total = 40 + (size_t)rd16(p + 4);
-  if (total > len)
+  if (total == 40 || total > len) /* 0: jumbogram or offloaded; else snaplen */
     total = len;
   uint8_t nh = p[6];
   size_t off = 40;
@@ -189,8 +194,8 @@ static ms_ip_status decode_ipv6(const uint8_t *p, size_t len, ms_tcp *out) {
       break;
     if (off + 8 > total)
       return MS_IP_MALFORMED;
-    size_t hl = nh == 51 ? ((size_t)p[off + 1] + 2) * 4
-                         : ((size_t)p[off + 1] + 1) * 8;
+    size_t hl =
+        nh == 51 ? ((size_t)p[off + 1] + 2) * 4 : ((size_t)p[off + 1] + 1) * 8;
     nh = p[off];
     off += hl;
     if (off > total)

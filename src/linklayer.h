@@ -43,7 +43,8 @@ typedef struct {
   uint16_t sport, dport;
   uint32_t seq, ack;
   uint8_t flags;
-  const uint8_t *payload;
+  uint16_t window;
+  const uint8_t *payload; /* bounded by the IP length, not frame padding */
   size_t len;
 } ms_tcp;
 

@@ -8,8 +8,9 @@
  * queue outgrows its limit, when the peer acknowledges bytes that were never
  * seen (they were lost before the capture point), or when the connection
  * ends, the hole is skipped: its size goes to the gap callback and delivery
- * resumes after it.  A direction first seen without its SYN starts at the
- * first segment seen (midstream).
+ * resumes after it (an acknowledged hole is skipped lazily: as soon as
+ * data that follows it on the wire must be delivered).  A direction first seen
+ * without its SYN starts at the first segment seen (midstream).
  */
 #ifndef MAILSCOPE_REASSEMBLY_H
 #define MAILSCOPE_REASSEMBLY_H
@@ -21,8 +22,7 @@
 #include "record.h"
 
 typedef struct ms_reasm_callbacks {
-  void (*deliver)(void *ctx, ms_dir dir, const uint8_t *p, size_t n,
-                  ms_ts ts);
+  void (*deliver)(void *ctx, ms_dir dir, const uint8_t *p, size_t n, ms_ts ts);
   void (*gap)(void *ctx, ms_dir dir, uint64_t n, ms_ts ts);
   void (*overlap_mismatch)(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts);
   /* out-of-order bytes outgrew the limit: a hole is skipped early */
@@ -31,14 +31,22 @@ typedef struct ms_reasm_callbacks {
 
 typedef struct ms_segment ms_segment;
 
+/* Out-of-order segments queued per direction before a hole is skipped,
+ * whatever their bytes: keeps a flood of tiny segments linear. */
+#define MS_REASM_MAX_SEGMENTS 4096
+
 typedef struct {
-  bool started;  /* next is meaningful */
+  bool started; /* next is meaningful */
   bool syn_seen;
   bool fin_seen;
-  uint32_t fin_seq; /* sequence number of the FIN */
-  uint32_t next;    /* next expected sequence number */
+  uint32_t fin_seq;  /* sequence number of the FIN */
+  uint32_t next;     /* next expected sequence number */
+  bool acked_valid;  /* acked is meaningful */
+  uint32_t acked;    /* highest ack the peer sent for this direction */
   ms_segment *queue; /* out-of-order segments, sorted by seq */
+  ms_segment *tail;  /* last of queue: most segments are appended */
   size_t queued_bytes;
+  size_t queued_segments; /* at most MS_REASM_MAX_SEGMENTS */
   uint64_t retransmitted_bytes;
 } ms_half;
 
@@ -52,10 +60,15 @@ typedef struct {
 void ms_half_segment(ms_half *h, ms_dir dir, uint32_t seq, uint8_t flags,
                      const uint8_t *p, size_t n, ms_ts ts,
                      const ms_reasm_env *env);
-/* The peer acknowledged everything before ack: bytes before it that were
- * never seen are lost; skip them. */
-void ms_half_acked(ms_half *h, ms_dir dir, uint32_t ack, ms_ts ts,
-                   const ms_reasm_env *env);
+/* The peer acknowledged everything before ack (recorded only: capture
+ * order may show an ACK just before the data it acknowledges). */
+void ms_half_acked(ms_half *h, uint32_t ack);
+/* Something that follows the acknowledged bytes on the wire is about to be
+ * delivered (the peer's data): bytes before the peer's ack that were never
+ * seen are lost; skip them.  Also done by ms_half_segment for later data of
+ * this direction, and by ms_half_flush. */
+void ms_half_skip_acked(ms_half *h, ms_dir dir, ms_ts ts,
+                        const ms_reasm_env *env);
 /* End of the connection: deliver what is queued, skipping holes. */
 void ms_half_flush(ms_half *h, ms_dir dir, ms_ts ts, const ms_reasm_env *env);
 void ms_half_free(ms_half *h);

@@ -11,19 +11,36 @@
 #include "reassembly.h"
 #include "vec.h"
 
-#define DETECT_MAX 4096 /* bytes buffered while the protocol is unknown */
+#define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
+#define DETECT_CHUNKS 32    /* segments buffered while it is unknown */
+#define DROPPED_MEMORY 4096 /* flows remembered as dropped (counted once) */
 
 typedef enum {
-  CONN_DETECT,  /* waiting for the server's greeting */
-  CONN_ACTIVE,  /* feeding the dissector */
+  CONN_DETECT,   /* waiting for the server's greeting */
+  CONN_ACTIVE,   /* feeding the dissector */
   CONN_COUNTING, /* dissector stopped (TLS): only count bytes */
-  CONN_IGNORED  /* not mail: only track to stay cheap */
+  CONN_IGNORED   /* not mail: only track to stay cheap */
 } conn_state;
+
+/* What arrived while the protocol is unknown: each direction's bytes
+ * contiguous (to read the greeting) and the chunks in arrival order (to
+ * replay them as on the wire). */
+struct held {
+  uint8_t *bytes[2];
+  size_t len[2];
+  struct {
+    ms_dir dir;
+    uint32_t len;
+    ms_ts ts;
+  } chunk[DETECT_CHUNKS];
+  int nchunks;
+};
 
 typedef struct conn conn;
 struct conn {
   conn *hash_next;
   conn *lru_prev, *lru_next;
+  int lru_list; /* index in ms_table.lru */
   uint64_t hash;
   int ip_version;
   uint8_t addr[2][16]; /* indexed by ms_dir */
@@ -35,8 +52,8 @@ struct conn {
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
-  uint8_t *pending[2]; /* bytes held during detection */
-  size_t pending_len[2];
+  struct held *held; /* bytes held during detection, NULL otherwise */
+  bool truncated;    /* reassembly limit hit (counted once) */
   ms_ts last_ts;
   uint64_t order; /* creation order, for a deterministic flush */
 };
@@ -48,10 +65,14 @@ struct ms_table {
   ms_stats *stats;
   conn **buckets;
   size_t nbuckets, count;
-  conn *lru_head, *lru_tail; /* least recently active first */
+  /* Least recently active first; lists[1] holds the connections found not
+   * to be mail, the first to go when the table is full. */
+  struct {
+    conn *head, *tail;
+  } lru[2];
   uint64_t next_order;
   bool warned_full;
-  uint64_t dropped_seen[4096]; /* flow hashes already counted as dropped */
+  uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
 };
 
@@ -157,25 +178,28 @@ static void grow(ms_table *t) {
 }
 
 static void lru_unlink(ms_table *t, conn *c) {
+  int l = c->lru_list;
   if (c->lru_prev)
     c->lru_prev->lru_next = c->lru_next;
   else
-    t->lru_head = c->lru_next;
+    t->lru[l].head = c->lru_next;
   if (c->lru_next)
     c->lru_next->lru_prev = c->lru_prev;
   else
-    t->lru_tail = c->lru_prev;
+    t->lru[l].tail = c->lru_prev;
   c->lru_prev = c->lru_next = NULL;
 }
 
+/* Append c as the most recently active of its list (mail or not). */
 static void lru_append(ms_table *t, conn *c) {
-  c->lru_prev = t->lru_tail;
+  int l = c->lru_list = c->state == CONN_IGNORED;
+  c->lru_prev = t->lru[l].tail;
   c->lru_next = NULL;
-  if (t->lru_tail)
-    t->lru_tail->lru_next = c;
+  if (t->lru[l].tail)
+    t->lru[l].tail->lru_next = c;
   else
-    t->lru_head = c;
-  t->lru_tail = c;
+    t->lru[l].head = c;
+  t->lru[l].tail = c;
 }
 
 static void unlink_conn(ms_table *t, conn *c) {
@@ -229,23 +253,36 @@ static void start_dissector(ms_table *t, conn *c, ms_proto proto) {
     t->stats->sessions_pop3++;
 }
 
+static bool was_dropped(const ms_table *t, uint64_t h) {
+  return t->dropped_flows[h % DROPPED_MEMORY] == h + 1;
+}
+
+/* A new connection cannot be tracked: count it once (a dropped flow is
+ * remembered, approximately, so its later packets are not counted again)
+ * and warn once. */
+static void table_full(ms_table *t, uint64_t h) {
+  if (was_dropped(t, h))
+    return;
+  t->dropped_flows[h % DROPPED_MEMORY] = h + 1;
+  t->stats->sessions_dropped++;
+  if (!t->warned_full && !t->opt->quiet)
+    fprintf(stderr,
+            "mailscope: session table full (--max-sessions %llu): new "
+            "sessions are dropped and counted in the stats\n",
+            (unsigned long long)t->opt->max_sessions);
+  t->warned_full = true;
+}
+
+static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts);
+
 static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
                          const uint16_t *vlan, int nvlan, ms_ts ts,
                          ms_dir *dir) {
   const ms_options *o = t->opt;
+  if (t->count >= o->max_sessions && t->lru[1].head) /* evict a non-mail one */
+    end_conn(t, t->lru[1].head, MS_END_TIMEOUT, ts);
   if (t->count >= o->max_sessions) {
-    bool mail = o->port_proto[s->sport] || o->port_proto[s->dport];
-    uint64_t *seen = &t->dropped_seen[h & 4095];
-    if (mail && *seen != h) { /* count each dropped flow once */
-      *seen = h;
-      t->stats->sessions_dropped++;
-      if (!t->warned_full && !o->quiet)
-        fprintf(stderr,
-                "mailscope: session table full (--max-sessions %llu): new "
-                "sessions are dropped and counted in the stats\n",
-                (unsigned long long)o->max_sessions);
-      t->warned_full = true;
-    }
+    table_full(t, h);
     return NULL;
   }
   conn *c = xcalloc(1, sizeof *c);
@@ -295,83 +332,115 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
 /* ---- protocol detection ------------------------------------------------- */
 
 static bool line_has_smtp(const uint8_t *p, size_t n) {
-  for (size_t i = 0; i + 4 <= n && p[i] != '\n'; i++)
+  for (size_t i = 0; i + 4 <= n; i++)
     if (!strncasecmp((const char *)p + i, "SMTP", 4))
       return true;
   return false;
 }
 
 /* Which protocol a server's first bytes announce, or NONE (not mail), or
- * -1 when more bytes are needed. */
+ * -1 when more bytes are needed.  SMTP: a 220 greeting (one line, or a
+ * 220- continuation group) that names SMTP or ESMTP; POP3: +OK. */
 static int greeting_protocol(const uint8_t *p, size_t n) {
-  if (n < 4 && !memchr(p, '\n', n))
-    return -1;
-  if (n >= 4 && !memcmp(p, "+OK", 3) &&
-      (p[3] == ' ' || p[3] == '\r' || p[3] == '\n'))
+  if (n < 4)
+    return memchr(p, '\n', n) ? MS_PROTO_NONE : -1;
+  if (!memcmp(p, "+OK", 3) && (p[3] == ' ' || p[3] == '\r' || p[3] == '\n'))
     return MS_PROTO_POP3;
-  if (n >= 4 && !memcmp(p, "220", 3) && (p[3] == ' ' || p[3] == '-')) {
-    if (line_has_smtp(p, n))
+  size_t off = 0;
+  while (n - off >= 4 && !memcmp(p + off, "220", 3) &&
+         (p[off + 3] == ' ' || p[off + 3] == '-')) {
+    const uint8_t *eol = memchr(p + off, '\n', n - off);
+    size_t len = eol ? (size_t)(eol - (p + off)) : n - off;
+    if (line_has_smtp(p + off, len))
       return MS_PROTO_SMTP;
-    if (!memchr(p, '\n', n) && n < 512)
-      return -1;
+    if (!eol)
+      return n < 512 ? -1 : MS_PROTO_NONE;
+    if (p[off + 3] == ' ')
+      return MS_PROTO_NONE; /* the last line of the greeting */
+    off += len + 1;
   }
+  /* A continuation group cut before its next line: wait for more. */
+  if (off > 0 && n - off < 4 && !memchr(p + off, '\n', n - off))
+    return -1;
   return MS_PROTO_NONE;
 }
 
 static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                  ms_ts ts);
 
-static void drop_pending(conn *c) {
-  for (int d = 0; d < 2; d++) {
-    free(c->pending[d]);
-    c->pending[d] = NULL;
-    c->pending_len[d] = 0;
+static void drop_held(conn *c) {
+  if (!c->held)
+    return;
+  free(c->held->bytes[0]);
+  free(c->held->bytes[1]);
+  free(c->held);
+  c->held = NULL;
+}
+
+static void become_ignored(conn *c) {
+  c->state = CONN_IGNORED;
+  drop_held(c);
+}
+
+/* Keep a chunk while the protocol is unknown; false when over the bound. */
+static bool hold(conn *c, ms_dir dir, const uint8_t *p, size_t n, ms_ts ts) {
+  if (!c->held)
+    c->held = xcalloc(1, sizeof *c->held);
+  struct held *h = c->held;
+  if (h->len[MS_CLIENT] + h->len[MS_SERVER] + n > DETECT_MAX ||
+      h->nchunks == DETECT_CHUNKS)
+    return false;
+  h->bytes[dir] = xrealloc(h->bytes[dir], h->len[dir] + n);
+  memcpy(h->bytes[dir] + h->len[dir], p, n);
+  h->len[dir] += n;
+  h->chunk[h->nchunks].dir = dir;
+  h->chunk[h->nchunks].len = (uint32_t)n;
+  h->chunk[h->nchunks].ts = ts;
+  h->nchunks++;
+  return true;
+}
+
+/* The protocol is known: hand what was held to the dissector, chunk by
+ * chunk in arrival order, each with its own timestamp. */
+static void replay_held(ms_table *t, conn *c) {
+  struct held *h = c->held;
+  c->held = NULL;
+  size_t used[2] = {0, 0};
+  for (int i = 0; i < h->nchunks; i++) {
+    ms_dir d = h->chunk[i].dir;
+    feed(t, c, d, h->bytes[d] + used[d], h->chunk[i].len, h->chunk[i].ts);
+    used[d] += h->chunk[i].len;
   }
+  free(h->bytes[0]);
+  free(h->bytes[1]);
+  free(h);
 }
 
-static void hold(conn *c, ms_dir dir, const uint8_t *p, size_t n) {
-  c->pending[dir] = xrealloc(c->pending[dir], c->pending_len[dir] + n);
-  memcpy(c->pending[dir] + c->pending_len[dir], p, n);
-  c->pending_len[dir] += n;
-}
-
-static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p,
-                   size_t n, ms_ts ts) {
-  if (c->pending_len[dir] + n > DETECT_MAX) {
-    c->state = CONN_IGNORED;
-    drop_pending(c);
+static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
+                   ms_ts ts) {
+  if (!hold(c, dir, p, n, ts)) {
+    become_ignored(c);
     return;
   }
-  hold(c, dir, p, n);
   if (dir != MS_SERVER)
     return;
   /* SMTP and POP3 servers speak first: when the client spoke before the
    * server's first bytes on a connection whose start we saw, the server's
    * words are a reply, not a greeting (redis answers "+OK" too). */
-  if (c->pending_len[MS_CLIENT] && !c->rec->midstream) {
-    c->state = CONN_IGNORED;
-    drop_pending(c);
+  if (c->held->len[MS_CLIENT] && !c->rec->midstream) {
+    become_ignored(c);
     return;
   }
-  int proto = greeting_protocol(c->pending[MS_SERVER], c->pending_len[MS_SERVER]);
+  int proto =
+      greeting_protocol(c->held->bytes[MS_SERVER], c->held->len[MS_SERVER]);
   if (proto < 0)
     return;
   if (proto == MS_PROTO_NONE) {
-    c->state = CONN_IGNORED;
-    drop_pending(c);
+    become_ignored(c);
     return;
   }
   start_dissector(t, c, (ms_proto)proto);
-  /* Replay in wire order: the client spoke first, if at all. */
-  uint8_t *held[2] = {c->pending[0], c->pending[1]};
-  size_t len[2] = {c->pending_len[0], c->pending_len[1]};
-  c->pending[0] = c->pending[1] = NULL;
-  c->pending_len[0] = c->pending_len[1] = 0;
-  for (int d = 0; d < 2; d++)
-    if (len[d])
-      feed(t, c, (ms_dir)d, held[d], len[d], ts);
-  free(held[0]);
-  free(held[1]);
+  replay_held(t, c);
 }
 
 /* ---- reassembly callbacks ----------------------------------------------- */
@@ -412,8 +481,7 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   if (c->state == CONN_IGNORED)
     return;
   if (c->state == CONN_DETECT) {
-    c->state = CONN_IGNORED; /* cannot tell what a broken greeting was */
-    drop_pending(c);
+    become_ignored(c); /* cannot tell what a broken greeting was */
     return;
   }
   ms_add_anomaly(c->rec, "tcp_gap", ts, "%llu bytes missing from the %s",
@@ -433,9 +501,11 @@ static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
 
 static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
   feed_ctx *f = ctx;
-  f->t->stats->sessions_truncated++;
   if (f->c->state == CONN_IGNORED || f->c->state == CONN_DETECT)
     return;
+  if (!f->c->truncated)
+    f->t->stats->sessions_truncated++;
+  f->c->truncated = true;
   ms_add_anomaly(f->c->rec, "reassembly_limit", ts,
                  "%zu out-of-order %s bytes exceed --max-session-bytes: the "
                  "hole before them is skipped",
@@ -468,7 +538,7 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
                 c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
-  drop_pending(c);
+  drop_held(c);
   free(c);
   if (report)
     t->done(t->ctx, r);
@@ -478,10 +548,9 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
 
 void ms_table_expire(ms_table *t, ms_ts now) {
   int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
-  while (t->lru_head && now - t->lru_head->last_ts > limit) {
-    conn *c = t->lru_head;
-    end_conn(t, c, MS_END_TIMEOUT, c->last_ts);
-  }
+  for (int l = 0; l < 2; l++)
+    while (t->lru[l].head && now - t->lru[l].head->last_ts > limit)
+      end_conn(t, t->lru[l].head, MS_END_TIMEOUT, t->lru[l].head->last_ts);
 }
 
 static int by_order(const void *a, const void *b) {
@@ -494,8 +563,9 @@ void ms_table_flush(ms_table *t, ms_end how, ms_ts now) {
     return;
   conn **all = xmalloc(t->count * sizeof(conn *));
   size_t n = 0;
-  for (conn *c = t->lru_head; c; c = c->lru_next)
-    all[n++] = c;
+  for (int l = 0; l < 2; l++)
+    for (conn *c = t->lru[l].head; c; c = c->lru_next)
+      all[n++] = c;
   qsort(all, n, sizeof(conn *), by_order);
   for (size_t i = 0; i < n; i++)
     end_conn(t, all[i], how, how == MS_END_EOF ? all[i]->last_ts : now);
@@ -512,10 +582,23 @@ void ms_table_free(ms_table *t) {
 
 /* ---- the packet path ---------------------------------------------------- */
 
+/* Not mail: no reassembly, only enough to know when the connection ends. */
+static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
+                           ms_ts ts) {
+  ms_half_free(&c->half[0]);
+  ms_half_free(&c->half[1]);
+  t->stats->packets_ignored++;
+  if (s->flags & MS_TH_FIN)
+    c->fin[dir] = true;
+  if (s->flags & MS_TH_RST)
+    end_conn(t, c, MS_END_RST, ts);
+  else if (c->fin[0] && c->fin[1])
+    end_conn(t, c, MS_END_FIN, ts);
+}
+
 void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
                      int nvlan, ms_ts ts) {
-  if (t->lru_head)
-    ms_table_expire(t, ts);
+  ms_table_expire(t, ts);
   uint64_t h = flow_hash(s);
   ms_dir dir;
   conn *c = lookup(t, s, h, &dir);
@@ -525,11 +608,22 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
       t->stats->packets_ignored++;
       return;
     }
+    /* With --no-detect, a connection on no mail port is not tracked; nor
+     * is the rest of a connection dropped for the table limit (until a new
+     * SYN on the same addresses and ports). */
+    if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
+         !t->opt->port_proto[s->dport]) ||
+        (!(s->flags & MS_TH_SYN) && was_dropped(t, h))) {
+      t->stats->packets_ignored++;
+      return;
+    }
     c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
     if (!c) {
       t->stats->packets_ignored++;
       return;
     }
+    if (was_dropped(t, h)) /* a new connection on a dropped flow's tuple */
+      t->dropped_flows[h % DROPPED_MEMORY] = 0;
   }
   c->last_ts = ts;
   lru_unlink(t, c);
@@ -537,12 +631,18 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_session *r = c->rec;
   r->end_ts = ts;
   r->packets[dir]++;
+  if (c->state == CONN_IGNORED) {
+    ignored_packet(t, c, s, dir, ts);
+    return;
+  }
   feed_ctx f = {t, c};
   ms_reasm_env env = env_for(t, &f);
   /* What this packet acknowledges was sent before it: skip lost bytes of
    * the other direction first, then take this packet's own bytes. */
   if (s->flags & MS_TH_ACK)
-    ms_half_acked(&c->half[!dir], (ms_dir)!dir, s->ack, ts, &env);
+    ms_half_acked(&c->half[!dir], s->ack);
+  if (s->len > 0)
+    ms_half_skip_acked(&c->half[!dir], (ms_dir)!dir, ts, &env);
   ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, s->len, ts,
                   &env);
   if (s->flags & MS_TH_RST) {

@@ -46,7 +46,7 @@ static size_t ipv6_tcp(uint8_t *b) {
   b[40] = 6; /* next: TCP, length 0 (8 bytes) */
   uint8_t *t = b + 48;
   t[0] = 0x9c, t[1] = 0x41, t[2] = 0x02, t[3] = 0x4b; /* -> 587 */
-  t[12] = 0x50, t[13] = 0x11;                       /* FIN ACK */
+  t[12] = 0x50, t[13] = 0x11;                         /* FIN ACK */
   memcpy(t + 20, payload, plen);
   return 48 + 20 + plen;
 }
@@ -69,8 +69,8 @@ static void ethernet_with_tags(void **state) {
   uint8_t frame[256], ip[128];
   size_t iplen = ipv4_tcp(ip, 0);
   /* none, one 802.1Q, QinQ (802.1ad + 802.1Q), old 0x9100 + two */
-  static const uint16_t outer[][4] = {{0}, {0x8100}, {0x88a8, 0x8100},
-                                      {0x9100, 0x8100, 0x8100}};
+  static const uint16_t outer[][4] = {
+      {0}, {0x8100}, {0x88a8, 0x8100}, {0x9100, 0x8100, 0x8100}};
   for (int k = 0; k < 4; k++) {
     size_t o = 12;
     memset(frame, 0xaa, 12);
@@ -203,6 +203,75 @@ static void ipv4_fragments_any_order(void **state) {
   ms_defrag_free(d);
 }
 
+static void null_loop_ipv6_families_and_raw_types(void **state) {
+  (void)state;
+  uint8_t ip[256], frame[300];
+  size_t n = ipv6_tcp(ip);
+  ms_frame f;
+  static const uint8_t fams[] = {24, 28, 30};
+  for (int i = 0; i < 3; i++) {
+    /* little-endian (NULL written on x86) and network order (LOOP) */
+    uint8_t le[4] = {fams[i], 0, 0, 0}, be[4] = {0, 0, 0, fams[i]};
+    memcpy(frame, le, 4);
+    memcpy(frame + 4, ip, n);
+    assert_int_equal(ms_decode_frame(0, frame, 4 + n, &f), MS_L3_OK);
+    assert_int_equal(f.ip_version, 6);
+    memcpy(frame, be, 4);
+    assert_int_equal(ms_decode_frame(108, frame, 4 + n, &f), MS_L3_OK);
+    assert_int_equal(f.ip_version, 6);
+  }
+  uint8_t other[4] = {0, 0, 0, 7}; /* not IP */
+  memcpy(frame, other, 4);
+  assert_int_equal(ms_decode_frame(0, frame, 4 + n, &f), MS_L3_NOT_IP);
+  /* LINKTYPE_IPV4 / IPV6 and SLL2 carrying IPv6 */
+  assert_int_equal(ms_decode_frame(229, ip, n, &f), MS_L3_OK);
+  assert_int_equal(f.ip_version, 6);
+  uint8_t ip4[128];
+  size_t n4 = ipv4_tcp(ip4, 0);
+  assert_int_equal(ms_decode_frame(228, ip4, n4, &f), MS_L3_OK);
+  check_tcp4(&f);
+  memset(frame, 0, 20);
+  frame[0] = 0x86, frame[1] = 0xdd;
+  memcpy(frame + 20, ip, n);
+  assert_int_equal(ms_decode_frame(276, frame, 20 + n, &f), MS_L3_OK);
+  assert_int_equal(f.ip_version, 6);
+  /* Ethernet carrying ARP */
+  memset(frame, 0, 60);
+  frame[12] = 0x08, frame[13] = 0x06;
+  assert_int_equal(ms_decode_frame(1, frame, 60, &f), MS_L3_NOT_IP);
+}
+
+static void ipv4_options_length_zero_and_window(void **state) {
+  (void)state;
+  uint8_t plain[128], ip[160];
+  size_t n = ipv4_tcp(plain, 0);
+  /* Same packet with 8 bytes of IP options (IHL 7). */
+  memcpy(ip, plain, 20);
+  memset(ip + 20, 1, 8); /* NOPs */
+  memcpy(ip + 28, plain + 20, n - 20);
+  ip[0] = 0x47;
+  ip[3] = (uint8_t)(n + 8);
+  ip[28 + 14] = 0x72, ip[28 + 15] = 0x10; /* window 29200 */
+  ms_frame f = {.ip_version = 4, .l3 = ip, .l3_len = n + 8};
+  check_tcp4(&f);
+  ms_tcp seg;
+  assert_int_equal(ms_decode_ip(4, ip, n + 8, &seg), MS_IP_TCP);
+  assert_int_equal(seg.window, 29200);
+  /* Total length 0: a segmentation-offloaded packet seen on the sender. */
+  plain[2] = plain[3] = 0;
+  f.l3 = plain;
+  f.l3_len = n;
+  check_tcp4(&f);
+  /* Not TCP */
+  plain[9] = 17;
+  assert_int_equal(ms_decode_ip(4, plain, n, &seg), MS_IP_OTHER);
+  /* IPv6 fragment header: not reassembled, ignored */
+  uint8_t ip6[256];
+  size_t n6 = ipv6_tcp(ip6);
+  ip6[40] = 44;
+  assert_int_equal(ms_decode_ip(6, ip6, n6, &seg), MS_IP_OTHER);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ethernet_with_tags),
@@ -210,6 +279,8 @@ int main(void) {
       cmocka_unit_test(ipv6_with_extension_header),
       cmocka_unit_test(truncated_headers_are_safe),
       cmocka_unit_test(ipv4_fragments_any_order),
+      cmocka_unit_test(null_loop_ipv6_families_and_raw_types),
+      cmocka_unit_test(ipv4_options_length_zero_and_window),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

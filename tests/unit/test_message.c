@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +24,8 @@ static ms_message *parse(ms_session *s, const char *text, size_t chunk) {
   if (!chunk)
     chunk = n ? n : 1;
   for (size_t off = 0; off < n; off += chunk)
-    ms_msg_feed(p, (const uint8_t *)text + off, n - off < chunk ? n - off : chunk,
-                0);
+    ms_msg_feed(p, (const uint8_t *)text + off,
+                n - off < chunk ? n - off : chunk, 0);
   ms_msg_end(p, false, 0);
   return m;
 }
@@ -102,7 +103,9 @@ static void check_nested(ms_message *m) {
   assert_string_equal(a->filename, "€ report.pdf");
   assert_int_equal(a->bytes, 5);
   assert_string_equal(a->md5, "5d41402abc4b2a76b9719d911017c592");
-  assert_string_equal(a->sha256, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+  assert_string_equal(
+      a->sha256,
+      "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
   assert_string_equal(m->attachments.items[1].filename, "café.txt");
   assert_int_equal(m->attachments.items[1].bytes, strlen("inner body"));
   /* the quoted-printable part: "soft" + "break =" */
@@ -187,12 +190,12 @@ static void received_variants(void **state) {
   assert_string_equal(r.with, "ESMTPS");
   assert_string_equal(r.ip, "209.85.221.54");
   assert_string_equal(r.date, "Mon, 1 Jan 2024 00:00:00 +0000");
-  free(r.from), free(r.by), free(r.with), free(r.id), free(r.for_);
-  free(r.date), free(r.ip), free(r.raw), free(r.via);
+  assert_string_equal(r.rdns, "mail-wr1-f54.google.com");
+  received_free(&r);
   received_parse("(qmail 1234 invoked by uid 0); 1 Jan 2024", &r);
   assert_null(r.from);
   assert_string_equal(r.date, "1 Jan 2024");
-  free(r.date), free(r.raw);
+  received_free(&r);
 }
 
 static void summary_text(void **state) {
@@ -207,6 +210,530 @@ static void summary_text(void **state) {
   ms_session_free(s);
 }
 
+static const char *anomaly_detail(const ms_session *s, const char *name) {
+  for (size_t i = 0; i < s->anomalies.len; i++)
+    if (!strcmp(s->anomalies.items[i].name, name))
+      return s->anomalies.items[i].detail;
+  return NULL;
+}
+
+static ms_message *parse_cfg(ms_session *s, const char *text, size_t chunk,
+                             size_t max_bytes) {
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.max_message_bytes = max_bytes;
+  ms_message *m = ms_message_new();
+  ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
+  size_t n = strlen(text);
+  for (size_t off = 0; off < n; off += chunk)
+    ms_msg_feed(p, (const uint8_t *)text + off,
+                n - off < chunk ? n - off : chunk, 0);
+  ms_msg_end(p, false, 0);
+  return m;
+}
+
+static void subject_is(const char *header, const char *expected) {
+  char text[512];
+  snprintf(text, sizeof text, "Subject: %s\r\n\r\nbody\r\n", header);
+  ms_session *s = ms_session_new();
+  ms_message *m = parse(s, text, 0);
+  assert_non_null(m->subject);
+  assert_string_equal(m->subject, expected);
+  ms_message_free(m);
+  ms_session_free(s);
+}
+
+static void encoded_words_in_many_charsets(void **state) {
+  (void)state;
+  subject_is("=?UTF-8?B?SGVsbG8g4oKs?=", "Hello €");
+  subject_is("=?utf-8?q?caf=C3=A9_au_lait?=", "café au lait");
+  subject_is("=?ISO-8859-1?B?Z3L832Vu?=", "grüßen");
+  subject_is("=?ISO-8859-1?Q?Sch=F6ne_Gr=FC=DFe?=", "Schöne Grüße");
+  subject_is("=?windows-1252?Q?=93quoted=94_=96_dash?=",
+             "\u201cquoted\u201d \u2013 dash");
+  subject_is("=?KOI8-R?Q?=F0=D2=C9=D7=C5=D4?=", "Привет");
+  subject_is("=?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?=", "こんにちは");
+  subject_is("plain text, no words", "plain text, no words");
+  /* folded over three lines, tabs and spaces */
+  subject_is("first\r\n second\r\n\tthird", "first second third");
+}
+
+static void address_lists(void **state) {
+  (void)state;
+  ms_session *s = ms_session_new();
+  ms_message *m =
+      parse(s,
+            "From: \"Doe, John (Sales)\" <John.Doe@Example.COM> (work)\r\n"
+            "To: undisclosed-recipients:;\r\n"
+            "Cc: bare@example.org, (comment) other@example.org (Other),\r\n"
+            " =?UTF-8?Q?J=C3=BCrgen?= <juergen@example.de>,\r\n"
+            " friends: a@example.net, \"B\" <b@example.net>;\r\n"
+            "Reply-To: <reply@example.org>\r\n\r\nx\r\n",
+            3);
+  assert_int_equal(m->from.len, 1);
+  assert_string_equal(m->from.items[0].name, "Doe, John (Sales)");
+  assert_string_equal(m->from.items[0].address, "John.Doe@Example.COM");
+  assert_int_equal(m->to.len, 0); /* an empty group */
+  assert_int_equal(m->cc.len, 5);
+  assert_string_equal(m->cc.items[0].address, "bare@example.org");
+  assert_null(m->cc.items[0].name);
+  assert_string_equal(m->cc.items[1].address, "other@example.org");
+  assert_string_equal(m->cc.items[2].name, "Jürgen");
+  assert_string_equal(m->cc.items[2].address, "juergen@example.de");
+  assert_string_equal(m->cc.items[3].address, "a@example.net");
+  assert_string_equal(m->cc.items[4].name, "B");
+  assert_int_equal(m->reply_to.len, 1);
+  assert_string_equal(m->reply_to.items[0].address, "reply@example.org");
+  ms_message_free(m);
+  ms_session_free(s);
+}
+
+static const char rfc2231_message[] =
+    "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n"
+    "--=_b\r\n"
+    "Content-Type: application/octet-stream\r\n"
+    "Content-Disposition: attachment;\r\n"
+    " filename*0*=ISO-8859-1'de'Gr%FC%DFe%20;\r\n"
+    " filename*1*=aus%20M%FCnchen;\r\n"
+    " filename*2=\".txt\"\r\n\r\n"
+    "one\r\n"
+    "--=_b\r\n"
+    "Content-Type: image/png; name=\"=?UTF-8?B?8J+Qsy5wbmc=?=\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\n"
+    "iVBORw0K\r\n"
+    "--=_b\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Disposition: inline; filename=\"notes.txt\"\r\n\r\n"
+    "inline with a name\r\n"
+    "--=_b\r\n"
+    "Content-Type: text/plain\r\n\r\n"
+    "no name: not an attachment\r\n"
+    "--=_b--\r\n";
+
+static void rfc2231_and_2047_filenames(void **state) {
+  (void)state;
+  ms_session *s = ms_session_new();
+  ms_message *m = parse(s, rfc2231_message, 1);
+  assert_int_equal(m->attachments.len, 3);
+  assert_string_equal(m->attachments.items[0].filename,
+                      "Grüße aus München.txt");
+  assert_int_equal(m->attachments.items[0].bytes, 3);
+  assert_string_equal(m->attachments.items[1].filename, "\U0001F433.png");
+  assert_string_equal(m->attachments.items[1].content_type, "image/png");
+  assert_int_equal(m->attachments.items[1].bytes, 6);
+  assert_string_equal(m->attachments.items[2].filename, "notes.txt");
+  assert_string_equal(m->attachments.items[2].disposition, "inline");
+  assert_int_equal(m->parts.len, 5);
+  assert_int_equal(s->anomalies.len, 0);
+  ms_message_free(m);
+  ms_session_free(s);
+}
+
+static void message_rfc822_to_depth_limit(void **state) {
+  (void)state;
+  /* three message/rfc822 levels, each with an attachment */
+  const char *level =
+      "Content-Type: multipart/mixed; boundary=L%d\r\n\r\n"
+      "--L%d\r\nContent-Disposition: attachment; filename=f%d\r\n\r\n"
+      "x\r\n--L%d\r\nContent-Type: message/rfc822\r\n\r\n%s"
+      "\r\n--L%d--\r\n";
+  char *inner = strdup("Subject: deepest\r\n\r\nend\r\n");
+  for (int d = 3; d >= 1; d--) {
+    size_t cap = strlen(inner) + 512;
+    char *outer = malloc(cap);
+    snprintf(outer, cap, level, d, d, d, d, inner, d);
+    free(inner);
+    inner = outer;
+  }
+  ms_session *s = ms_session_new();
+  ms_message *m = parse(s, inner, 0);
+  assert_int_equal(m->attachments.len, 3);
+  assert_string_equal(m->attachments.items[2].filename, "f3");
+  assert_int_equal(s->anomalies.len, 0);
+  ms_message_free(m);
+  ms_session_free(s);
+
+  /* the same with a depth limit of 2: no crash, an anomaly, fewer parts */
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.max_mime_depth = 2;
+  s = ms_session_new();
+  m = ms_message_new();
+  ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
+  ms_msg_feed(p, (const uint8_t *)inner, strlen(inner), 0);
+  ms_msg_end(p, false, 0);
+  assert_true(m->attachments.len < 3);
+  ms_message_free(m);
+  ms_session_free(s);
+  free(inner);
+}
+
+static void one_byte_equals_one_chunk(void **state) {
+  (void)state;
+  const char *texts[] = {nested, rfc2231_message};
+  for (size_t t = 0; t < 2; t++) {
+    ms_session *s1 = ms_session_new(), *s2 = ms_session_new();
+    ms_message *a = parse(s1, texts[t], 0), *b = parse(s2, texts[t], 1);
+    assert_string_equal(a->sha256, b->sha256);
+    assert_int_equal(a->bytes, b->bytes);
+    assert_int_equal(a->parts.len, b->parts.len);
+    for (size_t i = 0; i < a->parts.len; i++)
+      assert_int_equal(a->parts.items[i].bytes, b->parts.items[i].bytes);
+    assert_int_equal(a->attachments.len, b->attachments.len);
+    for (size_t i = 0; i < a->attachments.len; i++) {
+      assert_string_equal(a->attachments.items[i].sha256,
+                          b->attachments.items[i].sha256);
+      assert_string_equal(a->attachments.items[i].md5,
+                          b->attachments.items[i].md5);
+    }
+    ms_message_free(a), ms_message_free(b);
+    ms_session_free(s1), ms_session_free(s2);
+  }
+}
+
+static void header_block_bounded(void **state) {
+  (void)state;
+  /* 200 KiB of headers with a 64 KiB bound: anomaly, then the body of a
+   * later part is still found. */
+  size_t n = 200 * 1024;
+  char *text = malloc(n + 1024);
+  size_t o =
+      (size_t)sprintf(text, "Subject: big\r\n"
+                            "Content-Type: multipart/mixed; boundary=z\r\n");
+  while (o < n)
+    o += (size_t)sprintf(text + o, "X-Filler: %060d\r\n", 0);
+  o += (size_t)sprintf(text + o, "\r\n--z\r\nContent-Disposition: attachment; "
+                                 "filename=a.bin\r\n\r\nabc\r\n--z--\r\n");
+  for (size_t chunk = 1; chunk <= 4096; chunk *= 64) {
+    ms_session *s = ms_session_new();
+    ms_message *m = parse_cfg(s, text, chunk, 64 * 1024);
+    assert_true(has_anomaly(s, "header_too_large"));
+    assert_string_equal(m->subject, "big");
+    assert_int_equal(m->bytes, o);
+    assert_int_equal(m->attachments.len, 1);
+    assert_int_equal(m->attachments.items[0].bytes, 3);
+    ms_message_free(m);
+    ms_session_free(s);
+  }
+  free(text);
+}
+
+static void truncated_and_bad_input(void **state) {
+  (void)state;
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  ms_session *s = ms_session_new();
+  ms_message *m = ms_message_new();
+  ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
+  const char *text = "Subject: cut\r\nContent-Type: multipart/mixed; "
+                     "boundary=q\r\n\r\n--q\r\nContent-Transfer-Encoding: "
+                     "base64\r\n\r\naGVsbG8gd29y";
+  ms_msg_feed(p, (const uint8_t *)text, strlen(text), 0);
+  ms_msg_end(p, true, 0);
+  assert_true(m->truncated);
+  assert_false(has_anomaly(s, "mime_missing_end_boundary"));
+  char *sum = ms_msg_summary(m);
+  assert_non_null(strstr(sum, "truncated"));
+  assert_non_null(strstr(sum, "Subject \"cut\""));
+  free(sum);
+  ms_message_free(m);
+  ms_session_free(s);
+
+  /* garbage: NUL bytes, lone CRs, no header end, binary */
+  uint8_t junk[4096];
+  for (size_t i = 0; i < sizeof junk; i++)
+    junk[i] = (uint8_t)(i * 131 + 7);
+  s = ms_session_new();
+  m = ms_message_new();
+  p = ms_msg_begin(s, m, &cfg, "t1", 0);
+  for (size_t off = 0; off < sizeof junk; off += 97)
+    ms_msg_feed(p, junk + off, sizeof junk - off < 97 ? sizeof junk - off : 97,
+                0);
+  ms_msg_end(p, false, 0);
+  assert_int_equal(m->bytes, sizeof junk);
+  ms_message_free(m);
+  ms_session_free(s);
+}
+
+static void received_formats(void **state) {
+  (void)state;
+  static const struct {
+    const char *value, *from, *by, *with, *id, *ip;
+  } cases[] = {
+      /* Exim */
+      {"from [198.51.100.7] (helo=client.example.net) by mx.example.org "
+       "with esmtpsa (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96) "
+       "(envelope-from <a@example.net>) id 1qXyZ-000abc-1D for "
+       "b@example.org; Tue, 02 Jan 2024 10:00:00 +0100",
+       "[198.51.100.7]", "mx.example.org", "esmtpsa", "1qXyZ-000abc-1D",
+       "198.51.100.7"},
+      /* Sendmail */
+      {"from client.example.net (client.example.net [203.0.113.5]) by "
+       "mail.example.org (8.15.2/8.15.2) with ESMTP id 3AB1cdE1234567 for "
+       "<u@example.org>; Wed, 3 Jan 2024 11:00:00 -0500",
+       "client.example.net", "mail.example.org", "ESMTP", "3AB1cdE1234567",
+       "203.0.113.5"},
+      /* Exchange */
+      {"from EX01.corp.example.com (10.1.2.3) by EX02.corp.example.com "
+       "(10.1.2.4) with Microsoft SMTP Server (version=TLS1_2, "
+       "cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.1.2507.27; Thu, "
+       "4 Jan 2024 12:00:00 +0000",
+       "EX01.corp.example.com", "EX02.corp.example.com", "Microsoft",
+       "15.1.2507.27", "10.1.2.3"},
+      /* Gmail (IPv6, no from host in brackets) */
+      {"by 2002:a05:6402:1234:b0:55f:aaaa:bbbb with SMTP id "
+       "x12csp345678edc; Fri, 5 Jan 2024 01:02:03 -0800 (PST)",
+       NULL, "2002:a05:6402:1234:b0:55f:aaaa:bbbb", "SMTP", "x12csp345678edc",
+       NULL},
+      {"from mail.example.net (mail.example.net. [IPv6:2001:db8::25]) by "
+       "mx.google.com with ESMTPS id abc.123; Fri, 5 Jan 2024 01:02:03 -0800",
+       "mail.example.net", "mx.google.com", "ESMTPS", "abc.123",
+       "2001:db8::25"},
+      /* qmail */
+      {"from unknown (HELO client) (192.0.2.44) by mail.example.org with "
+       "SMTP; 6 Jan 2024 00:00:00 -0000",
+       "unknown", "mail.example.org", "SMTP", NULL, "192.0.2.44"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ms_received r;
+    received_parse(cases[i].value, &r);
+#define FIELD_IS(got, want)                                                    \
+  do {                                                                         \
+    if (want)                                                                  \
+      assert_string_equal(got, want);                                          \
+    else                                                                       \
+      assert_null(got);                                                        \
+  } while (0)
+    FIELD_IS(r.from, cases[i].from);
+    FIELD_IS(r.by, cases[i].by);
+    FIELD_IS(r.with, cases[i].with);
+    FIELD_IS(r.id, cases[i].id);
+    FIELD_IS(r.ip, cases[i].ip);
+    assert_non_null(r.date);
+    received_free(&r);
+  }
+}
+
+static void envelope_edge_cases(void **state) {
+  (void)state;
+  /* null sender (a bounce), domain case, display names: no mismatch */
+  const char *text =
+      "Received: from c.example ([192.0.2.1]) by b.example; x\r\n"
+      "Received: from d.example ([192.0.2.2]) by c.example; x\r\n"
+      "Received: from e.example ([192.0.2.3]) by d.example; x\r\n"
+      "From: Alice <alice@Example.ORG>\r\nTo: bob@example.net\r\n"
+      "Cc: Carol <carol@example.net>\r\n\r\nhi\r\n";
+  ms_session *s = ms_session_new();
+  ms_message *m = parse(s, text, 0);
+  strvec rcpt = {0};
+  strvec_push(&rcpt, "BOB@example.net");
+  strvec_push(&rcpt, "carol@example.net");
+  ms_msg_check_envelope(s, m, "alice@example.org", &rcpt, 0);
+  ms_msg_check_envelope(s, m, "", &rcpt, 0);
+  assert_int_equal(s->anomalies.len, 0); /* an unbroken chain too */
+  assert_int_equal(m->bcc.len, 0);
+  strvec_free(&rcpt);
+  ms_message_free(m);
+  ms_session_free(s);
+
+  /* two hops appended under the genuine ones: the break names hops 2/3 */
+  s = ms_session_new();
+  m = parse(s,
+            "Received: from relay.example ([192.0.2.1]) by mx.example; x\r\n"
+            "Received: from pc.example ([192.0.2.9]) by relay.example; x\r\n"
+            "Received: from forged.example ([10.0.0.1]) by bank.example; x\r\n"
+            "Received: from origin.example ([10.0.0.2]) by forged2.example; "
+            "x\r\n"
+            "From: x@example.org\r\n\r\nhi\r\n",
+            0);
+  ms_msg_check_envelope(s, m, "x@example.org", NULL, 0);
+  const char *detail = anomaly_detail(s, "received_chain_break");
+  assert_non_null(detail);
+  assert_non_null(strstr(detail, "hop 2"));
+  assert_non_null(strstr(detail, "hop 3"));
+  size_t breaks = 0;
+  for (size_t i = 0; i < s->anomalies.len; i++)
+    breaks += !strcmp(s->anomalies.items[i].name, "received_chain_break");
+  assert_int_equal(breaks, 2);           /* 2/3 and 3/4 */
+  assert_int_equal(m->anomalies.len, 1); /* the name once */
+  ms_message_free(m);
+  ms_session_free(s);
+}
+
+static void rfc822_attachment_and_headers_only_part(void **state) {
+  (void)state;
+  const char *text =
+      "Content-Type: multipart/mixed; boundary=\"==b==\"\r\n\r\n"
+      "--==b==\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
+      "--==b==\r\n"
+      "Content-Type: message/rfc822\r\n"
+      "Content-Disposition: attachment; filename=\"fwd.eml\"\r\n\r\n"
+      "From: <inner@example.com>\r\n"
+      "Subject: inner\r\n"
+      "Content-Type: multipart/mixed; boundary=in\r\n\r\n"
+      "--in\r\nContent-Disposition: attachment; filename=deep.txt\r\n\r\n"
+      "deep\r\n--in--\r\n"
+      "--==b==\r\n"
+      "Content-Type: text/plain\r\n"
+      "--==b==--\r\n";
+  const char *inner =
+      "From: <inner@example.com>\r\n"
+      "Subject: inner\r\n"
+      "Content-Type: multipart/mixed; boundary=in\r\n\r\n"
+      "--in\r\nContent-Disposition: attachment; filename=deep.txt\r\n\r\n"
+      "deep\r\n--in--";
+  for (size_t chunk = 0; chunk < 20; chunk++) {
+    ms_session *s = ms_session_new();
+    ms_message *m = parse(s, text, chunk);
+    assert_int_equal(m->attachments.len, 2);
+    const ms_attachment *fwd = &m->attachments.items[0];
+    assert_string_equal(fwd->filename, "fwd.eml");
+    assert_string_equal(fwd->content_type, "message/rfc822");
+    assert_int_equal(fwd->bytes, strlen(inner));
+    assert_string_equal(m->attachments.items[1].filename, "deep.txt");
+    assert_int_equal(m->attachments.items[1].bytes, 4);
+    assert_null(m->subject); /* the inner Subject is not the message's */
+    /* the headers-only part ended at the closing boundary: no anomaly */
+    assert_int_equal(s->anomalies.len, 0);
+    assert_string_equal(m->parts.items[m->parts.len - 1].content_type,
+                        "text/plain");
+    ms_message_free(m);
+    ms_session_free(s);
+  }
+}
+
+static void received_chain_reversed_and_rdns(void **state) {
+  (void)state;
+  /* oldest on top, as generators write them */
+  ms_session *s = ms_session_new();
+  ms_message *m = parse(
+      s,
+      "Received: from client.local (client.local [10.0.0.1]) by r1.example "
+      "with ESMTP; x\r\n"
+      "Received: from r1.example (r1.example [10.0.0.10]) by r2.example; x\r\n"
+      "Received: from r2.example (r2.example [10.0.0.20]) by dst.example; x\r\n"
+      "\r\nhi\r\n",
+      0);
+  ms_msg_check_envelope(s, m, "", NULL, 0);
+  assert_int_equal(s->anomalies.len, 1);
+  assert_non_null(strstr(s->anomalies.items[0].detail, "reverse order"));
+  ms_message_free(m);
+  ms_session_free(s);
+
+  /* the HELO name differs but the reverse DNS in the comment links the
+   * hops; "unknown" with two IPs is no conflict */
+  s = ms_session_new();
+  m = parse(s,
+            "Received: from helo-name (mx2.example.net. [192.0.2.7]) by "
+            "mx.example.org; x\r\n"
+            "Received: from unknown (HELO a) (192.0.2.8) by mx2.example.net; "
+            "x\r\n"
+            "Received: from unknown ([192.0.2.9]) by [192.0.2.8]; x\r\n"
+            "\r\nhi\r\n",
+            0);
+  ms_msg_check_envelope(s, m, "", NULL, 0);
+  assert_int_equal(s->anomalies.len, 0);
+  ms_message_free(m);
+  ms_session_free(s);
+}
+
+static void rfc822_with_bogus_base64_is_still_parsed(void **state) {
+  (void)state;
+  /* suricata-verify "mime": a message/rfc822 part claiming base64 hides a
+   * plain inner message whose attachment must still be found */
+  ms_session *s = ms_session_new();
+  ms_message *m =
+      parse(s,
+            "Subject: Combined\r\nContent-Type: message/rfc822\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            "Content-Disposition: attachment; filename=\"innocent.txt\"\r\n\r\n"
+            "Subject: Inner\r\nContent-Type: application/octet-stream\r\n"
+            "Content-Disposition: attachment; filename=\"malware.exe\"\r\n\r\n"
+            "PAYLOAD\r\n",
+            0);
+  assert_int_equal(m->attachments.len, 2);
+  assert_string_equal(m->attachments.items[0].filename, "innocent.txt");
+  assert_string_equal(m->attachments.items[1].filename, "malware.exe");
+  assert_int_equal(m->attachments.items[1].bytes, strlen("PAYLOAD\r\n"));
+  assert_string_equal(m->subject, "Combined");
+  ms_message_free(m);
+  ms_session_free(s);
+}
+
+/* A fixture of tests/unit/data/, next to this source file. */
+static char *read_fixture(const char *name, size_t *len) {
+  char path[512];
+  const char *slash = strrchr(__FILE__, '/');
+  int dir = slash ? (int)(slash - __FILE__) : 1;
+  snprintf(path, sizeof path, "%.*s/data/%s", dir, slash ? __FILE__ : ".",
+           name);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  char *buf = malloc(1 << 20);
+  *len = fread(buf, 1, (1 << 20) - 1, f);
+  buf[*len] = '\0';
+  fclose(f);
+  return buf;
+}
+
+static const ms_attachment *find_attachment(const ms_message *m,
+                                            const char *filename) {
+  for (size_t i = 0; i < m->attachments.len; i++)
+    if (m->attachments.items[i].filename &&
+        !strcmp(m->attachments.items[i].filename, filename))
+      return &m->attachments.items[i];
+  return NULL;
+}
+
+static void corpus_messages_match_the_suites(void **state) {
+  (void)state;
+  static const size_t chunks[] = {1, 7, 1460, 0};
+  for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+    size_t len;
+    char *text = read_fixture("sv-smtp-attachment-md5.eml", &len);
+    ms_session *s = ms_session_new();
+    ms_message *m = parse(s, text, chunks[c]);
+    assert_int_equal(m->attachments.len, 1);
+    assert_string_equal(m->attachments.items[0].md5,
+                        "44d88612fea8a8f36de82e1278abb02f");
+    ms_message_free(m), ms_session_free(s), free(text);
+
+    text = read_fixture("sv-mime.eml", &len);
+    s = ms_session_new();
+    m = parse(s, text, chunks[c]);
+    assert_non_null(find_attachment(m, "malware.exe"));
+    ms_message_free(m), ms_session_free(s), free(text);
+
+    text = read_fixture("sv-smtp-long-DATA-line.eml", &len);
+    s = ms_session_new();
+    m = parse(s, text, chunks[c]);
+    const ms_attachment *a = find_attachment(m, "winmail.dat");
+    assert_non_null(a);
+    assert_int_equal(a->bytes, 10451);
+    assert_string_equal(a->sha256, "c14d632ab473fb815381a33bc29103fe34a2bea0e"
+                                   "3451a9eae8c6dc0bee2f3eb");
+    ms_message_free(m), ms_session_free(s), free(text);
+
+    text = read_fixture("sv-smtp-raw-extraction.eml", &len);
+    s = ms_session_new();
+    m = parse(s, text, chunks[c]);
+    assert_int_equal(m->bytes, len);
+    assert_string_equal(m->sha256, "018e4f86e830d85dc21cb54ee6554f01ac0b2a73a"
+                                   "24f83c64b6acb489e8f4f3d");
+    ms_message_free(m), ms_session_free(s), free(text);
+
+    text = read_fixture("zeek-smtp-attachment-msg.eml", &len);
+    s = ms_session_new();
+    m = parse(s, text, chunks[c]);
+    a = find_attachment(m, "test.msg");
+    assert_non_null(a);
+    assert_string_equal(a->content_type, "message/rfc822");
+    assert_int_equal(a->bytes,
+                     strlen("From: <attachment@example.com>\r\n\r\n"));
+    ms_message_free(m), ms_session_free(s), free(text);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(nested_mime_at_every_chunk_size),
@@ -214,6 +741,19 @@ int main(void) {
       cmocka_unit_test(envelope_checks),
       cmocka_unit_test(received_variants),
       cmocka_unit_test(summary_text),
+      cmocka_unit_test(encoded_words_in_many_charsets),
+      cmocka_unit_test(address_lists),
+      cmocka_unit_test(rfc2231_and_2047_filenames),
+      cmocka_unit_test(message_rfc822_to_depth_limit),
+      cmocka_unit_test(one_byte_equals_one_chunk),
+      cmocka_unit_test(header_block_bounded),
+      cmocka_unit_test(truncated_and_bad_input),
+      cmocka_unit_test(received_formats),
+      cmocka_unit_test(envelope_edge_cases),
+      cmocka_unit_test(rfc822_attachment_and_headers_only_part),
+      cmocka_unit_test(received_chain_reversed_and_rdns),
+      cmocka_unit_test(rfc822_with_bogus_base64_is_still_parsed),
+      cmocka_unit_test(corpus_messages_match_the_suites),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

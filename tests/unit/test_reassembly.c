@@ -48,8 +48,8 @@ static const ms_reasm_callbacks cb = {deliver, gap, mismatch, NULL};
 static void seg(ms_half *h, sink *s, size_t limit, uint32_t seq, uint8_t flags,
                 const char *data) {
   ms_reasm_env env = {&cb, s, limit};
-  ms_half_segment(h, MS_CLIENT, seq, flags, (const uint8_t *)data,
-                  strlen(data), 0, &env);
+  ms_half_segment(h, MS_CLIENT, seq, flags, (const uint8_t *)data, strlen(data),
+                  0, &env);
 }
 
 static void in_order_out_of_order_retransmit(void **state) {
@@ -61,7 +61,7 @@ static void in_order_out_of_order_retransmit(void **state) {
   seg(&h, &s, 1000, 106, MS_TH_ACK, "ghi"); /* early */
   seg(&h, &s, 1000, 103, MS_TH_ACK, "def");
   seg(&h, &s, 1000, 100, MS_TH_ACK, "abcdef"); /* retransmission */
-  seg(&h, &s, 1000, 107, MS_TH_ACK, "hijk"); /* partly new */
+  seg(&h, &s, 1000, 107, MS_TH_ACK, "hijk");   /* partly new */
   assert_string_equal(s.out, "abcdefghijk");
   assert_int_equal(s.gaps, 0);
   ms_half_free(&h);
@@ -96,12 +96,14 @@ static void gap_by_limit_ack_and_flush(void **state) {
   ms_half h = {0};
   sink s = {0};
   seg(&h, &s, 4, 1, 0, "ab");
-  seg(&h, &s, 4, 10, 0, "xyz");  /* queued */
-  seg(&h, &s, 4, 13, 0, "uvw");  /* over the limit: skip the hole */
+  seg(&h, &s, 4, 10, 0, "xyz"); /* queued */
+  seg(&h, &s, 4, 13, 0, "uvw"); /* over the limit: skip the hole */
   assert_string_equal(s.out, "ab|xyzuvw");
   assert_int_equal(s.gap, 7);
   ms_reasm_env env = {&cb, &s, 4};
-  ms_half_acked(&h, MS_CLIENT, 20, 0, &env); /* 4 bytes never seen */
+  ms_half_acked(&h, 20);      /* 4 bytes never seen */
+  assert_int_equal(s.gap, 7); /* recorded only */
+  ms_half_skip_acked(&h, MS_CLIENT, 0, &env);
   assert_int_equal(s.gap, 11);
   seg(&h, &s, 100, 20, 0, "ok");
   seg(&h, &s, 100, 30, 0, "late");
@@ -111,12 +113,111 @@ static void gap_by_limit_ack_and_flush(void **state) {
   ms_half_free(&h);
 }
 
+static void in_order_bytes_checked_against_queue(void **state) {
+  (void)state;
+  ms_half h = {0};
+  sink s = {0};
+  seg(&h, &s, 1000, 1, 0, "ab");
+  seg(&h, &s, 1000, 5, 0, "XY"); /* queued, later contradicted */
+  seg(&h, &s, 1000, 3, 0, "cdef");
+  assert_string_equal(s.out, "abcdef"); /* the in-order copy wins */
+  assert_int_equal(s.mismatches, 1);
+  seg(&h, &s, 1000, 9, 0, "ij");
+  seg(&h, &s, 1000, 7, 0, "ghij"); /* same bytes: no anomaly */
+  assert_string_equal(s.out, "abcdefghij");
+  assert_int_equal(s.mismatches, 1);
+  assert_int_equal(h.queued_bytes, 0);
+  assert_null(h.queue);
+  ms_half_free(&h);
+}
+
+static void midstream_starts_at_first_segment(void **state) {
+  (void)state;
+  ms_half h = {0};
+  sink s = {0};
+  seg(&h, &s, 1000, 5000, MS_TH_ACK, "mid");
+  seg(&h, &s, 1000, 4990, MS_TH_ACK, "before"); /* before the start */
+  seg(&h, &s, 1000, 5003, MS_TH_ACK, "dle");
+  assert_string_equal(s.out, "middle");
+  assert_false(h.syn_seen);
+  ms_half_free(&h);
+}
+
+static void fin_bounds_ack_gap(void **state) {
+  (void)state;
+  ms_half h = {0};
+  sink s = {0};
+  seg(&h, &s, 1000, 0, MS_TH_SYN, "");
+  seg(&h, &s, 1000, 1, MS_TH_ACK, "ab");
+  seg(&h, &s, 1000, 5, MS_TH_FIN | MS_TH_ACK, "ef"); /* "cd" lost */
+  ms_reasm_env env = {&cb, &s, 1000};
+  ms_half_acked(&h, 8); /* acks the FIN too */
+  ms_half_skip_acked(&h, MS_CLIENT, 0, &env);
+  assert_string_equal(s.out, "ab|ef");
+  assert_int_equal(s.gap, 2);
+  ms_half_acked(&h, 0x7fff0000u); /* nonsense: ignored */
+  ms_half_skip_acked(&h, MS_CLIENT, 0, &env);
+  assert_int_equal(s.gap, 2);
+  ms_half_free(&h);
+  /* An ACK seen just before the data it acknowledges (capture order on a
+   * merged span port): recorded, but the data that follows still arrives
+   * in time; only the peer's data forces the skip. */
+  memset(&h, 0, sizeof h);
+  sink s2 = {0};
+  ms_reasm_env env2 = {&cb, &s2, 1000};
+  seg(&h, &s2, 1000, 0, MS_TH_SYN, "");
+  seg(&h, &s2, 1000, 1, MS_TH_ACK, "ab");
+  ms_half_acked(&h, 5);
+  seg(&h, &s2, 1000, 3, MS_TH_ACK, "cd");
+  ms_half_skip_acked(&h, MS_CLIENT, 0, &env2);
+  assert_string_equal(s2.out, "abcd");
+  assert_int_equal(s2.gaps, 0);
+  /* Later data of the same side beyond an acked hole skips it at once. */
+  ms_half_acked(&h, 9);
+  seg(&h, &s2, 1000, 9, MS_TH_ACK, "ij");
+  assert_string_equal(s2.out, "abcd|ij");
+  assert_int_equal(s2.gap, 4);
+  ms_half_free(&h);
+}
+
+static void many_tiny_segments_stay_bounded(void **state) {
+  (void)state;
+  ms_half h = {0};
+  sink s = {0};
+  size_t limit = 1 << 20;
+  /* Every other byte, in reverse order (the slow path): the segment bound,
+   * not the byte limit, forces the holes to be skipped. */
+  seg(&h, &s, limit, 0, 0, "a");
+  for (uint32_t i = 2 * (MS_REASM_MAX_SEGMENTS + 10); i >= 2; i -= 2) {
+    ms_reasm_env env = {&cb, &s, limit};
+    ms_half_segment(&h, MS_CLIENT, i, 0, (const uint8_t *)"x", 1, 0, &env);
+    assert_true(h.queued_segments <= MS_REASM_MAX_SEGMENTS);
+  }
+  assert_true(s.gaps > 0);
+  /* Appending in order after a hole uses the tail: still bounded. */
+  ms_half_free(&h);
+  memset(&h, 0, sizeof h);
+  sink s2 = {0};
+  seg(&h, &s2, 64, 0, 0, "a");
+  for (uint32_t i = 0; i < 100; i++) {
+    ms_reasm_env env = {&cb, &s2, 64};
+    ms_half_segment(&h, MS_CLIENT, 10 + i, 0, (const uint8_t *)"z", 1, 0, &env);
+    assert_true(h.queued_bytes <= 64);
+  }
+  assert_int_equal(s2.gaps, 1);
+  ms_half_free(&h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(in_order_out_of_order_retransmit),
       cmocka_unit_test(overlap_mismatch_is_reported),
       cmocka_unit_test(wraparound),
       cmocka_unit_test(gap_by_limit_ack_and_flush),
+      cmocka_unit_test(in_order_bytes_checked_against_queue),
+      cmocka_unit_test(midstream_starts_at_first_segment),
+      cmocka_unit_test(fin_bounds_ack_gap),
+      cmocka_unit_test(many_tiny_segments_stay_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,11 @@
-/* test_sasl.c - each SASL mechanism: good, cancelled, garbage. */
+/* test_sasl.c - the shared SASL module: each mechanism good, refused,
+ * cancelled and with garbage; transcript notes and redaction; the rule that
+ * a successful login is not overwritten; the base64 decoder. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,113 +20,322 @@ static bool has_anomaly(const ms_session *s, const char *name) {
   return false;
 }
 
-static void view_free(sasl_view *v) {
+/* Notes and redacted lines of one exchange, in order ("" when none). */
+typedef struct {
+  char note[8][160];
+  char redacted[8][64];
+  size_t n;
+} views;
+
+static void keep(views *vs, sasl_view *v) {
+  if (vs && vs->n < 8) {
+    snprintf(vs->note[vs->n], sizeof vs->note[0], "%s", v->note ? v->note : "");
+    snprintf(vs->redacted[vs->n], sizeof vs->redacted[0], "%s",
+             v->redacted ? v->redacted : "");
+    vs->n++;
+  }
   free(v->note);
   free(v->redacted);
 }
 
-static ms_session *exchange(const char *mech, const char *initial,
-                            const char *const *lines, size_t n,
-                            ms_auth_result result, bool secrets) {
-  ms_session *s = ms_session_new();
+/* lines: "S:<b64>" server challenges, anything else client responses. */
+static void run_exchange(ms_session *s, const char *mech, const char *initial,
+                         const char *const *lines, size_t n,
+                         ms_auth_result result, bool secrets, views *vs) {
   sasl_view v;
-  sasl_exchange *x =
-      sasl_begin(s, secrets, mech, (const uint8_t *)initial,
-                 initial ? strlen(initial) : 0, 0, &v);
-  view_free(&v);
+  sasl_exchange *x = sasl_begin(s, secrets, mech, (const uint8_t *)initial,
+                                initial ? strlen(initial) : 0, 0, &v);
+  keep(vs, &v);
   for (size_t i = 0; i < n; i++) {
-    if (!strncmp(lines[i], "S:", 2)) {
+    if (!strncmp(lines[i], "S:", 2))
       sasl_server(x, (const uint8_t *)lines[i] + 2, strlen(lines[i] + 2), 0,
                   &v);
-    } else {
+    else
       sasl_client(x, (const uint8_t *)lines[i], strlen(lines[i]), 0, &v);
-    }
-    view_free(&v);
+    keep(vs, &v);
   }
   sasl_end(x, result, 0);
+}
+
+static ms_session *exchange(const char *mech, const char *initial,
+                            const char *const *lines, size_t n,
+                            ms_auth_result result, bool secrets, views *vs) {
+  ms_session *s = ms_session_new();
+  s->proto = MS_PROTO_SMTP;
+  run_exchange(s, mech, initial, lines, n, result, secrets, vs);
   return s;
 }
 
-static void plain(void **state) {
+static void plain_initial_and_after_empty_challenge(void **state) {
   (void)state;
+  views vs = {0};
+  /* admin\0alice\0s3cret */
   ms_session *s = exchange("PLAIN", "YWRtaW4AYWxpY2UAczNjcmV0", NULL, 0,
-                           MS_AUTH_SUCCESS, false);
+                           MS_AUTH_SUCCESS, false, &vs);
+  assert_string_equal(s->auth.mechanism, "PLAIN");
   assert_string_equal(s->auth.username, "alice");
   assert_string_equal(s->auth.authzid, "admin");
   assert_string_equal(s->auth.password, "<redacted>");
   assert_int_equal(s->auth.result, MS_AUTH_SUCCESS);
+  assert_int_equal(s->auth.attempts, 1);
+  assert_int_equal(s->auth.failures, 0);
+  assert_string_equal(vs.note[0], "admin\\0alice\\0<redacted>");
+  assert_string_equal(vs.redacted[0], "<redacted base64>");
+  assert_int_equal(s->anomalies.len, 0);
   ms_session_free(s);
+
   const char *lines[] = {"S:", "AGFsaWNlAHMzY3JldA=="};
-  s = exchange("plain", NULL, lines, 2, MS_AUTH_FAILURE, true);
-  assert_string_equal(s->auth.mechanism, "plain");
+  memset(&vs, 0, sizeof vs);
+  s = exchange("plain", NULL, lines, 2, MS_AUTH_FAILURE, true, &vs);
+  assert_string_equal(s->auth.mechanism, "plain"); /* as sent */
   assert_string_equal(s->auth.password, "s3cret");
+  assert_null(s->auth.authzid);
+  assert_int_equal(s->auth.result, MS_AUTH_FAILURE);
   assert_int_equal(s->auth.failures, 1);
+  assert_string_equal(vs.note[2], "\\0alice\\0s3cret");
+  assert_string_equal(vs.redacted[2], ""); /* secrets shown: wire kept */
+  assert_true(has_anomaly(s, "auth_failed"));
   ms_session_free(s);
 }
 
-static void login_with_prompts_and_initial(void **state) {
+static void plain_garbage(void **state) {
   (void)state;
+  views vs = {0};
+  /* "AAAA" is three NULs: four fields */
+  const char *bad[] = {"S:", "!!!!", "S:", "AAAA"};
+  ms_session *s = exchange("PLAIN", NULL, bad, 4, MS_AUTH_FAILURE, false, &vs);
+  assert_true(has_anomaly(s, "sasl_bad_base64"));
+  assert_true(has_anomaly(s, "sasl_malformed"));
+  assert_string_equal(vs.redacted[2], "<redacted base64>"); /* not base64 */
+  assert_null(s->auth.username);
+  ms_session_free(s);
+  /* only one NUL */
+  s = exchange("PLAIN", "YWxpY2UAcHc=", NULL, 0, MS_AUTH_FAILURE, false, NULL);
+  assert_true(has_anomaly(s, "sasl_malformed"));
+  ms_session_free(s);
+}
+
+static void login_prompts_and_initial_response(void **state) {
+  (void)state;
+  views vs = {0};
   const char *lines[] = {"S:VXNlcm5hbWU6", "Ym9i", "S:UGFzc3dvcmQ6", "cHc="};
-  ms_session *s = exchange("LOGIN", NULL, lines, 4, MS_AUTH_SUCCESS, true);
+  ms_session *s =
+      exchange("LOGIN", NULL, lines, 4, MS_AUTH_SUCCESS, false, &vs);
+  assert_string_equal(s->auth.username, "bob");
+  assert_string_equal(s->auth.password, "<redacted>");
+  assert_string_equal(vs.note[1], "Username:");
+  assert_string_equal(vs.note[2], "bob");
+  assert_string_equal(vs.redacted[2], ""); /* the user name is no secret */
+  assert_string_equal(vs.note[3], "Password:");
+  assert_string_equal(vs.note[4], "<redacted>");
+  assert_string_equal(vs.redacted[4], "<redacted base64>");
+  ms_session_free(s);
+
+  const char *lines2[] = {"S:UGFzc3dvcmQ6", "cHc="};
+  s = exchange("LOGIN", "Ym9i", lines2, 2, MS_AUTH_SUCCESS, true, NULL);
   assert_string_equal(s->auth.username, "bob");
   assert_string_equal(s->auth.password, "pw");
   ms_session_free(s);
-  const char *lines2[] = {"S:UGFzc3dvcmQ6", "cHc="};
-  s = exchange("LOGIN", "Ym9i", lines2, 2, MS_AUTH_SUCCESS, false);
+
+  /* "User Name\0" prompt (a Microsoft variant), then an unreadable one */
+  const char *lines3[] = {"S:VXNlciBOYW1lAA==", "Ym9i", "S:", "cHc="};
+  s = exchange("LOGIN", NULL, lines3, 4, MS_AUTH_FAILURE, true, NULL);
   assert_string_equal(s->auth.username, "bob");
-  assert_string_equal(s->auth.password, "<redacted>");
+  assert_string_equal(s->auth.password, "pw");
+  assert_int_equal(s->auth.result, MS_AUTH_FAILURE);
+  ms_session_free(s);
+}
+
+static void login_cancelled(void **state) {
+  (void)state;
+  views vs = {0};
+  const char *lines[] = {"S:VXNlcm5hbWU6", "*"};
+  ms_session *s =
+      exchange("LOGIN", NULL, lines, 2, MS_AUTH_FAILURE, false, &vs);
+  assert_string_equal(vs.note[2], "cancelled");
+  assert_int_equal(s->auth.result, MS_AUTH_FAILURE);
+  assert_int_equal(s->auth.failures, 1);
+  assert_int_equal(s->anomalies.len, 0); /* the client's choice */
+  ms_session_free(s);
+  /* no final reply: the outcome stays unknown */
+  s = exchange("LOGIN", NULL, lines, 2, MS_AUTH_UNKNOWN, false, NULL);
+  assert_int_equal(s->auth.result, MS_AUTH_UNKNOWN);
+  assert_int_equal(s->auth.attempts, 1);
   ms_session_free(s);
 }
 
 static void cram_md5(void **state) {
   (void)state;
+  views vs = {0};
   const char *lines[] = {
       "S:PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
       "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"};
-  ms_session *s = exchange("CRAM-MD5", NULL, lines, 2, MS_AUTH_SUCCESS, false);
+  ms_session *s =
+      exchange("CRAM-MD5", NULL, lines, 2, MS_AUTH_SUCCESS, false, &vs);
   assert_string_equal(s->auth.username, "tim");
   assert_string_equal(s->auth.challenge,
                       "<1896.697170952@postoffice.reston.mci.net>");
   assert_string_equal(s->auth.password, "<redacted>");
+  assert_string_equal(vs.note[1], "<1896.697170952@postoffice.reston.mci.net>");
+  assert_string_equal(vs.note[2], "tim <redacted>");
+  assert_string_equal(vs.redacted[2], "<redacted base64>");
+  assert_int_equal(s->anomalies.len, 0);
+  ms_session_free(s);
+
+  s = exchange("CRAM-MD5", NULL, lines, 2, MS_AUTH_SUCCESS, true, NULL);
+  assert_string_equal(s->auth.password, "b913a602c7eda7a495b4e6e7334d3890");
+  ms_session_free(s);
+
+  const char *bad[] = {"S:PDE+", "dGltIHNob3J0"}; /* "tim short" */
+  s = exchange("CRAM-MD5", NULL, bad, 2, MS_AUTH_FAILURE, false, NULL);
+  assert_true(has_anomaly(s, "sasl_malformed"));
+  assert_string_equal(s->auth.username, "tim");
   ms_session_free(s);
 }
 
-static void oauth(void **state) {
+static void xoauth2(void **state) {
   (void)state;
-  /* user=someuser@example.com^Aauth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg^A^A */
+  views vs = {0};
   ms_session *s = exchange(
       "XOAUTH2",
-      "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVR"
-      "jMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==",
-      NULL, 0, MS_AUTH_SUCCESS, false);
+      "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5dG9rAQE=", NULL,
+      0, MS_AUTH_SUCCESS, false, &vs);
   assert_string_equal(s->auth.username, "someuser@example.com");
   assert_string_equal(s->auth.password, "<redacted>");
+  assert_string_equal(vs.note[0], "user=someuser@example.com\\x01auth=Bearer "
+                                  "<redacted>\\x01\\x01");
+  assert_int_equal(s->anomalies.len, 0);
   ms_session_free(s);
-  /* n,a=user@example.com,^Ahost=server.example.com^Aauth=Bearer x^A^A */
-  s = exchange("OAUTHBEARER",
-               "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAW"
-               "F1dGg9QmVhcmVyIHgBAQ==",
-               NULL, 0, MS_AUTH_SUCCESS, false);
-  assert_string_equal(s->auth.username, "user@example.com");
+
+  /* refused: the server's JSON error, the client's empty acknowledgement */
+  const char *err[] = {
+      "S:eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJodHRwczov"
+      "L21haWwuZ29vZ2xlLmNvbS8ifQ==",
+      ""};
+  memset(&vs, 0, sizeof vs);
+  s = exchange(
+      "XOAUTH2",
+      "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5dG9rAQE=", err,
+      2, MS_AUTH_FAILURE, true, &vs);
+  assert_string_equal(s->auth.password, "ya29tok");
+  assert_int_equal(s->auth.result, MS_AUTH_FAILURE);
+  assert_string_equal(vs.note[2], "(error acknowledged)");
+  assert_false(has_anomaly(s, "sasl_malformed"));
+  ms_session_free(s);
+
+  s = exchange("XOAUTH2", "Ym9i", NULL, 0, MS_AUTH_FAILURE, false, NULL);
+  assert_true(has_anomaly(s, "sasl_malformed"));
   ms_session_free(s);
 }
 
-static void cancel_and_garbage(void **state) {
+static void oauthbearer(void **state) {
   (void)state;
-  const char *lines[] = {"S:VXNlcm5hbWU6", "*"};
-  ms_session *s = exchange("LOGIN", NULL, lines, 2, MS_AUTH_UNKNOWN, false);
-  assert_int_equal(s->auth.result, MS_AUTH_FAILURE);
+  views vs = {0};
+  ms_session *s = exchange(
+      "OAUTHBEARER",
+      "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9MTQz"
+      "AWF1dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2c9"
+      "PQEB",
+      NULL, 0, MS_AUTH_SUCCESS, true, &vs);
+  assert_string_equal(s->auth.username, "user@example.com");
+  assert_string_equal(s->auth.password,
+                      "vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg==");
+  assert_int_equal(s->anomalies.len, 0);
   ms_session_free(s);
-  const char *bad[] = {"S:", "!!!!", "S:", "AAAA"};
-  s = exchange("PLAIN", NULL, bad, 4, MS_AUTH_FAILURE, false);
-  assert_true(has_anomaly(s, "sasl_bad_base64"));
+
+  s = exchange("OAUTHBEARER", "Ym9i", NULL, 0, MS_AUTH_FAILURE, false, NULL);
   assert_true(has_anomaly(s, "sasl_malformed"));
+  assert_null(s->auth.username);
   ms_session_free(s);
+}
+
+static void external_anonymous_scram_others(void **state) {
+  (void)state;
+  ms_session *s =
+      exchange("EXTERNAL", "YWRtaW4=", NULL, 0, MS_AUTH_SUCCESS, false, NULL);
+  assert_string_equal(s->auth.authzid, "admin");
+  assert_null(s->auth.password);
+  ms_session_free(s);
+  s = exchange("EXTERNAL", "=", NULL, 0, MS_AUTH_SUCCESS, false, NULL);
+  assert_null(s->auth.authzid);
+  assert_int_equal(s->anomalies.len, 0);
+  ms_session_free(s);
+
+  s = exchange("ANONYMOUS", "dHJhY2VAZXhhbXBsZQ==", NULL, 0, MS_AUTH_SUCCESS,
+               false, NULL);
+  assert_string_equal(s->auth.username, "trace@example");
+  ms_session_free(s);
+
+  views vs = {0};
+  const char *scram[] = {
+      "S:cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hD"
+      "UitRNnNlazhiZjkyLGk9NDA5Ng==",
+      "Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9"
+      "djBYOHYzQnoyVDBDSkdiSlF5RjBYK0hJNFRzPQ=="};
+  s = exchange("SCRAM-SHA-1",
+               "biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM", scram, 2,
+               MS_AUTH_SUCCESS, false, &vs);
+  assert_string_equal(s->auth.username, "user");
+  assert_string_equal(vs.note[0], "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
+  assert_string_equal(vs.note[2], "<redacted>");
+  assert_string_equal(vs.redacted[2], "<redacted base64>");
+  ms_session_free(s);
+
   s = exchange("GSSAPI", "YIIBzwYJKoZIhvcSAQICAQBuggG+", NULL, 0,
-               MS_AUTH_SUCCESS, false);
+               MS_AUTH_SUCCESS, false, NULL);
   assert_string_equal(s->auth.mechanism, "GSSAPI");
   assert_null(s->auth.username);
   assert_int_equal(s->auth.result, MS_AUTH_SUCCESS);
+  assert_int_equal(s->anomalies.len, 0);
+  ms_session_free(s);
+
+  s = exchange("NTLM", "not base64!", NULL, 0, MS_AUTH_FAILURE, false, NULL);
+  assert_true(has_anomaly(s, "sasl_bad_base64"));
+  ms_session_free(s);
+
+  s = exchange("", NULL, NULL, 0, MS_AUTH_FAILURE, false, NULL);
+  assert_true(has_anomaly(s, "sasl_malformed"));
+  ms_session_free(s);
+}
+
+static void control_bytes_are_malformed(void **state) {
+  (void)state;
+  views vs = {0};
+  const char *lines[] = {"S:VXNlcm5hbWU6", "YWxpY2UBAg=="}; /* alice^A^B */
+  ms_session *s =
+      exchange("LOGIN", NULL, lines, 2, MS_AUTH_FAILURE, false, &vs);
+  assert_true(has_anomaly(s, "sasl_malformed"));
+  assert_string_equal(vs.note[2], "alice\\x01\\x02");
+  ms_session_free(s);
+}
+
+static void success_is_not_overwritten(void **state) {
+  (void)state;
+  ms_session *s = ms_session_new();
+  s->proto = MS_PROTO_SMTP;
+  const char *bad[] = {"S:", "AGV2ZQB4"}; /* \0eve\0x */
+  run_exchange(s, "PLAIN", NULL, bad, 2, MS_AUTH_FAILURE, false, NULL);
+  assert_string_equal(s->auth.username, "eve");
+  run_exchange(s, "PLAIN", "AGFsaWNlAHMzY3JldA==", NULL, 0, MS_AUTH_SUCCESS,
+               false, NULL);
+  assert_string_equal(s->auth.username, "alice");
+  const char *later[] = {"S:", "AG1hbGxvcnkAeA=="}; /* \0mallory\0x */
+  run_exchange(s, "PLAIN", NULL, later, 2, MS_AUTH_FAILURE, false, NULL);
+  assert_string_equal(s->auth.username, "alice");
+  assert_int_equal(s->auth.result, MS_AUTH_SUCCESS);
+  assert_int_equal(s->auth.attempts, 3);
+  assert_int_equal(s->auth.failures, 2);
+  ms_session_free(s);
+}
+
+static void pop3_sessions_leave_the_anomaly_to_pop3(void **state) {
+  (void)state;
+  ms_session *s = ms_session_new();
+  s->proto = MS_PROTO_POP3;
+  run_exchange(s, "PLAIN", "AGFsaWNlAHMzY3JldA==", NULL, 0, MS_AUTH_FAILURE,
+               false, NULL);
+  assert_false(has_anomaly(s, "auth_failed"));
+  assert_int_equal(s->auth.failures, 1);
   ms_session_free(s);
 }
 
@@ -132,21 +344,52 @@ static void base64_decoder(void **state) {
   size_t n;
   uint8_t *d = ms_base64_decode((const uint8_t *)"aGVsbG8=", 8, &n);
   assert_int_equal(n, 5);
-  assert_memory_equal(d, "hello", 5);
+  assert_memory_equal(d, "hello", 6); /* NUL-terminated */
+  free(d);
+  d = ms_base64_decode((const uint8_t *)"aGVsbG8", 7, &n); /* no padding */
+  assert_int_equal(n, 5);
+  free(d);
+  d = ms_base64_decode((const uint8_t *)"aGVsbG8= ", 9, &n); /* trailing */
+  assert_int_equal(n, 5);
   free(d);
   assert_null(ms_base64_decode((const uint8_t *)"a", 1, &n));
   assert_null(ms_base64_decode((const uint8_t *)"aGV*bG8=", 8, &n));
   assert_null(ms_base64_decode((const uint8_t *)"aG==bG8=", 8, &n));
+  assert_null(ms_base64_decode((const uint8_t *)"====", 4, &n));
+  assert_null(ms_base64_decode((const uint8_t *)"aGVs\x80", 5, &n));
   d = ms_base64_decode((const uint8_t *)"", 0, &n);
+  assert_non_null(d);
   assert_int_equal(n, 0);
+  free(d);
+  /* every byte value round-trips */
+  static const char all[] =
+      "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEy"
+      "MzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2Rl"
+      "ZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+AgYKDhIWGh4iJiouMjY6PkJGSk5SVlpeY"
+      "mZqbnJ2en6ChoqOkpaanqKmqq6ytrq+wsbKztLW2t7i5uru8vb6/wMHCw8TFxsfIycrL"
+      "zM3Oz9DR0tPU1dbX2Nna29zd3t/g4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/"
+      "w==";
+  d = ms_base64_decode((const uint8_t *)all, strlen(all), &n);
+  assert_int_equal(n, 256);
+  for (size_t i = 0; i < 256; i++)
+    assert_int_equal(d[i], i);
   free(d);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(plain),      cmocka_unit_test(login_with_prompts_and_initial),
-      cmocka_unit_test(cram_md5),   cmocka_unit_test(oauth),
-      cmocka_unit_test(cancel_and_garbage), cmocka_unit_test(base64_decoder),
+      cmocka_unit_test(plain_initial_and_after_empty_challenge),
+      cmocka_unit_test(plain_garbage),
+      cmocka_unit_test(login_prompts_and_initial_response),
+      cmocka_unit_test(login_cancelled),
+      cmocka_unit_test(cram_md5),
+      cmocka_unit_test(xoauth2),
+      cmocka_unit_test(oauthbearer),
+      cmocka_unit_test(external_anonymous_scram_others),
+      cmocka_unit_test(control_bytes_are_malformed),
+      cmocka_unit_test(success_is_not_overwritten),
+      cmocka_unit_test(pop3_sessions_leave_the_anomaly_to_pop3),
+      cmocka_unit_test(base64_decoder),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

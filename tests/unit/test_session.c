@@ -12,6 +12,8 @@
 
 #include "session.h"
 
+#define UID_PINNED "CEkojxH4JbSDT26tZo"
+
 typedef struct {
   ms_session *got[16];
   int n;
@@ -33,8 +35,7 @@ static ms_options opt;
 static ms_stats stats;
 
 static ms_tcp seg(int from_client, uint16_t cport, uint16_t sport,
-                  uint8_t flags, uint32_t seq, uint32_t ack,
-                  const char *data) {
+                  uint8_t flags, uint32_t seq, uint32_t ack, const char *data) {
   ms_tcp t;
   memset(&t, 0, sizeof t);
   t.ip_version = 4;
@@ -144,8 +145,8 @@ static void table_limit_counts_drops(void **state) {
   done_list d = {0};
   ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
   for (uint16_t i = 0; i < 4; i++)
-    exchange(t, (uint16_t)(41000 + i), 25, true, "220 mx ESMTP\r\n",
-             "NOOP\r\n", 100 + i * 10);
+    exchange(t, (uint16_t)(41000 + i), 25, true, "220 mx ESMTP\r\n", "NOOP\r\n",
+             100 + i * 10);
   ms_table_flush(t, MS_END_EOF, 200);
   assert_int_equal(d.n, 2);
   assert_int_equal(stats.sessions_dropped, 2);
@@ -180,6 +181,108 @@ static void fin_rst_and_timeout(void **state) {
   ms_table_free(t);
 }
 
+static void multiline_greeting_and_non_mail_220(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 43000, 2700, true,
+           "220-first line\r\n220-mx.example.test ESMTP\r\n220 go\r\n",
+           "EHLO a\r\n", 100);
+  exchange(t, 43001, 2121, true, "220 ProFTPD Server ready\r\n", "USER x\r\n",
+           200);
+  ms_table_flush(t, MS_END_EOF, 300);
+  assert_int_equal(d.n, 1);
+  assert_int_equal(d.got[0]->server.port, 2700);
+  assert_int_equal(d.got[0]->proto, MS_PROTO_SMTP);
+  free_done(&d);
+  ms_table_free(t);
+}
+
+static void held_bytes_replayed_in_wire_order(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  /* Midstream on an odd port: the client's command comes before the
+   * server's next line; both are held until the "+OK" decides. */
+  ms_tcp p = seg(1, 45000, 3110, MS_TH_ACK, 100, 500, "STAT\r\n");
+  ms_table_packet(t, &p, NULL, 0, 10);
+  p = seg(0, 45000, 3110, MS_TH_ACK, 500, 106, "+OK 2 320\r\n");
+  ms_table_packet(t, &p, NULL, 0, 20);
+  ms_table_flush(t, MS_END_EOF, 30);
+  assert_int_equal(d.n, 1);
+  ms_session *r = d.got[0];
+  assert_int_equal(r->proto, MS_PROTO_POP3);
+  assert_true(r->midstream);
+  assert_int_equal(r->server.port, 3110);
+  assert_int_equal(r->commands.len, 1);
+  assert_int_equal(r->commands.items[0].ts, 10); /* its own time */
+  assert_int_equal(r->bytes[MS_CLIENT], 6);
+  assert_int_equal(r->bytes[MS_SERVER], 11);
+  assert_int_equal(r->packets[MS_CLIENT], 1);
+  free_done(&d);
+  ms_table_free(t);
+}
+
+static void non_mail_connections_give_way(void **state) {
+  (void)state;
+  setup_opts();
+  opt.max_sessions = 2;
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 44000, 8080, true, "HTTP/1.1 200 OK\r\n", "x\r\n", 10);
+  exchange(t, 44001, 8081, true, "HTTP/1.1 200 OK\r\n", "x\r\n", 20);
+  exchange(t, 44002, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 30);
+  exchange(t, 44003, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 40);
+  assert_int_equal(stats.sessions_dropped, 0);
+  /* Now the table holds two mail sessions: the next one is dropped, and
+   * its later packets do not count it again. */
+  opt.quiet = true;
+  exchange(t, 44004, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 50);
+  exchange(t, 44004, 25, false, "250 ok\r\n", "QUIT\r\n", 60);
+  assert_int_equal(stats.sessions_dropped, 1);
+  /* A slot frees up: the rest of the dropped connection is still not
+   * picked up midstream, but a new connection is tracked. */
+  ms_tcp p = seg(0, 44002, 25, MS_TH_RST, 514, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, 70);
+  assert_int_equal(d.n, 1);
+  exchange(t, 44004, 25, false, "250 ok\r\n", "NOOP\r\n", 80);
+  assert_int_equal(ms_table_open_count(t), 1);
+  exchange(t, 44005, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 90);
+  assert_int_equal(ms_table_open_count(t), 2);
+  ms_table_flush(t, MS_END_EOF, 100);
+  assert_int_equal(d.n, 3);
+  assert_int_equal(d.got[2]->client.port, 44005);
+  free_done(&d);
+  ms_table_free(t);
+}
+
+static void lost_client_segment_found_by_ack(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 46000, 25, true, "220 mx ESMTP\r\n", "EHLO a\r\n", 10);
+  /* client seq 108: "MAIL FROM:<a@b>\r\n" (17 bytes) is lost; the server's
+   * reply acknowledges it, then the client goes on. */
+  ms_tcp p = seg(0, 46000, 25, MS_TH_ACK, 514, 125, "250 ok\r\n");
+  ms_table_packet(t, &p, NULL, 0, 20);
+  p = seg(1, 46000, 25, MS_TH_ACK, 125, 522, "QUIT\r\n");
+  ms_table_packet(t, &p, NULL, 0, 30);
+  ms_table_flush(t, MS_END_EOF, 40);
+  assert_int_equal(d.n, 1);
+  ms_session *r = d.got[0];
+  assert_int_equal(r->gap_bytes, 17);
+  bool found = false;
+  for (size_t i = 0; i < r->anomalies.len; i++)
+    found |= !strcmp(r->anomalies.items[i].name, "tcp_gap");
+  assert_true(found);
+  assert_string_equal(r->commands.items[r->commands.len - 1].verb, "QUIT");
+  free_done(&d);
+  ms_table_free(t);
+}
+
 static void uids_are_stable(void **state) {
   (void)state;
   ms_tcp a = seg(1, 40000, 25, MS_TH_SYN, 1, 0, NULL);
@@ -192,6 +295,8 @@ static void uids_are_stable(void **state) {
   assert_string_not_equal(u1, u3);
   assert_int_equal(strlen(u1), 18);
   assert_int_equal(u1[0], 'C');
+  /* The same on every run and every machine: pinned. */
+  assert_string_equal(u1, UID_PINNED);
 }
 
 int main(void) {
@@ -201,6 +306,10 @@ int main(void) {
       cmocka_unit_test(midstream_server_by_port_and_no_detect),
       cmocka_unit_test(table_limit_counts_drops),
       cmocka_unit_test(fin_rst_and_timeout),
+      cmocka_unit_test(multiline_greeting_and_non_mail_220),
+      cmocka_unit_test(held_bytes_replayed_in_wire_order),
+      cmocka_unit_test(non_mail_connections_give_way),
+      cmocka_unit_test(lost_client_segment_found_by_ack),
       cmocka_unit_test(uids_are_stable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
