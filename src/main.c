@@ -8,6 +8,7 @@
 #include "extract.h"
 #include "options.h"
 #include "output.h"
+#include "workers.h"
 
 static void on_stop_signal(int sig) {
   (void)sig;
@@ -53,6 +54,13 @@ int main(int argc, char **argv) {
       return 2;
     }
     options.dissect.sink = extract_sink_get(sink);
+  }
+  if (options.workers > 1) {
+    install_signals();
+    rc = workers_run(&options);
+    extract_sink_destroy(sink);
+    ms_options_free(&options);
+    return rc;
   }
   ms_output *out = output_open(&options);
   if (!out) {

@@ -38,7 +38,7 @@ struct conn {
   uint8_t *pending[2]; /* bytes held during detection */
   size_t pending_len[2];
   ms_ts last_ts;
-  uint64_t order; /* creation order, for a deterministic flush */
+  uint64_t first_packet; /* index of the packet that created it */
 };
 
 struct ms_table {
@@ -49,7 +49,7 @@ struct ms_table {
   conn **buckets;
   size_t nbuckets, count;
   conn *lru_head, *lru_tail; /* least recently active first */
-  uint64_t next_order;
+  uint64_t packet_index; /* TCP segments seen, the same on every worker */
   bool warned_full;
   uint64_t dropped_seen[4096]; /* flow hashes already counted as dropped */
   ms_dissect_config dcfg;
@@ -257,7 +257,7 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
   memcpy(c->addr[!*dir], s->dst, 16);
   c->port[*dir] = s->sport;
   c->port[!*dir] = s->dport;
-  c->order = t->next_order++;
+  c->first_packet = t->packet_index;
   c->rec = ms_session_new();
   ms_session *r = c->rec;
   ms_make_uid(r->uid, ts, s);
@@ -452,9 +452,18 @@ static ms_reasm_env env_for(ms_table *t, feed_ctx *f) {
 
 /* ---- ending a connection ------------------------------------------------ */
 
-static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
+/* Sessions are reported in a fixed order that every worker can compute:
+ * by the packet that ended them, then by phase (idle timeouts noticed at
+ * that packet, the packet's own connection, end of input), then by the
+ * packet that created them.  --workers merges on this key. */
+enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EOF = 2 };
+
+static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   feed_ctx f = {t, c};
   ms_reasm_env env = env_for(t, &f);
+  c->rec->order_end = phase == PHASE_EOF ? UINT64_MAX : t->packet_index;
+  c->rec->order_phase = (uint32_t)phase;
+  c->rec->order_start = c->first_packet;
   ms_half_flush(&c->half[MS_CLIENT], MS_CLIENT, ts, &env);
   ms_half_flush(&c->half[MS_SERVER], MS_SERVER, ts, &env);
   unlink_conn(t, c);
@@ -476,17 +485,36 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
     ms_session_free(r);
 }
 
-void ms_table_expire(ms_table *t, ms_ts now) {
-  int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
-  while (t->lru_head && now - t->lru_head->last_ts > limit) {
-    conn *c = t->lru_head;
-    end_conn(t, c, MS_END_TIMEOUT, c->last_ts);
-  }
+static int by_first_packet(const void *a, const void *b) {
+  const conn *x = *(conn *const *)a, *y = *(conn *const *)b;
+  return x->first_packet < y->first_packet ? -1
+                                           : x->first_packet > y->first_packet;
 }
 
-static int by_order(const void *a, const void *b) {
-  const conn *x = *(conn *const *)a, *y = *(conn *const *)b;
-  return x->order < y->order ? -1 : x->order > y->order;
+/* End every connection of the list, in creation order. */
+static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how,
+                       ms_ts now, int phase) {
+  qsort(all, n, sizeof(conn *), by_first_packet);
+  for (size_t i = 0; i < n; i++)
+    end_conn(t, all[i], how,
+             how == MS_END_EOF || how == MS_END_TIMEOUT ? all[i]->last_ts : now,
+             phase);
+}
+
+void ms_table_expire(ms_table *t, ms_ts now) {
+  int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
+  if (!t->lru_head || now - t->lru_head->last_ts <= limit)
+    return;
+  size_t n = 0;
+  for (conn *c = t->lru_head; c && now - c->last_ts > limit; c = c->lru_next)
+    n++;
+  conn **all = xmalloc(n * sizeof(conn *));
+  conn *c = t->lru_head;
+  for (size_t i = 0; i < n; i++, c = c->lru_next)
+    all[i] = c;
+  /* each ends at the time of its own last packet */
+  end_sorted(t, all, n, MS_END_TIMEOUT, 0, PHASE_TIMEOUT);
+  free(all);
 }
 
 void ms_table_flush(ms_table *t, ms_end how, ms_ts now) {
@@ -496,9 +524,7 @@ void ms_table_flush(ms_table *t, ms_end how, ms_ts now) {
   size_t n = 0;
   for (conn *c = t->lru_head; c; c = c->lru_next)
     all[n++] = c;
-  qsort(all, n, sizeof(conn *), by_order);
-  for (size_t i = 0; i < n; i++)
-    end_conn(t, all[i], how, how == MS_END_EOF ? all[i]->last_ts : now);
+  end_sorted(t, all, n, how, now, PHASE_EOF);
   free(all);
 }
 
@@ -514,9 +540,15 @@ void ms_table_free(ms_table *t) {
 
 void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
                      int nvlan, ms_ts ts) {
+  t->packet_index++;
   if (t->lru_head)
     ms_table_expire(t, ts);
   uint64_t h = flow_hash(s);
+  /* --workers: each worker takes the flows whose symmetric hash is its own */
+  if (t->opt->worker_count > 1 &&
+      mix64(h) % (uint64_t)t->opt->worker_count !=
+          (uint64_t)t->opt->worker_index)
+    return;
   ms_dir dir;
   conn *c = lookup(t, s, h, &dir);
   if (!c) {
@@ -546,11 +578,11 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, s->len, ts,
                   &env);
   if (s->flags & MS_TH_RST) {
-    end_conn(t, c, MS_END_RST, ts);
+    end_conn(t, c, MS_END_RST, ts, PHASE_PACKET);
     return;
   }
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (c->fin[0] && c->fin[1])
-    end_conn(t, c, MS_END_FIN, ts);
+    end_conn(t, c, MS_END_FIN, ts, PHASE_PACKET);
 }
