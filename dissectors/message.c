@@ -241,6 +241,9 @@ static void content_type_field(entity_info *e, const char *v) {
   e->content_type = mt ? lower_dup(mt) : NULL;
   g_free(mt);
   GMimeParamList *params = g_mime_content_type_get_parameters(ct);
+  free(e->boundary); /* a repeated Content-Type: the last one wins */
+  free(e->charset);
+  free(e->name);
   e->boundary = param(params, "boundary");
   e->charset = param(params, "charset");
   e->name = param(params, "name");
@@ -252,6 +255,8 @@ static void disposition_field(entity_info *e, const char *v) {
   if (!cd)
     return;
   const char *d = g_mime_content_disposition_get_disposition(cd);
+  free(e->disposition);
+  free(e->filename);
   e->disposition = d ? lower_dup(d) : NULL;
   e->filename = param(g_mime_content_disposition_get_parameters(cd),
                       "filename");

@@ -23,6 +23,7 @@ static void on_hup(int sig) {
 static void install_signals(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
+  sa.sa_flags = SA_RESTART; /* a signal must not fail a read of the input */
   sa.sa_handler = on_stop_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
