@@ -38,6 +38,7 @@ rm -f "$out"/*.times
 for _ in $(seq "$rounds"); do
   measure floor "$out/floor" "$cap"
   measure mailscope ./mailscope -J -q -r "$cap"
+  measure workers2 ./mailscope --workers 2 -J -q -r "$cap"
 done
 tshark_cmd=(tshark -n -r "$cap" -Y "smtp || pop" -T fields -e frame.number
   -e smtp.req.command -e smtp.req.parameter -e smtp.response.code
@@ -64,6 +65,7 @@ row() { # name
   echo "|---|---|---|---|---|"
   row floor
   row mailscope
+  row workers2
   [ -f "$out/tshark.times" ] && row tshark
   echo
   f=$(secs floor); m=$(secs mailscope)
@@ -73,5 +75,6 @@ row() { # name
     awk -v t="$t" -v m="$m" 'BEGIN {printf "tshark / mailscope: %.1fx\n", t/(m>0?m:1e-9)}'
   fi
   echo "scale capture ($scale sessions open at once, $(stat -c %s "$scap" | awk '{printf "%.0f", $1/1e6}') MB): peak RSS $(rss scale | awk '{printf "%.1f", $1/1024}') MiB, $(secs scale) s"
-  echo "--workers 2: not supported yet"
+  w=$(secs workers2)
+  awk -v w="$w" -v m="$m" 'BEGIN {printf "--workers 2 speed-up: %.2fx\n", m/(w>0?w:1e-9)}'
 } | tee "$out/latest.md"

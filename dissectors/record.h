@@ -148,6 +148,9 @@ typedef struct ms_session {
   bool midstream;
   uint64_t gap_bytes;
   ms_tls tls;
+  /* reporting order (not printed): see session.c */
+  uint64_t order_end, order_start;
+  uint32_t order_phase;
 
   /* --- protocol: filled by the dissector --- */
   char *banner;

@@ -149,6 +149,8 @@ static ms_command *cmd_at(smtp *st, size_t i) {
 
 /* ---- the message body --------------------------------------------------- */
 
+static void end_message(smtp *st, bool truncated, ms_ts ts);
+
 static void start_message(smtp *st, ms_ts ts) {
   ms_transaction *t = tx_at(st, st->tx);
   if (!t) { /* DATA with no MAIL: keep the body somewhere all the same */
@@ -163,6 +165,8 @@ static void start_message(smtp *st, ms_ts ts) {
   }
   if (t->message)
     return;
+  if (st->msg) /* a body of another transaction was never finished */
+    end_message(st, true, ts);
   t->message = ms_message_new();
   char label[24];
   snprintf(label, sizeof label, "t%zu", st->tx + 1);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -60,6 +61,7 @@ typedef struct {
   ms_stats *stats;
   struct bpf_program *filter;
   int dlt;
+  bool quiet;
 } reader;
 
 static void one_packet(reader *r, const struct pcap_pkthdr *h,
@@ -145,6 +147,55 @@ static pcap_t *open_file(const char *name, char *errbuf) {
   return p;
 }
 
+/* A progress line on stderr while reading a file, when stderr is a
+ * terminal and -q was not given: bytes and share of the file, MB/s,
+ * sessions so far.  Updated every 16384 packets, at most 4 times a second. */
+typedef struct {
+  bool on;
+  long size;
+  struct timeval start, last;
+} progress;
+
+static void progress_begin(progress *pg, pcap_t *p, bool quiet) {
+  memset(pg, 0, sizeof *pg);
+  FILE *fp = pcap_file(p);
+  struct stat st;
+  if (quiet || !isatty(2) || !fp || fstat(fileno(fp), &st) != 0 ||
+      !S_ISREG(st.st_mode))
+    return;
+  pg->on = true;
+  pg->size = (long)st.st_size;
+  gettimeofday(&pg->start, NULL);
+  pg->last = pg->start;
+}
+
+static double seconds_between(const struct timeval *a,
+                              const struct timeval *b) {
+  return (double)(b->tv_sec - a->tv_sec) +
+         (double)(b->tv_usec - a->tv_usec) / 1e6;
+}
+
+static void progress_show(progress *pg, pcap_t *p, const char *name,
+                          const ms_stats *st) {
+  struct timeval now;
+  gettimeofday(&now, NULL);
+  if (seconds_between(&pg->last, &now) < 0.25)
+    return;
+  pg->last = now;
+  long off = ftell(pcap_file(p));
+  double secs = seconds_between(&pg->start, &now);
+  fprintf(stderr, "\rmailscope: %s: %.1f of %.1f MB (%ld%%), %.0f MB/s, %llu "
+                  "sessions   ",
+          name, off / 1e6, pg->size / 1e6,
+          pg->size ? off * 100 / pg->size : 0, secs > 0 ? off / 1e6 / secs : 0,
+          (unsigned long long)(st->sessions_smtp + st->sessions_pop3));
+}
+
+static void progress_end(progress *pg) {
+  if (pg->on)
+    fputs("\r\033[K", stderr);
+}
+
 static int read_file(const char *name, reader *r) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   pcap_t *p = open_file(name, errbuf);
@@ -163,17 +214,23 @@ static int read_file(const char *name, reader *r) {
   int rc = 0;
   struct pcap_pkthdr *h;
   const u_char *data;
-  for (;;) {
+  progress pg;
+  progress_begin(&pg, p, r->quiet);
+  for (uint64_t n = 1;; n++) {
     if (stop_requested)
       break;
     int got = pcap_next_ex(p, &h, &data);
     if (got == 1) {
       one_packet(r, h, data);
+      if (pg.on && (n & 16383) == 0)
+        progress_show(&pg, p, name, r->stats);
       continue;
     }
     if (got == PCAP_ERROR_BREAK)
       break;
     /* An error: say what and where, after what was read is handled. */
+    progress_end(&pg);
+    pg.on = false;
     FILE *fp = pcap_file(p);
     long off = fp ? ftell(fp) : -1;
     if (off >= 0)
@@ -184,6 +241,7 @@ static int read_file(const char *name, reader *r) {
     rc = 2;
     break;
   }
+  progress_end(&pg);
   pcap_close(p);
   return rc;
 }
@@ -274,7 +332,7 @@ static int read_live(const ms_options *opt, reader *r) {
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
                 ms_stats *stats) {
   struct bpf_program prog;
-  reader r = {cb, ctx, stats, NULL, 0};
+  reader r = {cb, ctx, stats, NULL, 0, opt->quiet};
   if (opt->bpf) {
     if (compile_filter(opt->bpf, &prog) != 0)
       return 1;

@@ -8,6 +8,7 @@
 #include "extract.h"
 #include "options.h"
 #include "output.h"
+#include "workers.h"
 
 static void on_stop_signal(int sig) {
   (void)sig;
@@ -22,6 +23,7 @@ static void on_hup(int sig) {
 static void install_signals(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
+  sa.sa_flags = SA_RESTART; /* a signal must not fail a read of the input */
   sa.sa_handler = on_stop_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
@@ -53,6 +55,13 @@ int main(int argc, char **argv) {
       return 2;
     }
     options.dissect.sink = extract_sink_get(sink);
+  }
+  if (options.workers > 1) {
+    install_signals();
+    rc = workers_run(&options);
+    extract_sink_destroy(sink);
+    ms_options_free(&options);
+    return rc;
   }
   ms_output *out = output_open(&options);
   if (!out) {

@@ -243,8 +243,8 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     break;
   case OPT_WORKERS:
     rc = set_limit("--workers: bad count '%s'", arg, 1, &v);
-    if (!rc && v > 1) /* the multi-process split is not built yet */
-      rc = usage_error("--workers %s: only 1 worker in this version", arg);
+    if (!rc && v > 64)
+      rc = usage_error("--workers: at most 64, got '%s'", arg);
     o->workers = (int)v;
     break;
   case OPT_MAX_SESSIONS:
@@ -329,5 +329,10 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
     return usage_error("%s", "-r and -i cannot be combined");
   if (o->user && !o->iface)
     return usage_error("%s", "-Z only applies to live capture (-i)");
+  if (o->workers > 1 && o->iface)
+    return usage_error("%s", "--workers with -i is not available yet "
+                             "(AF_PACKET fanout): use one process");
+  if (o->workers > 1 && o->report)
+    return usage_error("%s", "--report needs --workers 1");
   return 0;
 }

@@ -26,6 +26,7 @@ typedef struct {
   char *extract_dir;    /* --extract-dir */
   char *user;           /* -Z */
   int workers;          /* --workers, 1 by default */
+  int worker_index, worker_count; /* set in each worker process */
   bool no_detect, show_secrets, stats, timestamps, full_bodies, quiet;
 
   /* Port table: proto by server port; port_tls marks implicit TLS. */

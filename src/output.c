@@ -14,7 +14,9 @@
 struct ms_output {
   const ms_options *opt;
   jsonw w;
+  FILE *out;       /* standard output, or a worker's buffer */
   FILE *json_file;
+  bool own_json;   /* opened here (reopened on SIGHUP), not a worker's buffer */
   ms_report *report;
   emit_options eo;
   bool flush_each; /* live capture: a pipeline sees each record at once */
@@ -39,6 +41,8 @@ ms_output *output_open(const ms_options *opt) {
   o->eo.timestamps = opt->timestamps;
   o->eo.full_bodies = opt->full_bodies;
   o->flush_each = opt->iface != NULL;
+  o->out = stdout;
+  o->own_json = true;
   if (opt->json_file && !(o->json_file = open_json_file(opt->json_file)))
     goto fail;
   if (opt->transcript_dir && mkdir(opt->transcript_dir, 0755) != 0 &&
@@ -77,28 +81,40 @@ static void write_transcript_file(ms_output *o, const ms_session *s) {
 static void write_stdout(ms_output *o, const ms_session *s) {
   switch (o->opt->format) {
   case MS_FMT_TRANSCRIPT:
-    emit_text_session(s, &o->eo, stdout);
+    emit_text_session(s, &o->eo, o->out);
     break;
   case MS_FMT_JSON:
     emit_json_session(s, &o->w);
-    jw_flush_line(&o->w, stdout);
+    jw_flush_line(&o->w, o->out);
     break;
   case MS_FMT_ECS:
     emit_ecs_session(s, &o->w);
-    jw_flush_line(&o->w, stdout);
+    jw_flush_line(&o->w, o->out);
     break;
   case MS_FMT_ZEEK:
-    emit_zeek_session(s, &o->w, stdout);
+    emit_zeek_session(s, &o->w, o->out);
     break;
   }
   if (o->flush_each)
-    fflush(stdout);
+    fflush(o->out);
+}
+
+ms_output *output_open_worker(const ms_options *opt, FILE *out, FILE *json) {
+  ms_output *o = xcalloc(1, sizeof *o);
+  o->opt = opt;
+  jw_init(&o->w);
+  o->eo.timestamps = opt->timestamps;
+  o->eo.full_bodies = opt->full_bodies;
+  o->out = out;
+  o->json_file = json;
+  o->own_json = false;
+  return o;
 }
 
 void output_session(ms_output *o, ms_session *s) {
   write_stdout(o, s);
   if (o->json_file) {
-    if (reopen_requested) {
+    if (reopen_requested && o->own_json) {
       reopen_requested = 0;
       FILE *f = open_json_file(o->opt->json_file);
       if (f) {
@@ -120,12 +136,17 @@ void output_session(ms_output *o, ms_session *s) {
 
 int output_close(ms_output *o, const ms_stats *st) {
   int rc = 0;
+  if (!o->own_json) { /* a worker: its parent writes stats and closes */
+    jw_free(&o->w);
+    free(o);
+    return 0;
+  }
   if (o->opt->stats) {
     if (o->opt->format == MS_FMT_TRANSCRIPT) {
-      emit_text_stats(st, stdout);
+      emit_text_stats(st, o->out);
     } else {
       emit_json_stats(st, &o->w);
-      jw_flush_line(&o->w, stdout);
+      jw_flush_line(&o->w, o->out);
     }
   }
   if (o->json_file) {

@@ -3,6 +3,8 @@
 #ifndef MAILSCOPE_OUTPUT_H
 #define MAILSCOPE_OUTPUT_H
 
+#include <stdio.h>
+
 #include "options.h"
 #include "record.h"
 #include "stats.h"
@@ -11,6 +13,9 @@ typedef struct ms_output ms_output;
 
 /* NULL after printing "mailscope: ..." when an output cannot be opened. */
 ms_output *output_open(const ms_options *opt);
+/* A worker's output: standard-output text and NDJSON (when --json-file is
+ * set, else NULL) go to the given streams; no report, no stats. */
+ms_output *output_open_worker(const ms_options *opt, FILE *out, FILE *json);
 /* Write one finished session everywhere; takes ownership of s. */
 void output_session(ms_output *o, ms_session *s);
 /* Ask for --json-file to be reopened before the next record (signal-safe). */

@@ -55,7 +55,7 @@ struct conn {
   struct held *held; /* bytes held during detection, NULL otherwise */
   bool truncated;    /* reassembly limit hit (counted once) */
   ms_ts last_ts;
-  uint64_t order; /* creation order, for a deterministic flush */
+  uint64_t first_packet; /* index of the packet that created it */
 };
 
 struct ms_table {
@@ -70,7 +70,7 @@ struct ms_table {
   struct {
     conn *head, *tail;
   } lru[2];
-  uint64_t next_order;
+  uint64_t packet_index; /* TCP segments seen, the same on every worker */
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
@@ -273,14 +273,20 @@ static void table_full(ms_table *t, uint64_t h) {
   t->warned_full = true;
 }
 
-static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts);
+/* Sessions are reported in a fixed order that every worker can compute:
+ * by the packet that ended them, then by phase (idle timeouts noticed at
+ * that packet, the packet's own connection, end of input), then by the
+ * packet that created them.  --workers merges on this key. */
+enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EOF = 2 };
+
+static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase);
 
 static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
                          const uint16_t *vlan, int nvlan, ms_ts ts,
                          ms_dir *dir) {
   const ms_options *o = t->opt;
   if (t->count >= o->max_sessions && t->lru[1].head) /* evict a non-mail one */
-    end_conn(t, t->lru[1].head, MS_END_TIMEOUT, ts);
+    end_conn(t, t->lru[1].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
   if (t->count >= o->max_sessions) {
     table_full(t, h);
     return NULL;
@@ -294,7 +300,7 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
   memcpy(c->addr[!*dir], s->dst, 16);
   c->port[*dir] = s->sport;
   c->port[!*dir] = s->dport;
-  c->order = t->next_order++;
+  c->first_packet = t->packet_index;
   c->rec = ms_session_new();
   ms_session *r = c->rec;
   ms_make_uid(r->uid, ts, s);
@@ -522,9 +528,12 @@ static ms_reasm_env env_for(ms_table *t, feed_ctx *f) {
 
 /* ---- ending a connection ------------------------------------------------ */
 
-static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
+static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   feed_ctx f = {t, c};
   ms_reasm_env env = env_for(t, &f);
+  c->rec->order_end = phase == PHASE_EOF ? UINT64_MAX : t->packet_index;
+  c->rec->order_phase = (uint32_t)phase;
+  c->rec->order_start = c->first_packet;
   ms_half_flush(&c->half[MS_CLIENT], MS_CLIENT, ts, &env);
   ms_half_flush(&c->half[MS_SERVER], MS_SERVER, ts, &env);
   unlink_conn(t, c);
@@ -546,16 +555,40 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
     ms_session_free(r);
 }
 
-void ms_table_expire(ms_table *t, ms_ts now) {
-  int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
-  for (int l = 0; l < 2; l++)
-    while (t->lru[l].head && now - t->lru[l].head->last_ts > limit)
-      end_conn(t, t->lru[l].head, MS_END_TIMEOUT, t->lru[l].head->last_ts);
+static int by_first_packet(const void *a, const void *b) {
+  const conn *x = *(conn *const *)a, *y = *(conn *const *)b;
+  return x->first_packet < y->first_packet ? -1
+                                           : x->first_packet > y->first_packet;
 }
 
-static int by_order(const void *a, const void *b) {
-  const conn *x = *(conn *const *)a, *y = *(conn *const *)b;
-  return x->order < y->order ? -1 : x->order > y->order;
+/* End every connection of the list, in creation order. */
+static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how,
+                       ms_ts now, int phase) {
+  qsort(all, n, sizeof(conn *), by_first_packet);
+  for (size_t i = 0; i < n; i++)
+    end_conn(t, all[i], how,
+             how == MS_END_EOF || how == MS_END_TIMEOUT ? all[i]->last_ts : now,
+             phase);
+}
+
+void ms_table_expire(ms_table *t, ms_ts now) {
+  int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
+  size_t n = 0;
+  for (int l = 0; l < 2; l++)
+    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
+         c = c->lru_next)
+      n++;
+  if (!n)
+    return;
+  conn **all = xmalloc(n * sizeof(conn *));
+  n = 0;
+  for (int l = 0; l < 2; l++)
+    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
+         c = c->lru_next)
+      all[n++] = c;
+  /* each ends at the time of its own last packet */
+  end_sorted(t, all, n, MS_END_TIMEOUT, 0, PHASE_TIMEOUT);
+  free(all);
 }
 
 void ms_table_flush(ms_table *t, ms_end how, ms_ts now) {
@@ -566,9 +599,7 @@ void ms_table_flush(ms_table *t, ms_end how, ms_ts now) {
   for (int l = 0; l < 2; l++)
     for (conn *c = t->lru[l].head; c; c = c->lru_next)
       all[n++] = c;
-  qsort(all, n, sizeof(conn *), by_order);
-  for (size_t i = 0; i < n; i++)
-    end_conn(t, all[i], how, how == MS_END_EOF ? all[i]->last_ts : now);
+  end_sorted(t, all, n, how, now, PHASE_EOF);
   free(all);
 }
 
@@ -591,15 +622,21 @@ static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (s->flags & MS_TH_RST)
-    end_conn(t, c, MS_END_RST, ts);
+    end_conn(t, c, MS_END_RST, ts, PHASE_PACKET);
   else if (c->fin[0] && c->fin[1])
-    end_conn(t, c, MS_END_FIN, ts);
+    end_conn(t, c, MS_END_FIN, ts, PHASE_PACKET);
 }
 
 void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
                      int nvlan, ms_ts ts) {
+  t->packet_index++;
   ms_table_expire(t, ts);
   uint64_t h = flow_hash(s);
+  /* --workers: each worker takes the flows whose symmetric hash is its own */
+  if (t->opt->worker_count > 1 &&
+      mix64(h) % (uint64_t)t->opt->worker_count !=
+          (uint64_t)t->opt->worker_index)
+    return;
   ms_dir dir;
   conn *c = lookup(t, s, h, &dir);
   if (!c) {
@@ -646,11 +683,11 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, s->len, ts,
                   &env);
   if (s->flags & MS_TH_RST) {
-    end_conn(t, c, MS_END_RST, ts);
+    end_conn(t, c, MS_END_RST, ts, PHASE_PACKET);
     return;
   }
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (c->fin[0] && c->fin[1])
-    end_conn(t, c, MS_END_FIN, ts);
+    end_conn(t, c, MS_END_FIN, ts, PHASE_PACKET);
 }

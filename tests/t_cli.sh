@@ -74,6 +74,40 @@ check "extracted attachment" test -s "$(ls "$tmp/ex"/*report.txt)"
 # the .eml is the message exactly as sent (dot-stuffing undone)
 eml=$(ls "$tmp/ex"/*-t1.eml)
 check "eml size equals message bytes" test "$(wc -c <"$eml")" = 2209
+want=$("$bin" -J -r pcaps/demo.pcap | head -n 1 | grep -o '"sha256":"[0-9a-f]*","from"' | cut -d'"' -f4)
+check "eml sha256 equals the message's" test "$(sha256sum <"$eml" | cut -d' ' -f1)" = "$want"
+"$bin" --timestamps -r pcaps/demo.pcap >"$tmp/ts.txt"
+check "--timestamps prefixes lines" grep -q "^2025-11-22T08:26:40.[0-9]*Z S: 220 " "$tmp/ts.txt"
+# SIGHUP reopens --json-file (logrotate): records after the signal go to
+# the new file.  The capture arrives through a FIFO in two parts: up to the
+# first packet of the POP3 session (port 110), then the rest.
+"${PYTHON:-/usr/bin/python3}" - pcaps/demo.pcap "$tmp/part1" "$tmp/part2" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off = 24
+while off < len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    tcp = data[off + 16 + 14 + 20:]
+    if struct.unpack(">H", tcp[2:4])[0] == 110:
+        break
+    off += 16 + incl
+open(sys.argv[2], "wb").write(data[:off])
+open(sys.argv[3], "wb").write(data[off:])
+PY
+mkfifo "$tmp/fifo"
+"$bin" -q --json-file "$tmp/live.ndjson" -J -r - <"$tmp/fifo" >/dev/null &
+ms=$!
+exec 3>"$tmp/fifo"
+cat "$tmp/part1" >&3
+sleep 1
+mv "$tmp/live.ndjson" "$tmp/live.ndjson.1"
+kill -HUP $ms
+sleep 0.5
+cat "$tmp/part2" >&3
+exec 3>&-
+wait $ms
+check "SIGHUP: the record before it in the rotated file" grep -q '"proto":"smtp"' "$tmp/live.ndjson.1"
+check "SIGHUP: the record after it in the new file" grep -q '"proto":"pop3"' "$tmp/live.ndjson"
 "$bin" -q --extract-dir "$tmp/ex" -r pcaps/demo.pcap >/dev/null
 check "second run does not overwrite" test "$(ls "$tmp/ex"/*.eml | wc -l)" = 6
 

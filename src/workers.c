@@ -1,0 +1,230 @@
+/* workers.c - offline analysis split over worker processes (workers.h).
+ *
+ * Each worker writes frames to its own unlinked temporary file: a header
+ * (reporting order, and the lengths of the standard-output and --json-file
+ * bytes of one session) followed by those bytes; its last frame carries its
+ * stats and exit status.  Files rather than pipes so that no worker ever
+ * waits for the merge (with pipes the workers ran in lock-step).  When all
+ * are done the parent keeps one frame per worker and always writes the
+ * smallest, a k-way merge. */
+#include "workers.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "emit.h"
+#include "engine.h"
+#include "extract.h"
+#include "output.h"
+#include "vec.h"
+
+typedef struct {
+  uint64_t order_end, order_start;
+  uint32_t order_phase;
+  uint32_t last; /* 1: the final frame, stats follow */
+  uint64_t out_len, json_len;
+} frame_header;
+
+typedef struct {
+  int fd;
+  ms_output *out;
+  char *obuf, *jbuf;
+  size_t olen, jlen;
+  FILE *ostream, *jstream;
+} worker_ctx;
+
+static int write_all(int fd, const void *p, size_t n) {
+  const char *c = p;
+  while (n) {
+    ssize_t w = write(fd, c, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    c += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int read_all(FILE *f, void *p, size_t n) {
+  return n == 0 || fread(p, 1, n, f) == n ? 0 : -1;
+}
+
+static void worker_session(void *ctx, ms_session *s) {
+  worker_ctx *w = ctx;
+  frame_header h = {s->order_end, s->order_start, s->order_phase, 0, 0, 0};
+  output_session(w->out, s); /* frees s */
+  fflush(w->ostream);
+  if (w->jstream)
+    fflush(w->jstream);
+  h.out_len = w->olen;
+  h.json_len = w->jstream ? w->jlen : 0;
+  if (write_all(w->fd, &h, sizeof h) != 0 ||
+      write_all(w->fd, w->obuf, w->olen) != 0 ||
+      (h.json_len && write_all(w->fd, w->jbuf, w->jlen) != 0))
+    _exit(3);
+  rewind(w->ostream);
+  w->olen = 0;
+  if (w->jstream) {
+    rewind(w->jstream);
+    w->jlen = 0;
+  }
+}
+
+static int worker_main(ms_options *opt, int index, int fd) {
+  opt->worker_index = index;
+  opt->worker_count = opt->workers;
+  opt->quiet = opt->quiet || index > 0; /* warnings once */
+  worker_ctx w = {.fd = fd};
+  w.ostream = open_memstream(&w.obuf, &w.olen);
+  if (opt->json_file)
+    w.jstream = open_memstream(&w.jbuf, &w.jlen);
+  w.out = output_open_worker(opt, w.ostream, w.jstream);
+  ms_stats st;
+  memset(&st, 0, sizeof st);
+  int rc = engine_run(opt, worker_session, &w, &st);
+  output_close(w.out, &st);
+  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX, 1, sizeof st,
+                    (uint64_t)rc};
+  write_all(fd, &h, sizeof h);
+  write_all(fd, &st, sizeof st);
+  fclose(w.ostream);
+  free(w.obuf);
+  if (w.jstream) {
+    fclose(w.jstream);
+    free(w.jbuf);
+  }
+  return rc;
+}
+
+typedef struct {
+  FILE *f;
+  bool done;
+  frame_header h;
+  char *data;
+  size_t cap;
+} source;
+
+static int read_frame(source *s) {
+  if (read_all(s->f, &s->h, sizeof s->h) != 0)
+    return -1;
+  size_t n = (size_t)(s->h.out_len + (s->h.last ? 0 : s->h.json_len));
+  if (n > s->cap) {
+    s->data = xrealloc(s->data, n);
+    s->cap = n;
+  }
+  return read_all(s->f, s->data, n);
+}
+
+static bool before(const frame_header *a, const frame_header *b) {
+  if (a->order_end != b->order_end)
+    return a->order_end < b->order_end;
+  if (a->order_phase != b->order_phase)
+    return a->order_phase < b->order_phase;
+  return a->order_start < b->order_start;
+}
+
+static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
+  if (first) { /* every worker read every packet: count them once */
+    total->packets = w->packets;
+    total->bytes = w->bytes;
+    total->fragments = w->fragments;
+    total->fragments_dropped = w->fragments_dropped;
+    total->packets_malformed = w->packets_malformed;
+  }
+  total->sessions_smtp += w->sessions_smtp;
+  total->sessions_pop3 += w->sessions_pop3;
+  total->sessions_dropped += w->sessions_dropped;
+  total->sessions_truncated += w->sessions_truncated;
+  total->gap_bytes += w->gap_bytes;
+  if (w->seconds > total->seconds)
+    total->seconds = w->seconds;
+}
+
+int workers_run(ms_options *opt) {
+  int n = opt->workers;
+  source *src = xcalloc((size_t)n, sizeof *src);
+  pid_t *pids = xcalloc((size_t)n, sizeof *pids);
+  fflush(NULL);
+  for (int k = 0; k < n; k++) {
+    src[k].f = tmpfile();
+    if (!src[k].f) {
+      fprintf(stderr, "mailscope: temporary file: %s\n", strerror(errno));
+      return 2;
+    }
+    pids[k] = fork();
+    if (pids[k] < 0) {
+      fprintf(stderr, "mailscope: fork: %s\n", strerror(errno));
+      return 2;
+    }
+    if (pids[k] == 0)
+      _exit(worker_main(opt, k, fileno(src[k].f)));
+  }
+  int rc = 0;
+  for (int k = 0; k < n; k++) {
+    int status;
+    waitpid(pids[k], &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) > 2)
+      rc = 2;
+    rewind(src[k].f);
+  }
+  FILE *json = NULL;
+  if (opt->json_file && !(json = fopen(opt->json_file, "a")))
+    fprintf(stderr, "mailscope: %s: %s\n", opt->json_file, strerror(errno));
+  ms_stats total;
+  memset(&total, 0, sizeof total);
+  for (int k = 0; k < n; k++)
+    if (read_frame(&src[k]) != 0)
+      src[k].done = true, rc = 2;
+  for (;;) {
+    int best = -1;
+    for (int k = 0; k < n; k++)
+      if (!src[k].done && !src[k].h.last &&
+          (best < 0 || before(&src[k].h, &src[best].h)))
+        best = k;
+    if (best < 0)
+      break;
+    source *s = &src[best];
+    fwrite(s->data, 1, (size_t)s->h.out_len, stdout);
+    if (json && s->h.json_len)
+      fwrite(s->data + s->h.out_len, 1, (size_t)s->h.json_len, json);
+    if (read_frame(s) != 0)
+      s->done = true, rc = 2;
+  }
+  for (int k = 0; k < n; k++) {
+    if (!src[k].done && src[k].h.last) {
+      ms_stats w;
+      memcpy(&w, src[k].data, sizeof w);
+      add_stats(&total, &w, k == 0);
+      if ((int)src[k].h.json_len > rc)
+        rc = (int)src[k].h.json_len; /* the worker's exit status */
+    }
+    fclose(src[k].f);
+    free(src[k].data);
+  }
+  if (opt->stats) {
+    if (opt->format == MS_FMT_TRANSCRIPT) {
+      emit_text_stats(&total, stdout);
+    } else {
+      jsonw w;
+      jw_init(&w);
+      emit_json_stats(&total, &w);
+      jw_flush_line(&w, stdout);
+      if (json) {
+        emit_json_stats(&total, &w);
+        jw_flush_line(&w, json);
+      }
+      jw_free(&w);
+    }
+  }
+  if (json)
+    fclose(json);
+  free(src);
+  free(pids);
+  return rc;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# t_workers.sh - --workers 2 and 3 give the same output as one process,
+# record for record, in every format, over every capture in pcaps/.
+set -u
+cd "$(dirname "$0")/.."
+bin=${MAILSCOPE:-./mailscope}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0 n=0
+for f in $(find pcaps -name '*.pcap' -o -name '*.pcapng' | sort); do
+  for fmt in json transcript zeek; do
+    "$bin" -q --format $fmt -r "$f" >"$tmp/one" 2>/dev/null
+    for w in 2 3; do
+      "$bin" -q --workers $w --format $fmt -r "$f" >"$tmp/many" 2>/dev/null
+      n=$((n + 1))
+      if ! cmp -s "$tmp/one" "$tmp/many"; then
+        echo "FAIL $f --format $fmt --workers $w"
+        diff "$tmp/one" "$tmp/many" | head -5
+        fail=1
+      fi
+    done
+  done
+done
+"$bin" -q --workers 2 --json-file "$tmp/j" -J -r pcaps/demo.pcap -r pcaps/edge/bdat.pcap >"$tmp/o"
+cmp -s "$tmp/j" "$tmp/o" || { echo "FAIL --json-file differs from stdout"; fail=1; }
+echo "workers: $n comparisons"
+exit $fail
