@@ -184,10 +184,11 @@ static void progress_show(progress *pg, pcap_t *p, const char *name,
   pg->last = now;
   long off = ftell(pcap_file(p));
   double secs = seconds_between(&pg->start, &now);
-  fprintf(stderr, "\rmailscope: %s: %.1f of %.1f MB (%ld%%), %.0f MB/s, %llu "
-                  "sessions   ",
-          name, off / 1e6, pg->size / 1e6,
-          pg->size ? off * 100 / pg->size : 0, secs > 0 ? off / 1e6 / secs : 0,
+  fprintf(stderr,
+          "\rmailscope: %s: %.1f of %.1f MB (%ld%%), %.0f MB/s, %llu "
+          "sessions   ",
+          name, off / 1e6, pg->size / 1e6, pg->size ? off * 100 / pg->size : 0,
+          secs > 0 ? off / 1e6 / secs : 0,
           (unsigned long long)(st->sessions_smtp + st->sessions_pop3));
 }
 

@@ -562,8 +562,8 @@ static int by_first_packet(const void *a, const void *b) {
 }
 
 /* End every connection of the list, in creation order. */
-static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how,
-                       ms_ts now, int phase) {
+static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how, ms_ts now,
+                       int phase) {
   qsort(all, n, sizeof(conn *), by_first_packet);
   for (size_t i = 0; i < n; i++)
     end_conn(t, all[i], how,
@@ -633,9 +633,8 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_table_expire(t, ts);
   uint64_t h = flow_hash(s);
   /* --workers: each worker takes the flows whose symmetric hash is its own */
-  if (t->opt->worker_count > 1 &&
-      mix64(h) % (uint64_t)t->opt->worker_count !=
-          (uint64_t)t->opt->worker_index)
+  if (t->opt->worker_count > 1 && mix64(h) % (uint64_t)t->opt->worker_count !=
+                                      (uint64_t)t->opt->worker_index)
     return;
   ms_dir dir;
   conn *c = lookup(t, s, h, &dir);
