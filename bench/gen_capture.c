@@ -128,27 +128,36 @@ static void add(buf *b, const char *s, size_t n) {
 
 /* Steps are "C"/"S" markers followed by bytes, separated by \x01. */
 static void step(buf *b, int dir, const char *s, size_t n) {
-  add(b, dir ? "\x01" "S" : "\x01" "C", 2);
+  add(b,
+      dir ? "\x01"
+            "S"
+          : "\x01"
+            "C",
+      2);
   add(b, s, n);
 }
-static void steps(buf *b, int dir, const char *s) { step(b, dir, s, strlen(s)); }
+static void steps(buf *b, int dir, const char *s) {
+  step(b, dir, s, strlen(s));
+}
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void message(buf *b, size_t target, int id) {
   char line[256];
-  int n = snprintf(line, sizeof line,
-                   "Received: from client%d.example.test (client%d.example.test "
-                   "[192.0.2.%d]) by mx.example.test with ESMTP id Q%d\r\n"
-                   "From: User %d <user%d@example.test>\r\nTo: rcpt%d@example.org\r\n"
-                   "Subject: benchmark message %d\r\nMessage-ID: <%d@example.test>\r\n",
-                   id % 200, id % 200, id % 250 + 1, id, id, id, id % 97, id, id);
+  int n = snprintf(
+      line, sizeof line,
+      "Received: from client%d.example.test (client%d.example.test "
+      "[192.0.2.%d]) by mx.example.test with ESMTP id Q%d\r\n"
+      "From: User %d <user%d@example.test>\r\nTo: rcpt%d@example.org\r\n"
+      "Subject: benchmark message %d\r\nMessage-ID: <%d@example.test>\r\n",
+      id % 200, id % 200, id % 250 + 1, id, id, id, id % 97, id, id);
   add(b, line, (size_t)n);
   int multipart = target > 2000 && rnd() % 3 != 0;
   if (multipart)
     add(b,
-        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BOUND\"\r\n\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+        "boundary=\"BOUND\"\r\n\r\n"
         "--BOUND\r\nContent-Type: text/plain\r\n\r\n",
         strlen("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
                "boundary=\"BOUND\"\r\n\r\n--BOUND\r\nContent-Type: "
@@ -161,7 +170,9 @@ static void message(buf *b, size_t target, int id) {
     if (rnd() % 20 == 0)
       add(b, "..a line that starts with a dot\r\n", 33);
     else
-      add(b, "The quick brown fox jumps over the lazy dog, again and again.\r\n", 63);
+      add(b,
+          "The quick brown fox jumps over the lazy dog, again and again.\r\n",
+          63);
   }
   if (multipart) {
     n = snprintf(line, sizeof line,
@@ -196,8 +207,9 @@ static char *smtp_script(int id, size_t *len) {
   buf b = {0};
   steps(&b, 1, "220 mx.example.test ESMTP Postfix\r\n");
   steps(&b, 0, "EHLO client.example.test\r\n");
-  steps(&b, 1, "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
-               "250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 CHUNKING\r\n");
+  steps(&b, 1,
+        "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
+        "250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 CHUNKING\r\n");
   if (id % 2) {
     steps(&b, 0, "AUTH PLAIN AHVzZXIAcGFzc3dvcmQ=\r\n");
     steps(&b, 1, "235 2.7.0 Authentication successful\r\n");
@@ -215,23 +227,27 @@ static char *smtp_script(int id, size_t *len) {
     buf body = {0};
     message(&body, message_size(), id * 4 + m);
     if (rnd() % 8 == 0) { /* BDAT */
-      int n = snprintf(cmd, sizeof cmd,
-                       "MAIL FROM:<user%d@example.test>\r\nRCPT TO:<rcpt%d@example.org>\r\n"
-                       "BDAT %zu LAST\r\n",
-                       id, id % 97, body.len);
+      int n = snprintf(
+          cmd, sizeof cmd,
+          "MAIL FROM:<user%d@example.test>\r\nRCPT TO:<rcpt%d@example.org>\r\n"
+          "BDAT %zu LAST\r\n",
+          id, id % 97, body.len);
       buf c = {0};
       add(&c, cmd, (size_t)n);
       add(&c, body.p, body.len);
       step(&b, 0, c.p, c.len);
       free(c.p);
-      steps(&b, 1, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as B123\r\n");
+      steps(&b, 1,
+            "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as B123\r\n");
     } else {
       int n = snprintf(cmd, sizeof cmd,
-                       "MAIL FROM:<user%d@example.test> SIZE=%zu\r\nRCPT TO:<rcpt%d@example.org>\r\n"
+                       "MAIL FROM:<user%d@example.test> SIZE=%zu\r\nRCPT "
+                       "TO:<rcpt%d@example.org>\r\n"
                        "RCPT TO:<other%d@example.org>\r\nDATA\r\n",
                        id, body.len, id % 97, id % 13);
       step(&b, 0, cmd, (size_t)n);
-      steps(&b, 1, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data\r\n");
+      steps(&b, 1,
+            "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data\r\n");
       add(&body, ".\r\n", 3);
       step(&b, 0, body.p, body.len);
       steps(&b, 1, "250 2.0.0 Ok: queued as 4ABC123\r\n");
@@ -258,8 +274,8 @@ static char *pop3_script(int id, size_t *len) {
   steps(&b, 0, "STAT\r\nLIST\r\nUIDL\r\n");
   buf r = {0};
   add(&r, line, (size_t)n);
-  n = snprintf(line, sizeof line, "+OK\r\n1 %zu\r\n.\r\n+OK\r\n1 UID%d\r\n.\r\n",
-               msg.len, id);
+  n = snprintf(line, sizeof line,
+               "+OK\r\n1 %zu\r\n.\r\n+OK\r\n1 UID%d\r\n.\r\n", msg.len, id);
   add(&r, line, (size_t)n);
   step(&b, 1, r.p, r.len);
   free(r.p);
@@ -290,10 +306,13 @@ static void open_flow(flow *f, int id, int smtp_only) {
   f->v6 = id % 5 == 0;
   f->vlan = id % 7 == 0 ? 100 + id % 10 : 0;
   if (f->v6) {
-    memcpy(f->caddr, "\x20\x01\x0d\xb8\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00", 14);
+    memcpy(f->caddr, "\x20\x01\x0d\xb8\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00",
+           14);
     f->caddr[14] = (uint8_t)(id >> 8);
     f->caddr[15] = (uint8_t)id;
-    memcpy(f->saddr, "\x20\x01\x0d\xb8\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x25", 16);
+    memcpy(f->saddr,
+           "\x20\x01\x0d\xb8\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x25",
+           16);
   } else {
     uint8_t c[4] = {10, (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
     uint8_t s[4] = {192, 0, 2, 25};
@@ -357,7 +376,8 @@ static void header(void) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: gen_capture mix OUT MB [CONCURRENT] | scale OUT N\n");
+    fprintf(stderr,
+            "usage: gen_capture mix OUT MB [CONCURRENT] | scale OUT N\n");
     return 1;
   }
   out = fopen(argv[2], "wb");
@@ -371,9 +391,10 @@ int main(int argc, char **argv) {
     flow *fl = calloc((size_t)n, sizeof(flow));
     for (int i = 0; i < n; i++) {
       open_flow(&fl[i], i, 1);
-      advance(&fl[i]);          /* handshake */
+      advance(&fl[i]); /* handshake */
       free(fl[i].script);
-      fl[i].script = strdup("\x01S220 mx ESMTP\r\n\x01" "CNOOP\r\n");
+      fl[i].script = strdup("\x01S220 mx ESMTP\r\n\x01"
+                            "CNOOP\r\n");
       fl[i].len = strlen(fl[i].script);
       advance(&fl[i]);
       advance(&fl[i]);

@@ -1,7 +1,9 @@
 /* nids_probe.c - what libnids 1.26 recovers from a capture: streams with
- * data and bytes per direction.  Used for docs/design.md's comparison with
- * mailscope's own reassembly (bench/nids_compare.sh).  Checksums are not
- * verified (captures from the sending host carry offloaded checksums). */
+ * data and bytes per direction, printed as one line.  Built and timed by
+ * bench/run.sh; its results are in docs/performance.md ("libnids
+ * measured") and docs/design.md.  Checksums are not verified (captures
+ * from the sending host carry offloaded checksums) unless NIDS_CHECKSUM=1;
+ * libnids' TCP workarounds are on.  NIDS_FILTER sets a BPF filter. */
 #include <nids.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,12 +50,15 @@ int main(int argc, char **argv) {
   nids_params.scan_num_hosts = 0;
   nids_params.pcap_filter = getenv("NIDS_FILTER"); /* none by default */
   nids_params.n_tcp_streams = 1 << 16;
+  nids_params.tcp_workarounds = 1;
   static struct nids_chksum_ctl off = {0, 0, NIDS_DONT_CHKSUM, 0};
+  const char *verify = getenv("NIDS_CHECKSUM");
   if (!nids_init()) {
     fprintf(stderr, "nids_probe: %s\n", nids_errbuf);
     return 2;
   }
-  nids_register_chksum_ctl(&off, 1);
+  if (!verify || strcmp(verify, "1") != 0)
+    nids_register_chksum_ctl(&off, 1);
   nids_register_tcp(on_tcp);
   nids_run();
   printf("streams %lu with_data %lu to_server %lu to_client %lu\n", streams,

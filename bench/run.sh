@@ -21,6 +21,19 @@ mkdir -p "$out"
 [ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 cc -O2 -o "$out/gen_capture" bench/gen_capture.c
 cc -O2 -o "$out/floor" bench/floor.c $(pkg-config --cflags --libs libpcap)
+# libnids 1.26 (Debian libnids-dev, static; libnet1-dev for -lnet), optional
+nids=""
+if [ -f /usr/include/nids.h ] &&
+  cc -O2 -o "$out/nids_probe" bench/nids_probe.c -l:libnids.a \
+    $(pkg-config --libs libpcap glib-2.0 gthread-2.0) -lnet 2>/dev/null; then
+  nids="$out/nids_probe"
+fi
+# --workers may not be supported by every build
+workers=""
+if ./mailscope --workers 2 -J -q -r /dev/null >/dev/null 2>&1 ||
+  ! ./mailscope --workers 2 -J -q -r /dev/null 2>&1 | grep -qi 'unknown\|unrecognized\|invalid option'; then
+  workers=1
+fi
 cap="$out/mix-${mb}MB.pcap"
 [ -s "$cap" ] && [ "$cap" -nt bench/gen_capture.c ] || "$out/gen_capture" mix "$cap" "$mb" 64
 scap="$out/scale-$scale.pcap"
@@ -38,7 +51,8 @@ rm -f "$out"/*.times
 for _ in $(seq "$rounds"); do
   measure floor "$out/floor" "$cap"
   measure mailscope ./mailscope -J -q -r "$cap"
-  measure workers2 ./mailscope --workers 2 -J -q -r "$cap"
+  [ -z "$workers" ] || measure workers2 ./mailscope --workers 2 -J -q -r "$cap"
+  [ -z "$nids" ] || measure libnids "$nids" "$cap"
 done
 tshark_cmd=(tshark -n -r "$cap" -Y "smtp || pop" -T fields -e frame.number
   -e smtp.req.command -e smtp.req.parameter -e smtp.response.code
@@ -65,7 +79,8 @@ row() { # name
   echo "|---|---|---|---|---|"
   row floor
   row mailscope
-  row workers2
+  [ -f "$out/workers2.times" ] && row workers2
+  [ -f "$out/libnids.times" ] && row libnids
   [ -f "$out/tshark.times" ] && row tshark
   echo
   f=$(secs floor); m=$(secs mailscope)
@@ -75,6 +90,15 @@ row() { # name
     awk -v t="$t" -v m="$m" 'BEGIN {printf "tshark / mailscope: %.1fx\n", t/(m>0?m:1e-9)}'
   fi
   echo "scale capture ($scale sessions open at once, $(stat -c %s "$scap" | awk '{printf "%.0f", $1/1e6}') MB): peak RSS $(rss scale | awk '{printf "%.1f", $1/1024}') MiB, $(secs scale) s"
-  w=$(secs workers2)
-  awk -v w="$w" -v m="$m" 'BEGIN {printf "--workers 2 speed-up: %.2fx\n", m/(w>0?w:1e-9)}'
+  if [ -f "$out/libnids.times" ]; then
+    l=$(secs libnids)
+    awk -v l="$l" -v f="$f" 'BEGIN {printf "libnids (reassembly only, no decoding) / floor: %.2fx\n", l/(f>0?f:1e-9)}'
+    echo "libnids on this capture: $("$nids" "$cap")"
+  fi
+  if [ -f "$out/workers2.times" ]; then
+    w=$(secs workers2)
+    awk -v w="$w" -v m="$m" 'BEGIN {printf "--workers 2 speed-up: %.2fx\n", m/(w>0?w:1e-9)}'
+  else
+    echo "--workers 2: not supported yet"
+  fi
 } | tee "$out/latest.md"
