@@ -10,6 +10,7 @@
  * to the message layer (message.h).  docs/smtp.md lists every anomaly.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 
 #define MAX_RECORDED 10000  /* commands / transcript lines kept per session */
 #define MAX_QUEUE 10000     /* outstanding commands tracked */
+#define MAX_ANOMALIES 1000  /* anomalies kept per session */
 #define DATA_HOLD_MAX 65536 /* client bytes held while DATA awaits 354 */
 #define REPLY_TEXT_MAX 16384
 #define NO_TX ((size_t)-1)
@@ -46,9 +48,9 @@ typedef enum {
 
 typedef struct {
   cmd_kind kind;
-  size_t cmd;    /* index in rec->commands, or NO_CMD */
-  size_t tx;     /* transaction, or NO_TX */
-  char *rcpt;    /* RCPT: the forward-path */
+  size_t cmd; /* index in rec->commands, or NO_CMD */
+  size_t tx;  /* transaction, or NO_TX */
+  char *rcpt; /* RCPT: the forward-path */
   bool bdat_last;
   bool bdat_invalid; /* no chunk was started: its refusal ends nothing */
 } pending;
@@ -82,7 +84,7 @@ typedef struct {
   bool greeted;
   bool pipelining_advertised;
   bool ehlo_answered; /* capabilities are known (HELO or EHLO answered) */
-  bool server_spoke; /* a server line since the last client command */
+  bool server_spoke;  /* a server line since the last client command */
   size_t flight_leader_tline; /* transcript line of the flight's first cmd */
   bool flight_has_group;
   bool last_ends_group; /* the previous command must end its group */
@@ -96,26 +98,50 @@ typedef struct {
   bool bdat_last;
   /* DATA body scanner: where we are relative to a line start */
   dot_scanner body;
-  ms_ts now; /* timestamp of the bytes being scanned */
+  ms_ts now;              /* timestamp of the bytes being scanned */
   line_reader body_lines; /* --full-bodies transcript lines only */
-  uint8_t *held; /* CL_DATA_WAIT */
+  uint8_t *held;          /* CL_DATA_WAIT */
   size_t held_len;
   /* AUTH */
   sasl_exchange *sasl;
   bool sasl_wants_response;
   bool record_full_warned;
+  bool anomalies_full_warned;
+  bool queue_full_warned;
   bool stop_after_reply;
   int tx_counter;
 } smtp;
 
 /* ---- recording helpers -------------------------------------------------- */
 
+/* Every anomaly goes through here: a hostile peer can provoke one per line,
+ * so a session keeps at most MAX_ANOMALIES, then one record_limit. */
+static void smtp_anomaly(smtp *st, const char *name, ms_ts ts, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
+static void smtp_anomaly(smtp *st, const char *name, ms_ts ts, const char *fmt,
+                         ...) {
+  if (st->rec->anomalies.len >= MAX_ANOMALIES) {
+    if (!st->anomalies_full_warned)
+      ms_add_anomaly(st->rec, "record_limit", ts,
+                     "more than %d anomalies: later ones are not recorded",
+                     MAX_ANOMALIES);
+    st->anomalies_full_warned = true;
+    return;
+  }
+  char detail[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  ms_add_anomaly(st->rec, name, ts, "%s", detail);
+}
+
 static bool room_to_record(smtp *st, ms_ts ts) {
   if (st->rec->commands.len < MAX_RECORDED &&
       st->rec->transcript.len < MAX_RECORDED * 4)
     return true;
   if (!st->record_full_warned)
-    ms_add_anomaly(st->rec, "record_limit", ts,
+    ms_add_anomaly(st->rec, "record_limit", ts, /* once: not capped */
                    "more than %d commands: later ones are not recorded",
                    MAX_RECORDED);
   st->record_full_warned = true;
@@ -160,8 +186,8 @@ static void start_message(smtp *st, ms_ts ts) {
     st->tx = st->rec->transactions.len - 1;
     st->tx_counter++;
     t = nt;
-    ms_add_anomaly(st->rec, "data_without_mail", ts,
-                   "message body sent without an accepted MAIL FROM");
+    smtp_anomaly(st, "data_without_mail", ts,
+                 "message body sent without an accepted MAIL FROM");
   }
   if (t->message)
     return;
@@ -224,15 +250,15 @@ static void finish_transaction(smtp *st, size_t txi, int code,
 
 /* ---- the outstanding-command queue -------------------------------------- */
 
-static size_t outstanding(const smtp *st) {
-  return st->queue.len - st->qhead;
-}
+static size_t outstanding(const smtp *st) { return st->queue.len - st->qhead; }
 
 static pending *push_pending(smtp *st, cmd_kind kind, size_t cmd, ms_ts ts) {
   if (outstanding(st) >= MAX_QUEUE) {
-    ms_add_anomaly(st->rec, "too_many_outstanding", ts,
-                   "%d commands without reply: the oldest is forgotten",
+    if (!st->queue_full_warned)
+      smtp_anomaly(st, "too_many_outstanding", ts,
+                   "%d commands without reply: the oldest are forgotten",
                    MAX_QUEUE);
+    st->queue_full_warned = true;
     free(st->queue.items[st->qhead].rcpt);
     st->qhead++;
   }
@@ -270,19 +296,19 @@ typedef struct {
 } verb_info;
 
 static const verb_info verbs[] = {
-    {"HELO", K_HELO, false},      {"EHLO", K_EHLO, true},
-    {"MAIL", K_MAIL, false},     {"RCPT", K_RCPT, false},
-    {"DATA", K_DATA, true},      {"BDAT", K_BDAT, false},
-    {"RSET", K_RSET, false},     {"VRFY", K_OTHER, true},
-    {"EXPN", K_OTHER, true},     {"HELP", K_OTHER, false},
-    {"NOOP", K_OTHER, true},     {"QUIT", K_QUIT, true},
-    {"TURN", K_OTHER, true},     {"ATRN", K_OTHER, true},
-    {"ETRN", K_OTHER, false},    {"SEND", K_MAIL, false},
-    {"SOML", K_MAIL, false},     {"SAML", K_MAIL, false},
-    {"AUTH", K_AUTH, true},      {"STARTTLS", K_STARTTLS, true},
-    {"XCLIENT", K_OTHER, true},  {"XFORWARD", K_OTHER, false},
-    {"VERB", K_OTHER, false},    {"ONEX", K_OTHER, false},
-    {"XEXCH50", K_OTHER, true},  {"X-EXPS", K_OTHER, true},
+    {"HELO", K_HELO, false},        {"EHLO", K_EHLO, true},
+    {"MAIL", K_MAIL, false},        {"RCPT", K_RCPT, false},
+    {"DATA", K_DATA, true},         {"BDAT", K_BDAT, false},
+    {"RSET", K_RSET, false},        {"VRFY", K_OTHER, true},
+    {"EXPN", K_OTHER, true},        {"HELP", K_OTHER, false},
+    {"NOOP", K_OTHER, true},        {"QUIT", K_QUIT, true},
+    {"TURN", K_OTHER, true},        {"ATRN", K_OTHER, true},
+    {"ETRN", K_OTHER, false},       {"SEND", K_MAIL, false},
+    {"SOML", K_MAIL, false},        {"SAML", K_MAIL, false},
+    {"AUTH", K_AUTH, true},         {"STARTTLS", K_STARTTLS, true},
+    {"XCLIENT", K_OTHER, true},     {"XFORWARD", K_OTHER, false},
+    {"VERB", K_OTHER, false},       {"ONEX", K_OTHER, false},
+    {"XEXCH50", K_OTHER, true},     {"X-EXPS", K_OTHER, true},
     {"X-LINK2STATE", K_OTHER, true}};
 
 static const verb_info *find_verb(const char *v) {
@@ -298,8 +324,8 @@ static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
   const char *params = NULL;
   char *path = smtp_parse_path(c->arg, "FROM:", &params);
   if (!path) {
-    ms_add_anomaly(st->rec, "malformed_mail_from", ts, "MAIL without FROM:<path>: %s",
-                   c->arg ? c->arg : "");
+    smtp_anomaly(st, "malformed_mail_from", ts, "MAIL without FROM:<path>: %s",
+                 c->arg ? c->arg : "");
     path = xstrdup(c->arg ? c->arg : "");
   }
   ms_transaction *t = vec_push(&st->rec->transactions);
@@ -318,9 +344,9 @@ static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
         if (!strncasecmp(cap, "SIZE ", 5)) {
           unsigned long long limit = strtoull(cap + 5, NULL, 10);
           if (limit && declared > limit)
-            ms_add_anomaly(st->rec, "size_exceeds_limit", ts,
-                           "SIZE=%llu above the advertised SIZE %llu",
-                           declared, limit);
+            smtp_anomaly(st, "size_exceeds_limit", ts,
+                         "SIZE=%llu above the advertised SIZE %llu", declared,
+                         limit);
         }
       }
     }
@@ -331,13 +357,13 @@ static char *rcpt_path(smtp *st, const ms_command *c, ms_ts ts) {
   const char *params = NULL;
   char *path = smtp_parse_path(c->arg, "TO:", &params);
   if (!path) {
-    ms_add_anomaly(st->rec, "malformed_rcpt_to", ts, "RCPT without TO:<path>: %s",
-                   c->arg ? c->arg : "");
+    smtp_anomaly(st, "malformed_rcpt_to", ts, "RCPT without TO:<path>: %s",
+                 c->arg ? c->arg : "");
     path = xstrdup(c->arg ? c->arg : "");
   }
   if (st->tx == NO_TX)
-    ms_add_anomaly(st->rec, "rcpt_without_mail", ts, "RCPT TO:<%s> outside a transaction",
-                   path);
+    smtp_anomaly(st, "rcpt_without_mail", ts,
+                 "RCPT TO:<%s> outside a transaction", path);
   return path;
 }
 
@@ -354,9 +380,9 @@ static void begin_auth(smtp *st, ms_command *c, size_t tl, ms_ts ts) {
   sasl_view view = {0};
   if (st->sasl)
     sasl_end(st->sasl, MS_AUTH_UNKNOWN, ts);
-  st->sasl = sasl_begin(st->rec, st->cfg->show_secrets, mech,
-                        (const uint8_t *)initial, initial ? strlen(initial) : 0,
-                        ts, &view);
+  st->sasl =
+      sasl_begin(st->rec, st->cfg->show_secrets, mech, (const uint8_t *)initial,
+                 initial ? strlen(initial) : 0, ts, &view);
   st->sasl_wants_response = false;
   if (tl != (size_t)-1) {
     ms_tline *t = &st->rec->transcript.items[tl];
@@ -398,8 +424,8 @@ static void split_verb(const ms_line *l, char verb[16], const uint8_t **arg,
   }
 }
 
-static void mark_pipelining(smtp *st, ms_command *c, size_t tl, const char *verb,
-                            ms_ts ts) {
+static void mark_pipelining(smtp *st, ms_command *c, size_t tl,
+                            const char *verb, ms_ts ts) {
   bool pipelined = outstanding(st) > 0 && !st->server_spoke;
   if (!pipelined) {
     st->flight_leader_tline = tl;
@@ -417,9 +443,9 @@ static void mark_pipelining(smtp *st, ms_command *c, size_t tl, const char *verb
       st->rec->transcript.items[st->flight_leader_tline].flags |=
           MS_TL_GROUP_START;
     if (!st->pipelining_advertised && st->ehlo_answered)
-      ms_add_anomaly(st->rec, "pipelining_not_advertised", ts,
-                     "%s sent before the previous reply, without PIPELINING",
-                     verb);
+      smtp_anomaly(st, "pipelining_not_advertised", ts,
+                   "%s sent before the previous reply, without PIPELINING",
+                   verb);
   }
   (void)verb;
 }
@@ -435,8 +461,8 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
   size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
   if (outstanding(st) > 0 && !st->server_spoke && st->last_ends_group &&
       st->rec->bytes[MS_SERVER] > 0) /* not in one-sided captures */
-    ms_add_anomaly(st->rec, "pipelining_after_group_end", ts,
-                   "%s sent in the same flight after %s", verb, st->last_verb);
+    smtp_anomaly(st, "pipelining_after_group_end", ts,
+                 "%s sent in the same flight after %s", verb, st->last_verb);
   size_t ci = NO_CMD;
   ms_command *c = NULL;
   if (record) {
@@ -448,12 +474,13 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
   st->last_ends_group = vi && vi->ends_group;
   st->server_spoke = false;
   if (!vi)
-    ms_add_anomaly(st->rec, "unknown_command", ts, "%s",
-                   c ? (c->arg ? c->arg : c->verb) : verb);
-  if (outstanding(st) + 1 > st->cfg->max_pipeline && st->cfg->max_pipeline)
-    ms_add_anomaly(st->rec, "too_many_outstanding", ts,
-                   "%zu commands awaiting replies (limit %zu)",
-                   outstanding(st) + 1, st->cfg->max_pipeline);
+    smtp_anomaly(st, "unknown_command", ts, "%s",
+                 c ? (c->arg ? c->arg : c->verb) : verb);
+  /* raised when the bound is crossed, not for every command beyond it */
+  if (outstanding(st) == st->cfg->max_pipeline && st->cfg->max_pipeline)
+    smtp_anomaly(st, "too_many_outstanding", ts,
+                 "%zu commands awaiting replies (limit %zu)",
+                 outstanding(st) + 1, st->cfg->max_pipeline);
   ms_command tmp = {0};
   ms_command *view = c ? c : &tmp;
   if (!c) {
@@ -488,8 +515,8 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
     uint64_t size;
     bool last;
     if (!smtp_parse_bdat(view->arg, &size, &last)) {
-      ms_add_anomaly(st->rec, "bdat_bad_size", ts, "BDAT %s",
-                     view->arg ? view->arg : "");
+      smtp_anomaly(st, "bdat_bad_size", ts, "BDAT %s",
+                   view->arg ? view->arg : "");
       p->bdat_invalid = true;
     } else {
       p->bdat_last = last;
@@ -623,7 +650,7 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
     free(st->rec->banner);
     st->rec->banner = xstrdup(text);
     if (code != 220)
-      ms_add_anomaly(st->rec, "greeting_refused", ts, "%d %s", code, text);
+      smtp_anomaly(st, "greeting_refused", ts, "%d %s", code, text);
     return;
   }
   st->greeted = true;
@@ -635,8 +662,7 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
   pending p;
   if (!pop_pending(st, &p)) {
     if (code != 421)
-      ms_add_anomaly(st->rec, "reply_without_command", ts, "%d %s", code,
-                     text);
+      smtp_anomaly(st, "reply_without_command", ts, "%d %s", code, text);
     return;
   }
   if (p.kind == K_AUTH) {
@@ -790,8 +816,8 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
   bool more0;
   const uint8_t *t0;
   size_t tl0;
-  if (l->after_gap && !smtp_parse_reply_line(l->data, l->len, &code0, &more0,
-                                             &t0, &tl0))
+  if (l->after_gap &&
+      !smtp_parse_reply_line(l->data, l->len, &code0, &more0, &t0, &tl0))
     return; /* the tail of a reply line whose start was lost */
   size_t tl = add_tline(st, ts, MS_SERVER, 0, l->data, l->len, NULL);
   st->server_spoke = true;
@@ -800,14 +826,14 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
   const uint8_t *text;
   size_t tlen;
   if (!smtp_parse_reply_line(l->data, l->len, &code, &more, &text, &tlen)) {
-    ms_add_anomaly(st->rec, "malformed_reply", ts, "%.*s",
-                   (int)(l->len < 200 ? l->len : 200), (const char *)l->data);
+    smtp_anomaly(st, "malformed_reply", ts, "%.*s",
+                 (int)(l->len < 200 ? l->len : 200), (const char *)l->data);
     return;
   }
   reply_builder *r = &st->reply;
   if (r->open && r->code != code)
-    ms_add_anomaly(st->rec, "reply_code_changed", ts,
-                   "multi-line reply %d continued with %d", r->code, code);
+    smtp_anomaly(st, "reply_code_changed", ts,
+                 "multi-line reply %d continued with %d", r->code, code);
   if (!r->open) {
     r->open = true;
     r->code = code;
@@ -835,8 +861,8 @@ static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
   if (l->after_gap && !plausible_command(l))
     return; /* the tail of a line whose start was lost */
   if (l->too_long)
-    ms_add_anomaly(st->rec, "line_too_long", ts,
-                   "client line longer than %zu bytes", st->cfg->max_line);
+    smtp_anomaly(st, "line_too_long", ts, "client line longer than %zu bytes",
+                 st->cfg->max_line);
   if (st->sasl && st->sasl_wants_response) {
     sasl_view view = {0};
     st->sasl_wants_response = false;
@@ -904,9 +930,9 @@ static void client_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts) {
       size_t take = (size_t)(end - cur);
       if (st->held_len + take > DATA_HOLD_MAX) {
         /* the client is clearly sending a body: treat it as one */
-        ms_add_anomaly(st->rec, "data_before_354", ts,
-                       "client sent %zu bytes before the reply to DATA",
-                       st->held_len + take);
+        smtp_anomaly(st, "data_before_354", ts,
+                     "client sent %zu bytes before the reply to DATA",
+                     st->held_len + take);
         st->mode = CL_BODY;
         body_begin(st);
         start_message(st, ts);
@@ -936,8 +962,8 @@ static void server_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts) {
   while (!st->stop_after_reply &&
          line_reader_next(&st->lines[MS_SERVER], &cur, end, ts, &l)) {
     if (l.too_long)
-      ms_add_anomaly(st->rec, "line_too_long", ts,
-                     "server line longer than %zu bytes", st->cfg->max_line);
+      smtp_anomaly(st, "line_too_long", ts, "server line longer than %zu bytes",
+                   st->cfg->max_line);
     server_line(st, &l, ts);
   }
 }
@@ -966,7 +992,8 @@ static ms_verdict smtp_data(void *state, ms_dir dir, const uint8_t *data,
   if (st->stop_after_reply) {
     st->mode = CL_STOPPED;
     char note[96];
-    snprintf(note, sizeof note, "TLS starts: the rest is encrypted, not decoded");
+    snprintf(note, sizeof note,
+             "TLS starts: the rest is encrypted, not decoded");
     add_notice(st, ts, MS_SERVER, note);
     return MS_STOP;
   }
@@ -979,9 +1006,9 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
     uint64_t lost = n < st->bdat_left ? n : st->bdat_left;
     st->bdat_left -= lost;
     if (st->msg)
-      ms_add_anomaly(st->rec, "message_gap", ts,
-                     "%llu bytes of a BDAT chunk are missing",
-                     (unsigned long long)lost);
+      smtp_anomaly(st, "message_gap", ts,
+                   "%llu bytes of a BDAT chunk are missing",
+                   (unsigned long long)lost);
     if (st->bdat_left == 0) {
       st->mode = CL_COMMANDS;
       if (st->bdat_last)
@@ -993,17 +1020,16 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   }
   if (dir == MS_CLIENT && st->mode == CL_BODY) {
     if (st->msg)
-      ms_add_anomaly(st->rec, "message_gap", ts,
-                     "%llu bytes of a message body are missing",
-                     (unsigned long long)n);
+      smtp_anomaly(st, "message_gap", ts,
+                   "%llu bytes of a message body are missing",
+                   (unsigned long long)n);
     dot_scan_lost(&st->body);
   }
   line_reader_gap(&st->lines[dir]);
   if (dir == MS_SERVER)
     reply_reset(&st->reply);
   char note[64];
-  snprintf(note, sizeof note, "%llu bytes missing here",
-           (unsigned long long)n);
+  snprintf(note, sizeof note, "%llu bytes missing here", (unsigned long long)n);
   add_notice(st, ts, dir, note);
 }
 
@@ -1013,23 +1039,23 @@ static void smtp_close(void *state, ms_ts ts) {
   if (st->mode != CL_STOPPED) {
     while (st->mode == CL_DATA_WAIT && st->held_len) { /* each DATA */
       /* No reply to DATA ever came, but the client sent on: a body. */
-      ms_add_anomaly(st->rec, "data_before_354", ts,
-                     "client sent %zu bytes after DATA without its reply",
-                     st->held_len);
+      smtp_anomaly(st, "data_before_354", ts,
+                   "client sent %zu bytes after DATA without its reply",
+                   st->held_len);
       st->mode = CL_BODY;
       body_begin(st);
       start_message(st, ts);
       replay_held(st, ts);
     }
     if (line_reader_flush(&st->lines[MS_CLIENT], ts, &l)) {
-      ms_add_anomaly(st->rec, "incomplete_line", ts,
-                     "client line without its end at the end of the session");
+      smtp_anomaly(st, "incomplete_line", ts,
+                   "client line without its end at the end of the session");
       if (st->mode == CL_COMMANDS)
         client_line(st, &l, ts);
     }
     if (line_reader_flush(&st->lines[MS_SERVER], ts, &l)) {
-      ms_add_anomaly(st->rec, "incomplete_line", ts,
-                     "server line without its end at the end of the session");
+      smtp_anomaly(st, "incomplete_line", ts,
+                   "server line without its end at the end of the session");
       server_line(st, &l, ts);
     }
   }
@@ -1064,6 +1090,6 @@ static void smtp_destroy(void *state) {
   free(st);
 }
 
-const ms_dissector ms_smtp_dissector = {"smtp",    MS_PROTO_SMTP, smtp_create,
-                                        smtp_data, smtp_gap,      smtp_close,
+const ms_dissector ms_smtp_dissector = {"smtp",      MS_PROTO_SMTP, smtp_create,
+                                        smtp_data,   smtp_gap,      smtp_close,
                                         smtp_destroy};
