@@ -363,7 +363,8 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
   } else if (vi->needs_login && !st->logged_in && !st->rec->midstream)
     ms_add_anomaly(st->rec, "command_before_login", ts,
                    "%s before a successful login", verb);
-  if (outstanding(st) + 1 > st->cfg->max_pipeline && st->cfg->max_pipeline)
+  /* once each time the count crosses the limit */
+  if (outstanding(st) + 1 == st->cfg->max_pipeline + 1 && st->cfg->max_pipeline)
     ms_add_anomaly(st->rec, "too_many_outstanding", ts,
                    "%zu commands awaiting responses (limit %zu)",
                    outstanding(st) + 1, st->cfg->max_pipeline);

@@ -89,6 +89,19 @@ void ms_session_free(ms_session *s) {
 
 ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
                            const char *fmt, ...) {
+  /* record_limit notices always pass: each limit raises its own once */
+  if (s->anomalies.len >= MS_MAX_ANOMALIES && strcmp(name, "record_limit")) {
+    if (!s->anomalies_capped) {
+      s->anomalies_capped = true;
+      ms_anomaly *last = vec_push(&s->anomalies);
+      last->name = xstrdup("record_limit");
+      last->ts = ts;
+      last->detail = xasprintf("more than %d anomalies: later ones are not "
+                               "recorded",
+                               MS_MAX_ANOMALIES);
+    }
+    return NULL;
+  }
   ms_anomaly *a = vec_push(&s->anomalies);
   a->name = xstrdup(name);
   a->ts = ts;

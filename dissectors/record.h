@@ -156,7 +156,8 @@ typedef struct ms_session {
   char *banner;
   VEC(ms_command) commands;
   ms_auth auth;
-  VEC(ms_anomaly) anomalies;
+  VEC(ms_anomaly) anomalies; /* at most MS_MAX_ANOMALIES (+ notices) */
+  bool anomalies_capped;
   VEC(ms_tline) transcript;
   strvec capabilities;
 
@@ -176,7 +177,12 @@ typedef struct ms_session {
 ms_session *ms_session_new(void);
 void ms_session_free(ms_session *s);
 
-/* Helpers dissectors use to fill the record; each copies its arguments. */
+/* Anomalies kept per session: a hostile peer cannot grow the list without
+ * bound; the first one refused adds a final "record_limit". */
+#define MS_MAX_ANOMALIES 1000
+
+/* Helpers dissectors use to fill the record; each copies its arguments.
+ * ms_add_anomaly returns NULL once the session holds MS_MAX_ANOMALIES. */
 ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
                            const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
