@@ -1,5 +1,6 @@
 /* message_record.c - release of the message object (message_record.h). */
 #include "message_record.h"
+#include "msg_received.h"
 
 #include <stdlib.h>
 
@@ -29,19 +30,8 @@ void ms_message_free(ms_message *m) {
   free(m->user_agent);
   free(m->x_originating_ip);
   free(m->return_path);
-  for (size_t i = 0; i < m->received.len; i++) {
-    ms_received *r = &m->received.items[i];
-    free(r->from);
-    free(r->by);
-    free(r->via);
-    free(r->with);
-    free(r->id);
-    free(r->for_);
-    free(r->date);
-    free(r->ip);
-    free(r->raw);
-    free(r->rdns);
-  }
+  for (size_t i = 0; i < m->received.len; i++)
+    received_free(&m->received.items[i]);
   vec_free(&m->received);
   free(m->content_type);
   for (size_t i = 0; i < m->parts.len; i++) {

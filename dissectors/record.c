@@ -172,13 +172,13 @@ const char *ms_end_name(ms_end e) {
 }
 
 const char *ms_tls_name(ms_tls t) {
-  return t == MS_TLS_STARTTLS ? "starttls"
+  return t == MS_TLS_STARTTLS   ? "starttls"
          : t == MS_TLS_IMPLICIT ? "implicit"
                                 : "none";
 }
 
 const char *ms_auth_result_name(ms_auth_result r) {
-  return r == MS_AUTH_SUCCESS ? "success"
+  return r == MS_AUTH_SUCCESS   ? "success"
          : r == MS_AUTH_FAILURE ? "failure"
                                 : "unknown";
 }

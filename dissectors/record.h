@@ -46,11 +46,11 @@ typedef struct {
 typedef struct {
   bool present;
   ms_ts ts;
-  int code;         /* SMTP reply code; 0 for POP3 */
+  int code;          /* SMTP reply code; 0 for POP3 */
   char *pop3_status; /* "+OK" / "-ERR" for POP3, NULL for SMTP */
-  char *enhanced;   /* RFC 3463 "2.1.0", NULL when absent */
-  char *text;       /* text after code/status; lines of a multi-line reply
-                       joined with "\n" (without their code prefix) */
+  char *enhanced;    /* RFC 3463 "2.1.0", NULL when absent */
+  char *text;        /* text after code/status; lines of a multi-line reply
+                        joined with "\n" (without their code prefix) */
 } ms_reply;
 
 typedef struct {
@@ -71,12 +71,12 @@ typedef struct {
   bool present;
   char *mechanism; /* "PLAIN", "LOGIN", "CRAM-MD5", "USER", "APOP", ... */
   char *username;
-  char *password;  /* "<redacted>" unless --show-secrets; NULL if none seen */
+  char *password; /* "<redacted>" unless --show-secrets; NULL if none seen */
   char *authzid;
   char *challenge; /* CRAM-MD5 challenge / APOP timestamp, when seen */
   ms_auth_result result;
-  int attempts;    /* login attempts in the session (extension) */
-  int failures;    /* failed attempts (extension) */
+  int attempts; /* login attempts in the session (extension) */
+  int failures; /* failed attempts (extension) */
 } ms_auth;
 
 typedef struct {
@@ -128,9 +128,9 @@ typedef struct {
 
 typedef struct {
   int number;
-  char *uid;       /* from UIDL when known */
-  char *command;   /* "RETR" or "TOP" */
-  uint64_t bytes;  /* octets of the message as retrieved, after unstuffing */
+  char *uid;      /* from UIDL when known */
+  char *command;  /* "RETR" or "TOP" */
+  uint64_t bytes; /* octets of the message as retrieved, after unstuffing */
   ms_message *message;
 } ms_pop3_message;
 
@@ -142,7 +142,7 @@ typedef struct ms_session {
   ms_endpoint client, server;
   int ip_version;
   VEC(uint16_t) vlan; /* outermost first */
-  uint64_t bytes[2];   /* payload bytes, indexed by ms_dir */
+  uint64_t bytes[2];  /* payload bytes, indexed by ms_dir */
   uint64_t packets[2];
   ms_end end;
   bool midstream;
@@ -194,9 +194,9 @@ void ms_reply_clear(ms_reply *r);
 void ms_reply_copy(ms_reply *dst, const ms_reply *src);
 void ms_auth_clear(ms_auth *a);
 
-const char *ms_proto_name(ms_proto p);     /* "smtp", "pop3" */
-const char *ms_end_name(ms_end e);         /* "fin", "rst", ... */
-const char *ms_tls_name(ms_tls t);         /* "none", "starttls", ... */
+const char *ms_proto_name(ms_proto p); /* "smtp", "pop3" */
+const char *ms_end_name(ms_end e);     /* "fin", "rst", ... */
+const char *ms_tls_name(ms_tls t);     /* "none", "starttls", ... */
 const char *ms_auth_result_name(ms_auth_result r);
 const char *ms_tx_status_name(ms_tx_status st);
 

@@ -1,5 +1,6 @@
 /* jsonw.c - streaming JSON writer (see jsonw.h). */
 #include "jsonw.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,34 +70,6 @@ void jw_obj_end(jsonw *w) { close_container(w, '}'); }
 void jw_arr_begin(jsonw *w) { open_container(w, '['); }
 void jw_arr_end(jsonw *w) { close_container(w, ']'); }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n) {
-  unsigned char c = p[0];
-  if (c < 0x80)
-    return 1;
-  size_t len;
-  unsigned min;
-  unsigned cp;
-  if (c >= 0xc2 && c <= 0xdf)
-    len = 2, min = 0x80, cp = c & 0x1f;
-  else if (c >= 0xe0 && c <= 0xef)
-    len = 3, min = 0x800, cp = c & 0x0f;
-  else if (c >= 0xf0 && c <= 0xf4)
-    len = 4, min = 0x10000, cp = c & 0x07;
-  else
-    return 0;
-  if (n < len)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((p[i] & 0xc0) != 0x80)
-      return 0;
-    cp = cp << 6 | (p[i] & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return len;
-}
-
 static void escape_string(jsonw *w, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s;
@@ -131,7 +104,8 @@ static void escape_string(jsonw *w, const char *s, size_t n) {
       }
       i++;
     } else {
-      size_t len = utf8_len(p + i, n - i);
+      uint32_t cp;
+      size_t len = c < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
       if (len) {
         put(w, s + i, len);
         i += len;
