@@ -463,18 +463,7 @@ static void client_line(pop3 *st, const ms_line *l, ms_ts ts) {
     size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
     if (!sasl_client(st->sasl, l->data, l->len, ts, &view))
       st->sasl_cancelled = true;
-    ms_tline *t = tline_at(st, tl);
-    if (t) {
-      t->note = view.note;
-      view.note = NULL;
-      if (view.redacted) {
-        free(t->text);
-        t->text = view.redacted;
-        view.redacted = NULL;
-      }
-    }
-    free(view.note);
-    free(view.redacted);
+    sasl_view_apply(&view, tline_at(st, tl));
     st->server_spoke = false;
     return;
   }

@@ -527,3 +527,19 @@ void sasl_end(sasl_exchange *x, ms_auth_result result, ms_ts ts) {
   free(x->last_challenge);
   free(x);
 }
+
+void sasl_view_apply(sasl_view *view, ms_tline *t) {
+  if (t && view->note) {
+    free(t->note);
+    t->note = view->note;
+    view->note = NULL;
+  }
+  if (t && view->redacted) {
+    free(t->text);
+    t->text = view->redacted;
+    view->redacted = NULL;
+  }
+  free(view->note);
+  free(view->redacted);
+  view->note = view->redacted = NULL;
+}

@@ -22,8 +22,8 @@
 typedef struct sasl_exchange sasl_exchange;
 
 typedef struct {
-  char *note;      /* decoded text for the transcript, or NULL */
-  char *redacted;  /* replacement for the wire line in transcripts, or NULL */
+  char *note;     /* decoded text for the transcript, or NULL */
+  char *redacted; /* replacement for the wire line in transcripts, or NULL */
 } sasl_view;
 
 /* Start an exchange.  mech is the mechanism as sent (any case); initial may
@@ -40,6 +40,11 @@ bool sasl_client(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
                  sasl_view *view);
 /* Outcome from the final reply; ends the exchange and frees x. */
 void sasl_end(sasl_exchange *x, ms_auth_result result, ms_ts ts);
+
+/* Move a view into a transcript line: the note goes beside it, the
+ * redacted text replaces the wire text.  t may be NULL (no transcript);
+ * the view is left empty either way. */
+void sasl_view_apply(sasl_view *view, ms_tline *t);
 
 /* Base64 decoding shared by dissectors: returns a new buffer (NUL-terminated
  * for convenience) and its length, or NULL if the text is not base64. */

@@ -868,18 +868,8 @@ static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
     st->sasl_wants_response = false;
     size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
     sasl_client(st->sasl, l->data, l->len, ts, &view);
-    if (tl != (size_t)-1) {
-      ms_tline *t = &st->rec->transcript.items[tl];
-      t->note = view.note;
-      view.note = NULL;
-      if (view.redacted) {
-        free(t->text);
-        t->text = view.redacted;
-        view.redacted = NULL;
-      }
-    }
-    free(view.note);
-    free(view.redacted);
+    sasl_view_apply(&view,
+                    tl != (size_t)-1 ? &st->rec->transcript.items[tl] : NULL);
     st->server_spoke = false;
     return;
   }
