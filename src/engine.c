@@ -2,6 +2,7 @@
  * together (see engine.h). */
 #include "engine.h"
 
+#include <malloc.h>
 #include <time.h>
 
 #include "capture.h"
@@ -13,7 +14,26 @@ typedef struct {
   ms_defrag *defrag;
   ms_stats *stats;
   ms_ts last_ts;
+  ms_session_done_fn done;
+  void *done_ctx;
+  size_t open_high; /* most sessions open since memory was last returned */
 } engine;
+
+/* Every finished session passes here.  When the open sessions fell to half
+ * of their high-water mark (and that mark was large), the memory the closed
+ * ones used is handed back to the system: glibc keeps freed pages
+ * otherwise, and a burst of 100,000 sessions would hold ~200 MiB forever. */
+static void on_done(void *ctx, ms_session *rec) {
+  engine *e = ctx;
+  e->done(e->done_ctx, rec);
+  size_t open = ms_table_open_count(e->table);
+  if (open > e->open_high)
+    e->open_high = open;
+  if (e->open_high >= 4096 && open <= e->open_high / 2) {
+    malloc_trim(0);
+    e->open_high = open;
+  }
+}
 
 static void on_packet(void *ctx, const ms_frame *f, ms_ts ts) {
   engine *e = ctx;
@@ -56,7 +76,8 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
                ms_stats *stats) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  engine e = {ms_table_new(opt, done, ctx, stats), ms_defrag_new(), stats, 0};
+  engine e = {NULL, ms_defrag_new(), stats, 0, done, ctx, 0};
+  e.table = ms_table_new(opt, on_done, &e, stats);
   static const capture_callbacks cb = {on_packet, on_idle};
   int rc = capture_run(opt, &cb, &e, stats);
   ms_table_flush(e.table, MS_END_EOF, e.last_ts);
