@@ -18,6 +18,16 @@ void ms_reply_clear(ms_reply *r) {
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
+void ms_reply_set(ms_reply *r, ms_ts ts, int code, const char *enhanced,
+                  const char *text) {
+  ms_reply_clear(r);
+  r->present = true;
+  r->ts = ts;
+  r->code = code;
+  r->enhanced = dup_or_null(enhanced);
+  r->text = xstrdup(text ? text : "");
+}
+
 void ms_reply_copy(ms_reply *dst, const ms_reply *src) {
   ms_reply_clear(dst);
   *dst = *src;

@@ -191,6 +191,10 @@ ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
 ms_command *ms_add_command(ms_session *s, ms_ts ts, const char *verb,
                            const uint8_t *arg, size_t arg_len);
 void ms_reply_clear(ms_reply *r);
+/* Replace *r with an SMTP reply (copies enhanced, which may be NULL, and
+ * text). */
+void ms_reply_set(ms_reply *r, ms_ts ts, int code, const char *enhanced,
+                  const char *text);
 void ms_reply_copy(ms_reply *dst, const ms_reply *src);
 void ms_auth_clear(ms_auth *a);
 

@@ -233,12 +233,7 @@ static void finish_transaction(smtp *st, size_t txi, int code,
   ms_transaction *t = tx_at(st, txi);
   if (!t)
     return;
-  ms_reply_clear(&t->reply);
-  t->reply.present = true;
-  t->reply.ts = ts;
-  t->reply.code = code;
-  t->reply.enhanced = enhanced ? xstrdup(enhanced) : NULL;
-  t->reply.text = xstrdup(text);
+  ms_reply_set(&t->reply, ts, code, enhanced, text);
   t->status = code >= 200 && code < 300 ? MS_TX_QUEUED : MS_TX_REJECTED;
   free(t->queue_id);
   t->queue_id = t->status == MS_TX_QUEUED ? smtp_queue_id(text) : NULL;
@@ -606,12 +601,7 @@ static void set_command_reply(smtp *st, size_t ci, int code,
   ms_command *c = cmd_at(st, ci);
   if (!c)
     return;
-  ms_reply_clear(&c->reply);
-  c->reply.present = true;
-  c->reply.ts = ts;
-  c->reply.code = code;
-  c->reply.enhanced = enhanced ? xstrdup(enhanced) : NULL;
-  c->reply.text = xstrdup(text);
+  ms_reply_set(&c->reply, ts, code, enhanced, text);
 }
 
 static void replay_held(smtp *st, ms_ts ts);
@@ -689,11 +679,7 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
   case K_MAIL:
     if (!ok && t) {
       t->status = MS_TX_REJECTED;
-      ms_reply_clear(&t->reply);
-      t->reply.present = true;
-      t->reply.ts = ts;
-      t->reply.code = code;
-      t->reply.text = xstrdup(text);
+      ms_reply_set(&t->reply, ts, code, enhanced, text);
       if (st->tx == p.tx)
         st->tx = NO_TX;
     }
@@ -722,11 +708,7 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
     } else {
       if (t && (code >= 400)) {
         t->status = MS_TX_REJECTED;
-        ms_reply_clear(&t->reply);
-        t->reply.present = true;
-        t->reply.ts = ts;
-        t->reply.code = code;
-        t->reply.text = xstrdup(text);
+        ms_reply_set(&t->reply, ts, code, enhanced, text);
         if (st->tx == p.tx)
           st->tx = NO_TX;
       }
