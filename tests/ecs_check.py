@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """ecs_check.py FILE... - check mailscope --format ecs documents against the
 ECS 8.x field reference: every field outside the mailscope.* namespace must
-be an ECS field, with a value of its ECS type.  The table below was written
-from Elastic's published field reference (base, ecs, event, source,
-destination, network, user and email field sets)."""
+be an ECS field, with a value of its ECS type, and categorization values
+must be allowed ones with an event.type each event.category expects.  The
+table below was written from Elastic's published field reference (base,
+ecs, event, source, destination, network, related, user, tls and email
+field sets, ECS 8.11)."""
 import ipaddress
 import json
 import re
@@ -16,6 +18,7 @@ ECS = {
     "event.type": "keyword[]", "event.module": "keyword",
     "event.dataset": "keyword", "event.start": "date", "event.end": "date",
     "event.duration": "long", "event.outcome": "keyword",
+    "source.address": "keyword", "destination.address": "keyword",
     "source.ip": "ip", "source.port": "long", "source.bytes": "long",
     "source.packets": "long",
     "destination.ip": "ip", "destination.port": "long",
@@ -25,6 +28,11 @@ ECS = {
     "network.packets": "long", "network.vlan.id": "keyword",
     "network.inner.vlan.id": "keyword",
     "user.name": "keyword",
+    "related.ip": "ip[]", "related.user": "keyword[]",
+    "tls.established": "boolean",
+    "email.origination_timestamp": "date",
+    "email.delivery_timestamp": "date",
+    "email.attachments.file.extension": "keyword",
     "email.from.address": "keyword[]", "email.to.address": "keyword[]",
     "email.cc.address": "keyword[]", "email.bcc.address": "keyword[]",
     "email.reply_to.address": "keyword[]",
@@ -42,10 +50,19 @@ ALLOWED = {
     "event.kind": {"alert", "enrichment", "event", "metric", "state",
                    "pipeline_error", "signal"},
     "event.category": {"email", "network", "authentication"},
-    "event.type": {"connection", "protocol", "info", "start", "end"},
+    "event.type": {"access", "change", "connection", "creation", "deletion",
+                   "denied", "end", "error", "group", "indicator", "info",
+                   "installation", "protocol", "start", "user", "allowed"},
     "event.outcome": {"failure", "success", "unknown"},
     "network.transport": {"tcp"},
     "network.type": {"ipv4", "ipv6"},
+}
+# event.category -> the event.type values ECS expects with it
+EXPECTED_TYPES = {
+    "network": {"access", "allowed", "connection", "denied", "end", "info",
+                "protocol", "start"},
+    "email": {"info"},
+    "authentication": {"start", "end", "info"},
 }
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -55,11 +72,15 @@ def type_ok(kind, v):
         return isinstance(v, list) and all(type_ok(kind[:-2], x) for x in v)
     if kind in ("keyword", "wildcard"):
         return isinstance(v, str)
+    if kind == "boolean":
+        return isinstance(v, bool)
     if kind == "long":
         return isinstance(v, int) and not isinstance(v, bool)
     if kind == "date":
         return isinstance(v, str) and DATE.match(v) is not None
     if kind == "ip":
+        if not isinstance(v, str):
+            return False
         try:
             ipaddress.ip_address(v)
             return True
@@ -92,13 +113,24 @@ def check(doc, prefix, errors):
                 errors.append("%s: %r not an allowed value" % (name, bad))
 
 
+def check_categories(doc, errors):
+    event = doc.get("event", {})
+    types = set(event.get("type", []))
+    for cat in event.get("category", []):
+        if not types & EXPECTED_TYPES.get(cat, set()):
+            errors.append("event.category %s without an expected event.type"
+                          % cat)
+
+
 def main():
     docs = 0
     errors = []
     for path in sys.argv[1:]:
         for line in open(path, encoding="utf-8"):
             docs += 1
-            check(json.loads(line), "", errors)
+            doc = json.loads(line)
+            check(doc, "", errors)
+            check_categories(doc, errors)
     for e in errors:
         print(e)
     print("ecs: %d documents, %d errors" % (docs, len(errors)))

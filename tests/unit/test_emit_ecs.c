@@ -1,0 +1,211 @@
+/* test_emit_ecs.c - --format ecs on hand-built records: the SMTP session
+ * with two transactions (email.* from the one that carried the message,
+ * every transaction under mailscope.*), the POP3 session, hostile strings
+ * staying valid JSON, and the Date header parsed into
+ * email.origination_timestamp (zones, obsolete forms, impossible dates). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "emit_fixture.h"
+
+static json_object *ecs_of(const ms_session *s) {
+  jsonw w;
+  jw_init(&w);
+  emit_ecs_session(s, &w);
+  char *text = xstrndup(w.buf, w.len);
+  assert_null(memchr(w.buf, '\n', w.len)); /* one document, one line */
+  json_object *o = json_tokener_parse(text);
+  assert_non_null(o);
+  free(text);
+  jw_free(&w);
+  return o;
+}
+
+static void smtp_session_document(void **state) {
+  (void)state;
+  ms_session *s = fx_smtp();
+  json_object *o = ecs_of(s);
+  assert_string_equal(fx_str(o, "@timestamp"), "2025-11-22T08:26:40.000000Z");
+  assert_string_equal(fx_str(o, "event.dataset"), "mailscope.smtp");
+  assert_string_equal(fx_str(o, "event.module"), "mailscope");
+  assert_string_equal(fx_str(o, "event.kind"), "event");
+  assert_string_equal(fx_str(o, "event.outcome"), "success");
+  assert_int_equal(json_object_get_int64(fx_get(o, "event.duration")),
+                   2500000000LL);
+  json_object *cat = fx_get(o, "event.category");
+  assert_int_equal(json_object_array_length(cat), 3);
+  assert_string_equal(json_object_get_string(json_object_array_get_idx(cat, 2)),
+                      "authentication");
+  assert_string_equal(fx_str(o, "source.ip"), "192.0.2.10");
+  assert_int_equal(json_object_get_int(fx_get(o, "source.port")), 40001);
+  assert_int_equal(json_object_get_int(fx_get(o, "destination.bytes")), 400);
+  assert_int_equal(json_object_get_int(fx_get(o, "network.bytes")), 3400);
+  assert_int_equal(json_object_get_int(fx_get(o, "network.packets")), 22);
+  assert_string_equal(fx_str(o, "network.type"), "ipv4");
+  assert_string_equal(fx_str(o, "network.protocol"), "smtp");
+  assert_string_equal(fx_str(o, "network.vlan.id"), "100");
+  assert_string_equal(fx_str(o, "network.inner.vlan.id"), "200");
+  assert_string_equal(fx_str(o, "user.name"), "alice");
+  assert_true(json_object_get_boolean(fx_get(o, "tls.established")));
+  /* email.* is the message of the second (queued) transaction */
+  assert_string_equal(fx_str(o, "email.subject"), "Quarterly \"report\" <b>");
+  assert_string_equal(fx_str(o, "email.sender.address"), "alice@example.org");
+  assert_string_equal(fx_str(o, "email.local_id"), "4ABC123");
+  assert_string_equal(fx_str(o, "email.delivery_timestamp"),
+                      "2025-11-22T08:26:40.900000Z");
+  assert_string_equal(fx_str(o, "email.origination_timestamp"),
+                      "2015-12-08T21:30:00.000000Z");
+  json_object *to = fx_get(o, "email.to.address");
+  assert_int_equal(json_object_array_length(to), 2);
+  assert_string_equal(json_object_get_string(json_object_array_get_idx(to, 1)),
+                      "carol@example.net");
+  json_object *att = fx_get(o, "email.attachments");
+  assert_int_equal(json_object_array_length(att), 1);
+  json_object *file = fx_get(json_object_array_get_idx(att, 0), "file");
+  assert_string_equal(fx_str(file, "name"), "Report.PDF");
+  assert_string_equal(fx_str(file, "extension"), "pdf");
+  assert_int_equal(json_object_get_int(fx_get(file, "size")), 1234);
+  assert_int_equal(strlen(fx_str(file, "hash.sha256")), 64);
+  /* mailscope.* keeps both transactions */
+  assert_int_equal(
+      json_object_get_int(fx_get(o, "mailscope.transaction_count")), 2);
+  json_object *txs = fx_get(o, "mailscope.transactions");
+  assert_int_equal(json_object_array_length(txs), 2);
+  json_object *t0 = json_object_array_get_idx(txs, 0);
+  assert_string_equal(fx_str(t0, "status"), "rejected");
+  assert_string_equal(fx_str(t0, "mail_from"), "");
+  assert_int_equal(json_object_get_int(fx_get(t0, "reply_code")), 550);
+  assert_string_equal(fx_str(o, "mailscope.auth.result"), "success");
+  assert_int_equal(json_object_get_int(fx_get(o, "mailscope.auth.failures")),
+                   1);
+  assert_string_equal(json_object_get_string(json_object_array_get_idx(
+                          fx_get(o, "mailscope.anomalies"), 0)),
+                      "pipelining_not_advertised");
+  assert_null(fx_get(o, "mailscope.messages"));
+  json_object_put(o);
+  ms_session_free(s);
+}
+
+static void pop3_session_document(void **state) {
+  (void)state;
+  ms_session *s = fx_pop3();
+  json_object *o = ecs_of(s);
+  assert_string_equal(fx_str(o, "event.dataset"), "mailscope.pop3");
+  assert_string_equal(fx_str(o, "network.protocol"), "pop3");
+  assert_string_equal(fx_str(o, "network.type"), "ipv6");
+  assert_string_equal(fx_str(o, "source.ip"), "2001:db8::10");
+  assert_null(fx_get(o, "network.vlan"));
+  assert_null(fx_get(o, "tls"));
+  assert_string_equal(fx_str(o, "user.name"), "bob");
+  assert_string_equal(fx_str(o, "email.subject"), "hello over pop3");
+  /* POP3: the envelope sender comes from Return-Path */
+  assert_string_equal(fx_str(o, "email.sender.address"), "bounces@example.org");
+  assert_null(fx_get(o, "email.local_id"));
+  assert_null(fx_get(o, "mailscope.transactions"));
+  assert_int_equal(json_object_get_int(fx_get(o, "mailscope.message_count")),
+                   1);
+  assert_int_equal(json_object_get_int(fx_get(o, "mailscope.mailbox.messages")),
+                   2);
+  assert_int_equal(json_object_get_int(fx_get(o, "mailscope.deleted")), 1);
+  json_object_put(o);
+  ms_session_free(s);
+}
+
+static void hostile_strings_stay_json(void **state) {
+  (void)state;
+  ms_session *s = fx_smtp();
+  ms_message *m = s->transactions.items[1].message;
+  free(m->subject);
+  m->subject = xstrdup("\"},\"x\":1 \x1b[2J \xff\xfe \\ \n end");
+  free(s->auth.username);
+  s->auth.username = xstrdup("<script>alert(1)</script>");
+  json_object *o = ecs_of(s);
+  const char *subject = fx_str(o, "email.subject");
+  assert_non_null(strstr(subject, "\"},\"x\":1 \x1b[2J \\xff\\xfe \\ \n end"));
+  assert_null(fx_get(o, "x"));
+  assert_string_equal(fx_str(o, "user.name"), "<script>alert(1)</script>");
+  json_object_put(o);
+  ms_session_free(s);
+}
+
+/* The Date header as ECS sees it: the parsed instant, or no field. */
+static char *origination(const char *date) {
+  ms_session *s = fx_pop3();
+  ms_message *m = s->messages.items[0].message;
+  free(m->date);
+  m->date = xstrdup(date);
+  json_object *o = ecs_of(s);
+  const char *v = fx_str(o, "email.origination_timestamp");
+  char *copy = v ? xstrdup(v) : NULL;
+  json_object_put(o);
+  ms_session_free(s);
+  return copy;
+}
+
+static void date_header_parsing(void **state) {
+  (void)state;
+  static const struct {
+    const char *date, *want;
+  } cases[] = {
+      {"Sun, 22 Nov 2026 18:35:26 +0000", "2026-11-22T18:35:26.000000Z"},
+      {"Mon, 5 Oct 2009 11:36:07 +0530", "2009-10-05T06:06:07.000000Z"},
+      {"5 Oct 2009 11:36 -0230", "2009-10-05T14:06:00.000000Z"},
+      {"Fri, 21 Nov 97 09:55:06 GMT", "1997-11-21T09:55:06.000000Z"},
+      {"Thu, 1 Jan 15 23:59:59 EST", "2015-01-02T04:59:59.000000Z"},
+      {"Thu,  4 Mar 2021 10:38:07 +0100 (CET)", "2021-03-04T09:38:07.000000Z"},
+      {"29 Feb 2024 00:00:00 Z", "2024-02-29T00:00:00.000000Z"},
+      {"31 Dec 1999 23:59:60 +0000", "2000-01-01T00:00:00.000000Z"},
+      {"Mon, 30 Feb 2023 10:00:00 +0000", NULL}, /* no such day */
+      {"Mon May 16 09:58:20 +0000 2016", NULL},  /* asctime, not RFC 5322 */
+      {"Mon, 1 Jan 2020 25:00:00 +0000", NULL},
+      {"Mon, 1 Jan 2020 10:00:00 +99", NULL},
+      {"yesterday", NULL},
+      {"", NULL},
+      {"1 Foo 2020 10:00:00 +0000", NULL},
+      {"1 Jan 20000 10:00:00 +0000", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *got = origination(cases[i].date);
+    if (cases[i].want) {
+      assert_non_null(got);
+      assert_string_equal(got, cases[i].want);
+    } else {
+      assert_null(got);
+    }
+    free(got);
+  }
+}
+
+static void outcome_reflects_failures(void **state) {
+  (void)state;
+  ms_session *s = fx_pop3();
+  for (size_t i = 0; i < s->messages.len; i++) {
+    free(s->messages.items[i].uid);
+    free(s->messages.items[i].command);
+    ms_message_free(s->messages.items[i].message);
+  }
+  s->messages.len = 0;
+  s->auth.result = MS_AUTH_FAILURE;
+  s->auth.failures = 3;
+  json_object *o = ecs_of(s);
+  assert_string_equal(fx_str(o, "event.outcome"), "failure");
+  assert_null(fx_get(o, "email"));
+  json_object_put(o);
+  ms_session_free(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(smtp_session_document),
+      cmocka_unit_test(pop3_session_document),
+      cmocka_unit_test(hostile_strings_stay_json),
+      cmocka_unit_test(date_header_parsing),
+      cmocka_unit_test(outcome_reflects_failures),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
