@@ -43,9 +43,17 @@ bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
       p++;
       continue;
     }
-    const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+    /* One call for the run of whole lines up to the next line that starts
+     * with a dot (or the end of the data). */
+    const uint8_t *run = p, *nl = memchr(p, '\n', (size_t)(end - p));
+    while (nl && nl + 1 < end && nl[1] != '.') {
+      const uint8_t *next = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
+      if (!next)
+        break;
+      nl = next;
+    }
     const uint8_t *stop = nl ? nl + 1 : end;
-    out(ctx, p, (size_t)(stop - p));
+    out(ctx, run, (size_t)(stop - run));
     s->bol = nl != NULL;
     p = stop;
   }

@@ -733,6 +733,31 @@ static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
   }
 }
 
+/* The length of the whole lines at d that cannot be boundaries (they do
+ * not start with '-'): inside a leaf they are all content. */
+static size_t leaf_run_length(const uint8_t *d, const uint8_t *end) {
+  const uint8_t *c = d;
+  while (c < end && *c != '-') {
+    const uint8_t *nl = memchr(c, '\n', (size_t)(end - c));
+    if (!nl)
+      break;
+    c = nl + 1;
+  }
+  return (size_t)(c - d);
+}
+
+/* Whole content lines of a leaf in one go: the same as line() for each of
+ * them (the decoders are streams), with the last line end held back. */
+static void leaf_lines(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  if (p->pending_eol)
+    leaf_content(p, p->eol, p->eol_len);
+  size_t e = n >= 2 && d[n - 2] == '\r' ? 2 : 1;
+  memcpy(p->eol, d + n - e, e);
+  p->eol_len = e;
+  p->pending_eol = true;
+  leaf_content(p, d, n - e);
+}
+
 /* ---- interface ---------------------------------------------------------- */
 
 ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
@@ -762,6 +787,15 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
     p->cfg->sink->write(p->eml, data, n);
   const uint8_t *cur = data, *end = data + n;
   while (cur < end) {
+    if (p->st == S_LEAF && !p->rfc822.len && !p->carry_len &&
+        !p->carry_is_content) {
+      size_t run = leaf_run_length(cur, end);
+      if (run) {
+        leaf_lines(p, cur, run);
+        cur += run;
+        continue;
+      }
+    }
     const uint8_t *nl = memchr(cur, '\n', (size_t)(end - cur));
     size_t take = nl ? (size_t)(nl + 1 - cur) : (size_t)(end - cur);
     if (p->carry_is_content) {

@@ -14,37 +14,66 @@ static const int8_t b64_table[256] = {
     ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
     ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64}; /* value + 1 */
 
+/* The fast path's tables: the character's six bits already shifted to its
+ * place in a quantum of four, or B64_BAD. */
+#define B64_BAD 0x80000000u
+static uint32_t b64_quantum[4][256];
+static bool b64_tables_ready;
+
+static void b64_tables_init(void) {
+  if (b64_tables_ready)
+    return;
+  for (int c = 0; c < 256; c++) {
+    int v = b64_table[c] - 1;
+    for (int k = 0; k < 4; k++)
+      b64_quantum[k][c] = v < 0 ? B64_BAD : (uint32_t)v << (18 - 6 * k);
+  }
+  b64_tables_ready = true;
+}
+
 void b64_stream_init(b64_stream *s) {
+  b64_tables_init();
   s->acc = 0;
   s->bits = 0;
   s->padded = false;
   s->invalid = 0;
 }
 
+/* Whole quanta of four base64 characters from p[*i]; stops at the first
+ * byte that is not base64 (a line end, padding, junk). */
+static size_t b64_quanta(const uint8_t *p, size_t n, size_t *i, uint8_t *buf,
+                         size_t room) {
+  size_t o = 0, k = *i;
+  while (k + 4 <= n && o + 3 <= room) {
+    uint32_t v = b64_quantum[0][p[k]] | b64_quantum[1][p[k + 1]] |
+                 b64_quantum[2][p[k + 2]] | b64_quantum[3][p[k + 3]];
+    if (v & B64_BAD)
+      break;
+    buf[o] = (uint8_t)(v >> 16);
+    buf[o + 1] = (uint8_t)(v >> 8);
+    buf[o + 2] = (uint8_t)v;
+    o += 3;
+    k += 4;
+  }
+  *i = k;
+  return o;
+}
+
 void b64_stream_feed(b64_stream *s, const uint8_t *p, size_t n,
                      decode_out_fn out, void *ctx) {
-  uint8_t buf[768];
+  b64_tables_init(); /* for a stream zeroed rather than initialised */
+  uint8_t buf[3072];
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
-    /* Fast path: whole quanta of four base64 characters. */
-    while (s->bits == 0 && !s->padded && i + 4 <= n && o + 3 <= sizeof buf) {
-      int a = b64_table[p[i]] - 1, b = b64_table[p[i + 1]] - 1,
-          c = b64_table[p[i + 2]] - 1, d = b64_table[p[i + 3]] - 1;
-      if ((a | b | c | d) < 0)
-        break;
-      uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
-                   (uint32_t)d;
-      buf[o++] = (uint8_t)(v >> 16);
-      buf[o++] = (uint8_t)(v >> 8);
-      buf[o++] = (uint8_t)v;
-      i += 4;
-      if (o + 3 > sizeof buf) {
+    if (s->bits == 0 && !s->padded) {
+      if (sizeof buf - o < 3) {
         out(ctx, buf, o);
         o = 0;
       }
+      o += b64_quanta(p, n, &i, buf + o, sizeof buf - o);
+      if (i >= n)
+        break;
     }
-    if (i >= n)
-      break;
     int v = b64_table[p[i]] - 1;
     if (v < 0) {
       uint8_t c = p[i];

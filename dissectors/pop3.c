@@ -781,12 +781,27 @@ static void listing_line(pop3 *st, const ms_line *l, ms_ts ts) {
 
 /* Count the octets of the message being retrieved as RFC 1939 sizes do:
  * bare LF line ends are counted as CRLF for the comparison with LIST. */
+/* Counts the body's octets and its bare LFs (an LF not preceded by CR),
+ * and keeps its last four bytes; one memchr pass per chunk. */
 static void count_octets(pop3 *st, const uint8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (p[i] == '\n' && st->msg_tail[3] != '\r')
+  if (n == 0)
+    return;
+  uint8_t prev = st->msg_tail[3];
+  const uint8_t *c = p, *e = p + n;
+  while (c < e) {
+    const uint8_t *lf = memchr(c, '\n', (size_t)(e - c));
+    if (!lf)
+      break;
+    uint8_t before = lf > p ? lf[-1] : prev;
+    if (before != '\r')
       st->msg_bare_lf++;
-    memmove(st->msg_tail, st->msg_tail + 1, 3);
-    st->msg_tail[3] = p[i];
+    c = lf + 1;
+  }
+  if (n >= 4) {
+    memcpy(st->msg_tail, p + n - 4, 4);
+  } else {
+    memmove(st->msg_tail, st->msg_tail + n, 4 - n);
+    memcpy(st->msg_tail + 4 - n, p, n);
   }
   st->msg_octets += n;
 }

@@ -144,18 +144,31 @@ void jw_str(jsonw *w, const char *s) {
   jw_strn(w, s, strlen(s));
 }
 
+/* Decimal digits of v, right-aligned so that they end at `end`. */
+static char *format_u64(uint64_t v, char *end) {
+  char *p = end;
+  do {
+    *--p = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  return p;
+}
+
 void jw_int(jsonw *w, int64_t v) {
-  char b[24];
-  int n = snprintf(b, sizeof b, "%lld", (long long)v);
+  char b[24], *end = b + sizeof b;
+  uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  char *p = format_u64(mag, end);
+  if (v < 0)
+    *--p = '-';
   before_value(w);
-  put(w, b, (size_t)n);
+  put(w, p, (size_t)(end - p));
 }
 
 void jw_uint(jsonw *w, uint64_t v) {
-  char b[24];
-  int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+  char b[24], *end = b + sizeof b;
+  char *p = format_u64(v, end);
   before_value(w);
-  put(w, b, (size_t)n);
+  put(w, p, (size_t)(end - p));
 }
 
 void jw_bool(jsonw *w, bool v) {
@@ -175,17 +188,68 @@ void jw_null(jsonw *w) {
   put(w, "null", 4);
 }
 
+/* Two digits of v at p. */
+static void two_digits(char *p, int v) {
+  p[0] = (char)('0' + v / 10 % 10);
+  p[1] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of a second; records come in time order, so the
+ * last one formatted is kept (gmtime and printf cost more than the rest of
+ * a record's numbers together). */
+static const char *second_text(time_t sec) {
+  static time_t cached_sec = (time_t)-1;
+  static char cached[80];
+  static bool valid;
+  if (valid && sec == cached_sec)
+    return cached;
+  struct tm tm;
+  if (!gmtime_r(&sec, &tm))
+    memset(&tm, 0, sizeof tm);
+  int year = tm.tm_year + 1900;
+  if (year < 0 || year > 9999) { /* a corrupt capture's timestamp */
+    snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", year,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  } else {
+    two_digits(cached, year / 100);
+    two_digits(cached + 2, year % 100);
+    cached[4] = '-';
+    two_digits(cached + 5, tm.tm_mon + 1);
+    cached[7] = '-';
+    two_digits(cached + 8, tm.tm_mday);
+    cached[10] = 'T';
+    two_digits(cached + 11, tm.tm_hour);
+    cached[13] = ':';
+    two_digits(cached + 14, tm.tm_min);
+    cached[16] = ':';
+    two_digits(cached + 17, tm.tm_sec);
+    cached[19] = '\0';
+  }
+  cached_sec = sec;
+  valid = true;
+  return cached;
+}
+
 void jw_ts(jsonw *w, int64_t usec) {
   time_t sec = (time_t)(usec >= 0 ? usec / 1000000 : (usec - 999999) / 1000000);
   long frac = (long)(usec - (int64_t)sec * 1000000);
-  struct tm tm;
-  gmtime_r(&sec, &tm);
-  char b[48];
-  int n = snprintf(b, sizeof b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\"",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                   tm.tm_min, tm.tm_sec, frac);
+  char b[96];
+  size_t n = 0;
+  const char *date = second_text(sec);
+  size_t dl = strlen(date);
+  b[n++] = '"';
+  memcpy(b + n, date, dl);
+  n += dl;
+  b[n++] = '.';
+  for (int i = 5; i >= 0; i--) {
+    b[n + (size_t)i] = (char)('0' + frac % 10);
+    frac /= 10;
+  }
+  n += 6;
+  b[n++] = 'Z';
+  b[n++] = '"';
   before_value(w);
-  put(w, b, (size_t)n);
+  put(w, b, n);
 }
 
 void jw_kstr(jsonw *w, const char *k, const char *s) {
