@@ -93,11 +93,11 @@ void b64_stream_feed(b64_stream *s, const uint8_t *p, size_t n,
     s->bits += 6;
     if (s->bits >= 8) {
       s->bits -= 8;
-      buf[o++] = (uint8_t)(s->acc >> s->bits);
-      if (o == sizeof buf) {
+      if (o == sizeof buf) { /* the quanta may have filled it */
         out(ctx, buf, o);
         o = 0;
       }
+      buf[o++] = (uint8_t)(s->acc >> s->bits);
     }
   }
   if (o)

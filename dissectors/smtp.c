@@ -93,6 +93,7 @@ typedef struct {
   size_t tx; /* open transaction or NO_TX */
   /* message body */
   ms_msg_parser *msg;
+  bool msg_gap; /* bytes of the open message were lost: it is truncated */
   size_t msg_tx;
   uint64_t bdat_left;
   bool bdat_last;
@@ -198,13 +199,14 @@ static void start_message(smtp *st, ms_ts ts) {
   snprintf(label, sizeof label, "t%zu", st->tx + 1);
   st->msg = ms_msg_begin(st->rec, t->message, st->cfg, label, ts);
   st->msg_tx = st->tx;
+  st->msg_gap = false;
 }
 
 static void end_message(smtp *st, bool truncated, ms_ts ts) {
   if (!st->msg)
     return;
   ms_transaction *t = tx_at(st, st->msg_tx);
-  ms_msg_end(st->msg, truncated, ts);
+  ms_msg_end(st->msg, truncated || st->msg_gap, ts);
   st->msg = NULL;
   if (t && t->message && st->cfg->transcript) {
     char *sum = ms_msg_summary(t->message);
@@ -977,10 +979,12 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   if (dir == MS_CLIENT && st->mode == CL_BDAT) {
     uint64_t lost = n < st->bdat_left ? n : st->bdat_left;
     st->bdat_left -= lost;
-    if (st->msg)
+    if (st->msg) {
+      st->msg_gap = true;
       smtp_anomaly(st, "message_gap", ts,
                    "%llu bytes of a BDAT chunk are missing",
                    (unsigned long long)lost);
+    }
     if (st->bdat_left == 0) {
       st->mode = CL_COMMANDS;
       if (st->bdat_last)
@@ -991,10 +995,12 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
     return;
   }
   if (dir == MS_CLIENT && st->mode == CL_BODY) {
-    if (st->msg)
+    if (st->msg) {
+      st->msg_gap = true;
       smtp_anomaly(st, "message_gap", ts,
                    "%llu bytes of a message body are missing",
                    (unsigned long long)n);
+    }
     dot_scan_lost(&st->body);
   }
   line_reader_gap(&st->lines[dir]);

@@ -12,8 +12,8 @@
 
 typedef struct {
   ms_dir dir;
-  const char *bytes;
-  size_t len; /* 0: strlen(bytes) */
+  const char *bytes; /* NULL: `len` bytes lost here (a gap notice) */
+  size_t len;        /* 0: strlen(bytes) */
 } step;
 
 static ms_session *run_steps(const ms_dissector *d, const step *steps,
@@ -31,6 +31,10 @@ static ms_session *run_steps(const ms_dissector *d, const step *steps,
   ms_ts ts = 1000000;
   bool stopped = false;
   for (size_t i = 0; i < nsteps && !stopped; i++) {
+    if (!steps[i].bytes) {
+      d->on_gap(st, steps[i].dir, steps[i].len, ts);
+      continue;
+    }
     size_t n = steps[i].len ? steps[i].len : strlen(steps[i].bytes);
     size_t piece = split ? split : n;
     for (size_t off = 0; off < n && !stopped; off += piece) {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "message.h"
+#include "msg_decode.h"
 #include "msg_received.h"
 
 static ms_message *parse(ms_session *s, const char *text, size_t chunk) {
@@ -734,6 +735,82 @@ static void corpus_messages_match_the_suites(void **state) {
   }
 }
 
+/* The base64 decoder against a reference over inputs that fill its output
+ * buffer exactly, cross it, and mix line ends, junk and padding, fed whole
+ * and in pieces of every size from 1 to 7. */
+typedef struct {
+  uint8_t out[16384];
+  size_t len;
+} decoded;
+
+static void collect(void *ctx, const uint8_t *p, size_t n) {
+  decoded *d = ctx;
+  assert_true(d->len + n <= sizeof d->out);
+  memcpy(d->out + d->len, p, n);
+  d->len += n;
+}
+
+static size_t encode64(const uint8_t *in, size_t n, char *out, size_t wrap) {
+  static const char a[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t o = 0, col = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16;
+    if (i + 1 < n)
+      v |= (uint32_t)in[i + 1] << 8;
+    if (i + 2 < n)
+      v |= in[i + 2];
+    out[o++] = a[v >> 18 & 63];
+    out[o++] = a[v >> 12 & 63];
+    out[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
+    out[o++] = i + 2 < n ? a[v & 63] : '=';
+    col += 4;
+    if (wrap && col >= wrap) {
+      out[o++] = '\r';
+      out[o++] = '\n';
+      col = 0;
+    }
+  }
+  return o;
+}
+
+static void base64_stream_matches_reference(void **state) {
+  static const size_t sizes[] = {0, 1, 2, 3, 3071, 3072, 3073, 3075, 9000};
+  static const size_t wraps[] = {0, 76, 4};
+  static uint8_t raw[9000];
+  static char text[9000 * 2];
+  for (size_t i = 0; i < sizeof raw; i++)
+    raw[i] = (uint8_t)(i * 131 + (i >> 7));
+  for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+    for (size_t wi = 0; wi < sizeof wraps / sizeof *wraps; wi++) {
+      size_t tn = encode64(raw, sizes[si], text, wraps[wi]);
+      for (size_t piece = 0; piece <= 7; piece++) {
+        b64_stream s;
+        b64_stream_init(&s);
+        static decoded d;
+        d.len = 0;
+        size_t step = piece ? piece : (tn ? tn : 1);
+        for (size_t off = 0; off < tn; off += step)
+          b64_stream_feed(&s, (const uint8_t *)text + off,
+                          tn - off < step ? tn - off : step, collect, &d);
+        assert_int_equal(d.len, sizes[si]);
+        assert_memory_equal(d.out, raw, sizes[si]);
+        assert_int_equal(s.invalid, 0);
+        assert_false(b64_stream_incomplete(&s));
+      }
+    }
+  }
+  /* Junk in the middle is counted and skipped. */
+  b64_stream s;
+  b64_stream_init(&s);
+  static decoded d;
+  d.len = 0;
+  b64_stream_feed(&s, (const uint8_t *)"aGVs!bG8=", 9, collect, &d);
+  assert_int_equal(s.invalid, 1);
+  assert_int_equal(d.len, 5);
+  assert_memory_equal(d.out, "hello", 5);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(nested_mime_at_every_chunk_size),
@@ -754,6 +831,7 @@ int main(void) {
       cmocka_unit_test(received_chain_reversed_and_rdns),
       cmocka_unit_test(rfc822_with_bogus_base64_is_still_parsed),
       cmocka_unit_test(corpus_messages_match_the_suites),
+      cmocka_unit_test(base64_stream_matches_reference),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

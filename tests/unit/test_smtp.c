@@ -268,6 +268,64 @@ static void bdat_argument_parsing(void **state) {
   assert_false(smtp_parse_bdat(NULL, &size, &last));
 }
 
+/* Bytes lost inside a DATA body or a BDAT chunk: the message is kept and
+ * marked truncated, and the session goes on. */
+static void gap_in_body_truncates_message(void **state) {
+  static const step data_gap[] = {
+      S("220 mx ESMTP\r\n"),
+      C("EHLO c\r\n"),
+      S("250 mx\r\n"),
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("250 ok\r\n"),
+      C("DATA\r\n"),
+      S("354 go\r\n"),
+      C("Subject: part\r\n\r\nfirst\r\n"),
+      {MS_CLIENT, NULL, 100},
+      C("last\r\n.\r\n"),
+      S("250 2.0.0 Ok: queued as 1A\r\n"),
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("250 ok\r\n"),
+      C("DATA\r\n"),
+      S("354 go\r\n"),
+      C("Subject: whole\r\n\r\nbody\r\n.\r\n"),
+      S("250 2.0.0 Ok: queued as 1B\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), data_gap,
+                            sizeof data_gap / sizeof *data_gap, 0, NULL);
+  assert_int_equal(s->transactions.len, 2);
+  assert_true(s->transactions.items[0].message->truncated);
+  assert_string_equal(s->transactions.items[0].queue_id, "1A");
+  assert_false(s->transactions.items[1].message->truncated);
+  assert_string_equal(s->transactions.items[1].message->subject, "whole");
+  assert_true(has_anomaly(s, "message_gap"));
+  ms_session_free(s);
+
+  static const step bdat_gap[] = {
+      S("220 mx ESMTP\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250 CHUNKING\r\n"),
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("250 ok\r\n"),
+      C("BDAT 20\r\nSubject: c\r\n\r\n"),
+      {MS_CLIENT, NULL, 7},
+      S("250 ok\r\n"),
+      C("BDAT 4 LAST\r\nend\n"),
+      S("250 2.0.0 Ok: queued as 1C\r\n"),
+  };
+  s = run_steps(ms_dissector_for(MS_PROTO_SMTP), bdat_gap,
+                sizeof bdat_gap / sizeof *bdat_gap, 0, NULL);
+  assert_int_equal(s->transactions.len, 1);
+  assert_true(s->transactions.items[0].message->truncated);
+  assert_string_equal(s->transactions.items[0].queue_id, "1C");
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rfc2920_example_at_every_split),
@@ -280,6 +338,7 @@ int main(void) {
       cmocka_unit_test(anomalies_for_odd_sessions),
       cmocka_unit_test(queue_id_formats),
       cmocka_unit_test(bdat_argument_parsing),
+      cmocka_unit_test(gap_in_body_truncates_message),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
