@@ -1,9 +1,11 @@
 /* sasl.c - SASL exchanges for SMTP AUTH and POP3 AUTH (see sasl.h).
  *
  * Mechanisms decoded: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER,
- * EXTERNAL, ANONYMOUS, and the user name of SCRAM-*; others (NTLM, GSSAPI,
- * ...) are recorded with their outcome only.  Secrets (passwords, tokens,
- * CRAM-MD5 digests, SCRAM proofs) are "<redacted>" unless show_secrets.
+ * EXTERNAL, ANONYMOUS, DIGEST-MD5, NTLM (the domain, user and workstation
+ * of its AUTHENTICATE message), and the user name of SCRAM-*; others
+ * (GSSAPI, ...) are recorded with their outcome only.  Secrets (passwords,
+ * tokens, CRAM-MD5 and DIGEST-MD5 digests, SCRAM proofs, NTLM responses)
+ * are "<redacted>" unless show_secrets.
  * Base64 that does not decode, or decodes to a shape the mechanism does not
  * allow, raises an anomaly (docs/auth.md); nothing here trusts the wire.
  *
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ntlm.h"
 #include "vec.h"
 
 #define REDACTED "<redacted>"
@@ -33,6 +36,8 @@ typedef enum {
   M_EXTERNAL,
   M_ANONYMOUS,
   M_SCRAM,
+  M_DIGEST_MD5,
+  M_NTLM,
   M_OTHER
 } mechanism;
 
@@ -109,7 +114,9 @@ static mechanism mechanism_of(const char *m) {
                {"XOAUTH2", M_XOAUTH2},
                {"OAUTHBEARER", M_OAUTHBEARER},
                {"EXTERNAL", M_EXTERNAL},
-               {"ANONYMOUS", M_ANONYMOUS}};
+               {"ANONYMOUS", M_ANONYMOUS},
+               {"DIGEST-MD5", M_DIGEST_MD5},
+               {"NTLM", M_NTLM}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
     if (!strcasecmp(m, table[i].name))
       return table[i].mech;
@@ -379,6 +386,127 @@ static char *scram_response(sasl_exchange *x, const uint8_t *d, size_t n,
   return printable(d, n);
 }
 
+/* DIGEST-MD5 (RFC 2831): the value of directive `key` in a
+ * comma-separated list of key=value or key="quoted" pairs, unquoted into a
+ * new string; NULL when absent; at and len give the raw value's place. */
+static char *digest_directive(const uint8_t *d, size_t n, const char *key,
+                              size_t *at, size_t *len) {
+  size_t kl = strlen(key), i = 0;
+  while (i < n) {
+    while (i < n && (d[i] == ',' || d[i] == ' ' || d[i] == '\t'))
+      i++;
+    size_t k = i;
+    while (i < n && d[i] != '=' && d[i] != ',')
+      i++;
+    bool match = i - k == kl && !strncasecmp((const char *)d + k, key, kl);
+    if (i >= n || d[i] != '=')
+      continue; /* a bare token: skip it */
+    i++;
+    size_t v = i;
+    char *value = xmalloc(n - i + 1), *o = value;
+    if (i < n && d[i] == '"') {
+      for (i++; i < n && d[i] != '"'; i++) {
+        if (d[i] == '\\' && i + 1 < n)
+          i++;
+        *o++ = (char)d[i];
+      }
+      if (i < n)
+        i++; /* the closing quote */
+    } else {
+      for (; i < n && d[i] != ','; i++)
+        *o++ = (char)d[i];
+    }
+    *o = '\0';
+    if (match) {
+      *at = v;
+      *len = i - v;
+      return value;
+    }
+    free(value);
+  }
+  return NULL;
+}
+
+/* DIGEST-MD5: the first response names the user (and maybe an authzid)
+ * and carries the digest (a secret); the second, after rspauth, is empty. */
+static char *digest_md5_response(sasl_exchange *x, const uint8_t *d, size_t n,
+                                 bool *secret, ms_ts ts) {
+  if (n == 0)
+    return xstrdup("(rspauth acknowledged)");
+  size_t at, len;
+  char *user = digest_directive(d, n, "username", &at, &len);
+  char *authzid = digest_directive(d, n, "authzid", &at, &len);
+  char *response = digest_directive(d, n, "response", &at, &len);
+  *secret = true;
+  if (user)
+    set_field_bytes(&x->found.username, (const uint8_t *)user, strlen(user));
+  if (authzid)
+    set_field_bytes(&x->found.authzid, (const uint8_t *)authzid,
+                    strlen(authzid));
+  char *note;
+  if (!user || !response) {
+    anomaly(x, "sasl_malformed", ts,
+            "DIGEST-MD5 response without username= and response=");
+    note = note_hiding(x, d, n, 0, n);
+  } else {
+    set_secret(x, (const uint8_t *)response, strlen(response));
+    note = note_hiding(x, d, n, at, len);
+  }
+  free(user);
+  free(authzid);
+  free(response);
+  return note;
+}
+
+static void hex_into(char *o, const uint8_t *p, size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    o[2 * i] = digits[p[i] >> 4];
+    o[2 * i + 1] = digits[p[i] & 15];
+  }
+  o[2 * n] = '\0';
+}
+
+/* NTLM: NEGOTIATE, then AUTHENTICATE naming DOMAIN\user and the
+ * workstation; its NT response (crackable offline) is the secret. */
+static char *ntlm_response(sasl_exchange *x, const uint8_t *d, size_t n,
+                           bool *secret, ms_ts ts) {
+  ntlm_message m;
+  if (!ntlm_parse(d, n, &m) || m.type == 2) {
+    ntlm_message_free(&m);
+    anomaly(x, "sasl_malformed", ts, "client token is not an NTLM message");
+    *secret = true;
+    return xstrdup("malformed NTLM message");
+  }
+  char *note;
+  if (m.type == 1) {
+    note = xasprintf("NTLM negotiate, flags 0x%08x", m.flags);
+  } else {
+    *secret = m.nt_response_len > 0;
+    char *who = m.domain ? xasprintf("%s\\%s", m.domain, m.user ? m.user : "")
+                         : xstrdup(m.user ? m.user : "");
+    if (m.user)
+      set_field(&x->found.username, who);
+    if (m.nt_response_len && x->show_secrets) {
+      char *hex = xmalloc(2 * m.nt_response_len + 1);
+      hex_into(hex, m.nt_response, m.nt_response_len);
+      set_field(&x->found.password, hex);
+      free(hex);
+    } else if (m.nt_response_len) {
+      set_field(&x->found.password, REDACTED);
+    }
+    const char *version = m.nt_response_len == 0    ? "anonymous"
+                          : m.nt_response_len == 24 ? "NTLMv1"
+                                                    : "NTLMv2";
+    note = xasprintf("NTLM authenticate: user \"%s\", workstation \"%s\", "
+                     "%s response",
+                     who, m.workstation ? m.workstation : "", version);
+    free(who);
+  }
+  ntlm_message_free(&m);
+  return note;
+}
+
 /* One decoded client response, by mechanism and step. */
 static char *client_response(sasl_exchange *x, const uint8_t *d, size_t n,
                              bool *secret, ms_ts ts) {
@@ -403,8 +531,12 @@ static char *client_response(sasl_exchange *x, const uint8_t *d, size_t n,
     return printable(d, n);
   case M_SCRAM:
     return scram_response(x, d, n, secret);
+  case M_DIGEST_MD5:
+    return digest_md5_response(x, d, n, secret, ts);
+  case M_NTLM:
+    return ntlm_response(x, d, n, secret, ts);
   default:
-    return NULL; /* NTLM, GSSAPI, ...: binary tokens, not shown */
+    return NULL; /* GSSAPI, ...: binary tokens, not shown */
   }
 }
 
@@ -419,7 +551,8 @@ static void respond(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
       view->redacted = xstrdup("<redacted base64>");
     return;
   }
-  if (x->mech != M_OTHER && x->mech != M_SCRAM && !is_text(d, len))
+  if (x->mech != M_OTHER && x->mech != M_SCRAM && x->mech != M_NTLM &&
+      !is_text(d, len))
     anomaly(x, "sasl_malformed", ts, "decoded response is not text");
   bool secret;
   view->note = client_response(x, d, len, &secret, ts);
@@ -469,6 +602,21 @@ sasl_exchange *sasl_begin(ms_session *s, bool show_secrets, const char *mech,
   return x;
 }
 
+/* NTLM CHALLENGE: the target (domain or server) name. */
+static char *ntlm_challenge_note(sasl_exchange *x, const uint8_t *d, size_t n,
+                                 ms_ts ts) {
+  ntlm_message m;
+  if (!ntlm_parse(d, n, &m) || m.type != 2) {
+    ntlm_message_free(&m);
+    anomaly(x, "sasl_malformed", ts, "server token is not an NTLM challenge");
+    return NULL;
+  }
+  char *note =
+      xasprintf("NTLM challenge, target \"%s\"", m.target ? m.target : "");
+  ntlm_message_free(&m);
+  return note;
+}
+
 void sasl_server(sasl_exchange *x, const uint8_t *b64, size_t n, ms_ts ts,
                  sasl_view *view) {
   memset(view, 0, sizeof *view);
@@ -481,7 +629,7 @@ void sasl_server(sasl_exchange *x, const uint8_t *b64, size_t n, ms_ts ts,
   size_t len;
   uint8_t *d = ms_base64_decode(b64, n, &len);
   if (!d) {
-    /* Some servers prompt in clear text; NTLM/GSSAPI are not inspected. */
+    /* Some servers prompt in clear text; GSSAPI is not inspected. */
     if (x->mech != M_OTHER)
       anomaly(x, "sasl_bad_base64", ts, "server challenge is not base64");
     return;
@@ -489,7 +637,9 @@ void sasl_server(sasl_exchange *x, const uint8_t *b64, size_t n, ms_ts ts,
   x->last_challenge = wire_strdup(d, len);
   if (x->mech == M_CRAM_MD5)
     set_field(&x->found.challenge, x->last_challenge);
-  if (x->mech != M_OTHER)
+  if (x->mech == M_NTLM)
+    view->note = ntlm_challenge_note(x, d, len, ts);
+  else if (x->mech != M_OTHER)
     view->note = printable(d, len);
   free(d);
 }

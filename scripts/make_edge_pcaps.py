@@ -393,6 +393,51 @@ def main():
     s.close()
     write(os.path.join(edge, "hostile.pcap"), ether(s.pkts))
 
+    # AUTH mechanisms beyond the common ones: DIGEST-MD5 refused, then NTLM
+    # (Exchange style, initial NEGOTIATE) accepted over SMTP; NTLM over
+    # POP3 AUTH without an initial response.
+    ntlm1 = b"TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAA="
+    ntlm2 = (b"TlRMTVNTUAACAAAADAAMADgAAAAFgomiASNFZ4mrze8AAAAAAAAAAAAAAAA4AAAA"
+             b"CgBjRQAAAA9EAE8ATQBBAEkATgA=")
+    ntlm3 = (b"TlRMTVNTUAADAAAAGAAYAGgAAAAwADAAgAAAAAwADABIAAAADAAMAFQAAAAIAAgA"
+             b"YAAAAAAAAACwAAAABYKIogoAY0UAAAAPRABPAE0AQQBJAE4AagD8AHIAZwBlAG4A"
+             b"VwBTADAAMQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQIDBAUGBwgJCgsMDQ4P"
+             b"EBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8=")
+    digest_chal = _b64.b64encode(
+        b'realm="elwood.innosoft.com",nonce="OA6MG9tEQGm2hh",qop="auth",'
+        b'algorithm=md5-sess,charset=utf-8')
+    digest_resp = _b64.b64encode(
+        b'charset=utf-8,username="chris",realm="elwood.innosoft.com",'
+        b'nonce="OA6MG9tEQGm2hh",nc=00000001,cnonce="OA6MHXh6VqTrRk",'
+        b'digest-uri="smtp/elwood.innosoft.com",'
+        b'response=d388dad90d4bbd760a152321f2143af7,qop=auth')
+    mechs = [
+        (1, crlf(b"220 exch.example.test Microsoft ESMTP MAIL Service ready")),
+        (0, crlf(b"EHLO WS01")),
+        (1, crlf(b"250-exch.example.test Hello [192.0.2.10]",
+                 b"250-AUTH GSSAPI NTLM DIGEST-MD5", b"250 OK")),
+        (0, crlf(b"AUTH DIGEST-MD5")),
+        (1, crlf(b"334 " + digest_chal)),
+        (0, crlf(digest_resp)),
+        (1, crlf(b"535 5.7.3 Authentication unsuccessful")),
+        (0, crlf(b"AUTH NTLM " + ntlm1)),
+        (1, crlf(b"334 " + ntlm2)),
+        (0, crlf(ntlm3)),
+        (1, crlf(b"235 2.7.0 Authentication successful")),
+        (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Service closing"))]
+    s = Session(C4, S4, 40130, 587).dialogue(mechs)
+    s.close()
+    pop_ntlm = [
+        (1, crlf(b"+OK The Microsoft Exchange POP3 service is ready.")),
+        (0, crlf(b"AUTH NTLM")), (1, crlf(b"+ ")),
+        (0, crlf(ntlm1)), (1, crlf(b"+ " + ntlm2)),
+        (0, crlf(ntlm3)), (1, crlf(b"+OK User successfully authenticated.")),
+        (0, crlf(b"QUIT")), (1, crlf(b"+OK Microsoft Exchange Server POP3 "
+                                     b"server signing off."))]
+    p = Session(C4, S4, 40131, 110).dialogue(pop_ntlm)
+    p.close()
+    write(os.path.join(edge, "auth-ntlm-digest.pcap"), ether(s.pkts + p.pkts))
+
 
 if __name__ == "__main__":
     main()

@@ -39,8 +39,9 @@ static ms_session *run_steps(const ms_dissector *d, const step *steps,
     size_t piece = split ? split : n;
     for (size_t off = 0; off < n && !stopped; off += piece) {
       size_t m = n - off < piece ? n - off : piece;
-      stopped = d->on_data(st, steps[i].dir, (const uint8_t *)steps[i].bytes + off,
-                           m, ts) == MS_STOP;
+      stopped =
+          d->on_data(st, steps[i].dir, (const uint8_t *)steps[i].bytes + off, m,
+                     ts) == MS_STOP;
       ts += 10;
     }
   }

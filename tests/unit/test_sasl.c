@@ -22,7 +22,7 @@ static bool has_anomaly(const ms_session *s, const char *name) {
 
 /* Notes and redacted lines of one exchange, in order ("" when none). */
 typedef struct {
-  char note[8][160];
+  char note[8][320];
   char redacted[8][64];
   size_t n;
 } views;
@@ -376,6 +376,95 @@ static void base64_decoder(void **state) {
   free(d);
 }
 
+/* NTLM (MS-NLMP): NEGOTIATE, CHALLENGE, AUTHENTICATE built by hand:
+ * domain "DOMAIN", user "jürgen" and workstation "WS01" in UTF-16LE, a
+ * 48-byte (NTLMv2) NT response; then one whose UserName points outside. */
+static const char ntlm_negotiate[] =
+    "TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAA=";
+static const char ntlm_challenge[] =
+    "S:TlRMTVNTUAACAAAADAAMADgAAAAFgomiASNFZ4mrze8AAAAAAAAAAAAAAAA4AAAACgBjRQ"
+    "AAAA9EAE8ATQBBAEkATgA=";
+static const char ntlm_authenticate[] =
+    "TlRMTVNTUAADAAAAGAAYAGgAAAAwADAAgAAAAAwADABIAAAADAAMAFQAAAAIAAgAYAAAAAAA"
+    "AACwAAAABYKIogoAY0UAAAAPRABPAE0AQQBJAE4AagD8AHIAZwBlAG4AVwBTADAAMQAAAAAA"
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAh"
+    "IiMkJSYnKCkqKywtLi8=";
+static const char ntlm_outside[] =
+    "TlRMTVNTUAADAAAAGAAYAGgAAAAwADAAgAAAAAwADABIAAAADAAMAIgTAAAIAAgAYAAAAAAA"
+    "AACwAAAABYKIogoAY0UAAAAPRABPAE0AQQBJAE4AagD8AHIAZwBlAG4AVwBTADAAMQAAAAAA"
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAh"
+    "IiMkJSYnKCkqKywtLi8=";
+
+static void ntlm(void **state) {
+  (void)state;
+  views vs = {0};
+  const char *lines[] = {ntlm_challenge, ntlm_authenticate};
+  ms_session *s =
+      exchange("NTLM", ntlm_negotiate, lines, 2, MS_AUTH_SUCCESS, false, &vs);
+  assert_string_equal(s->auth.mechanism, "NTLM");
+  assert_string_equal(s->auth.username, "DOMAIN\\j\xc3\xbcrgen");
+  assert_string_equal(s->auth.password, "<redacted>");
+  assert_int_equal(vs.n, 3);
+  assert_string_equal(vs.note[0], "NTLM negotiate, flags 0xa2088207");
+  assert_string_equal(vs.redacted[0], "");
+  assert_string_equal(vs.note[1], "NTLM challenge, target \"DOMAIN\"");
+  assert_string_equal(vs.note[2],
+                      "NTLM authenticate: user \"DOMAIN\\j\xc3\xbcrgen\", "
+                      "workstation \"WS01\", NTLMv2 response");
+  assert_string_equal(vs.redacted[2], "<redacted base64>");
+  assert_false(has_anomaly(s, "sasl_malformed"));
+  ms_session_free(s);
+
+  /* --show-secrets: the NT response, hex, as the credential. */
+  s = exchange("ntlm", ntlm_negotiate, lines, 2, MS_AUTH_SUCCESS, true, NULL);
+  assert_string_equal(s->auth.password,
+                      "000102030405060708090a0b0c0d0e0f101112131415161718191a"
+                      "1b1c1d1e1f202122232425262728292a2b2c2d2e2f");
+  ms_session_free(s);
+
+  const char *bad[] = {ntlm_challenge, ntlm_outside, "S:bm90IG50bG0="};
+  s = exchange("NTLM", ntlm_negotiate, bad, 3, MS_AUTH_FAILURE, false, NULL);
+  assert_true(has_anomaly(s, "sasl_malformed"));
+  assert_null(s->auth.username);
+  ms_session_free(s);
+}
+
+/* DIGEST-MD5: the example of RFC 2831 section 4. */
+static void digest_md5(void **state) {
+  (void)state;
+  views vs = {0};
+  const char *lines[] = {
+      "S:cmVhbG09ImVsd29vZC5pbm5vc29mdC5jb20iLG5vbmNlPSJPQTZNRzl0RVFHbTJoaCIs"
+      "cW9wPSJhdXRoIixhbGdvcml0aG09bWQ1LXNlc3MsY2hhcnNldD11dGYtOA==",
+      "Y2hhcnNldD11dGYtOCx1c2VybmFtZT0iY2hyaXMiLHJlYWxtPSJlbHdvb2QuaW5ub3NvZnQu"
+      "Y29tIixub25jZT0iT0E2TUc5dEVRR20yaGgiLG5jPTAwMDAwMDAxLGNub25jZT0iT0E2TUhY"
+      "aDZWcVRyUmsiLGRpZ2VzdC11cmk9ImltYXAvZWx3b29kLmlubm9zb2Z0LmNvbSIscmVzcG9u"
+      "c2U9ZDM4OGRhZDkwZDRiYmQ3NjBhMTUyMzIxZjIxNDNhZjcscW9wPWF1dGg=",
+      "S:cnNwYXV0aD1lYTQwZjYwMzM1YzQyN2I1NTI3Yjg0ZGJhYmNkZmZmZA==",
+      "",
+  };
+  ms_session *s =
+      exchange("DIGEST-MD5", NULL, lines, 4, MS_AUTH_SUCCESS, false, &vs);
+  assert_string_equal(s->auth.username, "chris");
+  assert_string_equal(s->auth.password, "<redacted>");
+  assert_non_null(strstr(vs.note[2], "username=\"chris\""));
+  assert_non_null(strstr(vs.note[2], "response=<redacted>,qop=auth"));
+  assert_string_equal(vs.redacted[2], "<redacted base64>");
+  assert_string_equal(vs.note[3], "rspauth=ea40f60335c427b5527b84dbabcdfffd");
+  assert_string_equal(vs.note[4], "(rspauth acknowledged)");
+  assert_false(has_anomaly(s, "sasl_malformed"));
+  ms_session_free(s);
+
+  s = exchange("DIGEST-MD5", NULL, lines, 2, MS_AUTH_SUCCESS, true, NULL);
+  assert_string_equal(s->auth.password, "d388dad90d4bbd760a152321f2143af7");
+  ms_session_free(s);
+
+  const char *junk[] = {"bm9uc2Vuc2U="}; /* "nonsense" */
+  s = exchange("DIGEST-MD5", NULL, junk, 1, MS_AUTH_FAILURE, false, NULL);
+  assert_true(has_anomaly(s, "sasl_malformed"));
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(plain_initial_and_after_empty_challenge),
@@ -390,6 +479,8 @@ int main(void) {
       cmocka_unit_test(success_is_not_overwritten),
       cmocka_unit_test(pop3_sessions_leave_the_anomaly_to_pop3),
       cmocka_unit_test(base64_decoder),
+      cmocka_unit_test(ntlm),
+      cmocka_unit_test(digest_md5),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

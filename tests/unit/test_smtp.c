@@ -13,8 +13,10 @@
 #include "dissect_util.h"
 #include "smtp_util.h"
 
-#define C(s) {MS_CLIENT, s, 0}
-#define S(s) {MS_SERVER, s, 0}
+#define C(s)                                                                   \
+  { MS_CLIENT, s, 0 }
+#define S(s)                                                                   \
+  { MS_SERVER, s, 0 }
 
 static const step rfc2920_lockstep[] = {
     S("220 innosoft.com SMTP service ready\r\n"),
@@ -81,14 +83,14 @@ static void check_rfc2920(const ms_session *s, bool pipelined) {
 static void rfc2920_example_at_every_split(void **state) {
   (void)state;
   for (size_t split = 0; split <= 40; split++) {
-    ms_session *a = run_steps(&ms_smtp_dissector, rfc2920_lockstep,
-                              sizeof rfc2920_lockstep / sizeof(step), split,
-                              NULL);
+    ms_session *a =
+        run_steps(&ms_smtp_dissector, rfc2920_lockstep,
+                  sizeof rfc2920_lockstep / sizeof(step), split, NULL);
     check_rfc2920(a, false);
     ms_session_free(a);
-    ms_session *b = run_steps(&ms_smtp_dissector, rfc2920_pipelined,
-                              sizeof rfc2920_pipelined / sizeof(step), split,
-                              NULL);
+    ms_session *b =
+        run_steps(&ms_smtp_dissector, rfc2920_pipelined,
+                  sizeof rfc2920_pipelined / sizeof(step), split, NULL);
     check_rfc2920(b, true);
     ms_session_free(b);
   }
@@ -115,12 +117,17 @@ static void multiline_reply_and_capabilities(void **state) {
 
 static void auth_plain_login_and_failure(void **state) {
   (void)state;
-  const step steps[] = {
-      S("220 mx\r\n"), C("EHLO c\r\n"), S("250 mx\r\n"),
-      C("AUTH LOGIN\r\n"), S("334 VXNlcm5hbWU6\r\n"), C("Ym9i\r\n"),
-      S("334 UGFzc3dvcmQ6\r\n"), C("d3Jvbmc=\r\n"),
-      S("535 5.7.8 Authentication failed\r\n"),
-      C("AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n"), S("235 2.7.0 ok\r\n")};
+  const step steps[] = {S("220 mx\r\n"),
+                        C("EHLO c\r\n"),
+                        S("250 mx\r\n"),
+                        C("AUTH LOGIN\r\n"),
+                        S("334 VXNlcm5hbWU6\r\n"),
+                        C("Ym9i\r\n"),
+                        S("334 UGFzc3dvcmQ6\r\n"),
+                        C("d3Jvbmc=\r\n"),
+                        S("535 5.7.8 Authentication failed\r\n"),
+                        C("AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n"),
+                        S("235 2.7.0 ok\r\n")};
   ms_session *s = run_steps(&ms_smtp_dissector, steps, 11, 0, NULL);
   assert_true(s->auth.present);
   assert_string_equal(s->auth.mechanism, "PLAIN");
@@ -151,9 +158,12 @@ static void auth_plain_login_and_failure(void **state) {
 
 static void auth_cancel_and_garbage(void **state) {
   (void)state;
-  const step steps[] = {S("220 mx\r\n"), C("AUTH CRAM-MD5\r\n"),
-                        S("334 PDEyMzQ1QGhvc3Q+\r\n"), C("*\r\n"),
-                        S("501 5.7.0 cancelled\r\n"), C("AUTH XOAUTH2 %%%\r\n"),
+  const step steps[] = {S("220 mx\r\n"),
+                        C("AUTH CRAM-MD5\r\n"),
+                        S("334 PDEyMzQ1QGhvc3Q+\r\n"),
+                        C("*\r\n"),
+                        S("501 5.7.0 cancelled\r\n"),
+                        C("AUTH XOAUTH2 %%%\r\n"),
                         S("535 no\r\n")};
   ms_session *s = run_steps(&ms_smtp_dissector, steps, 7, 0, NULL);
   assert_int_equal(s->auth.failures, 2);
@@ -168,11 +178,13 @@ static void bdat_chunks_pipelined(void **state) {
       "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 11\r\nab\r\n.\r\ncd\x00\xff"
       "BDAT 3 LAST\r\nxyz";
   const step steps[] = {
-      S("220 mx\r\n"), C("EHLO c\r\n"),
+      S("220 mx\r\n"),
+      C("EHLO c\r\n"),
       S("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
       {MS_CLIENT, client, sizeof client - 1},
       S("250 ok\r\n250 ok\r\n250 11 octets\r\n250 2.0.0 Ok: queued as Q1\r\n"),
-      C("QUIT\r\n"), S("221 bye\r\n")};
+      C("QUIT\r\n"),
+      S("221 bye\r\n")};
   for (size_t split = 0; split < 12; split++) {
     ms_session *s = run_steps(&ms_smtp_dissector, steps, 7, split, NULL);
     assert_int_equal(s->transactions.len, 1);
@@ -190,12 +202,12 @@ static void bdat_chunks_pipelined(void **state) {
 
 static void rset_and_dropped_connection_abort(void **state) {
   (void)state;
-  const step steps[] = {S("220 mx\r\n"), C("HELO c\r\n"), S("250 mx\r\n"),
-                        C("MAIL FROM:<>\r\n"), S("250 ok\r\n"),
-                        C("RSET\r\n"), S("250 ok\r\n"),
-                        C("MAIL FROM:<x@y>\r\n"), S("250 ok\r\n"),
-                        C("RCPT TO:<z@w>\r\n"), S("250 ok\r\n"),
-                        C("DATA\r\n"), S("354 go\r\n"), C("Subject: cut\r\n")};
+  const step steps[] = {
+      S("220 mx\r\n"),        C("HELO c\r\n"),          S("250 mx\r\n"),
+      C("MAIL FROM:<>\r\n"),  S("250 ok\r\n"),          C("RSET\r\n"),
+      S("250 ok\r\n"),        C("MAIL FROM:<x@y>\r\n"), S("250 ok\r\n"),
+      C("RCPT TO:<z@w>\r\n"), S("250 ok\r\n"),          C("DATA\r\n"),
+      S("354 go\r\n"),        C("Subject: cut\r\n")};
   ms_session *s = run_steps(&ms_smtp_dissector, steps, 14, 0, NULL);
   assert_int_equal(s->transactions.len, 2);
   assert_string_equal(s->transactions.items[0].mail_from, "");
@@ -233,16 +245,15 @@ static void queue_id_formats(void **state) {
   (void)state;
   static const struct {
     const char *text, *id;
-  } cases[] = {
-      {"2.0.0 Ok: queued as 4ABC123", "4ABC123"},
-      {"OK id=1abcde-000123-AB", "1abcde-000123-AB"},
-      {"2.0.0 x9ABC123 Message accepted for delivery", "x9ABC123"},
-      {"2.0.0 OK  1700000000 x123si456.23 - gsmtp", "x123si456.23"},
-      {"2.6.0 <m@h> [InternalId=97779625, Hostname=X] Queued mail for "
-       "delivery",
-       "97779625"},
-      {"ok 1187717467 qp 19875", "qp 19875"},
-      {"Ok", NULL}};
+  } cases[] = {{"2.0.0 Ok: queued as 4ABC123", "4ABC123"},
+               {"OK id=1abcde-000123-AB", "1abcde-000123-AB"},
+               {"2.0.0 x9ABC123 Message accepted for delivery", "x9ABC123"},
+               {"2.0.0 OK  1700000000 x123si456.23 - gsmtp", "x123si456.23"},
+               {"2.6.0 <m@h> [InternalId=97779625, Hostname=X] Queued mail for "
+                "delivery",
+                "97779625"},
+               {"ok 1187717467 qp 19875", "qp 19875"},
+               {"Ok", NULL}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char *id = smtp_queue_id(cases[i].text);
     if (cases[i].id)
