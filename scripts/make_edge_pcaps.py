@@ -14,7 +14,7 @@ import struct
 import sys
 
 from scapy.all import (IP, TCP, Dot1Q, Dot1AD, Ether, IPv6, Raw, wrpcap,
-                       fragment)
+                       fragment, fragment6, IPv6ExtHdrFragment)
 from scapy.layers.l2 import CookedLinuxV2
 from scapy.utils import PcapNgWriter, PcapWriter
 
@@ -324,6 +324,22 @@ def main():
     s.dialogue(SHORT_SMTP[10:])
     s.close()
     write(os.path.join(edge, "ipv4-fragments.pcap"), ether(s.pkts))
+
+    # IPv6 fragments carrying the DATA body (RFC 8200 Fragment header)
+    s = Session(C6, S6, 40081, 25, v6=True).dialogue(SHORT_SMTP[:9])
+    body = crlf(b"Subject: fragmented over IPv6", b"", b"y" * 2000, b".")
+    p = s._add(0, "PA", body)
+    s.seq[0] += len(body)
+    p6 = IPv6(bytes(p[IPv6].copy()))
+    p6 = IPv6(src=p6.src, dst=p6.dst) / IPv6ExtHdrFragment(id=0x5eed) / p6.payload
+    frags = fragment6(p6, 700)
+    for f in frags:
+        f.time = p.time
+    s.pkts[-1:] = [frags[1], frags[0]] + frags[2:]  # out of order
+    s._add(1, "A", b"")
+    s.dialogue(SHORT_SMTP[10:])
+    s.close()
+    write(os.path.join(edge, "ipv6-fragments.pcap"), ether(s.pkts))
 
     # SMTP on a port that is not a mail port: found by its greeting
     s = Session(C4, S4, 40090, 2626).dialogue(SHORT_SMTP)

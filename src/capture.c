@@ -48,11 +48,12 @@ bool capture_filter_accepts(const uint8_t *ip, size_t len) {
   return pcap_offline_filter(active_filter, &h, ip) != 0;
 }
 
-/* An IPv4 fragment: the filter waits for the whole datagram (a port test
- * cannot match a fragment that carries no TCP header). */
-static bool ipv4_fragment(const ms_frame *f) {
-  return f->ip_version == 4 && f->l3_len >= 20 &&
-         (((f->l3[6] << 8) | f->l3[7]) & 0x3fff) != 0;
+/* An IPv4 or IPv6 fragment: the filter waits for the whole datagram (a
+ * port test cannot match a fragment that carries no TCP header). */
+static bool ip_fragment(const ms_frame *f) {
+  ms_tcp unused;
+  return ms_decode_ip(f->ip_version, f->l3, f->l3_len, &unused) ==
+         MS_IP_FRAGMENT;
 }
 
 typedef struct {
@@ -78,7 +79,7 @@ static void one_packet(reader *r, const struct pcap_pkthdr *h,
       r->stats->packets_ignored++;
     return;
   }
-  if (r->filter && !ipv4_fragment(&f) &&
+  if (r->filter && !ip_fragment(&f) &&
       !capture_filter_accepts(f.l3, f.l3_len)) {
     r->stats->packets_ignored++;
     return;

@@ -52,7 +52,7 @@ static void on_packet(void *ctx, const ms_frame *f, ms_ts ts) {
       e->stats->packets_ignored++;
       return;
     }
-    st = ms_decode_ip(4, whole, len, &seg);
+    st = ms_decode_ip(f->ip_version, whole, len, &seg);
   }
   if (st == MS_IP_MALFORMED) {
     e->stats->packets_malformed++;

@@ -1,12 +1,14 @@
-/* ipdefrag.h - IPv4 fragment reassembly with bounded memory.
+/* ipdefrag.h - IPv4 and IPv6 fragment reassembly with bounded memory.
  *
- * ms_defrag_add() takes one IPv4 fragment (the whole IP packet) and returns
- * the reassembled datagram (an IPv4 packet with the fragment fields cleared)
- * once every piece has arrived, or NULL.  The returned buffer belongs to the
- * table and is valid until the next call.  At most MS_DEFRAG_MAX datagrams
- * are pending at once (the oldest is dropped beyond that) and a datagram
- * whose pieces do not all arrive within MS_DEFRAG_TIMEOUT seconds of its
- * first one is dropped; drops are counted.
+ * ms_defrag_add() takes one fragment (the whole IP packet: IPv4 with MF or
+ * an offset, IPv6 with a Fragment extension header) and returns the
+ * reassembled datagram once every piece has arrived, or NULL: an IPv4
+ * packet with the fragment fields cleared, or an IPv6 packet without the
+ * Fragment header (the header before it names the upper layer).  The returned
+ * buffer belongs to the table and is valid until the next call.  At most
+ * MS_DEFRAG_MAX datagrams are pending at once (the oldest is dropped beyond
+ * that) and a datagram whose pieces do not all arrive within MS_DEFRAG_TIMEOUT
+ * seconds of its first one is dropped; drops are counted.
  */
 #ifndef MAILSCOPE_IPDEFRAG_H
 #define MAILSCOPE_IPDEFRAG_H

@@ -188,8 +188,8 @@ static ms_ip_status decode_ipv6(const uint8_t *p, size_t len, ms_tcp *out) {
   uint8_t nh = p[6];
   size_t off = 40;
   for (int hops = 0; hops < 16; hops++) {
-    if (nh == 44) /* fragment header: IPv6 fragments are not reassembled */
-      return MS_IP_OTHER;
+    if (nh == 44) /* a fragment: ipdefrag reassembles the datagram */
+      return MS_IP_FRAGMENT;
     if (!ipv6_ext_header(nh))
       break;
     if (off + 8 > total)

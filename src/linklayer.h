@@ -51,7 +51,7 @@ typedef struct {
 typedef enum {
   MS_IP_TCP = 0,
   MS_IP_OTHER,    /* not TCP: ignore */
-  MS_IP_FRAGMENT, /* IPv4 fragment: hand to ipdefrag */
+  MS_IP_FRAGMENT, /* IPv4 or IPv6 fragment: hand to ipdefrag */
   MS_IP_MALFORMED
 } ms_ip_status;
 

@@ -1,4 +1,4 @@
-/* test_ipdefrag.c - IPv4 fragment reassembly: in order, reversed,
+/* test_ipdefrag.c - IPv4 and IPv6 fragment reassembly: in order, reversed,
  * interleaved datagrams, overlapping pieces (memory-safe, the datagram still
  * completes), incomplete datagrams that expire, the table bound, and pieces
  * that would reach past 64 KiB; through the engine, a -f port filter keeps
@@ -172,6 +172,59 @@ static void hostile_offsets_are_refused(void **state) {
   ms_defrag_free(d);
 }
 
+/* IPv6 (RFC 8200 4.5): a hop-by-hop header before the Fragment header,
+ * pieces in reverse order; the datagram comes back without the Fragment
+ * header, the hop-by-hop header naming TCP and the payload length right. */
+static size_t fragment6(uint8_t *out, uint32_t id, size_t off, size_t len,
+                        bool more) {
+  memset(out, 0, 56);
+  out[0] = 0x60;
+  size_t plen = 8 + 8 + len;
+  out[4] = (uint8_t)(plen >> 8), out[5] = (uint8_t)plen;
+  out[6] = 0; /* hop-by-hop */
+  out[7] = 64;
+  out[8] = 0x20, out[9] = 0x01, out[10] = 0x0d, out[11] = 0xb8, out[23] = 1;
+  out[24] = 0x20, out[25] = 0x01, out[26] = 0x0d, out[27] = 0xb8, out[39] = 2;
+  out[40] = 44; /* hop-by-hop: next is Fragment, length 0 (8 bytes) */
+  out[42] = 1, out[43] = 4; /* PadN */
+  out[48] = 6;              /* Fragment: next is TCP */
+  uint16_t fo = (uint16_t)(off & ~7u) | (more ? 1 : 0);
+  out[50] = (uint8_t)(fo >> 8), out[51] = (uint8_t)fo;
+  out[52] = (uint8_t)(id >> 24), out[53] = (uint8_t)(id >> 16);
+  out[54] = (uint8_t)(id >> 8), out[55] = (uint8_t)id;
+  for (size_t i = 0; i < len; i++)
+    out[56 + i] = (uint8_t)(off + i);
+  return 56 + len;
+}
+
+static void ipv6_fragments(void **state) {
+  (void)state;
+  ms_defrag *d = ms_defrag_new();
+  uint8_t f[128];
+  size_t n;
+  assert_null(
+      ms_defrag_add(d, f, fragment6(f, 0x01020304, 24, 16, false), 0, &n));
+  /* Same id from another datagram of the same hosts is not mixed in:
+   * a different id. */
+  assert_null(
+      ms_defrag_add(d, f, fragment6(f, 0x01020305, 0, 24, true), 0, &n));
+  const uint8_t *out =
+      ms_defrag_add(d, f, fragment6(f, 0x01020304, 0, 24, true), 0, &n);
+  assert_non_null(out);
+  assert_int_equal(n, 40 + 8 + 40);
+  assert_int_equal((out[4] << 8) | out[5], 8 + 40); /* payload length */
+  assert_int_equal(out[6], 0);                      /* hop-by-hop first */
+  assert_int_equal(out[40], 6);                     /* which names TCP now */
+  for (int i = 0; i < 40; i++)
+    assert_int_equal(out[48 + i], i);
+  /* Hostile: a Fragment header cut short, an offset past 64 KiB. */
+  size_t fl = fragment6(f, 9, 0, 8, true);
+  assert_null(ms_defrag_add(d, f, 52, 0, &n));
+  f[50] = 0xff, f[51] = 0xf8;
+  assert_null(ms_defrag_add(d, f, fl, 0, &n));
+  ms_defrag_free(d);
+}
+
 static void count_session(void *ctx, ms_session *rec) {
   *(uint64_t *)ctx += rec->bytes[MS_CLIENT];
   ms_session_free(rec);
@@ -211,6 +264,7 @@ int main(void) {
       cmocka_unit_test(incomplete_datagrams_expire),
       cmocka_unit_test(table_is_bounded),
       cmocka_unit_test(hostile_offsets_are_refused),
+      cmocka_unit_test(ipv6_fragments),
       cmocka_unit_test(port_filter_keeps_fragmented_datagrams),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
