@@ -454,6 +454,51 @@ def main():
     p.close()
     write(os.path.join(edge, "auth-ntlm-digest.pcap"), ether(s.pkts + p.pkts))
 
+    # pcapng with two interfaces of different link types (Ethernet with
+    # nanosecond timestamps, raw IP with a time offset), a big-endian
+    # second section, and blocks a reader must skip: libpcap refuses it.
+    def block(btype, body, be=False):
+        body += b"\0" * (-len(body) % 4)
+        fmt = ">II" if be else "<II"
+        n = len(body) + 12
+        return struct.pack(fmt, btype, n) + body + struct.pack(fmt[0] + "I", n)
+
+    def shb(be=False):
+        e = ">" if be else "<"
+        return block(0x0A0D0D0A, struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1),
+                     be)
+
+    def idb(linktype, opts=b"", be=False):
+        e = ">" if be else "<"
+        return block(1, struct.pack(e + "HHI", linktype, 0, 0) + opts +
+                     struct.pack(e + "HH", 0, 0), be)
+
+    def epb(iface, ts_units, data, be=False):
+        e = ">" if be else "<"
+        return block(6, struct.pack(e + "IIIII", iface, ts_units >> 32,
+                                    ts_units & 0xffffffff, len(data),
+                                    len(data)) + data, be)
+
+    tsresol_ns = struct.pack("<HHB3x", 9, 1, 9)
+    tsoffset = struct.pack("<HHq", 14, 8, 3600)
+    s1 = Session(C4, S4, 40140, 25).dialogue(SHORT_SMTP)
+    s1.close()
+    s2 = Session(C4, S4, 40141, 25).dialogue(SHORT_SMTP)
+    s2.close()
+    out_ng = shb() + idb(1, tsresol_ns) + idb(101, tsoffset)
+    out_ng += block(0x0BAD, b"a custom block to skip")
+    for f in ether(s1.pkts):
+        out_ng += epb(0, int(round(float(f.time) * 1e9)), bytes(f))
+    for p in s2.pkts:
+        out_ng += epb(1, int(round((float(p.time) - 3600) * 1e6)), bytes(p))
+    s3 = Session(C4, S4, 40142, 25).dialogue(SHORT_SMTP)
+    s3.close()
+    out_ng += shb(be=True) + idb(1, be=True)
+    for f in ether(s3.pkts):
+        out_ng += epb(0, int(round(float(f.time) * 1e6)), bytes(f), be=True)
+    with open(os.path.join(edge, "pcapng-mixed-linktypes.pcapng"), "wb") as f:
+        f.write(out_ng)
+
 
 if __name__ == "__main__":
     main()

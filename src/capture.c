@@ -1,6 +1,7 @@
 /* capture.c - libpcap files and live interfaces (see capture.h). */
 #define _DEFAULT_SOURCE
 #include "capture.h"
+#include "pcapng.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,10 +94,20 @@ static void one_packet(reader *r, const struct pcap_pkthdr *h,
 typedef struct {
   int fd;
   off_t consumed;
+  uint8_t peeked[4]; /* the magic, read before the stream was opened */
+  size_t npeeked, peek_pos;
 } counted_input;
 
 static ssize_t counted_read(void *cookie, char *buf, size_t size) {
   counted_input *in = cookie;
+  if (in->peek_pos < in->npeeked) {
+    size_t k = in->npeeked - in->peek_pos;
+    if (k > size)
+      k = size;
+    memcpy(buf, in->peeked + in->peek_pos, k);
+    in->peek_pos += k;
+    return (ssize_t)k;
+  }
   ssize_t n;
   do
     n = read(in->fd, buf, size);
@@ -116,12 +127,42 @@ static int counted_seek(void *cookie, off64_t *offset, int whence) {
 
 static counted_input stdin_counter;
 
-static FILE *open_counted_stdin(void) {
+/* Standard input as a stream, its first four bytes (the magic) read first
+ * into *magic and then given to the stream again. */
+static FILE *open_counted_stdin(uint32_t *magic) {
   static const cookie_io_functions_t io = {counted_read, NULL, counted_seek,
                                            NULL};
+  memset(&stdin_counter, 0, sizeof stdin_counter);
   stdin_counter.fd = STDIN_FILENO;
-  stdin_counter.consumed = 0;
+  while (stdin_counter.npeeked < 4) {
+    ssize_t n = read(STDIN_FILENO, stdin_counter.peeked + stdin_counter.npeeked,
+                     4 - stdin_counter.npeeked);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    stdin_counter.npeeked += (size_t)n;
+    stdin_counter.consumed += n;
+  }
+  *magic = 0;
+  if (stdin_counter.npeeked == 4)
+    memcpy(magic, stdin_counter.peeked, 4);
   return fopencookie(&stdin_counter, "r", io);
+}
+
+/* A named file, its magic read and the stream put back at the start. */
+static FILE *open_named(const char *name, uint32_t *magic) {
+  FILE *fp = fopen(name, "rb");
+  if (!fp)
+    return NULL;
+  *magic = 0;
+  if (fread(magic, 1, 4, fp) != 4)
+    *magic = 0;
+  if (fseek(fp, 0, SEEK_SET) != 0) {
+    fclose(fp);
+    return NULL;
+  }
+  return fp;
 }
 
 /* libpcap's message often starts with the file name already. */
@@ -132,20 +173,9 @@ static const char *without_name(const char *msg, const char *name) {
   return msg;
 }
 
-static pcap_t *open_file(const char *name, char *errbuf) {
-  if (strcmp(name, "-") != 0)
-    return pcap_open_offline_with_tstamp_precision(
-        name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-  FILE *fp = open_counted_stdin();
-  if (!fp) {
-    snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
-    return NULL;
-  }
-  pcap_t *p = pcap_fopen_offline_with_tstamp_precision(
+static pcap_t *open_pcap(FILE *fp, char *errbuf) {
+  return pcap_fopen_offline_with_tstamp_precision(
       fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-  if (!p)
-    fclose(fp);
-  return p;
 }
 
 /* A progress line on stderr while reading a file, when stderr is a
@@ -157,9 +187,8 @@ typedef struct {
   struct timeval start, last;
 } progress;
 
-static void progress_begin(progress *pg, pcap_t *p, bool quiet) {
+static void progress_begin(progress *pg, FILE *fp, bool quiet) {
   memset(pg, 0, sizeof *pg);
-  FILE *fp = pcap_file(p);
   struct stat st;
   if (quiet || !isatty(2) || !fp || fstat(fileno(fp), &st) != 0 ||
       !S_ISREG(st.st_mode))
@@ -176,14 +205,14 @@ static double seconds_between(const struct timeval *a,
          (double)(b->tv_usec - a->tv_usec) / 1e6;
 }
 
-static void progress_show(progress *pg, pcap_t *p, const char *name,
+static void progress_show(progress *pg, FILE *fp, const char *name,
                           const ms_stats *st) {
   struct timeval now;
   gettimeofday(&now, NULL);
   if (seconds_between(&pg->last, &now) < 0.25)
     return;
   pg->last = now;
-  long off = ftell(pcap_file(p));
+  long off = ftell(fp);
   double secs = seconds_between(&pg->start, &now);
   fprintf(stderr,
           "\rmailscope: %s: %.1f of %.1f MB (%ld%%), %.0f MB/s, %llu "
@@ -198,10 +227,20 @@ static void progress_end(progress *pg) {
     fputs("\r\033[K", stderr);
 }
 
-static int read_file(const char *name, reader *r) {
+/* A read error: say what and where, after what was read is handled. */
+static void read_error(const char *name, FILE *fp, const char *what) {
+  long off = fp ? ftell(fp) : -1;
+  if (off >= 0)
+    fprintf(stderr, "mailscope: %s: %s, at offset %ld\n", name, what, off);
+  else
+    fprintf(stderr, "mailscope: %s: %s\n", name, what);
+}
+
+static int read_pcap(const char *name, FILE *fp, reader *r) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
-  pcap_t *p = open_file(name, errbuf);
+  pcap_t *p = open_pcap(fp, errbuf);
   if (!p) {
+    fclose(fp);
     fprintf(stderr, "mailscope: %s: %s\n", name, without_name(errbuf, name));
     return 2;
   }
@@ -217,7 +256,7 @@ static int read_file(const char *name, reader *r) {
   struct pcap_pkthdr *h;
   const u_char *data;
   progress pg;
-  progress_begin(&pg, p, r->quiet);
+  progress_begin(&pg, fp, r->quiet);
   for (uint64_t n = 1;; n++) {
     if (stop_requested)
       break;
@@ -225,27 +264,80 @@ static int read_file(const char *name, reader *r) {
     if (got == 1) {
       one_packet(r, h, data);
       if (pg.on && (n & 16383) == 0)
-        progress_show(&pg, p, name, r->stats);
+        progress_show(&pg, fp, name, r->stats);
       continue;
     }
     if (got == PCAP_ERROR_BREAK)
       break;
-    /* An error: say what and where, after what was read is handled. */
     progress_end(&pg);
     pg.on = false;
-    FILE *fp = pcap_file(p);
-    long off = fp ? ftell(fp) : -1;
-    if (off >= 0)
-      fprintf(stderr, "mailscope: %s: %s, at offset %ld\n", name,
-              pcap_geterr(p), off);
-    else
-      fprintf(stderr, "mailscope: %s: %s\n", name, pcap_geterr(p));
+    read_error(name, pcap_file(p), pcap_geterr(p));
     rc = 2;
     break;
   }
   progress_end(&pg);
   pcap_close(p);
   return rc;
+}
+
+/* pcapng through our own reader: interfaces may differ in link type. */
+static int read_pcapng(const char *name, FILE *fp, reader *r) {
+  pcapng_reader *ng = pcapng_open(fp);
+  int rc = 0, warned_dlt = -1;
+  progress pg;
+  progress_begin(&pg, fp, r->quiet);
+  for (uint64_t n = 1; !stop_requested; n++) {
+    pcapng_packet pkt;
+    int got = pcapng_next(ng, &pkt);
+    if (got == 0)
+      break;
+    if (got < 0) {
+      progress_end(&pg);
+      pg.on = false;
+      read_error(name, fp, pcapng_error(ng));
+      rc = 2;
+      break;
+    }
+    if (!ms_linktype_supported(pkt.dlt) && pkt.dlt != warned_dlt) {
+      const char *dname = pcap_datalink_val_to_name(pkt.dlt);
+      fprintf(stderr,
+              "mailscope: %s: an interface has the unsupported link type %s "
+              "(%d): its packets are skipped\n",
+              name, dname ? dname : "unknown", pkt.dlt);
+      warned_dlt = pkt.dlt;
+    }
+    struct pcap_pkthdr h;
+    memset(&h, 0, sizeof h);
+    h.ts.tv_sec = (time_t)(pkt.ts_usec / 1000000);
+    h.ts.tv_usec = (suseconds_t)(pkt.ts_usec % 1000000);
+    if (h.ts.tv_usec < 0) {
+      h.ts.tv_sec--;
+      h.ts.tv_usec += 1000000;
+    }
+    h.caplen = pkt.caplen;
+    h.len = pkt.len;
+    r->dlt = pkt.dlt;
+    one_packet(r, &h, pkt.data);
+    if (pg.on && (n & 16383) == 0)
+      progress_show(&pg, fp, name, r->stats);
+  }
+  progress_end(&pg);
+  pcapng_close(ng);
+  fclose(fp);
+  return rc;
+}
+
+static int read_file(const char *name, reader *r) {
+  uint32_t magic = 0;
+  bool is_stdin = !strcmp(name, "-");
+  FILE *fp = is_stdin ? open_counted_stdin(&magic) : open_named(name, &magic);
+  if (!fp) {
+    fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+    return 2;
+  }
+  if (magic == PCAPNG_MAGIC)
+    return read_pcapng(name, fp, r);
+  return read_pcap(name, fp, r);
 }
 
 static int drop_privileges(const char *user) {
