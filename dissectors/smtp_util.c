@@ -8,6 +8,21 @@
 
 #include "vec.h"
 
+/* The end of a path starting at p: the first `stop` byte outside a quoted
+ * string ("john doe"@example.org, "a>b"@example.org), or the string's end. */
+static const char *path_end(const char *p, char stop) {
+  bool quoted = false;
+  for (; *p; p++) {
+    if (quoted && *p == '\\' && p[1])
+      p++;
+    else if (*p == '"')
+      quoted = !quoted;
+    else if (!quoted && *p == stop)
+      return p;
+  }
+  return p;
+}
+
 char *smtp_parse_path(const char *arg, const char *keyword,
                       const char **params) {
   *params = NULL;
@@ -24,8 +39,8 @@ char *smtp_parse_path(const char *arg, const char *keyword,
   const char *start, *end;
   if (*p == '<') {
     start = p + 1;
-    end = strchr(start, '>');
-    if (!end) { /* unterminated: up to the first space */
+    end = path_end(start, '>');
+    if (!*end) { /* unterminated: up to the first space */
       end = start + strcspn(start, " ");
       p = end;
     } else {
@@ -33,8 +48,15 @@ char *smtp_parse_path(const char *arg, const char *keyword,
     }
   } else {
     start = p;
-    end = p + strcspn(p, " ");
+    end = path_end(p, ' ');
     p = end;
+  }
+  /* A source route "@a,@b:user@c" (RFC 5321 4.1.2, to be ignored): the
+   * mailbox after it. */
+  if (start < end && *start == '@') {
+    const char *colon = memchr(start, ':', (size_t)(end - start));
+    if (colon)
+      start = colon + 1;
   }
   while (*p == ' ')
     p++;
@@ -112,7 +134,7 @@ char *smtp_queue_id(const char *text) {
   if ((p = strstr(text, " - gsmtp")))
     return token_before(text, p); /* Gmail: "OK 1700000000 x1si2.3 - gsmtp" */
   if ((p = strcasestr(text, " Message accepted for delivery")))
-    return token_before(text, p); /* Sendmail: "x9ABC123 Message accepted" */
+    return token_before(text, p);   /* Sendmail: "x9ABC123 Message accepted" */
   if ((p = strstr(text, " qp "))) { /* qmail: "ok 1187717467 qp 19875" */
     char *t = token_at(p + 4);
     char *id = t ? xasprintf("qp %s", t) : NULL;

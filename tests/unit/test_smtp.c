@@ -337,6 +337,45 @@ static void gap_in_body_truncates_message(void **state) {
   ms_session_free(s);
 }
 
+/* MAIL/RCPT paths: brackets or none, spaces after the colon, quoted local
+ * parts (with spaces and '>'), source routes, the null path, parameters. */
+static void path_parsing(void **state) {
+  (void)state;
+  static const struct {
+    const char *arg, *path, *params;
+  } cases[] = {
+      {"FROM:<a@b.example> SIZE=10", "a@b.example", "SIZE=10"},
+      {"FROM: <a@b.example>", "a@b.example", NULL},
+      {"from:<>", "", NULL},
+      {"FROM:<> BODY=8BITMIME", "", "BODY=8BITMIME"},
+      {"FROM:a@b.example", "a@b.example", NULL},
+      {"TO:\"john doe\"@example.org", "\"john doe\"@example.org", NULL},
+      {"TO:<\"a>b\"@example.org> NOTIFY=NEVER", "\"a>b\"@example.org",
+       "NOTIFY=NEVER"},
+      {"TO:<\"q\\\"x\"@example.org>", "\"q\\\"x\"@example.org", NULL},
+      {"TO:<@hosta.int,@jkl.org:userc@d.bar.org> ORCPT=rfc822;userc@d.bar.org",
+       "userc@d.bar.org", "ORCPT=rfc822;userc@d.bar.org"},
+      {"TO:<unterminated@example.org SIZE=1", "unterminated@example.org",
+       "SIZE=1"},
+      {"TO:<Postmaster>", "Postmaster", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const char *params;
+    bool to = cases[i].arg[0] == 'T';
+    char *path = smtp_parse_path(cases[i].arg, to ? "TO:" : "FROM:", &params);
+    assert_non_null(path);
+    assert_string_equal(path, cases[i].path);
+    if (cases[i].params)
+      assert_string_equal(params, cases[i].params);
+    else
+      assert_null(params);
+    free(path);
+  }
+  const char *params;
+  assert_null(smtp_parse_path("<a@b>", "FROM:", &params));
+  assert_null(smtp_parse_path(NULL, "FROM:", &params));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rfc2920_example_at_every_split),
@@ -350,6 +389,7 @@ int main(void) {
       cmocka_unit_test(queue_id_formats),
       cmocka_unit_test(bdat_argument_parsing),
       cmocka_unit_test(gap_in_body_truncates_message),
+      cmocka_unit_test(path_parsing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
