@@ -82,6 +82,12 @@ typedef struct {
   VEC(pending) queue;
   size_t qhead;
   bool greeted;
+  /* The greeting came while commands were outstanding (the client spoke
+   * first): if the client now sends another command before any other
+   * reply, it took the greeting line as the answer to its first one. */
+  bool greeting_may_answer;
+  int greeting_code;
+  ms_ts greeting_ts;
   bool pipelining_advertised;
   bool ehlo_answered; /* capabilities are known (HELO or EHLO answered) */
   bool server_spoke;  /* a server line since the last client command */
@@ -447,7 +453,22 @@ static void mark_pipelining(smtp *st, ms_command *c, size_t tl,
   (void)verb;
 }
 
+static void dispatch_reply(smtp *st, int code, const char *enhanced,
+                           const char *text, size_t tl, ms_ts ts);
+
+/* See greeting_may_answer: the greeting line becomes the reply to the
+ * oldest outstanding command (a sloppy server, or a capture that glued the
+ * reply onto the greeting line). */
+static void greeting_as_reply(smtp *st) {
+  char *text = xstrdup(st->rec->banner ? st->rec->banner : "");
+  dispatch_reply(st, st->greeting_code, NULL, text, (size_t)-1,
+                 st->greeting_ts);
+  free(text);
+}
+
 static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
+  if (st->greeting_may_answer)
+    greeting_as_reply(st);
   char verb[16];
   const uint8_t *arg;
   size_t arg_len;
@@ -637,7 +658,20 @@ static void auth_reply(smtp *st, pending *p, int code, const char *enhanced,
 
 static void dispatch_reply(smtp *st, int code, const char *enhanced,
                            const char *text, size_t tl, ms_ts ts) {
-  if (!st->greeted && outstanding(st) == 0) {
+  /* The first reply is the greeting.  A client that spoke before it (a
+   * "pregreet", typical of spam bots) does not make it a reply; in a
+   * capture that started midstream, outstanding commands do. */
+  bool greeting_code = code == 220 || code == 421 || code == 554;
+  if (!st->greeted &&
+      (outstanding(st) == 0 || (!st->rec->midstream && greeting_code))) {
+    if (outstanding(st)) {
+      smtp_anomaly(st, "client_spoke_first", ts,
+                   "%zu command(s) sent before the server's greeting",
+                   outstanding(st));
+      st->greeting_may_answer = true;
+      st->greeting_code = code;
+      st->greeting_ts = ts;
+    }
     st->greeted = true;
     free(st->rec->banner);
     st->rec->banner = xstrdup(text);
@@ -646,6 +680,7 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
     return;
   }
   st->greeted = true;
+  st->greeting_may_answer = false;
   if (outstanding(st) && st->queue.items[st->qhead].kind == K_AUTH &&
       code == 334) {
     auth_reply(st, &st->queue.items[st->qhead], code, enhanced, text, tl, ts);

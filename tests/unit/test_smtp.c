@@ -376,6 +376,48 @@ static void path_parsing(void **state) {
   assert_null(smtp_parse_path(NULL, "FROM:", &params));
 }
 
+/* A client that speaks before the greeting: the greeting stays the
+ * greeting and the EHLO gets its own reply; when the server's only line
+ * before the client's next command is the greeting, the client took it as
+ * its answer and the commands stay paired. */
+static void client_spoke_first(void **state) {
+  (void)state;
+  static const step pregreet[] = {
+      C("EHLO bot\r\n"),        S("220 mx ESMTP\r\n"), S("250 mx\r\n"),
+      C("MAIL FROM:<a@x>\r\n"), S("250 ok\r\n"),       C("QUIT\r\n"),
+      S("221 bye\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), pregreet,
+                            sizeof pregreet / sizeof *pregreet, 0, NULL);
+  assert_string_equal(s->banner, "mx ESMTP");
+  assert_true(has_anomaly(s, "client_spoke_first"));
+  assert_false(has_anomaly(s, "reply_without_command"));
+  assert_int_equal(s->commands.items[0].reply.code, 250);
+  assert_int_equal(s->commands.items[1].reply.code, 250);
+  assert_int_equal(s->commands.items[2].reply.code, 221);
+  ms_session_free(s);
+
+  static const step glued[] = {
+      C("EHLO bot\r\n"),
+      S("220 mx ESMTP 250-glued\r\n"),
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("251 ok\r\n"),
+      C("QUIT\r\n"),
+      S("221 bye\r\n"),
+  };
+  s = run_steps(ms_dissector_for(MS_PROTO_SMTP), glued,
+                sizeof glued / sizeof *glued, 0, NULL);
+  assert_true(has_anomaly(s, "client_spoke_first"));
+  assert_false(has_anomaly(s, "reply_without_command"));
+  assert_int_equal(s->commands.items[0].reply.code, 220);
+  assert_int_equal(s->commands.items[1].reply.code, 250);
+  assert_int_equal(s->commands.items[2].reply.code, 251);
+  assert_int_equal(s->transactions.items[0].rcpt_to.len, 1);
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rfc2920_example_at_every_split),
@@ -390,6 +432,7 @@ int main(void) {
       cmocka_unit_test(bdat_argument_parsing),
       cmocka_unit_test(gap_in_body_truncates_message),
       cmocka_unit_test(path_parsing),
+      cmocka_unit_test(client_spoke_first),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
