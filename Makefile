@@ -4,6 +4,7 @@
 #   make run      build, then print the transcripts of the demo capture
 #   make test     build and run every test (units, golden, integration)
 #   make asan     build ./mailscope-asan (ASan + UBSan) and run the suite on it
+#   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
 #   make install  PREFIX=/usr/local DESTDIR=
 #   make format   clang-format every source file
@@ -38,7 +39,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard src/*.h dissectors/*.h)
 
-.PHONY: all deps test-deps build run test unit asan bench install uninstall format clean
+.PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -82,6 +83,10 @@ asan: test-deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run_tests.sh --bin ./mailscope-asan --units build-asan/tests
+
+valgrind: test-deps
+	@$(MAKE) --no-print-directory build
+	@MAILSCOPE=./$(BIN) bash tests/t_valgrind.sh
 
 bench: test-deps
 	@$(MAKE) --no-print-directory build

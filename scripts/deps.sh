@@ -31,6 +31,7 @@ if [ "${1:-}" = test ]; then
   need time               "test -x /usr/bin/time"
   need chromium           "test -x /usr/bin/chromium"
   need man-db             "command -v man"
+  need valgrind           "command -v valgrind"
 fi
 
 [ -z "$missing" ] && exit 0

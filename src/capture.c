@@ -2,21 +2,25 @@
 #define _DEFAULT_SOURCE
 #include "capture.h"
 #include "pcapng.h"
+#include "privileges.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
 static pcap_t *volatile live_handle;
+
+bool capture_stop_requested(void) { return stop_requested != 0; }
 
 void capture_request_stop(void) {
   stop_requested = 1;
@@ -340,20 +344,6 @@ static int read_file(const char *name, reader *r) {
   return read_pcap(name, fp, r);
 }
 
-static int drop_privileges(const char *user) {
-  struct passwd *pw = getpwnam(user);
-  if (!pw) {
-    fprintf(stderr, "mailscope: -Z %s: no such user\n", user);
-    return -1;
-  }
-  if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
-      setuid(pw->pw_uid) != 0) {
-    fprintf(stderr, "mailscope: -Z %s: %s\n", user, strerror(errno));
-    return -1;
-  }
-  return 0;
-}
-
 static pcap_t *open_live(const char *iface) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   pcap_t *p = pcap_create(iface, errbuf);
@@ -381,11 +371,50 @@ static ms_ts now_usec(void) {
   return (ms_ts)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+static void discard_packet(u_char *user, const struct pcap_pkthdr *h,
+                           const u_char *bytes) {
+  (void)user, (void)h, (void)bytes;
+}
+
+/* Join the kernel's PACKET_FANOUT group of the live workers: each flow
+ * (symmetric hash, fragments reassembled first) goes to one member.  What
+ * the socket queued before it joined was meant for every worker: it is
+ * discarded, so that no flow is seen by two workers. */
+static int join_fanout(pcap_t *p, const ms_options *opt) {
+  int arg = (opt->fanout_group & 0xffff) |
+            ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+  if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) !=
+      0) {
+    fprintf(stderr, "mailscope: %s: --workers: PACKET_FANOUT: %s\n", opt->iface,
+            strerror(errno));
+    return -1;
+  }
+  char errbuf[PCAP_ERRBUF_SIZE];
+  if (pcap_setnonblock(p, 1, errbuf) == 0) {
+    while (pcap_dispatch(p, -1, discard_packet, NULL) > 0)
+      ;
+    pcap_setnonblock(p, 0, errbuf);
+  }
+  return 0;
+}
+
+/* Everything that needs privileges is done: give them up, then (with
+ * --sandbox) close the door behind. */
+static int finish_live_setup(pcap_t *p, const ms_options *opt) {
+  if (opt->fanout_group && join_fanout(p, opt) != 0)
+    return -1;
+  if (privileges_drop(opt) != 0)
+    return -1;
+  if (opt->sandbox && sandbox_enter(MS_SANDBOX_ANALYSIS) != 0)
+    return -1;
+  return 0;
+}
+
 static int read_live(const ms_options *opt, reader *r) {
   pcap_t *p = open_live(opt->iface);
   if (!p)
     return 2;
-  if (opt->user && drop_privileges(opt->user) != 0) {
+  if (finish_live_setup(p, opt) != 0) {
     pcap_close(p);
     return 2;
   }
@@ -436,6 +465,8 @@ int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
   int rc = 0;
   if (opt->iface) {
     rc = read_live(opt, &r);
+  } else if (opt->sandbox && sandbox_enter(MS_SANDBOX_ANALYSIS) != 0) {
+    rc = 2;
   } else {
     for (size_t i = 0; i < opt->read_files.len && !stop_requested; i++) {
       int frc = read_file(opt->read_files.items[i], &r);

@@ -27,6 +27,7 @@ typedef struct {
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
                 ms_stats *stats);
 void capture_request_stop(void);
+bool capture_stop_requested(void);
 /* The user's -f filter applied to a whole IP packet (true when there is no
  * filter).  capture_run() applies it to every packet except IPv4
  * fragments, which the caller filters once reassembled. */

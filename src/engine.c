@@ -72,6 +72,8 @@ static void on_idle(void *ctx, ms_ts now) {
 
 void engine_request_stop(void) { capture_request_stop(); }
 
+bool engine_stop_requested(void) { return capture_stop_requested(); }
+
 int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
                ms_stats *stats) {
   struct timespec t0, t1;

@@ -23,5 +23,7 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
 /* Ask a running engine_run to stop (signal-safe): it flushes every open
  * session and returns. */
 void engine_request_stop(void);
+/* Whether a stop was asked for (SIGINT, SIGTERM). */
+bool engine_stop_requested(void);
 
 #endif

@@ -6,8 +6,11 @@
 
 #include "engine.h"
 #include "extract.h"
+#include "live_workers.h"
 #include "options.h"
 #include "output.h"
+#include "privileges.h"
+#include "sandbox.h"
 #include "workers.h"
 
 static void on_stop_signal(int sig) {
@@ -47,6 +50,10 @@ int main(int argc, char **argv) {
   }
   options.dissect.transcript = options.format == MS_FMT_TRANSCRIPT ||
                                options.transcript_dir || options.report;
+  if (privileges_prepare_outputs(&options) != 0) {
+    ms_options_free(&options);
+    return 2;
+  }
   ms_extract_sink *sink = NULL;
   if (options.extract_dir) {
     sink = extract_sink_create(options.extract_dir, options.quiet);
@@ -58,7 +65,7 @@ int main(int argc, char **argv) {
   }
   if (options.workers > 1) {
     install_signals();
-    rc = workers_run(&options);
+    rc = options.iface ? live_workers_run(&options) : workers_run(&options);
     extract_sink_destroy(sink);
     ms_options_free(&options);
     return rc;

@@ -28,6 +28,7 @@ enum {
   OPT_MAX_MESSAGE_BYTES,
   OPT_MAX_MIME_DEPTH,
   OPT_IDLE_TIMEOUT,
+  OPT_SANDBOX,
   OPT_VERSION
 };
 
@@ -53,7 +54,8 @@ static const option_doc option_table[] = {
     {"no-detect", OPT_NO_DETECT, 0, NULL, "do not detect SMTP/POP3 by greeting on other ports"},
     {"show-secrets", OPT_SHOW_SECRETS, 0, NULL, "print passwords instead of <redacted>"},
     {"stats", OPT_STATS, 0, NULL, "print a closing stats record / summary"},
-    {NULL, 'Z', 1, "USER", "drop privileges to USER after opening the interface"},
+    {NULL, 'Z', 1, "USER", "live: run as USER once the interface is open (root: nobody by default)"},
+    {"sandbox", OPT_SANDBOX, 0, NULL, "seccomp filter after set-up: no exec, no sockets"},
     {"workers", OPT_WORKERS, 1, "N", "worker processes (flows split by hash)"},
     {"timestamps", OPT_TIMESTAMPS, 0, NULL, "transcripts: time of each line"},
     {"full-bodies", OPT_FULL_BODIES, 0, NULL, "transcripts: whole message bodies"},
@@ -235,6 +237,9 @@ static int apply_option(ms_options *o, int key, const char *arg) {
   case OPT_STATS:
     o->stats = true;
     break;
+  case OPT_SANDBOX:
+    o->sandbox = true;
+    break;
   case OPT_TIMESTAMPS:
     o->timestamps = true;
     break;
@@ -329,9 +334,6 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
     return usage_error("%s", "-r and -i cannot be combined");
   if (o->user && !o->iface)
     return usage_error("%s", "-Z only applies to live capture (-i)");
-  if (o->workers > 1 && o->iface)
-    return usage_error("%s", "--workers with -i is not available yet "
-                             "(AF_PACKET fanout): use one process");
   if (o->workers > 1 && o->report)
     return usage_error("%s", "--report needs --workers 1");
   return 0;

@@ -14,9 +14,9 @@
 struct ms_output {
   const ms_options *opt;
   jsonw w;
-  FILE *out;       /* standard output, or a worker's buffer */
+  FILE *out; /* standard output, or a worker's buffer */
   FILE *json_file;
-  bool own_json;   /* opened here (reopened on SIGHUP), not a worker's buffer */
+  bool own_json; /* opened here (reopened on SIGHUP), not a worker's buffer */
   ms_report *report;
   emit_options eo;
   bool flush_each; /* live capture: a pipeline sees each record at once */
@@ -111,17 +111,35 @@ ms_output *output_open_worker(const ms_options *opt, FILE *out, FILE *json) {
   return o;
 }
 
+/* SIGHUP asked for --json-file to be reopened (log rotation). */
+static void reopen_json_if_asked(ms_output *o) {
+  if (!reopen_requested || !o->own_json)
+    return;
+  reopen_requested = 0;
+  FILE *f = open_json_file(o->opt->json_file);
+  if (f) {
+    fclose(o->json_file);
+    o->json_file = f;
+  }
+}
+
+void output_rendered(ms_output *o, const char *text, size_t text_len,
+                     const char *json, size_t json_len) {
+  fwrite(text, 1, text_len, o->out);
+  if (o->flush_each)
+    fflush(o->out);
+  if (o->json_file && json_len) {
+    reopen_json_if_asked(o);
+    fwrite(json, 1, json_len, o->json_file);
+    if (o->flush_each)
+      fflush(o->json_file);
+  }
+}
+
 void output_session(ms_output *o, ms_session *s) {
   write_stdout(o, s);
   if (o->json_file) {
-    if (reopen_requested && o->own_json) {
-      reopen_requested = 0;
-      FILE *f = open_json_file(o->opt->json_file);
-      if (f) {
-        fclose(o->json_file);
-        o->json_file = f;
-      }
-    }
+    reopen_json_if_asked(o);
     emit_json_session(s, &o->w);
     jw_flush_line(&o->w, o->json_file);
     if (o->flush_each)

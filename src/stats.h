@@ -17,4 +17,7 @@ typedef struct {
   double seconds;               /* wall time */
 } ms_stats;
 
+/* total += part, counter by counter (wall time: the longest). */
+void ms_stats_add(ms_stats *total, const ms_stats *part);
+
 #endif

@@ -20,14 +20,10 @@
 #include "engine.h"
 #include "extract.h"
 #include "output.h"
+#include "sandbox.h"
 #include "vec.h"
 
-typedef struct {
-  uint64_t order_end, order_start;
-  uint32_t order_phase;
-  uint32_t last; /* 1: the final frame, stats follow */
-  uint64_t out_len, json_len;
-} frame_header;
+typedef ms_worker_frame frame_header;
 
 typedef struct {
   int fd;
@@ -76,9 +72,10 @@ static void worker_session(void *ctx, ms_session *s) {
   }
 }
 
-static int worker_main(ms_options *opt, int index, int fd) {
+int workers_child_main(ms_options *opt, int index, int fd) {
   opt->worker_index = index;
-  opt->worker_count = opt->workers;
+  /* Live, the kernel's fanout splits the flows: no second split here. */
+  opt->worker_count = opt->iface ? 1 : opt->workers;
   opt->quiet = opt->quiet || index > 0; /* warnings once */
   worker_ctx w = {.fd = fd};
   w.ostream = open_memstream(&w.obuf, &w.olen);
@@ -162,10 +159,16 @@ int workers_run(ms_options *opt) {
       fprintf(stderr, "mailscope: fork: %s\n", strerror(errno));
       return 2;
     }
-    if (pids[k] == 0)
-      _exit(worker_main(opt, k, fileno(src[k].f)));
+    if (pids[k] == 0) {
+      int wrc = workers_child_main(opt, k, fileno(src[k].f));
+      for (int j = 0; j <= k; j++)
+        fclose(src[j].f); /* the parent's copies: nothing buffered */
+      free(src);
+      free(pids);
+      _exit(wrc);
+    }
   }
-  int rc = 0;
+  int rc = opt->sandbox ? sandbox_enter(MS_SANDBOX_PARENT) : 0;
   for (int k = 0; k < n; k++) {
     int status;
     waitpid(pids[k], &status, 0);

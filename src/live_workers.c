@@ -1,0 +1,180 @@
+/* live_workers.c - live capture over N fanout workers (live_workers.h). */
+#include "live_workers.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "output.h"
+#include "privileges.h"
+#include "sandbox.h"
+#include "vec.h"
+#include "workers.h"
+
+typedef struct {
+  pid_t pid;
+  int fd;     /* read end of the worker's pipe, -1 once it ended */
+  bool ended; /* its last frame (stats) arrived */
+  char *buf;
+  size_t cap;
+} worker;
+
+/* Read exactly n bytes; 0 at a clean end of file before any byte, 1 when
+ * done, -1 on a short read or an error. */
+static int read_exact(int fd, void *p, size_t n) {
+  char *c = p;
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, c + got, n - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return got == 0 && r == 0 ? 0 : -1;
+    got += (size_t)r;
+  }
+  return 1;
+}
+
+/* The frames of one worker that poll() found readable: one frame.  Returns
+ * false when the worker's pipe is finished (or broken). */
+static bool take_frame(worker *w, ms_output *out, ms_stats *total, int *rc) {
+  ms_worker_frame h;
+  if (read_exact(w->fd, &h, sizeof h) != 1)
+    return false;
+  size_t n = (size_t)(h.out_len + (h.last ? 0 : h.json_len));
+  if (h.last && h.out_len != sizeof(ms_stats))
+    return false;
+  if (n > w->cap) {
+    w->buf = xrealloc(w->buf, n);
+    w->cap = n;
+  }
+  if (n && read_exact(w->fd, w->buf, n) != 1)
+    return false;
+  if (h.last) {
+    ms_stats part;
+    memcpy(&part, w->buf, sizeof part);
+    ms_stats_add(total, &part);
+    if ((int)h.json_len > *rc)
+      *rc = (int)h.json_len;
+    w->ended = true;
+    return false;
+  }
+  output_rendered(out, w->buf, (size_t)h.out_len, w->buf + h.out_len,
+                  (size_t)h.json_len);
+  return true;
+}
+
+static void stop_workers(worker *ws, int n) {
+  for (int k = 0; k < n; k++)
+    if (ws[k].fd >= 0)
+      kill(ws[k].pid, SIGTERM);
+}
+
+/* Relay frames until every worker's pipe is closed.  A stop request is
+ * passed on to the workers once; a worker that fails (its interface could
+ * not be opened, say) stops the others too. */
+static void relay(worker *ws, int n, ms_output *out, ms_stats *total, int *rc) {
+  struct pollfd *pfd = xcalloc((size_t)n, sizeof *pfd);
+  bool stopping = false;
+  for (;;) {
+    int open = 0;
+    for (int k = 0; k < n; k++) {
+      pfd[k].fd = ws[k].fd;
+      pfd[k].events = POLLIN;
+      pfd[k].revents = 0;
+      open += ws[k].fd >= 0;
+    }
+    if (!open)
+      break;
+    if (!stopping && (engine_stop_requested() || *rc != 0)) {
+      stopping = true;
+      stop_workers(ws, n);
+    }
+    if (poll(pfd, (nfds_t)n, 200) < 0 && errno != EINTR)
+      break;
+    for (int k = 0; k < n; k++) {
+      if (ws[k].fd < 0 || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+      if (!take_frame(&ws[k], out, total, rc)) {
+        if (!ws[k].ended && *rc < 2)
+          *rc = 2; /* the worker died without its closing frame */
+        close(ws[k].fd);
+        ws[k].fd = -1;
+      }
+    }
+  }
+  free(pfd);
+}
+
+static int start_workers(ms_options *opt, worker *ws, int n) {
+  fflush(NULL);
+  for (int k = 0; k < n; k++) {
+    int fds[2];
+    if (pipe(fds) != 0) {
+      fprintf(stderr, "mailscope: pipe: %s\n", strerror(errno));
+      return 2;
+    }
+    ws[k].pid = fork();
+    if (ws[k].pid < 0) {
+      fprintf(stderr, "mailscope: fork: %s\n", strerror(errno));
+      close(fds[0]);
+      close(fds[1]);
+      return 2;
+    }
+    if (ws[k].pid == 0) {
+      close(fds[0]);
+      for (int j = 0; j < k; j++)
+        close(ws[j].fd);
+      int wrc = workers_child_main(opt, k, fds[1]);
+      free(ws);
+      _exit(wrc);
+    }
+    close(fds[1]);
+    ws[k].fd = fds[0];
+  }
+  return 0;
+}
+
+int live_workers_run(ms_options *opt) {
+  int n = opt->workers;
+  opt->fanout_group = (int)(getpid() & 0xffff);
+  if (!opt->fanout_group)
+    opt->fanout_group = 1;
+  worker *ws = xcalloc((size_t)n, sizeof *ws);
+  for (int k = 0; k < n; k++)
+    ws[k].fd = -1;
+  /* Outputs first, with the privileges that may be needed to open them. */
+  ms_output *out = output_open(opt);
+  int rc = out ? start_workers(opt, ws, n) : 2;
+  /* The workers open the interface; the parent only relays. */
+  if (!rc && (rc = privileges_drop(opt)) == 0 && opt->sandbox)
+    rc = sandbox_enter(MS_SANDBOX_PARENT);
+  ms_stats total;
+  memset(&total, 0, sizeof total);
+  if (!rc)
+    relay(ws, n, out, &total, &rc);
+  else
+    stop_workers(ws, n);
+  for (int k = 0; k < n; k++) {
+    if (ws[k].fd >= 0)
+      close(ws[k].fd);
+    int status;
+    if (ws[k].pid > 0 && waitpid(ws[k].pid, &status, 0) == ws[k].pid &&
+        (!WIFEXITED(status) || WEXITSTATUS(status) > 2))
+      rc = 2;
+    free(ws[k].buf);
+  }
+  if (out) {
+    int orc = output_close(out, &total);
+    if (!rc)
+      rc = orc;
+  }
+  free(ws);
+  return rc;
+}

@@ -1,0 +1,31 @@
+/* privileges.h - giving up root after the capture is open.
+ *
+ * Like tcpdump, mailscope started as root for a live capture (-i) drops to
+ * an unprivileged user as soon as the interface is open: the user given
+ * with -Z, or "nobody" by default.  -Z root keeps root (told, not implied).
+ * Output directories that mailscope creates itself (--extract-dir,
+ * --transcript-dir) are handed to that user first, so the analysis can
+ * still write into them; directories that already exist must be writable by
+ * it, which is checked once the privileges are gone.
+ */
+#ifndef MAILSCOPE_PRIVILEGES_H
+#define MAILSCOPE_PRIVILEGES_H
+
+#include "options.h"
+
+#define MS_DEFAULT_USER "nobody"
+
+/* The user a live capture will switch to, or NULL when none: not a live
+ * capture, not running as root with no -Z, or -Z root. */
+const char *privileges_target(const ms_options *opt);
+
+/* Create the output directories that do not exist yet and give the ones
+ * created to the target user.  Returns 0, or 2 after an error message. */
+int privileges_prepare_outputs(const ms_options *opt);
+
+/* Switch to the target user (no-op without one), then check that the
+ * output directories are writable.  Returns 0, or 2 after an error message;
+ * the caller must not go on capturing after a failure. */
+int privileges_drop(const ms_options *opt);
+
+#endif
