@@ -104,16 +104,68 @@ format:
 	clang-format -i $(SRCS) $(HDRS) $(UNIT_SRCS)
 
 clean:
-	rm -rf build build-asan mailscope mailscope-asan
+	rm -rf build build-asan build-fuzz mailscope mailscope-asan
 
-# libFuzzer harnesses (clang): build/fuzz/fuzz_smtp, build/fuzz/fuzz_pop3.
-FUZZ_SRCS := $(filter-out src/%,$(LIB_SRCS))
-.PHONY: fuzz
-fuzz: deps
-	@mkdir -p build/fuzz
-	for p in SMTP POP3; do \
-	  clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -Idissectors $$(pkg-config --cflags $(PKGS)) -DFUZZ_PROTO=MS_PROTO_$$p \
-	    -o build/fuzz/fuzz_$$(echo $$p | tr A-Z a-z) fuzz/fuzz_dissector.c \
-	    $(FUZZ_SRCS) $$(pkg-config --libs $(PKGS)) -lm || exit 1; \
-	done
+# ---- fuzzing (docs/fuzzing.md) ---------------------------------------------
+#   make fuzz        build the libFuzzer harnesses (clang) and run each for
+#                    FUZZ_SECONDS with its seeds and dictionary
+#   make fuzz-smoke  the test suite's short run (tests/t_fuzz_smoke.sh)
+#   make fuzz-seeds  seed corpora from pcaps/ and ../shared/corpus
+# Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
+# fuzz_sasl, fuzz_capture.  Each also builds standalone (-DFUZZ_STANDALONE,
+# a main() that replays files) into build-asan/fuzz/ with the ASan objects,
+# beside the seed maker (fuzz/seeds.c).
+FUZZ_HARNESSES := smtp pop3 message sasl capture
+FUZZ_SECONDS ?= 120
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OPT := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_LINK ?= -DFUZZ_STANDALONE
+FUZZ_BINS = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
+FUZZ_DEPS = fuzz/fuzz_common.c fuzz/fuzz_common.h $(LIB_OBJS) $(HDRS)
+FUZZ_CC = $(CC) $(BASE_CFLAGS) -Ifuzz $(OPT_CFLAGS) $(EXTRA_CFLAGS) $(FUZZ_LINK)
+FUZZ_LIBS = $(PKG_LIBS) -lm $(EXTRA_LDFLAGS)
+.PHONY: fuzz fuzz-build fuzz-standalone fuzz-harnesses fuzz-seeds fuzz-smoke
+
+$(BUILD)/fuzz/fuzz_smtp $(BUILD)/fuzz/fuzz_pop3: $(BUILD)/fuzz/fuzz_%: \
+    fuzz/fuzz_dissector.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) -DFUZZ_PROTO=MS_PROTO_$(shell echo $* | tr a-z A-Z) -o $@ \
+	  $< fuzz/fuzz_common.c $(LIB_OBJS) $(FUZZ_LIBS)
+
+$(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture: \
+    $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) -o $@ $< fuzz/fuzz_common.c $(LIB_OBJS) $(FUZZ_LIBS)
+
+# The seed maker replaces dissectors/registry.c with its recording one.
+$(BUILD)/fuzz/seeds: fuzz/seeds.c $(LIB_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) -o $@ $< \
+	  $(filter-out $(BUILD)/dissectors/registry.o,$(LIB_OBJS)) $(FUZZ_LIBS)
+
+fuzz-harnesses: $(FUZZ_BINS)
+
+# libFuzzer builds: clang, every object instrumented for coverage.
+fuzz-build: test-deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	  OPT_CFLAGS="$(FUZZ_OPT) -fsanitize=fuzzer-no-link" \
+	  FUZZ_LINK=-fsanitize=fuzzer fuzz-harnesses
+
+# Standalone replayers (any C compiler), sharing make asan's objects.
+fuzz-standalone:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT_CFLAGS="$(ASAN_FLAGS)" \
+	  FUZZ_LINK=-DFUZZ_STANDALONE fuzz-harnesses build-asan/fuzz/seeds
+
+fuzz-seeds: test-deps
+	@$(MAKE) --no-print-directory build/fuzz/seeds
+	@fuzz/make_seeds.sh build/fuzz/seeds build-fuzz/seeds
+
+fuzz: fuzz-build fuzz-seeds
+	@nice -n 10 fuzz/run.sh --seconds $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+
+fuzz-smoke: test-deps
+	@$(MAKE) --no-print-directory build
+	@bash tests/t_fuzz_smoke.sh

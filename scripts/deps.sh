@@ -32,6 +32,10 @@ if [ "${1:-}" = test ]; then
   need chromium           "test -x /usr/bin/chromium"
   need man-db             "command -v man"
   need valgrind           "command -v valgrind"
+  # fuzzing (tests/t_fuzz_smoke.sh): clang, and the libFuzzer / sanitizer
+  # runtimes, which clang only recommends
+  need clang              "command -v clang"
+  need libclang-rt-14-dev "ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a"
 fi
 
 [ -z "$missing" ] && exit 0

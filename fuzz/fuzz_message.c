@@ -1,0 +1,181 @@
+/* fuzz_message.c - libFuzzer harness for the message layer
+ * (dissectors/message.c, msg_decode.c, msg_received.c).
+ *
+ * Input: one option byte, one split-seed byte, then the message as the
+ * dissectors hand it over (after dot-unstuffing, line ends as sent).
+ * Option bits: 0 an extraction sink (in memory), 1 the session ended
+ * inside the message (truncated), 2 small limits (4 KiB headers, depth 2),
+ * 3 envelope checks against MAIL FROM <a@example.test> and RCPT TO
+ * <b@example.test>.  fuzz/seeds.c writes seeds from the messages of
+ * capture files.
+ *
+ * The message is parsed twice: once fed whole, once cut into chunks at
+ * points drawn from the split seed (and with the sink when asked).  Checks
+ * beyond the sanitizers:
+ *  - both parses give the same message object (emit_message_json) and the
+ *    same session anomalies: where the bytes are cut must not matter;
+ *  - bytes and sha256 are those of the input;
+ *  - the .eml written to the sink is the input, and each attachment file
+ *    holds the number of bytes and the md5 the message object says;
+ *  - the JSON of the message object parses.
+ */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "fuzz_common.h"
+#include "message.h"
+
+#define FUZZ_MAX_INPUT (1u << 20)
+
+enum {
+  OPT_SINK = 1 << 0,
+  OPT_TRUNCATED = 1 << 1,
+  OPT_SMALL = 1 << 2,
+  OPT_ENVELOPE = 1 << 3
+};
+
+typedef struct {
+  ms_session *s;
+  ms_message *m;
+  char *json;      /* emit_message_json of m */
+  char *anomalies; /* the session's anomalies, one "name: detail" a line */
+} parse_result;
+
+static void hex(const unsigned char *d, size_t n, char *out) {
+  for (size_t i = 0; i < n; i++)
+    sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void digest_hex(const EVP_MD *md, const uint8_t *p, size_t n,
+                       char *out) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned int dl = 0;
+  EVP_Digest(p, n, d, &dl, md, NULL);
+  hex(d, dl, out);
+}
+
+static char *anomaly_text(const ms_session *s) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  for (size_t i = 0; i < s->anomalies.len; i++)
+    fprintf(f, "%s: %s\n", s->anomalies.items[i].name,
+            s->anomalies.items[i].detail ? s->anomalies.items[i].detail : "");
+  fclose(f);
+  return buf;
+}
+
+static void parse(const ms_dissect_config *cfg, uint8_t opts,
+                  const uint8_t *msg, size_t n, fuzz_rng *split,
+                  parse_result *r) {
+  r->s = ms_session_new();
+  r->s->proto = MS_PROTO_SMTP;
+  snprintf(r->s->uid, sizeof r->s->uid, "%s", "Cfuzz");
+  r->m = ms_message_new();
+  const ms_ts ts = 1000000; /* one time for all: anomalies compare equal */
+  ms_msg_parser *p = ms_msg_begin(r->s, r->m, cfg, "t1", ts);
+  for (size_t i = 0; i < n;) {
+    size_t k = split ? fuzz_rng_chunk(split, n - i) : n - i;
+    ms_msg_feed(p, msg + i, k, ts);
+    i += k;
+  }
+  ms_msg_end(p, opts & OPT_TRUNCATED, ts);
+  if (opts & OPT_ENVELOPE) {
+    strvec rcpt = {0};
+    strvec_push(&rcpt, "b@example.test");
+    ms_msg_check_envelope(r->s, r->m, "a@example.test", &rcpt, ts);
+    strvec_free(&rcpt);
+  }
+  free(ms_msg_summary(r->m));
+  jsonw w;
+  jw_init(&w);
+  emit_message_json(r->m, &w);
+  fuzz_check_json("message", w.buf, w.len);
+  r->json = xstrndup(w.buf, w.len);
+  jw_free(&w);
+  r->anomalies = anomaly_text(r->s);
+}
+
+static void result_free(parse_result *r) {
+  ms_message_free(r->m);
+  ms_session_free(r->s);
+  free(r->json);
+  free(r->anomalies);
+}
+
+/* What the sink received against what the message object says. */
+static void check_sink(const fuzz_sink *k, const ms_message *m,
+                       const uint8_t *msg, size_t n) {
+  size_t emls = 0;
+  for (size_t i = 0; i < k->files.len; i++) {
+    const fuzz_file *f = k->files.items[i];
+    if (!strcmp(f->kind, "eml")) {
+      emls++;
+      FUZZ_CHECK(f->written == n && f->len == n && !memcmp(f->data, msg, n),
+                 "the .eml differs from the message (%llu of %zu bytes)",
+                 (unsigned long long)f->written, n);
+      continue;
+    }
+    FUZZ_CHECK(f->index >= 0 && (size_t)f->index < m->attachments.len,
+               "attachment file %d of %zu attachments", f->index,
+               m->attachments.len);
+    const ms_attachment *a = &m->attachments.items[f->index];
+    FUZZ_CHECK(f->written == a->bytes,
+               "attachment %d: %llu bytes written, %llu in the record",
+               f->index, (unsigned long long)f->written,
+               (unsigned long long)a->bytes);
+    char md5[33];
+    digest_hex(EVP_md5(), f->data, f->len, md5);
+    FUZZ_CHECK(f->len < f->written || !strcmp(md5, a->md5),
+               "attachment %d: md5 %s of the bytes written, %s in the record",
+               f->index, md5, a->md5);
+  }
+  FUZZ_CHECK(emls == 1, "%zu .eml files for one message", emls);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 2 || size > FUZZ_MAX_INPUT)
+    return 0;
+  uint8_t opts = data[0];
+  const uint8_t *msg = data + 2;
+  size_t n = size - 2;
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  if (opts & OPT_SMALL) {
+    cfg.max_message_bytes = 4096;
+    cfg.max_mime_depth = 2;
+  }
+
+  parse_result whole, split;
+  parse(&cfg, opts, msg, n, NULL, &whole);
+
+  fuzz_sink sink;
+  fuzz_sink_init(&sink);
+  if (opts & OPT_SINK)
+    cfg.sink = &sink.sink;
+  fuzz_rng rng;
+  fuzz_rng_seed(&rng, data[1]);
+  parse(&cfg, opts, msg, n, &rng, &split);
+
+  FUZZ_CHECK(!strcmp(whole.json, split.json),
+             "message object depends on the split:\nwhole: %s\nsplit: %s",
+             whole.json, split.json);
+  FUZZ_CHECK(!strcmp(whole.anomalies, split.anomalies),
+             "anomalies depend on the split:\nwhole: %s\nsplit: %s",
+             whole.anomalies, split.anomalies);
+  FUZZ_CHECK(split.m->bytes == n, "message bytes %llu, input %zu",
+             (unsigned long long)split.m->bytes, n);
+  char sha[65];
+  digest_hex(EVP_sha256(), msg, n, sha);
+  FUZZ_CHECK(!strcmp(sha, split.m->sha256), "sha256 %s, input's %s",
+             split.m->sha256, sha);
+  if (opts & OPT_SINK)
+    check_sink(&sink, split.m, msg, n);
+  fuzz_sink_finish(&sink);
+  result_free(&whole);
+  result_free(&split);
+  return 0;
+}

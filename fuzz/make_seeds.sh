@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make_seeds.sh SEEDS_TOOL OUTDIR - seed corpora for every harness.
+#
+#   OUTDIR/capture   every capture file of pcaps/ (all subfolders) and of
+#                    $FUZZ_EXTRA_CORPUS (default /work/shared/corpus when it
+#                    exists), one copy of each distinct file
+#   OUTDIR/smtp, OUTDIR/pop3, OUTDIR/message
+#                    the sessions and messages of those captures, written by
+#                    fuzz/seeds.c (the real engine with a recording registry)
+#   OUTDIR/sasl      AUTH scripts for every mechanism, base64, QP and NTLM
+#                    texts (written below)
+# Generated, not committed: rerun after the captures change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tool=$1
+out=$2
+extra=${FUZZ_EXTRA_CORPUS-/work/shared/corpus}
+rm -rf "$out"
+mkdir -p "$out/capture" "$out/sasl"
+
+# Capture files: pcap (either byte order, micro or nano) and pcapng magics.
+is_capture() {
+  local m
+  m=$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')
+  case "$m" in
+  d4c3b2a1 | a1b2c3d4 | 4d3cb2a1 | a1b23c4d | 0a0d0d0a) return 0 ;;
+  *) return 1 ;;
+  esac
+}
+dirs=(pcaps)
+[ -n "$extra" ] && [ -d "$extra" ] && dirs+=("$extra")
+n=0
+while IFS= read -r -d '' f; do
+  is_capture "$f" || continue
+  sum=$(md5sum <"$f" | cut -c1-12)
+  dest="$out/capture/$(basename "$f" | tr -c 'A-Za-z0-9._\n-' _)-$sum"
+  [ -e "$out/capture/.seen-$sum" ] && continue
+  touch "$out/capture/.seen-$sum"
+  cp "$f" "$dest"
+  n=$((n + 1))
+done < <(find "${dirs[@]}" -type f -print0 | sort -z)
+rm -f "$out/capture"/.seen-*
+echo "fuzz seeds: $n capture files"
+
+"$tool" "$out" "$out"/capture/* || true # corrupt captures still give seeds
+for h in smtp pop3 message; do
+  echo "fuzz seeds: $(find "$out/$h" -type f | wc -l) $h inputs"
+done
+
+# SASL: first byte 0 = AUTH script ("A MECH [initial]", "S<challenge>",
+# "E<outcome>", client lines), 1 = base64, 2 = seed + stream text, 3 = NTLM.
+s=0
+sasl() { printf "$1" >"$out/sasl/seed-$((s += 1))"; }
+sasl '\0A PLAIN AGFsaWNlAHNlY3JldA==\nE1\n'
+sasl '\0A PLAIN\nS\nAGFsaWNlAHNlY3JldA==\nE2\n'
+sasl '\0A LOGIN\nSVXNlcm5hbWU6\nYWxpY2U=\nSUGFzc3dvcmQ6\nc2VjcmV0\nE1\n'
+sasl '\0A LOGIN YWxpY2U=\nSUGFzc3dvcmQ6\nc2VjcmV0\nE2\nA PLAIN AGFsaWNlAHNlY3JldA==\nE1\n'
+sasl '\0A CRAM-MD5\nSPDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UuZXhhbXBsZS5uZXQ+\ndGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\nE1\n'
+sasl '\0A XOAUTH2 dXNlcj1hbGljZUBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==\nE1\n'
+sasl '\0A OAUTHBEARER\nS\nbixhPWFsaWNlQGV4YW1wbGUuY29tLAFob3N0PXNlcnZlci5leGFtcGxlLmNvbQFwb3J0PTE0MwFhdXRoPUJlYXJlciB2RjlkZnQ0cW1UYzJOdmIzUmxja0JoZEhSaGRtbHpkR0V1WTI5dENnPT0BAQ==\nSeyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\nAQ==\nE2\n'
+sasl '\0A EXTERNAL =\nE1\n'
+sasl '\0A ANONYMOUS dHJhY2U=\nE1\n'
+sasl '\0A SCRAM-SHA-256 biwsbj11c2VyLHI9ck9wck5HZndFYmVSV2diTkVrcU8=\nScj1yT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJbGopaE5sRiRrMCxzPVcyMlphSjBTTlk3c29Fc1VFamI2Z1E9PSxpPTQwOTY=\nYz1iaXdzLHI9ck9wck5HZndFYmVSV2diTkVrcU8laHZZRHBXVWEyUmFUQ0FmdXhGSWxqKWhObEYkazAscD1kSHpiWmFwV0lrNGpVaE4rVXRlOXl0YWc5empmTUhnc3FtbWl6N0FuZFZRPQ==\nE1\n'
+sasl '\0A DIGEST-MD5\nSbm9uY2U9Ik9BNk1HOXRFUUdtMmhoIixxb3A9ImF1dGgiLGNoYXJzZXQ9dXRmLTgsYWxnb3JpdGhtPW1kNS1zZXNz\ndXNlcm5hbWU9ImNocmlzIixyZWFsbT0iZWx3b29kLmlubm9zb2Z0LmNvbSIsbm9uY2U9Ik9BNk1HOXRFUUdtMmhoIixuYz0wMDAwMDAwMSxjbm9uY2U9Ik9BNk1IWGg2VnFUclJrIixkaWdlc3QtdXJpPSJpbWFwL2Vsd29vZC5pbm5vc29mdC5jb20iLHJlc3BvbnNlPWQzODhkYWQ5MGQ0YmJkNzYwYTE1MjMyMWYyMTQzYWY3LHFvcD1hdXRo\nE1\n'
+sasl '\0A NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAO5CAAAADw==\nSTlRMTVNTUAACAAAADAAMADgAAAAFgomiESIzRFVmd4gAAAAAAAAAAFAAUABEAAAABgGxHQAAAA9EAE8ATQBBAEkATgACAAwARABPAE0AQQBJAE4AAAAAAA==\nTlRMTVNTUAADAAAAGAAYAEAAAAAYABgAWAAAAAwADABwAAAACAAIAHwAAAAIAAgAhAAAAAAAAAAAAAAABYKIogAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABEAE8ATQBBAEkATgB1AHMAZQByAFcAUwAxAA==\nE1\n'
+sasl '\0A GSSAPI\nS\nYIIBzwYJKoZIhvcSAQICAQBuggG+MIIBuqADAgEF\n*\nE2\n'
+sasl '\4A PLAIN\nS\nAGJvYgBzZWNyZXQ=\nE2\n'
+sasl '\1QUJDRA==\n'
+sasl '\1YWJj ZA\t'
+sasl '\2\7SGVs\r\nbG8=\r\nd29y bGQ=\n!\n=QQ'
+sasl '\2\1Caf=C3=A9 =\r\nsoft=3D=\nend=4'
+sasl '\3NTLMSSP\0\3\0\0\0\30\0\30\0@\0\0\0\30\0\30\0X\0\0\0\14\0\14\0p\0\0\0\10\0\10\0|\0\0\0\10\0\10\0\204\0\0\0\0\0\0\0\0\0\0\0\5\202\210\242'
+echo "fuzz seeds: $s sasl inputs"
