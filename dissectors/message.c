@@ -590,14 +590,20 @@ static void end_headers(ms_msg_parser *p) {
   entity_info_free(&e);
 }
 
-/* Append raw bytes to the header block, bounded. */
+/* Append raw bytes to the header block, bounded: the block keeps its first
+ * max_message_bytes - 1 bytes and nothing after them, however the bytes
+ * were cut into pieces (lines over LINE_CARRY arrive in pieces whose size
+ * depends on the segments). */
 static void header_append(ms_msg_parser *p, const uint8_t *d, size_t n) {
-  if (p->headers_len + n + 1 > p->cfg->max_message_bytes) {
-    if (!p->headers_overflow)
-      anomaly(p, "header_too_large", "a header block is larger than %s",
-              "--max-message-bytes");
-    p->headers_overflow = true;
+  if (p->headers_overflow)
     return;
+  size_t max = p->cfg->max_message_bytes;
+  size_t room = max > p->headers_len + 1 ? max - p->headers_len - 1 : 0;
+  if (n > room) {
+    anomaly(p, "header_too_large", "a header block is larger than %s",
+            "--max-message-bytes");
+    p->headers_overflow = true;
+    n = room;
   }
   if (p->headers_len + n + 1 > p->headers_cap) {
     size_t cap = p->headers_cap ? p->headers_cap * 2 : 4096;
