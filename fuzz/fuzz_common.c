@@ -96,6 +96,8 @@ static void sink_write(void *file, const uint8_t *p, size_t n) {
   size_t keep = f->len < FUZZ_SINK_KEEP ? FUZZ_SINK_KEEP - f->len : 0;
   if (keep > n)
     keep = n;
+  if (keep == 0)
+    return;
   if (f->len + keep > f->cap) {
     f->cap = (f->len + keep) * 2;
     f->data = xrealloc(f->data, f->cap);
