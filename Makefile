@@ -6,6 +6,7 @@
 #   make asan     build ./mailscope-asan (ASan + UBSan) and run the suite on it
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
+#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install  PREFIX=/usr/local DESTDIR=
 #   make format   clang-format every source file
 
@@ -119,25 +120,37 @@ FUZZ_HARNESSES := smtp pop3 message sasl capture
 FUZZ_SECONDS ?= 120
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
-FUZZ_LINK ?= -DFUZZ_STANDALONE
+FUZZ_DEFS ?= -DFUZZ_STANDALONE
+FUZZ_LINK ?=
+# The checks shared by the harnesses (fuzz_common.c) are not instrumented
+# for coverage (FUZZ_CHECK_OPT): what they read is output, not new paths.
+FUZZ_CHECK_OPT ?= $(OPT_CFLAGS)
 FUZZ_BINS = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
-FUZZ_DEPS = fuzz/fuzz_common.c fuzz/fuzz_common.h $(LIB_OBJS) $(HDRS)
-FUZZ_CC = $(CC) $(BASE_CFLAGS) -Ifuzz $(OPT_CFLAGS) $(EXTRA_CFLAGS) $(FUZZ_LINK)
+FUZZ_COMMON = $(BUILD)/fuzz/fuzz_common.o
+FUZZ_DEPS = $(FUZZ_COMMON) fuzz/fuzz_common.h $(LIB_OBJS) $(HDRS)
+FUZZ_CC = $(CC) $(BASE_CFLAGS) -Ifuzz $(OPT_CFLAGS) $(EXTRA_CFLAGS) \
+  $(FUZZ_DEFS) $(FUZZ_LINK)
 FUZZ_LIBS = $(PKG_LIBS) -lm $(EXTRA_LDFLAGS)
 .PHONY: fuzz fuzz-build fuzz-standalone fuzz-harnesses fuzz-seeds fuzz-smoke
+
+$(FUZZ_COMMON): fuzz/fuzz_common.c fuzz/fuzz_common.h $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(BASE_CFLAGS) $(FUZZ_CHECK_OPT) $(EXTRA_CFLAGS) $(FUZZ_DEFS) \
+	  -c -o $@ $<
 
 $(BUILD)/fuzz/fuzz_smtp $(BUILD)/fuzz/fuzz_pop3: $(BUILD)/fuzz/fuzz_%: \
     fuzz/fuzz_dissector.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@$(FUZZ_CC) -DFUZZ_PROTO=MS_PROTO_$(shell echo $* | tr a-z A-Z) -o $@ \
-	  $< fuzz/fuzz_common.c $(LIB_OBJS) $(FUZZ_LIBS)
+	  $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)
 
 $(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture: \
     $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	@$(FUZZ_CC) -o $@ $< fuzz/fuzz_common.c $(LIB_OBJS) $(FUZZ_LIBS)
+	@$(FUZZ_CC) -o $@ $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)
 
 # The seed maker replaces dissectors/registry.c with its recording one.
 $(BUILD)/fuzz/seeds: fuzz/seeds.c $(LIB_OBJS) $(HDRS)
@@ -152,12 +165,13 @@ fuzz-harnesses: $(FUZZ_BINS)
 fuzz-build: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
 	  OPT_CFLAGS="$(FUZZ_OPT) -fsanitize=fuzzer-no-link" \
-	  FUZZ_LINK=-fsanitize=fuzzer fuzz-harnesses
+	  FUZZ_CHECK_OPT="$(FUZZ_OPT)" FUZZ_DEFS= FUZZ_LINK=-fsanitize=fuzzer \
+	  fuzz-harnesses
 
 # Standalone replayers (any C compiler), sharing make asan's objects.
 fuzz-standalone:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT_CFLAGS="$(ASAN_FLAGS)" \
-	  FUZZ_LINK=-DFUZZ_STANDALONE fuzz-harnesses build-asan/fuzz/seeds
+	  FUZZ_DEFS=-DFUZZ_STANDALONE fuzz-harnesses build-asan/fuzz/seeds
 
 fuzz-seeds: test-deps
 	@$(MAKE) --no-print-directory build/fuzz/seeds
