@@ -204,11 +204,22 @@ static int add_interface(pcapng_reader *r, const uint8_t *b, size_t n) {
   return 1;
 }
 
+/* Seconds from the epoch a timestamp is kept within: what a pcap file can
+ * hold (32 bits), either side.  A 64-bit count of units plus a 64-bit
+ * offset can say far more; kept as it is it overflowed the microseconds
+ * (fuzz_capture finding) and any later difference of two timestamps. */
+#define TS_LIMIT_SECONDS ((int64_t)1 << 32)
+
 static int64_t timestamp(const interface *ifc, uint32_t high, uint32_t low) {
   uint64_t t = (uint64_t)high << 32 | low, ups = ifc->units_per_second;
   uint64_t sec = t / ups, frac = t % ups;
   uint64_t usec = (uint64_t)((unsigned __int128)frac * 1000000 / ups);
-  return ((int64_t)sec + ifc->offset_seconds) * 1000000 + (int64_t)usec;
+  __int128 s = (__int128)sec + ifc->offset_seconds;
+  if (s > TS_LIMIT_SECONDS)
+    s = TS_LIMIT_SECONDS;
+  else if (s < -TS_LIMIT_SECONDS)
+    s = -TS_LIMIT_SECONDS;
+  return (int64_t)s * 1000000 + (int64_t)usec;
 }
 
 /* A packet's data: caplen bytes at `at` inside a body of n bytes. */

@@ -5,7 +5,8 @@
 #    (make fuzz-standalone, sharing make asan's objects) replays every kept
 #    regression input (tests/fuzz-regressions/H/), the seeds made from
 #    pcaps/ through the real engine (fuzz/make_seeds.sh), and for SMTP and
-#    POP3 400 deterministic mutated dialogues (tests/fuzz_inputs.py).
+#    POP3 400 deterministic mutated dialogues (tests/fuzz_inputs.py); the
+#    kept capture findings are also read by $MAILSCOPE in every output mode.
 # 2. With clang and libFuzzer, each harness is fuzzed for
 #    FUZZ_SMOKE_SECONDS (default 20) from those inputs; any finding fails.
 # Skips (77) only when clang or its libFuzzer runtime is missing, and only
@@ -35,6 +36,26 @@ for h in $harnesses; do
     exit 1
   fi
   tail -n 1 "$tmp/err" | sed 's/^/  /'
+done
+
+# Capture findings are captures: the binary under test ($MAILSCOPE, which
+# is ./mailscope-asan under make asan) reads each in every output mode.
+# Exit 0, or 2 for a corrupt capture; a crash or sanitizer stop is neither.
+bin=${MAILSCOPE:-./mailscope}
+for f in tests/fuzz-regressions/capture/*; do
+  [ -f "$f" ] || continue
+  for mode in "--format transcript --full-bodies --timestamps" "--json" \
+    "--format ecs" "--format zeek --show-secrets"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$bin" -q -r "$f" $mode --stats --report "$tmp/report.html" \
+      --extract-dir "$tmp/extract" >/dev/null 2>"$tmp/err" || rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
+      tail -n 20 "$tmp/err"
+      echo "FAIL: $bin -r $f $mode: exit $rc"
+      exit 1
+    fi
+  done
 done
 
 # -- 2. a short libFuzzer run per harness ------------------------------------

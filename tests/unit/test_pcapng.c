@@ -155,6 +155,32 @@ static void interfaces_resolutions_and_sections(void **state) {
   assert_memory_equal(p[3].data, "sll", 3);
 }
 
+/* fuzz_capture finding: a 64-bit timestamp in microseconds (or a huge
+ * if_tsoffset) overflowed the int64 microseconds (UBSan).  Timestamps are
+ * now kept within +-2^32 seconds of the epoch, the range of a pcap file. */
+static void huge_timestamps_are_clamped(void **state) {
+  (void)state;
+  static file f;
+  memset(&f, 0, sizeof f);
+  section(&f, false);
+  interface(&f, 1, -1, 0);          /* microseconds */
+  interface(&f, 1, 9, INT64_MIN);   /* nanoseconds, far past */
+  interface(&f, 1, -1, INT64_MAX);  /* far future */
+  packet(&f, 0, UINT64_MAX, "max"); /* 1.8e13 s */
+  packet(&f, 1, 1763800000123456789ull, "min");
+  packet(&f, 2, 1, "off");
+  packet(&f, 0, 4294967295000001ull, "edge"); /* just inside */
+  pcapng_packet p[8];
+  int n;
+  assert_int_equal(read_all(&f, p, 8, &n), 0);
+  assert_int_equal(n, 4);
+  const int64_t limit = ((int64_t)1 << 32) * 1000000;
+  assert_int_equal(p[0].ts_usec, limit + 551615); /* UINT64_MAX % 10^6 */
+  assert_int_equal(p[1].ts_usec, -limit + 123456);
+  assert_int_equal(p[2].ts_usec, limit + 1);
+  assert_int_equal(p[3].ts_usec, 4294967295000001ll);
+}
+
 /* One good packet, then the damage; the good packet is still read. */
 static void check_broken(void (*damage)(file *f)) {
   static file f;
@@ -239,6 +265,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(interfaces_resolutions_and_sections),
       cmocka_unit_test(broken_files_end_in_an_error),
+      cmocka_unit_test(huge_timestamps_are_clamped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
