@@ -6,8 +6,9 @@
  * Option bits: 0 an extraction sink (in memory), 1 the session ended
  * inside the message (truncated), 2 small limits (4 KiB headers, depth 2),
  * 3 envelope checks against MAIL FROM <a@example.test> and RCPT TO
- * <b@example.test>.  fuzz/seeds.c writes seeds from the messages of
- * capture files.
+ * <b@example.test>, 4 the real --extract-dir sink (src/extract.c) into a
+ * temporary directory instead of the memory one.  fuzz/seeds.c writes
+ * seeds from the messages of capture files.
  *
  * The message is parsed twice: once fed whole, once cut into chunks at
  * points drawn from the split seed (and with the sink when asked).  Checks
@@ -17,14 +18,23 @@
  *  - bytes and sha256 are those of the input;
  *  - the .eml written to the sink is the input, and each attachment file
  *    holds the number of bytes and the md5 the message object says;
+ *  - with the real sink, every file is a plain file directly in the
+ *    directory, named <uid>-t1.eml or <uid>-t1-<n>-<safe name>, and every
+ *    name extract_safe_name() makes of an attachment's file name keeps its
+ *    promises (extract.h);
  *  - the JSON of the message object parses.
  */
+#include <dirent.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "emit.h"
+#include "extract.h"
 #include "fuzz_common.h"
 #include "message.h"
 
@@ -34,7 +44,8 @@ enum {
   OPT_SINK = 1 << 0,
   OPT_TRUNCATED = 1 << 1,
   OPT_SMALL = 1 << 2,
-  OPT_ENVELOPE = 1 << 3
+  OPT_ENVELOPE = 1 << 3,
+  OPT_EXTRACT = 1 << 4
 };
 
 typedef struct {
@@ -137,6 +148,99 @@ static void check_sink(const fuzz_sink *k, const ms_message *m,
   FUZZ_CHECK(emls == 1, "%zu .eml files for one message", emls);
 }
 
+/* The promises of extract_safe_name() (extract.h). */
+static void check_safe_name(const char *wire) {
+  static const char *const devices[] = {"CON",  "PRN",  "AUX",  "NUL",
+                                        "COM1", "COM9", "LPT1", "LPT9"};
+  char *safe = extract_safe_name(wire);
+  size_t n = strlen(safe);
+  FUZZ_CHECK(n > 0 && n <= 100, "safe name of %zu bytes", n);
+  FUZZ_CHECK(safe[0] != '.' && !strstr(safe, ".."), "safe name with dots: %s",
+             safe);
+  FUZZ_CHECK(safe[n - 1] != '.' && safe[n - 1] != ' ',
+             "safe name ends in a dot or space: %s", safe);
+  for (const unsigned char *c = (const unsigned char *)safe; *c; c++)
+    FUZZ_CHECK(*c >= 0x20 && *c != 0x7f && !strchr("/\\:*?\"<>|", *c),
+               "safe name with byte 0x%02x: %s", *c, safe);
+  size_t stem = strcspn(safe, ".");
+  for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
+    FUZZ_CHECK(strlen(devices[i]) != stem ||
+                   strncasecmp(safe, devices[i], stem),
+               "safe name is a device name: %s", safe);
+  free(safe);
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  FUZZ_CHECK(f, "%s: cannot read it back", path);
+  char *buf = NULL;
+  FILE *m = open_memstream(&buf, len);
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+    fwrite(chunk, 1, got, m);
+  fclose(f);
+  fclose(m);
+  return buf;
+}
+
+/* What the real sink wrote into dir, against the message; then empty it. */
+static void check_extract_dir(const char *dir, const ms_message *m,
+                              const uint8_t *msg, size_t n) {
+  DIR *d = opendir(dir);
+  FUZZ_CHECK(d, "%s: cannot list it", dir);
+  size_t emls = 0, atts = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+      continue;
+    char *path = xasprintf("%s/%s", dir, e->d_name);
+    struct stat st;
+    FUZZ_CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode),
+               "extract dir: %s is not a plain file", e->d_name);
+    size_t len;
+    char *data = read_file(path, &len);
+    if (!strcmp(e->d_name, "Cfuzz-t1.eml")) {
+      emls++;
+      FUZZ_CHECK(len == n && (n == 0 || !memcmp(data, msg, n)),
+                 "extracted .eml differs from the message");
+    } else {
+      int index = -1, used = 0;
+      FUZZ_CHECK(sscanf(e->d_name, "Cfuzz-t1-%d-%n", &index, &used) == 1 &&
+                     used > 0 && index >= 0 &&
+                     (size_t)index < m->attachments.len,
+                 "extract dir: unexpected file %s", e->d_name);
+      FUZZ_CHECK(len == m->attachments.items[index].bytes,
+                 "extracted attachment %d: %zu bytes, record %llu", index, len,
+                 (unsigned long long)m->attachments.items[index].bytes);
+      atts++;
+    }
+    free(data);
+    unlink(path);
+    free(path);
+  }
+  closedir(d);
+  FUZZ_CHECK(emls == 1 && atts == m->attachments.len,
+             "extract dir: %zu .eml, %zu of %zu attachments", emls, atts,
+             m->attachments.len);
+}
+
+static char *temp_dir;
+
+static void remove_temp_dir(void) { rmdir(temp_dir); }
+
+/* A temporary directory for the real sink, emptied after every input and
+ * removed at exit. */
+static const char *extract_dir(void) {
+  if (!temp_dir) {
+    const char *tmp = getenv("TMPDIR");
+    temp_dir = xasprintf("%s/fuzz_message.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    FUZZ_CHECK(mkdtemp(temp_dir), "mkdtemp %s failed", temp_dir);
+    atexit(remove_temp_dir);
+  }
+  return temp_dir;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 2 || size > FUZZ_MAX_INPUT)
     return 0;
@@ -155,8 +259,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   fuzz_sink sink;
   fuzz_sink_init(&sink);
-  if (opts & OPT_SINK)
+  ms_extract_sink *real = NULL;
+  if (opts & OPT_EXTRACT) {
+    real = extract_sink_create(extract_dir(), true);
+    FUZZ_CHECK(real, "extract_sink_create failed");
+    cfg.sink = extract_sink_get(real);
+  } else if (opts & OPT_SINK) {
     cfg.sink = &sink.sink;
+  }
   fuzz_rng rng;
   fuzz_rng_seed(&rng, data[1]);
   parse(&cfg, opts, msg, n, &rng, &split);
@@ -173,9 +283,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   digest_hex(EVP_sha256(), msg, n, sha);
   FUZZ_CHECK(!strcmp(sha, split.m->sha256), "sha256 %s, input's %s",
              split.m->sha256, sha);
-  if (opts & OPT_SINK)
+  if (real) {
+    extract_sink_destroy(real);
+    check_extract_dir(extract_dir(), split.m, msg, n);
+  } else if (opts & OPT_SINK) {
     check_sink(&sink, split.m, msg, n);
+  }
   fuzz_sink_finish(&sink);
+  for (size_t i = 0; i < split.m->attachments.len; i++)
+    check_safe_name(split.m->attachments.items[i].filename);
   result_free(&whole);
   result_free(&split);
   return 0;

@@ -8,9 +8,10 @@
  * that the bytes the session layer hands it are also written, in wire
  * order, as a chunk script for fuzz_smtp / fuzz_pop3 (fuzz_dissector.c),
  * and each message the message layer sees is written as an input for
- * fuzz_message (option byte 0x09: memory sink and envelope checks, split
- * seed 0).  Files: OUTDIR/smtp/NAME-N, OUTDIR/pop3/NAME-N,
- * OUTDIR/message/NAME-N, NAME the capture's file name.
+ * fuzz_message (option byte 0x09: memory sink and envelope checks, or 0x19
+ * for every other message: the real extraction sink; split seed 0).  Files:
+ * OUTDIR/smtp/NAME-N, OUTDIR/pop3/NAME-N, OUTDIR/message/NAME-N, NAME the
+ * capture's file name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -137,8 +138,12 @@ static void *sink_open(void *ctx, const ms_session *s, const char *label,
     return NULL; /* attachments: not seeds */
   eml *e = xcalloc(1, sizeof *e);
   e->f = open_memstream(&e->buf, &e->len);
-  fputc(0x09, e->f); /* fuzz_message options: sink, envelope checks */
-  fputc(0, e->f);    /* split seed */
+  /* fuzz_message options: a sink (memory, or every other message the real
+   * one), envelope checks */
+  static bool real_sink;
+  fputc(real_sink ? 0x19 : 0x09, e->f);
+  real_sink = !real_sink;
+  fputc(0, e->f); /* split seed */
   return e;
 }
 
