@@ -53,6 +53,20 @@ static size_t utf8_complete_prefix(const char *s, size_t n) {
   return n;
 }
 
+/* The name's end: no trailing space or dot, no UTF-8 sequence cut (which
+ * may uncover a space or dot again).  Returns the new length. */
+static size_t tidy_end(char *out, size_t n) {
+  size_t before;
+  do {
+    before = n;
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '.'))
+      n--;
+    n = utf8_complete_prefix(out, n);
+  } while (n != before);
+  out[n] = '\0';
+  return n;
+}
+
 char *extract_safe_name(const char *wire) {
   char out[MAX_NAME + 16];
   size_t n = 0;
@@ -68,14 +82,14 @@ char *extract_safe_name(const char *wire) {
       continue; /* no ".." anywhere */
     out[n++] = (char)c;
   }
-  while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '.'))
-    n--;
-  n = utf8_complete_prefix(out, n);
-  out[n] = '\0';
+  n = tidy_end(out, n);
   if (n == 0)
     return xstrdup("attachment");
-  if (is_device_name(out))
-    return xasprintf("_%s", out);
+  if (is_device_name(out)) { /* "_" in front, still at most MAX_NAME */
+    n = tidy_end(out, n < MAX_NAME ? n : MAX_NAME - 1);
+    memmove(out + 1, out, n + 1);
+    out[0] = '_';
+  }
   return xstrdup(out);
 }
 

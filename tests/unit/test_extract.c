@@ -54,6 +54,22 @@ static void hostile_names(void **state) {
   assert_int_equal(strlen(safe), 98);
   free(safe);
 
+  /* fuzz_message finding: a device name of 100 bytes got its "_" in front
+   * past the bound (101 bytes).  And a cut UTF-8 sequence dropped at the
+   * end must not leave a trailing dot. */
+  memcpy(longname, "CON.", 4);
+  memset(longname + 4, 'a', 200);
+  longname[204] = '\0';
+  safe = extract_safe_name(longname);
+  assert_int_equal(strlen(safe), 100);
+  assert_memory_equal(safe, "_CON.aaa", 8);
+  free(safe);
+  memset(longname, 'a', 98);
+  strcpy(longname + 98, ".\xe2\x82\xac");
+  safe = extract_safe_name(longname);
+  assert_int_equal(strlen(safe), 98);
+  free(safe);
+
   /* Whatever the input, no separator, no "..", no control byte. */
   for (int c = 0; c < 256; c++) {
     char wire[8] = {'.', '.', (char)c, '.', '.', (char)c, '/', 0};
