@@ -78,7 +78,7 @@ for h in "$@"; do
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$bin" -max_total_time="$seconds" -max_len="$(max_len "$h")" \
-    -timeout=10 -rss_limit_mb=1536 -malloc_limit_mb=512 \
+    -timeout=5 -rss_limit_mb=1536 -malloc_limit_mb=512 \
     -dict="$dir/dict/$h.dict" -artifact_prefix="$findings/" \
     -close_fd_mask=2 -print_final_stats=1 -reload=0 \
     "${inputs[@]}" >"$log" 2>&1
