@@ -3,7 +3,8 @@
 #
 #   OUTDIR/capture   every capture file of pcaps/ (all subfolders) and of
 #                    $FUZZ_EXTRA_CORPUS (default /work/shared/corpus when it
-#                    exists), one copy of each distinct file
+#                    exists), one copy of each distinct file, and those
+#                    fuzz/extra_seeds.py makes
 #   OUTDIR/smtp, OUTDIR/pop3, OUTDIR/message
 #                    the sessions and messages of those captures, written by
 #                    fuzz/seeds.c (the real engine with a recording registry)
@@ -40,7 +41,9 @@ while IFS= read -r -d '' f; do
   n=$((n + 1))
 done < <(find "${dirs[@]}" -type f -print0 | sort -z)
 rm -f "$out/capture"/.seen-*
-echo "fuzz seeds: $n capture files"
+# and a few made for paths the test captures miss (fuzz/extra_seeds.py)
+"${PYTHON:-/usr/bin/python3}" fuzz/extra_seeds.py "$out/capture"
+echo "fuzz seeds: $(find "$out/capture" -type f | wc -l) capture files"
 
 "$tool" "$out" "$out"/capture/* || true # corrupt captures still give seeds
 for h in smtp pop3 message; do
