@@ -22,6 +22,9 @@ typedef enum {
   CONN_IGNORED   /* not mail: only track to stay cheap */
 } conn_state;
 
+/* The activity lists of the table (see ms_table.lru). */
+enum { LRU_MAIL = 0, LRU_NOT_MAIL = 1, LRU_NO_PAYLOAD = 2, LRU_LISTS = 3 };
+
 /* What arrived while the protocol is unknown: each direction's bytes
  * contiguous (to read the greeting) and the chunks in arrival order (to
  * replay them as on the wire). */
@@ -48,7 +51,8 @@ struct conn {
   conn_state state;
   ms_half half[2];
   bool fin[2];
-  bool had_payload;
+  bool had_payload; /* bytes were delivered */
+  bool saw_payload; /* a segment with payload arrived */
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
@@ -65,11 +69,12 @@ struct ms_table {
   ms_stats *stats;
   conn **buckets;
   size_t nbuckets, count;
-  /* Least recently active first; lists[1] holds the connections found not
-   * to be mail, the first to go when the table is full. */
+  /* Least recently active first, on three lists (see lru_list_of): when
+   * the table is full, connections found not to be mail go first, then
+   * those that never carried a byte (a SYN flood's half-open ones). */
   struct {
     conn *head, *tail;
-  } lru[2];
+  } lru[LRU_LISTS];
   uint64_t packet_index; /* TCP segments seen, the same on every worker */
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
@@ -190,9 +195,15 @@ static void lru_unlink(ms_table *t, conn *c) {
   c->lru_prev = c->lru_next = NULL;
 }
 
-/* Append c as the most recently active of its list (mail or not). */
+static int lru_list_of(const conn *c) {
+  if (c->state == CONN_IGNORED)
+    return LRU_NOT_MAIL;
+  return c->saw_payload ? LRU_MAIL : LRU_NO_PAYLOAD;
+}
+
+/* Append c as the most recently active of its list. */
 static void lru_append(ms_table *t, conn *c) {
-  int l = c->lru_list = c->state == CONN_IGNORED;
+  int l = c->lru_list = lru_list_of(c);
   c->lru_prev = t->lru[l].tail;
   c->lru_next = NULL;
   if (t->lru[l].tail)
@@ -285,8 +296,14 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
                          const uint16_t *vlan, int nvlan, ms_ts ts,
                          ms_dir *dir) {
   const ms_options *o = t->opt;
-  if (t->count >= o->max_sessions && t->lru[1].head) /* evict a non-mail one */
-    end_conn(t, t->lru[1].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
+  if (t->count >= o->max_sessions && t->lru[LRU_NOT_MAIL].head)
+    end_conn(t, t->lru[LRU_NOT_MAIL].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
+  /* A connection that never carried a byte has nothing to report yet: it
+   * makes room (if it speaks later, it is picked up midstream). */
+  if (t->count >= o->max_sessions && t->lru[LRU_NO_PAYLOAD].head) {
+    t->stats->sessions_evicted++;
+    end_conn(t, t->lru[LRU_NO_PAYLOAD].head, MS_END_LIMIT, ts, PHASE_PACKET);
+  }
   if (t->count >= o->max_sessions) {
     table_full(t, h);
     return NULL;
@@ -512,10 +529,11 @@ static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
   if (!f->c->truncated)
     f->t->stats->sessions_truncated++;
   f->c->truncated = true;
-  ms_add_anomaly(f->c->rec, "reassembly_limit", ts,
-                 "%zu out-of-order %s bytes exceed --max-session-bytes: the "
-                 "hole before them is skipped",
-                 queued, dir == MS_CLIENT ? "client" : "server");
+  ms_limit_hit(f->c->rec, MS_LIMIT_SESSION_BYTES, "reassembly_limit", ts,
+               "%zu out-of-order %s bytes exceed --max-session-bytes (or "
+               "%d segments): the hole before them is skipped",
+               queued, dir == MS_CLIENT ? "client" : "server",
+               MS_REASM_MAX_SEGMENTS);
 }
 
 static const ms_reasm_callbacks reasm_callbacks = {on_deliver, on_gap,
@@ -543,6 +561,8 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
   }
+  for (int i = 0; i < MS_LIMIT_COUNT; i++)
+    t->stats->limits[i] += r->limits[i];
   bool report = c->had_payload && c->state != CONN_IGNORED &&
                 c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
   ms_half_free(&c->half[0]);
@@ -574,7 +594,7 @@ static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how, ms_ts now,
 void ms_table_expire(ms_table *t, ms_ts now) {
   int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
   size_t n = 0;
-  for (int l = 0; l < 2; l++)
+  for (int l = 0; l < LRU_LISTS; l++)
     for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
          c = c->lru_next)
       n++;
@@ -582,7 +602,7 @@ void ms_table_expire(ms_table *t, ms_ts now) {
     return;
   conn **all = xmalloc(n * sizeof(conn *));
   n = 0;
-  for (int l = 0; l < 2; l++)
+  for (int l = 0; l < LRU_LISTS; l++)
     for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
          c = c->lru_next)
       all[n++] = c;
@@ -596,7 +616,7 @@ void ms_table_flush(ms_table *t, ms_end how, ms_ts now) {
     return;
   conn **all = xmalloc(t->count * sizeof(conn *));
   size_t n = 0;
-  for (int l = 0; l < 2; l++)
+  for (int l = 0; l < LRU_LISTS; l++)
     for (conn *c = t->lru[l].head; c; c = c->lru_next)
       all[n++] = c;
   end_sorted(t, all, n, how, now, PHASE_EOF);
@@ -662,6 +682,8 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
       t->dropped_flows[h % DROPPED_MEMORY] = 0;
   }
   c->last_ts = ts;
+  if (s->len > 0)
+    c->saw_payload = true;
   lru_unlink(t, c);
   lru_append(t, c);
   ms_session *r = c->rec;
