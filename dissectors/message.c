@@ -692,6 +692,10 @@ static void end_headers(ms_msg_parser *p) {
     if (multipart)
       anomaly(p, "mime_missing_boundary", "%s without a boundary parameter",
               e.content_type);
+    else if (rfc822) /* nested deeper than the limit: opaque */
+      limit_anomaly(p, MS_LIMIT_MIME_DEPTH, "mime_too_deep",
+                    "nesting deeper than %s: the deeper part is opaque",
+                    "--max-mime-depth");
     begin_leaf(p, &e, part);
     p->st = S_LEAF;
   }

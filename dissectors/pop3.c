@@ -113,6 +113,7 @@ typedef struct {
   const char *stop_note; /* transcript notice when decoding stops */
   bool record_full_warned;
   bool queue_full_warned;
+  uint64_t untracked; /* commands beyond MS_MAX_OUTSTANDING */
   bool list_full_warned;
   bool controls_warned;
   bool deletions_committed;
@@ -205,14 +206,19 @@ static void pending_free(p3_pending *p) {
   p->user = p->secret = NULL;
 }
 
-static void push_pending(pop3 *st, const p3_pending *p, ms_ts ts) {
-  if (outstanding(st) >= MS_MAX_OUTSTANDING) {
+/* Takes p's strings.  Beyond MS_MAX_OUTSTANDING, commands are only
+ * counted (untracked): responses pair with the tracked ones first, in
+ * order, then use up the count. */
+static void push_pending(pop3 *st, p3_pending *p, ms_ts ts) {
+  if (st->untracked || outstanding(st) >= MS_MAX_OUTSTANDING) {
     if (!st->queue_full_warned)
       ms_limit_hit(st->rec, MS_LIMIT_OUTSTANDING, "too_many_outstanding", ts,
-                   "%d commands without response: the oldest are forgotten",
+                   "%d commands without response: later ones are not paired",
                    MS_MAX_OUTSTANDING);
     st->queue_full_warned = true;
-    pending_free(&st->queue.items[st->qhead++]);
+    st->untracked++;
+    pending_free(p);
+    return;
   }
   if (st->qhead > 1024) {
     memmove(st->queue.items, st->queue.items + st->qhead,
@@ -690,8 +696,11 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
   st->greeted = true;
   p3_pending p;
   if (!pop_pending(st, &p)) {
-    ms_add_anomaly(st->rec, "response_without_command", ts, "%s %s",
-                   ok ? "+OK" : "-ERR", text);
+    if (st->untracked)
+      st->untracked--; /* the response to a command not tracked */
+    else
+      ms_add_anomaly(st->rec, "response_without_command", ts, "%s %s",
+                     ok ? "+OK" : "-ERR", text);
     return;
   }
   (void)tl;

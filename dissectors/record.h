@@ -205,8 +205,8 @@ void ms_session_free(ms_session *s);
 /* Anomalies kept per session: a hostile peer cannot grow the list without
  * bound; the first one refused adds a final "record_limit". */
 #define MS_MAX_ANOMALIES 1000
-/* Commands awaiting a reply that a dissector tracks; beyond, the oldest is
- * forgotten (too_many_outstanding). */
+/* Commands awaiting a reply that a dissector tracks; later ones are only
+ * counted, replies pair with the tracked ones first (too_many_outstanding). */
 #define MS_MAX_OUTSTANDING 10000
 /* Text kept of one (multi-line) SMTP reply (reply_too_long). */
 #define MS_MAX_REPLY_TEXT 16384

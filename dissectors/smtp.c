@@ -111,6 +111,8 @@ typedef struct {
   bool sasl_wants_response;
   bool record_full_warned;
   bool queue_full_warned;
+  uint64_t untracked;        /* commands beyond MS_MAX_OUTSTANDING */
+  pending untracked_scratch; /* filled for them, then forgotten */
   bool controls_warned;
   bool stop_after_reply;
   int tx_counter;
@@ -269,15 +271,22 @@ static void finish_transaction(smtp *st, size_t txi, int code,
 
 static size_t outstanding(const smtp *st) { return st->queue.len - st->qhead; }
 
+/* Beyond MS_MAX_OUTSTANDING, commands are only counted (untracked): the
+ * replies pair with the tracked ones first, in order, then use up the
+ * count; the caller fills a scratch entry that is forgotten. */
 static pending *push_pending(smtp *st, cmd_kind kind, size_t cmd, ms_ts ts) {
-  if (outstanding(st) >= MS_MAX_OUTSTANDING) {
+  if (st->untracked || outstanding(st) >= MS_MAX_OUTSTANDING) {
     if (!st->queue_full_warned)
       ms_limit_hit(st->rec, MS_LIMIT_OUTSTANDING, "too_many_outstanding", ts,
-                   "%d commands without reply: the oldest are forgotten",
+                   "%d commands without reply: later ones are not paired",
                    MS_MAX_OUTSTANDING);
     st->queue_full_warned = true;
-    free(st->queue.items[st->qhead].rcpt);
-    st->qhead++;
+    st->untracked++;
+    free(st->untracked_scratch.rcpt);
+    memset(&st->untracked_scratch, 0, sizeof st->untracked_scratch);
+    st->untracked_scratch.kind = kind;
+    st->untracked_scratch.cmd = NO_CMD;
+    return &st->untracked_scratch;
   }
   if (st->qhead > 0 && st->qhead == st->queue.len) {
     st->queue.len = st->qhead = 0;
@@ -704,7 +713,9 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
   }
   pending p;
   if (!pop_pending(st, &p)) {
-    if (code != 421)
+    if (st->untracked)
+      st->untracked--; /* the reply to a command not tracked */
+    else if (code != 421)
       smtp_anomaly(st, "reply_without_command", ts, "%d %s", code, text);
     return;
   }
@@ -1129,6 +1140,7 @@ static void smtp_destroy(void *state) {
   for (size_t i = st->qhead; i < st->queue.len; i++)
     free(st->queue.items[i].rcpt);
   vec_free(&st->queue);
+  free(st->untracked_scratch.rcpt);
   reply_reset(&st->reply);
   free(st->reply.text);
   free(st->held);

@@ -199,6 +199,7 @@ void emit_json_stats(const ms_stats *st, jsonw *w) {
   jw_kuint(w, "bytes", st->bytes);
   jw_kuint(w, "packets_ignored", st->packets_ignored);
   jw_kuint(w, "packets_malformed", st->packets_malformed);
+  jw_kuint(w, "packets_truncated", st->packets_truncated);
   jw_key(w, "sessions");
   jw_obj_begin(w);
   jw_kuint(w, "smtp", st->sessions_smtp);

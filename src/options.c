@@ -286,7 +286,7 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     o->dissect.max_line = (size_t)v;
     break;
   case OPT_MAX_PIPELINE:
-    rc = set_limit("--max-pipeline", arg, 1, SIZE_MAX, &v);
+    rc = set_limit("--max-pipeline", arg, 1, MS_MAX_OUTSTANDING, &v);
     o->dissect.max_pipeline = (size_t)v;
     break;
   case OPT_MAX_MESSAGE_BYTES:

@@ -253,15 +253,19 @@ static bool sender_is_server(const ms_options *o, const ms_tcp *s) {
   return s->sport < s->dport;
 }
 
-static void start_dissector(ms_table *t, conn *c, ms_proto proto) {
+/* The dissector's state is made when the first byte (or gap) reaches it
+ * (dissector_state): a connection that never carries one, like the
+ * half-open ones of a SYN flood, costs only its entry. */
+static void start_dissector(conn *c, ms_proto proto) {
   c->rec->proto = proto;
   c->dissector = ms_dissector_for(proto);
-  c->dstate = c->dissector->create(c->rec, &t->dcfg);
   c->state = CONN_ACTIVE;
-  if (proto == MS_PROTO_SMTP)
-    t->stats->sessions_smtp++;
-  else
-    t->stats->sessions_pop3++;
+}
+
+static void *dissector_state(ms_table *t, conn *c) {
+  if (!c->dstate)
+    c->dstate = c->dissector->create(c->rec, &t->dcfg);
+  return c->dstate;
 }
 
 static bool was_dropped(const ms_table *t, uint64_t h) {
@@ -271,17 +275,22 @@ static bool was_dropped(const ms_table *t, uint64_t h) {
 /* A new connection cannot be tracked: count it once (a dropped flow is
  * remembered, approximately, so its later packets are not counted again)
  * and warn once. */
+static void warn_full(ms_table *t) {
+  if (!t->warned_full && !t->opt->quiet)
+    fprintf(stderr,
+            "mailscope: session table full (--max-sessions %llu): "
+            "connections that never carried a byte make room, else new "
+            "sessions are dropped; both are counted in the stats\n",
+            (unsigned long long)t->opt->max_sessions);
+  t->warned_full = true;
+}
+
 static void table_full(ms_table *t, uint64_t h) {
   if (was_dropped(t, h))
     return;
   t->dropped_flows[h % DROPPED_MEMORY] = h + 1;
   t->stats->sessions_dropped++;
-  if (!t->warned_full && !t->opt->quiet)
-    fprintf(stderr,
-            "mailscope: session table full (--max-sessions %llu): new "
-            "sessions are dropped and counted in the stats\n",
-            (unsigned long long)t->opt->max_sessions);
-  t->warned_full = true;
+  warn_full(t);
 }
 
 /* Sessions are reported in a fixed order that every worker can compute:
@@ -302,6 +311,7 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
    * makes room (if it speaks later, it is picked up midstream). */
   if (t->count >= o->max_sessions && t->lru[LRU_NO_PAYLOAD].head) {
     t->stats->sessions_evicted++;
+    warn_full(t);
     end_conn(t, t->lru[LRU_NO_PAYLOAD].head, MS_END_LIMIT, ts, PHASE_PACKET);
   }
   if (t->count >= o->max_sessions) {
@@ -334,12 +344,8 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
       r->proto = proto;
       r->tls = MS_TLS_IMPLICIT;
       c->state = CONN_COUNTING;
-      if (proto == MS_PROTO_SMTP)
-        t->stats->sessions_smtp++;
-      else
-        t->stats->sessions_pop3++;
     } else {
-      start_dissector(t, c, proto);
+      start_dissector(c, proto);
     }
   } else {
     c->state = o->no_detect ? CONN_IGNORED : CONN_DETECT;
@@ -462,7 +468,7 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     become_ignored(c);
     return;
   }
-  start_dissector(t, c, (ms_proto)proto);
+  start_dissector(c, (ms_proto)proto);
   replay_held(t, c);
 }
 
@@ -480,7 +486,7 @@ static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     detect(t, c, dir, p, n, ts);
     break;
   case CONN_ACTIVE:
-    if (c->dissector->on_data(c->dstate, dir, p, n, ts) == MS_STOP)
+    if (c->dissector->on_data(dissector_state(t, c), dir, p, n, ts) == MS_STOP)
       c->state = CONN_COUNTING;
     break;
   default:
@@ -510,7 +516,7 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   ms_add_anomaly(c->rec, "tcp_gap", ts, "%llu bytes missing from the %s",
                  (unsigned long long)n, dir == MS_CLIENT ? "client" : "server");
   if (c->state == CONN_ACTIVE)
-    c->dissector->on_gap(c->dstate, dir, n, ts);
+    c->dissector->on_gap(dissector_state(f->t, c), dir, n, ts);
 }
 
 static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
@@ -557,7 +563,7 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   unlink_conn(t, c);
   ms_session *r = c->rec;
   r->end = how;
-  if (c->dissector) {
+  if (c->dissector && c->dstate) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
   }
@@ -569,6 +575,10 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   ms_half_free(&c->half[1]);
   drop_held(c);
   free(c);
+  if (report && r->proto == MS_PROTO_SMTP) /* the sessions reported */
+    t->stats->sessions_smtp++;
+  else if (report)
+    t->stats->sessions_pop3++;
   if (report)
     t->done(t->ctx, r);
   else

@@ -136,6 +136,7 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->fragments = w->fragments;
     total->fragments_dropped = w->fragments_dropped;
     total->packets_malformed = w->packets_malformed;
+    total->packets_truncated = w->packets_truncated;
   }
   total->sessions_smtp += w->sessions_smtp;
   total->sessions_pop3 += w->sessions_pop3;

@@ -364,9 +364,25 @@ static void message_rfc822_to_depth_limit(void **state) {
   ms_msg_feed(p, (const uint8_t *)inner, strlen(inner), 0);
   ms_msg_end(p, false, 0);
   assert_true(m->attachments.len < 3);
+  assert_true(has_anomaly(s, "mime_too_deep"));
   ms_message_free(m);
   ms_session_free(s);
   free(inner);
+
+  /* message/rfc822 alone, 50 deep: named too (it used to pass silently) */
+  size_t cap = 50 * 32 + 64, o = 0;
+  char *chain = malloc(cap);
+  for (int d = 0; d < 50; d++)
+    o += (size_t)snprintf(chain + o, cap - o,
+                          "Content-Type: message/rfc822\r\n\r\n");
+  snprintf(chain + o, cap - o, "Subject: bottom\r\n\r\nx\r\n");
+  s = ms_session_new();
+  m = parse(s, chain, 7);
+  assert_true(has_anomaly(s, "mime_too_deep"));
+  assert_int_equal(s->limits[MS_LIMIT_MIME_DEPTH], 1);
+  ms_message_free(m);
+  ms_session_free(s);
+  free(chain);
 }
 
 static void one_byte_equals_one_chunk(void **state) {

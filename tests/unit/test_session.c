@@ -161,6 +161,7 @@ static void half_open_connections_give_way(void **state) {
   (void)state;
   setup_opts();
   opt.max_sessions = 3;
+  opt.quiet = true;
   done_list d = {0};
   ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
   exchange(t, 45000, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 10);
