@@ -197,7 +197,8 @@ void emit_json_stats(const ms_stats *st, jsonw *w) {
   jw_kstr(w, "event", "stats");
   jw_kuint(w, "packets", st->packets);
   jw_kuint(w, "bytes", st->bytes);
-  jw_kuint(w, "packets_ignored", st->packets_ignored);
+  jw_kuint(w, "packets_ignored",
+           st->packets_ignored + st->packets_ignored_flows);
   jw_kuint(w, "packets_malformed", st->packets_malformed);
   jw_kuint(w, "packets_truncated", st->packets_truncated);
   jw_key(w, "sessions");

@@ -648,7 +648,7 @@ static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
                            ms_ts ts) {
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
-  t->stats->packets_ignored++;
+  t->stats->packets_ignored_flows++;
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (s->flags & MS_TH_RST)
@@ -671,7 +671,7 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   if (!c) {
     /* A stray ACK, FIN or RST after the end creates nothing. */
     if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
-      t->stats->packets_ignored++;
+      t->stats->packets_ignored_flows++;
       return;
     }
     /* With --no-detect, a connection on no mail port is not tracked; nor
@@ -680,12 +680,12 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
     if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
          !t->opt->port_proto[s->dport]) ||
         (!(s->flags & MS_TH_SYN) && was_dropped(t, h))) {
-      t->stats->packets_ignored++;
+      t->stats->packets_ignored_flows++;
       return;
     }
     c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
     if (!c) {
-      t->stats->packets_ignored++;
+      t->stats->packets_ignored_flows++;
       return;
     }
     if (was_dropped(t, h)) /* a new connection on a dropped flow's tuple */

@@ -7,10 +7,12 @@
 #include "../dissectors/record.h"
 
 typedef struct {
-  uint64_t packets, bytes;    /* read from the inputs */
-  uint64_t packets_ignored;   /* not TCP, not a mail session */
-  uint64_t packets_malformed; /* undecodable headers */
-  uint64_t packets_truncated; /* captured shorter than sent (snaplen) */
+  uint64_t packets, bytes;        /* read from the inputs */
+  uint64_t packets_ignored;       /* not TCP, filtered out */
+  uint64_t packets_ignored_flows; /* by the session table: not mail, stray;
+                                     per flow, so per worker */
+  uint64_t packets_malformed;     /* undecodable headers */
+  uint64_t packets_truncated;     /* captured shorter than sent (snaplen) */
   uint64_t sessions_smtp, sessions_pop3;
   uint64_t sessions_dropped;   /* dropped for the session table limit */
   uint64_t sessions_evicted;   /* handshake-only, evicted for a new one */

@@ -137,7 +137,9 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->fragments_dropped = w->fragments_dropped;
     total->packets_malformed = w->packets_malformed;
     total->packets_truncated = w->packets_truncated;
+    total->packets_ignored = w->packets_ignored; /* before the flow split */
   }
+  total->packets_ignored_flows += w->packets_ignored_flows;
   total->sessions_smtp += w->sessions_smtp;
   total->sessions_pop3 += w->sessions_pop3;
   total->sessions_dropped += w->sessions_dropped;
