@@ -272,9 +272,7 @@ static bool was_dropped(const ms_table *t, uint64_t h) {
   return t->dropped_flows[h % DROPPED_MEMORY] == h + 1;
 }
 
-/* A new connection cannot be tracked: count it once (a dropped flow is
- * remembered, approximately, so its later packets are not counted again)
- * and warn once. */
+/* Said once on stderr, when the table is first full. */
 static void warn_full(ms_table *t) {
   if (!t->warned_full && !t->opt->quiet)
     fprintf(stderr,
@@ -285,14 +283,6 @@ static void warn_full(ms_table *t) {
   t->warned_full = true;
 }
 
-static void table_full(ms_table *t, uint64_t h) {
-  if (was_dropped(t, h))
-    return;
-  t->dropped_flows[h % DROPPED_MEMORY] = h + 1;
-  t->stats->sessions_dropped++;
-  warn_full(t);
-}
-
 /* Sessions are reported in a fixed order that every worker can compute:
  * by the packet that ended them, then by phase (idle timeouts noticed at
  * that packet, the packet's own connection, end of input), then by the
@@ -301,26 +291,11 @@ enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EOF = 2 };
 
 static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase);
 
-static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
-                         const uint16_t *vlan, int nvlan, ms_ts ts,
-                         ms_dir *dir) {
-  const ms_options *o = t->opt;
-  if (t->count >= o->max_sessions && t->lru[LRU_NOT_MAIL].head)
-    end_conn(t, t->lru[LRU_NOT_MAIL].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
-  /* A connection that never carried a byte has nothing to report yet: it
-   * makes room (if it speaks later, it is picked up midstream). */
-  if (t->count >= o->max_sessions && t->lru[LRU_NO_PAYLOAD].head) {
-    t->stats->sessions_evicted++;
-    warn_full(t);
-    end_conn(t, t->lru[LRU_NO_PAYLOAD].head, MS_END_LIMIT, ts, PHASE_PACKET);
-  }
-  if (t->count >= o->max_sessions) {
-    table_full(t, h);
-    return NULL;
-  }
-  conn *c = xcalloc(1, sizeof *c);
-  bool from_server = sender_is_server(o, s);
-  *dir = from_server ? MS_SERVER : MS_CLIENT;
+/* Addresses and ports of the connection of segment s (the first one seen),
+ * and its new record. */
+static void conn_init(ms_table *t, conn *c, const ms_tcp *s, uint64_t h,
+                      const uint16_t *vlan, int nvlan, ms_ts ts, ms_dir *dir) {
+  *dir = sender_is_server(t->opt, s) ? MS_SERVER : MS_CLIENT;
   c->hash = h;
   c->ip_version = s->ip_version;
   memcpy(c->addr[*dir], s->src, 16);
@@ -337,6 +312,64 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
     *vec_push(&r->vlan) = vlan[i];
   r->midstream = !(s->flags & MS_TH_SYN);
   set_endpoints(c);
+}
+
+/* A new connection cannot be tracked: count it once (a dropped flow is
+ * remembered, approximately, so its later packets are not counted again),
+ * warn once, and, when its port says it is mail, report it at once: one
+ * record, end "limit", anomaly session_limit, nothing decoded. */
+static void table_full(ms_table *t, const ms_tcp *s, uint64_t h,
+                       const uint16_t *vlan, int nvlan, ms_ts ts) {
+  if (was_dropped(t, h))
+    return;
+  t->dropped_flows[h % DROPPED_MEMORY] = h + 1;
+  t->stats->sessions_dropped++;
+  warn_full(t);
+  conn tmp = {0};
+  ms_dir dir;
+  conn_init(t, &tmp, s, h, vlan, nvlan, ts, &dir);
+  ms_session *r = tmp.rec;
+  uint16_t sport = tmp.port[MS_SERVER];
+  r->proto = (ms_proto)t->opt->port_proto[sport];
+  if (r->proto == MS_PROTO_NONE) {
+    ms_session_free(r); /* not known to be mail: counted only */
+    return;
+  }
+  r->tls = t->opt->port_tls[sport] ? MS_TLS_IMPLICIT : MS_TLS_NONE;
+  r->end = MS_END_LIMIT;
+  r->packets[dir] = 1;
+  ms_add_anomaly(r, "session_limit", ts,
+                 "not tracked: --max-sessions %llu sessions were open",
+                 (unsigned long long)t->opt->max_sessions);
+  r->order_end = r->order_start = t->packet_index;
+  r->order_phase = PHASE_PACKET;
+  if (r->proto == MS_PROTO_SMTP)
+    t->stats->sessions_smtp++;
+  else
+    t->stats->sessions_pop3++;
+  t->done(t->ctx, r);
+}
+
+static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
+                         const uint16_t *vlan, int nvlan, ms_ts ts,
+                         ms_dir *dir) {
+  const ms_options *o = t->opt;
+  if (t->count >= o->max_sessions && t->lru[LRU_NOT_MAIL].head)
+    end_conn(t, t->lru[LRU_NOT_MAIL].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
+  /* A connection that never carried a byte has nothing to report yet: it
+   * makes room (if it speaks later, it is picked up midstream). */
+  if (t->count >= o->max_sessions && t->lru[LRU_NO_PAYLOAD].head) {
+    t->stats->sessions_evicted++;
+    warn_full(t);
+    end_conn(t, t->lru[LRU_NO_PAYLOAD].head, MS_END_LIMIT, ts, PHASE_PACKET);
+  }
+  if (t->count >= o->max_sessions) {
+    table_full(t, s, h, vlan, nvlan, ts);
+    return NULL;
+  }
+  conn *c = xcalloc(1, sizeof *c);
+  conn_init(t, c, s, h, vlan, nvlan, ts, dir);
+  ms_session *r = c->rec;
   uint16_t sport = c->port[MS_SERVER];
   ms_proto proto = o->port_proto[sport];
   if (proto != MS_PROTO_NONE) {

@@ -172,6 +172,13 @@ def check_stats(records, facts):
         else:
             expect(st.get(key) == value, "stats %s %s, want %s" %
                    (key, st.get(key), value))
+    limited = [r for r in records if r.get("end") == "limit"]
+    expect(len(limited) == st.get("sessions_dropped"),
+           "each dropped session reported once (%d records, %s dropped)" %
+           (len(limited), st.get("sessions_dropped")))
+    expect(all(r["anomalies"] and r["anomalies"][0]["name"] == "session_limit"
+               and not r["commands"] for r in limited),
+           "dropped sessions: session_limit, nothing decoded")
     reported = sum(1 for r in records if r.get("event") == "session")
     expect(st["sessions"]["smtp"] + st["sessions"]["pop3"] == reported,
            "stats sessions count the %d reported" % reported)
@@ -223,11 +230,11 @@ def check_text(facts, path):
     expect("# anomalies:" not in b, "transcript: no anomalies")
 
 
-# docs/design.md, "Memory": 32 MiB to start with; 1 KiB per connection
+# docs/design.md, "Memory": 24 MiB to start with; 1 KiB per connection
 # tracked before it carries a byte, 2 KiB once it has; what a session holds
 # (2 x --max-line + 2 x --max-session-bytes + --max-message-bytes: 3 MiB
 # with the defaults); 0.5 KiB per recorded command.
-BASE_KIB, EMPTY_KIB, DATA_KIB = 32 * 1024, 1, 2
+BASE_KIB, EMPTY_KIB, DATA_KIB = 24 * 1024, 1, 2
 HELD_KIB = (2 * 4096 + 2 * 1048576 + 1048576) // 1024
 COMMAND_KIB = 0.5
 

@@ -599,6 +599,82 @@ def headers(name):
                "limits": ["max_headers"]}
 
 
+@case
+def reassembly(name):
+    """Out-of-order bytes that never become contiguous: the client's first
+    100 bytes never come (nor an ACK for them) and 3 MB follow the hole;
+    and 10,000 one-byte segments, each after a hole of its own."""
+    t = Trace()
+    good = good_smtp(t, name, T0 * 10**6 + 1000, 3000)
+    c = Conn(t, 40110, 25, T0 * 10**6, 10).handshake()
+    c.send(1, crlf(b"220 ooo.example ESMTP"))
+    seq = c.seq[0]
+    data = crlf(*[b"NOOP %07d" % i for i in range(250000)])
+    for i in range(0, len(data), 1460):
+        c.pkt(0, PSH | ACK, data[i:i + 1460], seq=seq + 100 + i)
+    d = Conn(t, 40111, 25, T0 * 10**6 + 1, 10).handshake()
+    d.send(1, crlf(b"220 ooo2.example ESMTP"))
+    for i in range(10000):
+        d.pkt(0, PSH | ACK, b"x", seq=d.seq[0] + 2 + 2 * i)
+    both = {"anomalies": ["reassembly_limit", "tcp_gap"], "gap_bytes_min": 1}
+    return t, {"good": good, "sessions": {"40110": both, "40111": both},
+               "limits": ["max_session_bytes"],
+               "stats": {"sessions_truncated": 2}}
+
+
+@case
+def message_limits(name):
+    """A message past every message-layer bound: 5,000 MIME parts, a
+    20 KB Subject, 3,000 To addresses, 300 Received headers; and one whose
+    header block (900 fields of 1.5 KB) is larger than --max-message-bytes."""
+    t = Trace()
+    good = good_pop3(t, name, T0 * 10**6 + 1000, 3000)
+    lines = [b"Received: from h%d.example (h%d.example [192.0.2.%d]) by "
+             b"h%d.example; Mon, 24 Nov 2025 16:00:00 +0000"
+             % (i + 1, i + 1, 1 + i % 250, i) for i in range(300)]
+    lines += [b"Subject: " + b"s" * 20000,
+              b"To: " + b", ".join(b"<r%d@x.example>" % i for i in range(3000)),
+              b"Content-Type: multipart/mixed; boundary=p", b""]
+    for i in range(5000):
+        lines += [b"--p", b"Content-Type: text/plain", b"", b"part %d" % i]
+    lines.append(b"--p--")
+    smtp_with_message(t, 40120, T0 * 10**6, 50, b"\r\n".join(lines) + b"\r\n")
+    big = [b"X-Big-%03d: " % i + b"v" * 1500 for i in range(900)]
+    big += [b"Subject: after the big block", b"", b"body"]
+    smtp_with_message(t, 40121, T0 * 10**6 + 1, 50, b"\r\n".join(big) + b"\r\n")
+    return t, {"good": good,
+               "sessions": {"40120": {"anomalies": ["mime_too_many_parts",
+                                                    "header_too_long",
+                                                    "record_limit"]},
+                            "40121": {"anomalies": ["header_too_large"]}},
+               "limits": ["max_mime_parts", "header_value", "list_entries",
+                          "max_message_bytes"]}
+
+
+@case
+def reply_limits(name):
+    """Replies past their bounds: an EHLO answered by 5,000 capability
+    lines, a 40 KB HELP reply, a POP3 CAPA listing 5,000 capabilities."""
+    t = Trace()
+    good = good_smtp(t, name, T0 * 10**6 + 1000, 3000)
+    c = Conn(t, 40130, 25, T0 * 10**6, 20).handshake()
+    c.dialogue([(1, crlf(b"220 caps.example ESMTP")), (0, crlf(b"EHLO c")),
+                (1, crlf(*[b"250-X-CAP-%04d some parameters" % i
+                           for i in range(5000)] + [b"250 PIPELINING"])),
+                (0, crlf(b"HELP")),
+                (1, crlf(*[b"214-" + b"h" * 70] * 600 + [b"214 end"])),
+                (0, crlf(b"QUIT")), (1, crlf(b"221 bye"))]).close()
+    p = Conn(t, 40131, 110, T0 * 10**6 + 1, 20).handshake()
+    p.dialogue([(1, crlf(b"+OK pop")), (0, crlf(b"CAPA")),
+                (1, crlf(*[b"+OK"] + [b"X-CAP-%04d" % i for i in range(5000)]
+                         + [b"."])),
+                (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))]).close()
+    return t, {"good": good,
+               "sessions": {"40130": {"anomalies": ["reply_too_long"]},
+                            "40131": {"anomalies": ["record_limit"]}},
+               "limits": ["reply_text", "list_entries"]}
+
+
 ESC = b"\x1b[2J\x1b]0;owned\x07\x1b[31m"
 
 

@@ -148,8 +148,17 @@ static void table_limit_counts_drops(void **state) {
     exchange(t, (uint16_t)(41000 + i), 25, true, "220 mx ESMTP\r\n", "NOOP\r\n",
              100 + i * 10);
   ms_table_flush(t, MS_END_EOF, 200);
-  assert_int_equal(d.n, 2);
+  /* the two dropped ones are reported at once: end "limit", nothing else */
+  assert_int_equal(d.n, 4);
   assert_int_equal(stats.sessions_dropped, 2);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(d.got[i]->end, MS_END_LIMIT);
+    assert_int_equal(d.got[i]->client.port, 41002 + i);
+    assert_int_equal(d.got[i]->proto, MS_PROTO_SMTP);
+    assert_int_equal(d.got[i]->commands.len, 0);
+    assert_string_equal(d.got[i]->anomalies.items[0].name, "session_limit");
+  }
+  assert_int_equal(d.got[2]->end, MS_END_EOF);
   free_done(&d);
   ms_table_free(t);
 }
@@ -272,16 +281,18 @@ static void non_mail_connections_give_way(void **state) {
   assert_int_equal(stats.sessions_dropped, 1);
   /* A slot frees up: the rest of the dropped connection is still not
    * picked up midstream, but a new connection is tracked. */
+  assert_int_equal(d.n, 1); /* the dropped one, reported as such */
+  assert_int_equal(d.got[0]->end, MS_END_LIMIT);
   ms_tcp p = seg(0, 44002, 25, MS_TH_RST, 514, 0, NULL);
   ms_table_packet(t, &p, NULL, 0, 70);
-  assert_int_equal(d.n, 1);
+  assert_int_equal(d.n, 2);
   exchange(t, 44004, 25, false, "250 ok\r\n", "NOOP\r\n", 80);
   assert_int_equal(ms_table_open_count(t), 1);
   exchange(t, 44005, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 90);
   assert_int_equal(ms_table_open_count(t), 2);
   ms_table_flush(t, MS_END_EOF, 100);
-  assert_int_equal(d.n, 3);
-  assert_int_equal(d.got[2]->client.port, 44005);
+  assert_int_equal(d.n, 4);
+  assert_int_equal(d.got[3]->client.port, 44005);
   free_done(&d);
   ms_table_free(t);
 }
