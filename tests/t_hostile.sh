@@ -95,6 +95,14 @@ run_case() {
     sed "s/^/     $c: /"
   check "$c: transcript safe and complete (check.py text)" \
     test "${PIPESTATUS[0]}" = 0
+  for fmt in ecs zeek; do
+    # shellcheck disable=SC2086
+    "$bin" --format $fmt $args -r "$cap" >"$tmp/$c.$fmt" 2>/dev/null
+    "$py" tests/hostile/check.py lines "$tmp/$c.$fmt" | sed "s/^/     $c: /"
+    check "$c: --format $fmt lines are strict UTF-8 JSON" \
+      test "${PIPESTATUS[0]}" = 0
+    rm -f "$tmp/$c.$fmt"
+  done
   if [ "$(fact "$c" 'f.get("workers", False)')" = True ]; then
     # shellcheck disable=SC2086
     "$bin" -J --stats --workers 2 $args -r "$cap" >"$tmp/$c.w2" 2>/dev/null

@@ -9,6 +9,7 @@ facts gen.py wrote for it.
   check.py text FACTS.json OUT.txt      terminal safety of a transcript, and
                                         the well-formed session in it
   check.py bytes FILE...                terminal safety only
+  check.py lines FILE...                every line strict UTF-8 JSON (ECS, Zeek)
   check.py rss FACTS.json KB            peak RSS under the documented bound
 
 Prints one line per failed check and exits 1 if any failed.
@@ -256,6 +257,9 @@ def main():
     elif mode == "bytes":
         for path in sys.argv[2:]:
             check_bytes(path)
+    elif mode == "lines":
+        for path in sys.argv[2:]:
+            load_records(path)
     elif mode in ("json", "text") and len(sys.argv) == 4:
         with open(sys.argv[2]) as f:
             facts = json.load(f)
