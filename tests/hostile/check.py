@@ -229,6 +229,11 @@ def check_text(facts, path):
         expect("# transaction 1: queued queue id %s" %
                g["transaction"]["queue_id"] in b, "transcript: transaction")
     expect("# anomalies:" not in b, "transcript: no anomalies")
+    hits = [l for l in text.split("\n") if l.startswith("# limits hit:")]
+    if expect(len(hits) == 1, "transcript: one '# limits hit:' line"):
+        for key in facts.get("limits", []):
+            expect(" %s " % key in hits[0] + " ", "transcript: limits hit "
+                   "line names %s (%s)" % (key, hits[0]))
 
 
 # docs/design.md, "Memory": 24 MiB to start with; 1 KiB per connection
