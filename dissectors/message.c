@@ -27,8 +27,7 @@
 
 #define LINE_CARRY 2048  /* longest line examined as a whole */
 #define MAX_BOUNDARY 200 /* RFC 2046 says 70 */
-#define MAX_PARTS 1000
-#define MAX_RECEIVED 100
+#define MAX_RECEIVED 100 /* Received hops listed */
 
 typedef enum { ENC_IDENTITY, ENC_BASE64, ENC_QP } encoding;
 
@@ -92,6 +91,14 @@ struct ms_msg_parser {
   char *headers;  /* header block of the entity, unfolded later */
   size_t headers_len, headers_cap;
   bool headers_overflow;
+  /* --max-headers: fields of the entity's header block, which known
+   * fields (see kept_past_limit) were seen, whether the field being read
+   * is left out */
+  uint64_t header_fields;
+  uint32_t fields_seen;
+  bool header_skip;
+  bool long_line_start;   /* the next over-long piece starts a line */
+  unsigned limits_raised; /* bit per ms_limit: raised for this message */
   VEC(mp_frame) stack;
   VEC(rfc822_frame) rfc822; /* message/rfc822 parts open, outermost first */
   /* current leaf */
@@ -145,13 +152,18 @@ static char *decode_text(const char *raw) {
   return out;
 }
 
-static void add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
+/* Returns false when addresses were left out: a list holds at most
+ * MS_MAX_LIST. */
+static bool add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
   int n = list ? internet_address_list_length(list) : 0;
-  for (int i = 0; i < n && v->len < 1000; i++) {
+  bool all = true;
+  for (int i = 0; i < n; i++) {
+    if (v->len >= MS_MAX_LIST)
+      return false;
     InternetAddress *ia = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_GROUP(ia)) {
       if (depth < 4)
-        add_addresses(
+        all &= add_addresses(
             v, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
             depth + 1);
       continue;
@@ -165,13 +177,15 @@ static void add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
     a->address = addr && *addr ? xstrdup(addr) : NULL;
     a->name = name && *name ? xstrdup(name) : NULL;
   }
+  return all;
 }
 
-static void parse_addresses(ms_addrvec *v, const char *raw) {
+static bool parse_addresses(ms_addrvec *v, const char *raw) {
   InternetAddressList *list = internet_address_list_parse(NULL, raw);
-  add_addresses(v, list, 0);
+  bool all = add_addresses(v, list, 0);
   if (list)
     g_object_unref(list);
+  return all;
 }
 
 static void set_once(char **field, const char *value) {
@@ -186,31 +200,40 @@ static char *lower_dup(const char *s) {
   return d;
 }
 
-#define MAX_FIELD 8192 /* longest header value reported */
-
 static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
                     const char *arg);
+static void limit_anomaly(ms_msg_parser *p, ms_limit which, const char *name,
+                          const char *fmt, const char *arg);
+
+/* The address header `name` of the message, into v. */
+static void address_field(ms_msg_parser *p, ms_addrvec *v, const char *name,
+                          const char *value) {
+  if (!parse_addresses(v, value))
+    limit_anomaly(p, MS_LIMIT_LIST, "record_limit",
+                  "more than 1000 %s addresses: later ones are not recorded",
+                  name);
+}
 
 /* RFC 5322 fields of the message itself. */
 static void message_field(ms_msg_parser *p, const char *name, char *v) {
   ms_message *m = p->out;
   size_t vl = strlen(v);
-  if (vl > MAX_FIELD) { /* cut on a UTF-8 boundary */
-    size_t cut = MAX_FIELD;
+  if (vl > MS_MAX_HEADER_VALUE) { /* cut on a UTF-8 boundary */
+    size_t cut = MS_MAX_HEADER_VALUE;
     while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
       cut--;
     v[cut] = '\0';
-    anomaly(p, "header_too_long", "a %s header is longer than 8 KiB: cut",
-            name);
+    limit_anomaly(p, MS_LIMIT_HEADER_VALUE, "header_too_long",
+                  "a %s header is longer than 8 KiB: cut", name);
   }
   if (!strcasecmp(name, "From"))
-    parse_addresses(&m->from, v);
+    address_field(p, &m->from, name, v);
   else if (!strcasecmp(name, "To"))
-    parse_addresses(&m->to, v);
+    address_field(p, &m->to, name, v);
   else if (!strcasecmp(name, "Cc"))
-    parse_addresses(&m->cc, v);
+    address_field(p, &m->cc, name, v);
   else if (!strcasecmp(name, "Reply-To"))
-    parse_addresses(&m->reply_to, v);
+    address_field(p, &m->reply_to, name, v);
   else if (!strcasecmp(name, "Subject") && !m->subject)
     m->subject = decode_text(v);
   else if (!strcasecmp(name, "Date"))
@@ -230,6 +253,10 @@ static void message_field(ms_msg_parser *p, const char *name, char *v) {
     set_once(&m->return_path, v);
   else if (!strcasecmp(name, "Received") && m->received.len < MAX_RECEIVED)
     received_parse(v, vec_push(&m->received));
+  else if (!strcasecmp(name, "Received"))
+    limit_anomaly(p, MS_LIMIT_LIST, "record_limit",
+                  "more than %s Received headers: later ones are not listed",
+                  "100");
 }
 
 /* ---- entity headers ----------------------------------------------------- */
@@ -445,13 +472,31 @@ static void leaf_content(ms_msg_parser *p, const uint8_t *d, size_t n) {
   }
 }
 
+static bool listed(const ms_message *m, const char *name) {
+  for (size_t i = 0; i < m->anomalies.len; i++)
+    if (!strcmp(m->anomalies.items[i], name))
+      return true;
+  return false;
+}
+
+/* A message-level finding: once per message. */
 static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
                     const char *arg) {
-  for (size_t i = 0; i < p->out->anomalies.len; i++)
-    if (!strcmp(p->out->anomalies.items[i], name))
-      return; /* once per message */
+  if (listed(p->out, name))
+    return;
   strvec_push(&p->out->anomalies, name);
   ms_add_anomaly(p->s, name, p->ts, fmt, arg);
+}
+
+/* A limit hit: once per message and limit, counted in the stats. */
+static void limit_anomaly(ms_msg_parser *p, ms_limit which, const char *name,
+                          const char *fmt, const char *arg) {
+  if (p->limits_raised & (1u << which))
+    return;
+  p->limits_raised |= 1u << which;
+  if (!listed(p->out, name))
+    strvec_push(&p->out->anomalies, name);
+  ms_limit_hit(p->s, which, name, p->ts, fmt, arg);
 }
 
 static void end_leaf(ms_msg_parser *p) {
@@ -474,8 +519,10 @@ static bool is_attachment(const entity_info *e) {
 }
 
 static int add_part(ms_msg_parser *p, const entity_info *e, int parent) {
-  if (p->out->parts.len >= MAX_PARTS) {
-    anomaly(p, "mime_too_many_parts", "more than %s parts", "1000");
+  if (p->out->parts.len >= p->cfg->max_mime_parts) {
+    limit_anomaly(p, MS_LIMIT_MIME_PARTS, "mime_too_many_parts",
+                  "more parts than %s: later ones are not listed",
+                  "--max-mime-parts");
     return -1;
   }
   ms_part *pt = vec_push(&p->out->parts);
@@ -549,8 +596,67 @@ static void rfc822_end(ms_msg_parser *p, int level, bool keep_eol) {
   }
 }
 
+/* Past --max-headers a field is still kept when it is the first of its
+ * name among the fields kept past the limit and one that mailscope reports
+ * or needs for the MIME structure: a flood of junk fields cannot hide the
+ * Content-Type that follows it. */
+static bool kept_past_limit(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  static const char *const names[] = {"Content-Type",
+                                      "Content-Transfer-Encoding",
+                                      "Content-Disposition",
+                                      "From",
+                                      "To",
+                                      "Cc",
+                                      "Reply-To",
+                                      "Subject",
+                                      "Date",
+                                      "Message-ID",
+                                      "In-Reply-To",
+                                      "References",
+                                      "User-Agent",
+                                      "X-Mailer",
+                                      "X-Originating-IP",
+                                      "Return-Path"};
+  const uint8_t *colon = memchr(d, ':', n);
+  if (!colon)
+    return false;
+  size_t len = (size_t)(colon - d);
+  while (len && (d[len - 1] == ' ' || d[len - 1] == '\t'))
+    len--;
+  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strlen(names[i]) == len &&
+        !strncasecmp((const char *)d, names[i], len)) {
+      bool first = !(p->fields_seen & (1u << i));
+      p->fields_seen |= 1u << i;
+      return first;
+    }
+  return false;
+}
+
+/* A header line begins: a new field, or the continuation of the last one
+ * (which shares its fate).  Fields are counted; past --max-headers they
+ * are not kept (see kept_past_limit). */
+static void header_line_start(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  if (n && (d[0] == ' ' || d[0] == '\t'))
+    return;
+  p->header_fields++;
+  p->header_skip =
+      p->header_fields > p->cfg->max_headers && !kept_past_limit(p, d, n);
+}
+
 /* The header block of an entity is complete. */
 static void end_headers(ms_msg_parser *p) {
+  if (p->header_fields > p->cfg->max_headers) {
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "a header block of %llu fields: past --max-headers %zu, only "
+             "the first of each reported field is kept",
+             (unsigned long long)p->header_fields, p->cfg->max_headers);
+    limit_anomaly(p, MS_LIMIT_HEADERS, "too_many_headers", "%s", detail);
+  }
+  p->header_fields = 0;
+  p->fields_seen = 0;
+  p->header_skip = false;
   entity_info e = {0};
   parse_header_block(p, &e);
   p->headers_len = 0;
@@ -563,7 +669,9 @@ static void end_headers(ms_msg_parser *p) {
   if (multipart && e.boundary && *e.boundary &&
       strlen(e.boundary) <= MAX_BOUNDARY) {
     if (p->depth >= p->cfg->max_mime_depth) {
-      anomaly(p, "mime_too_deep", "nesting deeper than %s levels", "the limit");
+      limit_anomaly(p, MS_LIMIT_MIME_DEPTH, "mime_too_deep",
+                    "nesting deeper than %s: the deeper part is opaque",
+                    "--max-mime-depth");
       begin_leaf(p, &e, part);
       p->st = S_LEAF;
     } else {
@@ -584,6 +692,10 @@ static void end_headers(ms_msg_parser *p) {
     if (multipart)
       anomaly(p, "mime_missing_boundary", "%s without a boundary parameter",
               e.content_type);
+    else if (rfc822) /* nested deeper than the limit: opaque */
+      limit_anomaly(p, MS_LIMIT_MIME_DEPTH, "mime_too_deep",
+                    "nesting deeper than %s: the deeper part is opaque",
+                    "--max-mime-depth");
     begin_leaf(p, &e, part);
     p->st = S_LEAF;
   }
@@ -592,10 +704,13 @@ static void end_headers(ms_msg_parser *p) {
 
 /* Append raw bytes to the header block, bounded. */
 static void header_append(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  if (p->header_skip)
+    return;
   if (p->headers_len + n + 1 > p->cfg->max_message_bytes) {
     if (!p->headers_overflow)
-      anomaly(p, "header_too_large", "a header block is larger than %s",
-              "--max-message-bytes");
+      limit_anomaly(p, MS_LIMIT_MESSAGE_BYTES, "header_too_large",
+                    "a header block is larger than %s: the rest is skipped",
+                    "--max-message-bytes");
     p->headers_overflow = true;
     return;
   }
@@ -619,6 +734,7 @@ static void header_line(ms_msg_parser *p, const uint8_t *d, size_t n,
     end_headers(p);
     return;
   }
+  header_line_start(p, d, n);
   header_append(p, d, n);
   if (!has_eol)
     header_append(p, (const uint8_t *)"\n", 1);
@@ -712,6 +828,9 @@ static void line(ms_msg_parser *p, const uint8_t *d, size_t n, bool has_eol) {
  * last piece ends with the line end, held back like any other. */
 static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
   bool has_eol = n > 0 && d[n - 1] == '\n';
+  bool line_start = p->long_line_start && n > 0;
+  if (n > 0)
+    p->long_line_start = false;
   if (p->rfc822.len)
     rfc822_feed(p, d, n);
   if (p->st == S_LEAF) {
@@ -729,6 +848,8 @@ static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
     }
     leaf_content(p, d, content);
   } else if (p->st == S_HEADERS) {
+    if (line_start)
+      header_line_start(p, d, n);
     header_append(p, d, n); /* a long header line, piece by piece */
   }
 }
@@ -804,6 +925,7 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
         p->carry_is_content = false;
     } else if (p->carry_len + take > LINE_CARRY) {
       /* too long to be a boundary: content */
+      p->long_line_start = true;
       long_line_piece(p, p->carry, p->carry_len);
       p->carry_len = 0;
       long_line_piece(p, cur, take);

@@ -23,12 +23,9 @@
 #include "sasl.h"
 #include "smtp_util.h"
 
-#define MAX_RECORDED 10000  /* commands / transcript lines kept per session */
-#define MAX_QUEUE 10000     /* outstanding commands tracked */
-#define MAX_ANOMALIES 1000  /* anomalies kept per session */
 #define DATA_HOLD_MAX 65536 /* client bytes held while DATA awaits 354 */
-#define REPLY_TEXT_MAX 16384
 #define NO_TX ((size_t)-1)
+#define SPILL_TX ((size_t)-2) /* the transaction beyond --max-commands */
 #define NO_CMD ((size_t)-1)
 
 typedef enum {
@@ -67,7 +64,7 @@ typedef struct {
   int code;
   bool open;
   char *enhanced;
-  char *text; /* grows up to REPLY_TEXT_MAX; NULL until the first line */
+  char *text; /* grows up to MS_MAX_REPLY_TEXT; NULL until the first line */
   size_t tlen, tcap;
   size_t lines;
   strvec ehlo_lines; /* continuation lines, for EHLO capabilities */
@@ -113,28 +110,25 @@ typedef struct {
   sasl_exchange *sasl;
   bool sasl_wants_response;
   bool record_full_warned;
-  bool anomalies_full_warned;
   bool queue_full_warned;
+  uint64_t untracked;        /* commands beyond MS_MAX_OUTSTANDING */
+  pending untracked_scratch; /* filled for them, then forgotten */
+  bool controls_warned;
   bool stop_after_reply;
   int tx_counter;
+  /* Transactions beyond --max-commands are decoded here, not recorded. */
+  ms_transaction spill;
+  char *long_reply_line; /* max_line + 1 bytes, for lines over 1 KiB */
 } smtp;
 
 /* ---- recording helpers -------------------------------------------------- */
 
-/* Every anomaly goes through here: a hostile peer can provoke one per line,
- * so a session keeps at most MAX_ANOMALIES, then one record_limit. */
+/* Anomalies with their detail cut at 512 bytes (the record caps their
+ * number: MS_MAX_ANOMALIES, then one record_limit). */
 static void smtp_anomaly(smtp *st, const char *name, ms_ts ts, const char *fmt,
                          ...) __attribute__((format(printf, 4, 5)));
 static void smtp_anomaly(smtp *st, const char *name, ms_ts ts, const char *fmt,
                          ...) {
-  if (st->rec->anomalies.len >= MAX_ANOMALIES) {
-    if (!st->anomalies_full_warned)
-      ms_add_anomaly(st->rec, "record_limit", ts,
-                     "more than %d anomalies: later ones are not recorded",
-                     MAX_ANOMALIES);
-    st->anomalies_full_warned = true;
-    return;
-  }
   char detail[512];
   va_list ap;
   va_start(ap, fmt);
@@ -144,20 +138,22 @@ static void smtp_anomaly(smtp *st, const char *name, ms_ts ts, const char *fmt,
 }
 
 static bool room_to_record(smtp *st, ms_ts ts) {
-  if (st->rec->commands.len < MAX_RECORDED &&
-      st->rec->transcript.len < MAX_RECORDED * 4)
+  if (st->rec->commands.len < st->cfg->max_commands &&
+      st->rec->transcript.len < st->cfg->max_commands * 4)
     return true;
   if (!st->record_full_warned)
-    ms_add_anomaly(st->rec, "record_limit", ts, /* once: not capped */
-                   "more than %d commands: later ones are not recorded",
-                   MAX_RECORDED);
+    ms_limit_hit(st->rec, MS_LIMIT_COMMANDS, "record_limit", ts,
+                 "more than %zu commands (--max-commands): later ones are "
+                 "decoded but not recorded",
+                 st->cfg->max_commands);
   st->record_full_warned = true;
   return false;
 }
 
 static size_t add_tline(smtp *st, ms_ts ts, ms_dir dir, unsigned flags,
                         const uint8_t *p, size_t n, const char *note) {
-  if (!st->cfg->transcript || st->rec->transcript.len >= MAX_RECORDED * 4)
+  if (!st->cfg->transcript ||
+      st->rec->transcript.len >= st->cfg->max_commands * 4)
     return (size_t)-1;
   ms_add_tline(st->rec, ts, dir, flags, p, n, note);
   return st->rec->transcript.len - 1;
@@ -169,6 +165,8 @@ static void add_notice(smtp *st, ms_ts ts, ms_dir dir, const char *text) {
 }
 
 static ms_transaction *tx_at(smtp *st, size_t i) {
+  if (i == SPILL_TX)
+    return &st->spill;
   return i == NO_TX || i >= st->rec->transactions.len
              ? NULL
              : &st->rec->transactions.items[i];
@@ -184,15 +182,32 @@ static ms_command *cmd_at(smtp *st, size_t i) {
 
 static void end_message(smtp *st, bool truncated, ms_ts ts);
 
+/* A new transaction becomes the open one: in the record while it holds
+ * fewer than --max-commands, else in the spill slot (decoded the same way,
+ * then forgotten: record_limit was raised for the commands). */
+static ms_transaction *new_transaction(smtp *st, ms_ts ts) {
+  ms_transaction *t;
+  if (st->rec->transactions.len < st->cfg->max_commands) {
+    t = vec_push(&st->rec->transactions);
+    st->tx = st->rec->transactions.len - 1;
+  } else {
+    if (st->msg && st->msg_tx == SPILL_TX)
+      end_message(st, true, ts);
+    ms_transaction_free(&st->spill);
+    memset(&st->spill, 0, sizeof st->spill);
+    t = &st->spill;
+    st->tx = SPILL_TX;
+  }
+  t->ts = ts;
+  st->tx_counter++;
+  return t;
+}
+
 static void start_message(smtp *st, ms_ts ts) {
   ms_transaction *t = tx_at(st, st->tx);
   if (!t) { /* DATA with no MAIL: keep the body somewhere all the same */
-    ms_transaction *nt = vec_push(&st->rec->transactions);
-    nt->ts = ts;
-    nt->mail_from = xstrdup("");
-    st->tx = st->rec->transactions.len - 1;
-    st->tx_counter++;
-    t = nt;
+    t = new_transaction(st, ts);
+    t->mail_from = xstrdup("");
     smtp_anomaly(st, "data_without_mail", ts,
                  "message body sent without an accepted MAIL FROM");
   }
@@ -202,7 +217,8 @@ static void start_message(smtp *st, ms_ts ts) {
     end_message(st, true, ts);
   t->message = ms_message_new();
   char label[24];
-  snprintf(label, sizeof label, "t%zu", st->tx + 1);
+  snprintf(label, sizeof label, "t%zu",
+           st->tx == SPILL_TX ? (size_t)st->tx_counter : st->tx + 1);
   st->msg = ms_msg_begin(st->rec, t->message, st->cfg, label, ts);
   st->msg_tx = st->tx;
   st->msg_gap = false;
@@ -255,15 +271,22 @@ static void finish_transaction(smtp *st, size_t txi, int code,
 
 static size_t outstanding(const smtp *st) { return st->queue.len - st->qhead; }
 
+/* Beyond MS_MAX_OUTSTANDING, commands are only counted (untracked): the
+ * replies pair with the tracked ones first, in order, then use up the
+ * count; the caller fills a scratch entry that is forgotten. */
 static pending *push_pending(smtp *st, cmd_kind kind, size_t cmd, ms_ts ts) {
-  if (outstanding(st) >= MAX_QUEUE) {
+  if (st->untracked || outstanding(st) >= MS_MAX_OUTSTANDING) {
     if (!st->queue_full_warned)
-      smtp_anomaly(st, "too_many_outstanding", ts,
-                   "%d commands without reply: the oldest are forgotten",
-                   MAX_QUEUE);
+      ms_limit_hit(st->rec, MS_LIMIT_OUTSTANDING, "too_many_outstanding", ts,
+                   "%d commands without reply: later ones are not paired",
+                   MS_MAX_OUTSTANDING);
     st->queue_full_warned = true;
-    free(st->queue.items[st->qhead].rcpt);
-    st->qhead++;
+    st->untracked++;
+    free(st->untracked_scratch.rcpt);
+    memset(&st->untracked_scratch, 0, sizeof st->untracked_scratch);
+    st->untracked_scratch.kind = kind;
+    st->untracked_scratch.cmd = NO_CMD;
+    return &st->untracked_scratch;
   }
   if (st->qhead > 0 && st->qhead == st->queue.len) {
     st->queue.len = st->qhead = 0;
@@ -331,12 +354,9 @@ static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
                  c->arg ? c->arg : "");
     path = xstrdup(c->arg ? c->arg : "");
   }
-  ms_transaction *t = vec_push(&st->rec->transactions);
-  t->ts = ts;
+  ms_transaction *t = new_transaction(st, ts);
   t->mail_from = path;
   t->mail_params = params ? xstrdup(params) : NULL;
-  st->tx = st->rec->transactions.len - 1;
-  st->tx_counter++;
   /* SIZE= against the advertised limit */
   if (params) {
     const char *sz = strcasestr(params, "SIZE=");
@@ -496,8 +516,8 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
                  c ? (c->arg ? c->arg : c->verb) : verb);
   /* raised when the bound is crossed, not for every command beyond it */
   if (outstanding(st) == st->cfg->max_pipeline && st->cfg->max_pipeline)
-    smtp_anomaly(st, "too_many_outstanding", ts,
-                 "%zu commands awaiting replies (limit %zu)",
+    ms_limit_hit(st->rec, MS_LIMIT_PIPELINE, "too_many_outstanding", ts,
+                 "%zu commands awaiting replies (--max-pipeline %zu)",
                  outstanding(st) + 1, st->cfg->max_pipeline);
   ms_command tmp = {0};
   ms_command *view = c ? c : &tmp;
@@ -525,8 +545,13 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
     break;
   }
   pending *p = push_pending(st, kind, ci, ts);
-  if (kind == K_RCPT)
-    p->rcpt = rcpt_path(st, view, ts);
+  if (kind == K_RCPT) { /* recipients beyond --max-commands: not recorded */
+    char *path = rcpt_path(st, view, ts);
+    if (record)
+      p->rcpt = path;
+    else
+      free(path);
+  }
   if (kind == K_DATA)
     st->mode = CL_DATA_WAIT;
   if (kind == K_BDAT) {
@@ -688,7 +713,9 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
   }
   pending p;
   if (!pop_pending(st, &p)) {
-    if (code != 421)
+    if (st->untracked)
+      st->untracked--; /* the reply to a command not tracked */
+    else if (code != 421)
       smtp_anomaly(st, "reply_without_command", ts, "%d %s", code, text);
     return;
   }
@@ -790,10 +817,12 @@ static void reply_reset(reply_builder *r) {
   strvec_free(&r->ehlo_lines);
 }
 
-static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
-                         int code) {
-  char line[1024];
-  size_t ln = n < sizeof line - 1 ? n : sizeof line - 1;
+/* Add one line's text (at most max_line bytes, copied into line, which has
+ * room for max_line + 1) to the reply; past MS_MAX_REPLY_TEXT the rest of
+ * the reply is not kept (reply_too_long when it is complete). */
+static void reply_append(reply_builder *r, char *line, const uint8_t *t,
+                         size_t n, int code) {
+  size_t ln = n;
   memcpy(line, t, ln);
   line[ln] = '\0';
   for (size_t i = 0; i < ln; i++)
@@ -808,13 +837,13 @@ static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
     while (*body == ' ')
       body++;
   }
-  if (r->lines > 0)
-    strvec_push(&r->ehlo_lines, line);
   size_t bl = strlen(body);
-  if (r->tlen + bl + 2 >= REPLY_TEXT_MAX) {
+  if (r->truncated || r->tlen + bl + 2 >= MS_MAX_REPLY_TEXT) {
     r->truncated = true;
     return;
   }
+  if (r->lines > 0)
+    strvec_push(&r->ehlo_lines, line);
   if (r->tlen + bl + 2 > r->tcap) {
     size_t cap = r->tcap ? r->tcap : 256;
     while (cap < r->tlen + bl + 2)
@@ -838,6 +867,7 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
   if (l->after_gap &&
       !smtp_parse_reply_line(l->data, l->len, &code0, &more0, &t0, &tl0))
     return; /* the tail of a reply line whose start was lost */
+  line_check_controls(st->rec, &st->controls_warned, MS_SERVER, l);
   size_t tl = add_tline(st, ts, MS_SERVER, 0, l->data, l->len, NULL);
   st->server_spoke = true;
   int code;
@@ -858,9 +888,23 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
     r->code = code;
   }
   /* The EHLO greeting line is not a capability. */
-  reply_append(r, text, tlen, code);
+  char short_line[1024];
+  char *buf = short_line;
+  if (tlen > st->cfg->max_line) /* the line reader cut it already */
+    tlen = st->cfg->max_line;
+  if (tlen >= sizeof short_line) { /* allocated once, when first needed */
+    if (!st->long_reply_line)
+      st->long_reply_line = xmalloc(st->cfg->max_line + 1);
+    buf = st->long_reply_line;
+  }
+  reply_append(r, buf, text, tlen, code);
   if (more)
     return;
+  if (r->truncated)
+    ms_limit_hit(st->rec, MS_LIMIT_REPLY, "reply_too_long", ts,
+                 "a reply holds more than %d bytes of text: the rest is not "
+                 "recorded",
+                 MS_MAX_REPLY_TEXT);
   dispatch_reply(st, r->code, r->enhanced, r->text ? r->text : "", tl, ts);
   reply_reset(r);
 }
@@ -880,8 +924,10 @@ static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
   if (l->after_gap && !plausible_command(l))
     return; /* the tail of a line whose start was lost */
   if (l->too_long)
-    smtp_anomaly(st, "line_too_long", ts, "client line longer than %zu bytes",
+    ms_limit_hit(st->rec, MS_LIMIT_LINE, "line_too_long", ts,
+                 "client line longer than %zu bytes (--max-line)",
                  st->cfg->max_line);
+  line_check_controls(st->rec, &st->controls_warned, MS_CLIENT, l);
   if (st->sasl && st->sasl_wants_response) {
     sasl_view view = {0};
     st->sasl_wants_response = false;
@@ -971,7 +1017,8 @@ static void server_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts) {
   while (!st->stop_after_reply &&
          line_reader_next(&st->lines[MS_SERVER], &cur, end, ts, &l)) {
     if (l.too_long)
-      smtp_anomaly(st, "line_too_long", ts, "server line longer than %zu bytes",
+      ms_limit_hit(st->rec, MS_LIMIT_LINE, "line_too_long", ts,
+                   "server line longer than %zu bytes (--max-line)",
                    st->cfg->max_line);
     server_line(st, &l, ts);
   }
@@ -1093,6 +1140,7 @@ static void smtp_destroy(void *state) {
   for (size_t i = st->qhead; i < st->queue.len; i++)
     free(st->queue.items[i].rcpt);
   vec_free(&st->queue);
+  free(st->untracked_scratch.rcpt);
   reply_reset(&st->reply);
   free(st->reply.text);
   free(st->held);
@@ -1100,6 +1148,8 @@ static void smtp_destroy(void *state) {
     ms_msg_end(st->msg, true, 0);
   if (st->sasl)
     sasl_end(st->sasl, MS_AUTH_UNKNOWN, 0);
+  ms_transaction_free(&st->spill);
+  free(st->long_reply_line);
   free(st);
 }
 

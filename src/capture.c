@@ -75,6 +75,8 @@ static void one_packet(reader *r, const struct pcap_pkthdr *h,
   ms_ts ts = (ms_ts)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
   r->stats->packets++;
   r->stats->bytes += h->caplen;
+  if (h->caplen < h->len)
+    r->stats->packets_truncated++;
   ms_frame f;
   ms_l3_status st = ms_decode_frame(r->dlt, data, h->caplen, &f);
   if (st != MS_L3_OK) {

@@ -86,8 +86,8 @@ int workers_child_main(ms_options *opt, int index, int fd) {
   memset(&st, 0, sizeof st);
   int rc = engine_run(opt, worker_session, &w, &st);
   output_close(w.out, &st);
-  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX, 1, sizeof st,
-                    (uint64_t)rc};
+  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX,
+                    1,          sizeof st,  (uint64_t)rc};
   write_all(fd, &h, sizeof h);
   write_all(fd, &st, sizeof st);
   fclose(w.ostream);
@@ -133,10 +133,16 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->fragments = w->fragments;
     total->fragments_dropped = w->fragments_dropped;
     total->packets_malformed = w->packets_malformed;
+    total->packets_truncated = w->packets_truncated;
+    total->packets_ignored = w->packets_ignored; /* before the flow split */
   }
+  total->packets_ignored_flows += w->packets_ignored_flows;
   total->sessions_smtp += w->sessions_smtp;
   total->sessions_pop3 += w->sessions_pop3;
   total->sessions_dropped += w->sessions_dropped;
+  total->sessions_evicted += w->sessions_evicted;
+  for (int i = 0; i < MS_LIMIT_COUNT; i++)
+    total->limits[i] += w->limits[i];
   total->sessions_truncated += w->sessions_truncated;
   total->gap_bytes += w->gap_bytes;
   if (w->seconds > total->seconds)

@@ -364,9 +364,25 @@ static void message_rfc822_to_depth_limit(void **state) {
   ms_msg_feed(p, (const uint8_t *)inner, strlen(inner), 0);
   ms_msg_end(p, false, 0);
   assert_true(m->attachments.len < 3);
+  assert_true(has_anomaly(s, "mime_too_deep"));
   ms_message_free(m);
   ms_session_free(s);
   free(inner);
+
+  /* message/rfc822 alone, 50 deep: named too (it used to pass silently) */
+  size_t cap = 50 * 32 + 64, o = 0;
+  char *chain = malloc(cap);
+  for (int d = 0; d < 50; d++)
+    o += (size_t)snprintf(chain + o, cap - o,
+                          "Content-Type: message/rfc822\r\n\r\n");
+  snprintf(chain + o, cap - o, "Subject: bottom\r\n\r\nx\r\n");
+  s = ms_session_new();
+  m = parse(s, chain, 7);
+  assert_true(has_anomaly(s, "mime_too_deep"));
+  assert_int_equal(s->limits[MS_LIMIT_MIME_DEPTH], 1);
+  ms_message_free(m);
+  ms_session_free(s);
+  free(chain);
 }
 
 static void one_byte_equals_one_chunk(void **state) {
@@ -411,6 +427,49 @@ static void header_block_bounded(void **state) {
     assert_true(has_anomaly(s, "header_too_large"));
     assert_string_equal(m->subject, "big");
     assert_int_equal(m->bytes, o);
+    assert_int_equal(m->attachments.len, 1);
+    assert_int_equal(m->attachments.items[0].bytes, 3);
+    ms_message_free(m);
+    ms_session_free(s);
+  }
+  free(text);
+}
+
+/* --max-headers: 5,000 junk fields before the Content-Type (and a long
+ * Subject line after them, cut in pieces): counted, not kept, and the
+ * structure behind them is still found, at every chunk size; a second
+ * Subject past the limit is left out. */
+static void header_flood_does_not_hide_the_structure(void **state) {
+  (void)state;
+  size_t n = 5000 * 24 + 8192;
+  char *text = malloc(n);
+  size_t o = 0;
+  for (int i = 0; i < 5000; i++)
+    o += (size_t)sprintf(text + o, "X-Junk-%05d: %05d\r\n", i, i);
+  o += (size_t)sprintf(text + o, "Subject: ");
+  memset(text + o, 's', 3000);
+  o += 3000;
+  o += (size_t)sprintf(text + o,
+                       "\r\nSubject: second\r\n"
+                       "Content-Type: multipart/mixed; boundary=z\r\n\r\n"
+                       "--z\r\nContent-Disposition: attachment; "
+                       "filename=a.bin\r\n\r\nabc\r\n--z--\r\n");
+  for (size_t chunk = 1; chunk <= 4096; chunk *= 16) {
+    ms_dissect_config cfg;
+    ms_dissect_config_defaults(&cfg);
+    ms_session *s = ms_session_new();
+    ms_message *m = ms_message_new();
+    ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
+    for (size_t off = 0; off < o; off += chunk)
+      ms_msg_feed(p, (const uint8_t *)text + off,
+                  o - off < chunk ? o - off : chunk, 0);
+    ms_msg_end(p, false, 0);
+    assert_true(has_anomaly(s, "too_many_headers"));
+    assert_non_null(strstr(anomaly_detail(s, "too_many_headers"), "5003"));
+    assert_int_equal(s->limits[MS_LIMIT_HEADERS], 1);
+    assert_false(has_anomaly(s, "header_too_large"));
+    assert_non_null(m->subject);
+    assert_int_equal(strlen(m->subject), 3000);
     assert_int_equal(m->attachments.len, 1);
     assert_int_equal(m->attachments.items[0].bytes, 3);
     ms_message_free(m);
@@ -824,6 +883,7 @@ int main(void) {
       cmocka_unit_test(message_rfc822_to_depth_limit),
       cmocka_unit_test(one_byte_equals_one_chunk),
       cmocka_unit_test(header_block_bounded),
+      cmocka_unit_test(header_flood_does_not_hide_the_structure),
       cmocka_unit_test(truncated_and_bad_input),
       cmocka_unit_test(received_formats),
       cmocka_unit_test(envelope_edge_cases),

@@ -646,8 +646,61 @@ static void hostile_bytes(void **state) {
   }
 }
 
+/* Bounds a server or client controls: unique-ids of at most 70 chars,
+ * 1,000 capabilities, and retrievals and deletions beyond --max-commands
+ * decoded but not recorded. */
+static void recording_is_bounded(void **state) {
+  (void)state;
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.max_commands = 8;
+  size_t cap = 1500 * 12 + 4096;
+  char *server = malloc(cap);
+  size_t sl = (size_t)sprintf(server, "+OK\r\n");
+  for (int i = 0; i < 1500; i++)
+    sl += (size_t)sprintf(server + sl, "CAP%d\r\n", i);
+  sl += (size_t)sprintf(server + sl, ".\r\n+OK\r\n+OK\r\n+OK 1 ");
+  memset(server + sl, 'u', 200);
+  sl += 200;
+  sl += (size_t)sprintf(server + sl, "\r\n");
+  for (int i = 1; i <= 6; i++)
+    sl += (size_t)sprintf(server + sl, "+OK\r\nSubject: r%d\r\n\r\nx\r\n.\r\n",
+                          i);
+  for (int i = 1; i <= 6; i++)
+    sl += (size_t)sprintf(server + sl, "+OK\r\n");
+  const step steps[] = {
+      S("+OK hi\r\n"),
+      C("CAPA\r\nUSER a\r\nPASS b\r\nUIDL 1\r\n"
+        "RETR 1\r\nRETR 2\r\nRETR 3\r\nRETR 4\r\nRETR 5\r\nRETR 6\r\n"
+        "DELE 1\r\nDELE 2\r\nDELE 3\r\nDELE 4\r\nDELE 5\r\nDELE 6\r\n"),
+      {MS_SERVER, server, sl}};
+  ms_session *s = run_steps(&ms_pop3_dissector, steps, NSTEPS(steps), 0, &cfg);
+  assert_int_equal(s->capabilities.len, MS_MAX_LIST);
+  assert_int_equal(s->limits[MS_LIMIT_LIST], 1);
+  assert_int_equal(s->commands.len, 8);
+  assert_int_equal(s->messages.len, 6);
+  assert_string_equal(s->messages.items[0].uid,
+                      "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
+                      "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu");
+  assert_string_equal(s->messages.items[5].message->subject, "r6");
+  assert_int_equal(s->deleted.len, 6);
+  assert_int_equal(s->limits[MS_LIMIT_COMMANDS], 1);
+  assert_true(has_anomaly(s, "malformed_response"));
+  ms_session_free(s);
+
+  cfg.max_commands = 3; /* the retrievals themselves spill */
+  s = run_steps(&ms_pop3_dissector, steps, NSTEPS(steps), 0, &cfg);
+  assert_int_equal(s->messages.len, 3);
+  assert_string_equal(s->messages.items[2].message->subject, "r3");
+  assert_int_equal(s->deleted.len, 3);
+  assert_false(has_anomaly(s, "response_without_command"));
+  ms_session_free(s);
+  free(server);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(recording_is_bounded),
       cmocka_unit_test(full_session_at_every_piece_size),
       cmocka_unit_test(full_session_at_every_cut_point),
       cmocka_unit_test(lower_case_commands_and_rarer_ones),
