@@ -199,7 +199,8 @@ int workers_run(ms_options *opt) {
     if (best < 0)
       break;
     source *s = &src[best];
-    fwrite(s->data, 1, (size_t)s->h.out_len, stdout);
+    if (s->h.out_len) /* zero for a session a format does not print */
+      fwrite(s->data, 1, (size_t)s->h.out_len, stdout);
     if (json && s->h.json_len)
       fwrite(s->data + s->h.out_len, 1, (size_t)s->h.json_len, json);
     if (read_frame(s) != 0)
