@@ -383,8 +383,9 @@ static void discard_packet(u_char *user, const struct pcap_pkthdr *h,
  * the socket queued before it joined was meant for every worker: it is
  * discarded, so that no flow is seen by two workers. */
 static int join_fanout(pcap_t *p, const ms_options *opt) {
-  int arg = (opt->fanout_group & 0xffff) |
-            ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+  uint32_t arg =
+      ((uint32_t)opt->fanout_group & 0xffff) |
+      ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
   if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) !=
       0) {
     fprintf(stderr, "mailscope: %s: --workers: PACKET_FANOUT: %s\n", opt->iface,
