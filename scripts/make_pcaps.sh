@@ -8,12 +8,19 @@
 # on this machine: postfix delivers only to the local test user and relays
 # nothing.  Run as root on a Debian machine you can reconfigure; re-runnable.
 #
-#   scripts/make_pcaps.sh [OUTDIR]     (default: pcaps/real)
+#   scripts/make_pcaps.sh [OUTDIR [NAME...]]   (default: pcaps/real, all)
+#
+# With NAMEs (file names without .pcap) only those captures are made again;
+# the POP3 captures read what the SMTP ones delivered, so pop3-full and
+# pop3-curl want the SMTP captures 1-7 made in the same run.
 #
 # The captures are committed so that tests need no servers; pcaps/README.md
 # describes each one.
 set -euo pipefail
 out=${1:-pcaps/real}
+[ $# -gt 0 ] && shift
+only=" $* "
+want() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 user=mstest
@@ -84,7 +91,16 @@ postconf -e "inet_interfaces = loopback-only" "inet_protocols = all" \
   "smtpd_tls_cert_file = $tls/cert.pem" "smtpd_tls_key_file = $tls/key.pem" \
   "smtpd_tls_auth_only = no" "smtpd_banner = \$myhostname ESMTP Postfix" \
   "default_transport = error" "relay_transport = error" \
-  "smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
+  "smtpd_recipient_restrictions = check_recipient_access inline:{rejected.example.test=REJECT}, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination" \
+  "smtputf8_enable = yes"
+# 2525: the same smtpd with a 4 KB message size limit (SIZE tests).
+# 587: postscreen in front of smtpd, loopback not exempt, so that a client
+# talking before the greeting meets the pregreet test.
+postconf -M "2525/inet=2525 inet n - y - - smtpd -o message_size_limit=4096"
+postconf -M "587/inet=587 inet n - y - 1 postscreen -o postscreen_access_list= -o postscreen_greet_action=enforce -o postscreen_greet_wait=3s"
+postconf -M "smtpd/pass=smtpd pass - - y - - smtpd"
+postconf -M "dnsblog/unix=dnsblog unix - - y - 0 dnsblog"
+postconf -M "tlsproxy/unix=tlsproxy unix - - y - 0 tlsproxy"
 
 stop_servers() {
   postfix stop >/dev/null 2>&1 || true
@@ -110,12 +126,15 @@ stop_capture() {
 to="$user@mail.example.test"
 swaks_q() { swaks --silent 2 --hide-all "$@" >/dev/null 2>&1 || true; }
 
+if want smtp-plain; then
 # 1. plain SMTP, one message with a dot-stuffed line
 start_capture smtp-plain.pcap lo "tcp port 25"
 swaks_q -s 127.0.0.1 --to "$to" --from alice@example.test \
   --header "Subject: plain SMTP" --body $'first line\n.a line starting with a dot\n..two dots\nlast line'
 stop_capture
+fi
 
+if want smtp-pipelining-auth-plain-attachment; then
 # 2. EHLO with PIPELINING and a pipelined group, AUTH PLAIN, an attachment
 printf 'attachment payload %.0s\n' $(seq 1 50) >/tmp/mailscope-attach.txt
 start_capture smtp-pipelining-auth-plain-attachment.pcap lo "tcp port 25"
@@ -123,14 +142,18 @@ swaks_q -s 127.0.0.1 --pipeline -a PLAIN -au "$user" -ap "$pass" --to "$to" \
   --from alice@example.test --header "Subject: with attachment" \
   --attach @/tmp/mailscope-attach.txt
 stop_capture
+fi
 
+if want smtp-auth-login-crammd5-failed; then
 # 3. AUTH LOGIN and CRAM-MD5, and a failed AUTH
 start_capture smtp-auth-login-crammd5-failed.pcap lo "tcp port 25"
 swaks_q -s 127.0.0.1 -a LOGIN -au "$user" -ap "$pass" --to "$to" --from bob@example.test
 swaks_q -s 127.0.0.1 -a CRAM-MD5 -au "$user" -ap "$pass" --to "$to" --from carol@example.test
 swaks_q -s 127.0.0.1 -a PLAIN -au "$user" -ap wrong-password --to "$to" --from mallory@example.test
 stop_capture
+fi
 
+if want smtp-multi-rset; then
 # 4. several messages in one session with RSET, a rejected recipient
 start_capture smtp-multi-rset.pcap lo "tcp port 25"
 /usr/bin/python3 - "$to" <<'EOF'
@@ -149,26 +172,34 @@ except smtplib.SMTPRecipientsRefused:
 s.quit()
 EOF
 stop_capture
+fi
 
+if want smtp-starttls; then
 # 5. STARTTLS
 start_capture smtp-starttls.pcap lo "tcp port 25"
 swaks_q -s 127.0.0.1 -tls --to "$to" --from tls@example.test
 stop_capture
+fi
 
+if want smtp-ipv6-curl; then
 # 6. IPv6, curl as the client
 printf 'From: curl <curl@example.test>\r\nTo: %s\r\nSubject: over IPv6\r\n\r\nhello\r\n' "$to" >/tmp/mailscope-curl.eml
 start_capture smtp-ipv6-curl.pcap lo "tcp port 25"
 curl -s --url "smtp://[::1]:25" --mail-from curl@example.test --mail-rcpt "$to" \
   --upload-file /tmp/mailscope-curl.eml >/dev/null || true
 stop_capture
+fi
 
+if want smtp-sll2-any; then
 # 7. tcpdump -i any (Linux cooked v2, SLL2)
 start_capture smtp-sll2-any.pcap any "tcp port 25"
 swaks_q -s 127.0.0.1 --to "$to" --from any@example.test --header "Subject: any"
 stop_capture
+fi
 
 sleep 2 # let postfix deliver before reading the mailbox
 
+if want pop3-full; then
 # 8. POP3: CAPA, a bad password, USER/PASS, STAT, LIST, UIDL, RETR, TOP,
 #    DELE, RSET, DELE, QUIT; then APOP
 start_capture pop3-full.pcap lo "tcp port 110"
@@ -200,11 +231,517 @@ except poplib.error_proto:
 p.quit()
 EOF
 stop_capture
+fi
 
+if want pop3-curl; then
 # 9. curl as a POP3 client
 start_capture pop3-curl.pcap lo "tcp port 110"
 curl -s --url "pop3://127.0.0.1/1" -u "$user:$pass" >/dev/null || true
 stop_capture
+fi
+
+# --- raw-socket clients for what swaks, curl and smtplib do not send ------
+# chat.send(bytes) writes at once (one segment: a pipelined group);
+# chat.smtp(n) / chat.pop(n, multi) read n complete replies.
+cat >/tmp/mailscope_chat.py <<'EOF'
+import socket, time
+class Chat:
+    def __init__(self, host, port, greet=True):
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.s = socket.socket(fam, socket.SOCK_STREAM)
+        self.s.settimeout(20)
+        self.s.connect((host, port))
+        self.buf = b""
+        if greet: # the whole greeting (a 220- line and its 220 line)
+            while self.line()[3:4] == b"-":
+                pass
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.s.sendall(data)
+    def line(self):
+        while b"\r\n" not in self.buf:
+            d = self.s.recv(65536)
+            if not d:
+                raise EOFError
+            self.buf += d
+        l, self.buf = self.buf.split(b"\r\n", 1)
+        return l
+    def smtp(self, n=1):
+        """read n SMTP replies; return the last code"""
+        code = None
+        for _ in range(n):
+            while True:
+                l = self.line()
+                if len(l) < 4 or l[3:4] != b"-":
+                    break
+            code = int(l[:3])
+        return code
+    def cmd(self, text, n=1):
+        self.send(text + "\r\n")
+        return self.smtp(n)
+    def pop(self, multi=False):
+        l = self.line()
+        if multi and l.startswith(b"+OK"):
+            while self.line() != b".":
+                pass
+        return l
+    def close(self):
+        self.s.close()
+EOF
+export PYTHONPATH=/tmp
+empty_mailbox() {
+  sleep 2
+  postsuper -d ALL >/dev/null 2>&1 || true
+  rm -rf "/home/$user/Maildir"
+}
+wait_delivered() { # count
+  for _ in $(seq 1 30); do
+    n=$(find "/home/$user/Maildir/new" -type f 2>/dev/null | wc -l)
+    [ "$n" -ge "$1" ] && return 0
+    sleep 1
+  done
+  echo "make_pcaps.sh: only $n of $1 messages delivered" >&2
+}
+
+if want smtp-chunking; then
+# 10. CHUNKING (RFC 3030): a message in three BDAT chunks, a pipelined
+#     MAIL/RCPT/BDAT LAST group, chunks ended by BDAT 0 LAST, a binary
+#     8BITMIME body (NUL, bare CR and LF, CRLF.CRLF inside a chunk), a
+#     refused BODY=BINARYMIME, chunk and QUIT pipelined
+start_capture smtp-chunking.pcap lo "tcp port 25"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO chunker.example.test")
+c.cmd("MAIL FROM:<chunks@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+msg = ("From: <chunks@example.test>\r\nTo: <%s>\r\nSubject: three chunks\r\n"
+       "Message-ID: <chunk-1@example.test>\r\n\r\n" % to).encode()
+msg += b"".join(b"line %03d of a chunked message\r\n" % i for i in range(1, 31))
+a, b = msg[:300], msg[300:700]
+d = msg[700:]
+c.send(b"BDAT %d\r\n" % len(a) + a); c.smtp()
+c.send(b"BDAT %d\r\n" % len(b) + b); c.smtp()
+c.send(b"BDAT %d LAST\r\n" % len(d) + d); c.smtp()
+# pipelined: MAIL, RCPT, BDAT LAST in one write
+msg2 = ("From: <pipe@example.test>\r\nTo: <%s>\r\nSubject: pipelined BDAT\r\n"
+        "\r\none chunk, sent with its envelope\r\n" % to).encode()
+c.send(("MAIL FROM:<pipe@example.test>\r\nRCPT TO:<%s>\r\n" % to).encode()
+       + b"BDAT %d LAST\r\n" % len(msg2) + msg2)
+c.smtp(3)
+# two chunks, then BDAT 0 LAST; the second chunk and BDAT 0 LAST pipelined
+c.cmd("MAIL FROM:<zero@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+msg3 = ("From: <zero@example.test>\r\nTo: <%s>\r\nSubject: ended by BDAT 0 LAST\r\n"
+        "\r\n" % to).encode()
+body3 = b"the last chunk is empty\r\n"
+c.send(b"BDAT %d\r\n" % len(msg3) + msg3); c.smtp()
+c.send(b"BDAT %d\r\n" % len(body3) + body3 + b"BDAT 0 LAST\r\n"); c.smtp(2)
+# BINARYMIME is not advertised: postfix's answer
+c.cmd("MAIL FROM:<bin@example.test> BODY=BINARYMIME")
+c.cmd("RSET")
+# 8-bit body with binary bytes; a chunk holding CRLF.CRLF
+c.cmd("MAIL FROM:<bin@example.test> BODY=8BITMIME")
+c.cmd("RCPT TO:<%s>" % to)
+msg4 = ("From: <bin@example.test>\r\nTo: <%s>\r\nSubject: binary chunk\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n" % to).encode()
+msg4 += b"caf\xc3\xa9 \xff\xfe NUL:\x00 bare CR:\r bare LF:\n end\r\n.\r\nafter a dot line\r\n"
+msg4 += bytes(range(128, 256)) + b"\r\n"
+half = len(msg4) // 2
+c.send(b"BDAT %d\r\n" % half + msg4[:half]); c.smtp()
+c.send(b"BDAT %d LAST\r\n" % (len(msg4) - half) + msg4[half:] + b"QUIT\r\n")
+c.smtp(2)
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-smtputf8-8bitmime; then
+# 11. SMTPUTF8 (RFC 6531) and 8BITMIME: a UTF-8 sender, display name and
+#     subject, an unknown UTF-8 recipient refused, a UTF-8 address without
+#     SMTPUTF8 refused, an 8-bit body, an RFC 2047 subject beside it
+start_capture smtp-smtputf8-8bitmime.pcap lo "tcp port 25"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO utf8.example.test")
+c.send("MAIL FROM:<jörg@bücher.example.test>\r\n".encode()); c.smtp()
+c.cmd("RSET")
+c.send("MAIL FROM:<jörg@bücher.example.test> SMTPUTF8 BODY=8BITMIME\r\n".encode()); c.smtp()
+c.send("RCPT TO:<ünbekannt@mail.example.test>\r\n".encode()); c.smtp()
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+msg = ("From: Jörg Müller <jörg@bücher.example.test>\r\n"
+       "To: Ström <%s>\r\nSubject: Grüße aus Köln – ☕\r\n"
+       "Message-ID: <utf8-1@bücher.example.test>\r\nMIME-Version: 1.0\r\n"
+       "Content-Type: text/plain; charset=utf-8\r\n"
+       "Content-Transfer-Encoding: 8bit\r\n\r\n"
+       "Schöne Grüße, 東京から.\r\n" % to)
+c.send(msg.encode() + b".\r\n"); c.smtp()
+c.cmd("MAIL FROM:<plain@example.test> BODY=8BITMIME")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+msg = ("From: =?UTF-8?Q?Ren=C3=A9e?= <plain@example.test>\r\nTo: <%s>\r\n"
+       "Subject: =?UTF-8?B?w4lsw6hndWU=?= and =?ISO-8859-1?Q?caf=E9?=\r\n"
+       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+       "Content-Transfer-Encoding: 8bit\r\n\r\n" % to).encode()
+c.send(msg + b"caf\xe9 cr\xe8me\r\n.\r\n"); c.smtp()
+c.cmd("QUIT")
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-size-limit; then
+# 12. SIZE (RFC 1870) on port 2525 (message_size_limit = 4096): SIZE= over
+#     the limit refused at MAIL, a message over the limit refused at the
+#     end of the data (552), one under it accepted
+start_capture smtp-size-limit.pcap lo "tcp port 2525"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 2525)
+c.cmd("EHLO size.example.test")
+c.cmd("MAIL FROM:<big@example.test> SIZE=100000")
+c.cmd("MAIL FROM:<big@example.test> SIZE=3000")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+body = "".join("filler line %04d ....................................\r\n" % i for i in range(120))
+c.send(("From: <big@example.test>\r\nTo: <%s>\r\nSubject: too big\r\n\r\n" % to + body + ".\r\n").encode())
+c.smtp()
+c.cmd("MAIL FROM:<small@example.test> SIZE=200")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+c.send(("From: <small@example.test>\r\nTo: <%s>\r\nSubject: small\r\n\r\nfits\r\n.\r\n" % to).encode())
+c.smtp()
+c.cmd("QUIT")
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-misc-commands; then
+# 13. VRFY, EXPN, HELP, NOOP, RSET, ETRN, an unknown command, syntax errors
+#     (501), commands out of sequence (503), HELO instead of EHLO; then a
+#     session that only says QUIT, and one that says nothing at all
+start_capture smtp-misc-commands.pcap lo "tcp port 25"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys, time
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 25)
+c.cmd("HELO")
+c.cmd("HELO old.example.test")
+c.cmd("VRFY mstest")
+c.cmd("VRFY nosuchuser")
+c.cmd("EXPN postmaster")
+c.cmd("HELP")
+c.cmd("NOOP")
+c.cmd("ETRN example.test")
+c.cmd("XYZZY plugh")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("MAIL FROM<nocolon@example.test>")
+c.cmd("MAIL FROM:<ok@example.test>")
+c.cmd("DATA")
+c.cmd("RSET")
+c.cmd("QUIT")
+c.close()
+c = Chat("127.0.0.1", 25)
+c.cmd("QUIT")
+c.close()
+c = Chat("127.0.0.1", 25)
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-postscreen-pregreet; then
+# 14. postscreen on port 587: a client that talks before the greeting
+#     (pregreet, as spam bots do), one that talks after the first line of
+#     postscreen's "220-" greeting but before its last line (pregreet too),
+#     and one that waits for the whole greeting (handed on to smtpd)
+start_capture smtp-postscreen-pregreet.pcap lo "tcp port 587"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys, time
+from mailscope_chat import Chat
+to = sys.argv[1]
+for first_line in (False, True):
+    c = Chat("127.0.0.1", 587, greet=False)
+    if first_line:
+        c.line()
+    c.send("EHLO bot.example.test\r\n")
+    c.smtp()
+    c.cmd("MAIL FROM:<bot@example.test>")
+    c.cmd("RCPT TO:<%s>" % to)
+    c.cmd("QUIT")
+    c.close()
+c = Chat("127.0.0.1", 587)
+c.cmd("EHLO polite.example.test")
+c.cmd("MAIL FROM:<polite@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("QUIT")
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-pipelined-rejects; then
+# 15. pipelined groups with refused recipients (a refused domain, an
+#     unknown user), DATA with no valid recipient, RSET between, three
+#     messages in one session, the final dot and QUIT in one write
+start_capture smtp-pipelined-rejects.pcap lo "tcp port 25"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO pipeliner.example.test")
+c.send("MAIL FROM:<p1@example.test>\r\nRCPT TO:<%s>\r\n"
+       "RCPT TO:<someone@rejected.example.test>\r\nRCPT TO:<nobody@mail.example.test>\r\n"
+       "DATA\r\n" % to)
+c.smtp(5)
+c.send("From: <p1@example.test>\r\nTo: <%s>, <someone@rejected.example.test>\r\n"
+       "Subject: first of three\r\n\r\none accepted recipient of three\r\n.\r\n" % to)
+c.smtp()
+c.cmd("RSET")
+c.send("MAIL FROM:<p2@example.test>\r\nRCPT TO:<a@rejected.example.test>\r\n"
+       "RCPT TO:<b@rejected.example.test>\r\nDATA\r\n")
+c.smtp(4)
+c.cmd("RSET")
+c.send("MAIL FROM:<p3@example.test>\r\nRCPT TO:<%s>\r\nDATA\r\n" % to)
+c.smtp(3)
+c.send("From: <p3@example.test>\r\nTo: <%s>\r\nSubject: third\r\n\r\nbye\r\n.\r\nQUIT\r\n" % to)
+c.smtp(2)
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-auth-variants; then
+# 16. AUTH PLAIN with an initial response and AUTH LOGIN with the user
+#     name as initial response (curl --sasl-ir), a cancelled AUTH LOGIN
+#     (*), a failed AUTH PLAIN then a successful one in the same session
+printf 'From: curl <curl@example.test>\r\nTo: %s\r\nSubject: curl AUTH\r\n\r\nhello\r\n' "$to" >/tmp/mailscope-curl.eml
+start_capture smtp-auth-variants.pcap lo "tcp port 25"
+for m in PLAIN LOGIN; do
+  curl -s --sasl-ir --login-options "AUTH=$m" -u "$user:$pass" --url smtp://127.0.0.1:25 \
+    --mail-from curl@example.test --mail-rcpt "$to" --upload-file /tmp/mailscope-curl.eml >/dev/null || true
+done
+/usr/bin/python3 - "$to" "$user" "$pass" <<'EOF'
+import sys, base64
+from mailscope_chat import Chat
+to, user, pw = sys.argv[1:4]
+b64 = lambda s: base64.b64encode(s.encode()).decode()
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO sasl.example.test")
+c.cmd("AUTH LOGIN")
+c.cmd("*")
+c.cmd("AUTH PLAIN")
+c.cmd(b64("\0%s\0%s" % (user, "not-the-password")))
+c.cmd("AUTH PLAIN " + b64("\0%s\0%s" % (user, pw)))
+c.cmd("MAIL FROM:<sasl@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+c.send("Subject: after a failed login\r\n\r\nok\r\n.\r\n"); c.smtp()
+c.cmd("QUIT")
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-mailbox-20 || want pop3-mailbox-20 || want pop3-capa-stls-auth || want pop3-pipelined-top; then
+# Messages for the POP3 captures: 20 messages with attachments for the
+# big mailbox, then the small mailbox for the POP3 command captures.
+cat >/tmp/mailscope_msgs.py <<'EOF'
+import email.charset, email.message, email.policy, email.utils, hashlib, sys
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.mime.application import MIMEApplication
+from email.mime.image import MIMEImage
+from email.mime.message import MIMEMessage
+def pdf_like(n, seed):
+    h = hashlib.sha256(seed.encode()).digest()
+    out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstream\n"
+    while len(out) < n:
+        h = hashlib.sha256(h).digest()
+        out += h
+    return out[:n] + b"\nendstream\n%%EOF\n"
+def mailbox(to):
+    msgs = []
+    for i in range(1, 21):
+        frm = "sender%02d@example.test" % i
+        kind = i % 5
+        if kind == 1:
+            m = MIMEMultipart()
+            m.attach(MIMEText("Report %d attached.\n" % i))
+            m.attach(MIMEApplication(pdf_like(3000 + 97 * i, "pdf%d" % i), "pdf", Name="report-%02d.pdf" % i))
+            m.get_payload()[1].add_header("Content-Disposition", "attachment", filename="report-%02d.pdf" % i)
+        elif kind == 2:
+            m = MIMEMultipart("mixed")
+            alt = MIMEMultipart("alternative")
+            alt.attach(MIMEText("plain text version %d\n" % i))
+            rel = MIMEMultipart("related")
+            rel.attach(MIMEText('<html><body><p>html %d</p><img src="cid:logo%d@example.test"></body></html>\n' % (i, i), "html"))
+            img = MIMEImage(pdf_like(800 + i, "img%d" % i)[:800 + i], "png")
+            img.add_header("Content-ID", "<logo%d@example.test>" % i)
+            img.add_header("Content-Disposition", "inline", filename="logo%d.png" % i)
+            rel.attach(img)
+            alt.attach(rel)
+            m.attach(alt)
+            m.attach(MIMEApplication(b"PK\x03\x04" + pdf_like(1500, "zip%d" % i), "zip", Name="archive%d.zip" % i))
+        elif kind == 3:
+            m = MIMEMultipart()
+            m.attach(MIMEText("Forwarding the message below.\n"))
+            inner = email.message.Message()
+            inner["From"] = "Original Sender <orig%d@example.test>" % i
+            inner["To"] = to
+            inner["Subject"] = "original %d" % i
+            inner["Date"] = "Mon, 01 Dec 2025 10:%02d:00 +0000" % i
+            inner["Message-ID"] = "<orig-%d@example.test>" % i
+            inner.set_payload("The forwarded body %d.\n" % i)
+            fwd = MIMEMessage(inner)
+            fwd.add_header("Content-Disposition", "attachment", filename="forwarded-%d.eml" % i)
+            m.attach(fwd)
+        elif kind == 4:
+            m = MIMEMultipart()
+            m.attach(MIMEText("Tschüß, see the files.\n", "plain", "utf-8"))
+            a = MIMEApplication(("Inhalt der Datei %d: Größe\n" % i).encode("utf-8") * 20, "octet-stream")
+            a.add_header("Content-Disposition", "attachment", filename=("utf-8", "de", "Übersicht März %d – Quartalsbericht für die Geschäftsführung.txt" % i))
+            m.attach(a)
+        else:
+            qp = email.charset.Charset("utf-8")
+            qp.body_encoding = email.charset.QP
+            m = MIMEMultipart()
+            m.attach(MIMEText("Quoted-printable caf\u00e9 line %d with a long tail %s\n" % (i, "x" * 120), "plain", qp))
+            a = MIMEText("name;amount;note\n" + "".join("row %d;%d;na\u00efve = r\u00e9sum\u00e9\n" % (r, r * i) for r in range(30)), "csv", qp)
+            a.add_header("Content-Disposition", "attachment", filename="table-%d.csv" % i)
+            m.attach(a)
+        m["From"] = "Sender %d <%s>" % (i, frm)
+        m["To"] = to
+        m["Subject"] = "mailbox message %d of 20" % i
+        m["Date"] = "Mon, 01 Dec 2025 12:%02d:00 +0000" % i
+        m["Message-ID"] = "<mailbox-%d@example.test>" % i
+        msgs.append((frm, m.as_bytes(policy=email.policy.SMTP)))
+    return msgs
+EOF
+fi
+
+if want smtp-mailbox-20 || want pop3-mailbox-20; then
+# 17. the 20 messages sent over one SMTP session (smtplib, PIPELINING not
+#     used), then 18. retrieved over POP3: LIST, UIDL, RETR of each, QUIT
+empty_mailbox
+start_capture smtp-mailbox-20.pcap lo "tcp port 25"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys, smtplib
+from mailscope_msgs import mailbox
+to = sys.argv[1]
+s = smtplib.SMTP("127.0.0.1", 25)
+s.ehlo("sender.example.test")
+for frm, raw in mailbox(to):
+    s.sendmail(frm, [to], raw)
+s.quit()
+EOF
+stop_capture
+wait_delivered 20
+start_capture pop3-mailbox-20.pcap lo "tcp port 110"
+/usr/bin/python3 - "$user" "$pass" <<'EOF'
+import poplib, sys
+p = poplib.POP3("127.0.0.1", 110)
+p.user(sys.argv[1]); p.pass_(sys.argv[2])
+n, _ = p.stat()
+p.list(); p.uidl()
+for i in range(1, n + 1):
+    p.retr(i)
+p.quit()
+EOF
+stop_capture
+fi
+
+if want pop3-capa-stls-auth || want pop3-pipelined-top; then
+empty_mailbox
+/usr/bin/python3 - "$to" <<'EOF'
+import sys, smtplib
+to = sys.argv[1]
+s = smtplib.SMTP("127.0.0.1", 25)
+s.sendmail("one@example.test", [to], "From: <one@example.test>\r\nSubject: first\r\n\r\n"
+           + "".join("body line %d\r\n" % i for i in range(1, 11)))
+s.sendmail("two@example.test", [to], "From: <two@example.test>\r\nSubject: dots and a long line\r\n\r\n"
+           + "..starts with a dot\r\n.\r\n..\r\n" + "long " * 400 + "end\r\nlast\r\n")
+s.sendmail("three@example.test", [to], "From: <three@example.test>\r\nSubject: third\r\n\r\nthree\r\n")
+s.sendmail("four@example.test", [to], "From: <four@example.test>\r\nSubject: fourth\r\n\r\nfour\r\n")
+s.quit()
+EOF
+wait_delivered 4
+fi
+
+if want pop3-capa-stls-auth; then
+# 19. dovecot: CAPA; AUTH without a mechanism; AUTH PLAIN without and
+#     with an initial response (RFC 5034), a failed one, a cancelled
+#     AUTH LOGIN (*); STLS then TLS
+start_capture pop3-capa-stls-auth.pcap lo "tcp port 110"
+/usr/bin/python3 - "$user" "$pass" <<'EOF'
+import sys, base64, poplib
+from mailscope_chat import Chat
+user, pw = sys.argv[1:3]
+b64 = lambda s: base64.b64encode(s.encode()).decode()
+c = Chat("127.0.0.1", 110)
+c.send("CAPA\r\n"); c.pop(True)
+c.send("AUTH\r\n"); c.pop(True)
+c.send("AUTH LOGIN\r\n"); c.pop()
+c.send("*\r\n"); c.pop()
+c.send("AUTH PLAIN %s\r\n" % b64("\0%s\0wrong" % user)); c.pop()
+c.send("AUTH PLAIN\r\n"); c.pop()
+c.send(b64("\0%s\0%s" % (user, pw)) + "\r\n"); c.pop()
+c.send("STAT\r\n"); c.pop()
+c.send("QUIT\r\n"); c.pop()
+c.close()
+c = Chat("127.0.0.1", 110)
+c.send("AUTH PLAIN %s\r\n" % b64("\0%s\0%s" % (user, pw))); c.pop()
+c.send("STAT\r\n"); c.pop()
+c.send("QUIT\r\n"); c.pop()
+c.close()
+p = poplib.POP3("127.0.0.1", 110)
+p.capa()
+p.stls()
+p.user(user); p.pass_(pw); p.stat()
+p.quit()
+EOF
+stop_capture
+fi
+
+if want pop3-pipelined-top; then
+# 20. dovecot: APOP, UIDL, LIST of a message that does not exist, TOP n 0
+#     and TOP n 5, a dot-stuffed message with a long line, pipelined
+#     RETR/DELE pairs, RSET, DELE again, and the end without QUIT
+start_capture pop3-pipelined-top.pcap lo "tcp port 110"
+/usr/bin/python3 - "$user" "$pass" <<'EOF'
+import sys, hashlib, re
+from mailscope_chat import Chat
+user, pw = sys.argv[1:3]
+c = Chat("127.0.0.1", 110, greet=False)
+greeting = c.line().decode()
+stamp = re.search(r"<[^>]*>", greeting).group(0)
+c.send("APOP %s %s\r\n" % (user, hashlib.md5((stamp + pw).encode()).hexdigest())); c.pop()
+c.send("UIDL\r\n"); c.pop(True)
+c.send("LIST 9\r\n"); c.pop()
+c.send("TOP 1 0\r\n"); c.pop(True)
+c.send("TOP 1 5\r\n"); c.pop(True)
+c.send("RETR 2\r\n"); c.pop(True)
+c.send("RETR 3\r\nDELE 3\r\nRETR 4\r\nDELE 4\r\nLIST\r\n")
+c.pop(True); c.pop(); c.pop(True); c.pop(); c.pop(True)
+c.send("RSET\r\n"); c.pop()
+c.send("DELE 1\r\n"); c.pop()
+c.close()
+EOF
+stop_capture
+fi
 
 chmod 644 "$out"/*.pcap
 ls -l "$out"
