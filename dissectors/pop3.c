@@ -93,6 +93,7 @@ typedef struct {
   sv_mode mode;
   p3_pending current; /* the command whose multi-line response is read */
   bool greeted, logged_in, quit_seen, server_spoke;
+  bool capa_seen; /* a CAPA listing was answered: PIPELINING is known */
   size_t flight_leader_tline;
   bool flight_has_group;
   char *pending_user;
@@ -264,10 +265,12 @@ static void mark_pipelining(pop3 *st, ms_command *c, size_t tl, ms_ts ts) {
     ms_tline *leader = tline_at(st, st->flight_leader_tline);
     if (leader)
       leader->flags |= MS_TL_GROUP_START;
+    /* Only when CAPA was answered in this session: a client that did
+     * not ask may know the server (as SMTP needs the EHLO reply). */
     bool advertised = false;
     for (size_t i = 0; i < st->rec->capabilities.len; i++)
       advertised |= !strcasecmp(st->rec->capabilities.items[i], "PIPELINING");
-    if (!advertised)
+    if (!advertised && st->capa_seen)
       ms_add_anomaly(st->rec, "pipelining_not_advertised", ts,
                      "command sent before the previous response, without "
                      "PIPELINING in CAPA");
@@ -715,8 +718,10 @@ static void handle_response(pop3 *st, const p3_pending *answered, bool ok,
       start_retrieval(st, &p, ts);
     } else {
       st->mode = SV_LIST;
-      if (p.kind == P_CAPA)
+      if (p.kind == P_CAPA) {
         strvec_free(&st->rec->capabilities);
+        st->capa_seen = true;
+      }
     }
   }
 }

@@ -72,6 +72,7 @@ typedef struct {
   size_t lines;
   strvec ehlo_lines; /* continuation lines, for EHLO capabilities */
   bool truncated;
+  bool code_changed; /* reply_code_changed raised for this reply */
 } reply_builder;
 
 typedef struct {
@@ -787,6 +788,7 @@ static void reply_reset(reply_builder *r) {
   r->lines = 0;
   r->open = false;
   r->truncated = false;
+  r->code_changed = false;
   strvec_free(&r->ehlo_lines);
 }
 
@@ -850,9 +852,21 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
     return;
   }
   reply_builder *r = &st->reply;
-  if (r->open && r->code != code)
+  if (r->open && r->code != code && !st->greeted) {
+    /* Postfix's postscreen sends "220-" and, when the client talks before
+     * the rest of the greeting (pregreet), answers its command without
+     * ever sending the "220 " line: the greeting ended there. */
+    smtp_anomaly(st, "reply_code_changed", ts,
+                 "greeting %d- not completed: a %d reply followed", r->code,
+                 code);
+    dispatch_reply(st, r->code, r->enhanced, r->text ? r->text : "", (size_t)-1,
+                   ts);
+    reply_reset(r);
+  } else if (r->open && r->code != code && !r->code_changed) {
     smtp_anomaly(st, "reply_code_changed", ts,
                  "multi-line reply %d continued with %d", r->code, code);
+    r->code_changed = true;
+  }
   if (!r->open) {
     r->open = true;
     r->code = code;

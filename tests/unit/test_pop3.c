@@ -233,6 +233,33 @@ static void pipelined_user_pass_refused_counts_once(void **state) {
   ms_session_free(s);
 }
 
+/* pipelining_not_advertised only when CAPA was answered without
+ * PIPELINING: a client that never asked (dovecot does pipeline, and the
+ * client may know it) is not flagged. */
+static void pipelining_advertised_only_from_capa(void **state) {
+  (void)state;
+  const step no_capa[] = {S("+OK ready\r\n"), C("USER a\r\nPASS b\r\n"),
+                          S("+OK\r\n+OK in\r\n"), C("STAT\r\nQUIT\r\n"),
+                          S("+OK 0 0\r\n+OK bye\r\n")};
+  ms_session *s =
+      run_steps(&ms_pop3_dissector, no_capa, NSTEPS(no_capa), 0, NULL);
+  assert_true(s->commands.items[1].pipelined);
+  assert_false(has_anomaly(s, "pipelining_not_advertised"));
+  ms_session_free(s);
+  const step without[] = {S("+OK ready\r\n"), C("CAPA\r\n"),
+                          S("+OK\r\nUSER\r\nTOP\r\n.\r\n"),
+                          C("USER a\r\nPASS b\r\n"), S("+OK\r\n+OK in\r\n")};
+  s = run_steps(&ms_pop3_dissector, without, NSTEPS(without), 0, NULL);
+  assert_true(has_anomaly(s, "pipelining_not_advertised"));
+  ms_session_free(s);
+  const step with[] = {S("+OK ready\r\n"), C("CAPA\r\n"),
+                       S("+OK\r\nUSER\r\nPIPELINING\r\n.\r\n"),
+                       C("USER a\r\nPASS b\r\n"), S("+OK\r\n+OK in\r\n")};
+  s = run_steps(&ms_pop3_dissector, with, NSTEPS(with), 0, NULL);
+  assert_false(has_anomaly(s, "pipelining_not_advertised"));
+  ms_session_free(s);
+}
+
 static void show_secrets_and_transcript(void **state) {
   (void)state;
   const step steps[] = {S("+OK <1.2@x>\r\n"),
@@ -653,6 +680,7 @@ int main(void) {
       cmocka_unit_test(lower_case_commands_and_rarer_ones),
       cmocka_unit_test(err_codes_and_failed_tries),
       cmocka_unit_test(pipelined_user_pass_refused_counts_once),
+      cmocka_unit_test(pipelining_advertised_only_from_capa),
       cmocka_unit_test(show_secrets_and_transcript),
       cmocka_unit_test(sasl_through_pop3),
       cmocka_unit_test(retr_sizes),

@@ -30,13 +30,6 @@ static const ms_command *find_cmd(const ms_session *s, const char *verb,
   return NULL;
 }
 
-static size_t count_anomaly(const ms_session *s, const char *name) {
-  size_t n = 0;
-  for (size_t i = 0; i < s->anomalies.len; i++)
-    n += !strcmp(s->anomalies.items[i].name, name);
-  return n;
-}
-
 static void every_command_family(void **state) {
   (void)state;
   const step steps[] = {
