@@ -209,12 +209,27 @@ static void start_message(smtp *st, ms_ts ts) {
   st->msg_gap = false;
 }
 
+/* The SIZE the EHLO reply advertised (RFC 1870), 0 when none or no limit. */
+static unsigned long long advertised_size(const smtp *st) {
+  for (size_t i = 0; i < st->rec->capabilities.len; i++) {
+    const char *cap = st->rec->capabilities.items[i];
+    if (!strncasecmp(cap, "SIZE ", 5))
+      return strtoull(cap + 5, NULL, 10);
+  }
+  return 0;
+}
+
 static void end_message(smtp *st, bool truncated, ms_ts ts) {
   if (!st->msg)
     return;
   ms_transaction *t = tx_at(st, st->msg_tx);
   ms_msg_end(st->msg, truncated || st->msg_gap, ts);
   st->msg = NULL;
+  unsigned long long limit = advertised_size(st);
+  if (t && t->message && limit && t->message->bytes > limit)
+    smtp_anomaly(st, "size_exceeds_limit", ts,
+                 "message of %llu bytes above the advertised SIZE %llu",
+                 (unsigned long long)t->message->bytes, limit);
   if (t && t->message && st->cfg->transcript) {
     char *sum = ms_msg_summary(t->message);
     add_tline(st, ts, MS_CLIENT, MS_TL_SUMMARY, (const uint8_t *)sum,
@@ -343,16 +358,11 @@ static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
     const char *sz = strcasestr(params, "SIZE=");
     if (sz && (sz == params || sz[-1] == ' ')) {
       unsigned long long declared = strtoull(sz + 5, NULL, 10);
-      for (size_t i = 0; i < st->rec->capabilities.len; i++) {
-        const char *cap = st->rec->capabilities.items[i];
-        if (!strncasecmp(cap, "SIZE ", 5)) {
-          unsigned long long limit = strtoull(cap + 5, NULL, 10);
-          if (limit && declared > limit)
-            smtp_anomaly(st, "size_exceeds_limit", ts,
-                         "SIZE=%llu above the advertised SIZE %llu", declared,
-                         limit);
-        }
-      }
+      unsigned long long limit = advertised_size(st);
+      if (limit && declared > limit)
+        smtp_anomaly(st, "size_exceeds_limit", ts,
+                     "SIZE=%llu above the advertised SIZE %llu", declared,
+                     limit);
     }
   }
 }

@@ -168,6 +168,42 @@ static void mail_and_rcpt_arguments(void **state) {
   ms_session_free(s);
 }
 
+/* A message larger than the advertised SIZE, with or without a SIZE=
+ * parameter (Postfix: 552 5.3.4 at the end of the data), by DATA and by
+ * BDAT; one within the limit raises nothing. */
+static void message_over_advertised_size(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220 mx\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250-SIZE 40\r\n250 CHUNKING\r\n"),
+      C("MAIL FROM:<a@b> SIZE=30\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<c@d>\r\n"),
+      S("250 ok\r\n"),
+      C("DATA\r\n"),
+      S("354 go\r\n"),
+      C("Subject: a message of more than forty bytes\r\n\r\nx\r\n.\r\n"),
+      S("552 5.3.4 Error: message file too big\r\n"),
+      C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 41 LAST\r\n"),
+      C("Subject: forty-one bytes in one chunk\r\n\r\n"),
+      S("250 ok\r\n250 ok\r\n552 5.3.4 too big\r\n"),
+      C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 40 LAST\r\n"),
+      C("Subject: forty bytes in a chunk.....\r\n\r\n"),
+      S("250 ok\r\n250 ok\r\n250 ok\r\n"),
+      C("QUIT\r\n"),
+      S("221 bye\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), 0, NULL);
+  assert_int_equal(s->transactions.len, 3);
+  assert_int_equal(s->transactions.items[0].message->bytes, 50);
+  assert_int_equal(s->transactions.items[0].status, MS_TX_REJECTED);
+  assert_int_equal(s->transactions.items[1].message->bytes, 41);
+  assert_int_equal(s->transactions.items[2].message->bytes, 40);
+  assert_int_equal(s->transactions.items[2].status, MS_TX_QUEUED);
+  assert_int_equal(count_anomaly(s, "size_exceeds_limit"), 2);
+  ms_session_free(s);
+}
+
 static void data_dot_stuffing_and_bare_lf(void **state) {
   (void)state;
   /* body after unstuffing: "Subject: s\r\n\r\n.a\n..b\r\nend\n" = 26 */
@@ -527,6 +563,7 @@ int main(void) {
       cmocka_unit_test(every_command_family),
       cmocka_unit_test(enhanced_code_must_match_class),
       cmocka_unit_test(mail_and_rcpt_arguments),
+      cmocka_unit_test(message_over_advertised_size),
       cmocka_unit_test(data_dot_stuffing_and_bare_lf),
       cmocka_unit_test(data_refused_keeps_sync),
       cmocka_unit_test(data_refused_with_hostile_body),
