@@ -555,7 +555,13 @@ static void end_headers(ms_msg_parser *p) {
   parse_header_block(p, &e);
   p->headers_len = 0;
   p->headers_overflow = false;
+  /* The parent is the innermost open container: a multipart, or the
+   * message/rfc822 part whose enclosed message this entity begins (no
+   * multipart opened inside it since). */
   int parent = p->stack.len ? p->stack.items[p->stack.len - 1].part : -1;
+  if (p->rfc822.len &&
+      p->rfc822.items[p->rfc822.len - 1].stack_len >= p->stack.len)
+    parent = p->rfc822.items[p->rfc822.len - 1].out.part;
   int part = add_part(p, &e, parent);
   bool multipart = e.content_type && !strncmp(e.content_type, "multipart/", 10);
   bool rfc822 = e.content_type && !strcmp(e.content_type, "message/rfc822");
