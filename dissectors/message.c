@@ -88,6 +88,7 @@ struct ms_msg_parser {
   /* entity */
   state st;
   bool top_level; /* the headers being read are the message's own */
+  bool preview;   /* POP3 TOP: cut on purpose, open multiparts expected */
   int depth;      /* nesting of the entity being read */
   char *headers;  /* header block of the entity, unfolded later */
   size_t headers_len, headers_cap;
@@ -828,6 +829,8 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   }
 }
 
+void ms_msg_set_preview(ms_msg_parser *p) { p->preview = true; }
+
 void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   p->ts = ts;
   if (p->carry_len)
@@ -840,7 +843,7 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   end_leaf(p);
   rfc822_end(p, -1, true);
   vec_free(&p->rfc822);
-  if (p->stack.len && !truncated)
+  if (p->stack.len && !truncated && !p->preview)
     anomaly(p, "mime_missing_end_boundary", "%s",
             "the message ended inside a multipart");
   for (size_t i = 0; i < p->stack.len; i++)

@@ -556,6 +556,8 @@ static void start_retrieval(pop3 *st, const p3_pending *p, ms_ts ts) {
   snprintf(label, sizeof label, "m%ld%s", p->number,
            p->kind == P_TOP ? "-top" : "");
   st->msg = ms_msg_begin(st->rec, m->message, st->cfg, label, ts);
+  if (p->kind == P_TOP) /* TOP n m: headers and m body lines only */
+    ms_msg_set_preview(st->msg);
   dot_scan_begin(&st->body);
   st->msg_octets = st->msg_bare_lf = 0;
   memset(st->msg_tail, 0, sizeof st->msg_tail);

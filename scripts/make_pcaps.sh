@@ -635,7 +635,8 @@ fi
 
 if want smtp-mailbox-20 || want pop3-mailbox-20; then
 # 17. the 20 messages sent over one SMTP session (smtplib, PIPELINING not
-#     used), then 18. retrieved over POP3: LIST, UIDL, RETR of each, QUIT
+#     used), then 18. retrieved over POP3: LIST, UIDL, RETR of each, a TOP
+#     that ends inside a multipart, QUIT
 empty_mailbox
 start_capture smtp-mailbox-20.pcap lo "tcp port 25"
 /usr/bin/python3 - "$to" <<'EOF'
@@ -659,6 +660,7 @@ n, _ = p.stat()
 p.list(); p.uidl()
 for i in range(1, n + 1):
     p.retr(i)
+p.top(2, 12) # a preview that ends inside the multipart
 p.quit()
 EOF
 stop_capture

@@ -260,6 +260,28 @@ static void pipelining_advertised_only_from_capa(void **state) {
   ms_session_free(s);
 }
 
+/* TOP n m cuts a message on purpose: a multipart left open by the cut is
+ * no mime_missing_end_boundary; the same bytes from RETR are. */
+static void top_preview_of_multipart(void **state) {
+  (void)state;
+  const step top[] = {
+      S("+OK ready\r\n"), C("TOP 1 3\r\n"),
+      S("+OK\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n.\r\n"),
+      C("RETR 1\r\n"),
+      S("+OK\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n.\r\n")};
+  ms_session *s = run_steps(&ms_pop3_dissector, top, NSTEPS(top), 0, NULL);
+  assert_int_equal(s->messages.len, 2);
+  assert_string_equal(s->messages.items[0].command, "TOP");
+  assert_false(s->messages.items[0].message->truncated);
+  assert_int_equal(s->messages.items[0].message->parts.len, 2);
+  assert_int_equal(count_anomaly(s, "mime_missing_end_boundary"), 1);
+  assert_int_equal(s->messages.items[1].message->anomalies.len, 1);
+  assert_int_equal(s->messages.items[0].message->anomalies.len, 0);
+  ms_session_free(s);
+}
+
 static void show_secrets_and_transcript(void **state) {
   (void)state;
   const step steps[] = {S("+OK <1.2@x>\r\n"),
@@ -681,6 +703,7 @@ int main(void) {
       cmocka_unit_test(err_codes_and_failed_tries),
       cmocka_unit_test(pipelined_user_pass_refused_counts_once),
       cmocka_unit_test(pipelining_advertised_only_from_capa),
+      cmocka_unit_test(top_preview_of_multipart),
       cmocka_unit_test(show_secrets_and_transcript),
       cmocka_unit_test(sasl_through_pop3),
       cmocka_unit_test(retr_sizes),
