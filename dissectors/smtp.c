@@ -612,8 +612,14 @@ static void body_out(void *ctx, const uint8_t *p, size_t n) {
 static void body_bytes(smtp *st, const uint8_t **cursor, const uint8_t *end,
                        ms_ts ts) {
   st->now = ts;
-  if (dot_scan(&st->body, cursor, end, body_out, st))
+  if (dot_scan(&st->body, cursor, end, body_out, st)) {
+    if (st->body.end_bare_lf)
+      smtp_anomaly(st, "bare_lf_end_of_data", ts,
+                   "the message ended with a \".\" line and a bare LF: a "
+                   "server that wants <CR><LF>.<CR><LF> reads on (SMTP "
+                   "smuggling)");
     body_end(st, ts);
+  }
 }
 
 /* ---- replies ------------------------------------------------------------ */

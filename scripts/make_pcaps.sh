@@ -556,6 +556,37 @@ EOF
 stop_capture
 fi
 
+if want smtp-smuggling-bare-lf; then
+# 21. bare LF around the end of data (the SMTP smuggling pattern): postfix
+#     3.7 with smtpd_forbid_bare_newline = no takes "<LF>.<LF>" as the end,
+#     so the MAIL/RCPT/DATA hidden behind it in the same segment become a
+#     second message; then a body ended by "<CR><LF>.<LF>"
+start_capture smtp-smuggling-bare-lf.pcap lo "tcp port 25"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO smuggler.example.test")
+c.cmd("MAIL FROM:<outer@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+c.send("From: <outer@example.test>\r\nSubject: outer\r\n\r\nhello\n.\n"
+       "MAIL FROM:<smuggled@example.test>\r\nRCPT TO:<%s>\r\nDATA\r\n"
+       "From: <smuggled@example.test>\r\nSubject: smuggled\r\n\r\n"
+       "smuggled body\r\n.\r\n" % to)
+c.smtp(5)
+c.cmd("MAIL FROM:<lf@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+c.send("From: <lf@example.test>\r\nSubject: dot and bare LF\r\n\r\nbody\r\n.\n")
+c.smtp()
+c.cmd("QUIT")
+c.close()
+EOF
+stop_capture
+fi
+
 if want smtp-mailbox-20 || want pop3-mailbox-20 || want pop3-capa-stls-auth || want pop3-pipelined-top; then
 # Messages for the POP3 captures: 20 messages with attachments for the
 # big mailbox, then the small mailbox for the POP3 command captures.

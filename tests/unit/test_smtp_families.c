@@ -204,6 +204,50 @@ static void message_over_advertised_size(void **state) {
   ms_session_free(s);
 }
 
+/* The end of data with a bare LF on either side of the "." (the SMTP
+ * smuggling pattern) raises bare_lf_end_of_data; CRLF.CRLF does not, even
+ * after bare LFs inside the body or a stuffed ".\r" line.  The hidden
+ * commands are commands, as Postfix 3.7 takes them.  At every split. */
+static void bare_lf_end_of_data(void **state) {
+  (void)state;
+  static const struct {
+    const char *body;
+    size_t anomalies;
+    uint64_t bytes;
+  } cases[] = {
+      {"a\r\n.\r\n", 0, 3},
+      {"a\n.\n", 1, 2},
+      {"a\r\n.\n", 1, 3},
+      {"a\n.\r\n", 1, 2},
+      {".\r\n", 0, 0},
+      {"a\n..\r\n.\r\n", 0, 5},
+      {"a\r\n..\rx\r\n.\r\n", 0, 8},
+      {"a\n\r\n.\r\n", 0, 4},
+      {"a\r\n.\rx\r\n.\r\n", 0, 7},
+      {"a\n.\rx\n.\r\n", 1, 5},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+    for (size_t split = 0; split < 8; split++) {
+      const step steps[] = {S("220 mx\r\n"),
+                            C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"),
+                            S("250 ok\r\n250 ok\r\n"),
+                            C("DATA\r\n"),
+                            S("354 go\r\n"),
+                            C(cases[k].body),
+                            C("MAIL FROM:<hidden@b>\r\nQUIT\r\n"),
+                            S("250 queued\r\n250 ok\r\n221 bye\r\n")};
+      ms_session *s =
+          run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), split, NULL);
+      assert_int_equal(count_anomaly(s, "bare_lf_end_of_data"),
+                       cases[k].anomalies);
+      assert_int_equal(s->transactions.len, 2);
+      assert_int_equal(s->transactions.items[0].message->bytes, cases[k].bytes);
+      assert_int_equal(s->transactions.items[0].status, MS_TX_QUEUED);
+      assert_string_equal(s->transactions.items[1].mail_from, "hidden@b");
+      ms_session_free(s);
+    }
+}
+
 static void data_dot_stuffing_and_bare_lf(void **state) {
   (void)state;
   /* body after unstuffing: "Subject: s\r\n\r\n.a\n..b\r\nend\n" = 26 */
@@ -564,6 +608,7 @@ int main(void) {
       cmocka_unit_test(enhanced_code_must_match_class),
       cmocka_unit_test(mail_and_rcpt_arguments),
       cmocka_unit_test(message_over_advertised_size),
+      cmocka_unit_test(bare_lf_end_of_data),
       cmocka_unit_test(data_dot_stuffing_and_bare_lf),
       cmocka_unit_test(data_refused_keeps_sync),
       cmocka_unit_test(data_refused_with_hostile_body),
