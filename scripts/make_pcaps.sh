@@ -93,10 +93,15 @@ postconf -e "inet_interfaces = loopback-only" "inet_protocols = all" \
   "default_transport = error" "relay_transport = error" \
   "smtpd_recipient_restrictions = check_recipient_access inline:{rejected.example.test=REJECT}, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination" \
   "smtputf8_enable = yes"
-# 2525: the same smtpd with a 4 KB message size limit (SIZE tests).
+# 2525: the same smtpd with a 4 KB message size limit (SIZE tests); what
+# it accepts is discarded, so that postfix's own SMTP client can deliver
+# relay.example.test there (transport relaysmtp, no TLS, connections cached)
+# and nothing leaves; rejected.example.test goes there too, to be refused.
 # 587: postscreen in front of smtpd, loopback not exempt, so that a client
 # talking before the greeting meets the pregreet test.
-postconf -M "2525/inet=2525 inet n - y - - smtpd -o message_size_limit=4096"
+postconf -M "2525/inet=2525 inet n - y - - smtpd -o message_size_limit=4096 -o content_filter=discard:"
+postconf -M "relaysmtp/unix=relaysmtp unix - - y - - smtp -o smtp_tls_security_level=none -o smtp_connection_cache_destinations=127.0.0.1"
+postconf -e "transport_maps = inline:{relay.example.test=relaysmtp:[127.0.0.1]:2525, rejected.example.test=relaysmtp:[127.0.0.1]:2525}"
 postconf -M "587/inet=587 inet n - y - 1 postscreen -o postscreen_access_list= -o postscreen_greet_action=enforce -o postscreen_greet_wait=3s"
 postconf -M "smtpd/pass=smtpd pass - - y - - smtpd"
 postconf -M "dnsblog/unix=dnsblog unix - - y - 0 dnsblog"
@@ -584,6 +589,23 @@ c.smtp()
 c.cmd("QUIT")
 c.close()
 EOF
+stop_capture
+fi
+
+if want smtp-postfix-client; then
+# 22. postfix's own SMTP client as the peer (an MTA, not a user agent):
+#     three messages submitted with sendmail(1) for relay.example.test go
+#     to the port-2525 smtpd: PIPELINING, SIZE=, NOTIFY= and ORCPT=, a
+#     refused recipient, the cached connection reused after RSET
+start_capture smtp-postfix-client.pcap lo "tcp port 2525"
+for i in 1 2 3; do
+  printf 'From: relay%s@example.test\nTo: a@relay.example.test\nSubject: through postfix %s\n\nbody %s\n' "$i" "$i" "$i" |
+    sendmail -N success,failure -f "relay$i@example.test" a@relay.example.test b@relay.example.test
+  sleep 1
+done
+printf 'Subject: one refused\n\nbody\n' |
+  sendmail -f relay4@example.test c@relay.example.test x@rejected.example.test
+sleep 8
 stop_capture
 fi
 
