@@ -435,6 +435,9 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
     if (!ok)
       ms_add_anomaly(st->rec, "bad_argument", ts, "%s without a message number",
                      verb);
+    else if (kind == P_TOP && !isdigit((unsigned char)*after_number(arg)))
+      ms_add_anomaly(st->rec, "bad_argument", ts, "%s",
+                     "TOP without the number of lines");
     break;
   default:
     break;
@@ -630,8 +633,11 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
   st->greeted = true;
   p3_pending p;
   if (!pop_pending(st, &p)) {
-    ms_add_anomaly(st->rec, "response_without_command", ts, "%s %s",
-                   ok ? "+OK" : "-ERR", text);
+    /* An -ERR nobody asked for is a server closing the session (dovecot:
+     * "Too many invalid bad commands.", "Disconnected for inactivity."),
+     * as SMTP's unsolicited 421; an unasked +OK is out of step. */
+    if (ok)
+      ms_add_anomaly(st->rec, "response_without_command", ts, "+OK %s", text);
     return;
   }
   (void)tl;

@@ -107,7 +107,10 @@ postconf -M "smtpd/pass=smtpd pass - - y - - smtpd"
 postconf -M "dnsblog/unix=dnsblog unix - - y - 0 dnsblog"
 postconf -M "tlsproxy/unix=tlsproxy unix - - y - 0 tlsproxy"
 
+cap_pid=""
 stop_servers() {
+  # a capture left running by a failed client would go on writing its file
+  [ -z "$cap_pid" ] || kill "$cap_pid" 2>/dev/null || true
   postfix stop >/dev/null 2>&1 || true
   doveadm stop >/dev/null 2>&1 || pkill -x dovecot || true
 }
@@ -117,7 +120,6 @@ dovecot
 postfix start >/dev/null 2>&1
 sleep 2
 
-cap_pid=""
 start_capture() { # file, interface, filter
   tcpdump -i "$2" -U -s 0 -w "$out/$1" "$3" >/dev/null 2>&1 &
   cap_pid=$!
@@ -127,6 +129,7 @@ stop_capture() {
   sleep 1
   kill "$cap_pid"
   wait "$cap_pid" 2>/dev/null || true
+  cap_pid=""
 }
 to="$user@mail.example.test"
 swaks_q() { swaks --silent 2 --hide-all "$@" >/dev/null 2>&1 || true; }
@@ -609,7 +612,7 @@ sleep 8
 stop_capture
 fi
 
-if want smtp-mailbox-20 || want pop3-mailbox-20 || want pop3-capa-stls-auth || want pop3-pipelined-top; then
+if want smtp-mailbox-20 || want pop3-mailbox-20 || want pop3-capa-stls-auth || want pop3-pipelined-top || want pop3-errors; then
 # Messages for the POP3 captures: 20 messages with attachments for the
 # big mailbox, then the small mailbox for the POP3 command captures.
 cat >/tmp/mailscope_msgs.py <<'EOF'
@@ -719,7 +722,7 @@ EOF
 stop_capture
 fi
 
-if want pop3-capa-stls-auth || want pop3-pipelined-top; then
+if want pop3-capa-stls-auth || want pop3-pipelined-top || want pop3-errors; then
 empty_mailbox
 /usr/bin/python3 - "$to" <<'EOF'
 import sys, smtplib
@@ -793,6 +796,36 @@ c.send("RETR 3\r\nDELE 3\r\nRETR 4\r\nDELE 4\r\nLIST\r\n")
 c.pop(True); c.pop(); c.pop(True); c.pop(); c.pop(True)
 c.send("RSET\r\n"); c.pop()
 c.send("DELE 1\r\n"); c.pop()
+c.close()
+EOF
+stop_capture
+fi
+
+if want pop3-errors; then
+# 23. dovecot's refusals: three commands before login (dovecot says "Too
+#     many invalid bad commands" and closes); in a second session a command
+#     before login, an unknown command, an unknown user, a wrong password; RETR/LIST/UIDL of a missing
+#     message, TOP without its line count, RETR and DELE of a deleted
+#     message, the same refusals pipelined among multi-line answers, and
+#     QUIT (the deletion is committed)
+start_capture pop3-errors.pcap lo "tcp port 110"
+/usr/bin/python3 - "$user" "$pass" <<'EOF'
+import sys
+from mailscope_chat import Chat
+user, pw = sys.argv[1:3]
+c = Chat("127.0.0.1", 110)
+for cmd in ("STAT", "LIST", "RETR 1"): # the third bad command: disconnected
+    c.send(cmd + "\r\n"); c.pop()
+c.close()
+c = Chat("127.0.0.1", 110)
+for cmd in ("STAT", "XYZZY", "USER nosuchuser", "PASS whatever",
+            "USER %s" % user, "PASS wrong", "USER %s" % user, "PASS %s" % pw,
+            "RETR 99", "LIST 99", "UIDL 99", "TOP 2", "DELE 1", "RETR 1", "DELE 1",
+            "NOOP"):
+    c.send(cmd + "\r\n"); c.pop()
+c.send("RETR 99\r\nRETR 2\r\nTOP 1 0\r\nLIST 99\r\nUIDL\r\nRETR 3\r\n")
+c.pop(); c.pop(True); c.pop(); c.pop(); c.pop(True); c.pop(True)
+c.send("QUIT\r\n"); c.pop()
 c.close()
 EOF
 stop_capture

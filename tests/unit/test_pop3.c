@@ -282,6 +282,36 @@ static void top_preview_of_multipart(void **state) {
   ms_session_free(s);
 }
 
+/* dovecot closes after three bad commands with an -ERR nobody asked for:
+ * a server's goodbye (as SMTP's 421), not a response out of step; an
+ * unasked +OK still is.  TOP needs its line count (RFC 1939). */
+static void unsolicited_err_and_top_arguments(void **state) {
+  (void)state;
+  const step bye[] = {S("+OK ready\r\n"), C("STAT\r\n"),
+                      S("-ERR Unknown command.\r\n"),
+                      S("-ERR Too many invalid bad commands.\r\n")};
+  ms_session *s = run_steps(&ms_pop3_dissector, bye, NSTEPS(bye), 0, NULL);
+  assert_false(has_anomaly(s, "response_without_command"));
+  assert_int_equal(s->commands.len, 1);
+  assert_string_equal(s->commands.items[0].reply.text, "Unknown command.");
+  ms_session_free(s);
+  const step top[] = {S("+OK ready\r\n"),
+                      C("USER a\r\n"),
+                      S("+OK\r\n"),
+                      C("PASS b\r\n"),
+                      S("+OK\r\n"),
+                      C("TOP 2\r\n"),
+                      S("-ERR Noise after message number: \r\n"),
+                      C("TOP 2 0\r\n"),
+                      S("+OK\r\nSubject: x\r\n\r\n.\r\n"),
+                      S("+OK stray\r\n")};
+  s = run_steps(&ms_pop3_dissector, top, NSTEPS(top), 0, NULL);
+  assert_int_equal(count_anomaly(s, "bad_argument"), 1);
+  assert_int_equal(s->messages.len, 1);
+  assert_true(has_anomaly(s, "response_without_command"));
+  ms_session_free(s);
+}
+
 static void show_secrets_and_transcript(void **state) {
   (void)state;
   const step steps[] = {S("+OK <1.2@x>\r\n"),
@@ -704,6 +734,7 @@ int main(void) {
       cmocka_unit_test(pipelined_user_pass_refused_counts_once),
       cmocka_unit_test(pipelining_advertised_only_from_capa),
       cmocka_unit_test(top_preview_of_multipart),
+      cmocka_unit_test(unsolicited_err_and_top_arguments),
       cmocka_unit_test(show_secrets_and_transcript),
       cmocka_unit_test(sasl_through_pop3),
       cmocka_unit_test(retr_sizes),
