@@ -100,6 +100,9 @@ postconf -e "inet_interfaces = loopback-only" "inet_protocols = all" \
 # 587: postscreen in front of smtpd, loopback not exempt, so that a client
 # talking before the greeting meets the pregreet test.
 postconf -M "2525/inet=2525 inet n - y - - smtpd -o message_size_limit=4096 -o content_filter=discard:"
+# 2526: an smtpd strict with misbehaving clients (3 s idle timeout, three
+# errors, reject_unauth_pipelining), found by mailscope from its greeting.
+postconf -M "2526/inet=2526 inet n - y - - smtpd -o smtpd_timeout=3s -o smtpd_hard_error_limit=3 -o smtpd_soft_error_limit=2 -o smtpd_error_sleep_time=0 -o smtpd_data_restrictions=reject_unauth_pipelining"
 postconf -M "relaysmtp/unix=relaysmtp unix - - y - - smtp -o smtp_tls_security_level=none -o smtp_connection_cache_destinations=127.0.0.1"
 postconf -e "transport_maps = inline:{relay.example.test=relaysmtp:[127.0.0.1]:2525, rejected.example.test=relaysmtp:[127.0.0.1]:2525}"
 postconf -M "587/inet=587 inet n - y - 1 postscreen -o postscreen_access_list= -o postscreen_greet_action=enforce -o postscreen_greet_wait=3s"
@@ -559,6 +562,45 @@ c.cmd("RCPT TO:<%s>" % to)
 c.cmd("DATA")
 c.send("Subject: after a failed login\r\n\r\nok\r\n.\r\n"); c.smtp()
 c.cmd("QUIT")
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-bot-limits; then
+# 24. port 2526 (not a mail port: found by the greeting): a client sending
+#     unknown commands until "421 4.7.0 Error: too many errors"; one
+#     sending EHLO, MAIL, RCPT and DATA in one segment (pipelining before
+#     the EHLO reply: reject_unauth_pipelining); one that goes idle until
+#     postfix's unsolicited "421 4.4.2 Error: timeout exceeded"
+start_capture smtp-bot-limits.pcap lo "tcp port 2526"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys, time
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 2526)
+c.cmd("EHLO bot.example.test")
+try:
+    for verb in ("BOGUS1", "BOGUS2", "BOGUS3", "BOGUS4"):
+        if c.cmd(verb) == 421:
+            break
+except (EOFError, OSError):
+    pass
+c.close()
+c = Chat("127.0.0.1", 2526)
+c.send("EHLO bot.example.test\r\nMAIL FROM:<bot@example.test>\r\nRCPT TO:<%s>\r\nDATA\r\n" % to)
+try:
+    c.smtp(4)
+    c.cmd("QUIT")
+except (EOFError, OSError):
+    pass
+c.close()
+c = Chat("127.0.0.1", 2526)
+c.cmd("EHLO idle.example.test")
+try:
+    c.smtp()
+except (EOFError, OSError):
+    pass
 c.close()
 EOF
 stop_capture
