@@ -257,6 +257,14 @@ static void finish_transaction(smtp *st, size_t txi, int code,
   ms_transaction *t = tx_at(st, txi);
   if (!t)
     return;
+  if (t->status == MS_TX_REJECTED) {
+    /* The first refusal decided (RFC 3030: no BDAT after a refused one;
+     * Postfix answers later chunks "551 5.0.0 Discarded ... after earlier
+     * error"). */
+    if (st->tx == txi)
+      st->tx = NO_TX;
+    return;
+  }
   ms_reply_set(&t->reply, ts, code, enhanced, text);
   t->status = code >= 200 && code < 300 ? MS_TX_QUEUED : MS_TX_REJECTED;
   free(t->queue_id);

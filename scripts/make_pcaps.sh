@@ -113,7 +113,7 @@ postconf -M "tlsproxy/unix=tlsproxy unix - - y - 0 tlsproxy"
 cap_pid=""
 stop_servers() {
   # a capture left running by a failed client would go on writing its file
-  [ -z "$cap_pid" ] || kill "$cap_pid" 2>/dev/null || true
+  [ -z "$cap_pid" ] || { sleep 1; kill "$cap_pid" 2>/dev/null; } || true
   postfix stop >/dev/null 2>&1 || true
   doveadm stop >/dev/null 2>&1 || pkill -x dovecot || true
 }
@@ -367,6 +367,46 @@ c.send(b"BDAT %d\r\n" % half + msg4[:half]); c.smtp()
 c.send(b"BDAT %d LAST\r\n" % (len(msg4) - half) + msg4[half:] + b"QUIT\r\n")
 c.smtp(2)
 c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-chunking-refused; then
+# 10b. BDAT refused: after every recipient was refused (postfix skips the
+#     chunk and answers BDAT 0 LAST "551 Discarded"), then a good chunked
+#     message; in sessions of their own a size that is not a number, a word
+#     after the size, BDAT without MAIL (postfix answers 521 and closes)
+start_capture smtp-chunking-refused.pcap lo "tcp port 25"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO chunker.example.test")
+c.cmd("MAIL FROM:<r@example.test>")
+c.cmd("RCPT TO:<x@rejected.example.test>")
+chunk = b"Subject: refused\r\n\r\nx\r\n"
+c.send(b"BDAT %d\r\n" % len(chunk) + chunk + b"BDAT 0 LAST\r\n"); c.smtp(2)
+c.cmd("RSET")
+c.cmd("MAIL FROM:<r@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+msg = b"Subject: after the refusal\r\n\r\nok\r\n"
+c.send(b"BDAT %d LAST\r\n" % len(msg) + msg); c.smtp()
+c.cmd("QUIT")
+c.close()
+# postfix cannot find the end of a chunk it cannot size: 521 and it closes
+for first in (b"BDAT abc\r\n", b"BDAT 10 NOTLAST\r\n", b"BDAT 12\r\nhello world\n"):
+    c = Chat("127.0.0.1", 25)
+    c.cmd("EHLO chunker.example.test")
+    if not first.startswith(b"BDAT 12"): # the last one: BDAT without MAIL
+        c.cmd("MAIL FROM:<r@example.test>")
+        c.cmd("RCPT TO:<%s>" % to)
+    try:
+        c.send(first); c.smtp()
+        c.cmd("QUIT")
+    except (EOFError, OSError):
+        pass
+    c.close()
 EOF
 stop_capture
 fi

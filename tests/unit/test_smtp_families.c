@@ -380,6 +380,41 @@ static void rejected_after_data(void **state) {
   ms_session_free(s);
 }
 
+/* Postfix with every recipient refused: "554 5.5.1 Error: no valid
+ * recipients" to the first chunk, "551 5.0.0 Discarded 0 bytes after
+ * earlier error" to BDAT 0 LAST.  The first refusal decides the
+ * transaction; the next transaction is not touched. */
+static void bdat_first_refusal_decides(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220 mx\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250 CHUNKING\r\n"),
+      C("MAIL FROM:<a@b>\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<x@y>\r\n"),
+      S("554 5.7.1 <x@y>: Recipient address rejected\r\n"),
+      C("BDAT 5\r\nhello"),
+      C("BDAT 0 LAST\r\n"),
+      S("554 5.5.1 Error: no valid recipients\r\n"),
+      S("551 5.0.0 Discarded 0 bytes after earlier error\r\n"),
+      C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 2 LAST\r\nok"),
+      S("250 ok\r\n250 ok\r\n250 2.0.0 queued as X1\r\n")};
+  for (size_t split = 0; split < 6; split++) {
+    ms_session *s =
+        run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), split, NULL);
+    assert_int_equal(s->transactions.len, 2);
+    const ms_transaction *t = &s->transactions.items[0];
+    assert_int_equal(t->status, MS_TX_REJECTED);
+    assert_int_equal(t->reply.code, 554);
+    assert_string_equal(t->reply.text, "Error: no valid recipients");
+    assert_int_equal(find_cmd(s, "BDAT", 1)->reply.code, 551);
+    assert_int_equal(s->transactions.items[1].status, MS_TX_QUEUED);
+    assert_string_equal(s->transactions.items[1].queue_id, "X1");
+    ms_session_free(s);
+  }
+}
+
 static void bdat_edge_cases(void **state) {
   (void)state;
   static const char client[] =
@@ -609,6 +644,7 @@ int main(void) {
       cmocka_unit_test(mail_and_rcpt_arguments),
       cmocka_unit_test(message_over_advertised_size),
       cmocka_unit_test(bare_lf_end_of_data),
+      cmocka_unit_test(bdat_first_refusal_decides),
       cmocka_unit_test(data_dot_stuffing_and_bare_lf),
       cmocka_unit_test(data_refused_keeps_sync),
       cmocka_unit_test(data_refused_with_hostile_body),
