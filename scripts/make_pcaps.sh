@@ -580,14 +580,19 @@ fi
 
 if want smtp-auth-variants; then
 # 16. AUTH PLAIN with an initial response and AUTH LOGIN with the user
-#     name as initial response (curl --sasl-ir), a cancelled AUTH LOGIN
-#     (*), a failed AUTH PLAIN then a successful one in the same session
+#     name as initial response (curl --sasl-ir), AUTH PLAIN with an
+#     authorization identity (curl --sasl-authzid), a cancelled AUTH LOGIN
+#     (*), AUTH PLAIN with the empty initial response "=", a failed AUTH
+#     PLAIN then a successful one in the same session
 printf 'From: curl <curl@example.test>\r\nTo: %s\r\nSubject: curl AUTH\r\n\r\nhello\r\n' "$to" >/tmp/mailscope-curl.eml
 start_capture smtp-auth-variants.pcap lo "tcp port 25"
 for m in PLAIN LOGIN; do
   curl -s --sasl-ir --login-options "AUTH=$m" -u "$user:$pass" --url smtp://127.0.0.1:25 \
     --mail-from curl@example.test --mail-rcpt "$to" --upload-file /tmp/mailscope-curl.eml >/dev/null || true
 done
+curl -s --sasl-ir --sasl-authzid "$user" --login-options AUTH=PLAIN -u "$user:$pass" \
+  --url smtp://127.0.0.1:25 --mail-from curl@example.test --mail-rcpt "$to" \
+  --upload-file /tmp/mailscope-curl.eml >/dev/null || true
 /usr/bin/python3 - "$to" "$user" "$pass" <<'EOF'
 import sys, base64
 from mailscope_chat import Chat
@@ -597,6 +602,8 @@ c = Chat("127.0.0.1", 25)
 c.cmd("EHLO sasl.example.test")
 c.cmd("AUTH LOGIN")
 c.cmd("*")
+if c.cmd("AUTH PLAIN =") == 334: # RFC 4954: "=" is an empty initial response
+    c.cmd("*")
 c.cmd("AUTH PLAIN")
 c.cmd(b64("\0%s\0%s" % (user, "not-the-password")))
 c.cmd("AUTH PLAIN " + b64("\0%s\0%s" % (user, pw)))
