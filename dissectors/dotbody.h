@@ -5,9 +5,8 @@
  * dot_scan() hands the content, with the stuffing dots removed and line
  * ends kept as transferred, to out() in runs, and stops right after the
  * terminating "." line (CRLF or bare LF), returning true (end_bare_lf tells
- * which).  After a gap,
- * dot_scan_lost() makes the scanner wait for the next line end before it
- * trusts a "." again. */
+ * which).  After a gap, dot_scan_lost() makes the scanner wait for the next
+ * line end before it trusts a "." again. */
 #ifndef MAILSCOPE_DOTBODY_H
 #define MAILSCOPE_DOTBODY_H
 
