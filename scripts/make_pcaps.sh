@@ -31,7 +31,7 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 echo "postfix postfix/mailname string mail.example.test" | debconf-set-selections
 need=""
-for p in postfix dovecot-pop3d swaks curl tcpdump openssl python3; do
+for p in postfix dovecot-pop3d swaks curl tcpdump openssl python3 python3-aiosmtpd mailutils-pop3d; do
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 [ -z "$need" ] || { apt-get update -qq; apt-get install -y -qq $need; }
@@ -111,7 +111,9 @@ postconf -M "dnsblog/unix=dnsblog unix - - y - 0 dnsblog"
 postconf -M "tlsproxy/unix=tlsproxy unix - - y - 0 tlsproxy"
 
 cap_pid=""
+extra_pid="" # aiosmtpd or GNU pop3d, while their capture runs
 stop_servers() {
+  [ -z "$extra_pid" ] || kill "$extra_pid" 2>/dev/null || true
   # a capture left running by a failed client would go on writing its file
   [ -z "$cap_pid" ] || { sleep 1; kill "$cap_pid" 2>/dev/null; } || true
   postfix stop >/dev/null 2>&1 || true
@@ -921,6 +923,99 @@ c.send("QUIT\r\n"); c.pop()
 c.close()
 EOF
 stop_capture
+fi
+
+if want smtp-aiosmtpd; then
+# 25. another server: aiosmtpd (Python's asyncio SMTP server, the Sink
+#     handler: it keeps nothing) on 127.0.0.1:8025, found by its greeting.
+#     No PIPELINING advertised, replies without enhanced codes or queue
+#     ids, AUTH refused without TLS, HELP, VRFY, a pipelined group anyway
+/usr/bin/python3 -m aiosmtpd -n -c aiosmtpd.handlers.Sink -l 127.0.0.1:8025 -s 100000 -u &
+extra_pid=$!
+sleep 2
+start_capture smtp-aiosmtpd.pcap lo "tcp port 8025"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 8025)
+c.cmd("EHLO client.example.test")
+c.cmd("HELP")
+c.cmd("HELP MAIL")
+c.cmd("VRFY mstest")
+c.cmd("AUTH PLAIN AG1zdGVzdABtc3Rlc3QtcGFzcw==")
+c.cmd("MAIL FROM:<a@example.test> SIZE=200000")
+c.cmd("MAIL FROM:<a@example.test> BODY=8BITMIME")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+c.send("From: <a@example.test>\r\nSubject: to aiosmtpd\r\n\r\n..dot\r\nbody\r\n.\r\n"); c.smtp()
+c.send("MAIL FROM:<b@example.test>\r\nRCPT TO:<%s>\r\nRCPT TO:<other@example.test>\r\nDATA\r\n" % to)
+c.smtp(4)
+c.send("Subject: pipelined anyway\r\n\r\nbody\r\n.\r\n"); c.smtp()
+c.cmd("XYZZY")
+c.cmd("RSET")
+c.cmd("QUIT")
+c.close()
+EOF
+stop_capture
+kill "$extra_pid"; wait "$extra_pid" 2>/dev/null || true
+extra_pid=""
+fi
+
+if want pop3-gnu-mailutils; then
+# 26. another POP3 server: GNU Mailutils pop3d on 127.0.0.1:1110 (found by
+#     its greeting) over an mbox: CAPA, a wrong password, USER/PASS, STAT,
+#     LIST, UIDL, TOP (pop3d adds an X-UIDL header), RETR of a message with
+#     dot-stuffed and ">From " lines and of a long line, pipelined RETR/
+#     LIST/UIDL/NOOP, DELE, RSET, QUIT
+cat >/tmp/mailscope-pop3d.conf <<'EOF'
+server 127.0.0.1:1110 {
+  tls-mode false;
+};
+logging {
+  syslog false;
+};
+EOF
+/usr/bin/python3 - <<'EOF'
+msgs = [("gnu one", "first message\n"),
+        ("gnu two", "..a line starting with two dots\n.\n>From the start of a line\nend\n"),
+        ("gnu three", "x" * 1200 + "\n")]
+open("/var/mail/mstest", "w").write("".join(
+    "From sender%d@example.test Mon Dec  1 12:0%d:00 2025\nFrom: <sender%d@example.test>\n"
+    "To: mstest@mail.example.test\nSubject: %s\nMessage-ID: <gnu-%d@example.test>\n\n%s\n"
+    % (i, i, i, s, i, b) for i, (s, b) in enumerate(msgs, 1)))
+EOF
+chown "$user:mail" /var/mail/mstest; chmod 660 /var/mail/mstest
+pop3d --config-file=/tmp/mailscope-pop3d.conf --daemon --foreground >/dev/null 2>&1 &
+extra_pid=$!
+sleep 2
+start_capture pop3-gnu-mailutils.pcap lo "tcp port 1110"
+/usr/bin/python3 - "$user" "$pass" <<'EOF'
+import sys, poplib
+from mailscope_chat import Chat
+user, pw = sys.argv[1:3]
+p = poplib.POP3("127.0.0.1", 1110)
+p.capa()
+p.user(user)
+try:
+    p.pass_("wrong")
+except poplib.error_proto:
+    pass
+p.quit()
+c = Chat("127.0.0.1", 1110)
+for cmd, multi in (("CAPA", True), ("USER " + user, False), ("PASS " + pw, False),
+                   ("STAT", False), ("LIST", True), ("UIDL", True), ("TOP 2 1", True),
+                   ("RETR 2", True), ("RETR 3", True)):
+    c.send(cmd + "\r\n"); c.pop(multi)
+c.send("RETR 1\r\nLIST 2\r\nUIDL 1\r\nNOOP\r\n")
+c.pop(True); c.pop(); c.pop(); c.pop()
+for cmd in ("DELE 3", "RSET", "DELE 1", "QUIT"):
+    c.send(cmd + "\r\n"); c.pop()
+c.close()
+EOF
+stop_capture
+kill "$extra_pid"; wait "$extra_pid" 2>/dev/null || true
+extra_pid=""
 fi
 
 chmod 644 "$out"/*.pcap
