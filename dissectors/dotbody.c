@@ -5,7 +5,8 @@
 
 void dot_scan_begin(dot_scanner *s) {
   s->bol = true;
-  s->dot = s->dot_cr = false;
+  s->bol_bare = s->last_cr = false;
+  s->dot = s->dot_cr = s->end_bare_lf = false;
 }
 
 void dot_scan_lost(dot_scanner *s) { s->bol = s->dot = s->dot_cr = false; }
@@ -17,11 +18,13 @@ bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
     if (s->dot_cr) { /* ".\r" at a line start */
       s->dot_cr = s->dot = false;
       if (*p == '\n') {
+        s->end_bare_lf = s->bol_bare;
         *cursor = p + 1;
         return true;
       }
       out(ctx, (const uint8_t *)"\r", 1); /* a stuffed ".\r..." line */
       s->bol = false;
+      s->last_cr = true;
       continue;
     }
     if (s->dot) {
@@ -32,6 +35,7 @@ bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
       }
       s->dot = false;
       if (*p == '\n') { /* "." and a bare LF end it too */
+        s->end_bare_lf = true;
         *cursor = p + 1;
         return true;
       }
@@ -55,6 +59,9 @@ bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
     const uint8_t *stop = nl ? nl + 1 : end;
     out(ctx, run, (size_t)(stop - run));
     s->bol = nl != NULL;
+    if (nl)
+      s->bol_bare = nl > run ? nl[-1] != '\r' : !s->last_cr;
+    s->last_cr = stop[-1] == '\r';
     p = stop;
   }
   *cursor = p;

@@ -87,6 +87,7 @@ struct ms_msg_parser {
   /* entity */
   state st;
   bool top_level; /* the headers being read are the message's own */
+  bool preview;   /* POP3 TOP: cut on purpose, open multiparts expected */
   int depth;      /* nesting of the entity being read */
   char *headers;  /* header block of the entity, unfolded later */
   size_t headers_len, headers_cap;
@@ -661,7 +662,13 @@ static void end_headers(ms_msg_parser *p) {
   parse_header_block(p, &e);
   p->headers_len = 0;
   p->headers_overflow = false;
+  /* The parent is the innermost open container: a multipart, or the
+   * message/rfc822 part whose enclosed message this entity begins (no
+   * multipart opened inside it since). */
   int parent = p->stack.len ? p->stack.items[p->stack.len - 1].part : -1;
+  if (p->rfc822.len &&
+      p->rfc822.items[p->rfc822.len - 1].stack_len >= p->stack.len)
+    parent = p->rfc822.items[p->rfc822.len - 1].out.part;
   int part = add_part(p, &e, parent);
   bool multipart = e.content_type && !strncmp(e.content_type, "multipart/", 10);
   bool rfc822 = e.content_type && !strcmp(e.content_type, "message/rfc822");
@@ -944,6 +951,8 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   }
 }
 
+void ms_msg_set_preview(ms_msg_parser *p) { p->preview = true; }
+
 void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   p->ts = ts;
   if (p->carry_len)
@@ -956,7 +965,7 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   end_leaf(p);
   rfc822_end(p, -1, true);
   vec_free(&p->rfc822);
-  if (p->stack.len && !truncated)
+  if (p->stack.len && !truncated && !p->preview)
     anomaly(p, "mime_missing_end_boundary", "%s",
             "the message ended inside a multipart");
   for (size_t i = 0; i < p->stack.len; i++)

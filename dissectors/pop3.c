@@ -93,6 +93,7 @@ typedef struct {
   sv_mode mode;
   p3_pending current; /* the command whose multi-line response is read */
   bool greeted, logged_in, quit_seen, server_spoke;
+  bool capa_seen; /* a CAPA listing was answered: PIPELINING is known */
   size_t flight_leader_tline;
   bool flight_has_group;
   char *pending_user;
@@ -298,10 +299,12 @@ static void mark_pipelining(pop3 *st, ms_command *c, size_t tl, ms_ts ts) {
     ms_tline *leader = tline_at(st, st->flight_leader_tline);
     if (leader)
       leader->flags |= MS_TL_GROUP_START;
+    /* Only when CAPA was answered in this session: a client that did
+     * not ask may know the server (as SMTP needs the EHLO reply). */
     bool advertised = false;
     for (size_t i = 0; i < st->rec->capabilities.len; i++)
       advertised |= !strcasecmp(st->rec->capabilities.items[i], "PIPELINING");
-    if (!advertised)
+    if (!advertised && st->capa_seen)
       ms_add_anomaly(st->rec, "pipelining_not_advertised", ts,
                      "command sent before the previous response, without "
                      "PIPELINING in CAPA");
@@ -463,6 +466,9 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
     if (!ok)
       ms_add_anomaly(st->rec, "bad_argument", ts, "%s without a message number",
                      verb);
+    else if (kind == P_TOP && !isdigit((unsigned char)*after_number(arg)))
+      ms_add_anomaly(st->rec, "bad_argument", ts, "%s",
+                     "TOP without the number of lines");
     break;
   default:
     break;
@@ -599,6 +605,8 @@ static void start_retrieval(pop3 *st, const p3_pending *p, ms_ts ts) {
   snprintf(label, sizeof label, "m%ld%s", p->number,
            p->kind == P_TOP ? "-top" : "");
   st->msg = ms_msg_begin(st->rec, m->message, st->cfg, label, ts);
+  if (p->kind == P_TOP) /* TOP n m: headers and m body lines only */
+    ms_msg_set_preview(st->msg);
   dot_scan_begin(&st->body);
   st->msg_octets = st->msg_bare_lf = 0;
   memset(st->msg_tail, 0, sizeof st->msg_tail);
@@ -698,9 +706,11 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
   if (!pop_pending(st, &p)) {
     if (st->untracked)
       st->untracked--; /* the response to a command not tracked */
-    else
-      ms_add_anomaly(st->rec, "response_without_command", ts, "%s %s",
-                     ok ? "+OK" : "-ERR", text);
+    /* An -ERR nobody asked for is a server closing the session (dovecot:
+     * "Too many invalid bad commands.", "Disconnected for inactivity."),
+     * as SMTP's unsolicited 421; an unasked +OK is out of step. */
+    else if (ok)
+      ms_add_anomaly(st->rec, "response_without_command", ts, "+OK %s", text);
     return;
   }
   (void)tl;
@@ -780,8 +790,10 @@ static void handle_response(pop3 *st, const p3_pending *answered, bool ok,
       start_retrieval(st, &p, ts);
     } else {
       st->mode = SV_LIST;
-      if (p.kind == P_CAPA)
+      if (p.kind == P_CAPA) {
         strvec_free(&st->rec->capabilities);
+        st->capa_seen = true;
+      }
     }
   }
 }

@@ -69,6 +69,7 @@ typedef struct {
   size_t lines;
   strvec ehlo_lines; /* continuation lines, for EHLO capabilities */
   bool truncated;
+  bool code_changed; /* reply_code_changed raised for this reply */
 } reply_builder;
 
 typedef struct {
@@ -224,12 +225,27 @@ static void start_message(smtp *st, ms_ts ts) {
   st->msg_gap = false;
 }
 
+/* The SIZE the EHLO reply advertised (RFC 1870), 0 when none or no limit. */
+static unsigned long long advertised_size(const smtp *st) {
+  for (size_t i = 0; i < st->rec->capabilities.len; i++) {
+    const char *cap = st->rec->capabilities.items[i];
+    if (!strncasecmp(cap, "SIZE ", 5))
+      return strtoull(cap + 5, NULL, 10);
+  }
+  return 0;
+}
+
 static void end_message(smtp *st, bool truncated, ms_ts ts) {
   if (!st->msg)
     return;
   ms_transaction *t = tx_at(st, st->msg_tx);
   ms_msg_end(st->msg, truncated || st->msg_gap, ts);
   st->msg = NULL;
+  unsigned long long limit = advertised_size(st);
+  if (t && t->message && limit && t->message->bytes > limit)
+    smtp_anomaly(st, "size_exceeds_limit", ts,
+                 "message of %llu bytes above the advertised SIZE %llu",
+                 (unsigned long long)t->message->bytes, limit);
   if (t && t->message && st->cfg->transcript) {
     char *sum = ms_msg_summary(t->message);
     add_tline(st, ts, MS_CLIENT, MS_TL_SUMMARY, (const uint8_t *)sum,
@@ -257,6 +273,14 @@ static void finish_transaction(smtp *st, size_t txi, int code,
   ms_transaction *t = tx_at(st, txi);
   if (!t)
     return;
+  if (t->status == MS_TX_REJECTED) {
+    /* The first refusal decided (RFC 3030: no BDAT after a refused one;
+     * Postfix answers later chunks "551 5.0.0 Discarded ... after earlier
+     * error"). */
+    if (st->tx == txi)
+      st->tx = NO_TX;
+    return;
+  }
   ms_reply_set(&t->reply, ts, code, enhanced, text);
   t->status = code >= 200 && code < 300 ? MS_TX_QUEUED : MS_TX_REJECTED;
   free(t->queue_id);
@@ -362,16 +386,11 @@ static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
     const char *sz = strcasestr(params, "SIZE=");
     if (sz && (sz == params || sz[-1] == ' ')) {
       unsigned long long declared = strtoull(sz + 5, NULL, 10);
-      for (size_t i = 0; i < st->rec->capabilities.len; i++) {
-        const char *cap = st->rec->capabilities.items[i];
-        if (!strncasecmp(cap, "SIZE ", 5)) {
-          unsigned long long limit = strtoull(cap + 5, NULL, 10);
-          if (limit && declared > limit)
-            smtp_anomaly(st, "size_exceeds_limit", ts,
-                         "SIZE=%llu above the advertised SIZE %llu", declared,
-                         limit);
-        }
-      }
+      unsigned long long limit = advertised_size(st);
+      if (limit && declared > limit)
+        smtp_anomaly(st, "size_exceeds_limit", ts,
+                     "SIZE=%llu above the advertised SIZE %llu", declared,
+                     limit);
     }
   }
 }
@@ -626,8 +645,14 @@ static void body_out(void *ctx, const uint8_t *p, size_t n) {
 static void body_bytes(smtp *st, const uint8_t **cursor, const uint8_t *end,
                        ms_ts ts) {
   st->now = ts;
-  if (dot_scan(&st->body, cursor, end, body_out, st))
+  if (dot_scan(&st->body, cursor, end, body_out, st)) {
+    if (st->body.end_bare_lf)
+      smtp_anomaly(st, "bare_lf_end_of_data", ts,
+                   "the message ended with a \".\" line and a bare LF: a "
+                   "server that wants <CR><LF>.<CR><LF> reads on (SMTP "
+                   "smuggling)");
     body_end(st, ts);
+  }
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -814,6 +839,7 @@ static void reply_reset(reply_builder *r) {
   r->lines = 0;
   r->open = false;
   r->truncated = false;
+  r->code_changed = false;
   strvec_free(&r->ehlo_lines);
 }
 
@@ -880,9 +906,21 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
     return;
   }
   reply_builder *r = &st->reply;
-  if (r->open && r->code != code)
+  if (r->open && r->code != code && !st->greeted) {
+    /* Postfix's postscreen sends "220-" and, when the client talks before
+     * the rest of the greeting (pregreet), answers its command without
+     * ever sending the "220 " line: the greeting ended there. */
+    smtp_anomaly(st, "reply_code_changed", ts,
+                 "greeting %d- not completed: a %d reply followed", r->code,
+                 code);
+    dispatch_reply(st, r->code, r->enhanced, r->text ? r->text : "", (size_t)-1,
+                   ts);
+    reply_reset(r);
+  } else if (r->open && r->code != code && !r->code_changed) {
     smtp_anomaly(st, "reply_code_changed", ts,
                  "multi-line reply %d continued with %d", r->code, code);
+    r->code_changed = true;
+  }
   if (!r->open) {
     r->open = true;
     r->code = code;

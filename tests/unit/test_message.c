@@ -657,6 +657,15 @@ static void rfc822_attachment_and_headers_only_part(void **state) {
     assert_int_equal(s->anomalies.len, 0);
     assert_string_equal(m->parts.items[m->parts.len - 1].content_type,
                         "text/plain");
+    /* the tree: the enclosed message's parts hang under the rfc822 part,
+     * the part after it under the outer multipart again */
+    static const int parent[] = {-1, 0, 0, 2, 3, 0};
+    static const int depth[] = {0, 1, 1, 2, 3, 1};
+    assert_int_equal(m->parts.len, 6);
+    for (size_t i = 0; i < 6; i++) {
+      assert_int_equal(m->parts.items[i].parent, parent[i]);
+      assert_int_equal(m->parts.items[i].depth, depth[i]);
+    }
     ms_message_free(m);
     ms_session_free(s);
   }

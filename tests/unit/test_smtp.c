@@ -487,6 +487,57 @@ static void recording_is_bounded(void **state) {
   free(reply);
 }
 
+/* Postfix's postscreen (pregreet test): "220-" then, the client having
+ * talked first, the reply to its EHLO without the "220 " line.  The
+ * greeting ends at the code change; the EHLO gets the 250 and its
+ * capabilities.  At every split point. */
+static void postscreen_unfinished_greeting(void **state) {
+  (void)state;
+  static const step pregreet[] = {
+      C("EHLO bot\r\n"),
+      S("220-mx ESMTP Postfix\r\n"),
+      S("250-mx\r\n250-SIZE 1000\r\n250 CHUNKING\r\n"),
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 2.1.0 Ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("550 5.5.1 Protocol error\r\n"),
+      C("QUIT\r\n"),
+      S("221 2.0.0 Bye\r\n"),
+  };
+  for (size_t split = 0; split <= 24; split++) {
+    ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), pregreet,
+                              sizeof pregreet / sizeof *pregreet, split, NULL);
+    assert_string_equal(s->banner, "mx ESMTP Postfix");
+    assert_true(has_anomaly(s, "client_spoke_first"));
+    assert_int_equal(count_anomaly(s, "reply_code_changed"), 1);
+    assert_false(has_anomaly(s, "reply_without_command"));
+    assert_int_equal(s->commands.len, 4);
+    assert_int_equal(s->commands.items[0].reply.code, 250);
+    assert_int_equal(s->capabilities.len, 2);
+    assert_string_equal(s->capabilities.items[1], "CHUNKING");
+    assert_int_equal(s->commands.items[1].reply.code, 250);
+    assert_int_equal(s->commands.items[2].reply.code, 550);
+    assert_int_equal(s->commands.items[3].reply.code, 221);
+    assert_int_equal(s->transactions.items[0].rcpt_rejected.len, 1);
+    ms_session_free(s);
+  }
+  /* after the greeting, a reply whose lines change code is still one
+   * reply (pairing holds), reported once, not once per line */
+  static const step mixed[] = {
+      S("220 mx\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n251-a\r\n252-b\r\n250 c\r\n"),
+      C("QUIT\r\n"),
+      S("221 bye\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), mixed,
+                            sizeof mixed / sizeof *mixed, 0, NULL);
+  assert_int_equal(count_anomaly(s, "reply_code_changed"), 1);
+  assert_int_equal(s->commands.items[0].reply.code, 250);
+  assert_int_equal(s->commands.items[1].reply.code, 221);
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(recording_is_bounded),
@@ -503,6 +554,7 @@ int main(void) {
       cmocka_unit_test(gap_in_body_truncates_message),
       cmocka_unit_test(path_parsing),
       cmocka_unit_test(client_spoke_first),
+      cmocka_unit_test(postscreen_unfinished_greeting),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
