@@ -130,8 +130,11 @@ static void digest_hex(EVP_MD_CTX *c, char *out) {
   unsigned int n = 0;
   EVP_DigestFinal_ex(c, md, &n);
   EVP_MD_CTX_free(c);
-  for (unsigned int i = 0; i < n; i++)
-    sprintf(out + 2 * i, "%02x", md[i]);
+  static const char hex[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < n; i++) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
   out[2 * n] = '\0';
 }
 
