@@ -23,6 +23,7 @@
 
 #include "msg_decode.h"
 #include "msg_received.h"
+#include "scan.h"
 #include "vec.h"
 
 #define LINE_CARRY 2048  /* longest line examined as a whole */
@@ -739,14 +740,13 @@ static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
 /* The length of the whole lines at d that cannot be boundaries (they do
  * not start with '-'): inside a leaf they are all content. */
 static size_t leaf_run_length(const uint8_t *d, const uint8_t *end) {
-  const uint8_t *c = d;
-  while (c < end && *c != '-') {
-    const uint8_t *nl = memchr(c, '\n', (size_t)(end - c));
-    if (!nl)
-      break;
-    c = nl + 1;
-  }
-  return (size_t)(c - d);
+  if (d == end || *d == '-')
+    return 0;
+  const uint8_t *dash_line = scan_pair(d, end, '\n', '-');
+  if (dash_line)
+    return (size_t)(dash_line + 1 - d);
+  const uint8_t *nl = memrchr(d, '\n', (size_t)(end - d));
+  return nl ? (size_t)(nl + 1 - d) : 0;
 }
 
 /* Whole content lines of a leaf in one go: the same as line() for each of
