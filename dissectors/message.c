@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "msg_decode.h"
+#include "msg_fields.h"
 #include "msg_received.h"
 #include "scan.h"
 #include "vec.h"
@@ -30,6 +31,7 @@
 #define MAX_BOUNDARY 200 /* RFC 2046 says 70 */
 #define MAX_PARTS 1000
 #define MAX_RECEIVED 100
+#define MAX_ADDRESSES 1000 /* per address field */
 
 typedef enum { ENC_IDENTITY, ENC_BASE64, ENC_QP } encoding;
 
@@ -143,6 +145,8 @@ static void digest_hex(EVP_MD_CTX *c, char *out) {
 
 /* Decode RFC 2047 words to UTF-8 (new string). */
 static char *decode_text(const char *raw) {
+  if (fields_plain_text(raw))
+    return xstrdup(raw);
   char *d = g_mime_utils_header_decode_text(NULL, raw);
   char *out = xstrdup(d ? d : raw);
   g_free(d);
@@ -151,7 +155,7 @@ static char *decode_text(const char *raw) {
 
 static void add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
   int n = list ? internet_address_list_length(list) : 0;
-  for (int i = 0; i < n && v->len < 1000; i++) {
+  for (int i = 0; i < n && v->len < MAX_ADDRESSES; i++) {
     InternetAddress *ia = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_GROUP(ia)) {
       if (depth < 4)
@@ -172,6 +176,8 @@ static void add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
 }
 
 static void parse_addresses(ms_addrvec *v, const char *raw) {
+  if (fields_addresses(raw, v, MAX_ADDRESSES))
+    return;
   InternetAddressList *list = internet_address_list_parse(NULL, raw);
   add_addresses(v, list, 0);
   if (list)
@@ -265,6 +271,20 @@ static char *param(const GMimeParamList *list, const char *name) {
 }
 
 static void content_type_field(entity_info *e, const char *v) {
+  fields_param want[3] = {
+      {"boundary", NULL}, {"charset", NULL}, {"name", NULL}};
+  char *type;
+  if (fields_typed_params(v, true, &type, want, 3)) {
+    free(e->content_type); /* a repeated Content-Type: the last one counts */
+    free(e->boundary);
+    free(e->charset);
+    free(e->name);
+    e->content_type = type;
+    e->boundary = want[0].value;
+    e->charset = want[1].value;
+    e->name = want[2].value;
+    return;
+  }
   GMimeContentType *ct = g_mime_content_type_parse(NULL, v);
   if (!ct)
     return;
@@ -283,6 +303,15 @@ static void content_type_field(entity_info *e, const char *v) {
 }
 
 static void disposition_field(entity_info *e, const char *v) {
+  fields_param want = {"filename", NULL};
+  char *type;
+  if (fields_typed_params(v, false, &type, &want, 1)) {
+    free(e->disposition); /* repeated: the last one counts */
+    free(e->filename);
+    e->disposition = type;
+    e->filename = want.value;
+    return;
+  }
   GMimeContentDisposition *cd = g_mime_content_disposition_parse(NULL, v);
   if (!cd)
     return;
