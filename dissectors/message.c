@@ -153,35 +153,9 @@ static char *decode_text(const char *raw) {
   return out;
 }
 
-static void add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
-  int n = list ? internet_address_list_length(list) : 0;
-  for (int i = 0; i < n && v->len < MAX_ADDRESSES; i++) {
-    InternetAddress *ia = internet_address_list_get_address(list, i);
-    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-      if (depth < 4)
-        add_addresses(
-            v, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
-            depth + 1);
-      continue;
-    }
-    if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
-      continue;
-    const char *addr =
-        internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-    const char *name = internet_address_get_name(ia);
-    ms_address *a = vec_push(v);
-    a->address = addr && *addr ? xstrdup(addr) : NULL;
-    a->name = name && *name ? xstrdup(name) : NULL;
-  }
-}
-
 static void parse_addresses(ms_addrvec *v, const char *raw) {
-  if (fields_addresses(raw, v, MAX_ADDRESSES))
-    return;
-  InternetAddressList *list = internet_address_list_parse(NULL, raw);
-  add_addresses(v, list, 0);
-  if (list)
-    g_object_unref(list);
+  if (!fields_addresses(raw, v, MAX_ADDRESSES))
+    fields_addresses_gmime(raw, v, MAX_ADDRESSES);
 }
 
 static void set_once(char **field, const char *value) {

@@ -6,6 +6,7 @@
  * GMime's to parse. */
 #include "msg_fields.h"
 
+#include <gmime/gmime.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,36 @@ bool fields_addresses(const char *v, ms_addrvec *out, size_t limit) {
     return false;
   address_list(v, out, limit);
   return true;
+}
+
+static void add_mailboxes(ms_addrvec *v, InternetAddressList *list,
+                          size_t limit, int depth) {
+  int n = list ? internet_address_list_length(list) : 0;
+  for (int i = 0; i < n && v->len < limit; i++) {
+    InternetAddress *ia = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+      if (depth < 4)
+        add_mailboxes(
+            v, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
+            limit, depth + 1);
+      continue;
+    }
+    if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+      continue;
+    const char *addr =
+        internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+    const char *name = internet_address_get_name(ia);
+    ms_address *a = vec_push(v);
+    a->address = addr && *addr ? xstrdup(addr) : NULL;
+    a->name = name && *name ? xstrdup(name) : NULL;
+  }
+}
+
+void fields_addresses_gmime(const char *v, ms_addrvec *out, size_t limit) {
+  InternetAddressList *list = internet_address_list_parse(NULL, v);
+  add_mailboxes(out, list, limit, 0);
+  if (list)
+    g_object_unref(list);
 }
 
 #define MAX_WANTED 4

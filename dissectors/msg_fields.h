@@ -24,6 +24,9 @@ bool fields_plain_text(const char *v);
  * to out (at most `limit` entries in all, like the GMime path). */
 bool fields_addresses(const char *v, ms_addrvec *out, size_t limit);
 
+/* Any address list, through GMime (groups flattened, four levels deep). */
+void fields_addresses_gmime(const char *v, ms_addrvec *out, size_t limit);
+
 /* The parameters a caller wants from "; attr=value" lists. */
 typedef struct {
   const char *name; /* compared without case */
