@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <gmime/gmime.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,6 @@ struct ms_msg_parser {
   EVP_MD_CTX *sha256; /* of the whole message (md5 only for attachments) */
   void *eml;          /* sink handle */
   /* line assembly */
-  uint8_t carry[LINE_CARRY];
   size_t carry_len;
   bool carry_is_content; /* the current line is too long to be structure */
   /* entity */
@@ -106,7 +106,15 @@ struct ms_msg_parser {
   uint8_t eol[2];
   size_t eol_len;
   bool bad_base64_reported;
+  uint8_t *spare_batch; /* a closed attachment's batch buffer, for the next */
+  uint8_t carry[LINE_CARRY]; /* last: not cleared when a parser is reused */
 };
+
+/* The parser of the last message, kept with its buffers for the next one
+ * (a parser is 2 KiB, its batch buffer 16 KiB, its header block 4 KiB or
+ * more: allocated and freed for every message they were a tenth of the
+ * allocator's work). */
+static ms_msg_parser *spare_parser;
 
 static gsize gmime_once;
 
@@ -119,8 +127,19 @@ static void gmime_setup(void) {
 
 /* ---- digests ------------------------------------------------------------ */
 
-static EVP_MD_CTX *digest_new(const EVP_MD *md) {
-  EVP_MD_CTX *c = EVP_MD_CTX_new();
+/* The algorithms, fetched from the provider once: EVP_md5() and
+ * EVP_sha256() make every EVP_DigestInit_ex look them up again. */
+static const EVP_MD *fetched(const char *name) {
+  static EVP_MD *md5, *sha256;
+  EVP_MD **slot = !strcmp(name, "MD5") ? &md5 : &sha256;
+  if (!*slot)
+    *slot = EVP_MD_fetch(NULL, name, NULL);
+  return *slot;
+}
+
+static EVP_MD_CTX *digest_new(const char *name) {
+  const EVP_MD *md = fetched(name);
+  EVP_MD_CTX *c = md ? EVP_MD_CTX_new() : NULL;
   if (!c || EVP_DigestInit_ex(c, md, NULL) != 1) {
     fputs("mailscope: cannot initialise a digest\n", stderr);
     abort();
@@ -408,9 +427,10 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
   a->encoding = pt->encoding ? xstrdup(pt->encoding) : NULL;
   a->part = part;
   o->attachment = (int)p->out->attachments.len - 1;
-  o->md5 = digest_new(EVP_md5());
-  o->sha256 = digest_new(EVP_sha256());
-  o->batch = xmalloc(OUTPUT_BATCH);
+  o->md5 = digest_new("MD5");
+  o->sha256 = digest_new("SHA256");
+  o->batch = p->spare_batch ? p->spare_batch : xmalloc(OUTPUT_BATCH);
+  p->spare_batch = NULL;
   o->batch_len = 0;
   o->file = NULL;
   if (p->cfg->sink)
@@ -421,7 +441,10 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
 static void output_close(ms_msg_parser *p, part_output *o) {
   if (o->attachment >= 0) {
     output_flush(p, o);
-    free(o->batch);
+    if (!p->spare_batch)
+      p->spare_batch = o->batch;
+    else
+      free(o->batch);
     o->batch = NULL;
     ms_attachment *a = &p->out->attachments.items[o->attachment];
     digest_hex(o->md5, a->md5);
@@ -770,13 +793,25 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
                             const ms_dissect_config *cfg, const char *label,
                             ms_ts ts) {
   gmime_setup();
-  ms_msg_parser *p = xcalloc(1, sizeof *p);
+  ms_msg_parser *p = spare_parser;
+  spare_parser = NULL;
+  if (p) { /* clear all but the carry; keep the buffers */
+    char *headers = p->headers;
+    size_t headers_cap = p->headers_cap;
+    uint8_t *batch = p->spare_batch;
+    memset(p, 0, offsetof(ms_msg_parser, carry));
+    p->headers = headers;
+    p->headers_cap = headers_cap;
+    p->spare_batch = batch;
+  } else {
+    p = xcalloc(1, sizeof *p);
+  }
   p->s = s;
   p->out = out;
   p->cfg = cfg;
   p->ts = ts;
   snprintf(p->label, sizeof p->label, "%s", label);
-  p->sha256 = digest_new(EVP_sha256());
+  p->sha256 = digest_new("SHA256");
   p->st = S_HEADERS;
   p->top_level = true;
   p->leaf.part = p->leaf.attachment = -1;
@@ -851,6 +886,16 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   if (p->eml)
     p->cfg->sink->close(p->eml);
   free(p->leaf.batch);
+  if (p->headers_cap > 65536) { /* a huge header block: not kept */
+    free(p->headers);
+    p->headers = NULL;
+    p->headers_cap = 0;
+  }
+  if (!spare_parser) {
+    spare_parser = p;
+    return;
+  }
+  free(p->spare_batch);
   free(p->headers);
   free(p);
 }
