@@ -9,19 +9,19 @@
  * their boundaries, message/rfc822 bodies are entities again, leaf bodies
  * are decoded (base64, quoted-printable) and hashed when they are
  * attachments.  GMime decodes RFC 2047 words, RFC 2231 parameters and
- * address lists; OpenSSL's EVP computes the digests.
+ * address lists; digest.c computes the digests.
  */
 #include "message.h"
 
 #include <ctype.h>
 #include <gmime/gmime.h>
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "digest.h"
 #include "msg_decode.h"
 #include "msg_fields.h"
 #include "msg_received.h"
@@ -53,10 +53,10 @@ typedef enum {
 typedef struct {
   int part;       /* index in out->parts, -1 none */
   int attachment; /* index in out->attachments, -1 none */
-  EVP_MD_CTX *md5, *sha256;
-  void *file; /* sink handle */
+  ms_hash *hash;  /* md5 and sha256 of the decoded bytes */
+  void *file;     /* sink handle */
   /* decoded bytes are digested and written in batches: a base64 line is
-   * 57 bytes, and per-call EVP and write costs dominated at that size */
+   * 57 bytes, and per-call digest and write costs dominated at that size */
   uint8_t *batch;
   size_t batch_len;
 } part_output;
@@ -83,8 +83,8 @@ struct ms_msg_parser {
   const ms_dissect_config *cfg;
   char label[32];
   ms_ts ts;
-  EVP_MD_CTX *sha256; /* of the whole message (md5 only for attachments) */
-  void *eml;          /* sink handle */
+  ms_hash *hash; /* sha256 of the whole message (md5 only for attachments) */
+  void *eml;     /* sink handle */
   /* line assembly */
   size_t carry_len;
   bool carry_is_content; /* the current line is too long to be structure */
@@ -123,41 +123,6 @@ static void gmime_setup(void) {
     g_mime_init();
     g_once_init_leave(&gmime_once, 1);
   }
-}
-
-/* ---- digests ------------------------------------------------------------ */
-
-/* The algorithms, fetched from the provider once: EVP_md5() and
- * EVP_sha256() make every EVP_DigestInit_ex look them up again. */
-static const EVP_MD *fetched(const char *name) {
-  static EVP_MD *md5, *sha256;
-  EVP_MD **slot = !strcmp(name, "MD5") ? &md5 : &sha256;
-  if (!*slot)
-    *slot = EVP_MD_fetch(NULL, name, NULL);
-  return *slot;
-}
-
-static EVP_MD_CTX *digest_new(const char *name) {
-  const EVP_MD *md = fetched(name);
-  EVP_MD_CTX *c = md ? EVP_MD_CTX_new() : NULL;
-  if (!c || EVP_DigestInit_ex(c, md, NULL) != 1) {
-    fputs("mailscope: cannot initialise a digest\n", stderr);
-    abort();
-  }
-  return c;
-}
-
-static void digest_hex(EVP_MD_CTX *c, char *out) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(c, md, &n);
-  EVP_MD_CTX_free(c);
-  static const char hex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < n; i++) {
-    out[2 * i] = hex[md[i] >> 4];
-    out[2 * i + 1] = hex[md[i] & 15];
-  }
-  out[2 * n] = '\0';
 }
 
 /* ---- header helpers ----------------------------------------------------- */
@@ -390,8 +355,7 @@ static void parse_header_block(ms_msg_parser *p, entity_info *e) {
 static void output_flush(ms_msg_parser *p, part_output *o) {
   if (!o->batch_len)
     return;
-  EVP_DigestUpdate(o->md5, o->batch, o->batch_len);
-  EVP_DigestUpdate(o->sha256, o->batch, o->batch_len);
+  ms_hash_update(o->hash, o->batch, o->batch_len);
   if (o->file && p->cfg->sink)
     p->cfg->sink->write(o->file, o->batch, o->batch_len);
   o->batch_len = 0;
@@ -407,8 +371,7 @@ static void output_write(ms_msg_parser *p, part_output *o, const uint8_t *d,
   if (o->batch_len + n > OUTPUT_BATCH)
     output_flush(p, o);
   if (n >= OUTPUT_BATCH) { /* large runs go straight through */
-    EVP_DigestUpdate(o->md5, d, n);
-    EVP_DigestUpdate(o->sha256, d, n);
+    ms_hash_update(o->hash, d, n);
     if (o->file && p->cfg->sink)
       p->cfg->sink->write(o->file, d, n);
     return;
@@ -427,8 +390,7 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
   a->encoding = pt->encoding ? xstrdup(pt->encoding) : NULL;
   a->part = part;
   o->attachment = (int)p->out->attachments.len - 1;
-  o->md5 = digest_new("MD5");
-  o->sha256 = digest_new("SHA256");
+  o->hash = ms_hash_new(true);
   o->batch = p->spare_batch ? p->spare_batch : xmalloc(OUTPUT_BATCH);
   p->spare_batch = NULL;
   o->batch_len = 0;
@@ -447,9 +409,8 @@ static void output_close(ms_msg_parser *p, part_output *o) {
       free(o->batch);
     o->batch = NULL;
     ms_attachment *a = &p->out->attachments.items[o->attachment];
-    digest_hex(o->md5, a->md5);
-    digest_hex(o->sha256, a->sha256);
-    o->md5 = o->sha256 = NULL;
+    ms_hash_final(o->hash, a->md5, a->sha256);
+    o->hash = NULL;
     if (o->file && p->cfg->sink)
       p->cfg->sink->close(o->file);
     o->file = NULL;
@@ -811,7 +772,7 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
   p->cfg = cfg;
   p->ts = ts;
   snprintf(p->label, sizeof p->label, "%s", label);
-  p->sha256 = digest_new("SHA256");
+  p->hash = ms_hash_new(false);
   p->st = S_HEADERS;
   p->top_level = true;
   p->leaf.part = p->leaf.attachment = -1;
@@ -823,7 +784,7 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
 void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   p->ts = ts;
   p->out->bytes += n;
-  EVP_DigestUpdate(p->sha256, data, n);
+  ms_hash_update(p->hash, data, n);
   if (p->eml)
     p->cfg->sink->write(p->eml, data, n);
   const uint8_t *cur = data, *end = data + n;
@@ -882,7 +843,7 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
     free(p->stack.items[i].boundary);
   vec_free(&p->stack);
   p->out->truncated = truncated;
-  digest_hex(p->sha256, p->out->sha256);
+  ms_hash_final(p->hash, NULL, p->out->sha256);
   if (p->eml)
     p->cfg->sink->close(p->eml);
   free(p->leaf.batch);
