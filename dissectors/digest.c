@@ -223,58 +223,96 @@ static bool cpu_sha(void) {
     }                                                                          \
   } while (0)
 
-/* Blocks of 64 bytes into sha256 and, when with_md5, md5 (a constant in
- * each caller: the two versions are compiled apart). */
+/* One quad-round of a sha256 stream: its message words (loaded or
+ * scheduled) and four rounds. */
+#define SHA_STEP(abef, cdgh, w, p, q)                                          \
+  do {                                                                         \
+    __m128i m_;                                                                \
+    if ((q) < 4)                                                               \
+      m_ = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * (q))),  \
+                            bswap);                                            \
+    else                                                                       \
+      m_ = SHA_SCHEDULE(w[(q)&3], w[((q) + 1) & 3], w[((q) + 2) & 3],          \
+                        w[((q) + 3) & 3]);                                     \
+    w[(q)&3] = m_;                                                             \
+    SHA_QUAD(abef, cdgh, m_, q);                                               \
+  } while (0)
+
+/* Blocks of 64 bytes into sha256 and, when with_md5, md5 of the same
+ * bytes; when with_second, n blocks of another stream (p2) into a second
+ * sha256 (sha2) as well.  The flags are constants in each caller, so each
+ * combination is compiled apart; the steps of all the chains are
+ * interleaved, quad-round by quad-round. */
 HASH_TARGET static inline __attribute__((always_inline)) void
-blocks_of(uint32_t sha[8], uint32_t *md5, const uint8_t *p, size_t n,
-          const bool with_md5) {
+blocks_of(uint32_t sha[8], uint32_t *md5, const uint8_t *p, uint32_t *sha2,
+          const uint8_t *p2, size_t n, const bool with_md5,
+          const bool with_second) {
   const __m128i bswap =
       _mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
   __m128i abef = _mm_loadu_si128((const __m128i *)sha);
   __m128i cdgh = _mm_loadu_si128((const __m128i *)(sha + 4));
+  __m128i abef2 = _mm_setzero_si128(), cdgh2 = _mm_setzero_si128();
+  if (with_second) {
+    abef2 = _mm_loadu_si128((const __m128i *)sha2);
+    cdgh2 = _mm_loadu_si128((const __m128i *)(sha2 + 4));
+  }
   uint32_t a = 0, b = 0, c = 0, d = 0;
   if (with_md5)
     a = md5[0], b = md5[1], c = md5[2], d = md5[3];
-  for (; n; n--, p += 64) {
-    const __m128i abef0 = abef, cdgh0 = cdgh;
+  for (; n; n--, p += 64, p2 += with_second ? 64 : 0) {
+    const __m128i abef0 = abef, cdgh0 = cdgh, abef20 = abef2, cdgh20 = cdgh2;
     const uint32_t a0 = a, b0 = b, c0 = c, d0 = d;
     uint32_t X[16];
-    memcpy(X, p, 64); /* md5's words are little-endian, as x86 reads */
-    __m128i w[4];
-    /* Sixteen quad-rounds; md5's steps are spread between them (the
-     * compiler unrolls the loop, the switch folds away). */
+    if (with_md5)
+      memcpy(X, p, 64); /* md5's words are little-endian, as x86 reads */
+    __m128i w[4], w2[4];
+    /* the compiler unrolls the loop, the switch folds away */
 #pragma GCC unroll 16
     for (int q = 0; q < 16; q++) {
-      __m128i m;
-      if (q < 4)
-        m = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * q)),
-                             bswap);
-      else
-        m = SHA_SCHEDULE(w[q & 3], w[(q + 1) & 3], w[(q + 2) & 3],
-                         w[(q + 3) & 3]);
-      w[q & 3] = m;
-      SHA_QUAD(abef, cdgh, m, q);
+      SHA_STEP(abef, cdgh, w, p, q);
+      if (with_second)
+        SHA_STEP(abef2, cdgh2, w2, p2, q);
       if (with_md5)
         MD5_GROUP(q);
     }
     abef = _mm_add_epi32(abef, abef0);
     cdgh = _mm_add_epi32(cdgh, cdgh0);
+    if (with_second) {
+      abef2 = _mm_add_epi32(abef2, abef20);
+      cdgh2 = _mm_add_epi32(cdgh2, cdgh20);
+    }
     a += a0, b += b0, c += c0, d += d0;
   }
   _mm_storeu_si128((__m128i *)sha, abef);
   _mm_storeu_si128((__m128i *)(sha + 4), cdgh);
+  if (with_second) {
+    _mm_storeu_si128((__m128i *)sha2, abef2);
+    _mm_storeu_si128((__m128i *)(sha2 + 4), cdgh2);
+  }
   if (with_md5)
     md5[0] = a, md5[1] = b, md5[2] = c, md5[3] = d;
 }
 
 HASH_TARGET static void sha_blocks(uint32_t sha[8], const uint8_t *p,
                                    size_t n) {
-  blocks_of(sha, NULL, p, n, false);
+  blocks_of(sha, NULL, p, NULL, NULL, n, false, false);
 }
 
 HASH_TARGET static void md5_sha_blocks(uint32_t sha[8], uint32_t md5[4],
                                        const uint8_t *p, size_t n) {
-  blocks_of(sha, md5, p, n, true);
+  blocks_of(sha, md5, p, NULL, NULL, n, true, false);
+}
+
+HASH_TARGET static void
+md5_sha_with_sha_blocks(uint32_t sha[8], uint32_t md5[4], const uint8_t *p,
+                        uint32_t sha2[8], const uint8_t *p2, size_t n) {
+  blocks_of(sha, md5, p, sha2, p2, n, true, true);
+}
+
+HASH_TARGET static void sha_with_sha_blocks(uint32_t sha[8], const uint8_t *p,
+                                            uint32_t sha2[8], const uint8_t *p2,
+                                            size_t n) {
+  blocks_of(sha, NULL, p, sha2, p2, n, false, true);
 }
 
 /* md5 alone (the last blocks: md5 and sha256 pad the length differently). */
@@ -310,6 +348,15 @@ static void fast_blocks(ms_hash *h, const uint8_t *p, size_t n) {
     md5_sha_blocks(h->sha, h->md5, p, n);
   else
     sha_blocks(h->sha, p, n);
+}
+
+/* n blocks of each into h (md5 or not) and h2 (sha256 only), together. */
+static void fast_blocks2(ms_hash *h, const uint8_t *p, ms_hash *h2,
+                         const uint8_t *p2, size_t n) {
+  if (h->with_md5)
+    md5_sha_with_sha_blocks(h->sha, h->md5, p, h2->sha, p2, n);
+  else
+    sha_with_sha_blocks(h->sha, p, h2->sha, p2, n);
 }
 
 /* The padded last block(s): 0x80, zeros, the length in bits, big-endian
@@ -349,6 +396,10 @@ static void fast_init(ms_hash *h) { (void)h; }
 static void fast_blocks(ms_hash *h, const uint8_t *p, size_t n) {
   (void)h, (void)p, (void)n;
 }
+static void fast_blocks2(ms_hash *h, const uint8_t *p, ms_hash *h2,
+                         const uint8_t *p2, size_t n) {
+  (void)h, (void)p, (void)h2, (void)p2, (void)n;
+}
 static void fast_final(ms_hash *h, char *md5_hex, char *sha256_hex) {
   (void)h, (void)md5_hex, (void)sha256_hex;
 }
@@ -373,6 +424,28 @@ ms_hash *ms_hash_new(bool with_md5) {
   return h;
 }
 
+/* Complete h's unfinished block from *p; false when *p ran out first. */
+static bool top_up(ms_hash *h, const uint8_t **p, size_t *n) {
+  h->bytes += *n;
+  if (!h->tail_len)
+    return true;
+  size_t take = 64 - h->tail_len < *n ? 64 - h->tail_len : *n;
+  memcpy(h->tail + h->tail_len, *p, take);
+  h->tail_len += take;
+  *p += take;
+  *n -= take;
+  if (h->tail_len < 64)
+    return false;
+  fast_blocks(h, h->tail, 1);
+  h->tail_len = 0;
+  return true;
+}
+
+static void keep_tail(ms_hash *h, const uint8_t *p, size_t n) {
+  memcpy(h->tail, p, n);
+  h->tail_len = n;
+}
+
 void ms_hash_update(ms_hash *h, const uint8_t *p, size_t n) {
   if (!h->fast) {
     EVP_DigestUpdate(h->evp_sha256, p, n);
@@ -380,22 +453,33 @@ void ms_hash_update(ms_hash *h, const uint8_t *p, size_t n) {
       EVP_DigestUpdate(h->evp_md5, p, n);
     return;
   }
-  h->bytes += n;
-  if (h->tail_len) {
-    size_t take = 64 - h->tail_len < n ? 64 - h->tail_len : n;
-    memcpy(h->tail + h->tail_len, p, take);
-    h->tail_len += take;
-    p += take;
-    n -= take;
-    if (h->tail_len < 64)
-      return;
-    fast_blocks(h, h->tail, 1);
-    h->tail_len = 0;
-  }
+  if (!top_up(h, &p, &n))
+    return;
   if (n >= 64)
     fast_blocks(h, p, n / 64);
-  memcpy(h->tail, p + n / 64 * 64, n % 64);
-  h->tail_len = n % 64;
+  keep_tail(h, p + n / 64 * 64, n % 64);
+}
+
+void ms_hash_update2(ms_hash *h, const uint8_t *p, size_t n, ms_hash *h2,
+                     const uint8_t *p2, size_t n2) {
+  if (!h->fast || !h2->fast || h2->with_md5) {
+    ms_hash_update(h, p, n);
+    ms_hash_update(h2, p2, n2);
+    return;
+  }
+  bool more = top_up(h, &p, &n), more2 = top_up(h2, &p2, &n2);
+  size_t k = more ? n / 64 : 0, k2 = more2 ? n2 / 64 : 0;
+  size_t both = k < k2 ? k : k2;
+  if (both)
+    fast_blocks2(h, p, h2, p2, both);
+  if (k > both)
+    fast_blocks(h, p + 64 * both, k - both);
+  if (k2 > both)
+    fast_blocks(h2, p2 + 64 * both, k2 - both);
+  if (more)
+    keep_tail(h, p + 64 * k, n % 64);
+  if (more2)
+    keep_tail(h2, p2 + 64 * k2, n2 % 64);
 }
 
 void ms_hash_final(ms_hash *h, char md5_hex[33], char sha256_hex[65]) {

@@ -21,6 +21,11 @@ typedef struct ms_hash ms_hash;
 /* sha256, and md5 of the same bytes when with_md5. */
 ms_hash *ms_hash_new(bool with_md5);
 void ms_hash_update(ms_hash *h, const uint8_t *p, size_t n);
+/* The same as updating h with p and h2 with p2, but the blocks of the two
+ * are hashed side by side (h2 without md5): on the SHA-extension path the
+ * second sha256 rides along with the first and with md5 almost free. */
+void ms_hash_update2(ms_hash *h, const uint8_t *p, size_t n, ms_hash *h2,
+                     const uint8_t *p2, size_t n2);
 /* The lower-case hex digests (md5_hex may be NULL without md5); frees h. */
 void ms_hash_final(ms_hash *h, char md5_hex[33], char sha256_hex[65]);
 

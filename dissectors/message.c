@@ -62,6 +62,7 @@ typedef struct {
 } part_output;
 
 #define OUTPUT_BATCH 16384
+#define HELD_BYTES 32768 /* message bytes held to hash with a batch */
 
 /* A message/rfc822 part being read: its lines, as transferred, are its
  * content (while the inner message is parsed from the same lines).  A
@@ -107,7 +108,10 @@ struct ms_msg_parser {
   size_t eol_len;
   bool bad_base64_reported;
   uint8_t *spare_batch; /* a closed attachment's batch buffer, for the next */
-  uint8_t carry[LINE_CARRY]; /* last: not cleared when a parser is reused */
+  size_t held_len;      /* the message's bytes not hashed yet */
+  /* last: not cleared when a parser is reused */
+  uint8_t carry[LINE_CARRY];
+  uint8_t held[HELD_BYTES];
 };
 
 /* The parser of the last message, kept with its buffers for the next one
@@ -352,10 +356,18 @@ static void parse_header_block(ms_msg_parser *p, entity_info *e) {
 
 /* ---- leaf parts and attachments ----------------------------------------- */
 
+/* The message's own bytes held back for hashing (see ms_msg_feed) go in
+ * with an attachment's decoded bytes: the two hash side by side. */
+static void hash_with_held(ms_msg_parser *p, part_output *o, const uint8_t *d,
+                           size_t n) {
+  ms_hash_update2(o->hash, d, n, p->hash, p->held, p->held_len);
+  p->held_len = 0;
+}
+
 static void output_flush(ms_msg_parser *p, part_output *o) {
   if (!o->batch_len)
     return;
-  ms_hash_update(o->hash, o->batch, o->batch_len);
+  hash_with_held(p, o, o->batch, o->batch_len);
   if (o->file && p->cfg->sink)
     p->cfg->sink->write(o->file, o->batch, o->batch_len);
   o->batch_len = 0;
@@ -371,7 +383,7 @@ static void output_write(ms_msg_parser *p, part_output *o, const uint8_t *d,
   if (o->batch_len + n > OUTPUT_BATCH)
     output_flush(p, o);
   if (n >= OUTPUT_BATCH) { /* large runs go straight through */
-    ms_hash_update(o->hash, d, n);
+    hash_with_held(p, o, d, n);
     if (o->file && p->cfg->sink)
       p->cfg->sink->write(o->file, d, n);
     return;
@@ -784,7 +796,20 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
 void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   p->ts = ts;
   p->out->bytes += n;
-  ms_hash_update(p->hash, data, n);
+  /* Inside an attachment the message's bytes are held back and hashed
+   * with the attachment's decoded bytes (hash_with_held); elsewhere, and
+   * when the holding buffer is full, they are hashed at once, in order. */
+  bool hold = p->st == S_LEAF && p->leaf.hash;
+  if (!hold || p->held_len + n > HELD_BYTES) {
+    ms_hash_update(p->hash, p->held, p->held_len);
+    p->held_len = 0;
+  }
+  if (hold && n <= HELD_BYTES) {
+    memcpy(p->held + p->held_len, data, n);
+    p->held_len += n;
+  } else {
+    ms_hash_update(p->hash, data, n);
+  }
   if (p->eml)
     p->cfg->sink->write(p->eml, data, n);
   const uint8_t *cur = data, *end = data + n;
@@ -843,6 +868,7 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
     free(p->stack.items[i].boundary);
   vec_free(&p->stack);
   p->out->truncated = truncated;
+  ms_hash_update(p->hash, p->held, p->held_len);
   ms_hash_final(p->hash, NULL, p->out->sha256);
   if (p->eml)
     p->cfg->sink->close(p->eml);

@@ -51,6 +51,41 @@ static void check(const uint8_t *p, size_t n, bool pieces) {
   }
 }
 
+/* Two streams of different lengths through ms_hash_update2, in random
+ * pieces, the first with or without md5. */
+static void check_two(const uint8_t *p, size_t n, const uint8_t *p2,
+                      size_t n2) {
+  char want_md5[33], want_sha[65], want_sha2[65];
+  reference("MD5", p, n, want_md5);
+  reference("SHA256", p, n, want_sha);
+  reference("SHA256", p2, n2, want_sha2);
+  for (int with_md5 = 0; with_md5 < 2; with_md5++) {
+    ms_hash *h = ms_hash_new(with_md5), *h2 = ms_hash_new(false);
+    size_t off = 0, off2 = 0;
+    while (off < n || off2 < n2) {
+      size_t step = rnd(3000), step2 = rnd(3000);
+      step = step > n - off ? n - off : step;
+      step2 = step2 > n2 - off2 ? n2 - off2 : step2;
+      if (rnd(4) == 0)
+        step = 0; /* only h2 takes bytes this time */
+      else if (rnd(4) == 0)
+        step2 = 0;
+      if (rnd(5) == 0)
+        ms_hash_update(h2, p2 + off2, step2), step = 0;
+      else
+        ms_hash_update2(h, p + off, step, h2, p2 + off2, step2);
+      off += step, off2 += step2;
+    }
+    char md5[33] = "", sha[65] = "", sha2[65] = "";
+    ms_hash_final(h, with_md5 ? md5 : NULL, sha);
+    ms_hash_final(h2, NULL, sha2);
+    assert_string_equal(sha, want_sha);
+    assert_string_equal(sha2, want_sha2);
+    if (with_md5)
+      assert_string_equal(md5, want_md5);
+  }
+}
+
 static void run_all(void) {
   static uint8_t data[70000];
   for (size_t i = 0; i < sizeof data; i++)
@@ -64,6 +99,8 @@ static void run_all(void) {
   }
   for (int round = 0; round < 200; round++)
     check(data + rnd(100), rnd(20000), round % 2);
+  for (int round = 0; round < 200; round++)
+    check_two(data + rnd(100), rnd(30000), data + 1000 + rnd(100), rnd(40000));
 }
 
 static void accelerated_path(void **state) {
