@@ -6,13 +6,17 @@
  * stats and exit status.  Files rather than pipes so that no worker ever
  * waits for the merge (with pipes the workers ran in lock-step).  When all
  * are done the parent keeps one frame per worker and always writes the
- * smallest, a k-way merge. */
+ * smallest, a k-way merge, straight from the files mapped into memory
+ * to standard output (writev). */
 #include "workers.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,10 +55,6 @@ static int write_all(int fd, const void *p, size_t n) {
   return 0;
 }
 
-static int read_all(FILE *f, void *p, size_t n) {
-  return n == 0 || fread(p, 1, n, f) == n ? 0 : -1;
-}
-
 static void worker_session(void *ctx, ms_session *s) {
   worker_ctx *w = ctx;
   frame_header h = {s->order_end, s->order_start, s->order_phase, 0, 0, 0};
@@ -89,8 +89,8 @@ static int worker_main(ms_options *opt, int index, int fd) {
   memset(&st, 0, sizeof st);
   int rc = engine_run(opt, worker_session, &w, &st);
   output_close(w.out, &st);
-  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX, 1, sizeof st,
-                    (uint64_t)rc};
+  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX,
+                    1,          sizeof st,  (uint64_t)rc};
   write_all(fd, &h, sizeof h);
   write_all(fd, &st, sizeof st);
   fclose(w.ostream);
@@ -102,23 +102,82 @@ static int worker_main(ms_options *opt, int index, int fd) {
   return rc;
 }
 
+/* A worker's file, mapped once it is complete: its frames are read and
+ * written out in place (no copy through stdio: the merge is the part of
+ * the run no worker shares). */
 typedef struct {
   FILE *f;
+  const uint8_t *map;
+  size_t size, pos;
   bool done;
   frame_header h;
-  char *data;
-  size_t cap;
+  const uint8_t *data; /* the current frame's bytes, in the mapping */
 } source;
 
-static int read_frame(source *s) {
-  if (read_all(s->f, &s->h, sizeof s->h) != 0)
+static int map_source(source *s) {
+  struct stat st;
+  if (fstat(fileno(s->f), &st) != 0 || st.st_size <= 0)
     return -1;
-  size_t n = (size_t)(s->h.out_len + (s->h.last ? 0 : s->h.json_len));
-  if (n > s->cap) {
-    s->data = xrealloc(s->data, n);
-    s->cap = n;
+  void *m =
+      mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(s->f), 0);
+  if (m == MAP_FAILED)
+    return -1;
+  s->map = m;
+  s->size = (size_t)st.st_size;
+  return 0;
+}
+
+static int read_frame(source *s) {
+  if (!s->map || s->size - s->pos < sizeof s->h)
+    return -1;
+  memcpy(&s->h, s->map + s->pos, sizeof s->h);
+  s->pos += sizeof s->h;
+  uint64_t n = s->h.out_len + (s->h.last ? 0 : s->h.json_len);
+  if (n > s->size - s->pos)
+    return -1;
+  s->data = s->map + s->pos;
+  s->pos += (size_t)n;
+  return 0;
+}
+
+/* Standard output gathered into writev calls. */
+typedef struct {
+  struct iovec iov[256];
+  int n;
+  bool failed;
+} gather;
+
+static void gather_flush(gather *g) {
+  struct iovec *v = g->iov;
+  int n = g->n;
+  while (n > 0 && !g->failed) {
+    ssize_t w = writev(STDOUT_FILENO, v, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      g->failed = true;
+      break;
+    }
+    while (n > 0 && (size_t)w >= v->iov_len) { /* whole vectors written */
+      w -= (ssize_t)v->iov_len;
+      v++, n--;
+    }
+    if (n > 0) { /* part of one */
+      v->iov_base = (char *)v->iov_base + w;
+      v->iov_len -= (size_t)w;
+    }
   }
-  return read_all(s->f, s->data, n);
+  g->n = 0;
+}
+
+static void gather_add(gather *g, const void *p, size_t len) {
+  if (!len)
+    return;
+  if (g->n == (int)(sizeof g->iov / sizeof g->iov[0]))
+    gather_flush(g);
+  g->iov[g->n].iov_base = (void *)p;
+  g->iov[g->n].iov_len = len;
+  g->n++;
 }
 
 static bool before(const frame_header *a, const frame_header *b) {
@@ -171,7 +230,8 @@ int workers_run(ms_options *opt) {
     waitpid(pids[k], &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) > 2)
       rc = 2;
-    rewind(src[k].f);
+    if (map_source(&src[k]) != 0)
+      rc = 2;
   }
   FILE *json = NULL;
   if (opt->json_file && !(json = fopen(opt->json_file, "a")))
@@ -181,6 +241,8 @@ int workers_run(ms_options *opt) {
   for (int k = 0; k < n; k++)
     if (read_frame(&src[k]) != 0)
       src[k].done = true, rc = 2;
+  fflush(stdout);
+  gather g = {.n = 0};
   for (;;) {
     int best = -1;
     for (int k = 0; k < n; k++)
@@ -190,12 +252,15 @@ int workers_run(ms_options *opt) {
     if (best < 0)
       break;
     source *s = &src[best];
-    fwrite(s->data, 1, (size_t)s->h.out_len, stdout);
+    gather_add(&g, s->data, (size_t)s->h.out_len);
     if (json && s->h.json_len)
       fwrite(s->data + s->h.out_len, 1, (size_t)s->h.json_len, json);
     if (read_frame(s) != 0)
       s->done = true, rc = 2;
   }
+  gather_flush(&g);
+  if (g.failed)
+    rc = 2;
   for (int k = 0; k < n; k++) {
     if (!src[k].done && src[k].h.last) {
       ms_stats w;
@@ -204,8 +269,9 @@ int workers_run(ms_options *opt) {
       if ((int)src[k].h.json_len > rc)
         rc = (int)src[k].h.json_len; /* the worker's exit status */
     }
+    if (src[k].map)
+      munmap((void *)src[k].map, src[k].size);
     fclose(src[k].f);
-    free(src[k].data);
   }
   if (opt->stats) {
     if (opt->format == MS_FMT_TRANSCRIPT) {
