@@ -33,12 +33,15 @@ record() { # name, status
 for t in "$units"/test_*; do
   [ -x "$t" ] || continue
   "$t" >"$log/out" 2>&1
-  record "unit/$(basename "$t")" $?
+  rc=$? # before any $(...): a command substitution resets $?
+  record "unit/${t##*/}" $rc
 done
 for t in tests/t_*.sh; do
   [ -f "$t" ] || continue
   bash "$t" >"$log/out" 2>&1
-  record "$(basename "$t" .sh)" $?
+  rc=$?
+  name=${t##*/}
+  record "${name%.sh}" $rc
 done
 echo
 [ -n "$failures" ] && echo "failed:$failures"
