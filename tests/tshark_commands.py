@@ -17,6 +17,8 @@ KNOWN = {
                                   "the overlapping segment and sees garbage",
     "pop3-curl": "tshark does not follow POP3 AUTH: the CRAM-MD5 response "
                  "looks like a command to it",
+    "auth-ntlm-digest": "tshark does not follow POP3 AUTH: the base64 NTLMSSP "
+                        "messages (TlRM...) look like commands to it",
 }
 
 
