@@ -447,6 +447,8 @@ static void keep_tail(ms_hash *h, const uint8_t *p, size_t n) {
 }
 
 void ms_hash_update(ms_hash *h, const uint8_t *p, size_t n) {
+  if (!n)
+    return; /* p may be NULL */
   if (!h->fast) {
     EVP_DigestUpdate(h->evp_sha256, p, n);
     if (h->evp_md5)
@@ -462,7 +464,7 @@ void ms_hash_update(ms_hash *h, const uint8_t *p, size_t n) {
 
 void ms_hash_update2(ms_hash *h, const uint8_t *p, size_t n, ms_hash *h2,
                      const uint8_t *p2, size_t n2) {
-  if (!h->fast || !h2->fast || h2->with_md5) {
+  if (!n || !n2 || !h->fast || !h2->fast || h2->with_md5) {
     ms_hash_update(h, p, n);
     ms_hash_update(h2, p2, n2);
     return;

@@ -62,7 +62,7 @@ typedef struct {
 } part_output;
 
 #define OUTPUT_BATCH 16384
-#define HELD_BYTES 32768 /* message bytes held to hash with a batch */
+#define HELD_BYTES 8192 /* message bytes held to hash with a batch */
 
 /* A message/rfc822 part being read: its lines, as transferred, are its
  * content (while the inner message is parsed from the same lines).  A
@@ -108,17 +108,17 @@ struct ms_msg_parser {
   size_t eol_len;
   bool bad_base64_reported;
   uint8_t *spare_batch; /* a closed attachment's batch buffer, for the next */
-  size_t held_len;      /* the message's bytes not hashed yet */
+  uint8_t *held;        /* HELD_BYTES, once an attachment was met */
+  size_t held_len;      /* the message's bytes in it, not hashed yet */
   /* last: not cleared when a parser is reused */
   uint8_t carry[LINE_CARRY];
-  uint8_t held[HELD_BYTES];
 };
 
 /* Parsers of finished messages, kept with their buffers for the next ones
- * (a parser is 35 KiB, its batch buffer 16 KiB, its header block 4 KiB or
- * more: allocated, cleared and freed for every message they were a tenth of
- * the allocator's work).  As many as messages are usually in flight at
- * once; more are freed. */
+ * (a parser is 2 KiB, its batch buffer 16 KiB, its hold buffer 8 KiB, its
+ * header block 4 KiB or more: allocated, cleared and freed for every
+ * message they were a tenth of the allocator's work).  As many as messages are
+ * usually in flight at once; more are freed. */
 #define SPARE_PARSERS 64
 static ms_msg_parser *spare_parsers[SPARE_PARSERS];
 static size_t spare_count;
@@ -774,13 +774,14 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
     p = spare_parsers[--spare_count];
     char *headers = p->headers;
     size_t headers_cap = p->headers_cap;
-    uint8_t *batch = p->spare_batch;
+    uint8_t *batch = p->spare_batch, *held = p->held;
     memset(p, 0, offsetof(ms_msg_parser, carry));
     p->headers = headers;
     p->headers_cap = headers_cap;
     p->spare_batch = batch;
+    p->held = held;
   } else {
-    p = xmalloc(sizeof *p); /* the carry and held bytes need no clearing */
+    p = xmalloc(sizeof *p); /* the carry needs no clearing */
     memset(p, 0, offsetof(ms_msg_parser, carry));
   }
   p->s = s;
@@ -804,6 +805,10 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
    * with the attachment's decoded bytes (hash_with_held); elsewhere, and
    * when the holding buffer is full, they are hashed at once, in order. */
   bool hold = p->st == S_LEAF && p->leaf.hash;
+  if (hold && !p->held)
+    p->held = xmalloc(HELD_BYTES);
+  if (hold && p->held_len + n > HELD_BYTES)
+    output_flush(p, &p->leaf); /* the batch so far takes the held bytes */
   if (!hold || p->held_len + n > HELD_BYTES) {
     ms_hash_update(p->hash, p->held, p->held_len);
     p->held_len = 0;
@@ -887,6 +892,7 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
     return;
   }
   free(p->spare_batch);
+  free(p->held);
   free(p->headers);
   free(p);
 }
