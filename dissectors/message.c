@@ -803,8 +803,9 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   p->out->bytes += n;
   /* Inside an attachment the message's bytes are held back and hashed
    * with the attachment's decoded bytes (hash_with_held); elsewhere, and
-   * when the holding buffer is full, they are hashed at once, in order. */
-  bool hold = p->st == S_LEAF && p->leaf.hash;
+   * when the holding buffer is full, they are hashed at once, in order.
+   * Only the SHA-extension path gains by it (EVP hashes one by one). */
+  bool hold = p->st == S_LEAF && p->leaf.hash && ms_hash_accelerated();
   if (hold && !p->held)
     p->held = xmalloc(HELD_BYTES);
   if (hold && p->held_len + n > HELD_BYTES)
