@@ -34,25 +34,15 @@ typedef struct {
 } frame_header;
 
 typedef struct {
-  int fd;
+  FILE *frames; /* the worker's file, written through a 1 MiB buffer */
   ms_output *out;
   char *obuf, *jbuf;
   size_t olen, jlen;
   FILE *ostream, *jstream;
 } worker_ctx;
 
-static int write_all(int fd, const void *p, size_t n) {
-  const char *c = p;
-  while (n) {
-    ssize_t w = write(fd, c, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    c += w;
-    n -= (size_t)w;
-  }
-  return 0;
+static int write_all(FILE *f, const void *p, size_t n) {
+  return n == 0 || fwrite(p, 1, n, f) == n ? 0 : -1;
 }
 
 static void worker_session(void *ctx, ms_session *s) {
@@ -64,9 +54,9 @@ static void worker_session(void *ctx, ms_session *s) {
     fflush(w->jstream);
   h.out_len = w->olen;
   h.json_len = w->jstream ? w->jlen : 0;
-  if (write_all(w->fd, &h, sizeof h) != 0 ||
-      write_all(w->fd, w->obuf, w->olen) != 0 ||
-      (h.json_len && write_all(w->fd, w->jbuf, w->jlen) != 0))
+  if (write_all(w->frames, &h, sizeof h) != 0 ||
+      write_all(w->frames, w->obuf, w->olen) != 0 ||
+      (h.json_len && write_all(w->frames, w->jbuf, w->jlen) != 0))
     _exit(3);
   rewind(w->ostream);
   w->olen = 0;
@@ -80,7 +70,13 @@ static int worker_main(ms_options *opt, int index, int fd) {
   opt->worker_index = index;
   opt->worker_count = opt->workers;
   opt->quiet = opt->quiet || index > 0; /* warnings once */
-  worker_ctx w = {.fd = fd};
+  /* one write per MiB of records, not two per record (glibc takes the
+   * size only with a buffer of our own) */
+  static char frames_buf[1 << 20];
+  worker_ctx w = {.frames = fdopen(dup(fd), "w")};
+  if (!w.frames ||
+      setvbuf(w.frames, frames_buf, _IOFBF, sizeof frames_buf) != 0)
+    _exit(3);
   w.ostream = open_memstream(&w.obuf, &w.olen);
   if (opt->json_file)
     w.jstream = open_memstream(&w.jbuf, &w.jlen);
@@ -91,8 +87,9 @@ static int worker_main(ms_options *opt, int index, int fd) {
   output_close(w.out, &st);
   frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX,
                     1,          sizeof st,  (uint64_t)rc};
-  write_all(fd, &h, sizeof h);
-  write_all(fd, &st, sizeof st);
+  if (write_all(w.frames, &h, sizeof h) != 0 ||
+      write_all(w.frames, &st, sizeof st) != 0 || fclose(w.frames) != 0)
+    _exit(3);
   fclose(w.ostream);
   free(w.obuf);
   if (w.jstream) {
@@ -112,7 +109,25 @@ typedef struct {
   bool done;
   frame_header h;
   const uint8_t *data; /* the current frame's bytes, in the mapping */
+  size_t released;     /* bytes before this are written and unmapped */
 } source;
+
+/* Give back the pages of frames already written out: the mapped file would
+ * otherwise count in the merge's resident size, as large as the output. */
+static void release_written(source *src, int n) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  for (int k = 0; k < n; k++) {
+    source *s = &src[k];
+    if (!s->map || !s->data)
+      continue;
+    size_t upto = (size_t)(s->data - s->map) / page * page;
+    if (upto > s->released) {
+      madvise((void *)(s->map + s->released), upto - s->released,
+              MADV_DONTNEED);
+      s->released = upto;
+    }
+  }
+}
 
 static int map_source(source *s) {
   struct stat st;
@@ -252,6 +267,10 @@ int workers_run(ms_options *opt) {
     if (best < 0)
       break;
     source *s = &src[best];
+    if (g.n == (int)(sizeof g.iov / sizeof g.iov[0])) {
+      gather_flush(&g);
+      release_written(src, n);
+    }
     gather_add(&g, s->data, (size_t)s->h.out_len);
     if (json && s->h.json_len)
       fwrite(s->data + s->h.out_len, 1, (size_t)s->h.json_len, json);
