@@ -1,7 +1,7 @@
 /* dotbody.c - dot-terminated text as a stream (see dotbody.h). */
 #include "dotbody.h"
 
-#include <string.h>
+#include "scan.h"
 
 void dot_scan_begin(dot_scanner *s) {
   s->bol = true;
@@ -47,20 +47,14 @@ bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
       p++;
       continue;
     }
-    /* One call for the run of whole lines up to the next line that starts
-     * with a dot (or the end of the data). */
-    const uint8_t *run = p, *nl = memchr(p, '\n', (size_t)(end - p));
-    while (nl && nl + 1 < end && nl[1] != '.') {
-      const uint8_t *next = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
-      if (!next)
-        break;
-      nl = next;
-    }
-    const uint8_t *stop = nl ? nl + 1 : end;
-    out(ctx, run, (size_t)(stop - run));
-    s->bol = nl != NULL;
-    if (nl)
-      s->bol_bare = nl > run ? nl[-1] != '\r' : !s->last_cr;
+    /* One call for the run up to the next line that starts with a dot (or
+     * the end of the data), found in one scan. */
+    const uint8_t *dot_line = scan_pair(p, end, '\n', '.');
+    const uint8_t *stop = dot_line ? dot_line + 1 : end;
+    out(ctx, p, (size_t)(stop - p));
+    s->bol = stop[-1] == '\n';
+    if (s->bol) /* whether that line start came from a bare LF */
+      s->bol_bare = stop - 1 > p ? stop[-2] != '\r' : !s->last_cr;
     s->last_cr = stop[-1] == '\r';
     p = stop;
   }

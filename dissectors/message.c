@@ -9,20 +9,23 @@
  * their boundaries, message/rfc822 bodies are entities again, leaf bodies
  * are decoded (base64, quoted-printable) and hashed when they are
  * attachments.  GMime decodes RFC 2047 words, RFC 2231 parameters and
- * address lists; OpenSSL's EVP computes the digests.
+ * address lists; digest.c computes the digests.
  */
 #include "message.h"
 
 #include <ctype.h>
 #include <gmime/gmime.h>
-#include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "digest.h"
 #include "msg_decode.h"
+#include "msg_fields.h"
 #include "msg_received.h"
+#include "scan.h"
 #include "vec.h"
 
 #define LINE_CARRY 2048  /* longest line examined as a whole */
@@ -48,15 +51,16 @@ typedef enum {
 typedef struct {
   int part;       /* index in out->parts, -1 none */
   int attachment; /* index in out->attachments, -1 none */
-  EVP_MD_CTX *md5, *sha256;
-  void *file; /* sink handle */
+  ms_hash *hash;  /* md5 and sha256 of the decoded bytes */
+  void *file;     /* sink handle */
   /* decoded bytes are digested and written in batches: a base64 line is
-   * 57 bytes, and per-call EVP and write costs dominated at that size */
+   * 57 bytes, and per-call digest and write costs dominated at that size */
   uint8_t *batch;
   size_t batch_len;
 } part_output;
 
 #define OUTPUT_BATCH 16384
+#define HELD_BYTES 8192 /* message bytes held to hash with a batch */
 
 /* A message/rfc822 part being read: its lines, as transferred, are its
  * content (while the inner message is parsed from the same lines).  A
@@ -78,10 +82,9 @@ struct ms_msg_parser {
   const ms_dissect_config *cfg;
   char label[32];
   ms_ts ts;
-  EVP_MD_CTX *sha256; /* of the whole message (md5 only for attachments) */
-  void *eml;          /* sink handle */
+  ms_hash *hash; /* sha256 of the whole message (md5 only for attachments) */
+  void *eml;     /* sink handle */
   /* line assembly */
-  uint8_t carry[LINE_CARRY];
   size_t carry_len;
   bool carry_is_content; /* the current line is too long to be structure */
   /* entity */
@@ -111,7 +114,21 @@ struct ms_msg_parser {
   uint8_t eol[2];
   size_t eol_len;
   bool bad_base64_reported;
+  uint8_t *spare_batch; /* a closed attachment's batch buffer, for the next */
+  uint8_t *held;        /* HELD_BYTES, once an attachment was met */
+  size_t held_len;      /* the message's bytes in it, not hashed yet */
+  /* last: not cleared when a parser is reused */
+  uint8_t carry[LINE_CARRY];
 };
+
+/* Parsers of finished messages, kept with their buffers for the next ones
+ * (a parser is 2 KiB, its batch buffer 16 KiB, its hold buffer 8 KiB, its
+ * header block 4 KiB or more: allocated, cleared and freed for every
+ * message they were a tenth of the allocator's work).  As many as messages are
+ * usually in flight at once; more are freed. */
+#define SPARE_PARSERS 64
+static ms_msg_parser *spare_parsers[SPARE_PARSERS];
+static size_t spare_count;
 
 static gsize gmime_once;
 
@@ -122,31 +139,12 @@ static void gmime_setup(void) {
   }
 }
 
-/* ---- digests ------------------------------------------------------------ */
-
-static EVP_MD_CTX *digest_new(const EVP_MD *md) {
-  EVP_MD_CTX *c = EVP_MD_CTX_new();
-  if (!c || EVP_DigestInit_ex(c, md, NULL) != 1) {
-    fputs("mailscope: cannot initialise a digest\n", stderr);
-    abort();
-  }
-  return c;
-}
-
-static void digest_hex(EVP_MD_CTX *c, char *out) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(c, md, &n);
-  EVP_MD_CTX_free(c);
-  for (unsigned int i = 0; i < n; i++)
-    sprintf(out + 2 * i, "%02x", md[i]);
-  out[2 * n] = '\0';
-}
-
 /* ---- header helpers ----------------------------------------------------- */
 
 /* Decode RFC 2047 words to UTF-8 (new string). */
 static char *decode_text(const char *raw) {
+  if (fields_plain_text(raw))
+    return xstrdup(raw);
   char *d = g_mime_utils_header_decode_text(NULL, raw);
   char *out = xstrdup(d ? d : raw);
   g_free(d);
@@ -154,39 +152,16 @@ static char *decode_text(const char *raw) {
 }
 
 /* Returns false when addresses were left out: a list holds at most
- * MS_MAX_LIST. */
-static bool add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
-  int n = list ? internet_address_list_length(list) : 0;
-  bool all = true;
-  for (int i = 0; i < n; i++) {
-    if (v->len >= MS_MAX_LIST)
-      return false;
-    InternetAddress *ia = internet_address_list_get_address(list, i);
-    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-      if (depth < 4)
-        all &= add_addresses(
-            v, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
-            depth + 1);
-      continue;
-    }
-    if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
-      continue;
-    const char *addr =
-        internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-    const char *name = internet_address_get_name(ia);
-    ms_address *a = vec_push(v);
-    a->address = addr && *addr ? xstrdup(addr) : NULL;
-    a->name = name && *name ? xstrdup(name) : NULL;
-  }
-  return all;
-}
-
+ * MS_MAX_LIST (one more is asked for, to tell). */
 static bool parse_addresses(ms_addrvec *v, const char *raw) {
-  InternetAddressList *list = internet_address_list_parse(NULL, raw);
-  bool all = add_addresses(v, list, 0);
-  if (list)
-    g_object_unref(list);
-  return all;
+  if (!fields_addresses(raw, v, MS_MAX_LIST + 1))
+    fields_addresses_gmime(raw, v, MS_MAX_LIST + 1);
+  if (v->len <= MS_MAX_LIST)
+    return true;
+  ms_address *extra = &v->items[--v->len];
+  free(extra->address);
+  free(extra->name);
+  return false;
 }
 
 static void set_once(char **field, const char *value) {
@@ -289,6 +264,20 @@ static char *param(const GMimeParamList *list, const char *name) {
 }
 
 static void content_type_field(entity_info *e, const char *v) {
+  fields_param want[3] = {
+      {"boundary", NULL}, {"charset", NULL}, {"name", NULL}};
+  char *type;
+  if (fields_typed_params(v, true, &type, want, 3)) {
+    free(e->content_type); /* a repeated Content-Type: the last one counts */
+    free(e->boundary);
+    free(e->charset);
+    free(e->name);
+    e->content_type = type;
+    e->boundary = want[0].value;
+    e->charset = want[1].value;
+    e->name = want[2].value;
+    return;
+  }
   GMimeContentType *ct = g_mime_content_type_parse(NULL, v);
   if (!ct)
     return;
@@ -307,6 +296,15 @@ static void content_type_field(entity_info *e, const char *v) {
 }
 
 static void disposition_field(entity_info *e, const char *v) {
+  fields_param want = {"filename", NULL};
+  char *type;
+  if (fields_typed_params(v, false, &type, &want, 1)) {
+    free(e->disposition); /* repeated: the last one counts */
+    free(e->filename);
+    e->disposition = type;
+    e->filename = want.value;
+    return;
+  }
   GMimeContentDisposition *cd = g_mime_content_disposition_parse(NULL, v);
   if (!cd)
     return;
@@ -389,11 +387,18 @@ static void parse_header_block(ms_msg_parser *p, entity_info *e) {
 
 /* ---- leaf parts and attachments ----------------------------------------- */
 
+/* The message's own bytes held back for hashing (see ms_msg_feed) go in
+ * with an attachment's decoded bytes: the two hash side by side. */
+static void hash_with_held(ms_msg_parser *p, part_output *o, const uint8_t *d,
+                           size_t n) {
+  ms_hash_update2(o->hash, d, n, p->hash, p->held, p->held_len);
+  p->held_len = 0;
+}
+
 static void output_flush(ms_msg_parser *p, part_output *o) {
   if (!o->batch_len)
     return;
-  EVP_DigestUpdate(o->md5, o->batch, o->batch_len);
-  EVP_DigestUpdate(o->sha256, o->batch, o->batch_len);
+  hash_with_held(p, o, o->batch, o->batch_len);
   if (o->file && p->cfg->sink)
     p->cfg->sink->write(o->file, o->batch, o->batch_len);
   o->batch_len = 0;
@@ -409,8 +414,7 @@ static void output_write(ms_msg_parser *p, part_output *o, const uint8_t *d,
   if (o->batch_len + n > OUTPUT_BATCH)
     output_flush(p, o);
   if (n >= OUTPUT_BATCH) { /* large runs go straight through */
-    EVP_DigestUpdate(o->md5, d, n);
-    EVP_DigestUpdate(o->sha256, d, n);
+    hash_with_held(p, o, d, n);
     if (o->file && p->cfg->sink)
       p->cfg->sink->write(o->file, d, n);
     return;
@@ -429,9 +433,9 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
   a->encoding = pt->encoding ? xstrdup(pt->encoding) : NULL;
   a->part = part;
   o->attachment = (int)p->out->attachments.len - 1;
-  o->md5 = digest_new(EVP_md5());
-  o->sha256 = digest_new(EVP_sha256());
-  o->batch = xmalloc(OUTPUT_BATCH);
+  o->hash = ms_hash_new(true);
+  o->batch = p->spare_batch ? p->spare_batch : xmalloc(OUTPUT_BATCH);
+  p->spare_batch = NULL;
   o->batch_len = 0;
   o->file = NULL;
   if (p->cfg->sink)
@@ -442,12 +446,14 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
 static void output_close(ms_msg_parser *p, part_output *o) {
   if (o->attachment >= 0) {
     output_flush(p, o);
-    free(o->batch);
+    if (!p->spare_batch)
+      p->spare_batch = o->batch;
+    else
+      free(o->batch);
     o->batch = NULL;
     ms_attachment *a = &p->out->attachments.items[o->attachment];
-    digest_hex(o->md5, a->md5);
-    digest_hex(o->sha256, a->sha256);
-    o->md5 = o->sha256 = NULL;
+    ms_hash_final(o->hash, a->md5, a->sha256);
+    o->hash = NULL;
     if (o->file && p->cfg->sink)
       p->cfg->sink->close(o->file);
     o->file = NULL;
@@ -864,14 +870,13 @@ static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
 /* The length of the whole lines at d that cannot be boundaries (they do
  * not start with '-'): inside a leaf they are all content. */
 static size_t leaf_run_length(const uint8_t *d, const uint8_t *end) {
-  const uint8_t *c = d;
-  while (c < end && *c != '-') {
-    const uint8_t *nl = memchr(c, '\n', (size_t)(end - c));
-    if (!nl)
-      break;
-    c = nl + 1;
-  }
-  return (size_t)(c - d);
+  if (d == end || *d == '-')
+    return 0;
+  const uint8_t *dash_line = scan_pair(d, end, '\n', '-');
+  if (dash_line)
+    return (size_t)(dash_line + 1 - d);
+  const uint8_t *nl = memrchr(d, '\n', (size_t)(end - d));
+  return nl ? (size_t)(nl + 1 - d) : 0;
 }
 
 /* Whole content lines of a leaf in one go: the same as line() for each of
@@ -892,13 +897,27 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
                             const ms_dissect_config *cfg, const char *label,
                             ms_ts ts) {
   gmime_setup();
-  ms_msg_parser *p = xcalloc(1, sizeof *p);
+  ms_msg_parser *p;
+  if (spare_count) { /* clear all but the buffers */
+    p = spare_parsers[--spare_count];
+    char *headers = p->headers;
+    size_t headers_cap = p->headers_cap;
+    uint8_t *batch = p->spare_batch, *held = p->held;
+    memset(p, 0, offsetof(ms_msg_parser, carry));
+    p->headers = headers;
+    p->headers_cap = headers_cap;
+    p->spare_batch = batch;
+    p->held = held;
+  } else {
+    p = xmalloc(sizeof *p); /* the carry needs no clearing */
+    memset(p, 0, offsetof(ms_msg_parser, carry));
+  }
   p->s = s;
   p->out = out;
   p->cfg = cfg;
   p->ts = ts;
   snprintf(p->label, sizeof p->label, "%s", label);
-  p->sha256 = digest_new(EVP_sha256());
+  p->hash = ms_hash_new(false);
   p->st = S_HEADERS;
   p->top_level = true;
   p->leaf.part = p->leaf.attachment = -1;
@@ -910,7 +929,25 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
 void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   p->ts = ts;
   p->out->bytes += n;
-  EVP_DigestUpdate(p->sha256, data, n);
+  /* Inside an attachment the message's bytes are held back and hashed
+   * with the attachment's decoded bytes (hash_with_held); elsewhere, and
+   * when the holding buffer is full, they are hashed at once, in order.
+   * Only the SHA-extension path gains by it (EVP hashes one by one). */
+  bool hold = p->st == S_LEAF && p->leaf.hash && ms_hash_accelerated();
+  if (hold && !p->held)
+    p->held = xmalloc(HELD_BYTES);
+  if (hold && p->held_len + n > HELD_BYTES)
+    output_flush(p, &p->leaf); /* the batch so far takes the held bytes */
+  if (!hold || p->held_len + n > HELD_BYTES) {
+    ms_hash_update(p->hash, p->held, p->held_len);
+    p->held_len = 0;
+  }
+  if (hold && n <= HELD_BYTES) {
+    memcpy(p->held + p->held_len, data, n);
+    p->held_len += n;
+  } else {
+    ms_hash_update(p->hash, data, n);
+  }
   if (p->eml)
     p->cfg->sink->write(p->eml, data, n);
   const uint8_t *cur = data, *end = data + n;
@@ -972,10 +1009,22 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
     free(p->stack.items[i].boundary);
   vec_free(&p->stack);
   p->out->truncated = truncated;
-  digest_hex(p->sha256, p->out->sha256);
+  ms_hash_update(p->hash, p->held, p->held_len);
+  ms_hash_final(p->hash, NULL, p->out->sha256);
   if (p->eml)
     p->cfg->sink->close(p->eml);
   free(p->leaf.batch);
+  if (p->headers_cap > 65536) { /* a huge header block: not kept */
+    free(p->headers);
+    p->headers = NULL;
+    p->headers_cap = 0;
+  }
+  if (spare_count < SPARE_PARSERS) {
+    spare_parsers[spare_count++] = p;
+    return;
+  }
+  free(p->spare_batch);
+  free(p->held);
   free(p->headers);
   free(p);
 }

@@ -19,6 +19,7 @@
 #include "lines.h"
 #include "message.h"
 #include "sasl.h"
+#include "scan.h"
 
 #define SPILL_MSG ((size_t)-2) /* a retrieval beyond --max-commands */
 #define MAX_UID 70             /* RFC 1939 7: a unique-id is 1 to 70 chars */
@@ -855,21 +856,11 @@ static void listing_line(pop3 *st, const ms_line *l, ms_ts ts) {
 /* Count the octets of the message being retrieved as RFC 1939 sizes do:
  * bare LF line ends are counted as CRLF for the comparison with LIST. */
 /* Counts the body's octets and its bare LFs (an LF not preceded by CR),
- * and keeps its last four bytes; one memchr pass per chunk. */
+ * and keeps its last four bytes; one vector pass per chunk. */
 static void count_octets(pop3 *st, const uint8_t *p, size_t n) {
   if (n == 0)
     return;
-  uint8_t prev = st->msg_tail[3];
-  const uint8_t *c = p, *e = p + n;
-  while (c < e) {
-    const uint8_t *lf = memchr(c, '\n', (size_t)(e - c));
-    if (!lf)
-      break;
-    uint8_t before = lf > p ? lf[-1] : prev;
-    if (before != '\r')
-      st->msg_bare_lf++;
-    c = lf + 1;
-  }
+  st->msg_bare_lf += scan_bare_lf(p, n, st->msg_tail[3]);
   if (n >= 4) {
     memcpy(st->msg_tail, p + n - 4, 4);
   } else {
