@@ -531,8 +531,10 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
   st->last_ends_group = vi && vi->ends_group;
   st->server_spoke = false;
   if (!vi)
-    smtp_anomaly(st, "unknown_command", ts, "%s",
-                 c ? (c->arg ? c->arg : c->verb) : verb);
+    smtp_anomaly(st, "unknown_command", ts, "%s%s%.*s",
+                 verb[0] ? verb : "(EMPTY)", arg_len ? " " : "",
+                 (int)(arg_len < 200 ? arg_len : 200),
+                 arg ? (const char *)arg : "");
   /* raised when the bound is crossed, not for every command beyond it */
   if (outstanding(st) == st->cfg->max_pipeline && st->cfg->max_pipeline)
     ms_limit_hit(st->rec, MS_LIMIT_PIPELINE, "too_many_outstanding", ts,
