@@ -368,6 +368,35 @@ static const verb_info *find_verb(const char *v) {
   return NULL;
 }
 
+/* Whether a MAIL parameter list holds the keyword (RFC 5321 esmtp-keyword,
+ * compared without case), alone or as "KEYWORD=value". */
+static bool has_mail_param(const char *params, const char *keyword) {
+  size_t n = strlen(keyword);
+  for (const char *p = params; p && *p;) {
+    while (*p == ' ')
+      p++;
+    if (!strncasecmp(p, keyword, n) && (!p[n] || p[n] == ' ' || p[n] == '='))
+      return true;
+    p += strcspn(p, " ");
+  }
+  return false;
+}
+
+static bool has_8bit(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80)
+      return true;
+  return false;
+}
+
+/* RFC 6531 3.4: an envelope address with UTF-8 needs MAIL ... SMTPUTF8. */
+static void check_utf8_path(smtp *st, const char *path, const char *params,
+                            const char *verb, ms_ts ts) {
+  if (has_8bit(path) && !has_mail_param(params, "SMTPUTF8"))
+    smtp_anomaly(st, "utf8_address_without_smtputf8", ts,
+                 "%s <%s> holds 8-bit bytes, MAIL had no SMTPUTF8", verb, path);
+}
+
 static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
   if (st->tx != NO_TX)
     abort_transaction(st, ts, "new MAIL");
@@ -381,6 +410,7 @@ static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
   ms_transaction *t = new_transaction(st, ts);
   t->mail_from = path;
   t->mail_params = params ? xstrdup(params) : NULL;
+  check_utf8_path(st, path, params, "MAIL FROM", ts);
   /* SIZE= against the advertised limit */
   if (params) {
     const char *sz = strcasestr(params, "SIZE=");
@@ -406,6 +436,8 @@ static char *rcpt_path(smtp *st, const ms_command *c, ms_ts ts) {
   if (st->tx == NO_TX)
     smtp_anomaly(st, "rcpt_without_mail", ts,
                  "RCPT TO:<%s> outside a transaction", path);
+  else
+    check_utf8_path(st, path, tx_at(st, st->tx)->mail_params, "RCPT TO", ts);
   return path;
 }
 

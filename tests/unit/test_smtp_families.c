@@ -637,6 +637,42 @@ static void starttls_refused_goes_on(void **state) {
   ms_session_free(s);
 }
 
+/* RFC 6531: UTF-8 in an envelope address needs SMTPUTF8 on its MAIL; the
+ * keyword is matched as a whole parameter, in any case. */
+static void utf8_envelope_needs_smtputf8(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220 mx.test ESMTP\r\n"),
+      C("EHLO c.test\r\n"),
+      S("250-mx.test\r\n250 SMTPUTF8\r\n"),
+      C("MAIL FROM:<j\xc3\xb6rg@b.test> BODY=8BITMIME\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<ascii@b.test>\r\n"),
+      S("250 ok\r\n"),
+      C("RSET\r\n"),
+      S("250 ok\r\n"),
+      C("MAIL FROM:<a@b.test> XSMTPUTF8\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<m\xc3\xbcller@b.test>\r\n"),
+      S("250 ok\r\n"),
+      C("RSET\r\n"),
+      S("250 ok\r\n"),
+      C("MAIL FROM:<j\xc3\xb6rg@b.test> smtputf8 SIZE=10\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<m\xc3\xbcller@b.test>\r\n"),
+      S("250 ok\r\n"),
+  };
+  for (size_t split = 0; split <= 7; split += 7) {
+    ms_session *s =
+        run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), split, NULL);
+    assert_int_equal(count_anomaly(s, "utf8_address_without_smtputf8"), 2);
+    assert_int_equal(s->transactions.len, 3);
+    assert_string_equal(s->transactions.items[2].mail_from,
+                        "j\xc3\xb6rg@b.test");
+    ms_session_free(s);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_command_family),
@@ -657,6 +693,7 @@ int main(void) {
       cmocka_unit_test(million_commands_are_bounded),
       cmocka_unit_test(server_never_replies),
       cmocka_unit_test(starttls_refused_goes_on),
+      cmocka_unit_test(utf8_envelope_needs_smtputf8),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
