@@ -2,23 +2,28 @@
 # run.sh - `make bench`: mailscope against the floor (a raw libpcap read
 # loop) and tshark, on one large generated capture, in one run.
 #
-#   BENCH_MB=250       size of the generated capture
-#   BENCH_ROUNDS=3     rounds of floor and mailscope (alternating)
-#   BENCH_TSHARK_ROUNDS=1   rounds of tshark (slow); 0 to skip
-#   BENCH_SCALE=100000 sessions open at once in the scale capture
+#   BENCH_MB=250            size of the generated capture
+#   BENCH_ROUNDS=5          rounds of floor, mailscope, --workers 2, libnids
+#   BENCH_TSHARK_ROUNDS=3   rounds of tshark (slow); 0 to skip
+#   BENCH_SCALE=100000      sessions open at once in the scale capture
 #
-# Prints a markdown table (also bench/out/latest.md): wall time, MB/s,
-# sessions/s and peak RSS of each, the ratios mailscope/floor and
-# tshark/mailscope as medians, and mailscope's peak RSS on the scale capture.
+# The programs run alternating, round after round, on the same file (warm
+# in the page cache); each row is the median of its rounds.  Prints a
+# markdown report (also bench/out/latest.md): wall and CPU time, MB/s,
+# sessions/s and peak RSS of each program, mailscope/floor and
+# tshark/mailscope, the --workers 2 speed-up, and memory against open
+# sessions: the peak on a capture a fifth the size, and VmRSS sampled while
+# mailscope reads the scale capture (100,000 sessions opened, then closed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${BENCH_MB:-250}
-rounds=${BENCH_ROUNDS:-3}
-trounds=${BENCH_TSHARK_ROUNDS:-1}
+rounds=${BENCH_ROUNDS:-5}
+trounds=${BENCH_TSHARK_ROUNDS:-3}
 scale=${BENCH_SCALE:-100000}
 out=bench/out
 mkdir -p "$out"
 [ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+[ -x ./mailscope ] || { echo "bench: build ./mailscope first (make)" >&2; exit 1; }
 cc -O2 -o "$out/gen_capture" bench/gen_capture.c
 cc -O2 -o "$out/floor" bench/floor.c $(pkg-config --cflags --libs libpcap)
 # libnids 1.26 (Debian libnids-dev, static; libnet1-dev for -lnet), optional
@@ -28,77 +33,139 @@ if [ -f /usr/include/nids.h ] &&
     $(pkg-config --libs libpcap glib-2.0 gthread-2.0) -lnet 2>/dev/null; then
   nids="$out/nids_probe"
 fi
-# --workers may not be supported by every build
 workers=""
-if ./mailscope --workers 2 -J -q -r /dev/null >/dev/null 2>&1 ||
-  ! ./mailscope --workers 2 -J -q -r /dev/null 2>&1 | grep -qi 'unknown\|unrecognized\|invalid option'; then
-  workers=1
-fi
+./mailscope --help 2>&1 | grep -q -- --workers && workers=1
+tshark=""
+command -v tshark >/dev/null && [ "$trounds" -gt 0 ] && tshark=1
+
+# The captures, made once and again whenever the generator changes.
+generate() { # file, gen_capture arguments...
+  local f=$1
+  shift
+  if ! [ -s "$f" ] || ! [ "$f" -nt bench/gen_capture.c ] || ! [ -s "$f.info" ]; then
+    "$out/gen_capture" "$1" "$f" "${@:2}" 2>"$f.info"
+  fi
+}
 cap="$out/mix-${mb}MB.pcap"
-[ -s "$cap" ] && [ "$cap" -nt bench/gen_capture.c ] || "$out/gen_capture" mix "$cap" "$mb" 64
+small_mb=$((mb / 5 > 1 ? mb / 5 : 1))
+small="$out/mix-${small_mb}MB.pcap"
 scap="$out/scale-$scale.pcap"
-[ -s "$scap" ] && [ "$scap" -nt bench/gen_capture.c ] || "$out/gen_capture" scale "$scap" "$scale"
+generate "$cap" mix "$mb" 64
+generate "$small" mix "$small_mb" 64
+generate "$scap" scale "$scale"
 size=$(stat -c %s "$cap")
 sessions=$(./mailscope -J -q -r "$cap" | grep -c '"event":"session"')
 
-measure() { # name, command...: appends "seconds rss_kb" to $out/NAME.times
+measure() { # name, command...: appends "wall cpu rss_kb" to $out/NAME.times
   local name=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$out/$name.one" "$@" >/dev/null 2>&1
-  cat "$out/$name.one" >>"$out/$name.times"
+  /usr/bin/time -f "%e %U %S %M" -o "$out/$name.one" "$@" >/dev/null 2>&1
+  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$out/$name.one" >>"$out/$name.times"
 }
-rm -f "$out"/*.times
-for _ in $(seq "$rounds"); do
-  measure floor "$out/floor" "$cap"
-  measure mailscope ./mailscope -J -q -r "$cap"
-  [ -z "$workers" ] || measure workers2 ./mailscope --workers 2 -J -q -r "$cap"
-  [ -z "$nids" ] || measure libnids "$nids" "$cap"
-done
 tshark_cmd=(tshark -n -r "$cap" -Y "smtp || pop" -T fields -e frame.number
   -e smtp.req.command -e smtp.req.parameter -e smtp.response.code
   -e pop.request.command -e pop.response.indicator -e imf.subject)
-if command -v tshark >/dev/null && [ "$trounds" -gt 0 ]; then
-  for _ in $(seq "$trounds"); do measure tshark "${tshark_cmd[@]}"; done
-fi
-measure scale ./mailscope -J -q -r "$scap"
+rm -f "$out"/*.times
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+cat "$cap" "$small" "$scap" >/dev/null # into the page cache
+total=$((rounds > trounds ? rounds : trounds))
+for r in $(seq "$total"); do
+  if [ "$r" -le "$rounds" ]; then
+    measure floor "$out/floor" "$cap"
+    measure mailscope ./mailscope -J -q -r "$cap"
+    [ -z "$workers" ] || measure workers2 ./mailscope --workers 2 -J -q -r "$cap"
+    [ -z "$nids" ] || measure libnids "$nids" "$cap"
+  fi
+  if [ -n "$tshark" ] && [ "$r" -le "$trounds" ]; then
+    measure tshark "${tshark_cmd[@]}"
+  fi
+done
+measure small ./mailscope -J -q -r "$small"
+
+# VmRSS and bytes read (rchar) of mailscope on the scale capture, sampled
+# every 10 ms: "milliseconds rchar rss_kb".
+samples="$out/scale.samples"
+: >"$samples"
+start=$(date +%s%N)
+./mailscope -J -q -r "$scap" >/dev/null 2>&1 &
+pid=$!
+while :; do
+  st=$(cat "/proc/$pid/status" 2>/dev/null) || break
+  io=$(cat "/proc/$pid/io" 2>/dev/null) || break
+  case "$st" in *"State:"*Z*) break ;; esac # exited, not yet reaped
+  rss=$(echo "$st" | awk '/^VmRSS/ {print $2}')
+  rchar=$(echo "$io" | awk '/^rchar/ {print $2}')
+  [ -n "$rss" ] && [ -n "$rchar" ] &&
+    echo "$((($(date +%s%N) - start) / 1000000)) $rchar $rss" >>"$samples"
+  sleep 0.01
+done
+wait "$pid"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-secs() { cut -d' ' -f1 "$out/$1.times" | median; }
-rss() { cut -d' ' -f2 "$out/$1.times" | sort -n | tail -1; }
+col() { cut -d' ' -f"$2" "$out/$1.times" | median; } # name, column
+rss() { cut -d' ' -f3 "$out/$1.times" | sort -n | tail -1; }
 row() { # name
-  local s r
-  s=$(secs "$1")
-  r=$(rss "$1")
-  awk -v n="$1" -v s="$s" -v r="$r" -v b="$size" -v k="$sessions" \
-    'BEGIN {printf "| %s | %.2f | %.0f | %.0f | %.1f |\n", n, s, b/1e6/(s>0?s:1e-9), k/(s>0?s:1e-9), r/1024}'
+  awk -v n="$1" -v s="$(col "$1" 1)" -v c="$(col "$1" 2)" -v r="$(rss "$1")" \
+    -v b="$size" -v k="$sessions" -v runs="$(wc -l <"$out/$1.times")" \
+    'BEGIN {printf "| %s | %d | %.2f | %.2f | %.0f | %.0f | %.1f |\n", n, runs, s, c, b/1e6/(s>0?s:1e-9), k/(s>0?s:1e-9), r/1024}'
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/(b>0?b:1e-9)}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
 {
-  echo "capture: $cap, $(awk -v b="$size" 'BEGIN{printf "%.0f", b/1e6}') MB, $sessions sessions; $rounds rounds (tshark: $trounds)"
+  echo "capture: $cap, $(awk -v b="$size" 'BEGIN{printf "%.0f", b/1e6}') MB, $sessions sessions;" \
+    "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'));" \
+    "load average $load_before before, $load_after after"
   echo
-  echo "| program | wall s (median) | MB/s | sessions/s | peak RSS MiB |"
-  echo "|---|---|---|---|---|"
+  echo "| program | runs | wall s (median) | CPU s (median) | MB/s | sessions/s | peak RSS MiB |"
+  echo "|---|---|---|---|---|---|---|"
   row floor
   row mailscope
   [ -f "$out/workers2.times" ] && row workers2
   [ -f "$out/libnids.times" ] && row libnids
   [ -f "$out/tshark.times" ] && row tshark
   echo
-  f=$(secs floor); m=$(secs mailscope)
-  awk -v f="$f" -v m="$m" 'BEGIN {printf "mailscope / floor: %.2fx\n", m/(f>0?f:1e-9)}'
+  f=$(col floor 1)
+  m=$(col mailscope 1)
+  echo "mailscope / floor: $(ratio "$m" "$f")x (wall), $(ratio "$(col mailscope 2)" "$(col floor 2)")x (CPU)"
   if [ -f "$out/tshark.times" ]; then
-    t=$(secs tshark)
-    awk -v t="$t" -v m="$m" 'BEGIN {printf "tshark / mailscope: %.1fx\n", t/(m>0?m:1e-9)}'
-  fi
-  echo "scale capture ($scale sessions open at once, $(stat -c %s "$scap" | awk '{printf "%.0f", $1/1e6}') MB): peak RSS $(rss scale | awk '{printf "%.1f", $1/1024}') MiB, $(secs scale) s"
-  if [ -f "$out/libnids.times" ]; then
-    l=$(secs libnids)
-    awk -v l="$l" -v f="$f" 'BEGIN {printf "libnids (reassembly only, no decoding) / floor: %.2fx\n", l/(f>0?f:1e-9)}'
-    echo "libnids on this capture: $("$nids" "$cap")"
+    echo "tshark / mailscope: $(ratio "$(col tshark 1)" "$m")x (wall), $(ratio "$(col tshark 2)" "$(col mailscope 2)")x (CPU)"
+  else
+    echo "tshark / mailscope: tshark not installed or BENCH_TSHARK_ROUNDS=0"
   fi
   if [ -f "$out/workers2.times" ]; then
-    w=$(secs workers2)
-    awk -v w="$w" -v m="$m" 'BEGIN {printf "--workers 2 speed-up: %.2fx\n", m/(w>0?w:1e-9)}'
+    echo "--workers 2 speed-up: $(ratio "$m" "$(col workers2 1)")x (wall; CPU $(col workers2 2) s against $(col mailscope 2) s)"
   else
-    echo "--workers 2: not supported yet"
+    echo "--workers 2: not supported by this build"
   fi
+  if [ -f "$out/libnids.times" ]; then
+    echo "libnids (reassembly only, no decoding) / floor: $(ratio "$(col libnids 1)" "$f")x"
+    echo "libnids on this capture: $("$nids" "$cap")"
+  fi
+  echo
+  echo "memory follows open sessions, not the size of the capture:"
+  echo
+  echo "| capture | MB | sessions open at once | peak RSS MiB |"
+  echo "|---|---|---|---|"
+  echo "| $small | $(awk -v b="$(stat -c %s "$small")" 'BEGIN{printf "%.0f", b/1e6}') | 64 | $(mib "$(rss small)") |"
+  echo "| $cap | $(awk -v b="$size" 'BEGIN{printf "%.0f", b/1e6}') | 64 | $(mib "$(rss mailscope)") |"
+  echo "| $scap | $(awk -v b="$(stat -c %s "$scap")" 'BEGIN{printf "%.0f", b/1e6}') | $scale | $(awk '{if ($3 > m) m = $3} END {printf "%.1f", m/1024}' "$samples") |"
+  echo
+  echo "$scap, VmRSS sampled every 10 ms ($(wc -l <"$samples") samples): $(cat "$scap.info")"
+  echo
+  echo "| file read | phase | VmRSS MiB (highest sample in the step) |"
+  echo "|---|---|---|"
+  open_at=$(sed -n 's/.*open at byte \([0-9]*\).*/\1/p' "$scap.info")
+  awk -v size="$(stat -c %s "$scap")" -v open_at="${open_at:-0}" '
+    { step = int($2 * 10 / size); if (step > 10) step = 10
+      if ($3 > m[step]) m[step] = $3; seen[step] = 1; last = $3 }
+    END {
+      for (s = 0; s <= 10; s++) if (seen[s]) {
+        phase = (s + 1) * size / 10 <= open_at ? "sessions opening" : \
+                s * size / 10 >= open_at ? "sessions closing" : "all open, closing starts"
+        if (s == 10) phase = "end of file, exit"
+        printf "| %s%% | %s | %.1f |\n", (s < 10 ? s * 10 "-" (s + 1) * 10 : "100"), phase, m[s] / 1024
+      }
+      printf "\nlast sample before exit: %.1f MiB\n", last / 1024
+    }' "$samples"
 } | tee "$out/latest.md"

@@ -22,6 +22,11 @@ typedef struct {
   size_t max_pipeline;      /* outstanding commands before an anomaly */
   size_t max_message_bytes; /* per-message memory bound of the message layer */
   int max_mime_depth;       /* message/rfc822 and multipart nesting */
+  size_t max_mime_parts;    /* MIME parts listed per message */
+  size_t max_headers;       /* header fields kept per MIME entity */
+  size_t max_commands;      /* commands (and what they create: transactions,
+                               retrieved messages, deletions) recorded per
+                               session; transcript lines: 4 times as many */
   bool show_secrets;        /* keep passwords instead of "<redacted>" */
   bool transcript;          /* fill ms_session.transcript */
   bool full_bodies;         /* transcript: every body line, not a summary */
@@ -42,8 +47,8 @@ typedef struct ms_dissector {
   /* Create state for a session; rec outlives the state. */
   void *(*create)(ms_session *rec, const ms_dissect_config *cfg);
   /* Bytes of one direction, in order.  n > 0. */
-  ms_verdict (*on_data)(void *state, ms_dir dir, const uint8_t *data,
-                        size_t n, ms_ts ts);
+  ms_verdict (*on_data)(void *state, ms_dir dir, const uint8_t *data, size_t n,
+                        ms_ts ts);
   /* n bytes of direction dir are missing before the next on_data. */
   void (*on_gap)(void *state, ms_dir dir, uint64_t n, ms_ts ts);
   /* The connection ended (rec->end says how): flush partial lines, mark

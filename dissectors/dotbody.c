@@ -1,11 +1,12 @@
 /* dotbody.c - dot-terminated text as a stream (see dotbody.h). */
 #include "dotbody.h"
 
-#include <string.h>
+#include "scan.h"
 
 void dot_scan_begin(dot_scanner *s) {
   s->bol = true;
-  s->dot = s->dot_cr = false;
+  s->bol_bare = s->last_cr = false;
+  s->dot = s->dot_cr = s->end_bare_lf = false;
 }
 
 void dot_scan_lost(dot_scanner *s) { s->bol = s->dot = s->dot_cr = false; }
@@ -17,11 +18,13 @@ bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
     if (s->dot_cr) { /* ".\r" at a line start */
       s->dot_cr = s->dot = false;
       if (*p == '\n') {
+        s->end_bare_lf = s->bol_bare;
         *cursor = p + 1;
         return true;
       }
       out(ctx, (const uint8_t *)"\r", 1); /* a stuffed ".\r..." line */
       s->bol = false;
+      s->last_cr = true;
       continue;
     }
     if (s->dot) {
@@ -32,6 +35,7 @@ bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
       }
       s->dot = false;
       if (*p == '\n') { /* "." and a bare LF end it too */
+        s->end_bare_lf = true;
         *cursor = p + 1;
         return true;
       }
@@ -43,18 +47,15 @@ bool dot_scan(dot_scanner *s, const uint8_t **cursor, const uint8_t *end,
       p++;
       continue;
     }
-    /* One call for the run of whole lines up to the next line that starts
-     * with a dot (or the end of the data). */
-    const uint8_t *run = p, *nl = memchr(p, '\n', (size_t)(end - p));
-    while (nl && nl + 1 < end && nl[1] != '.') {
-      const uint8_t *next = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
-      if (!next)
-        break;
-      nl = next;
-    }
-    const uint8_t *stop = nl ? nl + 1 : end;
-    out(ctx, run, (size_t)(stop - run));
-    s->bol = nl != NULL;
+    /* One call for the run up to the next line that starts with a dot (or
+     * the end of the data), found in one scan. */
+    const uint8_t *dot_line = scan_pair(p, end, '\n', '.');
+    const uint8_t *stop = dot_line ? dot_line + 1 : end;
+    out(ctx, p, (size_t)(stop - p));
+    s->bol = stop[-1] == '\n';
+    if (s->bol) /* whether that line start came from a bare LF */
+      s->bol_bare = stop - 1 > p ? stop[-2] != '\r' : !s->last_cr;
+    s->last_cr = stop[-1] == '\r';
     p = stop;
   }
   *cursor = p;

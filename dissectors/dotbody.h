@@ -4,9 +4,9 @@
  *
  * dot_scan() hands the content, with the stuffing dots removed and line
  * ends kept as transferred, to out() in runs, and stops right after the
- * terminating "." line (CRLF or bare LF), returning true.  After a gap,
- * dot_scan_lost() makes the scanner wait for the next line end before it
- * trusts a "." again. */
+ * terminating "." line (CRLF or bare LF), returning true (end_bare_lf tells
+ * which).  After a gap, dot_scan_lost() makes the scanner wait for the next
+ * line end before it trusts a "." again. */
 #ifndef MAILSCOPE_DOTBODY_H
 #define MAILSCOPE_DOTBODY_H
 
@@ -15,9 +15,15 @@
 #include <stdint.h>
 
 typedef struct {
-  bool bol;    /* at the start of a line */
-  bool dot;    /* a "." seen at the start of the line */
-  bool dot_cr; /* ".\r" seen at the start of the line */
+  bool bol;      /* at the start of a line */
+  bool bol_bare; /* ... that a bare LF began */
+  bool last_cr;  /* the last byte passed on was CR */
+  bool dot;      /* a "." seen at the start of the line */
+  bool dot_cr;   /* ".\r" seen at the start of the line */
+  /* Set when dot_scan() returns true: the terminating "." line had a bare
+   * LF before or after it (<LF>.<LF>, <CR><LF>.<LF>, <LF>.<CR><LF>), which
+   * servers that want <CR><LF>.<CR><LF> read on past (SMTP smuggling). */
+  bool end_bare_lf;
 } dot_scanner;
 
 typedef void (*dot_out_fn)(void *ctx, const uint8_t *p, size_t n);

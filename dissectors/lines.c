@@ -118,3 +118,19 @@ void line_reader_gap(line_reader *lr) {
   lr->cut = false;
   lr->resync = true;
 }
+
+void line_check_controls(ms_session *s, bool *warned, ms_dir dir,
+                         const ms_line *l) {
+  if (*warned)
+    return;
+  for (size_t i = 0; i < l->len; i++) {
+    uint8_t c = l->data[i];
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      *warned = true;
+      ms_add_anomaly(s, "control_characters", l->ts,
+                     "a %s line holds the control byte 0x%02x at offset %zu",
+                     dir == MS_CLIENT ? "client" : "server", c, i);
+      return;
+    }
+  }
+}

@@ -22,18 +22,18 @@
 typedef struct {
   const uint8_t *data; /* line without its terminator */
   size_t len;
-  ms_ts ts;      /* timestamp of the segment that completed the line */
-  bool bare_lf;  /* ended by LF alone */
-  bool too_long; /* cut at max_line; the rest was dropped */
-  bool partial;  /* only from line_reader_flush: no terminator seen */
+  ms_ts ts;       /* timestamp of the segment that completed the line */
+  bool bare_lf;   /* ended by LF alone */
+  bool too_long;  /* cut at max_line; the rest was dropped */
+  bool partial;   /* only from line_reader_flush: no terminator seen */
   bool after_gap; /* first line after lost bytes: it may be a line's tail */
 } ms_line;
 
 typedef struct {
   uint8_t *buf;
   size_t len, cap, max_line;
-  bool resync;     /* after a gap: the next line gets after_gap */
-  bool cut;        /* the current partial line is already too long */
+  bool resync; /* after a gap: the next line gets after_gap */
+  bool cut;    /* the current partial line is already too long */
 } line_reader;
 
 void line_reader_init(line_reader *lr, size_t max_line);
@@ -53,5 +53,11 @@ bool line_reader_flush(line_reader *lr, ms_ts ts, ms_line *out);
 
 /* Bytes were lost: drop the partial line and resync at the next line end. */
 void line_reader_gap(line_reader *lr);
+
+/* Commands and replies are text: a control byte (below 0x20 but TAB, or
+ * DEL) is a terminal escape or binary.  Raises control_characters on the
+ * session the first time (*warned records it). */
+void line_check_controls(ms_session *s, bool *warned, ms_dir dir,
+                         const ms_line *l);
 
 #endif

@@ -9,26 +9,28 @@
  * their boundaries, message/rfc822 bodies are entities again, leaf bodies
  * are decoded (base64, quoted-printable) and hashed when they are
  * attachments.  GMime decodes RFC 2047 words, RFC 2231 parameters and
- * address lists; OpenSSL's EVP computes the digests.
+ * address lists; digest.c computes the digests.
  */
 #include "message.h"
 
 #include <ctype.h>
 #include <gmime/gmime.h>
-#include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "digest.h"
 #include "msg_decode.h"
+#include "msg_fields.h"
 #include "msg_received.h"
+#include "scan.h"
 #include "vec.h"
 
 #define LINE_CARRY 2048  /* longest line examined as a whole */
 #define MAX_BOUNDARY 200 /* RFC 2046 says 70 */
-#define MAX_PARTS 1000
-#define MAX_RECEIVED 100
+#define MAX_RECEIVED 100 /* Received hops listed */
 
 typedef enum { ENC_IDENTITY, ENC_BASE64, ENC_QP } encoding;
 
@@ -49,15 +51,16 @@ typedef enum {
 typedef struct {
   int part;       /* index in out->parts, -1 none */
   int attachment; /* index in out->attachments, -1 none */
-  EVP_MD_CTX *md5, *sha256;
-  void *file; /* sink handle */
+  ms_hash *hash;  /* md5 and sha256 of the decoded bytes */
+  void *file;     /* sink handle */
   /* decoded bytes are digested and written in batches: a base64 line is
-   * 57 bytes, and per-call EVP and write costs dominated at that size */
+   * 57 bytes, and per-call digest and write costs dominated at that size */
   uint8_t *batch;
   size_t batch_len;
 } part_output;
 
 #define OUTPUT_BATCH 16384
+#define HELD_BYTES 8192 /* message bytes held to hash with a batch */
 
 /* A message/rfc822 part being read: its lines, as transferred, are its
  * content (while the inner message is parsed from the same lines).  A
@@ -79,19 +82,27 @@ struct ms_msg_parser {
   const ms_dissect_config *cfg;
   char label[32];
   ms_ts ts;
-  EVP_MD_CTX *sha256; /* of the whole message (md5 only for attachments) */
-  void *eml;          /* sink handle */
+  ms_hash *hash; /* sha256 of the whole message (md5 only for attachments) */
+  void *eml;     /* sink handle */
   /* line assembly */
-  uint8_t carry[LINE_CARRY];
   size_t carry_len;
   bool carry_is_content; /* the current line is too long to be structure */
   /* entity */
   state st;
   bool top_level; /* the headers being read are the message's own */
+  bool preview;   /* POP3 TOP: cut on purpose, open multiparts expected */
   int depth;      /* nesting of the entity being read */
   char *headers;  /* header block of the entity, unfolded later */
   size_t headers_len, headers_cap;
   bool headers_overflow;
+  /* --max-headers: fields of the entity's header block, which known
+   * fields (see kept_past_limit) were seen, whether the field being read
+   * is left out */
+  uint64_t header_fields;
+  uint32_t fields_seen;
+  bool header_skip;
+  bool long_line_start;   /* the next over-long piece starts a line */
+  unsigned limits_raised; /* bit per ms_limit: raised for this message */
   VEC(mp_frame) stack;
   VEC(rfc822_frame) rfc822; /* message/rfc822 parts open, outermost first */
   /* current leaf */
@@ -103,7 +114,21 @@ struct ms_msg_parser {
   uint8_t eol[2];
   size_t eol_len;
   bool bad_base64_reported;
+  uint8_t *spare_batch; /* a closed attachment's batch buffer, for the next */
+  uint8_t *held;        /* HELD_BYTES, once an attachment was met */
+  size_t held_len;      /* the message's bytes in it, not hashed yet */
+  /* last: not cleared when a parser is reused */
+  uint8_t carry[LINE_CARRY];
 };
+
+/* Parsers of finished messages, kept with their buffers for the next ones
+ * (a parser is 2 KiB, its batch buffer 16 KiB, its hold buffer 8 KiB, its
+ * header block 4 KiB or more: allocated, cleared and freed for every
+ * message they were a tenth of the allocator's work).  As many as messages are
+ * usually in flight at once; more are freed. */
+#define SPARE_PARSERS 64
+static ms_msg_parser *spare_parsers[SPARE_PARSERS];
+static size_t spare_count;
 
 static gsize gmime_once;
 
@@ -114,64 +139,29 @@ static void gmime_setup(void) {
   }
 }
 
-/* ---- digests ------------------------------------------------------------ */
-
-static EVP_MD_CTX *digest_new(const EVP_MD *md) {
-  EVP_MD_CTX *c = EVP_MD_CTX_new();
-  if (!c || EVP_DigestInit_ex(c, md, NULL) != 1) {
-    fputs("mailscope: cannot initialise a digest\n", stderr);
-    abort();
-  }
-  return c;
-}
-
-static void digest_hex(EVP_MD_CTX *c, char *out) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(c, md, &n);
-  EVP_MD_CTX_free(c);
-  for (unsigned int i = 0; i < n; i++)
-    sprintf(out + 2 * i, "%02x", md[i]);
-  out[2 * n] = '\0';
-}
-
 /* ---- header helpers ----------------------------------------------------- */
 
 /* Decode RFC 2047 words to UTF-8 (new string). */
 static char *decode_text(const char *raw) {
+  if (fields_plain_text(raw))
+    return xstrdup(raw);
   char *d = g_mime_utils_header_decode_text(NULL, raw);
   char *out = xstrdup(d ? d : raw);
   g_free(d);
   return out;
 }
 
-static void add_addresses(ms_addrvec *v, InternetAddressList *list, int depth) {
-  int n = list ? internet_address_list_length(list) : 0;
-  for (int i = 0; i < n && v->len < 1000; i++) {
-    InternetAddress *ia = internet_address_list_get_address(list, i);
-    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-      if (depth < 4)
-        add_addresses(
-            v, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
-            depth + 1);
-      continue;
-    }
-    if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
-      continue;
-    const char *addr =
-        internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-    const char *name = internet_address_get_name(ia);
-    ms_address *a = vec_push(v);
-    a->address = addr && *addr ? xstrdup(addr) : NULL;
-    a->name = name && *name ? xstrdup(name) : NULL;
-  }
-}
-
-static void parse_addresses(ms_addrvec *v, const char *raw) {
-  InternetAddressList *list = internet_address_list_parse(NULL, raw);
-  add_addresses(v, list, 0);
-  if (list)
-    g_object_unref(list);
+/* Returns false when addresses were left out: a list holds at most
+ * MS_MAX_LIST (one more is asked for, to tell). */
+static bool parse_addresses(ms_addrvec *v, const char *raw) {
+  if (!fields_addresses(raw, v, MS_MAX_LIST + 1))
+    fields_addresses_gmime(raw, v, MS_MAX_LIST + 1);
+  if (v->len <= MS_MAX_LIST)
+    return true;
+  ms_address *extra = &v->items[--v->len];
+  free(extra->address);
+  free(extra->name);
+  return false;
 }
 
 static void set_once(char **field, const char *value) {
@@ -186,31 +176,40 @@ static char *lower_dup(const char *s) {
   return d;
 }
 
-#define MAX_FIELD 8192 /* longest header value reported */
-
 static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
                     const char *arg);
+static void limit_anomaly(ms_msg_parser *p, ms_limit which, const char *name,
+                          const char *fmt, const char *arg);
+
+/* The address header `name` of the message, into v. */
+static void address_field(ms_msg_parser *p, ms_addrvec *v, const char *name,
+                          const char *value) {
+  if (!parse_addresses(v, value))
+    limit_anomaly(p, MS_LIMIT_LIST, "record_limit",
+                  "more than 1000 %s addresses: later ones are not recorded",
+                  name);
+}
 
 /* RFC 5322 fields of the message itself. */
 static void message_field(ms_msg_parser *p, const char *name, char *v) {
   ms_message *m = p->out;
   size_t vl = strlen(v);
-  if (vl > MAX_FIELD) { /* cut on a UTF-8 boundary */
-    size_t cut = MAX_FIELD;
+  if (vl > MS_MAX_HEADER_VALUE) { /* cut on a UTF-8 boundary */
+    size_t cut = MS_MAX_HEADER_VALUE;
     while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
       cut--;
     v[cut] = '\0';
-    anomaly(p, "header_too_long", "a %s header is longer than 8 KiB: cut",
-            name);
+    limit_anomaly(p, MS_LIMIT_HEADER_VALUE, "header_too_long",
+                  "a %s header is longer than 8 KiB: cut", name);
   }
   if (!strcasecmp(name, "From"))
-    parse_addresses(&m->from, v);
+    address_field(p, &m->from, name, v);
   else if (!strcasecmp(name, "To"))
-    parse_addresses(&m->to, v);
+    address_field(p, &m->to, name, v);
   else if (!strcasecmp(name, "Cc"))
-    parse_addresses(&m->cc, v);
+    address_field(p, &m->cc, name, v);
   else if (!strcasecmp(name, "Reply-To"))
-    parse_addresses(&m->reply_to, v);
+    address_field(p, &m->reply_to, name, v);
   else if (!strcasecmp(name, "Subject") && !m->subject)
     m->subject = decode_text(v);
   else if (!strcasecmp(name, "Date"))
@@ -230,6 +229,10 @@ static void message_field(ms_msg_parser *p, const char *name, char *v) {
     set_once(&m->return_path, v);
   else if (!strcasecmp(name, "Received") && m->received.len < MAX_RECEIVED)
     received_parse(v, vec_push(&m->received));
+  else if (!strcasecmp(name, "Received"))
+    limit_anomaly(p, MS_LIMIT_LIST, "record_limit",
+                  "more than %s Received headers: later ones are not listed",
+                  "100");
 }
 
 /* ---- entity headers ----------------------------------------------------- */
@@ -261,6 +264,20 @@ static char *param(const GMimeParamList *list, const char *name) {
 }
 
 static void content_type_field(entity_info *e, const char *v) {
+  fields_param want[3] = {
+      {"boundary", NULL}, {"charset", NULL}, {"name", NULL}};
+  char *type;
+  if (fields_typed_params(v, true, &type, want, 3)) {
+    free(e->content_type); /* a repeated Content-Type: the last one counts */
+    free(e->boundary);
+    free(e->charset);
+    free(e->name);
+    e->content_type = type;
+    e->boundary = want[0].value;
+    e->charset = want[1].value;
+    e->name = want[2].value;
+    return;
+  }
   GMimeContentType *ct = g_mime_content_type_parse(NULL, v);
   if (!ct)
     return;
@@ -279,6 +296,15 @@ static void content_type_field(entity_info *e, const char *v) {
 }
 
 static void disposition_field(entity_info *e, const char *v) {
+  fields_param want = {"filename", NULL};
+  char *type;
+  if (fields_typed_params(v, false, &type, &want, 1)) {
+    free(e->disposition); /* repeated: the last one counts */
+    free(e->filename);
+    e->disposition = type;
+    e->filename = want.value;
+    return;
+  }
   GMimeContentDisposition *cd = g_mime_content_disposition_parse(NULL, v);
   if (!cd)
     return;
@@ -361,11 +387,18 @@ static void parse_header_block(ms_msg_parser *p, entity_info *e) {
 
 /* ---- leaf parts and attachments ----------------------------------------- */
 
+/* The message's own bytes held back for hashing (see ms_msg_feed) go in
+ * with an attachment's decoded bytes: the two hash side by side. */
+static void hash_with_held(ms_msg_parser *p, part_output *o, const uint8_t *d,
+                           size_t n) {
+  ms_hash_update2(o->hash, d, n, p->hash, p->held, p->held_len);
+  p->held_len = 0;
+}
+
 static void output_flush(ms_msg_parser *p, part_output *o) {
   if (!o->batch_len)
     return;
-  EVP_DigestUpdate(o->md5, o->batch, o->batch_len);
-  EVP_DigestUpdate(o->sha256, o->batch, o->batch_len);
+  hash_with_held(p, o, o->batch, o->batch_len);
   if (o->file && p->cfg->sink)
     p->cfg->sink->write(o->file, o->batch, o->batch_len);
   o->batch_len = 0;
@@ -381,8 +414,7 @@ static void output_write(ms_msg_parser *p, part_output *o, const uint8_t *d,
   if (o->batch_len + n > OUTPUT_BATCH)
     output_flush(p, o);
   if (n >= OUTPUT_BATCH) { /* large runs go straight through */
-    EVP_DigestUpdate(o->md5, d, n);
-    EVP_DigestUpdate(o->sha256, d, n);
+    hash_with_held(p, o, d, n);
     if (o->file && p->cfg->sink)
       p->cfg->sink->write(o->file, d, n);
     return;
@@ -401,9 +433,9 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
   a->encoding = pt->encoding ? xstrdup(pt->encoding) : NULL;
   a->part = part;
   o->attachment = (int)p->out->attachments.len - 1;
-  o->md5 = digest_new(EVP_md5());
-  o->sha256 = digest_new(EVP_sha256());
-  o->batch = xmalloc(OUTPUT_BATCH);
+  o->hash = ms_hash_new(true);
+  o->batch = p->spare_batch ? p->spare_batch : xmalloc(OUTPUT_BATCH);
+  p->spare_batch = NULL;
   o->batch_len = 0;
   o->file = NULL;
   if (p->cfg->sink)
@@ -414,12 +446,14 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
 static void output_close(ms_msg_parser *p, part_output *o) {
   if (o->attachment >= 0) {
     output_flush(p, o);
-    free(o->batch);
+    if (!p->spare_batch)
+      p->spare_batch = o->batch;
+    else
+      free(o->batch);
     o->batch = NULL;
     ms_attachment *a = &p->out->attachments.items[o->attachment];
-    digest_hex(o->md5, a->md5);
-    digest_hex(o->sha256, a->sha256);
-    o->md5 = o->sha256 = NULL;
+    ms_hash_final(o->hash, a->md5, a->sha256);
+    o->hash = NULL;
     if (o->file && p->cfg->sink)
       p->cfg->sink->close(o->file);
     o->file = NULL;
@@ -445,13 +479,31 @@ static void leaf_content(ms_msg_parser *p, const uint8_t *d, size_t n) {
   }
 }
 
+static bool listed(const ms_message *m, const char *name) {
+  for (size_t i = 0; i < m->anomalies.len; i++)
+    if (!strcmp(m->anomalies.items[i], name))
+      return true;
+  return false;
+}
+
+/* A message-level finding: once per message. */
 static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
                     const char *arg) {
-  for (size_t i = 0; i < p->out->anomalies.len; i++)
-    if (!strcmp(p->out->anomalies.items[i], name))
-      return; /* once per message */
+  if (listed(p->out, name))
+    return;
   strvec_push(&p->out->anomalies, name);
   ms_add_anomaly(p->s, name, p->ts, fmt, arg);
+}
+
+/* A limit hit: once per message and limit, counted in the stats. */
+static void limit_anomaly(ms_msg_parser *p, ms_limit which, const char *name,
+                          const char *fmt, const char *arg) {
+  if (p->limits_raised & (1u << which))
+    return;
+  p->limits_raised |= 1u << which;
+  if (!listed(p->out, name))
+    strvec_push(&p->out->anomalies, name);
+  ms_limit_hit(p->s, which, name, p->ts, fmt, arg);
 }
 
 static void end_leaf(ms_msg_parser *p) {
@@ -474,8 +526,10 @@ static bool is_attachment(const entity_info *e) {
 }
 
 static int add_part(ms_msg_parser *p, const entity_info *e, int parent) {
-  if (p->out->parts.len >= MAX_PARTS) {
-    anomaly(p, "mime_too_many_parts", "more than %s parts", "1000");
+  if (p->out->parts.len >= p->cfg->max_mime_parts) {
+    limit_anomaly(p, MS_LIMIT_MIME_PARTS, "mime_too_many_parts",
+                  "more parts than %s: later ones are not listed",
+                  "--max-mime-parts");
     return -1;
   }
   ms_part *pt = vec_push(&p->out->parts);
@@ -549,13 +603,78 @@ static void rfc822_end(ms_msg_parser *p, int level, bool keep_eol) {
   }
 }
 
+/* Past --max-headers a field is still kept when it is the first of its
+ * name among the fields kept past the limit and one that mailscope reports
+ * or needs for the MIME structure: a flood of junk fields cannot hide the
+ * Content-Type that follows it. */
+static bool kept_past_limit(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  static const char *const names[] = {"Content-Type",
+                                      "Content-Transfer-Encoding",
+                                      "Content-Disposition",
+                                      "From",
+                                      "To",
+                                      "Cc",
+                                      "Reply-To",
+                                      "Subject",
+                                      "Date",
+                                      "Message-ID",
+                                      "In-Reply-To",
+                                      "References",
+                                      "User-Agent",
+                                      "X-Mailer",
+                                      "X-Originating-IP",
+                                      "Return-Path"};
+  const uint8_t *colon = memchr(d, ':', n);
+  if (!colon)
+    return false;
+  size_t len = (size_t)(colon - d);
+  while (len && (d[len - 1] == ' ' || d[len - 1] == '\t'))
+    len--;
+  for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strlen(names[i]) == len &&
+        !strncasecmp((const char *)d, names[i], len)) {
+      bool first = !(p->fields_seen & (1u << i));
+      p->fields_seen |= 1u << i;
+      return first;
+    }
+  return false;
+}
+
+/* A header line begins: a new field, or the continuation of the last one
+ * (which shares its fate).  Fields are counted; past --max-headers they
+ * are not kept (see kept_past_limit). */
+static void header_line_start(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  if (n && (d[0] == ' ' || d[0] == '\t'))
+    return;
+  p->header_fields++;
+  p->header_skip =
+      p->header_fields > p->cfg->max_headers && !kept_past_limit(p, d, n);
+}
+
 /* The header block of an entity is complete. */
 static void end_headers(ms_msg_parser *p) {
+  if (p->header_fields > p->cfg->max_headers) {
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "a header block of %llu fields: past --max-headers %zu, only "
+             "the first of each reported field is kept",
+             (unsigned long long)p->header_fields, p->cfg->max_headers);
+    limit_anomaly(p, MS_LIMIT_HEADERS, "too_many_headers", "%s", detail);
+  }
+  p->header_fields = 0;
+  p->fields_seen = 0;
+  p->header_skip = false;
   entity_info e = {0};
   parse_header_block(p, &e);
   p->headers_len = 0;
   p->headers_overflow = false;
+  /* The parent is the innermost open container: a multipart, or the
+   * message/rfc822 part whose enclosed message this entity begins (no
+   * multipart opened inside it since). */
   int parent = p->stack.len ? p->stack.items[p->stack.len - 1].part : -1;
+  if (p->rfc822.len &&
+      p->rfc822.items[p->rfc822.len - 1].stack_len >= p->stack.len)
+    parent = p->rfc822.items[p->rfc822.len - 1].out.part;
   int part = add_part(p, &e, parent);
   bool multipart = e.content_type && !strncmp(e.content_type, "multipart/", 10);
   bool rfc822 = e.content_type && !strcmp(e.content_type, "message/rfc822");
@@ -563,7 +682,9 @@ static void end_headers(ms_msg_parser *p) {
   if (multipart && e.boundary && *e.boundary &&
       strlen(e.boundary) <= MAX_BOUNDARY) {
     if (p->depth >= p->cfg->max_mime_depth) {
-      anomaly(p, "mime_too_deep", "nesting deeper than %s levels", "the limit");
+      limit_anomaly(p, MS_LIMIT_MIME_DEPTH, "mime_too_deep",
+                    "nesting deeper than %s: the deeper part is opaque",
+                    "--max-mime-depth");
       begin_leaf(p, &e, part);
       p->st = S_LEAF;
     } else {
@@ -584,6 +705,10 @@ static void end_headers(ms_msg_parser *p) {
     if (multipart)
       anomaly(p, "mime_missing_boundary", "%s without a boundary parameter",
               e.content_type);
+    else if (rfc822) /* nested deeper than the limit: opaque */
+      limit_anomaly(p, MS_LIMIT_MIME_DEPTH, "mime_too_deep",
+                    "nesting deeper than %s: the deeper part is opaque",
+                    "--max-mime-depth");
     begin_leaf(p, &e, part);
     p->st = S_LEAF;
   }
@@ -595,13 +720,14 @@ static void end_headers(ms_msg_parser *p) {
  * were cut into pieces (lines over LINE_CARRY arrive in pieces whose size
  * depends on the segments). */
 static void header_append(ms_msg_parser *p, const uint8_t *d, size_t n) {
-  if (p->headers_overflow)
+  if (p->header_skip || p->headers_overflow)
     return;
   size_t max = p->cfg->max_message_bytes;
   size_t room = max > p->headers_len + 1 ? max - p->headers_len - 1 : 0;
   if (n > room) {
-    anomaly(p, "header_too_large", "a header block is larger than %s",
-            "--max-message-bytes");
+    limit_anomaly(p, MS_LIMIT_MESSAGE_BYTES, "header_too_large",
+                  "a header block is larger than %s: the rest is skipped",
+                  "--max-message-bytes");
     p->headers_overflow = true;
     n = room;
   }
@@ -625,6 +751,7 @@ static void header_line(ms_msg_parser *p, const uint8_t *d, size_t n,
     end_headers(p);
     return;
   }
+  header_line_start(p, d, n);
   header_append(p, d, n);
   if (!has_eol)
     header_append(p, (const uint8_t *)"\n", 1);
@@ -718,6 +845,9 @@ static void line(ms_msg_parser *p, const uint8_t *d, size_t n, bool has_eol) {
  * last piece ends with the line end, held back like any other. */
 static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
   bool has_eol = n > 0 && d[n - 1] == '\n';
+  bool line_start = p->long_line_start && n > 0;
+  if (n > 0)
+    p->long_line_start = false;
   if (p->rfc822.len)
     rfc822_feed(p, d, n);
   if (p->st == S_LEAF) {
@@ -735,6 +865,8 @@ static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
     }
     leaf_content(p, d, content);
   } else if (p->st == S_HEADERS) {
+    if (line_start)
+      header_line_start(p, d, n);
     header_append(p, d, n); /* a long header line, piece by piece */
   }
 }
@@ -742,14 +874,13 @@ static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
 /* The length of the whole lines at d that cannot be boundaries (they do
  * not start with '-'): inside a leaf they are all content. */
 static size_t leaf_run_length(const uint8_t *d, const uint8_t *end) {
-  const uint8_t *c = d;
-  while (c < end && *c != '-') {
-    const uint8_t *nl = memchr(c, '\n', (size_t)(end - c));
-    if (!nl)
-      break;
-    c = nl + 1;
-  }
-  return (size_t)(c - d);
+  if (d == end || *d == '-')
+    return 0;
+  const uint8_t *dash_line = scan_pair(d, end, '\n', '-');
+  if (dash_line)
+    return (size_t)(dash_line + 1 - d);
+  const uint8_t *nl = memrchr(d, '\n', (size_t)(end - d));
+  return nl ? (size_t)(nl + 1 - d) : 0;
 }
 
 /* Whole content lines of a leaf in one go: the same as line() for each of
@@ -770,13 +901,27 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
                             const ms_dissect_config *cfg, const char *label,
                             ms_ts ts) {
   gmime_setup();
-  ms_msg_parser *p = xcalloc(1, sizeof *p);
+  ms_msg_parser *p;
+  if (spare_count) { /* clear all but the buffers */
+    p = spare_parsers[--spare_count];
+    char *headers = p->headers;
+    size_t headers_cap = p->headers_cap;
+    uint8_t *batch = p->spare_batch, *held = p->held;
+    memset(p, 0, offsetof(ms_msg_parser, carry));
+    p->headers = headers;
+    p->headers_cap = headers_cap;
+    p->spare_batch = batch;
+    p->held = held;
+  } else {
+    p = xmalloc(sizeof *p); /* the carry needs no clearing */
+    memset(p, 0, offsetof(ms_msg_parser, carry));
+  }
   p->s = s;
   p->out = out;
   p->cfg = cfg;
   p->ts = ts;
   snprintf(p->label, sizeof p->label, "%s", label);
-  p->sha256 = digest_new(EVP_sha256());
+  p->hash = ms_hash_new(false);
   p->st = S_HEADERS;
   p->top_level = true;
   p->leaf.part = p->leaf.attachment = -1;
@@ -788,7 +933,25 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
 void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   p->ts = ts;
   p->out->bytes += n;
-  EVP_DigestUpdate(p->sha256, data, n);
+  /* Inside an attachment the message's bytes are held back and hashed
+   * with the attachment's decoded bytes (hash_with_held); elsewhere, and
+   * when the holding buffer is full, they are hashed at once, in order.
+   * Only the SHA-extension path gains by it (EVP hashes one by one). */
+  bool hold = p->st == S_LEAF && p->leaf.hash && ms_hash_accelerated();
+  if (hold && !p->held)
+    p->held = xmalloc(HELD_BYTES);
+  if (hold && p->held_len + n > HELD_BYTES)
+    output_flush(p, &p->leaf); /* the batch so far takes the held bytes */
+  if (!hold || p->held_len + n > HELD_BYTES) {
+    ms_hash_update(p->hash, p->held, p->held_len);
+    p->held_len = 0;
+  }
+  if (hold && n <= HELD_BYTES) {
+    memcpy(p->held + p->held_len, data, n);
+    p->held_len += n;
+  } else {
+    ms_hash_update(p->hash, data, n);
+  }
   if (p->eml)
     p->cfg->sink->write(p->eml, data, n);
   const uint8_t *cur = data, *end = data + n;
@@ -810,6 +973,7 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
         p->carry_is_content = false;
     } else if (p->carry_len + take > LINE_CARRY) {
       /* too long to be a boundary: content */
+      p->long_line_start = true;
       long_line_piece(p, p->carry, p->carry_len);
       p->carry_len = 0;
       long_line_piece(p, cur, take);
@@ -828,6 +992,8 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   }
 }
 
+void ms_msg_set_preview(ms_msg_parser *p) { p->preview = true; }
+
 void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   p->ts = ts;
   if (p->carry_len)
@@ -840,17 +1006,29 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   end_leaf(p);
   rfc822_end(p, -1, true);
   vec_free(&p->rfc822);
-  if (p->stack.len && !truncated)
+  if (p->stack.len && !truncated && !p->preview)
     anomaly(p, "mime_missing_end_boundary", "%s",
             "the message ended inside a multipart");
   for (size_t i = 0; i < p->stack.len; i++)
     free(p->stack.items[i].boundary);
   vec_free(&p->stack);
   p->out->truncated = truncated;
-  digest_hex(p->sha256, p->out->sha256);
+  ms_hash_update(p->hash, p->held, p->held_len);
+  ms_hash_final(p->hash, NULL, p->out->sha256);
   if (p->eml)
     p->cfg->sink->close(p->eml);
   free(p->leaf.batch);
+  if (p->headers_cap > 65536) { /* a huge header block: not kept */
+    free(p->headers);
+    p->headers = NULL;
+    p->headers_cap = 0;
+  }
+  if (spare_count < SPARE_PARSERS) {
+    spare_parsers[spare_count++] = p;
+    return;
+  }
+  free(p->spare_batch);
+  free(p->held);
   free(p->headers);
   free(p);
 }

@@ -41,6 +41,9 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
 void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts);
 /* Finish (truncated: the session ended first) and free the parser. */
 void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts);
+/* The message is a preview cut on purpose (POP3 TOP n m): the multiparts
+ * left open at its end are not mime_missing_end_boundary. */
+void ms_msg_set_preview(ms_msg_parser *p);
 
 /* SMTP: compare the envelope with the headers of a finished message: fills
  * m->bcc and raises envelope_from_mismatch and friends on the session. */

@@ -20,9 +20,85 @@ static const int8_t b64_table[256] = {
 static uint32_t b64_quantum[4][256];
 static bool b64_tables_ready;
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+static bool have_ssse3;
+
+/* Blocks of 16 base64 characters to 12 bytes, as long as all 16 are in
+ * the alphabet.  By the high nibble h and the low nibble l of a byte: the
+ * alphabet is h 2 (l B '+', F '/'), 3 (l 0-9), 4 and 6 (l 1-F), 5 and 7
+ * (l 0-A).  Each high nibble has a class bit (invalid_hi), each low nibble
+ * the classes it is not valid in (invalid_lo): a byte is base64 when the
+ * two share no bit.  Its six-bit value is the byte plus an offset chosen
+ * by h ('/' moved to slot 1: it is the one h 2 byte that differs).  The
+ * 4 x 6 bits of each 32-bit lane are joined by two multiply-adds and the
+ * three bytes of each lane picked in order. */
+#define B64_TARGET __attribute__((target("ssse3")))
+
+/* 16 characters to 12 bytes (in the low 12 of the result); *bad gets a bit
+ * for each character that is not base64. */
+B64_TARGET static inline __m128i b64_decode16(__m128i c, unsigned *bad) {
+  const __m128i invalid_lo =
+      _mm_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+                    0x13, 0x1a, 0x1b, 0x1b, 0x1b, 0x1a);
+  const __m128i invalid_hi =
+      _mm_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10,
+                    0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
+  const __m128i offset =
+      _mm_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m128i pick =
+      _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+  const __m128i nibble = _mm_set1_epi8(0x0f);
+  __m128i hi = _mm_and_si128(_mm_srli_epi32(c, 4), nibble);
+  __m128i lo = _mm_and_si128(c, nibble);
+  __m128i classes = _mm_and_si128(_mm_shuffle_epi8(invalid_lo, lo),
+                                  _mm_shuffle_epi8(invalid_hi, hi));
+  *bad =
+      (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(classes, _mm_setzero_si128()));
+  __m128i slot = _mm_add_epi8(hi, _mm_cmpeq_epi8(c, _mm_set1_epi8('/')));
+  __m128i v = _mm_add_epi8(c, _mm_shuffle_epi8(offset, slot));
+  /* [a b c d] -> a*64+b, c*64+d -> (a*64+b)*4096 + c*64+d */
+  __m128i pairs = _mm_maddubs_epi16(v, _mm_set1_epi32(0x01400140));
+  __m128i lanes = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00011000));
+  return _mm_shuffle_epi8(lanes, pick);
+}
+
+/* Whole blocks of 16 characters from p[*i], while all are base64; then the
+ * whole quanta before the first other byte (a line end, mostly) through one
+ * more block that overlaps what was decoded already. */
+B64_TARGET static size_t b64_blocks(const uint8_t *p, size_t n, size_t *i,
+                                    uint8_t *buf, size_t room) {
+  size_t o = 0, k = *i;
+  while (k + 16 <= n && o + 16 <= room) {
+    unsigned bad;
+    __m128i d = b64_decode16(_mm_loadu_si128((const __m128i *)(p + k)), &bad);
+    if (bad) {
+      size_t quanta = (size_t)__builtin_ctz(bad) / 4;
+      if (quanta && k + 4 * quanta - *i >= 16) {
+        d = b64_decode16(
+            _mm_loadu_si128((const __m128i *)(p + k + 4 * quanta - 16)), &bad);
+        _mm_storeu_si128((__m128i *)(buf + o + 3 * quanta - 12), d);
+        o += 3 * quanta;
+        k += 4 * quanta;
+      }
+      break;
+    }
+    _mm_storeu_si128((__m128i *)(buf + o), d);
+    o += 12;
+    k += 16;
+  }
+  *i = k;
+  return o;
+}
+#endif
+
 static void b64_tables_init(void) {
   if (b64_tables_ready)
     return;
+#if defined(__x86_64__) || defined(__i386__)
+  have_ssse3 = __builtin_cpu_supports("ssse3");
+#endif
   for (int c = 0; c < 256; c++) {
     int v = b64_table[c] - 1;
     for (int k = 0; k < 4; k++)
@@ -66,13 +142,24 @@ void b64_stream_feed(b64_stream *s, const uint8_t *p, size_t n,
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     if (s->bits == 0 && !s->padded) {
-      if (sizeof buf - o < 3) {
+      if (sizeof buf - o < 16) {
         out(ctx, buf, o);
         o = 0;
       }
+      size_t from = i;
+#if defined(__x86_64__) || defined(__i386__)
+      if (have_ssse3)
+        o += b64_blocks(p, n, &i, buf + o, sizeof buf - o);
+#endif
       o += b64_quanta(p, n, &i, buf + o, sizeof buf - o);
+      while (i < n && (p[i] == '\r' || p[i] == '\n'))
+        i++; /* line ends: nothing to do */
       if (i >= n)
         break;
+      if (i != from) { /* on at the next line: the fast path again */
+        i--;
+        continue;
+      }
     }
     int v = b64_table[p[i]] - 1;
     if (v < 0) {

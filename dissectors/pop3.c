@@ -19,11 +19,12 @@
 #include "lines.h"
 #include "message.h"
 #include "sasl.h"
+#include "scan.h"
 
-#define MAX_RECORDED 10000
-#define MAX_QUEUE 10000
-#define MAX_LISTING 100000 /* messages whose size/uid are kept */
-#define MAX_UNORDERED 4096 /* beyond this many, listings only append */
+#define SPILL_MSG ((size_t)-2) /* a retrieval beyond --max-commands */
+#define MAX_UID 70             /* RFC 1939 7: a unique-id is 1 to 70 chars */
+#define MAX_LISTING 100000     /* messages whose size/uid are kept */
+#define MAX_UNORDERED 4096     /* beyond this many, listings only append */
 
 typedef enum {
   P_OTHER,
@@ -93,6 +94,7 @@ typedef struct {
   sv_mode mode;
   p3_pending current; /* the command whose multi-line response is read */
   bool greeted, logged_in, quit_seen, server_spoke;
+  bool capa_seen; /* a CAPA listing was answered: PIPELINING is known */
   size_t flight_leader_tline;
   bool flight_has_group;
   char *pending_user;
@@ -102,7 +104,8 @@ typedef struct {
   dot_scanner body;
   line_reader body_lines;
   ms_msg_parser *msg;
-  size_t msg_index; /* in rec->messages */
+  size_t msg_index;      /* in rec->messages, or SPILL_MSG */
+  ms_pop3_message spill; /* retrieved beyond --max-commands: not recorded */
   ms_ts now;
   sasl_exchange *sasl;
   bool sasl_wants_response;
@@ -111,6 +114,10 @@ typedef struct {
   bool stop;
   const char *stop_note; /* transcript notice when decoding stops */
   bool record_full_warned;
+  bool queue_full_warned;
+  uint64_t untracked; /* commands beyond MS_MAX_OUTSTANDING */
+  bool list_full_warned;
+  bool controls_warned;
   bool deletions_committed;
   int unknown_before_greeting;
   /* the message being retrieved: octets carried, bare LFs, last bytes */
@@ -123,7 +130,8 @@ typedef struct {
 
 static size_t add_tline(pop3 *st, ms_ts ts, ms_dir dir, unsigned flags,
                         const uint8_t *p, size_t n, const char *note) {
-  if (!st->cfg->transcript || st->rec->transcript.len >= MAX_RECORDED * 4)
+  if (!st->cfg->transcript ||
+      st->rec->transcript.len >= st->cfg->max_commands * 4)
     return (size_t)-1;
   ms_add_tline(st->rec, ts, dir, flags, p, n, note);
   return st->rec->transcript.len - 1;
@@ -131,6 +139,27 @@ static size_t add_tline(pop3 *st, ms_ts ts, ms_dir dir, unsigned flags,
 
 static ms_tline *tline_at(pop3 *st, size_t i) {
   return i < st->rec->transcript.len ? &st->rec->transcript.items[i] : NULL;
+}
+
+/* --max-commands reached: said once; later commands, retrievals and
+ * deletions are decoded but not recorded. */
+static void record_full(pop3 *st, ms_ts ts) {
+  if (st->record_full_warned)
+    return;
+  st->record_full_warned = true;
+  ms_limit_hit(st->rec, MS_LIMIT_COMMANDS, "record_limit", ts,
+               "more than %zu commands (--max-commands): later ones are "
+               "decoded but not recorded",
+               st->cfg->max_commands);
+}
+
+/* The message being retrieved, or NULL. */
+static ms_pop3_message *retrieval(pop3 *st) {
+  if (st->msg_index == SPILL_MSG)
+    return &st->spill;
+  return st->msg_index < st->rec->messages.len
+             ? &st->rec->messages.items[st->msg_index]
+             : NULL;
 }
 
 /* The LIST/UIDL facts of message n, kept sorted by number so that memory
@@ -179,12 +208,19 @@ static void pending_free(p3_pending *p) {
   p->user = p->secret = NULL;
 }
 
-static void push_pending(pop3 *st, const p3_pending *p, ms_ts ts) {
-  if (outstanding(st) >= MAX_QUEUE) {
-    ms_add_anomaly(st->rec, "too_many_outstanding", ts,
-                   "%d commands without response: the oldest is forgotten",
-                   MAX_QUEUE);
-    pending_free(&st->queue.items[st->qhead++]);
+/* Takes p's strings.  Beyond MS_MAX_OUTSTANDING, commands are only
+ * counted (untracked): responses pair with the tracked ones first, in
+ * order, then use up the count. */
+static void push_pending(pop3 *st, p3_pending *p, ms_ts ts) {
+  if (st->untracked || outstanding(st) >= MS_MAX_OUTSTANDING) {
+    if (!st->queue_full_warned)
+      ms_limit_hit(st->rec, MS_LIMIT_OUTSTANDING, "too_many_outstanding", ts,
+                   "%d commands without response: later ones are not paired",
+                   MS_MAX_OUTSTANDING);
+    st->queue_full_warned = true;
+    st->untracked++;
+    pending_free(p);
+    return;
   }
   if (st->qhead > 1024) {
     memmove(st->queue.items, st->queue.items + st->qhead,
@@ -264,10 +300,12 @@ static void mark_pipelining(pop3 *st, ms_command *c, size_t tl, ms_ts ts) {
     ms_tline *leader = tline_at(st, st->flight_leader_tline);
     if (leader)
       leader->flags |= MS_TL_GROUP_START;
+    /* Only when CAPA was answered in this session: a client that did
+     * not ask may know the server (as SMTP needs the EHLO reply). */
     bool advertised = false;
     for (size_t i = 0; i < st->rec->capabilities.len; i++)
       advertised |= !strcasecmp(st->rec->capabilities.items[i], "PIPELINING");
-    if (!advertised)
+    if (!advertised && st->capa_seen)
       ms_add_anomaly(st->rec, "pipelining_not_advertised", ts,
                      "command sent before the previous response, without "
                      "PIPELINING in CAPA");
@@ -333,7 +371,7 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
                     : add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
   ms_command *c = NULL;
   size_t ci = (size_t)-1;
-  if (st->rec->commands.len < MAX_RECORDED) {
+  if (st->rec->commands.len < st->cfg->max_commands) {
     const char *recorded_arg = arg;
     char *redacted_arg = NULL;
     if (shown) {
@@ -345,11 +383,8 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
                        recorded_arg ? strlen(recorded_arg) : 0);
     free(redacted_arg);
     ci = st->rec->commands.len - 1;
-  } else if (!st->record_full_warned) {
-    st->record_full_warned = true;
-    ms_add_anomaly(st->rec, "record_limit", ts,
-                   "more than %d commands: later ones are not recorded",
-                   MAX_RECORDED);
+  } else {
+    record_full(st, ts);
   }
   free(shown);
   mark_pipelining(st, c, tl, ts);
@@ -365,9 +400,9 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
                    "%s before a successful login", verb);
   /* once each time the count crosses the limit */
   if (outstanding(st) + 1 == st->cfg->max_pipeline + 1 && st->cfg->max_pipeline)
-    ms_add_anomaly(st->rec, "too_many_outstanding", ts,
-                   "%zu commands awaiting responses (limit %zu)",
-                   outstanding(st) + 1, st->cfg->max_pipeline);
+    ms_limit_hit(st->rec, MS_LIMIT_PIPELINE, "too_many_outstanding", ts,
+                 "%zu commands awaiting responses (--max-pipeline %zu)",
+                 outstanding(st) + 1, st->cfg->max_pipeline);
 
   p3_pending p = {kind, ci, arg != NULL && arg[0] != '\0', 0, NULL, NULL};
   bool ok;
@@ -432,6 +467,9 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
     if (!ok)
       ms_add_anomaly(st->rec, "bad_argument", ts, "%s without a message number",
                      verb);
+    else if (kind == P_TOP && !isdigit((unsigned char)*after_number(arg)))
+      ms_add_anomaly(st->rec, "bad_argument", ts, "%s",
+                     "TOP without the number of lines");
     break;
   default:
     break;
@@ -455,8 +493,10 @@ static void client_line(pop3 *st, const ms_line *l, ms_ts ts) {
   if (l->after_gap && !plausible_command(l))
     return; /* the tail of a line whose start was lost */
   if (l->too_long)
-    ms_add_anomaly(st->rec, "line_too_long", ts,
-                   "client line longer than %zu bytes", st->cfg->max_line);
+    ms_limit_hit(st->rec, MS_LIMIT_LINE, "line_too_long", ts,
+                 "client line longer than %zu bytes (--max-line)",
+                 st->cfg->max_line);
+  line_check_controls(st->rec, &st->controls_warned, MS_CLIENT, l);
   if (st->sasl && st->sasl_wants_response) {
     st->sasl_wants_response = false;
     sasl_view view = {0};
@@ -541,18 +581,33 @@ static void user_refused(pop3 *st, const p3_pending *p, const char *text,
 }
 
 static void start_retrieval(pop3 *st, const p3_pending *p, ms_ts ts) {
-  ms_pop3_message *m = vec_push(&st->rec->messages);
+  if (st->msg) { /* not expected: a retrieval is finished before another */
+    ms_msg_end(st->msg, true, ts);
+    st->msg = NULL;
+  }
+  ms_pop3_message *m;
+  if (st->rec->messages.len < st->cfg->max_commands) {
+    m = vec_push(&st->rec->messages);
+    st->msg_index = st->rec->messages.len - 1;
+  } else {
+    record_full(st, ts);
+    ms_pop3_message_free(&st->spill);
+    memset(&st->spill, 0, sizeof st->spill);
+    m = &st->spill;
+    st->msg_index = SPILL_MSG;
+  }
   m->number = (int)p->number;
   m->command = xstrdup(p->kind == P_RETR ? "RETR" : "TOP");
   listing_entry *e = listing_for(st, p->number, false);
   if (e && e->uid)
     m->uid = xstrdup(e->uid);
   m->message = ms_message_new();
-  st->msg_index = st->rec->messages.len - 1;
   char label[32];
   snprintf(label, sizeof label, "m%ld%s", p->number,
            p->kind == P_TOP ? "-top" : "");
   st->msg = ms_msg_begin(st->rec, m->message, st->cfg, label, ts);
+  if (p->kind == P_TOP) /* TOP n m: headers and m body lines only */
+    ms_msg_set_preview(st->msg);
   dot_scan_begin(&st->body);
   st->msg_octets = st->msg_bare_lf = 0;
   memset(st->msg_tail, 0, sizeof st->msg_tail);
@@ -572,9 +627,9 @@ static bool size_matches(const pop3 *st, uint64_t listed) {
 }
 
 static void finish_retrieval(pop3 *st, bool truncated, ms_ts ts) {
-  if (st->msg_index >= st->rec->messages.len)
+  ms_pop3_message *m = retrieval(st);
+  if (!m)
     return;
-  ms_pop3_message *m = &st->rec->messages.items[st->msg_index];
   if (st->msg) {
     ms_msg_end(st->msg, truncated || st->msg_gap, ts);
     st->msg = NULL;
@@ -607,6 +662,31 @@ static void finish_retrieval(pop3 *st, bool truncated, ms_ts ts) {
 static void handle_response(pop3 *st, const p3_pending *answered, bool ok,
                             const char *text, ms_ts ts);
 
+/* "n size" (LIST) or "n unique-id" (UIDL), from a listing line or a
+ * single-line response. */
+static void listing_fact(pop3 *st, p3_kind kind, const char *text, ms_ts ts) {
+  bool valid;
+  long num = parse_number(text, &valid);
+  listing_entry *e = valid ? listing_for(st, num, true) : NULL;
+  if (!e)
+    return;
+  const char *rest = after_number(text);
+  if (kind == P_LIST) {
+    e->size = strtoull(rest, NULL, 10);
+    e->has_size = true;
+    return;
+  }
+  size_t n = strcspn(rest, " ");
+  if (n > MAX_UID) {
+    ms_add_anomaly(st->rec, "malformed_response", ts,
+                   "a unique-id of %zu characters (at most %d): cut", n,
+                   MAX_UID);
+    n = MAX_UID;
+  }
+  free(e->uid);
+  e->uid = xstrndup(rest, n);
+}
+
 static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
                          ms_ts ts) {
   /* A server greets before it reads commands, so its first line is the
@@ -625,8 +705,13 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
   st->greeted = true;
   p3_pending p;
   if (!pop_pending(st, &p)) {
-    ms_add_anomaly(st->rec, "response_without_command", ts, "%s %s",
-                   ok ? "+OK" : "-ERR", text);
+    if (st->untracked)
+      st->untracked--; /* the response to a command not tracked */
+    /* An -ERR nobody asked for is a server closing the session (dovecot:
+     * "Too many invalid bad commands.", "Disconnected for inactivity."),
+     * as SMTP's unsolicited 421; an unasked +OK is out of step. */
+    else if (ok)
+      ms_add_anomaly(st->rec, "response_without_command", ts, "+OK %s", text);
     return;
   }
   (void)tl;
@@ -639,7 +724,6 @@ static void status_reply(pop3 *st, bool ok, const char *text, size_t tl,
 static void handle_response(pop3 *st, const p3_pending *answered, bool ok,
                             const char *text, ms_ts ts) {
   p3_pending p = *answered;
-  bool valid;
   switch (p.kind) {
   case P_PASS:
   case P_APOP:
@@ -672,22 +756,14 @@ static void handle_response(pop3 *st, const p3_pending *answered, bool ok,
     break;
   case P_LIST:
   case P_UIDL:
-    if (ok && p.has_arg) {
-      long num = parse_number(text, &valid);
-      listing_entry *e = valid ? listing_for(st, num, true) : NULL;
-      const char *rest = after_number(text);
-      if (e && p.kind == P_LIST) {
-        e->size = strtoull(rest, NULL, 10);
-        e->has_size = true;
-      } else if (e) {
-        free(e->uid);
-        e->uid = xstrndup(rest, strcspn(rest, " "));
-      }
-    }
+    if (ok && p.has_arg)
+      listing_fact(st, p.kind, text, ts);
     break;
   case P_DELE:
-    if (ok && p.number > 0)
+    if (ok && p.number > 0 && st->rec->deleted.len < st->cfg->max_commands)
       *vec_push(&st->rec->deleted) = (int)p.number;
+    else if (ok && p.number > 0)
+      record_full(st, ts);
     break;
   case P_RSET:
     if (ok)
@@ -715,8 +791,10 @@ static void handle_response(pop3 *st, const p3_pending *answered, bool ok,
       start_retrieval(st, &p, ts);
     } else {
       st->mode = SV_LIST;
-      if (p.kind == P_CAPA)
+      if (p.kind == P_CAPA) {
         strvec_free(&st->rec->capabilities);
+        st->capa_seen = true;
+      }
     }
   }
 }
@@ -754,25 +832,21 @@ static void listing_line(pop3 *st, const ms_line *l, ms_ts ts) {
     n--;
   }
   char *line = wire_strdup(d, n);
-  bool valid;
   switch (st->current.kind) {
   case P_CAPA:
-    strvec_push(&st->rec->capabilities, line);
-    break;
-  case P_LIST:
-  case P_UIDL: {
-    long num = parse_number(line, &valid);
-    listing_entry *e = valid ? listing_for(st, num, true) : NULL;
-    const char *rest = after_number(line);
-    if (e && st->current.kind == P_LIST) {
-      e->size = strtoull(rest, NULL, 10);
-      e->has_size = true;
-    } else if (e) {
-      free(e->uid);
-      e->uid = xstrndup(rest, strcspn(rest, " "));
+    if (st->rec->capabilities.len < MS_MAX_LIST) {
+      strvec_push(&st->rec->capabilities, line);
+    } else if (!st->list_full_warned) {
+      st->list_full_warned = true;
+      ms_limit_hit(st->rec, MS_LIMIT_LIST, "record_limit", ts,
+                   "more than %d capabilities: later ones are not recorded",
+                   MS_MAX_LIST);
     }
     break;
-  }
+  case P_LIST:
+  case P_UIDL:
+    listing_fact(st, st->current.kind, line, ts);
+    break;
   default:
     break;
   }
@@ -782,21 +856,11 @@ static void listing_line(pop3 *st, const ms_line *l, ms_ts ts) {
 /* Count the octets of the message being retrieved as RFC 1939 sizes do:
  * bare LF line ends are counted as CRLF for the comparison with LIST. */
 /* Counts the body's octets and its bare LFs (an LF not preceded by CR),
- * and keeps its last four bytes; one memchr pass per chunk. */
+ * and keeps its last four bytes; one vector pass per chunk. */
 static void count_octets(pop3 *st, const uint8_t *p, size_t n) {
   if (n == 0)
     return;
-  uint8_t prev = st->msg_tail[3];
-  const uint8_t *c = p, *e = p + n;
-  while (c < e) {
-    const uint8_t *lf = memchr(c, '\n', (size_t)(e - c));
-    if (!lf)
-      break;
-    uint8_t before = lf > p ? lf[-1] : prev;
-    if (before != '\r')
-      st->msg_bare_lf++;
-    c = lf + 1;
-  }
+  st->msg_bare_lf += scan_bare_lf(p, n, st->msg_tail[3]);
   if (n >= 4) {
     memcpy(st->msg_tail, p + n - 4, 4);
   } else {
@@ -823,8 +887,9 @@ static void status_line(pop3 *st, const ms_line *l, ms_ts ts) {
   size_t tl = add_tline(st, ts, MS_SERVER, 0, l->data, l->len, NULL);
   st->server_spoke = true;
   if (l->too_long)
-    ms_add_anomaly(st->rec, "line_too_long", ts,
-                   "server line longer than %zu bytes", st->cfg->max_line);
+    ms_limit_hit(st->rec, MS_LIMIT_LINE, "line_too_long", ts,
+                 "server line longer than %zu bytes (--max-line)",
+                 st->cfg->max_line);
   const char *d = (const char *)l->data;
   /* SASL continuation: "+ base64" or "+" alone */
   if (l->len >= 1 && d[0] == '+' && (l->len == 1 || d[1] == ' ') &&
@@ -884,6 +949,7 @@ static void server_data(pop3 *st, const uint8_t *data, size_t n, ms_ts ts) {
       return;
     if (l.after_gap && st->mode == SV_STATUS && !looks_like_status(&l))
       continue; /* the tail of a line whose start was lost */
+    line_check_controls(st->rec, &st->controls_warned, MS_SERVER, &l);
     if (st->mode == SV_LIST)
       listing_line(st, &l, ts);
     else
@@ -1004,6 +1070,7 @@ static void pop3_destroy(void *state) {
     ms_msg_end(st->msg, true, 0);
   if (st->sasl)
     sasl_end(st->sasl, MS_AUTH_UNKNOWN, 0);
+  ms_pop3_message_free(&st->spill);
   free(st);
 }
 

@@ -48,7 +48,7 @@ void ms_auth_clear(ms_auth *a) {
   a->failures = failures;
 }
 
-static void free_transaction(ms_transaction *t) {
+void ms_transaction_free(ms_transaction *t) {
   free(t->mail_from);
   free(t->mail_params);
   strvec_free(&t->rcpt_to);
@@ -58,6 +58,12 @@ static void free_transaction(ms_transaction *t) {
   ms_reply_clear(&t->reply);
   free(t->queue_id);
   ms_message_free(t->message);
+}
+
+void ms_pop3_message_free(ms_pop3_message *m) {
+  free(m->uid);
+  free(m->command);
+  ms_message_free(m->message);
 }
 
 void ms_session_free(ms_session *s) {
@@ -85,24 +91,22 @@ void ms_session_free(ms_session *s) {
   strvec_free(&s->capabilities);
   free(s->helo);
   for (size_t i = 0; i < s->transactions.len; i++)
-    free_transaction(&s->transactions.items[i]);
+    ms_transaction_free(&s->transactions.items[i]);
   vec_free(&s->transactions);
-  for (size_t i = 0; i < s->messages.len; i++) {
-    free(s->messages.items[i].uid);
-    free(s->messages.items[i].command);
-    ms_message_free(s->messages.items[i].message);
-  }
+  for (size_t i = 0; i < s->messages.len; i++)
+    ms_pop3_message_free(&s->messages.items[i]);
   vec_free(&s->messages);
   vec_free(&s->deleted);
   free(s);
 }
 
-ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
-                           const char *fmt, ...) {
+static ms_anomaly *add_anomaly_v(ms_session *s, const char *name, ms_ts ts,
+                                 const char *fmt, va_list ap) {
   /* record_limit notices always pass: each limit raises its own once */
   if (s->anomalies.len >= MS_MAX_ANOMALIES && strcmp(name, "record_limit")) {
     if (!s->anomalies_capped) {
       s->anomalies_capped = true;
+      s->limits[MS_LIMIT_ANOMALIES]++;
       ms_anomaly *last = vec_push(&s->anomalies);
       last->name = xstrdup("record_limit");
       last->ts = ts;
@@ -116,19 +120,54 @@ ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
   a->name = xstrdup(name);
   a->ts = ts;
   if (fmt) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
     a->detail = xmalloc(n > 0 ? (size_t)n + 1 : 1);
     a->detail[0] = '\0';
-    if (n > 0) {
-      va_start(ap, fmt);
+    if (n > 0)
       vsnprintf(a->detail, (size_t)n + 1, fmt, ap);
-      va_end(ap);
-    }
   }
   return a;
+}
+
+ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
+                           const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  ms_anomaly *a = add_anomaly_v(s, name, ts, fmt, ap);
+  va_end(ap);
+  return a;
+}
+
+ms_anomaly *ms_limit_hit(ms_session *s, ms_limit which, const char *name,
+                         ms_ts ts, const char *fmt, ...) {
+  if (which < MS_LIMIT_COUNT && s->limits[which] < UINT32_MAX)
+    s->limits[which]++;
+  va_list ap;
+  va_start(ap, fmt);
+  ms_anomaly *a = add_anomaly_v(s, name, ts, fmt, ap);
+  va_end(ap);
+  return a;
+}
+
+const char *ms_limit_name(ms_limit l) {
+  static const char *const names[MS_LIMIT_COUNT] = {
+      [MS_LIMIT_SESSION_BYTES] = "max_session_bytes",
+      [MS_LIMIT_LINE] = "max_line",
+      [MS_LIMIT_PIPELINE] = "max_pipeline",
+      [MS_LIMIT_MESSAGE_BYTES] = "max_message_bytes",
+      [MS_LIMIT_MIME_DEPTH] = "max_mime_depth",
+      [MS_LIMIT_MIME_PARTS] = "max_mime_parts",
+      [MS_LIMIT_HEADERS] = "max_headers",
+      [MS_LIMIT_COMMANDS] = "max_commands",
+      [MS_LIMIT_ANOMALIES] = "anomalies",
+      [MS_LIMIT_OUTSTANDING] = "outstanding",
+      [MS_LIMIT_REPLY] = "reply_text",
+      [MS_LIMIT_HEADER_VALUE] = "header_value",
+      [MS_LIMIT_LIST] = "list_entries"};
+  return l < MS_LIMIT_COUNT ? names[l] : "unknown";
 }
 
 ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
@@ -212,5 +251,8 @@ void ms_dissect_config_defaults(ms_dissect_config *cfg) {
   cfg->max_pipeline = 100;
   cfg->max_message_bytes = 1 << 20;
   cfg->max_mime_depth = 8;
+  cfg->max_mime_parts = 1000;
+  cfg->max_headers = 1000;
+  cfg->max_commands = 10000;
   cfg->transcript = true;
 }

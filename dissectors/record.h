@@ -134,6 +134,30 @@ typedef struct {
   ms_message *message;
 } ms_pop3_message;
 
+/* The resource limits a session can hit.  Each hit raises a named anomaly
+ * and is counted here (ms_limit_hit); the session layer adds the counts to
+ * the stats record ("limits", docs/json.md).  The first eight are options
+ * (src/options.c), the others fixed bounds listed in docs/design.md. */
+typedef enum {
+  MS_LIMIT_SESSION_BYTES = 0, /* --max-session-bytes: reassembly_limit */
+  MS_LIMIT_LINE,              /* --max-line: line_too_long */
+  MS_LIMIT_PIPELINE,          /* --max-pipeline: too_many_outstanding */
+  MS_LIMIT_MESSAGE_BYTES,     /* --max-message-bytes: header_too_large */
+  MS_LIMIT_MIME_DEPTH,        /* --max-mime-depth: mime_too_deep */
+  MS_LIMIT_MIME_PARTS,        /* --max-mime-parts: mime_too_many_parts */
+  MS_LIMIT_HEADERS,           /* --max-headers: too_many_headers */
+  MS_LIMIT_COMMANDS,          /* --max-commands: record_limit */
+  MS_LIMIT_ANOMALIES,         /* MS_MAX_ANOMALIES: record_limit */
+  MS_LIMIT_OUTSTANDING,       /* MS_MAX_OUTSTANDING: too_many_outstanding */
+  MS_LIMIT_REPLY,             /* MS_MAX_REPLY_TEXT: reply_too_long */
+  MS_LIMIT_HEADER_VALUE,      /* MS_MAX_HEADER_VALUE: header_too_long */
+  MS_LIMIT_LIST,              /* MS_MAX_LIST: record_limit */
+  MS_LIMIT_COUNT
+} ms_limit;
+
+/* The key of a limit in the stats record's "limits" object. */
+const char *ms_limit_name(ms_limit l);
+
 typedef struct ms_session {
   /* --- connection: filled by the session layer --- */
   ms_proto proto;
@@ -158,6 +182,7 @@ typedef struct ms_session {
   ms_auth auth;
   VEC(ms_anomaly) anomalies; /* at most MS_MAX_ANOMALIES (+ notices) */
   bool anomalies_capped;
+  uint32_t limits[MS_LIMIT_COUNT]; /* times each limit was hit */
   VEC(ms_tline) transcript;
   strvec capabilities;
 
@@ -180,17 +205,36 @@ void ms_session_free(ms_session *s);
 /* Anomalies kept per session: a hostile peer cannot grow the list without
  * bound; the first one refused adds a final "record_limit". */
 #define MS_MAX_ANOMALIES 1000
+/* Commands awaiting a reply that a dissector tracks; later ones are only
+ * counted, replies pair with the tracked ones first (too_many_outstanding). */
+#define MS_MAX_OUTSTANDING 10000
+/* Text kept of one (multi-line) SMTP reply (reply_too_long). */
+#define MS_MAX_REPLY_TEXT 16384
+/* Longest header value reported (header_too_long). */
+#define MS_MAX_HEADER_VALUE 8192
+/* Entries kept in a list that the peer makes grow: capabilities, addresses
+ * of one message, Received hops (100 of those), POP3 deletions. */
+#define MS_MAX_LIST 1000
 
 /* Helpers dissectors use to fill the record; each copies its arguments.
  * ms_add_anomaly returns NULL once the session holds MS_MAX_ANOMALIES. */
 ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
                            const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A resource limit was hit: count it and raise the anomaly `name` (which
+ * goes through the same cap as any other; the count does not). */
+ms_anomaly *ms_limit_hit(ms_session *s, ms_limit which, const char *name,
+                         ms_ts ts, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
                        const uint8_t *text, size_t len, const char *note);
 ms_command *ms_add_command(ms_session *s, ms_ts ts, const char *verb,
                            const uint8_t *arg, size_t arg_len);
 void ms_reply_clear(ms_reply *r);
+/* Free what a transaction owns (not the transaction itself). */
+void ms_transaction_free(ms_transaction *t);
+/* Free what a retrieved POP3 message owns. */
+void ms_pop3_message_free(ms_pop3_message *m);
 /* Replace *r with an SMTP reply (copies enhanced, which may be NULL, and
  * text). */
 void ms_reply_set(ms_reply *r, ms_ts ts, int code, const char *enhanced,

@@ -218,6 +218,11 @@ static const uint8_t *find_byte(const uint8_t *p, const uint8_t *end, int c) {
 /* PLAIN (RFC 4616): authzid NUL authcid NUL passwd */
 static char *plain_response(sasl_exchange *x, const uint8_t *d, size_t n,
                             bool *secret, ms_ts ts) {
+  if (n == 0) { /* "=" (RFC 4954): nothing to hide, nothing to log in */
+    anomaly(x, "sasl_malformed", ts, "empty response");
+    *secret = false;
+    return xstrdup("empty PLAIN response");
+  }
   const uint8_t *end = d + n;
   const uint8_t *z1 = find_byte(d, end, 0);
   const uint8_t *z2 = z1 ? find_byte(z1 + 1, end, 0) : NULL;

@@ -23,12 +23,9 @@
 #include "sasl.h"
 #include "smtp_util.h"
 
-#define MAX_RECORDED 10000  /* commands / transcript lines kept per session */
-#define MAX_QUEUE 10000     /* outstanding commands tracked */
-#define MAX_ANOMALIES 1000  /* anomalies kept per session */
 #define DATA_HOLD_MAX 65536 /* client bytes held while DATA awaits 354 */
-#define REPLY_TEXT_MAX 16384
 #define NO_TX ((size_t)-1)
+#define SPILL_TX ((size_t)-2) /* the transaction beyond --max-commands */
 #define NO_CMD ((size_t)-1)
 
 typedef enum {
@@ -67,11 +64,12 @@ typedef struct {
   int code;
   bool open;
   char *enhanced;
-  char *text; /* grows up to REPLY_TEXT_MAX; NULL until the first line */
+  char *text; /* grows up to MS_MAX_REPLY_TEXT; NULL until the first line */
   size_t tlen, tcap;
   size_t lines;
   strvec ehlo_lines; /* continuation lines, for EHLO capabilities */
   bool truncated;
+  bool code_changed; /* reply_code_changed raised for this reply */
 } reply_builder;
 
 typedef struct {
@@ -113,28 +111,25 @@ typedef struct {
   sasl_exchange *sasl;
   bool sasl_wants_response;
   bool record_full_warned;
-  bool anomalies_full_warned;
   bool queue_full_warned;
+  uint64_t untracked;        /* commands beyond MS_MAX_OUTSTANDING */
+  pending untracked_scratch; /* filled for them, then forgotten */
+  bool controls_warned;
   bool stop_after_reply;
   int tx_counter;
+  /* Transactions beyond --max-commands are decoded here, not recorded. */
+  ms_transaction spill;
+  char *long_reply_line; /* max_line + 1 bytes, for lines over 1 KiB */
 } smtp;
 
 /* ---- recording helpers -------------------------------------------------- */
 
-/* Every anomaly goes through here: a hostile peer can provoke one per line,
- * so a session keeps at most MAX_ANOMALIES, then one record_limit. */
+/* Anomalies with their detail cut at 512 bytes (the record caps their
+ * number: MS_MAX_ANOMALIES, then one record_limit). */
 static void smtp_anomaly(smtp *st, const char *name, ms_ts ts, const char *fmt,
                          ...) __attribute__((format(printf, 4, 5)));
 static void smtp_anomaly(smtp *st, const char *name, ms_ts ts, const char *fmt,
                          ...) {
-  if (st->rec->anomalies.len >= MAX_ANOMALIES) {
-    if (!st->anomalies_full_warned)
-      ms_add_anomaly(st->rec, "record_limit", ts,
-                     "more than %d anomalies: later ones are not recorded",
-                     MAX_ANOMALIES);
-    st->anomalies_full_warned = true;
-    return;
-  }
   char detail[512];
   va_list ap;
   va_start(ap, fmt);
@@ -144,20 +139,22 @@ static void smtp_anomaly(smtp *st, const char *name, ms_ts ts, const char *fmt,
 }
 
 static bool room_to_record(smtp *st, ms_ts ts) {
-  if (st->rec->commands.len < MAX_RECORDED &&
-      st->rec->transcript.len < MAX_RECORDED * 4)
+  if (st->rec->commands.len < st->cfg->max_commands &&
+      st->rec->transcript.len < st->cfg->max_commands * 4)
     return true;
   if (!st->record_full_warned)
-    ms_add_anomaly(st->rec, "record_limit", ts, /* once: not capped */
-                   "more than %d commands: later ones are not recorded",
-                   MAX_RECORDED);
+    ms_limit_hit(st->rec, MS_LIMIT_COMMANDS, "record_limit", ts,
+                 "more than %zu commands (--max-commands): later ones are "
+                 "decoded but not recorded",
+                 st->cfg->max_commands);
   st->record_full_warned = true;
   return false;
 }
 
 static size_t add_tline(smtp *st, ms_ts ts, ms_dir dir, unsigned flags,
                         const uint8_t *p, size_t n, const char *note) {
-  if (!st->cfg->transcript || st->rec->transcript.len >= MAX_RECORDED * 4)
+  if (!st->cfg->transcript ||
+      st->rec->transcript.len >= st->cfg->max_commands * 4)
     return (size_t)-1;
   ms_add_tline(st->rec, ts, dir, flags, p, n, note);
   return st->rec->transcript.len - 1;
@@ -169,6 +166,8 @@ static void add_notice(smtp *st, ms_ts ts, ms_dir dir, const char *text) {
 }
 
 static ms_transaction *tx_at(smtp *st, size_t i) {
+  if (i == SPILL_TX)
+    return &st->spill;
   return i == NO_TX || i >= st->rec->transactions.len
              ? NULL
              : &st->rec->transactions.items[i];
@@ -184,15 +183,32 @@ static ms_command *cmd_at(smtp *st, size_t i) {
 
 static void end_message(smtp *st, bool truncated, ms_ts ts);
 
+/* A new transaction becomes the open one: in the record while it holds
+ * fewer than --max-commands, else in the spill slot (decoded the same way,
+ * then forgotten: record_limit was raised for the commands). */
+static ms_transaction *new_transaction(smtp *st, ms_ts ts) {
+  ms_transaction *t;
+  if (st->rec->transactions.len < st->cfg->max_commands) {
+    t = vec_push(&st->rec->transactions);
+    st->tx = st->rec->transactions.len - 1;
+  } else {
+    if (st->msg && st->msg_tx == SPILL_TX)
+      end_message(st, true, ts);
+    ms_transaction_free(&st->spill);
+    memset(&st->spill, 0, sizeof st->spill);
+    t = &st->spill;
+    st->tx = SPILL_TX;
+  }
+  t->ts = ts;
+  st->tx_counter++;
+  return t;
+}
+
 static void start_message(smtp *st, ms_ts ts) {
   ms_transaction *t = tx_at(st, st->tx);
   if (!t) { /* DATA with no MAIL: keep the body somewhere all the same */
-    ms_transaction *nt = vec_push(&st->rec->transactions);
-    nt->ts = ts;
-    nt->mail_from = xstrdup("");
-    st->tx = st->rec->transactions.len - 1;
-    st->tx_counter++;
-    t = nt;
+    t = new_transaction(st, ts);
+    t->mail_from = xstrdup("");
     smtp_anomaly(st, "data_without_mail", ts,
                  "message body sent without an accepted MAIL FROM");
   }
@@ -202,10 +218,21 @@ static void start_message(smtp *st, ms_ts ts) {
     end_message(st, true, ts);
   t->message = ms_message_new();
   char label[24];
-  snprintf(label, sizeof label, "t%zu", st->tx + 1);
+  snprintf(label, sizeof label, "t%zu",
+           st->tx == SPILL_TX ? (size_t)st->tx_counter : st->tx + 1);
   st->msg = ms_msg_begin(st->rec, t->message, st->cfg, label, ts);
   st->msg_tx = st->tx;
   st->msg_gap = false;
+}
+
+/* The SIZE the EHLO reply advertised (RFC 1870), 0 when none or no limit. */
+static unsigned long long advertised_size(const smtp *st) {
+  for (size_t i = 0; i < st->rec->capabilities.len; i++) {
+    const char *cap = st->rec->capabilities.items[i];
+    if (!strncasecmp(cap, "SIZE ", 5))
+      return strtoull(cap + 5, NULL, 10);
+  }
+  return 0;
 }
 
 static void end_message(smtp *st, bool truncated, ms_ts ts) {
@@ -214,6 +241,11 @@ static void end_message(smtp *st, bool truncated, ms_ts ts) {
   ms_transaction *t = tx_at(st, st->msg_tx);
   ms_msg_end(st->msg, truncated || st->msg_gap, ts);
   st->msg = NULL;
+  unsigned long long limit = advertised_size(st);
+  if (t && t->message && limit && t->message->bytes > limit)
+    smtp_anomaly(st, "size_exceeds_limit", ts,
+                 "message of %llu bytes above the advertised SIZE %llu",
+                 (unsigned long long)t->message->bytes, limit);
   if (t && t->message && st->cfg->transcript) {
     char *sum = ms_msg_summary(t->message);
     add_tline(st, ts, MS_CLIENT, MS_TL_SUMMARY, (const uint8_t *)sum,
@@ -241,6 +273,14 @@ static void finish_transaction(smtp *st, size_t txi, int code,
   ms_transaction *t = tx_at(st, txi);
   if (!t)
     return;
+  if (t->status == MS_TX_REJECTED) {
+    /* The first refusal decided (RFC 3030: no BDAT after a refused one;
+     * Postfix answers later chunks "551 5.0.0 Discarded ... after earlier
+     * error"). */
+    if (st->tx == txi)
+      st->tx = NO_TX;
+    return;
+  }
   ms_reply_set(&t->reply, ts, code, enhanced, text);
   t->status = code >= 200 && code < 300 ? MS_TX_QUEUED : MS_TX_REJECTED;
   free(t->queue_id);
@@ -255,15 +295,22 @@ static void finish_transaction(smtp *st, size_t txi, int code,
 
 static size_t outstanding(const smtp *st) { return st->queue.len - st->qhead; }
 
+/* Beyond MS_MAX_OUTSTANDING, commands are only counted (untracked): the
+ * replies pair with the tracked ones first, in order, then use up the
+ * count; the caller fills a scratch entry that is forgotten. */
 static pending *push_pending(smtp *st, cmd_kind kind, size_t cmd, ms_ts ts) {
-  if (outstanding(st) >= MAX_QUEUE) {
+  if (st->untracked || outstanding(st) >= MS_MAX_OUTSTANDING) {
     if (!st->queue_full_warned)
-      smtp_anomaly(st, "too_many_outstanding", ts,
-                   "%d commands without reply: the oldest are forgotten",
-                   MAX_QUEUE);
+      ms_limit_hit(st->rec, MS_LIMIT_OUTSTANDING, "too_many_outstanding", ts,
+                   "%d commands without reply: later ones are not paired",
+                   MS_MAX_OUTSTANDING);
     st->queue_full_warned = true;
-    free(st->queue.items[st->qhead].rcpt);
-    st->qhead++;
+    st->untracked++;
+    free(st->untracked_scratch.rcpt);
+    memset(&st->untracked_scratch, 0, sizeof st->untracked_scratch);
+    st->untracked_scratch.kind = kind;
+    st->untracked_scratch.cmd = NO_CMD;
+    return &st->untracked_scratch;
   }
   if (st->qhead > 0 && st->qhead == st->queue.len) {
     st->queue.len = st->qhead = 0;
@@ -321,6 +368,35 @@ static const verb_info *find_verb(const char *v) {
   return NULL;
 }
 
+/* Whether a MAIL parameter list holds the keyword (RFC 5321 esmtp-keyword,
+ * compared without case), alone or as "KEYWORD=value". */
+static bool has_mail_param(const char *params, const char *keyword) {
+  size_t n = strlen(keyword);
+  for (const char *p = params; p && *p;) {
+    while (*p == ' ')
+      p++;
+    if (!strncasecmp(p, keyword, n) && (!p[n] || p[n] == ' ' || p[n] == '='))
+      return true;
+    p += strcspn(p, " ");
+  }
+  return false;
+}
+
+static bool has_8bit(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s >= 0x80)
+      return true;
+  return false;
+}
+
+/* RFC 6531 3.4: an envelope address with UTF-8 needs MAIL ... SMTPUTF8. */
+static void check_utf8_path(smtp *st, const char *path, const char *params,
+                            const char *verb, ms_ts ts) {
+  if (has_8bit(path) && !has_mail_param(params, "SMTPUTF8"))
+    smtp_anomaly(st, "utf8_address_without_smtputf8", ts,
+                 "%s <%s> holds 8-bit bytes, MAIL had no SMTPUTF8", verb, path);
+}
+
 static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
   if (st->tx != NO_TX)
     abort_transaction(st, ts, "new MAIL");
@@ -331,27 +407,20 @@ static void on_mail(smtp *st, const ms_command *c, ms_ts ts) {
                  c->arg ? c->arg : "");
     path = xstrdup(c->arg ? c->arg : "");
   }
-  ms_transaction *t = vec_push(&st->rec->transactions);
-  t->ts = ts;
+  ms_transaction *t = new_transaction(st, ts);
   t->mail_from = path;
   t->mail_params = params ? xstrdup(params) : NULL;
-  st->tx = st->rec->transactions.len - 1;
-  st->tx_counter++;
+  check_utf8_path(st, path, params, "MAIL FROM", ts);
   /* SIZE= against the advertised limit */
   if (params) {
     const char *sz = strcasestr(params, "SIZE=");
     if (sz && (sz == params || sz[-1] == ' ')) {
       unsigned long long declared = strtoull(sz + 5, NULL, 10);
-      for (size_t i = 0; i < st->rec->capabilities.len; i++) {
-        const char *cap = st->rec->capabilities.items[i];
-        if (!strncasecmp(cap, "SIZE ", 5)) {
-          unsigned long long limit = strtoull(cap + 5, NULL, 10);
-          if (limit && declared > limit)
-            smtp_anomaly(st, "size_exceeds_limit", ts,
-                         "SIZE=%llu above the advertised SIZE %llu", declared,
-                         limit);
-        }
-      }
+      unsigned long long limit = advertised_size(st);
+      if (limit && declared > limit)
+        smtp_anomaly(st, "size_exceeds_limit", ts,
+                     "SIZE=%llu above the advertised SIZE %llu", declared,
+                     limit);
     }
   }
 }
@@ -367,6 +436,8 @@ static char *rcpt_path(smtp *st, const ms_command *c, ms_ts ts) {
   if (st->tx == NO_TX)
     smtp_anomaly(st, "rcpt_without_mail", ts,
                  "RCPT TO:<%s> outside a transaction", path);
+  else
+    check_utf8_path(st, path, tx_at(st, st->tx)->mail_params, "RCPT TO", ts);
   return path;
 }
 
@@ -492,12 +563,14 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
   st->last_ends_group = vi && vi->ends_group;
   st->server_spoke = false;
   if (!vi)
-    smtp_anomaly(st, "unknown_command", ts, "%s",
-                 c ? (c->arg ? c->arg : c->verb) : verb);
+    smtp_anomaly(st, "unknown_command", ts, "%s%s%.*s",
+                 verb[0] ? verb : "(EMPTY)", arg_len ? " " : "",
+                 (int)(arg_len < 200 ? arg_len : 200),
+                 arg ? (const char *)arg : "");
   /* raised when the bound is crossed, not for every command beyond it */
   if (outstanding(st) == st->cfg->max_pipeline && st->cfg->max_pipeline)
-    smtp_anomaly(st, "too_many_outstanding", ts,
-                 "%zu commands awaiting replies (limit %zu)",
+    ms_limit_hit(st->rec, MS_LIMIT_PIPELINE, "too_many_outstanding", ts,
+                 "%zu commands awaiting replies (--max-pipeline %zu)",
                  outstanding(st) + 1, st->cfg->max_pipeline);
   ms_command tmp = {0};
   ms_command *view = c ? c : &tmp;
@@ -525,8 +598,13 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
     break;
   }
   pending *p = push_pending(st, kind, ci, ts);
-  if (kind == K_RCPT)
-    p->rcpt = rcpt_path(st, view, ts);
+  if (kind == K_RCPT) { /* recipients beyond --max-commands: not recorded */
+    char *path = rcpt_path(st, view, ts);
+    if (record)
+      p->rcpt = path;
+    else
+      free(path);
+  }
   if (kind == K_DATA)
     st->mode = CL_DATA_WAIT;
   if (kind == K_BDAT) {
@@ -601,8 +679,14 @@ static void body_out(void *ctx, const uint8_t *p, size_t n) {
 static void body_bytes(smtp *st, const uint8_t **cursor, const uint8_t *end,
                        ms_ts ts) {
   st->now = ts;
-  if (dot_scan(&st->body, cursor, end, body_out, st))
+  if (dot_scan(&st->body, cursor, end, body_out, st)) {
+    if (st->body.end_bare_lf)
+      smtp_anomaly(st, "bare_lf_end_of_data", ts,
+                   "the message ended with a \".\" line and a bare LF: a "
+                   "server that wants <CR><LF>.<CR><LF> reads on (SMTP "
+                   "smuggling)");
     body_end(st, ts);
+  }
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -688,7 +772,9 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
   }
   pending p;
   if (!pop_pending(st, &p)) {
-    if (code != 421)
+    if (st->untracked)
+      st->untracked--; /* the reply to a command not tracked */
+    else if (code != 421)
       smtp_anomaly(st, "reply_without_command", ts, "%d %s", code, text);
     return;
   }
@@ -787,13 +873,16 @@ static void reply_reset(reply_builder *r) {
   r->lines = 0;
   r->open = false;
   r->truncated = false;
+  r->code_changed = false;
   strvec_free(&r->ehlo_lines);
 }
 
-static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
-                         int code) {
-  char line[1024];
-  size_t ln = n < sizeof line - 1 ? n : sizeof line - 1;
+/* Add one line's text (at most max_line bytes, copied into line, which has
+ * room for max_line + 1) to the reply; past MS_MAX_REPLY_TEXT the rest of
+ * the reply is not kept (reply_too_long when it is complete). */
+static void reply_append(reply_builder *r, char *line, const uint8_t *t,
+                         size_t n, int code) {
+  size_t ln = n;
   memcpy(line, t, ln);
   line[ln] = '\0';
   for (size_t i = 0; i < ln; i++)
@@ -808,13 +897,13 @@ static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
     while (*body == ' ')
       body++;
   }
-  if (r->lines > 0)
-    strvec_push(&r->ehlo_lines, line);
   size_t bl = strlen(body);
-  if (r->tlen + bl + 2 >= REPLY_TEXT_MAX) {
+  if (r->truncated || r->tlen + bl + 2 >= MS_MAX_REPLY_TEXT) {
     r->truncated = true;
     return;
   }
+  if (r->lines > 0)
+    strvec_push(&r->ehlo_lines, line);
   if (r->tlen + bl + 2 > r->tcap) {
     size_t cap = r->tcap ? r->tcap : 256;
     while (cap < r->tlen + bl + 2)
@@ -838,6 +927,7 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
   if (l->after_gap &&
       !smtp_parse_reply_line(l->data, l->len, &code0, &more0, &t0, &tl0))
     return; /* the tail of a reply line whose start was lost */
+  line_check_controls(st->rec, &st->controls_warned, MS_SERVER, l);
   size_t tl = add_tline(st, ts, MS_SERVER, 0, l->data, l->len, NULL);
   st->server_spoke = true;
   int code;
@@ -850,17 +940,43 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
     return;
   }
   reply_builder *r = &st->reply;
-  if (r->open && r->code != code)
+  if (r->open && r->code != code && !st->greeted) {
+    /* Postfix's postscreen sends "220-" and, when the client talks before
+     * the rest of the greeting (pregreet), answers its command without
+     * ever sending the "220 " line: the greeting ended there. */
+    smtp_anomaly(st, "reply_code_changed", ts,
+                 "greeting %d- not completed: a %d reply followed", r->code,
+                 code);
+    dispatch_reply(st, r->code, r->enhanced, r->text ? r->text : "", (size_t)-1,
+                   ts);
+    reply_reset(r);
+  } else if (r->open && r->code != code && !r->code_changed) {
     smtp_anomaly(st, "reply_code_changed", ts,
                  "multi-line reply %d continued with %d", r->code, code);
+    r->code_changed = true;
+  }
   if (!r->open) {
     r->open = true;
     r->code = code;
   }
   /* The EHLO greeting line is not a capability. */
-  reply_append(r, text, tlen, code);
+  char short_line[1024];
+  char *buf = short_line;
+  if (tlen > st->cfg->max_line) /* the line reader cut it already */
+    tlen = st->cfg->max_line;
+  if (tlen >= sizeof short_line) { /* allocated once, when first needed */
+    if (!st->long_reply_line)
+      st->long_reply_line = xmalloc(st->cfg->max_line + 1);
+    buf = st->long_reply_line;
+  }
+  reply_append(r, buf, text, tlen, code);
   if (more)
     return;
+  if (r->truncated)
+    ms_limit_hit(st->rec, MS_LIMIT_REPLY, "reply_too_long", ts,
+                 "a reply holds more than %d bytes of text: the rest is not "
+                 "recorded",
+                 MS_MAX_REPLY_TEXT);
   dispatch_reply(st, r->code, r->enhanced, r->text ? r->text : "", tl, ts);
   reply_reset(r);
 }
@@ -880,8 +996,10 @@ static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
   if (l->after_gap && !plausible_command(l))
     return; /* the tail of a line whose start was lost */
   if (l->too_long)
-    smtp_anomaly(st, "line_too_long", ts, "client line longer than %zu bytes",
+    ms_limit_hit(st->rec, MS_LIMIT_LINE, "line_too_long", ts,
+                 "client line longer than %zu bytes (--max-line)",
                  st->cfg->max_line);
+  line_check_controls(st->rec, &st->controls_warned, MS_CLIENT, l);
   if (st->sasl && st->sasl_wants_response) {
     sasl_view view = {0};
     st->sasl_wants_response = false;
@@ -971,7 +1089,8 @@ static void server_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts) {
   while (!st->stop_after_reply &&
          line_reader_next(&st->lines[MS_SERVER], &cur, end, ts, &l)) {
     if (l.too_long)
-      smtp_anomaly(st, "line_too_long", ts, "server line longer than %zu bytes",
+      ms_limit_hit(st->rec, MS_LIMIT_LINE, "line_too_long", ts,
+                   "server line longer than %zu bytes (--max-line)",
                    st->cfg->max_line);
     server_line(st, &l, ts);
   }
@@ -1093,6 +1212,7 @@ static void smtp_destroy(void *state) {
   for (size_t i = st->qhead; i < st->queue.len; i++)
     free(st->queue.items[i].rcpt);
   vec_free(&st->queue);
+  free(st->untracked_scratch.rcpt);
   reply_reset(&st->reply);
   free(st->reply.text);
   free(st->held);
@@ -1100,6 +1220,8 @@ static void smtp_destroy(void *state) {
     ms_msg_end(st->msg, true, 0);
   if (st->sasl)
     sasl_end(st->sasl, MS_AUTH_UNKNOWN, 0);
+  ms_transaction_free(&st->spill);
+  free(st->long_reply_line);
   free(st);
 }
 

@@ -1,6 +1,7 @@
 /* capture.c - libpcap files and live interfaces (see capture.h). */
 #define _DEFAULT_SOURCE
 #include "capture.h"
+#include "pcapfile.h"
 #include "pcapng.h"
 #include "privileges.h"
 #include "sandbox.h"
@@ -75,6 +76,8 @@ static void one_packet(reader *r, const struct pcap_pkthdr *h,
   ms_ts ts = (ms_ts)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
   r->stats->packets++;
   r->stats->bytes += h->caplen;
+  if (h->caplen < h->len)
+    r->stats->packets_truncated++;
   ms_frame f;
   ms_l3_status st = ms_decode_frame(r->dlt, data, h->caplen, &f);
   if (st != MS_L3_OK) {
@@ -209,14 +212,13 @@ static double seconds_between(const struct timeval *a,
          (double)(b->tv_usec - a->tv_usec) / 1e6;
 }
 
-static void progress_show(progress *pg, FILE *fp, const char *name,
+static void progress_show(progress *pg, long off, const char *name,
                           const ms_stats *st) {
   struct timeval now;
   gettimeofday(&now, NULL);
   if (seconds_between(&pg->last, &now) < 0.25)
     return;
   pg->last = now;
-  long off = ftell(fp);
   double secs = seconds_between(&pg->start, &now);
   fprintf(stderr,
           "\rmailscope: %s: %.1f of %.1f MB (%ld%%), %.0f MB/s, %llu "
@@ -231,9 +233,9 @@ static void progress_end(progress *pg) {
     fputs("\r\033[K", stderr);
 }
 
-/* A read error: say what and where, after what was read is handled. */
-static void read_error(const char *name, FILE *fp, const char *what) {
-  long off = fp ? ftell(fp) : -1;
+/* A read error: say what and where (off < 0: unknown), after what was
+ * read is handled. */
+static void read_error(const char *name, long off, const char *what) {
   if (off >= 0)
     fprintf(stderr, "mailscope: %s: %s, at offset %ld\n", name, what, off);
   else
@@ -257,29 +259,37 @@ static int read_pcap(const char *name, FILE *fp, reader *r) {
     return 2;
   }
   int rc = 0;
-  struct pcap_pkthdr *h;
-  const u_char *data;
+  /* Our own record reader when it can stand in for libpcap's. */
+  pcapfile *pf = pcapfile_open(p, fp);
   progress pg;
   progress_begin(&pg, fp, r->quiet);
   for (uint64_t n = 1;; n++) {
     if (stop_requested)
       break;
-    int got = pcap_next_ex(p, &h, &data);
+    struct pcap_pkthdr *h, own;
+    const u_char *data;
+    int got =
+        pf ? pcapfile_next(pf, h = &own, &data) : pcap_next_ex(p, &h, &data);
     if (got == 1) {
       one_packet(r, h, data);
       if (pg.on && (n & 16383) == 0)
-        progress_show(&pg, fp, name, r->stats);
+        progress_show(&pg, pf ? pcapfile_offset(pf) : ftell(fp), name,
+                      r->stats);
       continue;
     }
-    if (got == PCAP_ERROR_BREAK)
+    if (got == PCAP_ERROR_BREAK || (pf && got == 0))
       break;
     progress_end(&pg);
     pg.on = false;
-    read_error(name, pcap_file(p), pcap_geterr(p));
+    if (pf)
+      read_error(name, pcapfile_offset(pf), pcapfile_error(pf));
+    else
+      read_error(name, ftell(pcap_file(p)), pcap_geterr(p));
     rc = 2;
     break;
   }
   progress_end(&pg);
+  pcapfile_close(pf);
   pcap_close(p);
   return rc;
 }
@@ -298,7 +308,7 @@ static int read_pcapng(const char *name, FILE *fp, reader *r) {
     if (got < 0) {
       progress_end(&pg);
       pg.on = false;
-      read_error(name, fp, pcapng_error(ng));
+      read_error(name, ftell(fp), pcapng_error(ng));
       rc = 2;
       break;
     }
@@ -323,7 +333,7 @@ static int read_pcapng(const char *name, FILE *fp, reader *r) {
     r->dlt = pkt.dlt;
     one_packet(r, &h, pkt.data);
     if (pg.on && (n & 16383) == 0)
-      progress_show(&pg, fp, name, r->stats);
+      progress_show(&pg, ftell(fp), name, r->stats);
   }
   progress_end(&pg);
   pcapng_close(ng);
@@ -381,8 +391,9 @@ static void discard_packet(u_char *user, const struct pcap_pkthdr *h,
  * the socket queued before it joined was meant for every worker: it is
  * discarded, so that no flow is seen by two workers. */
 static int join_fanout(pcap_t *p, const ms_options *opt) {
-  int arg = (opt->fanout_group & 0xffff) |
-            ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+  uint32_t arg =
+      ((uint32_t)opt->fanout_group & 0xffff) |
+      ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
   if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) !=
       0) {
     fprintf(stderr, "mailscope: %s: --workers: PACKET_FANOUT: %s\n", opt->iface,

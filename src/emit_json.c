@@ -20,8 +20,7 @@ static void per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
   jw_obj_end(w);
 }
 
-static void reply(jsonw *w, const char *key, const ms_reply *r,
-                  bool with_ts) {
+static void reply(jsonw *w, const char *key, const ms_reply *r, bool with_ts) {
   if (!r->present)
     return;
   jw_key(w, key);
@@ -198,23 +197,31 @@ void emit_json_stats(const ms_stats *st, jsonw *w) {
   jw_kstr(w, "event", "stats");
   jw_kuint(w, "packets", st->packets);
   jw_kuint(w, "bytes", st->bytes);
-  jw_kuint(w, "packets_ignored", st->packets_ignored);
+  jw_kuint(w, "packets_ignored",
+           st->packets_ignored + st->packets_ignored_flows);
   jw_kuint(w, "packets_malformed", st->packets_malformed);
+  jw_kuint(w, "packets_truncated", st->packets_truncated);
   jw_key(w, "sessions");
   jw_obj_begin(w);
   jw_kuint(w, "smtp", st->sessions_smtp);
   jw_kuint(w, "pop3", st->sessions_pop3);
   jw_obj_end(w);
   jw_kuint(w, "sessions_dropped", st->sessions_dropped);
+  jw_kuint(w, "sessions_evicted", st->sessions_evicted);
   jw_kuint(w, "sessions_truncated", st->sessions_truncated);
   jw_kuint(w, "fragments", st->fragments);
   jw_kuint(w, "fragments_dropped", st->fragments_dropped);
   jw_kuint(w, "gap_bytes", st->gap_bytes);
   jw_kuint(w, "kernel_drops", st->kernel_drops);
+  jw_key(w, "limits");
+  jw_obj_begin(w);
+  jw_kuint(w, "max_sessions", st->sessions_dropped + st->sessions_evicted);
+  for (int i = 0; i < MS_LIMIT_COUNT; i++)
+    jw_kuint(w, ms_limit_name((ms_limit)i), st->limits[i]);
+  jw_obj_end(w);
   jw_key(w, "seconds");
   jw_double(w, st->seconds, 3);
   jw_key(w, "mb_per_s");
-  jw_double(w, st->seconds > 0 ? (double)st->bytes / 1e6 / st->seconds : 0,
-            1);
+  jw_double(w, st->seconds > 0 ? (double)st->bytes / 1e6 / st->seconds : 0, 1);
   jw_obj_end(w);
 }

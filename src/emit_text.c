@@ -145,4 +145,15 @@ void emit_text_stats(const ms_stats *st, FILE *f) {
           " dropped for limits, %" PRIu64 " bytes missing, %.3f s\n",
           st->packets, st->bytes, st->sessions_smtp, st->sessions_pop3,
           st->sessions_dropped, st->gap_bytes, st->seconds);
+  /* every limit hit, by the name of its key in the JSON stats record */
+  fputs("# limits hit:", f);
+  int hits = 0;
+  uint64_t table = st->sessions_dropped + st->sessions_evicted;
+  if (table)
+    hits += fprintf(f, " max_sessions %" PRIu64, table) > 0;
+  for (int i = 0; i < MS_LIMIT_COUNT; i++)
+    if (st->limits[i])
+      hits += fprintf(f, "%s %s %" PRIu64, hits ? "," : "",
+                      ms_limit_name((ms_limit)i), st->limits[i]) > 0;
+  fputs(hits ? "\n" : " none\n", f);
 }

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static int dangerous_codepoint(uint32_t cp) {
+int esc_dangerous_codepoint(uint32_t cp) {
   return (cp >= 0x80 && cp <= 0x9f) ||     /* C1 controls */
          (cp >= 0x202a && cp <= 0x202e) || /* bidi embeddings, overrides */
          (cp >= 0x2066 && cp <= 0x2069) || /* bidi isolates */
@@ -41,7 +41,7 @@ size_t esc_write(FILE *f, const char *s, size_t n) {
       fprintf(f, "\\x%02x", c);
       cols += 4;
       i++;
-    } else if (dangerous_codepoint(cp)) {
+    } else if (esc_dangerous_codepoint(cp)) {
       cols += (size_t)fprintf(f, "\\u{%04x}", cp);
       i += len;
     } else {

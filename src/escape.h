@@ -7,10 +7,15 @@
 #define MAILSCOPE_ESCAPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Write s (n bytes) escaped to f; returns the number of columns written. */
 size_t esc_write(FILE *f, const char *s, size_t n);
 size_t esc_puts(FILE *f, const char *s);
+
+/* C1 controls, bidi embeddings/overrides/isolates/marks, line and paragraph
+ * separators, BOM: code points that act on a display or reorder it. */
+int esc_dangerous_codepoint(uint32_t cp);
 
 #endif

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
+#include "utf8.h"
 #include "vec.h"
 
 #define MAX_NAME 100
@@ -38,41 +40,40 @@ static bool is_device_name(const char *s) {
   return false;
 }
 
-/* Length of s[0..n) without a UTF-8 sequence cut at its end (the length
- * bound may fall inside a multi-byte character). */
-static size_t utf8_complete_prefix(const char *s, size_t n) {
-  size_t start = n, back = 0;
-  while (start > 0 && back < 4 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
-    start--, back++;
-  if (start == 0)
-    return n;
-  unsigned char lead = (unsigned char)s[start - 1];
-  size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  if (want > 1 && n - (start - 1) < want)
-    return start - 1; /* drop the incomplete character */
-  return n;
-}
-
-/* The name's end: no trailing space or dot, no UTF-8 sequence cut (which
- * may uncover a space or dot again).  Returns the new length. */
-static size_t tidy_end(char *out, size_t n) {
-  size_t before;
-  do {
-    before = n;
-    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '.'))
-      n--;
-    n = utf8_complete_prefix(out, n);
-  } while (n != before);
+/* No trailing space or dot (Windows drops them); returns the length. */
+static size_t trim_end(char *out, size_t n) {
+  while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '.'))
+    n--;
   out[n] = '\0';
   return n;
 }
 
+/* The name as a file in DIR: no separators, no "..", no leading dot, no
+ * control byte, no Windows device name, at most MAX_NAME bytes; UTF-8 is
+ * kept whole, bytes that are not UTF-8 and code points that reorder or act
+ * on a display (bidi overrides: "gnp.exe" shown as "exe.png") become '_'. */
 char *extract_safe_name(const char *wire) {
   char out[MAX_NAME + 16];
   size_t n = 0;
-  for (const unsigned char *p = (const unsigned char *)(wire ? wire : "");
-       *p && n < MAX_NAME; p++) {
-    unsigned char c = *p;
+  const unsigned char *p = (const unsigned char *)(wire ? wire : "");
+  size_t len = strlen((const char *)p);
+  for (size_t i = 0; i < len && n < MAX_NAME;) {
+    unsigned char c = p[i];
+    if (c >= 0x80) {
+      uint32_t cp;
+      size_t l = utf8_decode(p + i, len - i, &cp);
+      if (l && !esc_dangerous_codepoint(cp)) {
+        if (n + l > MAX_NAME)
+          break; /* never cut inside a character */
+        memcpy(out + n, p + i, l);
+        n += l;
+      } else {
+        out[n++] = '_';
+      }
+      i += l ? l : 1;
+      continue;
+    }
+    i++;
     if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' ||
         c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
       c = '_';
@@ -82,11 +83,16 @@ char *extract_safe_name(const char *wire) {
       continue; /* no ".." anywhere */
     out[n++] = (char)c;
   }
-  n = tidy_end(out, n);
+  n = trim_end(out, n);
   if (n == 0)
     return xstrdup("attachment");
   if (is_device_name(out)) { /* "_" in front, still at most MAX_NAME */
-    n = tidy_end(out, n < MAX_NAME ? n : MAX_NAME - 1);
+    if (n == MAX_NAME) {     /* drop the last character, whole */
+      do
+        n--;
+      while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80);
+      n = trim_end(out, n);
+    }
     memmove(out + 1, out, n + 1);
     out[0] = '_';
   }

@@ -70,60 +70,97 @@ void jw_obj_end(jsonw *w) { close_container(w, '}'); }
 void jw_arr_begin(jsonw *w) { open_container(w, '['); }
 void jw_arr_end(jsonw *w) { close_container(w, ']'); }
 
+/* Bytes written as they are inside a JSON string: printable ASCII other
+ * than '"' and '\\'. */
+static const bool plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* The worst case is 6 output bytes per input byte (\u00XX), so one
+ * reservation covers the whole string and the loop writes directly. */
 static void escape_string(jsonw *w, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *p = (const unsigned char *)s;
-  reserve(w, n + 2);
-  w->buf[w->len++] = '"';
+  reserve(w, 6 * n + 2);
+  char *o = w->buf + w->len;
+  *o++ = '"';
   size_t i = 0;
   while (i < n) {
     size_t run = i;
-    while (run < n && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' &&
-           p[run] != '\\')
+    while (run < n && plain[p[run]])
       run++;
     if (run > i) {
-      put(w, s + i, run - i);
+      memcpy(o, s + i, run - i);
+      o += run - i;
       i = run;
       continue;
     }
     unsigned char c = p[i];
     if (c == '"' || c == '\\') {
-      char e[2] = {'\\', (char)c};
-      put(w, e, 2);
+      *o++ = '\\';
+      *o++ = (char)c;
       i++;
     } else if (c < 0x20) {
-      const char *named = c == '\n'   ? "\\n"
-                          : c == '\r' ? "\\r"
-                          : c == '\t' ? "\\t"
-                                      : NULL;
-      if (named) {
-        put(w, named, 2);
+      *o++ = '\\';
+      if (c == '\n' || c == '\r' || c == '\t') {
+        *o++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
       } else {
-        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        put(w, e, 6);
+        memcpy(o, "u00", 3);
+        o[3] = hex[c >> 4];
+        o[4] = hex[c & 15];
+        o += 5;
       }
       i++;
     } else {
       uint32_t cp;
-      size_t len = c < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
+      size_t len = utf8_decode(p + i, n - i, &cp);
       if (len) {
-        put(w, s + i, len);
+        memcpy(o, s + i, len);
+        o += len;
         i += len;
       } else {
         /* Not UTF-8: the text \xHH (backslash escaped for JSON). */
-        char e[5] = {'\\', '\\', 'x', hex[c >> 4], hex[c & 15]};
-        put(w, e, 5);
+        memcpy(o, "\\\\x", 3);
+        o[3] = hex[c >> 4];
+        o[4] = hex[c & 15];
+        o += 5;
         i++;
       }
     }
   }
-  putc1(w, '"');
+  *o++ = '"';
+  w->len = (size_t)(o - w->buf);
 }
 
+/* Keys are the program's own names: plain ASCII, written in one pass
+ * (any other key still goes through the escaper). */
 void jw_key(jsonw *w, const char *key) {
   before_value(w);
-  escape_string(w, key, strlen(key));
-  putc1(w, ':');
+  size_t n = 0;
+  while (key[n] && plain[(unsigned char)key[n]])
+    n++;
+  if (key[n]) {
+    escape_string(w, key, n + strlen(key + n));
+    putc1(w, ':');
+  } else {
+    reserve(w, n + 3);
+    char *o = w->buf + w->len;
+    o[0] = '"';
+    memcpy(o + 1, key, n);
+    o[n + 1] = '"';
+    o[n + 2] = ':';
+    w->len += n + 3;
+  }
   w->need_comma[w->depth] = false; /* the value follows without a comma */
 }
 

@@ -65,8 +65,9 @@ static bool take_frame(worker *w, ms_output *out, ms_stats *total, int *rc) {
     w->ended = true;
     return false;
   }
-  output_rendered(out, w->buf, (size_t)h.out_len, w->buf + h.out_len,
-                  (size_t)h.json_len);
+  if (n)
+    output_rendered(out, w->buf, (size_t)h.out_len, w->buf + h.out_len,
+                    (size_t)h.json_len);
   return true;
 }
 

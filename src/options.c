@@ -27,6 +27,9 @@ enum {
   OPT_MAX_PIPELINE,
   OPT_MAX_MESSAGE_BYTES,
   OPT_MAX_MIME_DEPTH,
+  OPT_MAX_MIME_PARTS,
+  OPT_MAX_HEADERS,
+  OPT_MAX_COMMANDS,
   OPT_IDLE_TIMEOUT,
   OPT_SANDBOX,
   OPT_VERSION
@@ -36,36 +39,57 @@ typedef struct {
   const char *name; /* long name, or NULL */
   int key;          /* short letter or OPT_* */
   int has_arg;
-  const char *arg;  /* argument name for -h */
+  const char *arg; /* argument name for -h */
   const char *help;
 } option_doc;
 
 static const option_doc option_table[] = {
     {NULL, 'r', 1, "FILE", "read a pcap/pcapng file (repeatable; - is stdin)"},
     {NULL, 'i', 1, "IFACE", "sniff a live interface until SIGINT/SIGTERM"},
-    {NULL, 'f', 1, "BPF", "filter, applied to IP packets on top of the default"},
+    {NULL, 'f', 1, "BPF",
+     "filter, applied to IP packets on top of the default"},
     {"json", 'J', 0, NULL, "write NDJSON records instead of transcripts"},
-    {"json-file", OPT_JSON_FILE, 1, "FILE", "also write NDJSON to FILE (reopened on SIGHUP)"},
+    {"json-file", OPT_JSON_FILE, 1, "FILE",
+     "also write NDJSON to FILE (reopened on SIGHUP)"},
     {"format", OPT_FORMAT, 1, "FMT", "transcript (default), json, ecs, zeek"},
     {"report", OPT_REPORT, 1, "FILE", "write a self-contained HTML report"},
-    {"transcript-dir", OPT_TRANSCRIPT_DIR, 1, "DIR", "one transcript file per session"},
-    {"extract-dir", OPT_EXTRACT_DIR, 1, "DIR", "write messages (.eml) and attachments"},
+    {"transcript-dir", OPT_TRANSCRIPT_DIR, 1, "DIR",
+     "one transcript file per session"},
+    {"extract-dir", OPT_EXTRACT_DIR, 1, "DIR",
+     "write messages (.eml) and attachments"},
     {"port", OPT_PORT, 1, "PROTO=PORT[,..]", "analyze smtp/pop3 on more ports"},
-    {"no-detect", OPT_NO_DETECT, 0, NULL, "do not detect SMTP/POP3 by greeting on other ports"},
-    {"show-secrets", OPT_SHOW_SECRETS, 0, NULL, "print passwords instead of <redacted>"},
+    {"no-detect", OPT_NO_DETECT, 0, NULL,
+     "do not detect SMTP/POP3 by greeting on other ports"},
+    {"show-secrets", OPT_SHOW_SECRETS, 0, NULL,
+     "print passwords instead of <redacted>"},
     {"stats", OPT_STATS, 0, NULL, "print a closing stats record / summary"},
-    {NULL, 'Z', 1, "USER", "live: run as USER once the interface is open (root: nobody by default)"},
-    {"sandbox", OPT_SANDBOX, 0, NULL, "seccomp filter after set-up: no exec, no sockets"},
+    {NULL, 'Z', 1, "USER",
+     "live: run as USER once the interface is open (root: nobody by "
+     "default)"},
+    {"sandbox", OPT_SANDBOX, 0, NULL,
+     "seccomp filter after set-up: no exec, no sockets"},
     {"workers", OPT_WORKERS, 1, "N", "worker processes (flows split by hash)"},
     {"timestamps", OPT_TIMESTAMPS, 0, NULL, "transcripts: time of each line"},
-    {"full-bodies", OPT_FULL_BODIES, 0, NULL, "transcripts: whole message bodies"},
-    {"max-sessions", OPT_MAX_SESSIONS, 1, "N", "open sessions tracked at once (100000)"},
-    {"max-session-bytes", OPT_MAX_SESSION_BYTES, 1, "N", "out-of-order bytes queued per direction (1M)"},
+    {"full-bodies", OPT_FULL_BODIES, 0, NULL,
+     "transcripts: whole message bodies"},
+    {"max-sessions", OPT_MAX_SESSIONS, 1, "N",
+     "open sessions tracked at once (100000)"},
+    {"max-session-bytes", OPT_MAX_SESSION_BYTES, 1, "N",
+     "out-of-order bytes queued per direction (1M)"},
     {"max-line", OPT_MAX_LINE, 1, "N", "longest line kept (4096)"},
-    {"max-pipeline", OPT_MAX_PIPELINE, 1, "N", "outstanding commands before an anomaly (100)"},
-    {"max-message-bytes", OPT_MAX_MESSAGE_BYTES, 1, "N", "message header/MIME memory per message (1M)"},
+    {"max-pipeline", OPT_MAX_PIPELINE, 1, "N",
+     "outstanding commands before an anomaly (100)"},
+    {"max-message-bytes", OPT_MAX_MESSAGE_BYTES, 1, "N",
+     "message header/MIME memory per message (1M)"},
     {"max-mime-depth", OPT_MAX_MIME_DEPTH, 1, "N", "MIME nesting analysed (8)"},
-    {"idle-timeout", OPT_IDLE_TIMEOUT, 1, "SECONDS", "end sessions idle this long (300)"},
+    {"max-mime-parts", OPT_MAX_MIME_PARTS, 1, "N",
+     "MIME parts listed per message (1000)"},
+    {"max-headers", OPT_MAX_HEADERS, 1, "N",
+     "header fields kept per MIME entity (1000)"},
+    {"max-commands", OPT_MAX_COMMANDS, 1, "N",
+     "commands recorded per session (10000)"},
+    {"idle-timeout", OPT_IDLE_TIMEOUT, 1, "SECONDS",
+     "end sessions idle this long (300)"},
     {NULL, 'q', 0, NULL, "no progress or warnings on stderr"},
     {"help", 'h', 0, NULL, "this help"},
     {"version", OPT_VERSION, 0, NULL, "print the version"},
@@ -183,11 +207,15 @@ static int parse_format(ms_options *o, const char *arg) {
                      arg);
 }
 
-static int set_limit(const char *name, const char *arg, uint64_t min,
-                     uint64_t *out) {
-  if (!parse_count(arg, out) || *out < min)
-    return usage_error(name, arg);
-  return 0;
+/* A limit: a count from min to max (suffixes K, M, G). */
+static int set_limit(const char *option, const char *arg, uint64_t min,
+                     uint64_t max, uint64_t *out) {
+  if (parse_count(arg, out) && *out >= min && *out <= max)
+    return 0;
+  char what[160];
+  snprintf(what, sizeof what, "%s: bad value '%%s' (%llu to %llu)", option,
+           (unsigned long long)min, (unsigned long long)max);
+  return usage_error(what, arg);
 }
 
 static int apply_option(ms_options *o, int key, const char *arg) {
@@ -247,40 +275,46 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     o->full_bodies = o->dissect.full_bodies = true;
     break;
   case OPT_WORKERS:
-    rc = set_limit("--workers: bad count '%s'", arg, 1, &v);
-    if (!rc && v > 64)
-      rc = usage_error("--workers: at most 64, got '%s'", arg);
+    rc = set_limit("--workers", arg, 1, 64, &v);
     o->workers = (int)v;
     break;
   case OPT_MAX_SESSIONS:
-    rc = set_limit("--max-sessions: bad count '%s'", arg, 1, &o->max_sessions);
+    rc = set_limit("--max-sessions", arg, 1, UINT32_MAX, &o->max_sessions);
     break;
   case OPT_MAX_SESSION_BYTES:
-    rc = set_limit("--max-session-bytes: bad size '%s'", arg, 1,
+    rc = set_limit("--max-session-bytes", arg, 1, SIZE_MAX,
                    &o->max_session_bytes);
     break;
   case OPT_IDLE_TIMEOUT:
-    rc = set_limit("--idle-timeout: bad seconds '%s'", arg, 1,
-                   &o->idle_timeout);
+    rc = set_limit("--idle-timeout", arg, 1, UINT32_MAX, &o->idle_timeout);
     break;
   case OPT_MAX_LINE:
-    rc = set_limit("--max-line: bad size '%s' (at least 64)", arg, 64, &v);
+    rc = set_limit("--max-line", arg, 64, 16 << 20, &v);
     o->dissect.max_line = (size_t)v;
     break;
   case OPT_MAX_PIPELINE:
-    rc = set_limit("--max-pipeline: bad count '%s'", arg, 1, &v);
+    rc = set_limit("--max-pipeline", arg, 1, MS_MAX_OUTSTANDING, &v);
     o->dissect.max_pipeline = (size_t)v;
     break;
   case OPT_MAX_MESSAGE_BYTES:
-    rc = set_limit("--max-message-bytes: bad size '%s' (at least 1024)", arg,
-                   1024, &v);
+    rc = set_limit("--max-message-bytes", arg, 1024, SIZE_MAX / 2, &v);
     o->dissect.max_message_bytes = (size_t)v;
     break;
   case OPT_MAX_MIME_DEPTH:
-    rc = set_limit("--max-mime-depth: bad depth '%s'", arg, 1, &v);
-    if (!rc && v > 64)
-      rc = usage_error("--max-mime-depth: at most 64, got '%s'", arg);
+    rc = set_limit("--max-mime-depth", arg, 1, 64, &v);
     o->dissect.max_mime_depth = (int)v;
+    break;
+  case OPT_MAX_MIME_PARTS:
+    rc = set_limit("--max-mime-parts", arg, 1, INT32_MAX, &v);
+    o->dissect.max_mime_parts = (size_t)v;
+    break;
+  case OPT_MAX_HEADERS:
+    rc = set_limit("--max-headers", arg, 1, SIZE_MAX, &v);
+    o->dissect.max_headers = (size_t)v;
+    break;
+  case OPT_MAX_COMMANDS:
+    rc = set_limit("--max-commands", arg, 1, SIZE_MAX / 4, &v);
+    o->dissect.max_commands = (size_t)v;
     break;
   default:
     return 1;
@@ -296,9 +330,8 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
   for (size_t i = 0; i < NOPTIONS; i++) {
     const option_doc *d = &option_table[i];
     if (d->name)
-      longopts[nl++] = (struct option){d->name, d->has_arg ? required_argument
-                                                           : no_argument,
-                                       NULL, d->key};
+      longopts[nl++] = (struct option){
+          d->name, d->has_arg ? required_argument : no_argument, NULL, d->key};
     if (d->key < 256) {
       shortopts[ns++] = (char)d->key;
       if (d->has_arg)

@@ -125,7 +125,8 @@ static void reopen_json_if_asked(ms_output *o) {
 
 void output_rendered(ms_output *o, const char *text, size_t text_len,
                      const char *json, size_t json_len) {
-  fwrite(text, 1, text_len, o->out);
+  if (text_len)
+    fwrite(text, 1, text_len, o->out);
   if (o->flush_each)
     fflush(o->out);
   if (o->json_file && json_len) {

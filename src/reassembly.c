@@ -150,6 +150,14 @@ static bool over_limit(const ms_half *h, const ms_reasm_env *env) {
          h->queued_segments > MS_REASM_MAX_SEGMENTS;
 }
 
+/* Once over the limit, holes are skipped until the queue is down to half
+ * of it: a stream of holes hits the limit once per half-queue, not once
+ * per segment. */
+static bool over_half_limit(const ms_half *h, const ms_reasm_env *env) {
+  return h->queued_bytes > env->limit / 2 ||
+         h->queued_segments > MS_REASM_MAX_SEGMENTS / 2;
+}
+
 void ms_half_segment(ms_half *h, ms_dir dir, uint32_t seq, uint8_t flags,
                      const uint8_t *p, size_t n, ms_ts ts,
                      const ms_reasm_env *env) {
@@ -201,7 +209,7 @@ void ms_half_segment(ms_half *h, ms_dir dir, uint32_t seq, uint8_t flags,
     return;
   if (env->cb->limit)
     env->cb->limit(env->ctx, dir, h->queued_bytes, ts);
-  while (h->queue && over_limit(h, env))
+  while (h->queue && over_half_limit(h, env))
     skip_to(h, dir, h->queue->seq, ts, env);
 }
 

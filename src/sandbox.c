@@ -32,14 +32,31 @@
  * defined on an architecture (open, poll on aarch64) are left out there. */
 static const int analysis_calls[] = {
     /* memory */
-    __NR_brk, __NR_mmap, __NR_munmap, __NR_mremap, __NR_madvise, __NR_mprotect,
+    __NR_brk,
+    __NR_mmap,
+    __NR_munmap,
+    __NR_mremap,
+    __NR_madvise,
+    __NR_mprotect,
     /* files: reading inputs, writing outputs, extraction, --json-file */
-    __NR_read, __NR_write, __NR_readv, __NR_writev, __NR_pread64, __NR_pwrite64,
-    __NR_lseek, __NR_close, __NR_fstat, __NR_newfstatat,
+    __NR_read,
+    __NR_write,
+    __NR_readv,
+    __NR_writev,
+    __NR_pread64,
+    __NR_pwrite64,
+    __NR_lseek,
+    __NR_close,
+    __NR_fstat,
+    __NR_newfstatat,
 #ifdef __NR_statx
     __NR_statx,
 #endif
-    __NR_openat, __NR_fcntl, __NR_fsync, __NR_fdatasync, __NR_ftruncate,
+    __NR_openat,
+    __NR_fcntl,
+    __NR_fsync,
+    __NR_fdatasync,
+    __NR_ftruncate,
     __NR_faccessat,
 #ifdef __NR_open
     __NR_open,
@@ -51,17 +68,44 @@ static const int analysis_calls[] = {
     __NR_access,
 #endif
     /* live capture: the packet socket, its ring and its statistics */
-    __NR_ppoll, __NR_recvfrom, __NR_recvmsg, __NR_getsockopt,
+    __NR_ppoll,
+    __NR_recvfrom,
+    __NR_recvmsg,
+    __NR_getsockopt,
 #ifdef __NR_poll
     __NR_poll,
 #endif
     /* time, signals, ending */
-    __NR_clock_gettime, __NR_gettimeofday, __NR_nanosleep, __NR_clock_nanosleep,
-    __NR_rt_sigreturn, __NR_rt_sigprocmask, __NR_rt_sigaction, __NR_exit,
-    __NR_exit_group, __NR_getpid, __NR_gettid, __NR_tgkill, /* abort() */
+    __NR_clock_gettime,
+    __NR_gettimeofday,
+    __NR_nanosleep,
+    __NR_clock_nanosleep,
+    __NR_rt_sigreturn,
+    __NR_rt_sigprocmask,
+    __NR_rt_sigaction,
+    __NR_exit,
+    __NR_exit_group,
+    __NR_getpid,
+    __NR_gettid,
+    __NR_tgkill, /* abort() */
     /* what the C library and GLib do under the hood */
-    __NR_futex, __NR_sched_yield, __NR_getrandom, __NR_getuid, __NR_geteuid,
-    __NR_getgid, __NR_getegid, __NR_restart_syscall, __NR_sysinfo};
+    __NR_futex,
+    __NR_sched_yield,
+    __NR_getrandom,
+    __NR_getuid,
+    __NR_geteuid,
+    __NR_getgid,
+    __NR_getegid,
+    __NR_restart_syscall,
+    __NR_sysinfo,
+    /* the sanitizers of `make asan`: signal stacks on a no-return call,
+     * module paths for a report */
+    __NR_sigaltstack,
+    __NR_readlinkat,
+#ifdef __NR_readlink
+    __NR_readlink,
+#endif
+};
 
 static const int parent_calls[] = {__NR_wait4, __NR_kill};
 

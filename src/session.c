@@ -22,6 +22,9 @@ typedef enum {
   CONN_IGNORED   /* not mail: only track to stay cheap */
 } conn_state;
 
+/* The activity lists of the table (see ms_table.lru). */
+enum { LRU_MAIL = 0, LRU_NOT_MAIL = 1, LRU_NO_PAYLOAD = 2, LRU_LISTS = 3 };
+
 /* What arrived while the protocol is unknown: each direction's bytes
  * contiguous (to read the greeting) and the chunks in arrival order (to
  * replay them as on the wire). */
@@ -48,7 +51,8 @@ struct conn {
   conn_state state;
   ms_half half[2];
   bool fin[2];
-  bool had_payload;
+  bool had_payload; /* bytes were delivered */
+  bool saw_payload; /* a segment with payload arrived */
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
@@ -65,11 +69,12 @@ struct ms_table {
   ms_stats *stats;
   conn **buckets;
   size_t nbuckets, count;
-  /* Least recently active first; lists[1] holds the connections found not
-   * to be mail, the first to go when the table is full. */
+  /* Least recently active first, on three lists (see lru_list_of): when
+   * the table is full, connections found not to be mail go first, then
+   * those that never carried a byte (a SYN flood's half-open ones). */
   struct {
     conn *head, *tail;
-  } lru[2];
+  } lru[LRU_LISTS];
   uint64_t packet_index; /* TCP segments seen, the same on every worker */
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
@@ -98,9 +103,24 @@ static uint64_t endpoint_hash(const uint8_t *addr, uint16_t port) {
   return mix64(h ^ port);
 }
 
-/* Symmetric: the same for both directions of a connection. */
+/* Symmetric: the same for both directions of a connection.  This one
+ * makes the uid, computed once per connection; its byte-wise FNV is too
+ * slow for every packet. */
 static uint64_t flow_hash(const ms_tcp *s) {
   return endpoint_hash(s->src, s->sport) + endpoint_hash(s->dst, s->dport);
+}
+
+static uint64_t endpoint_key(const uint8_t *addr, uint16_t port) {
+  uint64_t a, b;
+  memcpy(&a, addr, 8);
+  memcpy(&b, addr + 8, 8);
+  return mix64(a ^ mix64(b ^ ((uint64_t)port << 48 | port)));
+}
+
+/* The table's (and --workers') hash of a packet's flow: symmetric too, a
+ * few multiplications per packet. */
+static uint64_t table_hash(const ms_tcp *s) {
+  return endpoint_key(s->src, s->sport) + endpoint_key(s->dst, s->dport);
 }
 
 void ms_make_uid(char out[24], ms_ts ts, const ms_tcp *seg) {
@@ -190,9 +210,15 @@ static void lru_unlink(ms_table *t, conn *c) {
   c->lru_prev = c->lru_next = NULL;
 }
 
-/* Append c as the most recently active of its list (mail or not). */
+static int lru_list_of(const conn *c) {
+  if (c->state == CONN_IGNORED)
+    return LRU_NOT_MAIL;
+  return c->saw_payload ? LRU_MAIL : LRU_NO_PAYLOAD;
+}
+
+/* Append c as the most recently active of its list. */
 static void lru_append(ms_table *t, conn *c) {
-  int l = c->lru_list = c->state == CONN_IGNORED;
+  int l = c->lru_list = lru_list_of(c);
   c->lru_prev = t->lru[l].tail;
   c->lru_next = NULL;
   if (t->lru[l].tail)
@@ -242,33 +268,32 @@ static bool sender_is_server(const ms_options *o, const ms_tcp *s) {
   return s->sport < s->dport;
 }
 
-static void start_dissector(ms_table *t, conn *c, ms_proto proto) {
+/* The dissector's state is made when the first byte (or gap) reaches it
+ * (dissector_state): a connection that never carries one, like the
+ * half-open ones of a SYN flood, costs only its entry. */
+static void start_dissector(conn *c, ms_proto proto) {
   c->rec->proto = proto;
   c->dissector = ms_dissector_for(proto);
-  c->dstate = c->dissector->create(c->rec, &t->dcfg);
   c->state = CONN_ACTIVE;
-  if (proto == MS_PROTO_SMTP)
-    t->stats->sessions_smtp++;
-  else
-    t->stats->sessions_pop3++;
+}
+
+static void *dissector_state(ms_table *t, conn *c) {
+  if (!c->dstate)
+    c->dstate = c->dissector->create(c->rec, &t->dcfg);
+  return c->dstate;
 }
 
 static bool was_dropped(const ms_table *t, uint64_t h) {
   return t->dropped_flows[h % DROPPED_MEMORY] == h + 1;
 }
 
-/* A new connection cannot be tracked: count it once (a dropped flow is
- * remembered, approximately, so its later packets are not counted again)
- * and warn once. */
-static void table_full(ms_table *t, uint64_t h) {
-  if (was_dropped(t, h))
-    return;
-  t->dropped_flows[h % DROPPED_MEMORY] = h + 1;
-  t->stats->sessions_dropped++;
+/* Said once on stderr, when the table is first full. */
+static void warn_full(ms_table *t) {
   if (!t->warned_full && !t->opt->quiet)
     fprintf(stderr,
-            "mailscope: session table full (--max-sessions %llu): new "
-            "sessions are dropped and counted in the stats\n",
+            "mailscope: session table full (--max-sessions %llu): "
+            "connections that never carried a byte make room, else new "
+            "sessions are dropped; both are counted in the stats\n",
             (unsigned long long)t->opt->max_sessions);
   t->warned_full = true;
 }
@@ -281,19 +306,11 @@ enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EOF = 2 };
 
 static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase);
 
-static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
-                         const uint16_t *vlan, int nvlan, ms_ts ts,
-                         ms_dir *dir) {
-  const ms_options *o = t->opt;
-  if (t->count >= o->max_sessions && t->lru[1].head) /* evict a non-mail one */
-    end_conn(t, t->lru[1].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
-  if (t->count >= o->max_sessions) {
-    table_full(t, h);
-    return NULL;
-  }
-  conn *c = xcalloc(1, sizeof *c);
-  bool from_server = sender_is_server(o, s);
-  *dir = from_server ? MS_SERVER : MS_CLIENT;
+/* Addresses and ports of the connection of segment s (the first one seen),
+ * and its new record. */
+static void conn_init(ms_table *t, conn *c, const ms_tcp *s, uint64_t h,
+                      const uint16_t *vlan, int nvlan, ms_ts ts, ms_dir *dir) {
+  *dir = sender_is_server(t->opt, s) ? MS_SERVER : MS_CLIENT;
   c->hash = h;
   c->ip_version = s->ip_version;
   memcpy(c->addr[*dir], s->src, 16);
@@ -310,6 +327,64 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
     *vec_push(&r->vlan) = vlan[i];
   r->midstream = !(s->flags & MS_TH_SYN);
   set_endpoints(c);
+}
+
+/* A new connection cannot be tracked: count it once (a dropped flow is
+ * remembered, approximately, so its later packets are not counted again),
+ * warn once, and, when its port says it is mail, report it at once: one
+ * record, end "limit", anomaly session_limit, nothing decoded. */
+static void table_full(ms_table *t, const ms_tcp *s, uint64_t h,
+                       const uint16_t *vlan, int nvlan, ms_ts ts) {
+  if (was_dropped(t, h))
+    return;
+  t->dropped_flows[h % DROPPED_MEMORY] = h + 1;
+  t->stats->sessions_dropped++;
+  warn_full(t);
+  conn tmp = {0};
+  ms_dir dir;
+  conn_init(t, &tmp, s, h, vlan, nvlan, ts, &dir);
+  ms_session *r = tmp.rec;
+  uint16_t sport = tmp.port[MS_SERVER];
+  r->proto = (ms_proto)t->opt->port_proto[sport];
+  if (r->proto == MS_PROTO_NONE) {
+    ms_session_free(r); /* not known to be mail: counted only */
+    return;
+  }
+  r->tls = t->opt->port_tls[sport] ? MS_TLS_IMPLICIT : MS_TLS_NONE;
+  r->end = MS_END_LIMIT;
+  r->packets[dir] = 1;
+  ms_add_anomaly(r, "session_limit", ts,
+                 "not tracked: --max-sessions %llu sessions were open",
+                 (unsigned long long)t->opt->max_sessions);
+  r->order_end = r->order_start = t->packet_index;
+  r->order_phase = PHASE_PACKET;
+  if (r->proto == MS_PROTO_SMTP)
+    t->stats->sessions_smtp++;
+  else
+    t->stats->sessions_pop3++;
+  t->done(t->ctx, r);
+}
+
+static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
+                         const uint16_t *vlan, int nvlan, ms_ts ts,
+                         ms_dir *dir) {
+  const ms_options *o = t->opt;
+  if (t->count >= o->max_sessions && t->lru[LRU_NOT_MAIL].head)
+    end_conn(t, t->lru[LRU_NOT_MAIL].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
+  /* A connection that never carried a byte has nothing to report yet: it
+   * makes room (if it speaks later, it is picked up midstream). */
+  if (t->count >= o->max_sessions && t->lru[LRU_NO_PAYLOAD].head) {
+    t->stats->sessions_evicted++;
+    warn_full(t);
+    end_conn(t, t->lru[LRU_NO_PAYLOAD].head, MS_END_LIMIT, ts, PHASE_PACKET);
+  }
+  if (t->count >= o->max_sessions) {
+    table_full(t, s, h, vlan, nvlan, ts);
+    return NULL;
+  }
+  conn *c = xcalloc(1, sizeof *c);
+  conn_init(t, c, s, h, vlan, nvlan, ts, dir);
+  ms_session *r = c->rec;
   uint16_t sport = c->port[MS_SERVER];
   ms_proto proto = o->port_proto[sport];
   if (proto != MS_PROTO_NONE) {
@@ -317,12 +392,8 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
       r->proto = proto;
       r->tls = MS_TLS_IMPLICIT;
       c->state = CONN_COUNTING;
-      if (proto == MS_PROTO_SMTP)
-        t->stats->sessions_smtp++;
-      else
-        t->stats->sessions_pop3++;
     } else {
-      start_dissector(t, c, proto);
+      start_dissector(c, proto);
     }
   } else {
     c->state = o->no_detect ? CONN_IGNORED : CONN_DETECT;
@@ -445,7 +516,7 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     become_ignored(c);
     return;
   }
-  start_dissector(t, c, (ms_proto)proto);
+  start_dissector(c, (ms_proto)proto);
   replay_held(t, c);
 }
 
@@ -463,7 +534,7 @@ static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     detect(t, c, dir, p, n, ts);
     break;
   case CONN_ACTIVE:
-    if (c->dissector->on_data(c->dstate, dir, p, n, ts) == MS_STOP)
+    if (c->dissector->on_data(dissector_state(t, c), dir, p, n, ts) == MS_STOP)
       c->state = CONN_COUNTING;
     break;
   default:
@@ -493,7 +564,7 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   ms_add_anomaly(c->rec, "tcp_gap", ts, "%llu bytes missing from the %s",
                  (unsigned long long)n, dir == MS_CLIENT ? "client" : "server");
   if (c->state == CONN_ACTIVE)
-    c->dissector->on_gap(c->dstate, dir, n, ts);
+    c->dissector->on_gap(dissector_state(f->t, c), dir, n, ts);
 }
 
 static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
@@ -512,10 +583,11 @@ static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
   if (!f->c->truncated)
     f->t->stats->sessions_truncated++;
   f->c->truncated = true;
-  ms_add_anomaly(f->c->rec, "reassembly_limit", ts,
-                 "%zu out-of-order %s bytes exceed --max-session-bytes: the "
-                 "hole before them is skipped",
-                 queued, dir == MS_CLIENT ? "client" : "server");
+  ms_limit_hit(f->c->rec, MS_LIMIT_SESSION_BYTES, "reassembly_limit", ts,
+               "%zu out-of-order %s bytes exceed --max-session-bytes (or "
+               "%d segments): the hole before them is skipped",
+               queued, dir == MS_CLIENT ? "client" : "server",
+               MS_REASM_MAX_SEGMENTS);
 }
 
 static const ms_reasm_callbacks reasm_callbacks = {on_deliver, on_gap,
@@ -539,16 +611,22 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   unlink_conn(t, c);
   ms_session *r = c->rec;
   r->end = how;
-  if (c->dissector) {
+  if (c->dissector && c->dstate) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
   }
+  for (int i = 0; i < MS_LIMIT_COUNT; i++)
+    t->stats->limits[i] += r->limits[i];
   bool report = c->had_payload && c->state != CONN_IGNORED &&
                 c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
   drop_held(c);
   free(c);
+  if (report && r->proto == MS_PROTO_SMTP) /* the sessions reported */
+    t->stats->sessions_smtp++;
+  else if (report)
+    t->stats->sessions_pop3++;
   if (report)
     t->done(t->ctx, r);
   else
@@ -574,7 +652,7 @@ static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how, ms_ts now,
 void ms_table_expire(ms_table *t, ms_ts now) {
   int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
   size_t n = 0;
-  for (int l = 0; l < 2; l++)
+  for (int l = 0; l < LRU_LISTS; l++)
     for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
          c = c->lru_next)
       n++;
@@ -582,7 +660,7 @@ void ms_table_expire(ms_table *t, ms_ts now) {
     return;
   conn **all = xmalloc(n * sizeof(conn *));
   n = 0;
-  for (int l = 0; l < 2; l++)
+  for (int l = 0; l < LRU_LISTS; l++)
     for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
          c = c->lru_next)
       all[n++] = c;
@@ -596,7 +674,7 @@ void ms_table_flush(ms_table *t, ms_end how, ms_ts now) {
     return;
   conn **all = xmalloc(t->count * sizeof(conn *));
   size_t n = 0;
-  for (int l = 0; l < 2; l++)
+  for (int l = 0; l < LRU_LISTS; l++)
     for (conn *c = t->lru[l].head; c; c = c->lru_next)
       all[n++] = c;
   end_sorted(t, all, n, how, now, PHASE_EOF);
@@ -618,7 +696,7 @@ static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
                            ms_ts ts) {
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
-  t->stats->packets_ignored++;
+  t->stats->packets_ignored_flows++;
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (s->flags & MS_TH_RST)
@@ -631,7 +709,7 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
                      int nvlan, ms_ts ts) {
   t->packet_index++;
   ms_table_expire(t, ts);
-  uint64_t h = flow_hash(s);
+  uint64_t h = table_hash(s);
   /* --workers: each worker takes the flows whose symmetric hash is its own */
   if (t->opt->worker_count > 1 && mix64(h) % (uint64_t)t->opt->worker_count !=
                                       (uint64_t)t->opt->worker_index)
@@ -641,7 +719,7 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   if (!c) {
     /* A stray ACK, FIN or RST after the end creates nothing. */
     if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
-      t->stats->packets_ignored++;
+      t->stats->packets_ignored_flows++;
       return;
     }
     /* With --no-detect, a connection on no mail port is not tracked; nor
@@ -650,18 +728,20 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
     if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
          !t->opt->port_proto[s->dport]) ||
         (!(s->flags & MS_TH_SYN) && was_dropped(t, h))) {
-      t->stats->packets_ignored++;
+      t->stats->packets_ignored_flows++;
       return;
     }
     c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
     if (!c) {
-      t->stats->packets_ignored++;
+      t->stats->packets_ignored_flows++;
       return;
     }
     if (was_dropped(t, h)) /* a new connection on a dropped flow's tuple */
       t->dropped_flows[h % DROPPED_MEMORY] = 0;
   }
   c->last_ts = ts;
+  if (s->len > 0)
+    c->saw_payload = true;
   lru_unlink(t, c);
   lru_append(t, c);
   ms_session *r = c->rec;

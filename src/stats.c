@@ -2,22 +2,28 @@
 #include "stats.h"
 
 /* A new counter in ms_stats must be added below too. */
-_Static_assert(sizeof(ms_stats) == 12 * sizeof(uint64_t) + sizeof(double),
+_Static_assert(sizeof(ms_stats) ==
+                   (15 + MS_LIMIT_COUNT) * sizeof(uint64_t) + sizeof(double),
                "ms_stats changed: update ms_stats_add");
 
 void ms_stats_add(ms_stats *total, const ms_stats *part) {
   total->packets += part->packets;
   total->bytes += part->bytes;
   total->packets_ignored += part->packets_ignored;
+  total->packets_ignored_flows += part->packets_ignored_flows;
   total->packets_malformed += part->packets_malformed;
+  total->packets_truncated += part->packets_truncated;
   total->sessions_smtp += part->sessions_smtp;
   total->sessions_pop3 += part->sessions_pop3;
   total->sessions_dropped += part->sessions_dropped;
+  total->sessions_evicted += part->sessions_evicted;
   total->sessions_truncated += part->sessions_truncated;
   total->fragments += part->fragments;
   total->fragments_dropped += part->fragments_dropped;
   total->kernel_drops += part->kernel_drops;
   total->gap_bytes += part->gap_bytes;
+  for (int i = 0; i < MS_LIMIT_COUNT; i++)
+    total->limits[i] += part->limits[i];
   if (part->seconds > total->seconds)
     total->seconds = part->seconds;
 }

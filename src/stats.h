@@ -4,17 +4,24 @@
 
 #include <stdint.h>
 
+#include "../dissectors/record.h"
+
 typedef struct {
-  uint64_t packets, bytes;      /* read from the inputs */
-  uint64_t packets_ignored;     /* not TCP, not a mail session */
-  uint64_t packets_malformed;   /* undecodable headers */
+  uint64_t packets, bytes;        /* read from the inputs */
+  uint64_t packets_ignored;       /* not TCP, filtered out */
+  uint64_t packets_ignored_flows; /* by the session table: not mail, stray;
+                                     per flow, so per worker */
+  uint64_t packets_malformed;     /* undecodable headers */
+  uint64_t packets_truncated;     /* captured shorter than sent (snaplen) */
   uint64_t sessions_smtp, sessions_pop3;
-  uint64_t sessions_dropped;    /* dropped for the session table limit */
-  uint64_t sessions_truncated;  /* stopped decoding at max_session_bytes */
+  uint64_t sessions_dropped;   /* dropped for the session table limit */
+  uint64_t sessions_evicted;   /* handshake-only, evicted for a new one */
+  uint64_t sessions_truncated; /* stopped decoding at max_session_bytes */
   uint64_t fragments, fragments_dropped;
-  uint64_t kernel_drops;        /* live: pcap_stats ps_drop */
+  uint64_t kernel_drops; /* live: pcap_stats ps_drop */
   uint64_t gap_bytes;
-  double seconds;               /* wall time */
+  uint64_t limits[MS_LIMIT_COUNT]; /* limit hits of the sessions (ms_limit) */
+  double seconds;                  /* wall time */
 } ms_stats;
 
 /* total += part, counter by counter (wall time: the longest). */

@@ -6,13 +6,17 @@
  * stats and exit status.  Files rather than pipes so that no worker ever
  * waits for the merge (with pipes the workers ran in lock-step).  When all
  * are done the parent keeps one frame per worker and always writes the
- * smallest, a k-way merge. */
+ * smallest, a k-way merge, straight from the files mapped into memory
+ * to standard output (writev). */
 #include "workers.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,29 +30,16 @@
 typedef ms_worker_frame frame_header;
 
 typedef struct {
-  int fd;
+  FILE *frames; /* the worker's file, written through a 1 MiB buffer */
+  bool live;    /* its parent relays each record at once (live_workers.c) */
   ms_output *out;
   char *obuf, *jbuf;
   size_t olen, jlen;
   FILE *ostream, *jstream;
 } worker_ctx;
 
-static int write_all(int fd, const void *p, size_t n) {
-  const char *c = p;
-  while (n) {
-    ssize_t w = write(fd, c, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    c += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-static int read_all(FILE *f, void *p, size_t n) {
-  return n == 0 || fread(p, 1, n, f) == n ? 0 : -1;
+static int write_all(FILE *f, const void *p, size_t n) {
+  return n == 0 || fwrite(p, 1, n, f) == n ? 0 : -1;
 }
 
 static void worker_session(void *ctx, ms_session *s) {
@@ -60,9 +51,10 @@ static void worker_session(void *ctx, ms_session *s) {
     fflush(w->jstream);
   h.out_len = w->olen;
   h.json_len = w->jstream ? w->jlen : 0;
-  if (write_all(w->fd, &h, sizeof h) != 0 ||
-      write_all(w->fd, w->obuf, w->olen) != 0 ||
-      (h.json_len && write_all(w->fd, w->jbuf, w->jlen) != 0))
+  if (write_all(w->frames, &h, sizeof h) != 0 ||
+      write_all(w->frames, w->obuf, w->olen) != 0 ||
+      (h.json_len && write_all(w->frames, w->jbuf, w->jlen) != 0) ||
+      (w->live && fflush(w->frames) != 0))
     _exit(3);
   rewind(w->ostream);
   w->olen = 0;
@@ -77,7 +69,14 @@ int workers_child_main(ms_options *opt, int index, int fd) {
   /* Live, the kernel's fanout splits the flows: no second split here. */
   opt->worker_count = opt->iface ? 1 : opt->workers;
   opt->quiet = opt->quiet || index > 0; /* warnings once */
-  worker_ctx w = {.fd = fd};
+  /* one write per MiB of records, not two per record (glibc takes the
+   * size only with a buffer of our own) */
+  static char frames_buf[1 << 20];
+  worker_ctx w = {.frames = fdopen(dup(fd), "w")};
+  if (!w.frames ||
+      setvbuf(w.frames, frames_buf, _IOFBF, sizeof frames_buf) != 0)
+    _exit(3);
+  w.live = opt->iface != NULL;
   w.ostream = open_memstream(&w.obuf, &w.olen);
   if (opt->json_file)
     w.jstream = open_memstream(&w.jbuf, &w.jlen);
@@ -86,10 +85,11 @@ int workers_child_main(ms_options *opt, int index, int fd) {
   memset(&st, 0, sizeof st);
   int rc = engine_run(opt, worker_session, &w, &st);
   output_close(w.out, &st);
-  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX, 1, sizeof st,
-                    (uint64_t)rc};
-  write_all(fd, &h, sizeof h);
-  write_all(fd, &st, sizeof st);
+  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX,
+                    1,          sizeof st,  (uint64_t)rc};
+  if (write_all(w.frames, &h, sizeof h) != 0 ||
+      write_all(w.frames, &st, sizeof st) != 0 || fclose(w.frames) != 0)
+    _exit(3);
   fclose(w.ostream);
   free(w.obuf);
   if (w.jstream) {
@@ -99,23 +99,100 @@ int workers_child_main(ms_options *opt, int index, int fd) {
   return rc;
 }
 
+/* A worker's file, mapped once it is complete: its frames are read and
+ * written out in place (no copy through stdio: the merge is the part of
+ * the run no worker shares). */
 typedef struct {
   FILE *f;
+  const uint8_t *map;
+  size_t size, pos;
   bool done;
   frame_header h;
-  char *data;
-  size_t cap;
+  const uint8_t *data; /* the current frame's bytes, in the mapping */
+  size_t released;     /* bytes before this are written and unmapped */
 } source;
 
-static int read_frame(source *s) {
-  if (read_all(s->f, &s->h, sizeof s->h) != 0)
-    return -1;
-  size_t n = (size_t)(s->h.out_len + (s->h.last ? 0 : s->h.json_len));
-  if (n > s->cap) {
-    s->data = xrealloc(s->data, n);
-    s->cap = n;
+/* Give back the pages of frames already written out: the mapped file would
+ * otherwise count in the merge's resident size, as large as the output. */
+static void release_written(source *src, int n) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  for (int k = 0; k < n; k++) {
+    source *s = &src[k];
+    if (!s->map || !s->data)
+      continue;
+    size_t upto = (size_t)(s->data - s->map) / page * page;
+    if (upto > s->released) {
+      madvise((void *)(s->map + s->released), upto - s->released,
+              MADV_DONTNEED);
+      s->released = upto;
+    }
   }
-  return read_all(s->f, s->data, n);
+}
+
+static int map_source(source *s) {
+  struct stat st;
+  if (fstat(fileno(s->f), &st) != 0 || st.st_size <= 0)
+    return -1;
+  void *m =
+      mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(s->f), 0);
+  if (m == MAP_FAILED)
+    return -1;
+  s->map = m;
+  s->size = (size_t)st.st_size;
+  return 0;
+}
+
+static int read_frame(source *s) {
+  if (!s->map || s->size - s->pos < sizeof s->h)
+    return -1;
+  memcpy(&s->h, s->map + s->pos, sizeof s->h);
+  s->pos += sizeof s->h;
+  uint64_t n = s->h.out_len + (s->h.last ? 0 : s->h.json_len);
+  if (n > s->size - s->pos)
+    return -1;
+  s->data = s->map + s->pos;
+  s->pos += (size_t)n;
+  return 0;
+}
+
+/* Standard output gathered into writev calls. */
+typedef struct {
+  struct iovec iov[256];
+  int n;
+  bool failed;
+} gather;
+
+static void gather_flush(gather *g) {
+  struct iovec *v = g->iov;
+  int n = g->n;
+  while (n > 0 && !g->failed) {
+    ssize_t w = writev(STDOUT_FILENO, v, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      g->failed = true;
+      break;
+    }
+    while (n > 0 && (size_t)w >= v->iov_len) { /* whole vectors written */
+      w -= (ssize_t)v->iov_len;
+      v++, n--;
+    }
+    if (n > 0) { /* part of one */
+      v->iov_base = (char *)v->iov_base + w;
+      v->iov_len -= (size_t)w;
+    }
+  }
+  g->n = 0;
+}
+
+static void gather_add(gather *g, const void *p, size_t len) {
+  if (!len)
+    return;
+  if (g->n == (int)(sizeof g->iov / sizeof g->iov[0]))
+    gather_flush(g);
+  g->iov[g->n].iov_base = (void *)p;
+  g->iov[g->n].iov_len = len;
+  g->n++;
 }
 
 static bool before(const frame_header *a, const frame_header *b) {
@@ -133,10 +210,16 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->fragments = w->fragments;
     total->fragments_dropped = w->fragments_dropped;
     total->packets_malformed = w->packets_malformed;
+    total->packets_truncated = w->packets_truncated;
+    total->packets_ignored = w->packets_ignored; /* before the flow split */
   }
+  total->packets_ignored_flows += w->packets_ignored_flows;
   total->sessions_smtp += w->sessions_smtp;
   total->sessions_pop3 += w->sessions_pop3;
   total->sessions_dropped += w->sessions_dropped;
+  total->sessions_evicted += w->sessions_evicted;
+  for (int i = 0; i < MS_LIMIT_COUNT; i++)
+    total->limits[i] += w->limits[i];
   total->sessions_truncated += w->sessions_truncated;
   total->gap_bytes += w->gap_bytes;
   if (w->seconds > total->seconds)
@@ -174,7 +257,8 @@ int workers_run(ms_options *opt) {
     waitpid(pids[k], &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) > 2)
       rc = 2;
-    rewind(src[k].f);
+    if (map_source(&src[k]) != 0)
+      rc = 2;
   }
   FILE *json = NULL;
   if (opt->json_file && !(json = fopen(opt->json_file, "a")))
@@ -184,6 +268,8 @@ int workers_run(ms_options *opt) {
   for (int k = 0; k < n; k++)
     if (read_frame(&src[k]) != 0)
       src[k].done = true, rc = 2;
+  fflush(stdout);
+  gather g = {.n = 0};
   for (;;) {
     int best = -1;
     for (int k = 0; k < n; k++)
@@ -193,12 +279,19 @@ int workers_run(ms_options *opt) {
     if (best < 0)
       break;
     source *s = &src[best];
-    fwrite(s->data, 1, (size_t)s->h.out_len, stdout);
+    if (g.n == (int)(sizeof g.iov / sizeof g.iov[0])) {
+      gather_flush(&g);
+      release_written(src, n);
+    }
+    gather_add(&g, s->data, (size_t)s->h.out_len);
     if (json && s->h.json_len)
       fwrite(s->data + s->h.out_len, 1, (size_t)s->h.json_len, json);
     if (read_frame(s) != 0)
       s->done = true, rc = 2;
   }
+  gather_flush(&g);
+  if (g.failed)
+    rc = 2;
   for (int k = 0; k < n; k++) {
     if (!src[k].done && src[k].h.last) {
       ms_stats w;
@@ -207,8 +300,9 @@ int workers_run(ms_options *opt) {
       if ((int)src[k].h.json_len > rc)
         rc = (int)src[k].h.json_len; /* the worker's exit status */
     }
+    if (src[k].map)
+      munmap((void *)src[k].map, src[k].size);
     fclose(src[k].f);
-    free(src[k].data);
   }
   if (opt->stats) {
     if (opt->format == MS_FMT_TRANSCRIPT) {

@@ -17,8 +17,11 @@ KNOWN = {
                                   "the overlapping segment and sees garbage",
     "pop3-curl": "tshark does not follow POP3 AUTH: the CRAM-MD5 response "
                  "looks like a command to it",
-    "auth-ntlm-digest": "tshark does not follow POP3 AUTH: the base64 NTLMSSP "
-                        "messages (TlRM...) look like commands to it",
+    "pop3-capa-stls-auth": "tshark does not follow POP3 AUTH: the PLAIN "
+                           "response after '+ ' and the '*' cancel look like "
+                           "commands to it",
+    "auth-ntlm-digest": "tshark does not follow POP3 AUTH: the NTLM messages "
+                        "(TlRM...) look like commands to it",
 }
 
 

@@ -58,4 +58,11 @@ static bool has_anomaly(const ms_session *s, const char *name) {
   return false;
 }
 
+static inline size_t count_anomaly(const ms_session *s, const char *name) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->anomalies.len; i++)
+    n += !strcmp(s->anomalies.items[i].name, name);
+  return n;
+}
+
 #endif

@@ -39,6 +39,11 @@ static void hostile_names(void **state) {
   name_is("console.txt", "console.txt");
   name_is("report.pdf. . ", "report.pdf");
   name_is("caf\xc3\xa9.txt", "caf\xc3\xa9.txt");
+  name_is("\xe2\x80\xaegnp.exe", "_gnp.exe"); /* U+202E shows it as exe.png */
+  name_is("a\xc2\x9b"
+          "31m\xff\xfe.txt",
+          "a_31m__.txt"); /* C1 CSI, bytes that are not UTF-8 */
+  name_is("\xe2\x81\xa6x\xef\xbb\xbf", "_x_"); /* isolate, BOM */
 
   /* Long names are bounded, never cut inside a UTF-8 sequence. */
   char longname[400];

@@ -265,7 +265,7 @@ static void ipv4_options_length_zero_and_window(void **state) {
   /* Not TCP */
   plain[9] = 17;
   assert_int_equal(ms_decode_ip(4, plain, n, &seg), MS_IP_OTHER);
-  /* IPv6 fragment header: handed to ipdefrag (see test_ipdefrag) */
+  /* IPv6 fragment header after hop-by-hop: handed to ipdefrag */
   uint8_t ip6[256];
   size_t n6 = ipv6_tcp(ip6);
   ip6[40] = 44;

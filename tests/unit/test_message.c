@@ -399,9 +399,25 @@ static void message_rfc822_to_depth_limit(void **state) {
   ms_msg_feed(p, (const uint8_t *)inner, strlen(inner), 0);
   ms_msg_end(p, false, 0);
   assert_true(m->attachments.len < 3);
+  assert_true(has_anomaly(s, "mime_too_deep"));
   ms_message_free(m);
   ms_session_free(s);
   free(inner);
+
+  /* message/rfc822 alone, 50 deep: named too (it used to pass silently) */
+  size_t cap = 50 * 32 + 64, o = 0;
+  char *chain = malloc(cap);
+  for (int d = 0; d < 50; d++)
+    o += (size_t)snprintf(chain + o, cap - o,
+                          "Content-Type: message/rfc822\r\n\r\n");
+  snprintf(chain + o, cap - o, "Subject: bottom\r\n\r\nx\r\n");
+  s = ms_session_new();
+  m = parse(s, chain, 7);
+  assert_true(has_anomaly(s, "mime_too_deep"));
+  assert_int_equal(s->limits[MS_LIMIT_MIME_DEPTH], 1);
+  ms_message_free(m);
+  ms_session_free(s);
+  free(chain);
 }
 
 static void one_byte_equals_one_chunk(void **state) {
@@ -446,6 +462,49 @@ static void header_block_bounded(void **state) {
     assert_true(has_anomaly(s, "header_too_large"));
     assert_string_equal(m->subject, "big");
     assert_int_equal(m->bytes, o);
+    assert_int_equal(m->attachments.len, 1);
+    assert_int_equal(m->attachments.items[0].bytes, 3);
+    ms_message_free(m);
+    ms_session_free(s);
+  }
+  free(text);
+}
+
+/* --max-headers: 5,000 junk fields before the Content-Type (and a long
+ * Subject line after them, cut in pieces): counted, not kept, and the
+ * structure behind them is still found, at every chunk size; a second
+ * Subject past the limit is left out. */
+static void header_flood_does_not_hide_the_structure(void **state) {
+  (void)state;
+  size_t n = 5000 * 24 + 8192;
+  char *text = malloc(n);
+  size_t o = 0;
+  for (int i = 0; i < 5000; i++)
+    o += (size_t)sprintf(text + o, "X-Junk-%05d: %05d\r\n", i, i);
+  o += (size_t)sprintf(text + o, "Subject: ");
+  memset(text + o, 's', 3000);
+  o += 3000;
+  o += (size_t)sprintf(text + o,
+                       "\r\nSubject: second\r\n"
+                       "Content-Type: multipart/mixed; boundary=z\r\n\r\n"
+                       "--z\r\nContent-Disposition: attachment; "
+                       "filename=a.bin\r\n\r\nabc\r\n--z--\r\n");
+  for (size_t chunk = 1; chunk <= 4096; chunk *= 16) {
+    ms_dissect_config cfg;
+    ms_dissect_config_defaults(&cfg);
+    ms_session *s = ms_session_new();
+    ms_message *m = ms_message_new();
+    ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
+    for (size_t off = 0; off < o; off += chunk)
+      ms_msg_feed(p, (const uint8_t *)text + off,
+                  o - off < chunk ? o - off : chunk, 0);
+    ms_msg_end(p, false, 0);
+    assert_true(has_anomaly(s, "too_many_headers"));
+    assert_non_null(strstr(anomaly_detail(s, "too_many_headers"), "5003"));
+    assert_int_equal(s->limits[MS_LIMIT_HEADERS], 1);
+    assert_false(has_anomaly(s, "header_too_large"));
+    assert_non_null(m->subject);
+    assert_int_equal(strlen(m->subject), 3000);
     assert_int_equal(m->attachments.len, 1);
     assert_int_equal(m->attachments.items[0].bytes, 3);
     ms_message_free(m);
@@ -633,6 +692,15 @@ static void rfc822_attachment_and_headers_only_part(void **state) {
     assert_int_equal(s->anomalies.len, 0);
     assert_string_equal(m->parts.items[m->parts.len - 1].content_type,
                         "text/plain");
+    /* the tree: the enclosed message's parts hang under the rfc822 part,
+     * the part after it under the outer multipart again */
+    static const int parent[] = {-1, 0, 0, 2, 3, 0};
+    static const int depth[] = {0, 1, 1, 2, 3, 1};
+    assert_int_equal(m->parts.len, 6);
+    for (size_t i = 0; i < 6; i++) {
+      assert_int_equal(m->parts.items[i].parent, parent[i]);
+      assert_int_equal(m->parts.items[i].depth, depth[i]);
+    }
     ms_message_free(m);
     ms_session_free(s);
   }
@@ -846,8 +914,91 @@ static void base64_stream_matches_reference(void **state) {
   assert_memory_equal(d.out, "hello", 5);
 }
 
+/* The decoder's state machine one character at a time: the reference for
+ * its vector and quantum fast paths. */
+static void b64_reference(const uint8_t *p, size_t n, decoded *d,
+                          uint64_t *invalid, int *bits_left) {
+  uint32_t acc = 0;
+  int bits = 0;
+  bool padded = false;
+  for (size_t i = 0; i < n; i++) {
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *at = p[i] ? strchr(a, p[i]) : NULL;
+    if (!at) {
+      if (p[i] == '=')
+        padded = true, bits = 0;
+      else if (!strchr("\r\n \t", p[i]) || !p[i])
+        (*invalid)++;
+      continue;
+    }
+    if (padded)
+      padded = false, bits = 0;
+    acc = acc << 6 | (uint32_t)(at - a);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      d->out[d->len++] = (uint8_t)(acc >> bits);
+    }
+  }
+  *bits_left = bits;
+}
+
+/* Lines of every length (the vector path decodes the end of a line with a
+ * block that overlaps the one before), junk, padding, 8-bit bytes and
+ * stray line ends, fed in random pieces. */
+static void base64_random_against_reference(void **state) {
+  (void)state;
+  static const char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static uint8_t text[6000];
+  static decoded got, want;
+  uint32_t x = 7;
+  for (int round = 0; round < 3000; round++) {
+    size_t n = 0, line = 1 + round % 90, col = 0;
+    x = x * 1103515245u + 12345u;
+    size_t len = (x >> 8) % sizeof text;
+    while (n < len) {
+      x = x * 1103515245u + 12345u;
+      uint32_t r = (x >> 8) % 1000;
+      if (col == line) {
+        text[n++] = '\r';
+        if (n < len)
+          text[n++] = '\n';
+        col = 0;
+      } else if (round % 3 && r < 3) {
+        static const char odd[] = "=!\x80\xff \t\n\r-.";
+        text[n++] = (uint8_t)odd[(x >> 4) % (sizeof odd - 1)];
+      } else {
+        text[n++] = (uint8_t)alphabet[(x >> 12) % 64];
+        col++;
+      }
+    }
+    uint64_t invalid = 0;
+    int bits = 0;
+    want.len = 0;
+    b64_reference(text, n, &want, &invalid, &bits);
+    b64_stream s;
+    b64_stream_init(&s);
+    got.len = 0;
+    for (size_t off = 0; off < n;) {
+      x = x * 1103515245u + 12345u;
+      size_t step = round % 2 ? n : 1 + (x >> 8) % 300;
+      if (step > n - off)
+        step = n - off;
+      b64_stream_feed(&s, text + off, step, collect, &got);
+      off += step;
+    }
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.out, want.out, want.len);
+    assert_int_equal(s.invalid, invalid);
+    assert_int_equal(b64_stream_incomplete(&s), bits >= 6);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(base64_random_against_reference),
       cmocka_unit_test(nested_mime_at_every_chunk_size),
       cmocka_unit_test(header_limit_independent_of_cuts),
       cmocka_unit_test(broken_mime),
@@ -860,6 +1011,7 @@ int main(void) {
       cmocka_unit_test(message_rfc822_to_depth_limit),
       cmocka_unit_test(one_byte_equals_one_chunk),
       cmocka_unit_test(header_block_bounded),
+      cmocka_unit_test(header_flood_does_not_hide_the_structure),
       cmocka_unit_test(truncated_and_bad_input),
       cmocka_unit_test(received_formats),
       cmocka_unit_test(envelope_edge_cases),

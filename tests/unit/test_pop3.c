@@ -233,6 +233,85 @@ static void pipelined_user_pass_refused_counts_once(void **state) {
   ms_session_free(s);
 }
 
+/* pipelining_not_advertised only when CAPA was answered without
+ * PIPELINING: a client that never asked (dovecot does pipeline, and the
+ * client may know it) is not flagged. */
+static void pipelining_advertised_only_from_capa(void **state) {
+  (void)state;
+  const step no_capa[] = {S("+OK ready\r\n"), C("USER a\r\nPASS b\r\n"),
+                          S("+OK\r\n+OK in\r\n"), C("STAT\r\nQUIT\r\n"),
+                          S("+OK 0 0\r\n+OK bye\r\n")};
+  ms_session *s =
+      run_steps(&ms_pop3_dissector, no_capa, NSTEPS(no_capa), 0, NULL);
+  assert_true(s->commands.items[1].pipelined);
+  assert_false(has_anomaly(s, "pipelining_not_advertised"));
+  ms_session_free(s);
+  const step without[] = {S("+OK ready\r\n"), C("CAPA\r\n"),
+                          S("+OK\r\nUSER\r\nTOP\r\n.\r\n"),
+                          C("USER a\r\nPASS b\r\n"), S("+OK\r\n+OK in\r\n")};
+  s = run_steps(&ms_pop3_dissector, without, NSTEPS(without), 0, NULL);
+  assert_true(has_anomaly(s, "pipelining_not_advertised"));
+  ms_session_free(s);
+  const step with[] = {S("+OK ready\r\n"), C("CAPA\r\n"),
+                       S("+OK\r\nUSER\r\nPIPELINING\r\n.\r\n"),
+                       C("USER a\r\nPASS b\r\n"), S("+OK\r\n+OK in\r\n")};
+  s = run_steps(&ms_pop3_dissector, with, NSTEPS(with), 0, NULL);
+  assert_false(has_anomaly(s, "pipelining_not_advertised"));
+  ms_session_free(s);
+}
+
+/* TOP n m cuts a message on purpose: a multipart left open by the cut is
+ * no mime_missing_end_boundary; the same bytes from RETR are. */
+static void top_preview_of_multipart(void **state) {
+  (void)state;
+  const step top[] = {
+      S("+OK ready\r\n"), C("TOP 1 3\r\n"),
+      S("+OK\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n.\r\n"),
+      C("RETR 1\r\n"),
+      S("+OK\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n.\r\n")};
+  ms_session *s = run_steps(&ms_pop3_dissector, top, NSTEPS(top), 0, NULL);
+  assert_int_equal(s->messages.len, 2);
+  assert_string_equal(s->messages.items[0].command, "TOP");
+  assert_false(s->messages.items[0].message->truncated);
+  assert_int_equal(s->messages.items[0].message->parts.len, 2);
+  assert_int_equal(count_anomaly(s, "mime_missing_end_boundary"), 1);
+  assert_int_equal(s->messages.items[1].message->anomalies.len, 1);
+  assert_int_equal(s->messages.items[0].message->anomalies.len, 0);
+  ms_session_free(s);
+}
+
+/* dovecot closes after three bad commands with an -ERR nobody asked for:
+ * a server's goodbye (as SMTP's 421), not a response out of step; an
+ * unasked +OK still is.  TOP needs its line count (RFC 1939). */
+static void unsolicited_err_and_top_arguments(void **state) {
+  (void)state;
+  const step bye[] = {S("+OK ready\r\n"), C("STAT\r\n"),
+                      S("-ERR Unknown command.\r\n"),
+                      S("-ERR Too many invalid bad commands.\r\n")};
+  ms_session *s = run_steps(&ms_pop3_dissector, bye, NSTEPS(bye), 0, NULL);
+  assert_false(has_anomaly(s, "response_without_command"));
+  assert_int_equal(s->commands.len, 1);
+  assert_string_equal(s->commands.items[0].reply.text, "Unknown command.");
+  ms_session_free(s);
+  const step top[] = {S("+OK ready\r\n"),
+                      C("USER a\r\n"),
+                      S("+OK\r\n"),
+                      C("PASS b\r\n"),
+                      S("+OK\r\n"),
+                      C("TOP 2\r\n"),
+                      S("-ERR Noise after message number: \r\n"),
+                      C("TOP 2 0\r\n"),
+                      S("+OK\r\nSubject: x\r\n\r\n.\r\n"),
+                      S("+OK stray\r\n")};
+  s = run_steps(&ms_pop3_dissector, top, NSTEPS(top), 0, NULL);
+  assert_int_equal(count_anomaly(s, "bad_argument"), 1);
+  assert_int_equal(s->messages.len, 1);
+  assert_true(has_anomaly(s, "response_without_command"));
+  ms_session_free(s);
+}
+
 static void show_secrets_and_transcript(void **state) {
   (void)state;
   const step steps[] = {S("+OK <1.2@x>\r\n"),
@@ -646,13 +725,69 @@ static void hostile_bytes(void **state) {
   }
 }
 
+/* Bounds a server or client controls: unique-ids of at most 70 chars,
+ * 1,000 capabilities, and retrievals and deletions beyond --max-commands
+ * decoded but not recorded. */
+static void recording_is_bounded(void **state) {
+  (void)state;
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.max_commands = 8;
+  size_t cap = 1500 * 12 + 4096;
+  char *server = malloc(cap);
+  size_t sl = (size_t)sprintf(server, "+OK\r\n");
+  for (int i = 0; i < 1500; i++)
+    sl += (size_t)sprintf(server + sl, "CAP%d\r\n", i);
+  sl += (size_t)sprintf(server + sl, ".\r\n+OK\r\n+OK\r\n+OK 1 ");
+  memset(server + sl, 'u', 200);
+  sl += 200;
+  sl += (size_t)sprintf(server + sl, "\r\n");
+  for (int i = 1; i <= 6; i++)
+    sl += (size_t)sprintf(server + sl, "+OK\r\nSubject: r%d\r\n\r\nx\r\n.\r\n",
+                          i);
+  for (int i = 1; i <= 6; i++)
+    sl += (size_t)sprintf(server + sl, "+OK\r\n");
+  const step steps[] = {
+      S("+OK hi\r\n"),
+      C("CAPA\r\nUSER a\r\nPASS b\r\nUIDL 1\r\n"
+        "RETR 1\r\nRETR 2\r\nRETR 3\r\nRETR 4\r\nRETR 5\r\nRETR 6\r\n"
+        "DELE 1\r\nDELE 2\r\nDELE 3\r\nDELE 4\r\nDELE 5\r\nDELE 6\r\n"),
+      {MS_SERVER, server, sl}};
+  ms_session *s = run_steps(&ms_pop3_dissector, steps, NSTEPS(steps), 0, &cfg);
+  assert_int_equal(s->capabilities.len, MS_MAX_LIST);
+  assert_int_equal(s->limits[MS_LIMIT_LIST], 1);
+  assert_int_equal(s->commands.len, 8);
+  assert_int_equal(s->messages.len, 6);
+  assert_string_equal(s->messages.items[0].uid,
+                      "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
+                      "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu");
+  assert_string_equal(s->messages.items[5].message->subject, "r6");
+  assert_int_equal(s->deleted.len, 6);
+  assert_int_equal(s->limits[MS_LIMIT_COMMANDS], 1);
+  assert_true(has_anomaly(s, "malformed_response"));
+  ms_session_free(s);
+
+  cfg.max_commands = 3; /* the retrievals themselves spill */
+  s = run_steps(&ms_pop3_dissector, steps, NSTEPS(steps), 0, &cfg);
+  assert_int_equal(s->messages.len, 3);
+  assert_string_equal(s->messages.items[2].message->subject, "r3");
+  assert_int_equal(s->deleted.len, 3);
+  assert_false(has_anomaly(s, "response_without_command"));
+  ms_session_free(s);
+  free(server);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(recording_is_bounded),
       cmocka_unit_test(full_session_at_every_piece_size),
       cmocka_unit_test(full_session_at_every_cut_point),
       cmocka_unit_test(lower_case_commands_and_rarer_ones),
       cmocka_unit_test(err_codes_and_failed_tries),
       cmocka_unit_test(pipelined_user_pass_refused_counts_once),
+      cmocka_unit_test(pipelining_advertised_only_from_capa),
+      cmocka_unit_test(top_preview_of_multipart),
+      cmocka_unit_test(unsolicited_err_and_top_arguments),
       cmocka_unit_test(show_secrets_and_transcript),
       cmocka_unit_test(sasl_through_pop3),
       cmocka_unit_test(retr_sizes),

@@ -14,10 +14,10 @@
 #include "reassembly.h"
 
 typedef struct {
-  char out[256];
+  char out[1 << 16];
   size_t len;
   uint64_t gap;
-  int gaps, mismatches;
+  int gaps, mismatches, limits;
 } sink;
 
 static void deliver(void *ctx, ms_dir dir, const uint8_t *p, size_t n,
@@ -44,6 +44,13 @@ static void mismatch(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
 }
 
 static const ms_reasm_callbacks cb = {deliver, gap, mismatch, NULL};
+
+static void limit_hit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
+  (void)dir, (void)queued, (void)ts;
+  ((sink *)ctx)->limits++;
+}
+
+static const ms_reasm_callbacks cb_limit = {deliver, gap, mismatch, limit_hit};
 
 static void seg(ms_half *h, sink *s, size_t limit, uint32_t seq, uint8_t flags,
                 const char *data) {
@@ -208,6 +215,28 @@ static void many_tiny_segments_stay_bounded(void **state) {
   ms_half_free(&h);
 }
 
+/* One-byte segments each after a hole of its own, 10,000 of them: the
+ * limit is hit once, then the queue is emptied to half of it, so the
+ * limit is hit once per half queue (not once per segment, as before). */
+static void stream_of_holes_hits_the_limit_rarely(void **state) {
+  (void)state;
+  ms_half h = {0};
+  static sink s;
+  memset(&s, 0, sizeof s);
+  ms_reasm_env env = {&cb_limit, &s, 1 << 20};
+  ms_half_segment(&h, MS_CLIENT, 0, 0, (const uint8_t *)"a", 1, 0, &env);
+  for (uint32_t i = 0; i < 10000; i++) {
+    ms_half_segment(&h, MS_CLIENT, 3 + 2 * i, 0, (const uint8_t *)"x", 1, 0,
+                    &env);
+    assert_true(h.queued_segments <= MS_REASM_MAX_SEGMENTS);
+  }
+  assert_true(s.limits >= 1 && s.limits <= 10000 / (MS_REASM_MAX_SEGMENTS / 2));
+  ms_half_flush(&h, MS_CLIENT, 0, &env);
+  assert_int_equal(s.gaps, 10000);
+  assert_int_equal(s.gap, 10001); /* [1,3), then one byte before each */
+  ms_half_free(&h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(in_order_out_of_order_retransmit),
@@ -218,6 +247,7 @@ int main(void) {
       cmocka_unit_test(midstream_starts_at_first_segment),
       cmocka_unit_test(fin_bounds_ack_gap),
       cmocka_unit_test(many_tiny_segments_stay_bounded),
+      cmocka_unit_test(stream_of_holes_hits_the_limit_rarely),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

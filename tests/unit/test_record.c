@@ -26,6 +26,25 @@ static void anomalies_are_bounded(void **state) {
   ms_session_free(s);
 }
 
+/* Limit hits are counted even when the anomaly list is full; every limit
+ * has a key for the stats record. */
+static void limit_hits_are_counted(void **state) {
+  (void)state;
+  ms_session *s = ms_session_new();
+  for (int i = 0; i < 3000; i++)
+    ms_limit_hit(s, MS_LIMIT_LINE, "line_too_long", i, "line %d", i);
+  assert_int_equal(s->limits[MS_LIMIT_LINE], 3000);
+  assert_int_equal(s->limits[MS_LIMIT_ANOMALIES], 1);
+  assert_int_equal(s->anomalies.len, MS_MAX_ANOMALIES + 1);
+  for (int i = 0; i < MS_LIMIT_COUNT; i++) {
+    const char *name = ms_limit_name((ms_limit)i);
+    assert_true(strcmp(name, "unknown") != 0);
+    for (int j = 0; j < i; j++)
+      assert_string_not_equal(name, ms_limit_name((ms_limit)j));
+  }
+  ms_session_free(s);
+}
+
 static void wire_strings_keep_nul_visible(void **state) {
   (void)state;
   char *w = wire_strdup((const uint8_t *)"a\0b", 3);
@@ -36,6 +55,7 @@ static void wire_strings_keep_nul_visible(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(anomalies_are_bounded),
+      cmocka_unit_test(limit_hits_are_counted),
       cmocka_unit_test(wire_strings_keep_nul_visible),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

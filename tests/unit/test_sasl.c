@@ -113,6 +113,20 @@ static void plain_garbage(void **state) {
   s = exchange("PLAIN", "YWxpY2UAcHc=", NULL, 0, MS_AUTH_FAILURE, false, NULL);
   assert_true(has_anomaly(s, "sasl_malformed"));
   ms_session_free(s);
+  /* "AUTH PLAIN =" (RFC 4954's empty initial response, refused by
+   * Postfix/Dovecot with 535): malformed, but no secret to hide; the same
+   * empty response after the 334 */
+  const char *empty[] = {"S:", "="};
+  for (int k = 0; k < 2; k++) {
+    views ve = {0};
+    s = exchange("PLAIN", k ? NULL : "=", k ? empty : NULL, k ? 2 : 0,
+                 MS_AUTH_FAILURE, false, &ve);
+    assert_true(has_anomaly(s, "sasl_malformed"));
+    assert_string_equal(ve.note[k ? 2 : 0], "empty PLAIN response");
+    assert_string_equal(ve.redacted[k ? 2 : 0], "");
+    assert_null(s->auth.password);
+    ms_session_free(s);
+  }
 }
 
 static void login_prompts_and_initial_response(void **state) {

@@ -148,8 +148,45 @@ static void table_limit_counts_drops(void **state) {
     exchange(t, (uint16_t)(41000 + i), 25, true, "220 mx ESMTP\r\n", "NOOP\r\n",
              100 + i * 10);
   ms_table_flush(t, MS_END_EOF, 200);
-  assert_int_equal(d.n, 2);
+  /* the two dropped ones are reported at once: end "limit", nothing else */
+  assert_int_equal(d.n, 4);
   assert_int_equal(stats.sessions_dropped, 2);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(d.got[i]->end, MS_END_LIMIT);
+    assert_int_equal(d.got[i]->client.port, 41002 + i);
+    assert_int_equal(d.got[i]->proto, MS_PROTO_SMTP);
+    assert_int_equal(d.got[i]->commands.len, 0);
+    assert_string_equal(d.got[i]->anomalies.items[0].name, "session_limit");
+  }
+  assert_int_equal(d.got[2]->end, MS_END_EOF);
+  free_done(&d);
+  ms_table_free(t);
+}
+
+/* A table full of half-open connections (a SYN flood) makes room for a
+ * new one: the least recently active connection that never carried a byte
+ * is evicted (counted), and a mail session in the table is never. */
+static void half_open_connections_give_way(void **state) {
+  (void)state;
+  setup_opts();
+  opt.max_sessions = 3;
+  opt.quiet = true;
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 45000, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 10);
+  for (uint16_t i = 0; i < 10; i++) {
+    ms_tcp p = seg(1, (uint16_t)(46000 + i), 25, MS_TH_SYN, 1, 0, NULL);
+    ms_table_packet(t, &p, NULL, 0, 20 + i);
+  }
+  assert_int_equal(stats.sessions_evicted, 8);
+  assert_int_equal(stats.sessions_dropped, 0);
+  exchange(t, 45001, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 40);
+  assert_int_equal(stats.sessions_evicted, 9);
+  assert_int_equal(ms_table_open_count(t), 3);
+  ms_table_flush(t, MS_END_EOF, 100);
+  assert_int_equal(d.n, 2); /* the two mail sessions, nothing else */
+  assert_int_equal(d.got[0]->client.port, 45000);
+  assert_int_equal(d.got[1]->client.port, 45001);
   free_done(&d);
   ms_table_free(t);
 }
@@ -244,16 +281,18 @@ static void non_mail_connections_give_way(void **state) {
   assert_int_equal(stats.sessions_dropped, 1);
   /* A slot frees up: the rest of the dropped connection is still not
    * picked up midstream, but a new connection is tracked. */
+  assert_int_equal(d.n, 1); /* the dropped one, reported as such */
+  assert_int_equal(d.got[0]->end, MS_END_LIMIT);
   ms_tcp p = seg(0, 44002, 25, MS_TH_RST, 514, 0, NULL);
   ms_table_packet(t, &p, NULL, 0, 70);
-  assert_int_equal(d.n, 1);
+  assert_int_equal(d.n, 2);
   exchange(t, 44004, 25, false, "250 ok\r\n", "NOOP\r\n", 80);
   assert_int_equal(ms_table_open_count(t), 1);
   exchange(t, 44005, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 90);
   assert_int_equal(ms_table_open_count(t), 2);
   ms_table_flush(t, MS_END_EOF, 100);
-  assert_int_equal(d.n, 3);
-  assert_int_equal(d.got[2]->client.port, 44005);
+  assert_int_equal(d.n, 4);
+  assert_int_equal(d.got[3]->client.port, 44005);
   free_done(&d);
   ms_table_free(t);
 }
@@ -305,6 +344,7 @@ int main(void) {
       cmocka_unit_test(client_speaks_first_is_not_a_greeting),
       cmocka_unit_test(midstream_server_by_port_and_no_detect),
       cmocka_unit_test(table_limit_counts_drops),
+      cmocka_unit_test(half_open_connections_give_way),
       cmocka_unit_test(fin_rst_and_timeout),
       cmocka_unit_test(multiline_greeting_and_non_mail_220),
       cmocka_unit_test(held_bytes_replayed_in_wire_order),

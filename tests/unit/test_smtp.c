@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -418,8 +419,128 @@ static void client_spoke_first(void **state) {
   ms_session_free(s);
 }
 
+/* --max-commands: transactions, recipients and commands beyond it are
+ * decoded (replies still pair, messages still parse) but not recorded; a
+ * reply over 16 KiB is cut with reply_too_long; control bytes are named. */
+static void recording_is_bounded(void **state) {
+  (void)state;
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.max_commands = 3;
+  char client[4096], server[4096];
+  size_t cl = 0, sl = 0;
+  for (int i = 0; i < 5; i++) {
+    cl += (size_t)sprintf(client + cl,
+                          "MAIL FROM:<a%d@x>\r\nRCPT TO:<b%d@y>\r\nDATA\r\n"
+                          "Subject: m%d\r\n\r\nbody\r\n.\r\n",
+                          i, i, i);
+    sl += (size_t)sprintf(server + sl,
+                          "250 ok\r\n250 ok\r\n354 go\r\n250 ok id=q%d\r\n", i);
+  }
+  const step steps[] = {S("220 mx ESMTP\r\n"),
+                        C("EHLO c\r\n"),
+                        S("250-mx\r\n250 PIPELINING\r\n"),
+                        {MS_CLIENT, client, cl},
+                        {MS_SERVER, server, sl},
+                        C("QUIT\r\n"),
+                        S("221 bye\r\n")};
+  for (size_t split = 0; split <= 7; split += 7) {
+    ms_session *s = run_steps(&ms_smtp_dissector, steps, 7, split, &cfg);
+    assert_int_equal(s->commands.len, 3); /* EHLO, MAIL, RCPT */
+    assert_true(has_anomaly(s, "record_limit"));
+    assert_int_equal(s->limits[MS_LIMIT_COMMANDS], 1);
+    assert_int_equal(s->transactions.len, 3); /* the other two spill */
+    assert_int_equal(s->transactions.items[0].rcpt_to.len, 1);
+    assert_int_equal(s->transactions.items[1].rcpt_to.len, 0);
+    for (int i = 0; i < 3; i++) {
+      const ms_transaction *t = &s->transactions.items[i];
+      char want[16];
+      assert_int_equal(t->status, MS_TX_QUEUED);
+      snprintf(want, sizeof want, "q%d", i);
+      assert_string_equal(t->queue_id, want);
+      snprintf(want, sizeof want, "m%d", i);
+      assert_string_equal(t->message->subject, want);
+    }
+    assert_false(has_anomaly(s, "reply_without_command"));
+    ms_session_free(s);
+  }
+
+  size_t big = 40000;
+  char *reply = malloc(big + 256);
+  size_t rl = 0;
+  while (rl < big)
+    rl += (size_t)sprintf(reply + rl, "250-%060d\r\n", 7);
+  rl += (size_t)sprintf(reply + rl, "250 last\r\n");
+  const step esc[] = {S("220 mx \x1b]0;title\x07 ESMTP\r\n"),
+                      C("EHLO c\r\n"),
+                      {MS_SERVER, reply, rl},
+                      C("QUIT\r\n"),
+                      S("221 bye\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, esc, 5, 0, NULL);
+  assert_true(has_anomaly(s, "reply_too_long"));
+  assert_true(has_anomaly(s, "control_characters"));
+  assert_int_equal(s->limits[MS_LIMIT_REPLY], 1);
+  assert_true(strlen(s->commands.items[0].reply.text) < MS_MAX_REPLY_TEXT);
+  assert_true(s->capabilities.len < 300);
+  assert_int_equal(s->commands.items[1].reply.code, 221);
+  ms_session_free(s);
+  free(reply);
+}
+
+/* Postfix's postscreen (pregreet test): "220-" then, the client having
+ * talked first, the reply to its EHLO without the "220 " line.  The
+ * greeting ends at the code change; the EHLO gets the 250 and its
+ * capabilities.  At every split point. */
+static void postscreen_unfinished_greeting(void **state) {
+  (void)state;
+  static const step pregreet[] = {
+      C("EHLO bot\r\n"),
+      S("220-mx ESMTP Postfix\r\n"),
+      S("250-mx\r\n250-SIZE 1000\r\n250 CHUNKING\r\n"),
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 2.1.0 Ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("550 5.5.1 Protocol error\r\n"),
+      C("QUIT\r\n"),
+      S("221 2.0.0 Bye\r\n"),
+  };
+  for (size_t split = 0; split <= 24; split++) {
+    ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), pregreet,
+                              sizeof pregreet / sizeof *pregreet, split, NULL);
+    assert_string_equal(s->banner, "mx ESMTP Postfix");
+    assert_true(has_anomaly(s, "client_spoke_first"));
+    assert_int_equal(count_anomaly(s, "reply_code_changed"), 1);
+    assert_false(has_anomaly(s, "reply_without_command"));
+    assert_int_equal(s->commands.len, 4);
+    assert_int_equal(s->commands.items[0].reply.code, 250);
+    assert_int_equal(s->capabilities.len, 2);
+    assert_string_equal(s->capabilities.items[1], "CHUNKING");
+    assert_int_equal(s->commands.items[1].reply.code, 250);
+    assert_int_equal(s->commands.items[2].reply.code, 550);
+    assert_int_equal(s->commands.items[3].reply.code, 221);
+    assert_int_equal(s->transactions.items[0].rcpt_rejected.len, 1);
+    ms_session_free(s);
+  }
+  /* after the greeting, a reply whose lines change code is still one
+   * reply (pairing holds), reported once, not once per line */
+  static const step mixed[] = {
+      S("220 mx\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n251-a\r\n252-b\r\n250 c\r\n"),
+      C("QUIT\r\n"),
+      S("221 bye\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), mixed,
+                            sizeof mixed / sizeof *mixed, 0, NULL);
+  assert_int_equal(count_anomaly(s, "reply_code_changed"), 1);
+  assert_int_equal(s->commands.items[0].reply.code, 250);
+  assert_int_equal(s->commands.items[1].reply.code, 221);
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(recording_is_bounded),
       cmocka_unit_test(rfc2920_example_at_every_split),
       cmocka_unit_test(multiline_reply_and_capabilities),
       cmocka_unit_test(auth_plain_login_and_failure),
@@ -433,6 +554,7 @@ int main(void) {
       cmocka_unit_test(gap_in_body_truncates_message),
       cmocka_unit_test(path_parsing),
       cmocka_unit_test(client_spoke_first),
+      cmocka_unit_test(postscreen_unfinished_greeting),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

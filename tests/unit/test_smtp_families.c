@@ -30,13 +30,6 @@ static const ms_command *find_cmd(const ms_session *s, const char *verb,
   return NULL;
 }
 
-static size_t count_anomaly(const ms_session *s, const char *name) {
-  size_t n = 0;
-  for (size_t i = 0; i < s->anomalies.len; i++)
-    n += !strcmp(s->anomalies.items[i].name, name);
-  return n;
-}
-
 static void every_command_family(void **state) {
   (void)state;
   const step steps[] = {
@@ -175,6 +168,86 @@ static void mail_and_rcpt_arguments(void **state) {
   ms_session_free(s);
 }
 
+/* A message larger than the advertised SIZE, with or without a SIZE=
+ * parameter (Postfix: 552 5.3.4 at the end of the data), by DATA and by
+ * BDAT; one within the limit raises nothing. */
+static void message_over_advertised_size(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220 mx\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250-SIZE 40\r\n250 CHUNKING\r\n"),
+      C("MAIL FROM:<a@b> SIZE=30\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<c@d>\r\n"),
+      S("250 ok\r\n"),
+      C("DATA\r\n"),
+      S("354 go\r\n"),
+      C("Subject: a message of more than forty bytes\r\n\r\nx\r\n.\r\n"),
+      S("552 5.3.4 Error: message file too big\r\n"),
+      C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 41 LAST\r\n"),
+      C("Subject: forty-one bytes in one chunk\r\n\r\n"),
+      S("250 ok\r\n250 ok\r\n552 5.3.4 too big\r\n"),
+      C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 40 LAST\r\n"),
+      C("Subject: forty bytes in a chunk.....\r\n\r\n"),
+      S("250 ok\r\n250 ok\r\n250 ok\r\n"),
+      C("QUIT\r\n"),
+      S("221 bye\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), 0, NULL);
+  assert_int_equal(s->transactions.len, 3);
+  assert_int_equal(s->transactions.items[0].message->bytes, 50);
+  assert_int_equal(s->transactions.items[0].status, MS_TX_REJECTED);
+  assert_int_equal(s->transactions.items[1].message->bytes, 41);
+  assert_int_equal(s->transactions.items[2].message->bytes, 40);
+  assert_int_equal(s->transactions.items[2].status, MS_TX_QUEUED);
+  assert_int_equal(count_anomaly(s, "size_exceeds_limit"), 2);
+  ms_session_free(s);
+}
+
+/* The end of data with a bare LF on either side of the "." (the SMTP
+ * smuggling pattern) raises bare_lf_end_of_data; CRLF.CRLF does not, even
+ * after bare LFs inside the body or a stuffed ".\r" line.  The hidden
+ * commands are commands, as Postfix 3.7 takes them.  At every split. */
+static void bare_lf_end_of_data(void **state) {
+  (void)state;
+  static const struct {
+    const char *body;
+    size_t anomalies;
+    uint64_t bytes;
+  } cases[] = {
+      {"a\r\n.\r\n", 0, 3},
+      {"a\n.\n", 1, 2},
+      {"a\r\n.\n", 1, 3},
+      {"a\n.\r\n", 1, 2},
+      {".\r\n", 0, 0},
+      {"a\n..\r\n.\r\n", 0, 5},
+      {"a\r\n..\rx\r\n.\r\n", 0, 8},
+      {"a\n\r\n.\r\n", 0, 4},
+      {"a\r\n.\rx\r\n.\r\n", 0, 7},
+      {"a\n.\rx\n.\r\n", 1, 5},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+    for (size_t split = 0; split < 8; split++) {
+      const step steps[] = {S("220 mx\r\n"),
+                            C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"),
+                            S("250 ok\r\n250 ok\r\n"),
+                            C("DATA\r\n"),
+                            S("354 go\r\n"),
+                            C(cases[k].body),
+                            C("MAIL FROM:<hidden@b>\r\nQUIT\r\n"),
+                            S("250 queued\r\n250 ok\r\n221 bye\r\n")};
+      ms_session *s =
+          run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), split, NULL);
+      assert_int_equal(count_anomaly(s, "bare_lf_end_of_data"),
+                       cases[k].anomalies);
+      assert_int_equal(s->transactions.len, 2);
+      assert_int_equal(s->transactions.items[0].message->bytes, cases[k].bytes);
+      assert_int_equal(s->transactions.items[0].status, MS_TX_QUEUED);
+      assert_string_equal(s->transactions.items[1].mail_from, "hidden@b");
+      ms_session_free(s);
+    }
+}
+
 static void data_dot_stuffing_and_bare_lf(void **state) {
   (void)state;
   /* body after unstuffing: "Subject: s\r\n\r\n.a\n..b\r\nend\n" = 26 */
@@ -305,6 +378,41 @@ static void rejected_after_data(void **state) {
   assert_int_equal(s->transactions.items[1].reply.code, 451);
   assert_null(s->transactions.items[1].queue_id);
   ms_session_free(s);
+}
+
+/* Postfix with every recipient refused: "554 5.5.1 Error: no valid
+ * recipients" to the first chunk, "551 5.0.0 Discarded 0 bytes after
+ * earlier error" to BDAT 0 LAST.  The first refusal decides the
+ * transaction; the next transaction is not touched. */
+static void bdat_first_refusal_decides(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220 mx\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250 CHUNKING\r\n"),
+      C("MAIL FROM:<a@b>\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<x@y>\r\n"),
+      S("554 5.7.1 <x@y>: Recipient address rejected\r\n"),
+      C("BDAT 5\r\nhello"),
+      C("BDAT 0 LAST\r\n"),
+      S("554 5.5.1 Error: no valid recipients\r\n"),
+      S("551 5.0.0 Discarded 0 bytes after earlier error\r\n"),
+      C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 2 LAST\r\nok"),
+      S("250 ok\r\n250 ok\r\n250 2.0.0 queued as X1\r\n")};
+  for (size_t split = 0; split < 6; split++) {
+    ms_session *s =
+        run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), split, NULL);
+    assert_int_equal(s->transactions.len, 2);
+    const ms_transaction *t = &s->transactions.items[0];
+    assert_int_equal(t->status, MS_TX_REJECTED);
+    assert_int_equal(t->reply.code, 554);
+    assert_string_equal(t->reply.text, "Error: no valid recipients");
+    assert_int_equal(find_cmd(s, "BDAT", 1)->reply.code, 551);
+    assert_int_equal(s->transactions.items[1].status, MS_TX_QUEUED);
+    assert_string_equal(s->transactions.items[1].queue_id, "X1");
+    ms_session_free(s);
+  }
 }
 
 static void bdat_edge_cases(void **state) {
@@ -529,11 +637,50 @@ static void starttls_refused_goes_on(void **state) {
   ms_session_free(s);
 }
 
+/* RFC 6531: UTF-8 in an envelope address needs SMTPUTF8 on its MAIL; the
+ * keyword is matched as a whole parameter, in any case. */
+static void utf8_envelope_needs_smtputf8(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220 mx.test ESMTP\r\n"),
+      C("EHLO c.test\r\n"),
+      S("250-mx.test\r\n250 SMTPUTF8\r\n"),
+      C("MAIL FROM:<j\xc3\xb6rg@b.test> BODY=8BITMIME\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<ascii@b.test>\r\n"),
+      S("250 ok\r\n"),
+      C("RSET\r\n"),
+      S("250 ok\r\n"),
+      C("MAIL FROM:<a@b.test> XSMTPUTF8\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<m\xc3\xbcller@b.test>\r\n"),
+      S("250 ok\r\n"),
+      C("RSET\r\n"),
+      S("250 ok\r\n"),
+      C("MAIL FROM:<j\xc3\xb6rg@b.test> smtputf8 SIZE=10\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<m\xc3\xbcller@b.test>\r\n"),
+      S("250 ok\r\n"),
+  };
+  for (size_t split = 0; split <= 7; split += 7) {
+    ms_session *s =
+        run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), split, NULL);
+    assert_int_equal(count_anomaly(s, "utf8_address_without_smtputf8"), 2);
+    assert_int_equal(s->transactions.len, 3);
+    assert_string_equal(s->transactions.items[2].mail_from,
+                        "j\xc3\xb6rg@b.test");
+    ms_session_free(s);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_command_family),
       cmocka_unit_test(enhanced_code_must_match_class),
       cmocka_unit_test(mail_and_rcpt_arguments),
+      cmocka_unit_test(message_over_advertised_size),
+      cmocka_unit_test(bare_lf_end_of_data),
+      cmocka_unit_test(bdat_first_refusal_decides),
       cmocka_unit_test(data_dot_stuffing_and_bare_lf),
       cmocka_unit_test(data_refused_keeps_sync),
       cmocka_unit_test(data_refused_with_hostile_body),
@@ -546,6 +693,7 @@ int main(void) {
       cmocka_unit_test(million_commands_are_bounded),
       cmocka_unit_test(server_never_replies),
       cmocka_unit_test(starttls_refused_goes_on),
+      cmocka_unit_test(utf8_envelope_needs_smtputf8),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
