@@ -259,7 +259,7 @@ blocks_of(uint32_t sha[8], uint32_t *md5, const uint8_t *p, uint32_t *sha2,
   uint32_t a = 0, b = 0, c = 0, d = 0;
   if (with_md5)
     a = md5[0], b = md5[1], c = md5[2], d = md5[3];
-  for (; n; n--, p += 64, p2 += with_second ? 64 : 0) {
+  for (; n; n--, p += 64) {
     const __m128i abef0 = abef, cdgh0 = cdgh, abef20 = abef2, cdgh20 = cdgh2;
     const uint32_t a0 = a, b0 = b, c0 = c, d0 = d;
     uint32_t X[16];
@@ -280,6 +280,8 @@ blocks_of(uint32_t sha[8], uint32_t *md5, const uint8_t *p, uint32_t *sha2,
     if (with_second) {
       abef2 = _mm_add_epi32(abef2, abef20);
       cdgh2 = _mm_add_epi32(cdgh2, cdgh20);
+      p2 += 64; /* only here: p2 is NULL without a second stream, and even
+                   NULL + 0 is undefined (clang's UBSan, fuzz_message) */
     }
     a += a0, b += b0, c += c0, d += d0;
   }
