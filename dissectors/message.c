@@ -102,6 +102,7 @@ struct ms_msg_parser {
   uint32_t fields_seen;
   bool header_skip;
   bool long_line_start;   /* the next over-long piece starts a line */
+  bool long_line_cr;      /* an over-long line's last piece ended in CR */
   unsigned limits_raised; /* bit per ms_limit: raised for this message */
   VEC(mp_frame) stack;
   VEC(rfc822_frame) rfc822; /* message/rfc822 parts open, outermost first */
@@ -843,7 +844,7 @@ static void line(ms_msg_parser *p, const uint8_t *d, size_t n, bool has_eol) {
 
 /* A piece of an over-long line: content only (never a boundary).  The
  * last piece ends with the line end, held back like any other. */
-static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
+static void long_piece_out(ms_msg_parser *p, const uint8_t *d, size_t n) {
   bool has_eol = n > 0 && d[n - 1] == '\n';
   bool line_start = p->long_line_start && n > 0;
   if (n > 0)
@@ -869,6 +870,28 @@ static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
       header_line_start(p, d, n);
     header_append(p, d, n); /* a long header line, piece by piece */
   }
+}
+
+/* A piece of an over-long line, cut where the segments were.  A CR at the
+ * end of a piece is held back: when the next piece is the LF, the pair is
+ * the line end, which belongs to a boundary after it, as it does when the
+ * line arrives whole (fuzz_message finding: the CR became content, so an
+ * attachment's size and digests depended on the segmentation). */
+static void long_line_piece(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  if (p->long_line_cr) {
+    p->long_line_cr = false;
+    if (n == 1 && d[0] == '\n') {
+      long_piece_out(p, (const uint8_t *)"\r\n", 2);
+      return;
+    }
+    long_piece_out(p, (const uint8_t *)"\r", 1);
+  }
+  if (n > 0 && d[n - 1] == '\r') {
+    p->long_line_cr = true;
+    n--;
+  }
+  if (n > 0)
+    long_piece_out(p, d, n);
 }
 
 /* The length of the whole lines at d that cannot be boundaries (they do
@@ -972,11 +995,15 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
       if (nl)
         p->carry_is_content = false;
     } else if (p->carry_len + take > LINE_CARRY) {
-      /* too long to be a boundary: content */
+      /* too long to be a boundary: content.  Its first piece is always
+       * the line's first LINE_CARRY bytes, however it arrived: the field
+       * name of a header line is read from it. */
+      size_t fill = LINE_CARRY - p->carry_len;
+      memcpy(p->carry + p->carry_len, cur, fill);
       p->long_line_start = true;
-      long_line_piece(p, p->carry, p->carry_len);
+      long_line_piece(p, p->carry, LINE_CARRY);
       p->carry_len = 0;
-      long_line_piece(p, cur, take);
+      long_line_piece(p, cur + fill, take - fill);
       p->carry_is_content = nl == NULL;
     } else if (nl && p->carry_len == 0) {
       line(p, cur, take, true);
@@ -996,6 +1023,10 @@ void ms_msg_set_preview(ms_msg_parser *p) { p->preview = true; }
 
 void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   p->ts = ts;
+  if (p->long_line_cr) { /* the message ended after the CR */
+    p->long_line_cr = false;
+    long_piece_out(p, (const uint8_t *)"\r", 1);
+  }
   if (p->carry_len)
     line(p, p->carry, p->carry_len, false);
   if (p->st == S_HEADERS && p->headers_len)
