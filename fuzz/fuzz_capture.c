@@ -7,7 +7,8 @@
  * its /proc/self/fd name, so nothing of the read path is bypassed.  The last
  * byte of the input also chooses options: bit 0 --full-bodies, bit 1
  * --show-secrets, bit 2 small limits (4 sessions, 8 KiB per direction, 5 s
- * idle timeout, 256-byte lines, 4 KiB headers, depth 2), bit 3 a -f filter
+ * idle timeout, 256-byte lines, 4 KiB headers, depth 2, 8 MIME parts, 8
+ * header fields, 16 commands), bit 3 a -f filter
  * ("tcp"), bit 4 --no-detect, bit 5 an extraction sink (in memory).
  *
  * Checks beyond the sanitizers: every session record goes through every
@@ -125,6 +126,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     opt.dissect.max_pipeline = 8;
     opt.dissect.max_message_bytes = 4096;
     opt.dissect.max_mime_depth = 2;
+    opt.dissect.max_mime_parts = 8;
+    opt.dissect.max_headers = 8;
+    opt.dissect.max_commands = 16;
   }
   opt.bpf = (opts & 8) ? "tcp" : NULL;
   opt.no_detect = opts & 16;

@@ -7,7 +7,9 @@
  * chunk, and whose upper six bits (+1) give the chunk length.  This lets
  * the fuzzer interleave directions and split lines at any byte.  The first
  * control byte also sets options: bit 7 full bodies, bit 6 an extraction
- * sink (in memory), bit 5 show secrets, bit 4 small limits.
+ * sink (in memory), bit 5 show secrets, bit 4 small limits (256-byte
+ * lines, 16 outstanding commands, 4 KiB headers, depth 4, 8 MIME parts,
+ * 8 header fields, 16 commands).
  * fuzz/seeds.c writes such scripts from the sessions of capture files.
  *
  * The finished record goes through every emitter (fuzz_emit_all), which
@@ -34,6 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cfg.max_pipeline = 16;
     cfg.max_message_bytes = 4096;
     cfg.max_mime_depth = 4;
+    cfg.max_mime_parts = 8;
+    cfg.max_headers = 8;
+    cfg.max_commands = 16;
   }
   cfg.full_bodies = opts & 0x80;
   cfg.show_secrets = opts & 0x20;

@@ -4,7 +4,8 @@
  * Input: one option byte, one split-seed byte, then the message as the
  * dissectors hand it over (after dot-unstuffing, line ends as sent).
  * Option bits: 0 an extraction sink (in memory), 1 the session ended
- * inside the message (truncated), 2 small limits (4 KiB headers, depth 2),
+ * inside the message (truncated), 2 small limits (4 KiB headers, depth 2,
+ * 8 MIME parts, 8 header fields),
  * 3 envelope checks against MAIL FROM <a@example.test> and RCPT TO
  * <b@example.test>, 4 the real --extract-dir sink (src/extract.c) into a
  * temporary directory instead of the memory one.  fuzz/seeds.c writes
@@ -264,6 +265,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (opts & OPT_SMALL) {
     cfg.max_message_bytes = 4096;
     cfg.max_mime_depth = 2;
+    cfg.max_mime_parts = 8;
+    cfg.max_headers = 8;
   }
 
   parse_result whole, split;
