@@ -274,6 +274,17 @@ static void header_limit_independent_of_cuts(void **state) {
  * a boundary was a byte longer (and had other digests) than when the line
  * arrived whole.  Also the first piece of an over-long header line is now
  * the same however it was cut, so --max-headers reads the same name. */
+/* text parsed in two pieces, cut after `first` bytes. */
+static ms_message *parse_in_two(ms_session *s, const ms_dissect_config *cfg,
+                                const char *text, size_t first) {
+  ms_message *m = ms_message_new();
+  ms_msg_parser *p = ms_msg_begin(s, m, cfg, "t1", 0);
+  ms_msg_feed(p, (const uint8_t *)text, first, 0);
+  ms_msg_feed(p, (const uint8_t *)text + first, strlen(text) - first, 0);
+  ms_msg_end(p, false, 0);
+  return m;
+}
+
 static void long_lines_independent_of_cuts(void **state) {
   (void)state;
   char *text = malloc(16384);
@@ -288,11 +299,7 @@ static void long_lines_independent_of_cuts(void **state) {
   ms_dissect_config_defaults(&cfg);
   for (size_t first = cr - 5; first <= cr + 2; first++) {
     ms_session *s = ms_session_new();
-    ms_message *m = ms_message_new();
-    ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
-    ms_msg_feed(p, (const uint8_t *)text, first, 0);
-    ms_msg_feed(p, (const uint8_t *)text + first, strlen(text) - first, 0);
-    ms_msg_end(p, false, 0);
+    ms_message *m = parse_in_two(s, &cfg, text, first);
     assert_int_equal(m->attachments.len, 1);
     assert_int_equal(m->attachments.items[0].bytes, 3000);
     ms_message_free(m);
@@ -307,11 +314,7 @@ static void long_lines_independent_of_cuts(void **state) {
   cfg.max_headers = 2;
   for (size_t first = 17; first <= 30; first++) {
     ms_session *s = ms_session_new();
-    ms_message *m = ms_message_new();
-    ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
-    ms_msg_feed(p, (const uint8_t *)text, first, 0);
-    ms_msg_feed(p, (const uint8_t *)text + first, strlen(text) - first, 0);
-    ms_msg_end(p, false, 0);
+    ms_message *m = parse_in_two(s, &cfg, text, first);
     assert_non_null(m->subject);
     assert_int_equal(strlen(m->subject), 3000);
     ms_message_free(m);
