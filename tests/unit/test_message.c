@@ -268,12 +268,6 @@ static void header_limit_independent_of_cuts(void **state) {
   free(text);
 }
 
-/* fuzz_message finding: an over-long content line (past the 2 KiB line
- * carry) arrives in pieces cut where the segments were; when a cut fell
- * between its CR and LF, the CR became content, so the attachment before
- * a boundary was a byte longer (and had other digests) than when the line
- * arrived whole.  Also the first piece of an over-long header line is now
- * the same however it was cut, so --max-headers reads the same name. */
 /* text parsed in two pieces, cut after `first` bytes. */
 static ms_message *parse_in_two(ms_session *s, const ms_dissect_config *cfg,
                                 const char *text, size_t first) {
@@ -285,6 +279,12 @@ static ms_message *parse_in_two(ms_session *s, const ms_dissect_config *cfg,
   return m;
 }
 
+/* fuzz_message finding: an over-long content line (past the 2 KiB line
+ * carry) arrives in pieces cut where the segments were; when a cut fell
+ * between its CR and LF, the CR became content, so the attachment before
+ * a boundary was a byte longer (and had other digests) than when the line
+ * arrived whole.  Also the first piece of an over-long header line is now
+ * the same however it was cut, so --max-headers reads the same name. */
 static void long_lines_independent_of_cuts(void **state) {
   (void)state;
   char *text = malloc(16384);
