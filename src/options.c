@@ -68,7 +68,7 @@ static const option_doc option_table[] = {
      "default)"},
     {"sandbox", OPT_SANDBOX, 0, NULL,
      "seccomp filter after set-up: no exec, no sockets"},
-    {"workers", OPT_WORKERS, 1, "N", "worker processes (flows split by hash)"},
+    {"workers", OPT_WORKERS, 1, "N", "worker processes (flows split by hash; live: kernel fanout)"},
     {"timestamps", OPT_TIMESTAMPS, 0, NULL, "transcripts: time of each line"},
     {"full-bodies", OPT_FULL_BODIES, 0, NULL,
      "transcripts: whole message bodies"},
@@ -369,5 +369,13 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
     return usage_error("%s", "-Z only applies to live capture (-i)");
   if (o->workers > 1 && o->report)
     return usage_error("%s", "--report needs --workers 1");
+  for (size_t i = 0; o->workers > 1 && i < o->read_files.len; i++)
+    if (!strcmp(o->read_files.items[i], "-")) {
+      /* every worker reads the whole input: a pipe can be read only once */
+      if (!o->quiet)
+        fprintf(stderr, "mailscope: --workers: standard input can be read "
+                        "only once: it is analysed in one process\n");
+      o->workers = 1;
+    }
   return 0;
 }

@@ -23,5 +23,11 @@ for f in $(find pcaps -name '*.pcap' -o -name '*.pcapng' | sort); do
 done
 "$bin" -q --workers 2 --json-file "$tmp/j" -J -r pcaps/demo.pcap -r pcaps/edge/bdat.pcap >"$tmp/o"
 cmp -s "$tmp/j" "$tmp/o" || { echo "FAIL --json-file differs from stdout"; fail=1; }
+# Standard input can be read once: --workers falls back to one process,
+# says so, and the output is the same.
+"$bin" -q -J -r pcaps/demo.pcap >"$tmp/one"
+"$bin" --workers 2 -J -r - <pcaps/demo.pcap >"$tmp/many" 2>"$tmp/err"
+cmp -s "$tmp/one" "$tmp/many" || { echo "FAIL --workers 2 -r - differs"; fail=1; }
+grep -q 'standard input can be read only once' "$tmp/err" || { echo "FAIL no notice for -r - with --workers"; fail=1; }
 echo "workers: $n comparisons"
 exit $fail
