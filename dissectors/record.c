@@ -70,6 +70,7 @@ void ms_session_free(ms_session *s) {
   if (!s)
     return;
   vec_free(&s->vlan);
+  vec_free(&s->tunnels);
   free(s->banner);
   for (size_t i = 0; i < s->commands.len; i++) {
     free(s->commands.items[i].verb);

@@ -158,6 +158,14 @@ typedef enum {
 /* The key of a limit in the stats record's "limits" object. */
 const char *ms_limit_name(ms_limit l);
 
+/* A tunnel the session was carried in, as its first packet came. */
+typedef struct {
+  const char *type;           /* static: "gre", "vxlan", ... */
+  ms_endpoint client, server; /* the outer ends on either side */
+  bool has_id;
+  uint32_t id;
+} ms_tunnel;
+
 typedef struct ms_session {
   /* --- connection: filled by the session layer --- */
   ms_proto proto;
@@ -165,8 +173,9 @@ typedef struct ms_session {
   ms_ts ts, end_ts;
   ms_endpoint client, server;
   int ip_version;
-  VEC(uint16_t) vlan; /* outermost first */
-  uint64_t bytes[2];  /* payload bytes, indexed by ms_dir */
+  VEC(uint16_t) vlan;     /* outermost first */
+  VEC(ms_tunnel) tunnels; /* outermost first; empty when none */
+  uint64_t bytes[2];      /* payload bytes, indexed by ms_dir */
   uint64_t packets[2];
   ms_end end;
   bool midstream;

@@ -4,7 +4,9 @@ not produce on demand: VLAN and QinQ tags, other link types, IPv6, IPv4
 fragments, midstream pick-up, lost / reordered / retransmitted / conflicting
 segments, pcapng, a truncated file, an odd port, the RFC 2920 example with
 and without pipelining, BDAT, POP3 pipelining split at odd places, hostile
-bytes, and the demo capture used by `make run`.
+bytes, tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve, GTP-U, PPTP, PPPoE,
+MPLS) and more link types (PPP, Cisco HDLC, NFLOG, 802.11, pflog, enc), and
+the demo capture used by `make run`.
 
 Deterministic: fixed addresses, sequence numbers and timestamps, so the
 files are byte-identical on every run.  Needs Debian's python3-scapy.
@@ -13,7 +15,7 @@ import os
 import struct
 import sys
 
-from scapy.all import (IP, TCP, Dot1Q, Dot1AD, Ether, IPv6, Raw, wrpcap,
+from scapy.all import (IP, TCP, UDP, Dot1Q, Dot1AD, Ether, IPv6, Raw, wrpcap,
                        fragment, fragment6, IPv6ExtHdrFragment)
 from scapy.layers.l2 import CookedLinuxV2
 from scapy.utils import PcapNgWriter, PcapWriter
@@ -230,6 +232,202 @@ def write(path, pkts, linktype=None):
     for p in pkts:
         w.write(p)
     w.close()
+
+
+OUTER_A, OUTER_B = "198.51.100.1", "198.51.100.2"
+OUTER6_A, OUTER6_B = "2001:db8:ffff::1", "2001:db8:ffff::2"
+MAC_A, MAC_B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
+
+
+def eth_bytes(ethertype, payload, src=MAC_A, dst=MAC_B):
+    def mac(m):
+        return bytes(int(x, 16) for x in m.split(":"))
+    return mac(dst) + mac(src) + struct.pack(">H", ethertype) + payload
+
+
+def outer_ip(proto, payload, to_server, v6=False, ident=1):
+    """The tunnel's own IP packet, endpoints swapped with the direction."""
+    if v6:
+        a, b = (OUTER6_A, OUTER6_B) if to_server else (OUTER6_B, OUTER6_A)
+        return bytes(IPv6(src=a, dst=b, nh=proto) / Raw(load=payload))
+    a, b = (OUTER_A, OUTER_B) if to_server else (OUTER_B, OUTER_A)
+    return bytes(IP(src=a, dst=b, proto=proto, id=ident) / Raw(load=payload))
+
+
+def outer_udp(dport, payload, to_server, sport=49152, v6=False):
+    a, b = ((OUTER6_A, OUTER6_B) if v6 else (OUTER_A, OUTER_B))
+    if not to_server:
+        a, b = b, a
+    l3 = IPv6(src=a, dst=b) if v6 else IP(src=a, dst=b)
+    return bytes(l3 / UDP(sport=sport, dport=dport) / Raw(load=payload))
+
+
+def tunnel_sessions(C4, S4, C6, S6):
+    """One SHORT_SMTP session per encapsulation, as Ethernet frames."""
+    frames = []
+    port = [40200]
+
+    def session(v6=False):
+        c, sv = (C6, S6) if v6 else (C4, S4)
+        s = Session(c, sv, port[0], 25, v6=v6, t0=T0 + (port[0] - 40200))
+        port[0] += 1
+        s.dialogue(SHORT_SMTP)
+        s.close()
+        return [(p, p.src == c) for p in s.pkts]
+
+    def add(pkts, make):
+        for p, up in pkts:
+            frames.append((p.time, make(bytes(p), up)))
+
+    def inner_eth(ip, up, vlan=None):
+        et = 0x86dd if ip[0] >> 4 == 6 else 0x0800
+        if vlan is None:
+            return eth_bytes(et, ip, *(("02:00:00:00:01:01", "02:00:00:00:01:02")
+                                      if up else
+                                      ("02:00:00:00:01:02", "02:00:00:00:01:01")))
+        return eth_bytes(0x8100, struct.pack(">HH", vlan, et) + ip)
+
+    # IPv4 in IPv4 (protocol 4), IPv6 in IPv4 (6in4, protocol 41)
+    add(session(), lambda ip, up: eth_bytes(0x0800, outer_ip(4, ip, up)))
+    add(session(True), lambda ip, up: eth_bytes(0x0800, outer_ip(41, ip, up)))
+    # GRE with checksum and key fields, IPv4 inside
+    add(session(), lambda ip, up: eth_bytes(0x0800, outer_ip(
+        47, struct.pack(">HHHHI", 0xa000, 0x0800, 0, 0, 42) + ip, up)))
+    # ERSPAN type II (GRE with a sequence number), a tagged frame inside
+    seq = [0]
+
+    def erspan2(ip, up):
+        seq[0] += 1
+        hdr = struct.pack(">HHI", 0x1000, 0x88be, seq[0])
+        span = struct.pack(">HHI", 0x1000 | 10, 0x0001, 7)
+        return eth_bytes(0x0800, outer_ip(47, hdr + span +
+                                          inner_eth(ip, up, vlan=10), up))
+    add(session(), erspan2)
+
+    # ERSPAN type III: 12 bytes of its own after GRE
+    def erspan3(ip, up):
+        seq[0] += 1
+        hdr = struct.pack(">HHI", 0x1000, 0x22eb, seq[0])
+        span = struct.pack(">HHII", 0x2000, 0x0001, 123456, 0)
+        return eth_bytes(0x0800, outer_ip(47, hdr + span + inner_eth(ip, up),
+                                          up))
+    add(session(), erspan3)
+    # VXLAN, over IPv4 and over IPv6 (the source port varies by flow)
+    add(session(), lambda ip, up: eth_bytes(0x0800, outer_udp(
+        4789, struct.pack(">II", 0x08000000, 5001 << 8) + inner_eth(ip, up),
+        up, sport=50000 if up else 50001)))
+    add(session(), lambda ip, up: eth_bytes(0x86dd, outer_udp(
+        4789, struct.pack(">II", 0x08000000, 5002 << 8) + inner_eth(ip, up),
+        up, v6=True)))
+    # Geneve with one 4-byte option, Ethernet inside
+    add(session(), lambda ip, up: eth_bytes(0x0800, outer_udp(
+        6081, struct.pack(">BBHI", 1, 0, 0x6558, 77 << 8) +
+        struct.pack(">HBB", 0x0103, 0x80, 0) + inner_eth(ip, up), up)))
+
+    # GTP-U T-PDU with a PDU session container extension header
+    def gtp(ip, up):
+        ext = bytes([1, 0x10, 9, 0])
+        body = struct.pack(">HBB", 0, 0, 0x85) + ext + ip
+        hdr = struct.pack(">BBHI", 0x34, 0xff, len(body), 0x1234)
+        return eth_bytes(0x0800, outer_udp(2152, hdr + body, up,
+                                           sport=2152))
+    add(session(), gtp)
+
+    # PPTP: enhanced GRE (version 1) carrying PPP
+    def pptp(ip, up):
+        seq[0] += 1
+        ppp = b"\xff\x03\x00\x21" + ip
+        hdr = struct.pack(">HHHHI", 0x3001, 0x880b, len(ppp), 3, seq[0])
+        return eth_bytes(0x0800, outer_ip(47, hdr + ppp, up))
+    add(session(), pptp)
+    # PPPoE session data
+    add(session(), lambda ip, up: eth_bytes(
+        0x8864, struct.pack(">BBHH", 0x11, 0, 0x0101, len(ip) + 2) +
+        b"\x00\x21" + ip))
+    # MPLS: two labels, then IPv4
+    add(session(), lambda ip, up: eth_bytes(
+        0x8847, struct.pack(">II", (1000 << 12) | 64, (2000 << 12) | 0x100 | 64)
+        + ip))
+    # MPLS Ethernet pseudowire: a label, the control word, Ethernet
+    add(session(), lambda ip, up: eth_bytes(
+        0x8847, struct.pack(">II", (3000 << 12) | 0x100 | 64, 0) +
+        inner_eth(ip, up)))
+    # 802.3 with LLC/SNAP
+    add(session(), lambda ip, up: eth_bytes(
+        len(ip) + 8, b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + ip))
+
+    # GRE whose outer packets are fragmented: a large message
+    big = Session(C4, S4, port[0], 25, t0=T0 + 100)
+    port[0] += 1
+    steps = list(SHORT_SMTP)
+    steps[9] = (0, crlf(b"Subject: large", b"", *([b"x" * 70] * 40), b"."))
+    big.dialogue(steps)
+    big.close()
+    for p in big.pkts:
+        up = p.src == C4
+        gre = struct.pack(">HH", 0, 0x0800) + bytes(p)
+        outer = IP(src=OUTER_A if up else OUTER_B,
+                   dst=OUTER_B if up else OUTER_A, proto=47, id=900) / \
+            Raw(load=gre)
+        for piece in fragment(outer, fragsize=1200):
+            frames.append((p.time, eth_bytes(0x0800, bytes(piece))))
+    frames.sort(key=lambda f: f[0])
+    return frames
+
+
+def write_raw(path, linktype, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535,
+                            linktype))
+        for t, frame in frames:
+            sec = int(t)
+            usec = int(round((float(t) - sec) * 1e6))
+            f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)))
+            f.write(frame)
+
+
+def link_type_frames(name, ip, up):
+    """An IP packet framed for one more link type."""
+    if name == "ppp":
+        return b"\xff\x03\x00\x21" + ip
+    if name == "ppp-dir":
+        return bytes([0 if up else 1]) + b"\x21" + ip  # compressed protocol
+    if name == "c-hdlc":
+        return b"\x0f\x00\x08\x00" + ip
+    if name == "nflog":
+        prefix = b"smtp\0"
+        tlv = [(10, prefix), (1, struct.pack(">HBB", 0x0800, 1, 0)),
+               (9, ip)]
+        body = b""
+        for t, v in tlv:
+            n = 4 + len(v)
+            body += struct.pack("<HH", n, t) + v + b"\0" * (-n % 4)
+        return struct.pack(">BBH", 2, 0, 5) + body
+    if name == "pflog":
+        # length, af, action, reason, ifname, ruleset, rule numbers,
+        # uids and pids, direction: 61 bytes, padded to 64
+        hdr = struct.pack(">BBBB16s16sIIIIIIB", 61, 2, 0, 0, b"em0", b"",
+                          0, 0, 0, 0, 0, 0, 1)
+        return hdr + b"\0" * (-len(hdr) % 4) + ip
+    if name == "enc":
+        return struct.pack("<III", 2, 0x1234, 0) + ip
+    if name in ("802.11", "radiotap"):
+        # a QoS data frame to the access point, then LLC/SNAP
+        fc = bytes([0x88, 0x01 if up else 0x02])
+        wlan = fc + b"\0\0" + b"\x02\0\0\0\0\x01" * 3 + b"\0\0" + b"\0\0"
+        body = wlan + b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + ip
+        if name == "802.11":
+            return body
+        # radiotap: version 0, length 12, present: flags + rate
+        return struct.pack("<BBHI", 0, 0, 12, 0x6) + b"\x00\x0c\0\0" + body
+    if name == "pppoe":
+        return struct.pack(">BBHH", 0x11, 0, 7, len(ip) + 2) + b"\x00\x21" + ip
+    raise ValueError(name)
+
+
+LINK_TYPES = [("ppp", 9), ("ppp-dir", 204), ("c-hdlc", 104), ("nflog", 239),
+              ("pflog", 117), ("enc", 109), ("802.11", 105),
+              ("radiotap", 127), ("pppoe", 51)]
 
 
 def main():
@@ -497,6 +695,23 @@ def main():
     for f in ether(s3.pkts):
         out_ng += epb(0, int(round(float(f.time) * 1e6)), bytes(f), be=True)
     with open(os.path.join(edge, "pcapng-mixed-linktypes.pcapng"), "wb") as f:
+        f.write(out_ng)
+
+    # tunnels, one session in each
+    write_raw(os.path.join(edge, "tunnels.pcap"), 1,
+              tunnel_sessions(C4, S4, C6, S6))
+
+    # more link types: one pcapng interface each, one session on each
+    out_ng = shb()
+    for name, lt in LINK_TYPES:
+        out_ng += idb(lt)
+    for i, (name, lt) in enumerate(LINK_TYPES):
+        s = Session(C4, S4, 40300 + i, 25, t0=T0 + i).dialogue(SHORT_SMTP)
+        s.close()
+        for p in s.pkts:
+            frame = link_type_frames(name, bytes(p), p.src == C4)
+            out_ng += epb(i, int(round(float(p.time) * 1e6)), frame)
+    with open(os.path.join(edge, "linktypes-more.pcapng"), "wb") as f:
         f.write(out_ng)
 
 

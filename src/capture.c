@@ -54,14 +54,6 @@ bool capture_filter_accepts(const uint8_t *ip, size_t len) {
   return pcap_offline_filter(active_filter, &h, ip) != 0;
 }
 
-/* An IPv4 or IPv6 fragment: the filter waits for the whole datagram (a
- * port test cannot match a fragment that carries no TCP header). */
-static bool ip_fragment(const ms_frame *f) {
-  ms_tcp unused;
-  return ms_decode_ip(f->ip_version, f->l3, f->l3_len, &unused) ==
-         MS_IP_FRAGMENT;
-}
-
 typedef struct {
   const capture_callbacks *cb;
   void *ctx;
@@ -85,11 +77,6 @@ static void one_packet(reader *r, const struct pcap_pkthdr *h,
       r->stats->packets_malformed++;
     else
       r->stats->packets_ignored++;
-    return;
-  }
-  if (r->filter && !ip_fragment(&f) &&
-      !capture_filter_accepts(f.l3, f.l3_len)) {
-    r->stats->packets_ignored++;
     return;
   }
   r->cb->packet(r->ctx, &f, ts);

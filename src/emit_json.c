@@ -12,6 +12,34 @@ static void endpoint(jsonw *w, const char *key, const ms_endpoint *e) {
   jw_obj_end(w);
 }
 
+/* An outer end of a tunnel: the port only for UDP tunnels. */
+static void tunnel_end(jsonw *w, const char *key, const ms_endpoint *e) {
+  jw_key(w, key);
+  jw_obj_begin(w);
+  jw_kstr(w, "ip", e->ip);
+  if (e->port)
+    jw_kuint(w, "port", e->port);
+  jw_obj_end(w);
+}
+
+static void tunnels(jsonw *w, const ms_session *s) {
+  if (!s->tunnels.len)
+    return;
+  jw_key(w, "tunnel");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < s->tunnels.len; i++) {
+    const ms_tunnel *t = &s->tunnels.items[i];
+    jw_obj_begin(w);
+    jw_kstr(w, "type", t->type);
+    tunnel_end(w, "client", &t->client);
+    tunnel_end(w, "server", &t->server);
+    if (t->has_id)
+      jw_kuint(w, "id", t->id);
+    jw_obj_end(w);
+  }
+  jw_arr_end(w);
+}
+
 static void per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
   jw_key(w, key);
   jw_obj_begin(w);
@@ -175,6 +203,7 @@ void emit_json_session(const ms_session *s, jsonw *w) {
       jw_uint(w, s->vlan.items[i]);
     jw_arr_end(w);
   }
+  tunnels(w, s);
   per_direction(w, "bytes", s->bytes);
   per_direction(w, "packets", s->packets);
   jw_kstr(w, "end", ms_end_name(s->end));
@@ -201,6 +230,7 @@ void emit_json_stats(const ms_stats *st, jsonw *w) {
            st->packets_ignored + st->packets_ignored_flows);
   jw_kuint(w, "packets_malformed", st->packets_malformed);
   jw_kuint(w, "packets_truncated", st->packets_truncated);
+  jw_kuint(w, "packets_tunnelled", st->packets_tunnelled);
   jw_key(w, "sessions");
   jw_obj_begin(w);
   jw_kuint(w, "smtp", st->sessions_smtp);

@@ -32,6 +32,14 @@ static void print_endpoint(FILE *f, const ms_endpoint *e) {
     fprintf(f, "%s:%u", e->ip, e->port);
 }
 
+/* An outer end of a tunnel: IP tunnels have no port. */
+static void print_tunnel_end(FILE *f, const ms_endpoint *e) {
+  if (e->port)
+    print_endpoint(f, e);
+  else
+    fputs(e->ip, f);
+}
+
 static void header(const ms_session *s, FILE *f) {
   char ts[80];
   format_ts(ts, sizeof ts, s->ts);
@@ -44,6 +52,17 @@ static void header(const ms_session *s, FILE *f) {
     fputs(" vlan=", f);
     for (size_t i = 0; i < s->vlan.len; i++)
       fprintf(f, "%s%u", i ? "," : "", s->vlan.items[i]);
+  }
+  for (size_t i = 0; i < s->tunnels.len; i++) {
+    const ms_tunnel *t = &s->tunnels.items[i];
+    fprintf(f, " %s=%s", i ? "in" : "tunnel", t->type);
+    if (t->has_id)
+      fprintf(f, ":%u", (unsigned)t->id);
+    fputc('(', f);
+    print_tunnel_end(f, &t->client);
+    fputs("->", f);
+    print_tunnel_end(f, &t->server);
+    fputc(')', f);
   }
   if (s->midstream)
     fputs(" midstream", f);

@@ -3,11 +3,13 @@
 #include "engine.h"
 
 #include <malloc.h>
+#include <string.h>
 #include <time.h>
 
 #include "capture.h"
 #include "ipdefrag.h"
 #include "session.h"
+#include "tunnel.h"
 
 typedef struct {
   ms_table *table;
@@ -17,6 +19,7 @@ typedef struct {
   ms_session_done_fn done;
   void *done_ctx;
   size_t open_high; /* most sessions open since memory was last returned */
+  ms_tunnel_hop hops[MS_MAX_TUNNELS]; /* the tunnels of the packet at hand */
 } engine;
 
 /* Every finished session passes here.  When the open sessions fell to half
@@ -35,24 +38,67 @@ static void on_done(void *ctx, ms_session *rec) {
   }
 }
 
-static void on_packet(void *ctx, const ms_frame *f, ms_ts ts) {
-  engine *e = ctx;
-  if (ts > e->last_ts)
-    e->last_ts = ts;
+/* An inner packet that is itself a fragment is copied here before ipdefrag
+ * sees it: it may point into ipdefrag's own output buffer. */
+static uint8_t inner_fragment[65536 + 128];
+
+static void add_outer_vlans(ms_frame *inner, const ms_frame *outer) {
+  uint16_t own[MS_MAX_VLAN];
+  int nown = inner->nvlan;
+  memcpy(own, inner->vlan, sizeof own);
+  inner->nvlan = 0;
+  for (int i = 0; i < outer->nvlan && inner->nvlan < MS_MAX_VLAN; i++)
+    inner->vlan[inner->nvlan++] = outer->vlan[i];
+  for (int i = 0; i < nown && inner->nvlan < MS_MAX_VLAN; i++)
+    inner->vlan[inner->nvlan++] = own[i];
+}
+
+/* One IP packet, at tunnel depth `depth`.  `accepted`: the -f filter has
+ * matched an outer packet already (a tunnelled packet passes when its outer
+ * or its inner packet matches; a fragment is judged once reassembled). */
+static void on_ip(engine *e, const ms_frame *f, ms_ts ts, int depth,
+                  bool accepted) {
+  const uint8_t *ip = f->l3;
+  size_t len = f->l3_len;
   ms_tcp seg;
-  ms_ip_status st = ms_decode_ip(f->ip_version, f->l3, f->l3_len, &seg);
+  ms_ip_status st = ms_decode_ip(f->ip_version, ip, len, &seg);
   if (st == MS_IP_FRAGMENT) {
     e->stats->fragments++;
-    size_t len = 0;
-    const uint8_t *whole = ms_defrag_add(e->defrag, f->l3, f->l3_len, ts, &len);
+    if (depth > 0) {
+      if (len > sizeof inner_fragment) {
+        e->stats->packets_malformed++;
+        return;
+      }
+      memcpy(inner_fragment, ip, len);
+      ip = inner_fragment;
+    }
+    size_t whole_len = 0;
+    const uint8_t *whole = ms_defrag_add(e->defrag, ip, len, ts, &whole_len);
     e->stats->fragments_dropped = ms_defrag_dropped(e->defrag);
     if (!whole)
       return;
-    if (!capture_filter_accepts(whole, len)) {
-      e->stats->packets_ignored++;
+    ip = whole;
+    len = whole_len;
+    st = ms_decode_ip(f->ip_version, ip, len, &seg);
+  }
+  if (!accepted)
+    accepted = capture_filter_accepts(ip, len);
+  if (st == MS_IP_OTHER && depth < MS_MAX_TUNNELS) {
+    ms_frame inner;
+    ms_l3_status inner_st =
+        ms_decap(f->ip_version, ip, len, &inner, &e->hops[depth]);
+    if (inner_st == MS_L3_OK) {
+      e->stats->packets_tunnelled += depth == 0;
+      add_outer_vlans(&inner, f);
+      on_ip(e, &inner, ts, depth + 1, accepted);
       return;
     }
-    st = ms_decode_ip(f->ip_version, whole, len, &seg);
+    if (inner_st == MS_L3_TRUNCATED)
+      st = MS_IP_MALFORMED;
+  }
+  if (!accepted) {
+    e->stats->packets_ignored++;
+    return;
   }
   if (st == MS_IP_MALFORMED) {
     e->stats->packets_malformed++;
@@ -62,7 +108,16 @@ static void on_packet(void *ctx, const ms_frame *f, ms_ts ts) {
     e->stats->packets_ignored++;
     return;
   }
+  seg.tunnel = depth ? e->hops : NULL;
+  seg.ntunnel = depth;
   ms_table_packet(e->table, &seg, f->vlan, f->nvlan, ts);
+}
+
+static void on_packet(void *ctx, const ms_frame *f, ms_ts ts) {
+  engine *e = ctx;
+  if (ts > e->last_ts)
+    e->last_ts = ts;
+  on_ip(e, f, ts, 0, false);
 }
 
 static void on_idle(void *ctx, ms_ts now) {
@@ -78,7 +133,7 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
                ms_stats *stats) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  engine e = {NULL, ms_defrag_new(), stats, 0, done, ctx, 0};
+  engine e = {NULL, ms_defrag_new(), stats, 0, done, ctx, 0, {{0}}};
   e.table = ms_table_new(opt, on_done, &e, stats);
   static const capture_callbacks cb = {on_packet, on_idle};
   int rc = capture_run(opt, &cb, &e, stats);

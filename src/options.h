@@ -16,16 +16,16 @@ typedef enum {
 } ms_format;
 
 typedef struct {
-  strvec read_files;    /* -r, in order; "-" is stdin */
-  char *iface;          /* -i */
-  char *bpf;            /* -f, applied on top of the default filter */
-  ms_format format;     /* -J / --format */
-  char *json_file;      /* --json-file */
-  char *report;         /* --report */
-  char *transcript_dir; /* --transcript-dir */
-  char *extract_dir;    /* --extract-dir */
-  char *user;           /* -Z */
-  int workers;          /* --workers, 1 by default */
+  strvec read_files;              /* -r, in order; "-" is stdin */
+  char *iface;                    /* -i */
+  char *bpf;                      /* -f, applied on top of the default filter */
+  ms_format format;               /* -J / --format */
+  char *json_file;                /* --json-file */
+  char *report;                   /* --report */
+  char *transcript_dir;           /* --transcript-dir */
+  char *extract_dir;              /* --extract-dir */
+  char *user;                     /* -Z */
+  int workers;                    /* --workers, 1 by default */
   int worker_index, worker_count; /* set in each worker process */
   bool no_detect, show_secrets, stats, timestamps, full_bodies, quiet;
   bool sandbox;     /* --sandbox: seccomp filter after set-up */

@@ -306,6 +306,21 @@ enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EOF = 2 };
 
 static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase);
 
+/* A tunnel of the first packet; `from_server`: it was the server's, so the
+ * outer source is the server's side. */
+static void add_tunnel(ms_session *r, const ms_tunnel_hop *hop,
+                       bool from_server) {
+  ms_tunnel *t = vec_push(&r->tunnels);
+  memset(t, 0, sizeof *t);
+  t->type = hop->type;
+  ms_endpoint *src = from_server ? &t->server : &t->client;
+  ms_endpoint *dst = from_server ? &t->client : &t->server;
+  fill_endpoint(src, hop->ip_version, hop->src, hop->sport);
+  fill_endpoint(dst, hop->ip_version, hop->dst, hop->dport);
+  t->has_id = hop->has_id;
+  t->id = hop->id;
+}
+
 /* Addresses and ports of the connection of segment s (the first one seen),
  * and its new record. */
 static void conn_init(ms_table *t, conn *c, const ms_tcp *s, uint64_t h,
@@ -325,6 +340,8 @@ static void conn_init(ms_table *t, conn *c, const ms_tcp *s, uint64_t h,
   r->ip_version = s->ip_version;
   for (int i = 0; i < nvlan; i++)
     *vec_push(&r->vlan) = vlan[i];
+  for (int i = 0; i < s->ntunnel; i++)
+    add_tunnel(r, &s->tunnel[i], *dir == MS_SERVER);
   r->midstream = !(s->flags & MS_TH_SYN);
   set_endpoints(c);
 }

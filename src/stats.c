@@ -3,7 +3,7 @@
 
 /* A new counter in ms_stats must be added below too. */
 _Static_assert(sizeof(ms_stats) ==
-                   (15 + MS_LIMIT_COUNT) * sizeof(uint64_t) + sizeof(double),
+                   (16 + MS_LIMIT_COUNT) * sizeof(uint64_t) + sizeof(double),
                "ms_stats changed: update ms_stats_add");
 
 void ms_stats_add(ms_stats *total, const ms_stats *part) {
@@ -13,6 +13,7 @@ void ms_stats_add(ms_stats *total, const ms_stats *part) {
   total->packets_ignored_flows += part->packets_ignored_flows;
   total->packets_malformed += part->packets_malformed;
   total->packets_truncated += part->packets_truncated;
+  total->packets_tunnelled += part->packets_tunnelled;
   total->sessions_smtp += part->sessions_smtp;
   total->sessions_pop3 += part->sessions_pop3;
   total->sessions_dropped += part->sessions_dropped;

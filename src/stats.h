@@ -13,6 +13,7 @@ typedef struct {
                                      per flow, so per worker */
   uint64_t packets_malformed;     /* undecodable headers */
   uint64_t packets_truncated;     /* captured shorter than sent (snaplen) */
+  uint64_t packets_tunnelled;     /* carried in a tunnel that was opened */
   uint64_t sessions_smtp, sessions_pop3;
   uint64_t sessions_dropped;   /* dropped for the session table limit */
   uint64_t sessions_evicted;   /* handshake-only, evicted for a new one */

@@ -211,6 +211,7 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->fragments_dropped = w->fragments_dropped;
     total->packets_malformed = w->packets_malformed;
     total->packets_truncated = w->packets_truncated;
+    total->packets_tunnelled = w->packets_tunnelled;
     total->packets_ignored = w->packets_ignored; /* before the flow split */
   }
   total->packets_ignored_flows += w->packets_ignored_flows;

@@ -7,19 +7,26 @@ Excluded, with the reason: conversations without a single payload byte
 (connection attempts: mailscope reports sessions, not bare connections)."""
 import collections
 import json
+import os
 import subprocess
 import sys
 
 MAIL_PORTS = {25, 587, 2525, 465, 110, 995}
 
 
+# tshark cannot tell an Ethernet pseudowire behind an MPLS label from other
+# payloads by itself: it is told which label carries one.
+DECODE_AS = {"tunnels.pcap": ["-d", "mpls.label==3000,pwethcw"]}
+
+
 def tshark_conversations(path):
     out = subprocess.run(
-        ["tshark", "-n", "-r", path, "-Y", "tcp", "-T", "fields", "-E",
+        ["tshark", "-n", "-r", path] +
+        DECODE_AS.get(os.path.basename(path), []) + ["-Y", "tcp", "-T", "fields", "-E",
          "separator=|", "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src",
          "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e",
          "tcp.dstport", "-e", "vlan.id", "-e", "tcp.len", "-e",
-         "ieee8021ad.id"],
+         "ieee8021ad.id", "-e", "frame.protocols"],
         capture_output=True, text=True, check=False).stdout
     streams = {}
     for line in out.splitlines():
@@ -27,9 +34,12 @@ def tshark_conversations(path):
         if len(f) < 9 or not f[0]:
             continue
         stream = int(f[0])
-        src = f[1].split(",")[-1] or f[2].split(",")[-1]
-        dst = f[4].split(",")[-1] or f[5].split(",")[-1]
-        v6 = not f[1]
+        # in a tunnel, the innermost IP header before TCP is the session's
+        stack = f[10].split(":") if len(f) > 10 else []
+        layers = [x for x in stack if x in ("ip", "ipv6")]
+        v6 = layers[-1] == "ipv6" if layers else not f[1]
+        src = (f[2] if v6 else f[1]).split(",")[-1]
+        dst = (f[5] if v6 else f[4]).split(",")[-1]
         sport, dport = int(f[3]), int(f[6])
         outer = [int(x) for x in f[9].split(",") if x] if len(f) > 9 else []
         vlan = tuple(outer + [int(x) for x in f[7].split(",") if x])

@@ -41,9 +41,9 @@ printf 'not a capture at all, just text\n' >"$tmp/garbage.pcap"
 "$bin" -r "$tmp/garbage.pcap" >/dev/null 2>"$tmp/err"
 check "garbage file: exit 2" test $? = 2
 
-# an unsupported link type (DLT_IEEE802_11 = 105): a valid pcap header
-printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x69\x00\x00\x00' >"$tmp/wifi.pcap"
-"$bin" -r "$tmp/wifi.pcap" >/dev/null 2>"$tmp/err"
+# an unsupported link type (DLT_USB_LINUX = 189): a valid pcap header
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\xbd\x00\x00\x00' >"$tmp/usb.pcap"
+"$bin" -r "$tmp/usb.pcap" >/dev/null 2>"$tmp/err"
 check "unsupported link type: exit 2" test $? = 2
 check "unsupported link type: named" grep -q "unsupported link type" "$tmp/err"
 

@@ -1,5 +1,6 @@
 /* test_linklayer.c - link types, VLAN tags, IPv4/IPv6 and TCP headers,
- * truncated frames, IPv4 defragmentation. */
+ * truncated frames, IPv4 defragmentation; PPP, PPPoE, Cisco HDLC, pflog,
+ * enc, NFLOG, 802.11 and radiotap, MPLS and LLC/SNAP. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -272,6 +273,143 @@ static void ipv4_options_length_zero_and_window(void **state) {
   assert_int_equal(ms_decode_ip(6, ip6, n6, &seg), MS_IP_FRAGMENT);
 }
 
+/* Frame `ip` behind `hdr` and decode it with `dlt`. */
+static void decodes_behind(int dlt, const uint8_t *hdr, size_t hlen,
+                           const uint8_t *ip, size_t iplen) {
+  uint8_t frame[512];
+  memcpy(frame, hdr, hlen);
+  memcpy(frame + hlen, ip, iplen);
+  ms_frame f;
+  assert_true(ms_linktype_supported(dlt));
+  assert_int_equal(ms_decode_frame(dlt, frame, hlen + iplen, &f), MS_L3_OK);
+  check_tcp4(&f);
+  /* every shorter cut is refused or stays inside the frame */
+  for (size_t cut = 0; cut < hlen + iplen; cut++) {
+    ms_l3_status st = ms_decode_frame(dlt, frame, cut, &f);
+    if (st == MS_L3_OK)
+      assert_true(f.l3 + f.l3_len <= frame + cut);
+  }
+}
+
+static void ppp_hdlc_pflog_enc_link_types(void **state) {
+  (void)state;
+  uint8_t ip[128];
+  size_t iplen = ipv4_tcp(ip, 0);
+  static const uint8_t ppp[] = {0xff, 0x03, 0x00, 0x21};
+  decodes_behind(9, ppp, sizeof ppp, ip, iplen);
+  decodes_behind(50, ppp, sizeof ppp, ip, iplen);
+  decodes_behind(9, ppp + 2, 2, ip, iplen);      /* no address and control */
+  static const uint8_t ppp_dir[] = {0x01, 0x21}; /* compressed protocol */
+  decodes_behind(204, ppp_dir, sizeof ppp_dir, ip, iplen);
+  static const uint8_t pppoe[] = {0x11, 0, 0x12, 0x34, 0, 50, 0x00, 0x21};
+  decodes_behind(51, pppoe, sizeof pppoe, ip, iplen);
+  static const uint8_t chdlc[] = {0x0f, 0x00, 0x08, 0x00};
+  decodes_behind(104, chdlc, sizeof chdlc, ip, iplen);
+  decodes_behind(50, chdlc, sizeof chdlc, ip, iplen); /* Cisco in PPP_SERIAL */
+  uint8_t pflog[64] = {61, 2};
+  decodes_behind(117, pflog, sizeof pflog, ip, iplen);
+  uint8_t enc[12] = {2};
+  decodes_behind(109, enc, sizeof enc, ip, iplen);
+  /* PPP with another protocol (LCP) is not IP */
+  static const uint8_t lcp[] = {0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4};
+  ms_frame f;
+  assert_int_equal(ms_decode_frame(9, lcp, sizeof lcp, &f), MS_L3_NOT_IP);
+}
+
+static void nflog_attributes_either_byte_order(void **state) {
+  (void)state;
+  uint8_t ip[128];
+  size_t iplen = ipv4_tcp(ip, 0);
+  /* header, a 5-byte prefix attribute (padded to 8+4), then the payload */
+  uint8_t hdr[4 + 12 + 4] = {2, 0, 0, 1};
+  hdr[4] = 9, hdr[6] = 10; /* length 9, type 10 (prefix), little-endian */
+  memcpy(hdr + 8, "smtp", 5);
+  uint16_t n = (uint16_t)(4 + iplen);
+  hdr[16] = (uint8_t)n, hdr[17] = (uint8_t)(n >> 8), hdr[18] = 9;
+  decodes_behind(239, hdr, sizeof hdr, ip, iplen);
+  /* the same from a big-endian host */
+  uint8_t be[sizeof hdr] = {2, 0, 0, 1, 0, 9, 0, 10, 's', 'm', 't', 'p'};
+  be[16] = (uint8_t)(n >> 8), be[17] = (uint8_t)n, be[19] = 9;
+  decodes_behind(239, be, sizeof be, ip, iplen);
+  /* no payload attribute */
+  ms_frame f;
+  assert_int_equal(ms_decode_frame(239, hdr, 16, &f), MS_L3_NOT_IP);
+}
+
+static void ieee80211_data_frames(void **state) {
+  (void)state;
+  uint8_t ip[128];
+  size_t iplen = ipv4_tcp(ip, 0);
+  static const uint8_t snap[] = {0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
+  uint8_t wlan[64] = {0x08, 0x01}; /* data, to the DS */
+  memcpy(wlan + 24, snap, sizeof snap);
+  decodes_behind(105, wlan, 24 + sizeof snap, ip, iplen);
+  /* QoS data between access points: four addresses and QoS control */
+  uint8_t qos[64] = {0x88, 0x03};
+  memcpy(qos + 32, snap, sizeof snap);
+  decodes_behind(105, qos, 32 + sizeof snap, ip, iplen);
+  /* behind radiotap (length 8) */
+  uint8_t rt[8 + 24 + 8] = {0, 0, 8, 0};
+  memcpy(rt + 8, wlan, 24 + sizeof snap);
+  decodes_behind(127, rt, sizeof rt, ip, iplen);
+  /* protected (encrypted) and management frames are not IP */
+  uint8_t frame[128];
+  memcpy(frame, wlan, 32);
+  frame[1] |= 0x40;
+  memcpy(frame + 32, ip, iplen);
+  ms_frame f;
+  assert_int_equal(ms_decode_frame(105, frame, 32 + iplen, &f), MS_L3_NOT_IP);
+  frame[0] = 0x80, frame[1] = 0; /* beacon */
+  assert_int_equal(ms_decode_frame(105, frame, 32 + iplen, &f), MS_L3_NOT_IP);
+}
+
+static void ethernet_pppoe_mpls_llc(void **state) {
+  (void)state;
+  uint8_t ip[128];
+  size_t iplen = ipv4_tcp(ip, 0);
+  uint8_t eth[64];
+  memset(eth, 0x02, 12);
+  /* PPPoE session data */
+  static const uint8_t pppoe[] = {0x88, 0x64, 0x11, 0, 0, 1, 0, 50, 0, 0x21};
+  memcpy(eth + 12, pppoe, sizeof pppoe);
+  decodes_behind(1, eth, 12 + sizeof pppoe, ip, iplen);
+  /* MPLS: two labels, the second at the bottom of the stack */
+  static const uint8_t mpls[] = {0x88, 0x47, 0,    0x10, 0x00,
+                                 64,   0,    0x20, 0x01, 64};
+  memcpy(eth + 12, mpls, sizeof mpls);
+  decodes_behind(1, eth, 12 + sizeof mpls, ip, iplen);
+  /* MPLS Ethernet pseudowire: label, control word, a tagged frame */
+  uint8_t pw[64];
+  memcpy(pw, eth, 12);
+  static const uint8_t pwhdr[] = {0x88, 0x47, 0, 0x30, 0x01, 64, 0, 0, 0, 0};
+  memcpy(pw + 12, pwhdr, sizeof pwhdr);
+  memset(pw + 22, 0x04, 12);
+  static const uint8_t tag[] = {0x81, 0x00, 0x00, 0x07, 0x08, 0x00};
+  memcpy(pw + 34, tag, sizeof tag);
+  uint8_t frame[256];
+  memcpy(frame, pw, 40);
+  memcpy(frame + 40, ip, iplen);
+  ms_frame f;
+  assert_int_equal(ms_decode_frame(1, frame, 40 + iplen, &f), MS_L3_OK);
+  assert_int_equal(f.nvlan, 1);
+  assert_int_equal(f.vlan[0], 7);
+  check_tcp4(&f);
+  /* 802.3 length and LLC/SNAP */
+  uint8_t llc[64];
+  memcpy(llc, eth, 12);
+  llc[12] = 0, llc[13] = (uint8_t)(iplen + 8);
+  static const uint8_t snap[] = {0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
+  memcpy(llc + 14, snap, sizeof snap);
+  decodes_behind(1, llc, 22, ip, iplen);
+  /* an MPLS stack that never ends is given up */
+  uint8_t endless[14 + 4 * 20];
+  memcpy(endless, eth, 12);
+  endless[12] = 0x88, endless[13] = 0x47;
+  memset(endless + 14, 0, sizeof endless - 14);
+  assert_int_equal(ms_decode_frame(1, endless, sizeof endless, &f),
+                   MS_L3_NOT_IP);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(ethernet_with_tags),
@@ -281,6 +419,10 @@ int main(void) {
       cmocka_unit_test(ipv4_fragments_any_order),
       cmocka_unit_test(null_loop_ipv6_families_and_raw_types),
       cmocka_unit_test(ipv4_options_length_zero_and_window),
+      cmocka_unit_test(ppp_hdlc_pflog_enc_link_types),
+      cmocka_unit_test(nflog_attributes_either_byte_order),
+      cmocka_unit_test(ieee80211_data_frames),
+      cmocka_unit_test(ethernet_pppoe_mpls_llc),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
