@@ -15,7 +15,7 @@ DESTDIR ?=
 CC ?= cc
 VERSION := 0.1.0
 
-PKGS := libpcap json-c gmime-3.0 glib-2.0 libcrypto
+PKGS := libpcap json-c gmime-3.0 glib-2.0 libcrypto zlib libzstd liblzma
 # Recursive (=) so that pkg-config runs after the dependency check.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

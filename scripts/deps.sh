@@ -19,6 +19,10 @@ need libjson-c-dev    "pkg-config --exists json-c"
 need libgmime-3.0-dev "pkg-config --exists gmime-3.0"
 need libglib2.0-dev   "pkg-config --exists glib-2.0"
 need libssl-dev       "pkg-config --exists libcrypto"
+# compressed captures (.pcap.gz, .zst, .xz)
+need zlib1g-dev       "pkg-config --exists zlib"
+need libzstd-dev      "pkg-config --exists libzstd"
+need liblzma-dev      "pkg-config --exists liblzma"
 if [ "${1:-}" = test ]; then
   need libcmocka-dev      "pkg-config --exists cmocka"
   need libnids-dev        "test -f /usr/include/nids.h"
@@ -32,6 +36,8 @@ if [ "${1:-}" = test ]; then
   need chromium           "test -x /usr/bin/chromium"
   need man-db             "command -v man"
   need valgrind           "command -v valgrind"
+  need zstd               "command -v zstd"
+  need xz-utils           "command -v xz"
   # fuzzing (tests/t_fuzz_smoke.sh): clang, and the libFuzzer / sanitizer
   # runtimes, which clang only recommends
   need clang              "command -v clang"

@@ -1,6 +1,7 @@
 /* capture.c - libpcap files and live interfaces (see capture.h). */
 #define _DEFAULT_SOURCE
 #include "capture.h"
+#include "decompress.h"
 #include "pcapfile.h"
 #include "pcapng.h"
 #include "privileges.h"
@@ -61,6 +62,7 @@ typedef struct {
   struct bpf_program *filter;
   int dlt;
   bool quiet;
+  bool compressed; /* the file at hand is: offsets are decompressed ones */
 } reader;
 
 static void one_packet(reader *r, const struct pcap_pkthdr *h,
@@ -221,9 +223,17 @@ static void progress_end(progress *pg) {
 }
 
 /* A read error: say what and where (off < 0: unknown), after what was
- * read is handled. */
-static void read_error(const char *name, long off, const char *what) {
-  if (off >= 0)
+ * read is handled.  In a compressed file the decompressor's reason is the
+ * one to tell, and the offset counts decompressed bytes. */
+static void read_error(const reader *r, const char *name, long off,
+                       const char *what) {
+  if (r->compressed && ms_decompress_error())
+    what = ms_decompress_error();
+  if (off >= 0 && r->compressed)
+    fprintf(stderr,
+            "mailscope: %s: %s, at offset %ld of the decompressed data\n", name,
+            what, off);
+  else if (off >= 0)
     fprintf(stderr, "mailscope: %s: %s, at offset %ld\n", name, what, off);
   else
     fprintf(stderr, "mailscope: %s: %s\n", name, what);
@@ -234,7 +244,10 @@ static int read_pcap(const char *name, FILE *fp, reader *r) {
   pcap_t *p = open_pcap(fp, errbuf);
   if (!p) {
     fclose(fp);
-    fprintf(stderr, "mailscope: %s: %s\n", name, without_name(errbuf, name));
+    const char *why = r->compressed && ms_decompress_error()
+                          ? ms_decompress_error()
+                          : without_name(errbuf, name);
+    fprintf(stderr, "mailscope: %s: %s\n", name, why);
     return 2;
   }
   r->dlt = pcap_datalink(p);
@@ -269,9 +282,9 @@ static int read_pcap(const char *name, FILE *fp, reader *r) {
     progress_end(&pg);
     pg.on = false;
     if (pf)
-      read_error(name, pcapfile_offset(pf), pcapfile_error(pf));
+      read_error(r, name, pcapfile_offset(pf), pcapfile_error(pf));
     else
-      read_error(name, ftell(pcap_file(p)), pcap_geterr(p));
+      read_error(r, name, ftell(pcap_file(p)), pcap_geterr(p));
     rc = 2;
     break;
   }
@@ -295,7 +308,7 @@ static int read_pcapng(const char *name, FILE *fp, reader *r) {
     if (got < 0) {
       progress_end(&pg);
       pg.on = false;
-      read_error(name, ftell(fp), pcapng_error(ng));
+      read_error(r, name, ftell(fp), pcapng_error(ng));
       rc = 2;
       break;
     }
@@ -335,6 +348,15 @@ static int read_file(const char *name, reader *r) {
   if (!fp) {
     fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
     return 2;
+  }
+  ms_compression comp = ms_compression_of(magic);
+  r->compressed = comp != MS_COMPRESSION_NONE;
+  if (r->compressed) {
+    fp = ms_decompressing(fp, comp, &magic);
+    if (!fp) {
+      fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+      return 2;
+    }
   }
   if (magic == PCAPNG_MAGIC)
     return read_pcapng(name, fp, r);
@@ -453,7 +475,7 @@ static int read_live(const ms_options *opt, reader *r) {
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
                 ms_stats *stats) {
   struct bpf_program prog;
-  reader r = {cb, ctx, stats, NULL, 0, opt->quiet};
+  reader r = {cb, ctx, stats, NULL, 0, opt->quiet, false};
   if (opt->bpf) {
     if (compile_filter(opt->bpf, &prog) != 0)
       return 1;

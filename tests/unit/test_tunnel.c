@@ -36,8 +36,10 @@ static size_t outer_ipv4(uint8_t *out, uint8_t proto, const uint8_t *hdr,
   out[0] = 0x45, out[2] = (uint8_t)(tot >> 8), out[3] = (uint8_t)tot;
   out[8] = 64, out[9] = proto;
   memcpy(out + 12, "\xc6\x33\x64\x01\xc6\x33\x64\x02", 8);
-  memcpy(out + 20, hdr, hlen);
-  memcpy(out + 20 + hlen, body, blen);
+  if (hlen)
+    memcpy(out + 20, hdr, hlen);
+  if (blen)
+    memcpy(out + 20 + hlen, body, blen);
   return tot;
 }
 
