@@ -1029,6 +1029,8 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   }
   if (p->carry_len)
     line(p, p->carry, p->carry_len, false);
+  if (p->st == S_HEADERS && truncated && p->top_level)
+    p->out->headers_cut = true;
   if (p->st == S_HEADERS && p->headers_len)
     end_headers(p); /* a message with headers only */
   if (p->pending_eol && p->st == S_LEAF)
@@ -1181,6 +1183,10 @@ static void check_received_chain(ms_session *s, ms_message *m, ms_ts ts) {
 
 void ms_msg_check_envelope(ms_session *s, ms_message *m, const char *mail_from,
                            const strvec *rcpt_to, ms_ts ts) {
+  if (m->headers_cut) { /* From, To, Cc may be cut or missing: no verdict */
+    check_received_chain(s, m, ts);
+    return;
+  }
   if (mail_from && *mail_from && m->from.len &&
       !named_in(&m->from, mail_from)) {
     ms_add_anomaly(s, "envelope_from_mismatch", ts,

@@ -43,9 +43,10 @@ typedef struct {
 } ms_part;
 
 typedef struct ms_message {
-  uint64_t bytes;  /* octets of the message (after dot-unstuffing) */
-  bool truncated;  /* the session ended before the end of the message */
-  char sha256[65]; /* of the whole message as transferred */
+  uint64_t bytes;   /* octets of the message (after dot-unstuffing) */
+  bool truncated;   /* the session ended before the end of the message */
+  bool headers_cut; /* ... inside its own header section (not emitted) */
+  char sha256[65];  /* of the whole message as transferred */
 
   ms_addrvec from, to, cc, reply_to;
   char *subject, *date, *message_id, *in_reply_to, *references;

@@ -50,6 +50,8 @@ typedef struct {
   char *rcpt; /* RCPT: the forward-path */
   bool bdat_last;
   bool bdat_invalid; /* no chunk was started: its refusal ends nothing */
+  bool ends_group;   /* RFC 2920: the client waits for its reply */
+  ms_ts sent;
 } pending;
 
 typedef enum {
@@ -63,6 +65,7 @@ typedef enum {
 typedef struct {
   int code;
   bool open;
+  ms_ts first_ts; /* of its first line */
   char *enhanced;
   char *text; /* grows up to MS_MAX_REPLY_TEXT; NULL until the first line */
   size_t tlen, tcap;
@@ -107,6 +110,10 @@ typedef struct {
   line_reader body_lines; /* --full-bodies transcript lines only */
   uint8_t *held;          /* CL_DATA_WAIT */
   size_t held_len;
+  size_t held_gap_at;  /* client bytes lost after held[0..held_gap_at) */
+  uint64_t held_gap_n; /* how many (0: none) */
+  bool server_gap;     /* server bytes lost: resync at the next reply */
+  bool body_gap;       /* bytes of the DATA body were lost */
   /* AUTH */
   sasl_exchange *sasl;
   bool sasl_wants_response;
@@ -325,6 +332,7 @@ static pending *push_pending(smtp *st, cmd_kind kind, size_t cmd, ms_ts ts) {
   p->kind = kind;
   p->cmd = cmd;
   p->tx = st->tx;
+  p->sent = ts;
   return p;
 }
 
@@ -598,6 +606,7 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
     break;
   }
   pending *p = push_pending(st, kind, ci, ts);
+  p->ends_group = vi && vi->ends_group;
   if (kind == K_RCPT) { /* recipients beyond --max-commands: not recorded */
     char *path = rcpt_path(st, view, ts);
     if (record)
@@ -650,6 +659,7 @@ static void feed_body(smtp *st, const uint8_t *p, size_t n, ms_ts ts) {
 }
 
 static void body_begin(smtp *st) {
+  st->body_gap = false;
   dot_scan_begin(&st->body);
   line_reader_free(&st->body_lines);
   line_reader_init(&st->body_lines, st->cfg->max_line);
@@ -789,7 +799,10 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
   case K_EHLO:
   case K_HELO:
     if (code >= 200 && code < 300) {
-      abort_transaction(st, ts, "HELO/EHLO");
+      /* it resets what was open when it was sent, not a MAIL sent after
+       * it (pipelined too early, or its reply read late after a gap) */
+      if (st->tx == p.tx)
+        abort_transaction(st, ts, "HELO/EHLO");
       st->ehlo_answered = true;
       if (p.kind == K_HELO) { /* plain SMTP: no extensions */
         strvec_free(&st->rec->capabilities);
@@ -919,6 +932,43 @@ static void reply_append(reply_builder *r, char *line, const uint8_t *t,
   r->lines++;
 }
 
+/* The first reply line after lost server bytes (code, at ts).  A reply
+ * the gap cut ends there unless this line can continue it: same code,
+ * and no later command was sent before it came.  Then replies the gap
+ * swallowed whole: a command that must end a pipelined group (EHLO, DATA,
+ * QUIT, ...), or any command when the server offered no PIPELINING (after
+ * HELO, say), is followed by a command only once its reply came, so when
+ * that next command was sent before this line arrived, the reply was
+ * lost; such commands are left without one. */
+static void resync_after_gap(smtp *st, int code, ms_ts ts) {
+  st->server_gap = false;
+  reply_builder *r = &st->reply;
+  if (r->open) {
+    bool later_sent =
+        outstanding(st) >= 2 && st->queue.items[st->qhead + 1].sent < ts;
+    if (code == r->code && !later_sent)
+      return; /* the rest of the cut reply */
+    /* it came when its first line did */
+    dispatch_reply(st, r->code, r->enhanced, r->text ? r->text : "", (size_t)-1,
+                   r->first_ts);
+    reply_reset(r);
+  }
+  while (outstanding(st) >= 2) {
+    const pending *head = &st->queue.items[st->qhead];
+    bool waits =
+        head->ends_group || head->kind == K_HELO || !st->pipelining_advertised;
+    if (!waits || head->kind == K_AUTH || head[1].sent >= ts)
+      break;
+    smtp_anomaly(st, "reply_lost", ts,
+                 "the reply to %s was in the lost server bytes",
+                 head->cmd != NO_CMD ? st->rec->commands.items[head->cmd].verb
+                                     : "a command");
+    pending lost;
+    if (pop_pending(st, &lost))
+      free(lost.rcpt);
+  }
+}
+
 static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
   int code0;
   bool more0;
@@ -939,6 +989,8 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
                  (int)(l->len < 200 ? l->len : 200), (const char *)l->data);
     return;
   }
+  if (st->server_gap)
+    resync_after_gap(st, code, ts);
   reply_builder *r = &st->reply;
   if (r->open && r->code != code && !st->greeted) {
     /* Postfix's postscreen sends "220-" and, when the client talks before
@@ -958,6 +1010,7 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
   if (!r->open) {
     r->open = true;
     r->code = code;
+    r->first_ts = ts;
   }
   /* The EHLO greeting line is not a capability. */
   char short_line[1024];
@@ -972,6 +1025,10 @@ static void server_line(smtp *st, const ms_line *l, ms_ts ts) {
   reply_append(r, buf, text, tlen, code);
   if (more)
     return;
+  /* The server answers a body whose end (the "." line) was in lost client
+   * bytes: it ended there, and what the client sent after is commands. */
+  if (st->mode == CL_BODY && st->body_gap)
+    body_end(st, ts);
   if (r->truncated)
     ms_limit_hit(st->rec, MS_LIMIT_REPLY, "reply_too_long", ts,
                  "a reply holds more than %d bytes of text: the rest is not "
@@ -1014,15 +1071,26 @@ static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
 }
 
 static void client_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts);
+static void client_gap(smtp *st, uint64_t n, ms_ts ts);
 
-/* Feed the bytes held during CL_DATA_WAIT in the mode now decided. */
+/* Feed the bytes held during CL_DATA_WAIT in the mode now decided, with
+ * the client bytes lost among them where they were lost. */
 static void replay_held(smtp *st, ms_ts ts) {
   uint8_t *held = st->held;
-  size_t n = st->held_len;
+  size_t n = st->held_len, gap_at = st->held_gap_at;
+  uint64_t gap_n = st->held_gap_n;
   st->held = NULL;
-  st->held_len = 0;
-  if (n)
+  st->held_len = st->held_gap_at = 0;
+  st->held_gap_n = 0;
+  if (gap_n) {
+    if (gap_at)
+      client_data(st, held, gap_at, ts);
+    client_gap(st, gap_n, ts);
+    if (n > gap_at)
+      client_data(st, held + gap_at, n - gap_at, ts);
+  } else if (n) {
     client_data(st, held, n, ts);
+  }
   free(held);
 }
 
@@ -1128,9 +1196,17 @@ static ms_verdict smtp_data(void *state, ms_dir dir, const uint8_t *data,
   return MS_CONTINUE;
 }
 
-static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
-  smtp *st = state;
-  if (dir == MS_CLIENT && st->mode == CL_BDAT) {
+/* What lost client bytes mean in the current mode; false: say nothing
+ * (inside a BDAT chunk). */
+static bool client_gap_effects(smtp *st, uint64_t n, ms_ts ts) {
+  if (st->mode ==
+      CL_DATA_WAIT) { /* replayed in place once DATA's fate is known */
+    if (!st->held_gap_n)
+      st->held_gap_at = st->held_len;
+    st->held_gap_n += n;
+    return true;
+  }
+  if (st->mode == CL_BDAT) {
     uint64_t lost = n < st->bdat_left ? n : st->bdat_left;
     st->bdat_left -= lost;
     if (st->msg) {
@@ -1145,10 +1221,11 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
         end_message(st, true, ts);
     }
     if (n > lost)
-      line_reader_gap(&st->lines[dir]);
-    return;
+      line_reader_gap(&st->lines[MS_CLIENT]);
+    return false;
   }
-  if (dir == MS_CLIENT && st->mode == CL_BODY) {
+  if (st->mode == CL_BODY) {
+    st->body_gap = true;
     if (st->msg) {
       st->msg_gap = true;
       smtp_anomaly(st, "message_gap", ts,
@@ -1157,9 +1234,24 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
     }
     dot_scan_lost(&st->body);
   }
-  line_reader_gap(&st->lines[dir]);
-  if (dir == MS_SERVER)
-    reply_reset(&st->reply);
+  line_reader_gap(&st->lines[MS_CLIENT]);
+  return true;
+}
+
+static void client_gap(smtp *st, uint64_t n, ms_ts ts) {
+  client_gap_effects(st, n, ts);
+}
+
+static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
+  smtp *st = state;
+  if (dir == MS_CLIENT && !client_gap_effects(st, n, ts))
+    return;
+  if (dir == MS_SERVER) {
+    /* a reply the gap cut stays open: the next line decides (see
+     * resync_after_gap) */
+    line_reader_gap(&st->lines[MS_SERVER]);
+    st->server_gap = true;
+  }
   char note[64];
   snprintf(note, sizeof note, "%llu bytes missing here", (unsigned long long)n);
   add_notice(st, ts, dir, note);

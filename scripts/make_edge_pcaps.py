@@ -4,7 +4,7 @@ not produce on demand: VLAN and QinQ tags, other link types, IPv6, IPv4
 fragments, midstream pick-up, lost / reordered / retransmitted / conflicting
 segments, pcapng, a truncated file, an odd port, the RFC 2920 example with
 and without pipelining, BDAT, POP3 pipelining split at odd places, hostile
-bytes, tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve, GTP-U, PPTP, PPPoE,
+bytes, a snaplen-cut copy of a real session, tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve, GTP-U, PPTP, PPPoE,
 MPLS) and more link types (PPP, Cisco HDLC, NFLOG, 802.11, pflog, enc), and
 the demo capture used by `make run`.
 
@@ -375,6 +375,21 @@ def tunnel_sessions(C4, S4, C6, S6):
     return frames
 
 
+def cut_to_snaplen(src, dst, snaplen):
+    """A copy of classic pcap src whose records keep snaplen bytes each,
+    as `tcpdump -s SNAPLEN` would have written them."""
+    data = open(src, "rb").read()
+    out = bytearray(data[:16]) + struct.pack("<I", snaplen) + data[20:24]
+    off = 24
+    while off + 16 <= len(data):
+        sec, usec, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+        keep = min(incl, snaplen)
+        out += struct.pack("<IIII", sec, usec, keep, orig)
+        out += data[off + 16:off + 16 + keep]
+        off += 16 + incl
+    open(dst, "wb").write(out)
+
+
 def write_raw(path, linktype, frames):
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535,
@@ -700,6 +715,11 @@ def main():
     # tunnels, one session in each
     write_raw(os.path.join(edge, "tunnels.pcap"), 1,
               tunnel_sessions(C4, S4, C6, S6))
+
+    # a real postfix session captured with a 120-byte snaplen: the tails of
+    # long reply and body packets are missing
+    cut_to_snaplen(os.path.join(out, "real", "smtp-plain.pcap"),
+                   os.path.join(edge, "snaplen-120.pcap"), 120)
 
     # more link types: one pcapng interface each, one session on each
     out_ng = shb()

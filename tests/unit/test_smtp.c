@@ -338,6 +338,135 @@ static void gap_in_body_truncates_message(void **state) {
   ms_session_free(s);
 }
 
+/* Lost server bytes (a snaplen-cut capture): a multi-line reply the gap
+ * cut is the reply of its command; replies after it pair with the right
+ * commands; a body whose "." was lost ends at the server's reply. */
+static void server_gap_resynchronizes(void **state) {
+  (void)state;
+  static const step snaplen[] = {
+      S("220 mx ESMTP\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250-PIPELINING\r\n"),
+      {MS_SERVER, NULL, 40}, /* "250-SIZE ...\r\n250 8BITMIME\r\n" */
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 2.1.0 Ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("250 2.1.5 Ok\r\n"),
+      C("DATA\r\n"),
+      S("354 go\r\n"),
+      C("Subject: cut\r\n\r\nbo"),
+      {MS_CLIENT, NULL, 50}, /* the rest of the body and "." */
+      S("250 2.0.0 Ok: queued as 9Q\r\n"),
+      C("QUIT\r\n"),
+      S("221 bye\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), snaplen,
+                            sizeof snaplen / sizeof *snaplen, 0, NULL);
+  static const char *verbs[] = {"EHLO", "MAIL", "RCPT", "DATA", "QUIT"};
+  static const int codes[] = {250, 250, 250, 354, 221};
+  assert_int_equal(s->commands.len, 5);
+  for (size_t i = 0; i < 5; i++) {
+    assert_string_equal(s->commands.items[i].verb, verbs[i]);
+    assert_int_equal(s->commands.items[i].reply.code, codes[i]);
+  }
+  assert_string_equal(s->commands.items[1].reply.enhanced, "2.1.0");
+  assert_int_equal(s->capabilities.len, 1);
+  assert_string_equal(s->capabilities.items[0], "PIPELINING");
+  assert_int_equal(s->transactions.len, 1);
+  const ms_transaction *t = &s->transactions.items[0];
+  assert_int_equal(t->status, MS_TX_QUEUED);
+  assert_string_equal(t->queue_id, "9Q");
+  assert_int_equal(t->rcpt_to.len, 1);
+  assert_true(t->message->truncated);
+  assert_false(has_anomaly(s, "rcpt_without_mail"));
+  assert_false(has_anomaly(s, "reply_without_command"));
+  assert_false(has_anomaly(s, "unknown_command"));
+  ms_session_free(s);
+
+  /* the gap was inside the reply: its last line still comes */
+  static const step inside[] = {
+      S("220 mx ESMTP\r\n"),          C("EHLO c\r\n"),
+      S("250-mx\r\n250-SIZE 10\r\n"), {MS_SERVER, NULL, 20},
+      S("250 8BITMIME\r\n"),          C("MAIL FROM:<a@x>\r\n"),
+      S("250 2.1.0 Ok\r\n"),
+  };
+  s = run_steps(ms_dissector_for(MS_PROTO_SMTP), inside,
+                sizeof inside / sizeof *inside, 0, NULL);
+  assert_int_equal(s->commands.len, 2);
+  assert_int_equal(s->commands.items[0].reply.code, 250);
+  assert_int_equal(s->capabilities.len, 2);
+  assert_string_equal(s->capabilities.items[1], "8BITMIME");
+  assert_string_equal(s->commands.items[1].reply.enhanced, "2.1.0");
+  ms_session_free(s);
+
+  /* a whole reply lost: HELO's, since MAIL came before the next reply */
+  static const step lost[] = {
+      S("220 mx ESMTP\r\n"),    C("HELO c\r\n"),       {MS_SERVER, NULL, 9},
+      C("MAIL FROM:<a@x>\r\n"), S("250 2.1.0 Ok\r\n"), C("RCPT TO:<b@y>\r\n"),
+      S("250 2.1.5 Ok\r\n"),
+  };
+  s = run_steps(ms_dissector_for(MS_PROTO_SMTP), lost,
+                sizeof lost / sizeof *lost, 0, NULL);
+  assert_int_equal(s->commands.len, 3);
+  assert_int_equal(s->commands.items[0].reply.code, 0);
+  assert_string_equal(s->commands.items[1].reply.enhanced, "2.1.0");
+  assert_string_equal(s->commands.items[2].reply.enhanced, "2.1.5");
+  assert_true(has_anomaly(s, "reply_lost"));
+  assert_int_equal(s->transactions.items[0].rcpt_to.len, 1);
+  ms_session_free(s);
+}
+
+/* Client bytes lost while DATA awaited its reply are replayed where they
+ * were lost: the message is truncated, nothing joins across the hole. */
+static void client_gap_before_354(void **state) {
+  (void)state;
+  static const step steps[] = {
+      S("220 mx ESMTP\r\n"),
+      C("EHLO c\r\n"),
+      S("250 mx\r\n"),
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("250 ok\r\n"),
+      C("DATA\r\n"),
+      C("Subject: early\r\n\r\npa"),
+      {MS_CLIENT, NULL, 30},
+      S("354 go\r\n"),
+      C("tail\r\n.\r\n"),
+      S("250 2.0.0 Ok: queued as 7W\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), steps,
+                            sizeof steps / sizeof *steps, 0, NULL);
+  assert_int_equal(s->transactions.len, 1);
+  assert_string_equal(s->transactions.items[0].queue_id, "7W");
+  assert_true(s->transactions.items[0].message->truncated);
+  assert_string_equal(s->transactions.items[0].message->subject, "early");
+  ms_session_free(s);
+}
+
+/* An EHLO answered after a MAIL the client sent too early does not undo
+ * that MAIL's transaction. */
+static void ehlo_reply_after_pipelined_mail(void **state) {
+  (void)state;
+  static const step steps[] = {
+      S("220 mx ESMTP\r\n"),
+      C("EHLO c\r\nMAIL FROM:<a@x>\r\n"),
+      S("250 mx\r\n250 ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("250 ok\r\n"),
+      C("DATA\r\n"),
+      S("354 go\r\n"),
+      C("Subject: s\r\n\r\nbody\r\n.\r\n"),
+      S("250 2.0.0 Ok: queued as 5E\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), steps,
+                            sizeof steps / sizeof *steps, 0, NULL);
+  assert_int_equal(s->transactions.len, 1);
+  assert_int_equal(s->transactions.items[0].status, MS_TX_QUEUED);
+  assert_int_equal(s->transactions.items[0].rcpt_to.len, 1);
+  ms_session_free(s);
+}
+
 /* MAIL/RCPT paths: brackets or none, spaces after the colon, quoted local
  * parts (with spaces and '>'), source routes, the null path, parameters. */
 static void path_parsing(void **state) {
@@ -555,6 +684,9 @@ int main(void) {
       cmocka_unit_test(path_parsing),
       cmocka_unit_test(client_spoke_first),
       cmocka_unit_test(postscreen_unfinished_greeting),
+      cmocka_unit_test(server_gap_resynchronizes),
+      cmocka_unit_test(client_gap_before_354),
+      cmocka_unit_test(ehlo_reply_after_pipelined_mail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
