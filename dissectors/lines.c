@@ -58,6 +58,8 @@ bool line_reader_next(line_reader *lr, const uint8_t **cursor,
   while (p < end) {
     const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
     if (!nl) {
+      if (lr->len == 0 && !lr->cut)
+        lr->start_ts = ts;
       keep_bytes(lr, p, (size_t)(end - p));
       *cursor = end;
       return false;
@@ -111,6 +113,14 @@ bool line_reader_flush(line_reader *lr, ms_ts ts, ms_line *out) {
   lr->len = 0;
   lr->cut = false;
   return true;
+}
+
+bool line_reader_take_cut(line_reader *lr, ms_line *out) {
+  if (!line_reader_flush(lr, lr->start_ts, out))
+    return false;
+  if (out->len && out->data[out->len - 1] == '\r')
+    out->len--;
+  return out->len > 0;
 }
 
 void line_reader_gap(line_reader *lr) {

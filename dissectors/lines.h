@@ -32,8 +32,9 @@ typedef struct {
 typedef struct {
   uint8_t *buf;
   size_t len, cap, max_line;
-  bool resync; /* after a gap: the next line gets after_gap */
-  bool cut;    /* the current partial line is already too long */
+  bool resync;    /* after a gap: the next line gets after_gap */
+  bool cut;       /* the current partial line is already too long */
+  ms_ts start_ts; /* of the segment where the partial line began */
 } line_reader;
 
 void line_reader_init(line_reader *lr, size_t max_line);
@@ -53,6 +54,11 @@ bool line_reader_flush(line_reader *lr, ms_ts ts, ms_line *out);
 
 /* Bytes were lost: drop the partial line and resync at the next line end. */
 void line_reader_gap(line_reader *lr);
+/* Before line_reader_gap(): the partial line the gap cuts, without a CR it
+ * may end in, timed when it began (after_gap tells whether its start may
+ * be lost too; callers judge it as they judge such lines).  The line is
+ * gone from the reader. */
+bool line_reader_take_cut(line_reader *lr, ms_line *out);
 
 /* Commands and replies are text: a control byte (below 0x20 but TAB, or
  * DEL) is a terminal escape or binary.  Raises control_characters on the

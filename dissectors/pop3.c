@@ -69,6 +69,7 @@ typedef struct {
   long number;  /* message number argument */
   char *user;   /* PASS / APOP / USER: the login tried (owned) */
   char *secret; /* PASS / APOP: password or digest as sent (owned) */
+  ms_ts sent;
 } p3_pending;
 
 typedef enum {
@@ -124,6 +125,7 @@ typedef struct {
   uint64_t msg_octets, msg_bare_lf;
   uint8_t msg_tail[4];
   bool msg_gap;
+  bool server_gap; /* server bytes lost: resync at the next response */
 } pop3;
 
 /* ---- recording ---------------------------------------------------------- */
@@ -228,6 +230,7 @@ static void push_pending(pop3 *st, p3_pending *p, ms_ts ts) {
     st->queue.len -= st->qhead;
     st->qhead = 0;
   }
+  p->sent = ts;
   *vec_push(&st->queue) = *p;
 }
 
@@ -284,7 +287,9 @@ static const char *after_number(const char *s) {
 }
 
 static void mark_pipelining(pop3 *st, ms_command *c, size_t tl, ms_ts ts) {
-  bool pipelined = outstanding(st) > 0 && !st->server_spoke;
+  /* after lost server bytes, the awaited response may have been among
+   * them: no claim of pipelining */
+  bool pipelined = outstanding(st) > 0 && !st->server_spoke && !st->server_gap;
   if (!pipelined) {
     st->flight_leader_tline = tl;
     st->flight_has_group = false;
@@ -404,7 +409,7 @@ static void command_line(pop3 *st, const ms_line *l, ms_ts ts) {
                  "%zu commands awaiting responses (--max-pipeline %zu)",
                  outstanding(st) + 1, st->cfg->max_pipeline);
 
-  p3_pending p = {kind, ci, arg != NULL && arg[0] != '\0', 0, NULL, NULL};
+  p3_pending p = {kind, ci, arg != NULL && arg[0] != '\0', 0, NULL, NULL, 0};
   bool ok;
   p.number = parse_number(arg, &ok);
   switch (kind) {
@@ -932,7 +937,73 @@ static void status_line(pop3 *st, const ms_line *l, ms_ts ts) {
   free(text);
 }
 
+static bool pipelining_advertised(const pop3 *st) {
+  for (size_t i = 0; i < st->rec->capabilities.len; i++)
+    if (!strcasecmp(st->rec->capabilities.items[i], "PIPELINING"))
+      return true;
+  return false;
+}
+
+/* Was the oldest outstanding command sent before `ts`? */
+static bool command_sent_before(const pop3 *st, size_t which, ms_ts ts) {
+  return outstanding(st) > which &&
+         st->queue.items[st->qhead + which].sent < ts;
+}
+
+static bool starts_status(const uint8_t *p, size_t n) {
+  return (n >= 4 && !strncasecmp((const char *)p, "+OK", 3) &&
+          (p[3] == ' ' || p[3] == '\r' || p[3] == '\n')) ||
+         (n >= 5 && !strncasecmp((const char *)p, "-ERR", 4) &&
+          (p[4] == ' ' || p[4] == '\r' || p[4] == '\n'));
+}
+
+/* The first server bytes after lost ones, at ts.  A client that does not
+ * pipeline waits for each response (and for the greeting) before its next
+ * command, so a command sent before these bytes came means that what it
+ * waited for was in the lost bytes: the greeting, a message's end (when
+ * a status line starts here), whole responses. */
+static void resync_after_gap(pop3 *st, const uint8_t *data, size_t n,
+                             ms_ts ts) {
+  st->server_gap = false;
+  bool waits = !pipelining_advertised(st);
+  if (st->mode == SV_MESSAGE && starts_status(data, n) &&
+      command_sent_before(st, 0, ts)) {
+    ms_add_anomaly(st->rec, "response_lost", ts,
+                   "the end of a retrieved message was in the lost bytes");
+    st->mode = SV_STATUS;
+    finish_retrieval(st, true, ts);
+    line_reader_gap(&st->lines[MS_SERVER]);
+  }
+  if (st->mode == SV_LIST && starts_status(data, n) &&
+      command_sent_before(st, 0, ts)) {
+    ms_add_anomaly(st->rec, "multiline_unterminated", ts,
+                   "a listing ended in the lost bytes");
+    st->mode = SV_STATUS;
+  }
+  if (st->mode != SV_STATUS)
+    return;
+  if (!st->greeted && command_sent_before(st, 0, ts)) {
+    st->greeted = true;
+    ms_add_anomaly(st->rec, "response_lost", ts,
+                   "the greeting was in the lost bytes");
+  }
+  while (waits && command_sent_before(st, 1, ts) &&
+         st->queue.items[st->qhead].kind != P_AUTH) {
+    p3_pending lost;
+    if (!pop_pending(st, &lost))
+      break;
+    ms_add_anomaly(st->rec, "response_lost", ts,
+                   "the response to %s was in the lost bytes",
+                   lost.cmd != (size_t)-1
+                       ? st->rec->commands.items[lost.cmd].verb
+                       : "a command");
+    pending_free(&lost);
+  }
+}
+
 static void server_data(pop3 *st, const uint8_t *data, size_t n, ms_ts ts) {
+  if (st->server_gap && n)
+    resync_after_gap(st, data, n, ts);
   const uint8_t *cur = data, *end = data + n;
   while (cur < end && !st->stop) {
     if (st->mode == SV_MESSAGE) {
@@ -997,7 +1068,31 @@ static ms_verdict pop3_data(void *state, ms_dir dir, const uint8_t *data,
 
 static void pop3_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   pop3 *st = state;
+  /* The start of a status line the gap cut (a snaplen keeps a packet's
+   * first bytes) still says +OK or -ERR, which keeps the pairing right;
+   * its cut text could mislead (octets, counts): only the status is taken. */
+  ms_line l;
+  if (dir == MS_SERVER && st->mode != SV_MESSAGE && st->mode != SV_STOPPED &&
+      line_reader_take_cut(&st->lines[MS_SERVER], &l) &&
+      looks_like_status(&l)) {
+    ms_line status = l;
+    status.len = l.data[0] == '+' ? 3 : 4;
+    if (st->mode == SV_LIST)
+      listing_line(st, &status, l.ts);
+    else
+      status_line(st, &status, l.ts);
+  }
+  /* ... and so does a command's start its verb (its argument is cut) */
+  if (dir == MS_CLIENT && !st->sasl_wants_response &&
+      line_reader_take_cut(&st->lines[MS_CLIENT], &l) &&
+      plausible_command(&l)) {
+    ms_add_anomaly(st->rec, "command_cut", l.ts, "%.*s... (the rest was lost)",
+                   (int)(l.len < 200 ? l.len : 200), (const char *)l.data);
+    client_line(st, &l, l.ts);
+  }
   line_reader_gap(&st->lines[dir]);
+  if (dir == MS_SERVER)
+    st->server_gap = true;
   if (dir == MS_SERVER && st->mode == SV_MESSAGE) {
     dot_scan_lost(&st->body);
     st->msg_gap = true;

@@ -508,7 +508,9 @@ static void split_verb(const ms_line *l, char verb[16], const uint8_t **arg,
 
 static void mark_pipelining(smtp *st, ms_command *c, size_t tl,
                             const char *verb, ms_ts ts) {
-  bool pipelined = outstanding(st) > 0 && !st->server_spoke;
+  /* after lost server bytes, the awaited reply may have been among them:
+   * no claim of pipelining */
+  bool pipelined = outstanding(st) > 0 && !st->server_spoke && !st->server_gap;
   if (!pipelined) {
     st->flight_leader_tline = tl;
     st->flight_has_group = false;
@@ -557,6 +559,7 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
   bool record = room_to_record(st, ts);
   size_t tl = add_tline(st, ts, MS_CLIENT, 0, l->data, l->len, NULL);
   if (outstanding(st) > 0 && !st->server_spoke && st->last_ends_group &&
+      !st->server_gap &&
       st->rec->bytes[MS_SERVER] > 0) /* not in one-sided captures */
     smtp_anomaly(st, "pipelining_after_group_end", ts,
                  "%s sent in the same flight after %s", verb, st->last_verb);
@@ -1234,6 +1237,16 @@ static bool client_gap_effects(smtp *st, uint64_t n, ms_ts ts) {
     }
     dot_scan_lost(&st->body);
   }
+  /* The start of a command line the gap cut (a snaplen keeps a packet's
+   * first bytes): a known verb is still that command, its argument cut. */
+  ms_line l;
+  if (st->mode == CL_COMMANDS && !st->sasl_wants_response &&
+      line_reader_take_cut(&st->lines[MS_CLIENT], &l) &&
+      plausible_command(&l)) {
+    smtp_anomaly(st, "command_cut", l.ts, "%.*s... (the rest was lost)",
+                 (int)(l.len < 200 ? l.len : 200), (const char *)l.data);
+    client_line(st, &l, l.ts);
+  }
   line_reader_gap(&st->lines[MS_CLIENT]);
   return true;
 }
@@ -1242,11 +1255,39 @@ static void client_gap(smtp *st, uint64_t n, ms_ts ts) {
   client_gap_effects(st, n, ts);
 }
 
+/* The start of a one-line reply the gap cut (a snaplen keeps a packet's
+ * first bytes) still tells its code and enhanced code, which keep the
+ * pairing right; its cut text could mislead (a queue id, a SIZE), so only
+ * they are taken. */
+static void salvage_cut_reply(smtp *st, ms_ts ts) {
+  ms_line l;
+  int code;
+  bool more;
+  const uint8_t *text;
+  size_t tlen;
+  if (st->reply.open || !line_reader_take_cut(&st->lines[MS_SERVER], &l) ||
+      !smtp_parse_reply_line(l.data, l.len, &code, &more, &text, &tlen) || more)
+    return;
+  char words[64];
+  snprintf(words, sizeof words, "%.*s", (int)(tlen < 32 ? tlen : 32),
+           (const char *)text);
+  size_t el = smtp_enhanced_len(words, code);
+  if (el >= tlen || (words[el] != ' ')) /* the enhanced code itself cut */
+    el = 0;
+  char line[64];
+  int n = snprintf(line, sizeof line, "%03d %.*s", code, (int)el, words);
+  ms_line cut = l;
+  cut.data = (const uint8_t *)line;
+  cut.len = (size_t)n - (el ? 0 : 1);
+  server_line(st, &cut, l.ts);
+}
+
 static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   smtp *st = state;
   if (dir == MS_CLIENT && !client_gap_effects(st, n, ts))
     return;
-  if (dir == MS_SERVER) {
+  if (dir == MS_SERVER && st->mode != CL_STOPPED) {
+    salvage_cut_reply(st, ts);
     /* a reply the gap cut stays open: the next line decides (see
      * resync_after_gap) */
     line_reader_gap(&st->lines[MS_SERVER]);

@@ -777,6 +777,48 @@ static void recording_is_bounded(void **state) {
   free(server);
 }
 
+/* Lost server bytes (a snaplen-cut capture): a client that does not
+ * pipeline waits for each response, so a command sent before the next
+ * server bytes means the greeting, a response or a message's end was
+ * lost; a cut status line still says +OK; a cut command keeps its verb. */
+static void gaps_resynchronize(void **state) {
+  (void)state;
+  static const step steps[] = {
+      {MS_SERVER, NULL, 30}, /* the greeting */
+      C("USER bob\r\n"),     S("+OK\r\n"),
+      C("PASS x\r\n"),       S("+OK Logged in.\r\n"),
+      C("STAT\r\n"),         {MS_SERVER, NULL, 12}, /* its response */
+      C("RETR 1\r\n"),       S("+OK 120 octets\r\nSubject: a\r\n\r\nfir"),
+      {MS_SERVER, NULL, 90}, /* the rest of the message and "." */
+      C("DELE 1\r\n"),       S("+OK Mark"),
+      {MS_SERVER, NULL, 20},                       /* a status line cut */
+      C("LIST 1"),           {MS_CLIENT, NULL, 2}, /* "\r\n" */
+      S("+OK 1 120\r\n"),    C("QUIT\r\n"),
+      S("+OK Bye\r\n"),
+  };
+  ms_session *s =
+      run_steps(ms_dissector_for(MS_PROTO_POP3), steps, NSTEPS(steps), 0, NULL);
+  static const char *verbs[] = {"USER", "PASS", "STAT", "RETR",
+                                "DELE", "LIST", "QUIT"};
+  static const bool answered[] = {true, true, false, true, true, true, true};
+  assert_int_equal(s->commands.len, 7);
+  for (size_t i = 0; i < 7; i++) {
+    assert_string_equal(s->commands.items[i].verb, verbs[i]);
+    assert_int_equal(s->commands.items[i].reply.present, answered[i]);
+  }
+  assert_string_equal(s->commands.items[6].reply.text, "Bye");
+  assert_string_equal(s->commands.items[4].reply.text, ""); /* cut text */
+  assert_int_equal(s->auth.result, MS_AUTH_SUCCESS);
+  assert_int_equal(s->messages.len, 1);
+  assert_true(s->messages.items[0].message->truncated);
+  assert_int_equal(s->deleted.len, 1);
+  assert_true(has_anomaly(s, "response_lost"));
+  assert_true(has_anomaly(s, "command_cut"));
+  assert_false(has_anomaly(s, "command_before_login"));
+  assert_false(has_anomaly(s, "malformed_response"));
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(recording_is_bounded),
@@ -798,6 +840,7 @@ int main(void) {
       cmocka_unit_test(not_pop3),
       cmocka_unit_test(listings_out_of_order_and_bounded),
       cmocka_unit_test(hostile_bytes),
+      cmocka_unit_test(gaps_resynchronize),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -416,6 +416,42 @@ static void server_gap_resynchronizes(void **state) {
   ms_session_free(s);
 }
 
+/* The start of a line a gap cut: a command keeps its verb and pairs with
+ * its reply; a one-line reply keeps its code, not its cut text. */
+static void cut_lines_keep_pairing(void **state) {
+  (void)state;
+  static const step steps[] = {
+      S("220 mx ESMTP\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250 PIPELINING\r\n"),
+      C("MAIL FROM:<alice@exa"),
+      {MS_CLIENT, NULL, 12},
+      S("250 2.1.0 Ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("250 2.1.5 Ok\r\n"),
+      C("DATA\r\n"),
+      S("354 go\r\n"),
+      C("Subject: s\r\n\r\nbody\r\n.\r\n"),
+      S("250 2.0.0 Ok: queued as 12"),
+      {MS_SERVER, NULL, 8}, /* "34ABCD\r\n" */
+      C("QUIT\r\n"),
+      S("221 bye\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), steps,
+                            sizeof steps / sizeof *steps, 0, NULL);
+  assert_int_equal(s->commands.len, 5);
+  assert_string_equal(s->commands.items[1].verb, "MAIL");
+  assert_string_equal(s->commands.items[1].reply.enhanced, "2.1.0");
+  assert_int_equal(s->commands.items[4].reply.code, 221);
+  assert_true(has_anomaly(s, "command_cut"));
+  const ms_transaction *t = &s->transactions.items[0];
+  assert_string_equal(t->mail_from, "alice@exa");
+  assert_int_equal(t->status, MS_TX_QUEUED);
+  assert_null(t->queue_id); /* "12" would be a cut queue id */
+  assert_string_equal(t->reply.enhanced, "2.0.0");
+  ms_session_free(s);
+}
+
 /* Client bytes lost while DATA awaited its reply are replayed where they
  * were lost: the message is truncated, nothing joins across the hole. */
 static void client_gap_before_354(void **state) {
@@ -686,6 +722,7 @@ int main(void) {
       cmocka_unit_test(postscreen_unfinished_greeting),
       cmocka_unit_test(server_gap_resynchronizes),
       cmocka_unit_test(client_gap_before_354),
+      cmocka_unit_test(cut_lines_keep_pairing),
       cmocka_unit_test(ehlo_reply_after_pipelined_mail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
