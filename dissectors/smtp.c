@@ -232,6 +232,24 @@ static void start_message(smtp *st, ms_ts ts) {
   st->msg_gap = false;
 }
 
+/* DATA accepted while BDAT chunks without LAST are open in the same
+ * transaction (RFC 3030 2: the two do not mix).  The DATA body is a message
+ * of its own, headers first: it is not glued to the end of the chunks.  The
+ * chunks' message is ended, truncated, and dropped for the DATA body's; the
+ * anomaly says how many bytes it held. */
+static void data_after_bdat(smtp *st, ms_ts ts) {
+  ms_transaction *t = tx_at(st, st->tx);
+  if (!t || !t->message || !st->msg || st->msg_tx != st->tx)
+    return;
+  end_message(st, true, ts);
+  smtp_anomaly(st, "data_after_bdat", ts,
+               "DATA accepted after %llu bytes of BDAT chunks without LAST: "
+               "the message starts again with the DATA body",
+               (unsigned long long)t->message->bytes);
+  ms_message_free(t->message);
+  t->message = NULL;
+}
+
 /* The SIZE the EHLO reply advertised (RFC 1870), 0 when none or no limit. */
 static unsigned long long advertised_size(const smtp *st) {
   for (size_t i = 0; i < st->rec->capabilities.len; i++) {
@@ -841,6 +859,7 @@ static void dispatch_reply(smtp *st, int code, const char *enhanced,
       if (st->mode == CL_DATA_WAIT) {
         st->mode = CL_BODY;
         body_begin(st);
+        data_after_bdat(st, ts);
         start_message(st, ts);
         replay_held(st, ts); /* held client bytes start the body */
       }

@@ -495,19 +495,81 @@ static bool hold(conn *c, ms_dir dir, const uint8_t *p, size_t n, ms_ts ts) {
 }
 
 /* The protocol is known: hand what was held to the dissector, chunk by
- * chunk in arrival order, each with its own timestamp. */
-static void replay_held(ms_table *t, conn *c) {
+ * chunk in arrival order, each with its own timestamp, leaving out the
+ * first skip[dir] bytes of each direction (an HTTP CONNECT prelude). */
+static void replay_held(ms_table *t, conn *c, const size_t skip[2]) {
   struct held *h = c->held;
   c->held = NULL;
   size_t used[2] = {0, 0};
   for (int i = 0; i < h->nchunks; i++) {
     ms_dir d = h->chunk[i].dir;
-    feed(t, c, d, h->bytes[d] + used[d], h->chunk[i].len, h->chunk[i].ts);
-    used[d] += h->chunk[i].len;
+    size_t from = used[d], to = used[d] + h->chunk[i].len;
+    if (from < skip[d])
+      from = skip[d] < to ? skip[d] : to;
+    if (to > from)
+      feed(t, c, d, h->bytes[d] + from, to - from, h->chunk[i].ts);
+    used[d] = to;
   }
   free(h->bytes[0]);
   free(h->bytes[1]);
   free(h);
+}
+
+/* Where the header block that starts at p ends: the offset just past its
+ * empty line (CRLF or bare LF), or 0 when it is not complete yet. */
+static size_t header_block_end(const uint8_t *p, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    if (p[i] == '\n')
+      return i + 1;
+    if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
+      return i + 2;
+    const uint8_t *eol = memchr(p + i, '\n', n - i);
+    if (!eol)
+      return 0;
+    i = (size_t)(eol - p) + 1;
+  }
+  return 0;
+}
+
+/* An HTTP CONNECT tunnel (RFC 9110 9.3.6) through a proxy: the client's
+ * "CONNECT host:port HTTP/1.x" request and its header block, then the
+ * proxy's 2xx response and its header block, then the tunnelled protocol,
+ * whose server greets as usual (open proxies relaying spam).  1 when the
+ * held bytes are such a prelude, with the bytes of each direction it
+ * takes in skip; 0 when they are not; -1 when more bytes are needed. */
+static int connect_prelude(const struct held *h, size_t skip[2]) {
+  const uint8_t *cb = h->bytes[MS_CLIENT], *sb = h->bytes[MS_SERVER];
+  size_t cl = h->len[MS_CLIENT], sl = h->len[MS_SERVER];
+  static const char method[] = "CONNECT ", version[] = "HTTP/";
+  if (cl < sizeof method - 1 || memcmp(cb, method, sizeof method - 1))
+    return 0;
+  size_t vn = sl < sizeof version - 1 ? sl : sizeof version - 1;
+  if (memcmp(sb, version, vn))
+    return 0;
+  const uint8_t *eol = memchr(sb, '\n', sl);
+  if (!eol)
+    return sl < 512 ? -1 : 0;
+  /* "HTTP/1.1 200 Connection established": a 2xx status opens the tunnel */
+  const uint8_t *sp = memchr(sb, ' ', (size_t)(eol - sb));
+  if (!sp || eol - sp < 4 || sp[1] != '2' || sp[2] < '0' || sp[2] > '9' ||
+      sp[3] < '0' || sp[3] > '9')
+    return 0;
+  size_t cend = header_block_end(cb, cl), send = header_block_end(sb, sl);
+  if (!cend || !send)
+    return -1;
+  skip[MS_CLIENT] = cend;
+  skip[MS_SERVER] = send;
+  return 1;
+}
+
+/* The first line of a direction's held bytes, without its line end, for
+ * an anomaly's detail. */
+static int first_line_len(const uint8_t *p, size_t n) {
+  size_t len = 0;
+  while (len < n && len < 200 && p[len] != '\r' && p[len] != '\n')
+    len++;
+  return (int)len;
 }
 
 static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
@@ -518,15 +580,25 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
   }
   if (dir != MS_SERVER)
     return;
+  struct held *h = c->held;
+  size_t skip[2] = {0, 0};
+  int tunnel = 0;
   /* SMTP and POP3 servers speak first: when the client spoke before the
    * server's first bytes on a connection whose start we saw, the server's
-   * words are a reply, not a greeting (redis answers "+OK" too). */
-  if (c->held->len[MS_CLIENT] && !c->rec->midstream) {
-    become_ignored(c);
-    return;
+   * words are a reply, not a greeting (redis answers "+OK" too), unless
+   * they are an HTTP proxy's answer to CONNECT: then the greeting follows
+   * the proxy's response. */
+  if (h->len[MS_CLIENT] && !c->rec->midstream) {
+    tunnel = connect_prelude(h, skip);
+    if (tunnel < 0)
+      return;
+    if (tunnel == 0) {
+      become_ignored(c);
+      return;
+    }
   }
-  int proto =
-      greeting_protocol(c->held->bytes[MS_SERVER], c->held->len[MS_SERVER]);
+  int proto = greeting_protocol(h->bytes[MS_SERVER] + skip[MS_SERVER],
+                                h->len[MS_SERVER] - skip[MS_SERVER]);
   if (proto < 0)
     return;
   if (proto == MS_PROTO_NONE) {
@@ -534,7 +606,13 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     return;
   }
   start_dissector(c, (ms_proto)proto);
-  replay_held(t, c);
+  if (tunnel)
+    ms_add_anomaly(c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
+                   first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
+                   (const char *)h->bytes[MS_CLIENT],
+                   first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
+                   (const char *)h->bytes[MS_SERVER]);
+  replay_held(t, c, skip);
 }
 
 /* ---- reassembly callbacks ----------------------------------------------- */

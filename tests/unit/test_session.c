@@ -262,6 +262,73 @@ static void held_bytes_replayed_in_wire_order(void **state) {
   ms_table_free(t);
 }
 
+/* Through an HTTP proxy: the client's CONNECT request, the proxy's
+ * response, then the server's first bytes and the client's HELO. */
+static void via_proxy(ms_table *t, uint16_t cport, const char *req,
+                      const char *resp, const char *greet, ms_ts ts) {
+  uint32_t cs = 100, ss = 500;
+  ms_tcp p = seg(1, cport, 8240, MS_TH_SYN, cs - 1, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  p = seg(0, cport, 8240, MS_TH_SYN | MS_TH_ACK, ss - 1, cs, NULL);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  p = seg(1, cport, 8240, MS_TH_ACK, cs, ss, req);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  cs += (uint32_t)strlen(req);
+  p = seg(0, cport, 8240, MS_TH_ACK, ss, cs, resp);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  ss += (uint32_t)strlen(resp);
+  p = seg(0, cport, 8240, MS_TH_ACK, ss, cs, greet);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  ss += (uint32_t)strlen(greet);
+  p = seg(1, cport, 8240, MS_TH_ACK, cs, ss, "HELO c.example\r\n");
+  ms_table_packet(t, &p, NULL, 0, ts++);
+}
+
+/* A client that talks to an HTTP proxy first: "CONNECT host:25", the
+ * proxy's "200", then the mail server's greeting through the tunnel.  The
+ * prelude is not SMTP (it is left out), the session is; a refused CONNECT,
+ * a tunnel that carries something else, or another HTTP request is not
+ * mail. */
+static void http_connect_tunnel(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  static const char req[] = "CONNECT mx.example.test:25 HTTP/1.0\r\n"
+                            "User-Agent: x\r\n\r\n";
+  static const char ok[] = "HTTP/1.0 200 Connection established\r\n\r\n";
+  static const char greet[] = "220 mx.example.test ESMTP\r\n";
+  via_proxy(t, 46000, req, ok, greet, 10);
+  via_proxy(t, 46001, req, "HTTP/1.1 407 Proxy Authentication\r\n\r\n", greet,
+            20);
+  via_proxy(t, 46002, req, ok, "SSH-2.0-OpenSSH_9.2\r\n", 30);
+  via_proxy(t, 46003, "GET / HTTP/1.0\r\n\r\n", ok, greet, 40);
+  /* the proxy's header block split over two segments, bare LFs */
+  via_proxy(t, 46004, "CONNECT pop.example.test:110 HTTP/1.1\n\n",
+            "HTTP/1.1 200 OK\nVia: p\n", "\n+OK ready\r\n", 50);
+  ms_table_flush(t, MS_END_EOF, 60);
+  assert_int_equal(d.n, 2);
+  ms_session *r = d.got[0];
+  assert_int_equal(r->proto, MS_PROTO_SMTP);
+  assert_string_equal(r->banner, "mx.example.test ESMTP");
+  assert_string_equal(r->helo, "c.example");
+  assert_int_equal(r->commands.len, 1); /* HELO: CONNECT is not a command */
+  assert_string_equal(r->commands.items[0].verb, "HELO");
+  assert_int_equal(r->anomalies.len, 1);
+  assert_string_equal(r->anomalies.items[0].name, "http_connect_tunnel");
+  assert_string_equal(r->anomalies.items[0].detail,
+                      "CONNECT mx.example.test:25 HTTP/1.0, answered "
+                      "HTTP/1.0 200 Connection established");
+  /* the prelude's bytes are still the connection's bytes */
+  assert_int_equal(r->bytes[MS_CLIENT], sizeof req - 1 + 16);
+  r = d.got[1];
+  assert_int_equal(r->proto, MS_PROTO_POP3);
+  assert_string_equal(r->banner, "ready");
+  assert_int_equal(r->commands.len, 1);
+  free_done(&d);
+  ms_table_free(t);
+}
+
 static void non_mail_connections_give_way(void **state) {
   (void)state;
   setup_opts();
@@ -348,6 +415,7 @@ int main(void) {
       cmocka_unit_test(fin_rst_and_timeout),
       cmocka_unit_test(multiline_greeting_and_non_mail_220),
       cmocka_unit_test(held_bytes_replayed_in_wire_order),
+      cmocka_unit_test(http_connect_tunnel),
       cmocka_unit_test(non_mail_connections_give_way),
       cmocka_unit_test(lost_client_segment_found_by_ack),
       cmocka_unit_test(uids_are_stable),

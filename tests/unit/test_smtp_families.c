@@ -415,6 +415,43 @@ static void bdat_first_refusal_decides(void **state) {
   }
 }
 
+/* A server that answers DATA with 354 after BDAT chunks without LAST
+ * (RFC 3030 forbids mixing them; zeek's smtp-bdat-gap capture): the DATA
+ * body is the message, headers first, not the chunks' bytes with the body
+ * glued on, which made "hello" + "From: ..." one header line and lost the
+ * From. */
+static void data_after_bdat_starts_the_message_again(void **state) {
+  (void)state;
+  const step steps[] = {S("220 mx\r\n"),
+                        C("EHLO c\r\n"),
+                        S("250-mx\r\n250 CHUNKING\r\n"),
+                        C("MAIL FROM:<a@b>\r\n"),
+                        S("250 ok\r\n"),
+                        C("RCPT TO:<c@d>\r\n"),
+                        S("250 ok\r\n"),
+                        C("BDAT 5\r\nhello"),
+                        S("250 5 octets\r\n"),
+                        C("DATA\r\n"),
+                        S("354 go\r\n"),
+                        C("From: x@y\r\nSubject: hi\r\n\r\nbody\r\n.\r\n"),
+                        S("250 queued as Q7\r\n")};
+  for (size_t split = 0; split < 6; split++) {
+    ms_session *s =
+        run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), split, NULL);
+    assert_int_equal(s->transactions.len, 1);
+    const ms_transaction *t = &s->transactions.items[0];
+    assert_int_equal(t->status, MS_TX_QUEUED);
+    assert_non_null(t->message);
+    assert_int_equal(t->message->bytes, 32);
+    assert_false(t->message->truncated);
+    assert_int_equal(t->message->from.len, 1);
+    assert_string_equal(t->message->from.items[0].address, "x@y");
+    assert_string_equal(t->message->subject, "hi");
+    assert_int_equal(count_anomaly(s, "data_after_bdat"), 1);
+    ms_session_free(s);
+  }
+}
+
 static void bdat_edge_cases(void **state) {
   (void)state;
   static const char client[] =
@@ -686,6 +723,7 @@ int main(void) {
       cmocka_unit_test(data_refused_with_hostile_body),
       cmocka_unit_test(rejected_after_data),
       cmocka_unit_test(bdat_edge_cases),
+      cmocka_unit_test(data_after_bdat_starts_the_message_again),
       cmocka_unit_test(transcript_group_flags),
       cmocka_unit_test(group_end_and_outstanding_bound),
       cmocka_unit_test(gaps_in_body_and_commands),
