@@ -373,21 +373,72 @@ static char *oauthbearer_response(sasl_exchange *x, const uint8_t *d, size_t n,
   return note_hiding(x, d, n, (size_t)(token + skip - d), tl - skip);
 }
 
-/* SCRAM (RFC 5802): client-first "n,,n=user,r=nonce" names the user; the
- * client-final message carries the proof (a secret). */
-static char *scram_response(sasl_exchange *x, const uint8_t *d, size_t n,
-                            bool *secret) {
-  if (x->client_steps > 1) {
-    *secret = true;
-    return note_hiding(x, d, n, 0, n);
-  }
-  for (size_t i = 0; i + 2 <= n; i++)
-    if (d[i] == 'n' && d[i + 1] == '=' && i > 0 && d[i - 1] == ',') {
-      const uint8_t *u_end = find_byte(d + i + 2, d + n, ',');
-      set_field_bytes(&x->found.username, d + i + 2,
-                      (size_t)((u_end ? u_end : d + n) - d - i - 2));
-      break;
+/* A SCRAM saslname (RFC 5802 5.1): "=2C" stands for ',' and "=3D" for '='. */
+static void set_saslname(char **field, const uint8_t *p, size_t n) {
+  uint8_t *out = xmalloc(n + 1);
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] == '=' && i + 2 < n &&
+        (!strncasecmp((const char *)p + i, "=2C", 3) ||
+         !strncasecmp((const char *)p + i, "=3D", 3))) {
+      out[o++] = p[i + 2] == 'C' || p[i + 2] == 'c' ? ',' : '=';
+      i += 2;
+    } else {
+      out[o++] = p[i];
     }
+  }
+  set_field_bytes(field, out, o);
+  free(out);
+}
+
+/* The value of attribute `a` ("a=") in a comma-separated SCRAM message
+ * from `from` on: its place, or NULL. */
+static const uint8_t *scram_attr(const uint8_t *from, const uint8_t *end,
+                                 char a, size_t *len) {
+  for (const uint8_t *p = from; p + 2 <= end; p++)
+    if (p[0] == (uint8_t)a && p[1] == '=' && (p == from || p[-1] == ',')) {
+      const uint8_t *v_end = find_byte(p + 2, end, ',');
+      *len = (size_t)((v_end ? v_end : end) - p - 2);
+      return p + 2;
+    }
+  return NULL;
+}
+
+/* SCRAM (RFC 5802): the client-first message, gs2 header then bare part
+ * ("n,a=authzid,n=user,r=nonce"), names the user and maybe an authzid;
+ * the client-final message ("c=...,r=...,p=proof") carries the proof (the
+ * secret); after the server-final message (v=) SMTP and POP3 send an
+ * empty response. */
+static char *scram_response(sasl_exchange *x, const uint8_t *d, size_t n,
+                            bool *secret, ms_ts ts) {
+  const uint8_t *end = d + n;
+  size_t len;
+  if (x->client_steps > 1) {
+    if (n == 0)
+      return xstrdup("(server signature acknowledged)");
+    *secret = true;
+    const uint8_t *proof = scram_attr(d, end, 'p', &len);
+    if (!proof) {
+      set_field(&x->found.password, REDACTED);
+      return note_hiding(x, d, n, 0, n);
+    }
+    set_secret(x, proof, len);
+    return note_hiding(x, d, n, (size_t)(proof - d), len);
+  }
+  /* gs2-cbind-flag "," [authzid] "," */
+  const uint8_t *c1 = find_byte(d, end, ',');
+  const uint8_t *c2 = c1 ? find_byte(c1 + 1, end, ',') : NULL;
+  const uint8_t *bare = d;
+  if (n && (d[0] == 'n' || d[0] == 'y' || d[0] == 'p') && c2) {
+    if (c2 - c1 > 3 && c1[1] == 'a' && c1[2] == '=')
+      set_saslname(&x->found.authzid, c1 + 3, (size_t)(c2 - c1 - 3));
+    bare = c2 + 1;
+  }
+  const uint8_t *user = scram_attr(bare, end, 'n', &len);
+  if (user)
+    set_saslname(&x->found.username, user, len);
+  else
+    anomaly(x, "sasl_malformed", ts, "SCRAM client-first message without n=");
   return printable(d, n);
 }
 
@@ -535,7 +586,7 @@ static char *client_response(sasl_exchange *x, const uint8_t *d, size_t n,
     set_field_bytes(&x->found.username, d, n);
     return printable(d, n);
   case M_SCRAM:
-    return scram_response(x, d, n, secret);
+    return scram_response(x, d, n, secret, ts);
   case M_DIGEST_MD5:
     return digest_md5_response(x, d, n, secret, ts);
   case M_NTLM:

@@ -4,7 +4,8 @@
 # Installs and configures postfix (SMTP server, SASL through dovecot,
 # STARTTLS with a throw-away self-signed certificate) and dovecot (POP3
 # server) to listen on 127.0.0.1 and ::1 only, then drives them with swaks,
-# curl and Python's smtplib/poplib while tcpdump records.  Everything stays
+# curl, Python's smtplib/poplib, msmtp, mpop and fetchmail while tcpdump
+# records.  Everything stays
 # on this machine: postfix delivers only to the local test user and relays
 # nothing.  Run as root on a Debian machine you can reconfigure; re-runnable.
 #
@@ -31,7 +32,8 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 echo "postfix postfix/mailname string mail.example.test" | debconf-set-selections
 need=""
-for p in postfix dovecot-pop3d swaks curl tcpdump openssl python3 python3-aiosmtpd mailutils-pop3d; do
+for p in postfix dovecot-pop3d swaks curl tcpdump openssl python3 python3-aiosmtpd mailutils-pop3d \
+  msmtp mpop fetchmail; do
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 [ -z "$need" ] || { apt-get update -qq; apt-get install -y -qq $need; }
@@ -1016,6 +1018,169 @@ EOF
 stop_capture
 kill "$extra_pid"; wait "$extra_pid" 2>/dev/null || true
 extra_pid=""
+fi
+
+# --- round 2: real mail user agents (msmtp, mpop, fetchmail) ---------------
+# The SCRAM and DIGEST-MD5 mechanisms are enabled for these captures only
+# (dovecot then postfix reloaded, so that smtpd asks dovecot again), and
+# the earlier list is put back afterwards so that the captures above keep
+# the EHLO/CAPA they were made with.
+mechs_before="plain login cram-md5 apop"
+mechs() { # mechanism list
+  sed -i "s/^auth_mechanisms = .*/auth_mechanisms = $*/" /etc/dovecot/local.conf
+  doveadm reload
+  postfix reload >/dev/null 2>&1
+  sleep 2
+}
+msmtp_q() { # msmtp with the test account; the message on stdin
+  msmtp --host=127.0.0.1 --port=25 --tls=off --domain=client.example.test \
+    --user="$user" --passwordeval="echo $pass" "$@" >/dev/null 2>&1 || true
+}
+
+if want smtp-msmtp-auth; then
+# 27. msmtp: one message per SASL mechanism (SCRAM-SHA-1, SCRAM-SHA-256,
+#     DIGEST-MD5, CRAM-MD5, PLAIN, LOGIN), a SCRAM-SHA-256 login with a
+#     wrong password, a session over ::1
+mechs plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256
+start_capture smtp-msmtp-auth.pcap lo "tcp port 25"
+for m in scram-sha-1 scram-sha-256 digest-md5 cram-md5 plain login; do
+  printf 'From: <%s@example.test>\nTo: <%s>\nSubject: msmtp %s\n\nsent with AUTH %s\n' \
+    "$m" "$to" "$m" "$m" | msmtp_q --auth="$m" --from="$m@example.test" "$to"
+done
+printf 'Subject: never sent\n\nx\n' |
+  msmtp --host=127.0.0.1 --port=25 --tls=off --auth=scram-sha-256 --user="$user" \
+    --passwordeval="echo wrong-password" --from=bad@example.test "$to" >/dev/null 2>&1 || true
+printf 'From: <v6@example.test>\nSubject: msmtp over IPv6\n\nhello\n' |
+  msmtp --host=::1 --port=25 --tls=off --auth=plain --user="$user" \
+    --passwordeval="echo $pass" --from=v6@example.test "$to" >/dev/null 2>&1 || true
+stop_capture
+mechs $mechs_before
+fi
+
+if want smtp-msmtp-dsn; then
+# 28. msmtp: DSN (--dsn-notify, --dsn-return) with twelve recipients in a
+#     pipelined group; a refused recipient (msmtp closes after the 354
+#     without sending the data); recipients read from To/Cc/Bcc with -t
+#     (msmtp removes the Bcc header), a multipart message with a PDF-like
+#     attachment and a non-ASCII file name
+/usr/bin/python3 - "$to" >/tmp/mailscope-msmtp.eml <<'EOF'
+import sys, hashlib
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.mime.application import MIMEApplication
+import email.policy
+to = sys.argv[1]
+m = MIMEMultipart()
+m["From"] = "Msmtp User <dsn@example.test>"
+m["To"] = to + ", second@mail.example.test"
+m["Cc"] = "third@mail.example.test"
+m["Bcc"] = "hidden@mail.example.test"
+m["Subject"] = "msmtp with -t and an attachment"
+m["Date"] = "Tue, 02 Dec 2025 09:00:00 +0000"
+m["Message-ID"] = "<msmtp-t-1@example.test>"
+m.attach(MIMEText("See the attachment.\n"))
+data = b"%PDF-1.4\n" + b"".join(hashlib.sha256(b"%d" % i).digest() for i in range(120))
+a = MIMEApplication(data, "pdf")
+a.add_header("Content-Disposition", "attachment", filename=("utf-8", "", "Rechnung-März.pdf"))
+m.attach(a)
+sys.stdout.write(m.as_string(policy=email.policy.default.clone(linesep="\n")))
+EOF
+postconf -e "local_recipient_maps =" "luser_relay = $user"
+postfix reload >/dev/null 2>&1; sleep 2
+start_capture smtp-msmtp-dsn.pcap lo "tcp port 25"
+rcpts=""
+for i in $(seq 1 12); do rcpts="$rcpts r$i@mail.example.test"; done
+printf 'From: <dsn@example.test>\nTo: undisclosed-recipients:;\nSubject: twelve recipients with DSN\n\nbody\n' |
+  msmtp_q --auth=plain --from=dsn@example.test --dsn-notify=success,delay,failure \
+    --dsn-return=hdrs $rcpts
+# a refused recipient: msmtp gives the whole mail up after the 354
+printf 'Subject: one refused\n\nbody\n' |
+  msmtp_q --auth=plain --from=dsn@example.test --dsn-notify=failure \
+    r1@mail.example.test x@rejected.example.test
+msmtp_q --auth=plain -t --from=dsn@example.test --dsn-notify=never --dsn-return=full \
+  </tmp/mailscope-msmtp.eml
+stop_capture
+postconf -X local_recipient_maps luser_relay
+postfix reload >/dev/null 2>&1
+fi
+
+pop_mailbox() { # five small messages for the POP3 clients
+empty_mailbox
+/usr/bin/python3 - "$to" <<'EOF'
+import sys, smtplib
+to = sys.argv[1]
+s = smtplib.SMTP("127.0.0.1", 25)
+for i in range(1, 6):
+    s.sendmail("pop%d@example.test" % i, [to],
+               "From: <pop%d@example.test>\r\nTo: <%s>\r\nSubject: message %d for the POP3 clients\r\n"
+               "Message-ID: <pop-%d@example.test>\r\n\r\n" % (i, to, i, i)
+               + "".join("line %d of message %d\r\n" % (j, i) for j in range(1, 4 + i))
+               + ("..a dot-stuffed line\r\n" if i == 2 else ""))
+s.quit()
+EOF
+wait_delivered 5
+}
+
+if want pop3-mpop; then
+# 29. mpop (pipelines its commands): AUTH SCRAM-SHA-1 keeping the mail
+#     (--keep), only new messages (UIDL); AUTH PLAIN with a header filter
+#     (TOP n 0) that skips message 2 and deletes message 4 unread, the rest
+#     retrieved and deleted; AUTH DIGEST-MD5 on ::1 over the message left
+#     (mpop wants APOP in CAPA, which dovecot does not list); a wrong
+#     password with USER/PASS
+pop_mailbox
+mechs plain login cram-md5 apop digest-md5 scram-sha-1 scram-sha-256
+rm -f /tmp/mailscope-mpop.mbox /tmp/mailscope-mpop.uidls
+touch /tmp/mailscope-mpop.mbox
+mpop_q() {
+  mpop --host="$1" --port=110 --tls=off --user="$user" --passwordeval="echo $2" \
+    --delivery=mbox,/tmp/mailscope-mpop.mbox --uidls-file=/tmp/mailscope-mpop.uidls \
+    --received-header=off "${@:3}" >/dev/null 2>&1 || true
+}
+start_capture pop3-mpop.pcap lo "tcp port 110"
+mpop_q 127.0.0.1 "$pass" --auth=scram-sha-1 --keep=on --only-new=on
+mpop_q 127.0.0.1 "$pass" --auth=plain --keep=off --only-new=off \
+  --filter='h=$(cat); case "$h" in *"message 2 for"*) exit 2 ;; *"message 4 for"*) exit 1 ;; esac; exit 0'
+mpop_q ::1 "$pass" --auth=digest-md5 --keep=on --only-new=off
+mpop_q 127.0.0.1 wrong-password --auth=user
+stop_capture
+mechs $mechs_before
+fi
+
+if want pop3-fetchmail; then
+# 30. fetchmail: USER/PASS keeping the mail and tracking UIDL; AUTH
+#     CRAM-MD5 fetching all and deleting it (flush); APOP on ::1 over what
+#     is left (the message the first run saw); messages handed to an MDA
+#     that discards them; no TLS
+cat >/tmp/mailscope-fetchmailrc <<EOF
+set no syslog
+poll 127.0.0.1 protocol pop3 uidl auth password user "$user" password "$pass" keep sslproto '' mda "cat >/dev/null"
+EOF
+cat >/tmp/mailscope-fetchmailrc2 <<EOF
+set no syslog
+poll 127.0.0.1 protocol pop3 auth cram-md5 user "$user" password "$pass" fetchall nokeep sslproto '' mda "cat >/dev/null"
+EOF
+cat >/tmp/mailscope-fetchmailrc3 <<EOF
+set no syslog
+poll "::1" protocol apop user "$user" password "$pass" keep fetchall sslproto '' mda "cat >/dev/null"
+EOF
+chmod 600 /tmp/mailscope-fetchmailrc*
+rm -f /tmp/mailscope-fetchids
+pop_mailbox
+fm() { FETCHMAILHOME=/tmp fetchmail -f "$1" -i /tmp/mailscope-fetchids --nodetach >/dev/null 2>&1 || true; }
+start_capture pop3-fetchmail.pcap lo "tcp port 110"
+fm /tmp/mailscope-fetchmailrc
+fm /tmp/mailscope-fetchmailrc
+fm /tmp/mailscope-fetchmailrc2
+/usr/bin/python3 - "$to" <<'EOF'
+import sys, smtplib
+s = smtplib.SMTP("127.0.0.1", 25)
+s.sendmail("late@example.test", [sys.argv[1]], "From: <late@example.test>\r\nSubject: after the flush\r\n\r\nlate\r\n")
+s.quit()
+EOF
+wait_delivered 1
+fm /tmp/mailscope-fetchmailrc3
+stop_capture
 fi
 
 chmod 644 "$out"/*.pcap

@@ -20,6 +20,11 @@ KNOWN = {
     "pop3-capa-stls-auth": "tshark does not follow POP3 AUTH: the PLAIN "
                            "response after '+ ' and the '*' cancel look like "
                            "commands to it",
+    "pop3-mpop": "tshark does not follow POP3 AUTH: mpop's PLAIN response "
+                 "after '+ ' and its DIGEST-MD5 response look like commands "
+                 "to it",
+    "pop3-fetchmail": "tshark does not follow POP3 AUTH: fetchmail's "
+                      "CRAM-MD5 response looks like a command to it",
     "auth-ntlm-digest": "tshark does not follow POP3 AUTH: the NTLM messages "
                         "(TlRM...) look like commands to it",
 }

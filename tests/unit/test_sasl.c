@@ -263,6 +263,45 @@ static void oauthbearer(void **state) {
   ms_session_free(s);
 }
 
+/* SCRAM as msmtp and mpop speak it to dovecot: the authzid of the gs2
+ * header, saslname escapes, the proof (the secret) hidden alone, the
+ * empty response after the server signature, a client-first message
+ * without n=. */
+static void scram_authzid_proof_and_final_ack(void **state) {
+  (void)state;
+  views vs = {0};
+  /* c=biws,r=abcdef,p=cHJvb2Y= ; v=c2ln ; the empty response */
+  const char *steps[] = {"S:cj1hYmNkZWYscz1jMkZzZEE9PSxpPTQwOTY=",
+                         "Yz1iaXdzLHI9YWJjZGVmLHA9Y0hKdmIyWT0=", "S:dj1jMmxu",
+                         ""};
+  /* n,a=ad=2Cmin,n=us=3Der=2Cx,r=abc */
+  ms_session *s = exchange(
+      "SCRAM-SHA-256", "bixhPWFkPTJDbWluLG49dXM9M0Rlcj0yQ3gscj1hYmM=", steps, 4,
+      MS_AUTH_SUCCESS, false, &vs);
+  assert_string_equal(s->auth.username, "us=er,x");
+  assert_string_equal(s->auth.authzid, "ad,min");
+  assert_string_equal(s->auth.password, "<redacted>");
+  assert_string_equal(vs.note[2], "c=biws,r=abcdef,p=<redacted>");
+  assert_string_equal(vs.redacted[2], "<redacted base64>");
+  assert_string_equal(vs.note[4], "(server signature acknowledged)");
+  assert_string_equal(vs.redacted[4], "");
+  assert_int_equal(s->anomalies.len, 0);
+  ms_session_free(s);
+
+  s = exchange("SCRAM-SHA-1",
+               "bixhPWFkPTJDbWluLG49dXM9M0Rlcj0yQ3gscj1hYmM=", steps, 4,
+               MS_AUTH_SUCCESS, true, NULL);
+  assert_string_equal(s->auth.password, "cHJvb2Y=");
+  ms_session_free(s);
+
+  /* y,,r=abc: no user name */
+  s = exchange("SCRAM-SHA-1", "eSwscj1hYmM=", NULL, 0, MS_AUTH_FAILURE, false,
+               NULL);
+  assert_null(s->auth.username);
+  assert_true(has_anomaly(s, "sasl_malformed"));
+  ms_session_free(s);
+}
+
 static void external_anonymous_scram_others(void **state) {
   (void)state;
   ms_session *s =
@@ -291,8 +330,11 @@ static void external_anonymous_scram_others(void **state) {
                MS_AUTH_SUCCESS, false, &vs);
   assert_string_equal(s->auth.username, "user");
   assert_string_equal(vs.note[0], "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
-  assert_string_equal(vs.note[2], "<redacted>");
+  assert_string_equal(vs.note[2],
+                      "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
+                      "p=<redacted>");
   assert_string_equal(vs.redacted[2], "<redacted base64>");
+  assert_string_equal(s->auth.password, "<redacted>");
   ms_session_free(s);
 
   s = exchange("GSSAPI", "YIIBzwYJKoZIhvcSAQICAQBuggG+", NULL, 0,
@@ -489,6 +531,7 @@ int main(void) {
       cmocka_unit_test(xoauth2),
       cmocka_unit_test(oauthbearer),
       cmocka_unit_test(external_anonymous_scram_others),
+      cmocka_unit_test(scram_authzid_proof_and_final_ack),
       cmocka_unit_test(control_bytes_are_malformed),
       cmocka_unit_test(success_is_not_overwritten),
       cmocka_unit_test(pop3_sessions_leave_the_anomaly_to_pop3),
