@@ -494,6 +494,13 @@ static bool plausible_command(const ms_line *l) {
   return find_verb(verb) != NULL;
 }
 
+/* A cut command line worth keeping: a known verb, not AUTH (a cut initial
+ * response would be decoded as a whole one). */
+static bool salvageable_command(const ms_line *l) {
+  return plausible_command(l) &&
+         !(l->len >= 4 && !strncasecmp((const char *)l->data, "AUTH", 4));
+}
+
 static void client_line(pop3 *st, const ms_line *l, ms_ts ts) {
   if (l->after_gap && !plausible_command(l))
     return; /* the tail of a line whose start was lost */
@@ -1085,7 +1092,7 @@ static void pop3_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   /* ... and so does a command's start its verb (its argument is cut) */
   if (dir == MS_CLIENT && !st->sasl_wants_response &&
       line_reader_take_cut(&st->lines[MS_CLIENT], &l) &&
-      plausible_command(&l)) {
+      salvageable_command(&l)) {
     ms_add_anomaly(st->rec, "command_cut", l.ts, "%.*s... (the rest was lost)",
                    (int)(l.len < 200 ? l.len : 200), (const char *)l.data);
     client_line(st, &l, l.ts);

@@ -1071,6 +1071,17 @@ static bool plausible_command(const ms_line *l) {
   return find_verb(verb) != NULL;
 }
 
+/* A cut command line worth keeping: a known verb whose cut argument does
+ * not steer what follows (a BDAT size or an AUTH initial response would). */
+static bool salvageable_command(const ms_line *l) {
+  char verb[16];
+  const uint8_t *arg;
+  size_t arg_len;
+  split_verb(l, verb, &arg, &arg_len);
+  const verb_info *vi = find_verb(verb);
+  return vi && vi->kind != K_BDAT && vi->kind != K_AUTH;
+}
+
 static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
   if (l->after_gap && !plausible_command(l))
     return; /* the tail of a line whose start was lost */
@@ -1261,7 +1272,7 @@ static bool client_gap_effects(smtp *st, uint64_t n, ms_ts ts) {
   ms_line l;
   if (st->mode == CL_COMMANDS && !st->sasl_wants_response &&
       line_reader_take_cut(&st->lines[MS_CLIENT], &l) &&
-      plausible_command(&l)) {
+      salvageable_command(&l)) {
     smtp_anomaly(st, "command_cut", l.ts, "%.*s... (the rest was lost)",
                  (int)(l.len < 200 ? l.len : 200), (const char *)l.data);
     client_line(st, &l, l.ts);
@@ -1278,7 +1289,7 @@ static void client_gap(smtp *st, uint64_t n, ms_ts ts) {
  * first bytes) still tells its code and enhanced code, which keep the
  * pairing right; its cut text could mislead (a queue id, a SIZE), so only
  * they are taken. */
-static void salvage_cut_reply(smtp *st, ms_ts ts) {
+static void salvage_cut_reply(smtp *st) {
   ms_line l;
   int code;
   bool more;
@@ -1306,7 +1317,7 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   if (dir == MS_CLIENT && !client_gap_effects(st, n, ts))
     return;
   if (dir == MS_SERVER && st->mode != CL_STOPPED) {
-    salvage_cut_reply(st, ts);
+    salvage_cut_reply(st);
     /* a reply the gap cut stays open: the next line decides (see
      * resync_after_gap) */
     line_reader_gap(&st->lines[MS_SERVER]);
