@@ -68,3 +68,22 @@ size_t scan_bare_lf(const uint8_t *p, size_t n, uint8_t prev) {
       count++;
   return count;
 }
+
+const uint8_t *scan_8bit(const uint8_t *p, size_t n) {
+  const uint8_t *end = p + n;
+#ifdef SCAN_SSE2
+  while (end - p >= 64) { /* 64 bytes a round: the high bits ORed, one test */
+    __m128i a = _mm_loadu_si128((const __m128i *)p);
+    __m128i b = _mm_loadu_si128((const __m128i *)(p + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)(p + 32));
+    __m128i d = _mm_loadu_si128((const __m128i *)(p + 48));
+    if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))))
+      break; /* the byte is in this round: found below */
+    p += 64;
+  }
+#endif
+  for (; p < end; p++)
+    if (*p & 0x80)
+      return p;
+  return NULL;
+}

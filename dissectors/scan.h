@@ -17,4 +17,7 @@ const uint8_t *scan_pair(const uint8_t *p, const uint8_t *end, uint8_t a,
  * p[0]). */
 size_t scan_bare_lf(const uint8_t *p, size_t n, uint8_t prev);
 
+/* The first byte of p[0..n) above 127, or NULL. */
+const uint8_t *scan_8bit(const uint8_t *p, size_t n);
+
 #endif

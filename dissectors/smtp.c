@@ -21,6 +21,7 @@
 #include "lines.h"
 #include "message.h"
 #include "sasl.h"
+#include "scan.h"
 #include "smtp_util.h"
 
 #define DATA_HOLD_MAX 65536 /* client bytes held while DATA awaits 354 */
@@ -114,6 +115,8 @@ typedef struct {
   uint64_t held_gap_n; /* how many (0: none) */
   bool server_gap;     /* server bytes lost: resync at the next reply */
   bool body_gap;       /* bytes of the DATA body were lost */
+  bool msg_8bit_known; /* the open message may carry 8-bit bytes, or one
+                          was reported already */
   /* AUTH */
   sasl_exchange *sasl;
   bool sasl_wants_response;
@@ -211,6 +214,8 @@ static ms_transaction *new_transaction(smtp *st, ms_ts ts) {
   return t;
 }
 
+static bool eight_bit_declared(const char *params);
+
 static void start_message(smtp *st, ms_ts ts) {
   ms_transaction *t = tx_at(st, st->tx);
   if (!t) { /* DATA with no MAIL: keep the body somewhere all the same */
@@ -230,6 +235,7 @@ static void start_message(smtp *st, ms_ts ts) {
   st->msg = ms_msg_begin(st->rec, t->message, st->cfg, label, ts);
   st->msg_tx = st->tx;
   st->msg_gap = false;
+  st->msg_8bit_known = eight_bit_declared(t->mail_params);
 }
 
 /* DATA accepted while BDAT chunks without LAST are open in the same
@@ -403,6 +409,26 @@ static bool has_mail_param(const char *params, const char *keyword) {
       p++;
     if (!strncasecmp(p, keyword, n) && (!p[n] || p[n] == ' ' || p[n] == '='))
       return true;
+    p += strcspn(p, " ");
+  }
+  return false;
+}
+
+/* MAIL declared a body that may hold 8-bit bytes: BODY=8BITMIME or
+ * BINARYMIME (RFC 6152, 3030), or SMTPUTF8 (RFC 6531). */
+static bool eight_bit_declared(const char *params) {
+  if (has_mail_param(params, "SMTPUTF8"))
+    return true;
+  for (const char *p = params; p && *p;) {
+    while (*p == ' ')
+      p++;
+    if (!strncasecmp(p, "BODY=", 5)) {
+      const char *v = p + 5;
+      size_t n = strcspn(v, " ");
+      if ((n == 8 && !strncasecmp(v, "8BITMIME", 8)) ||
+          (n == 10 && !strncasecmp(v, "BINARYMIME", 10)))
+        return true;
+    }
     p += strcspn(p, " ");
   }
   return false;
@@ -666,9 +692,25 @@ static void handle_command(smtp *st, const ms_line *l, ms_ts ts) {
 /* The body as transferred, dot-stuffing removed, goes to the message layer
  * in runs (no per-line calls); the "." line ends it.  Lines of any length
  * are fine: nothing is cut. */
+/* A message byte above 127 in a body MAIL declared 7-bit (RFC 6152: a
+ * server may refuse it or damage it on relay); once per message. */
+static void check_8bit(smtp *st, const uint8_t *p, size_t n, ms_ts ts) {
+  if (st->msg_8bit_known || !st->msg)
+    return;
+  const uint8_t *high = scan_8bit(p, n);
+  if (!high)
+    return;
+  st->msg_8bit_known = true;
+  smtp_anomaly(st, "undeclared_8bit_body", ts,
+               "message byte 0x%02x, but MAIL had no BODY=8BITMIME (or "
+               "BINARYMIME, SMTPUTF8)",
+               *high);
+}
+
 static void feed_body(smtp *st, const uint8_t *p, size_t n, ms_ts ts) {
   if (!n)
     return;
+  check_8bit(st, p, n, ts);
   if (st->msg)
     ms_msg_feed(st->msg, p, n, ts);
   if (st->cfg->full_bodies && st->cfg->transcript) {
@@ -1131,6 +1173,7 @@ static void bdat_bytes(smtp *st, const uint8_t **cur, const uint8_t *end,
                        ms_ts ts) {
   size_t avail = (size_t)(end - *cur);
   size_t take = st->bdat_left < avail ? (size_t)st->bdat_left : avail;
+  check_8bit(st, *cur, take, ts);
   if (st->msg)
     ms_msg_feed(st->msg, *cur, take, ts);
   *cur += take;

@@ -73,10 +73,29 @@ static void random_bytes(void **state) {
   }
 }
 
+/* scan_8bit finds the first byte above 127 wherever it is (every offset
+ * of every length up to 200, around the 64-byte rounds), or none. */
+static void eight_bit_at_every_offset(void **state) {
+  (void)state;
+  uint8_t buf[200];
+  for (size_t n = 0; n <= sizeof buf; n++) {
+    memset(buf, 'a', sizeof buf);
+    assert_null(scan_8bit(buf, n));
+    for (size_t at = 0; at < n; at++) {
+      buf[at] = (uint8_t)(0x80 | at);
+      if (at + 1 < n)
+        buf[n - 1] = 0xff; /* a later one does not count */
+      assert_ptr_equal(scan_8bit(buf, n), buf + at);
+      memset(buf, 'a', sizeof buf);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(pair_everywhere),
       cmocka_unit_test(random_bytes),
+      cmocka_unit_test(eight_bit_at_every_offset),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -452,6 +452,54 @@ static void cut_lines_keep_pairing(void **state) {
   ms_session_free(s);
 }
 
+/* 8-bit bytes in a body MAIL did not declare 8-bit: once per message;
+ * BODY=8BITMIME, BINARYMIME or SMTPUTF8 declare it; BDAT too. */
+static void undeclared_8bit_body(void **state) {
+  (void)state;
+  static const char *params[] = {"", " BODY=8BITMIME", " body=binarymime",
+                                 " SMTPUTF8", " BODY=7BIT"};
+  static const bool flagged[] = {true, false, false, false, true};
+  for (size_t k = 0; k < 5; k++) {
+    char mail[64];
+    snprintf(mail, sizeof mail, "MAIL FROM:<a@x>%s\r\n", params[k]);
+    const step steps[] = {
+        S("220 mx ESMTP\r\n"),
+        C("EHLO c\r\n"),
+        S("250-mx\r\n250 8BITMIME\r\n"),
+        {MS_CLIENT, mail, 0},
+        S("250 ok\r\n"),
+        C("RCPT TO:<b@y>\r\n"),
+        S("250 ok\r\n"),
+        C("DATA\r\n"),
+        S("354 go\r\n"),
+        C("Subject: caf\xc3\xa9\r\n\r\nd\xe9j\xe0 vu\r\n.\r\n"),
+        S("250 ok\r\n"),
+    };
+    ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), steps,
+                              sizeof steps / sizeof *steps, 0, NULL);
+    size_t n = 0;
+    for (size_t i = 0; i < s->anomalies.len; i++)
+      n += !strcmp(s->anomalies.items[i].name, "undeclared_8bit_body");
+    assert_int_equal(n, flagged[k] ? 1 : 0);
+    ms_session_free(s);
+  }
+  static const step bdat[] = {
+      S("220 mx ESMTP\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250 CHUNKING\r\n"),
+      C("MAIL FROM:<a@x>\r\n"),
+      S("250 ok\r\n"),
+      C("RCPT TO:<b@y>\r\n"),
+      S("250 ok\r\n"),
+      C("BDAT 8 LAST\r\n\r\nd\xe9j\xe0\r\n"),
+      S("250 ok\r\n"),
+  };
+  ms_session *s = run_steps(ms_dissector_for(MS_PROTO_SMTP), bdat,
+                            sizeof bdat / sizeof *bdat, 0, NULL);
+  assert_true(has_anomaly(s, "undeclared_8bit_body"));
+  ms_session_free(s);
+}
+
 /* Client bytes lost while DATA awaited its reply are replayed where they
  * were lost: the message is truncated, nothing joins across the hole. */
 static void client_gap_before_354(void **state) {
@@ -723,6 +771,7 @@ int main(void) {
       cmocka_unit_test(server_gap_resynchronizes),
       cmocka_unit_test(client_gap_before_354),
       cmocka_unit_test(cut_lines_keep_pairing),
+      cmocka_unit_test(undeclared_8bit_body),
       cmocka_unit_test(ehlo_reply_after_pipelined_mail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
