@@ -286,6 +286,13 @@ static const char *after_number(const char *s) {
   return s;
 }
 
+static bool pipelining_advertised(const pop3 *st) {
+  for (size_t i = 0; i < st->rec->capabilities.len; i++)
+    if (!strcasecmp(st->rec->capabilities.items[i], "PIPELINING"))
+      return true;
+  return false;
+}
+
 static void mark_pipelining(pop3 *st, ms_command *c, size_t tl, ms_ts ts) {
   /* after lost server bytes, the awaited response may have been among
    * them: no claim of pipelining */
@@ -307,10 +314,7 @@ static void mark_pipelining(pop3 *st, ms_command *c, size_t tl, ms_ts ts) {
       leader->flags |= MS_TL_GROUP_START;
     /* Only when CAPA was answered in this session: a client that did
      * not ask may know the server (as SMTP needs the EHLO reply). */
-    bool advertised = false;
-    for (size_t i = 0; i < st->rec->capabilities.len; i++)
-      advertised |= !strcasecmp(st->rec->capabilities.items[i], "PIPELINING");
-    if (!advertised && st->capa_seen)
+    if (!pipelining_advertised(st) && st->capa_seen)
       ms_add_anomaly(st->rec, "pipelining_not_advertised", ts,
                      "command sent before the previous response, without "
                      "PIPELINING in CAPA");
@@ -942,13 +946,6 @@ static void status_line(pop3 *st, const ms_line *l, ms_ts ts) {
   char *text = wire_strdup(l->data + skip, l->len - skip);
   status_reply(st, ok, text, tl, ts);
   free(text);
-}
-
-static bool pipelining_advertised(const pop3 *st) {
-  for (size_t i = 0; i < st->rec->capabilities.len; i++)
-    if (!strcasecmp(st->rec->capabilities.items[i], "PIPELINING"))
-      return true;
-  return false;
 }
 
 /* Was the oldest outstanding command sent before `ts`? */

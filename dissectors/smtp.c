@@ -1146,7 +1146,7 @@ static void client_line(smtp *st, const ms_line *l, ms_ts ts) {
 }
 
 static void client_data(smtp *st, const uint8_t *data, size_t n, ms_ts ts);
-static void client_gap(smtp *st, uint64_t n, ms_ts ts);
+static bool client_gap_effects(smtp *st, uint64_t n, ms_ts ts);
 
 /* Feed the bytes held during CL_DATA_WAIT in the mode now decided, with
  * the client bytes lost among them where they were lost. */
@@ -1160,7 +1160,7 @@ static void replay_held(smtp *st, ms_ts ts) {
   if (gap_n) {
     if (gap_at)
       client_data(st, held, gap_at, ts);
-    client_gap(st, gap_n, ts);
+    client_gap_effects(st, gap_n, ts);
     if (n > gap_at)
       client_data(st, held + gap_at, n - gap_at, ts);
   } else if (n) {
@@ -1322,10 +1322,6 @@ static bool client_gap_effects(smtp *st, uint64_t n, ms_ts ts) {
   }
   line_reader_gap(&st->lines[MS_CLIENT]);
   return true;
-}
-
-static void client_gap(smtp *st, uint64_t n, ms_ts ts) {
-  client_gap_effects(st, n, ts);
 }
 
 /* The start of a one-line reply the gap cut (a snaplen keeps a packet's
