@@ -22,7 +22,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DMAILSCOPE_VERSION='"$(VERSION)"' \
-              $(WARN) -Idissectors -Isrc $(PKG_CFLAGS)
+              $(WARN) $(INCLUDES) $(PKG_CFLAGS)
 OPT_CFLAGS ?= -O2 -g
 ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined
@@ -32,13 +32,19 @@ BIN ?= mailscope
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 
-SRCS := $(wildcard src/*.c dissectors/*.c)
-LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+# The tree shows the layers (docs/design.md): src/capture -> src/decode ->
+# src/flow -> dissectors (with dissectors/model, the record both sides share)
+# -> src/output; src/cli is the front.
+SRC_DIRS := src/capture src/decode src/flow src/output src/cli dissectors \
+            dissectors/model
+INCLUDES := $(patsubst %,-I%,$(SRC_DIRS))
+SRCS := $(wildcard $(patsubst %,%/*.c,$(SRC_DIRS)))
+LIB_SRCS := $(filter-out src/cli/main.c,$(SRCS))
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-HDRS := $(wildcard src/*.h dissectors/*.h)
+HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
 .PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean
 

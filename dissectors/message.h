@@ -6,7 +6,7 @@
  * with decoded size, md5 and sha256.  Memory per message is bounded by
  * cfg->max_message_bytes however large the message is.  When cfg->sink is
  * set, the message (.eml) and each attachment (decoded) are written through
- * it; the sink (src/extract.c) decides file names and does the I/O.
+ * it; the sink (src/output/extract.c) decides file names and does the I/O.
  */
 #ifndef MAILSCOPE_MESSAGE_H
 #define MAILSCOPE_MESSAGE_H

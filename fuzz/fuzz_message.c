@@ -7,7 +7,7 @@
  * inside the message (truncated), 2 small limits (4 KiB headers, depth 2,
  * 8 MIME parts, 8 header fields),
  * 3 envelope checks against MAIL FROM <a@example.test> and RCPT TO
- * <b@example.test>, 4 the real --extract-dir sink (src/extract.c) into a
+ * <b@example.test>, 4 the real --extract-dir sink (src/output/extract.c) into a
  * temporary directory instead of the memory one.  fuzz/seeds.c writes
  * seeds from the messages of capture files.
  *

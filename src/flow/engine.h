@@ -11,7 +11,7 @@
 #ifndef MAILSCOPE_ENGINE_H
 #define MAILSCOPE_ENGINE_H
 
-#include "../dissectors/record.h"
+#include "record.h"
 #include "options.h"
 #include "stats.h"
 

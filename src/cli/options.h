@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../dissectors/dissector.h"
-#include "../dissectors/vec.h"
+#include "dissector.h"
+#include "vec.h"
 
 typedef enum {
   MS_FMT_TRANSCRIPT = 0,

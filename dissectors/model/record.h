@@ -1,6 +1,6 @@
 /* record.h - the session record: what dissectors fill and emitters read.
  *
- * One ms_session per TCP connection.  The session layer (src/session.c)
+ * One ms_session per TCP connection.  The session layer (src/flow/session.c)
  * fills the connection fields (endpoints, counters, end reason); the
  * protocol dissector (dissectors/smtp.c, pop3.c) fills everything else.
  * Emitters (src/emit_*.c) only read it.  Every string is owned by the record
@@ -137,7 +137,7 @@ typedef struct {
 /* The resource limits a session can hit.  Each hit raises a named anomaly
  * and is counted here (ms_limit_hit); the session layer adds the counts to
  * the stats record ("limits", docs/json.md).  The first eight are options
- * (src/options.c), the others fixed bounds listed in docs/design.md. */
+ * (src/cli/options.c), the others fixed bounds listed in docs/design.md. */
 typedef enum {
   MS_LIMIT_SESSION_BYTES = 0, /* --max-session-bytes: reassembly_limit */
   MS_LIMIT_LINE,              /* --max-line: line_too_long */

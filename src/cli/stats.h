@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "../dissectors/record.h"
+#include "record.h"
 
 typedef struct {
   uint64_t packets, bytes;        /* read from the inputs */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../dissectors/record.h"
+#include "record.h"
 #include "jsonw.h"
 #include "stats.h"
 
