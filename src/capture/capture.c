@@ -30,36 +30,10 @@ void capture_request_stop(void) {
     pcap_breakloop(live_handle);
 }
 
-/* The user filter, compiled once for raw IP (IPv4 and IPv6). */
-static int compile_filter(const char *expr, struct bpf_program *prog) {
-  pcap_t *dead = pcap_open_dead(DLT_RAW, 262144);
-  if (!dead)
-    return -1;
-  int rc = pcap_compile(dead, prog, expr, 1, PCAP_NETMASK_UNKNOWN);
-  if (rc != 0)
-    fprintf(stderr, "mailscope: bad filter '%s': %s\n", expr,
-            pcap_geterr(dead));
-  pcap_close(dead);
-  return rc;
-}
-
-/* The compiled -f filter of the running capture, NULL when none. */
-static const struct bpf_program *active_filter;
-
-bool capture_filter_accepts(const uint8_t *ip, size_t len) {
-  if (!active_filter)
-    return true;
-  struct pcap_pkthdr h;
-  memset(&h, 0, sizeof h);
-  h.caplen = h.len = (bpf_u_int32)len;
-  return pcap_offline_filter(active_filter, &h, ip) != 0;
-}
-
 typedef struct {
   const capture_callbacks *cb;
   void *ctx;
   ms_stats *stats;
-  struct bpf_program *filter;
   int dlt;
   bool quiet;
   bool compressed; /* the file at hand is: offsets are decompressed ones */
@@ -474,14 +448,7 @@ static int read_live(const ms_options *opt, reader *r) {
 
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
                 ms_stats *stats) {
-  struct bpf_program prog;
-  reader r = {cb, ctx, stats, NULL, 0, opt->quiet, false};
-  if (opt->bpf) {
-    if (compile_filter(opt->bpf, &prog) != 0)
-      return 1;
-    r.filter = &prog;
-    active_filter = &prog;
-  }
+  reader r = {cb, ctx, stats, 0, opt->quiet, false};
   int rc = 0;
   if (opt->iface) {
     rc = read_live(opt, &r);
@@ -494,8 +461,5 @@ int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
         rc = frc;
     }
   }
-  active_filter = NULL;
-  if (r.filter)
-    pcap_freecode(&prog);
   return rc;
 }

@@ -2,11 +2,8 @@
  *
  * capture_run() reads each -r file in order (pcap or pcapng, "-" is
  * standard input) or the live interface, decodes the link layer and hands
- * every IP packet to the callback.  The user's -f filter is compiled for raw
- * IP; the engine applies it (capture_filter_accepts()) to the IP packet
- * after the link layer and any VLAN tags are stripped, so `tcp port 25`
- * also matches tagged frames, to fragmented datagrams once reassembled,
- * and to tunnelled packets outside and inside (either may match).
+ * every IP packet to the callback.  The user's -f filter is not applied
+ * here: the engine owns it (filter.h) and applies it to the IP packet.
  */
 #ifndef MAILSCOPE_CAPTURE_H
 #define MAILSCOPE_CAPTURE_H
@@ -29,8 +26,5 @@ int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
                 ms_stats *stats);
 void capture_request_stop(void);
 bool capture_stop_requested(void);
-/* The user's -f filter applied to a whole IP packet (true when there is no
- * filter).  The packet callback calls it. */
-bool capture_filter_accepts(const uint8_t *ip, size_t len);
 
 #endif

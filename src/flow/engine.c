@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "filter.h"
 #include "ipdefrag.h"
 #include "session.h"
 #include "tunnel.h"
@@ -14,6 +15,7 @@
 typedef struct {
   ms_table *table;
   ms_defrag *defrag;
+  ms_filter *filter; /* -f, NULL when none */
   ms_stats *stats;
   ms_ts last_ts;
   ms_session_done_fn done;
@@ -82,7 +84,7 @@ static void on_ip(engine *e, const ms_frame *f, ms_ts ts, int depth,
     st = ms_decode_ip(f->ip_version, ip, len, &seg);
   }
   if (!accepted)
-    accepted = capture_filter_accepts(ip, len);
+    accepted = ms_filter_accepts(e->filter, ip, len);
   if (st == MS_IP_OTHER && depth < MS_MAX_TUNNELS) {
     ms_frame inner;
     ms_l3_status inner_st =
@@ -133,13 +135,17 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
                ms_stats *stats) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  engine e = {NULL, ms_defrag_new(), stats, 0, done, ctx, 0, {{0}}};
+  engine e = {NULL, NULL, NULL, stats, 0, done, ctx, 0, {{0}}};
+  if (opt->bpf && !(e.filter = ms_filter_compile(opt->bpf)))
+    return 1;
+  e.defrag = ms_defrag_new();
   e.table = ms_table_new(opt, on_done, &e, stats);
   static const capture_callbacks cb = {on_packet, on_idle};
   int rc = capture_run(opt, &cb, &e, stats);
   ms_table_flush(e.table, MS_END_EOF, e.last_ts);
   ms_table_free(e.table);
   ms_defrag_free(e.defrag);
+  ms_filter_free(e.filter);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   stats->seconds =
       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
