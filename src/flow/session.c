@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect.h"
 #include "dissector.h"
+#include "flowhash.h"
 #include "reassembly.h"
 #include "vec.h"
 
@@ -80,65 +82,6 @@ struct ms_table {
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
 };
-
-/* ---- hashing and uid ---------------------------------------------------- */
-
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-static uint64_t hash_bytes(uint64_t h, const uint8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ p[i]) * 0x100000001b3ULL;
-  return h;
-}
-
-static uint64_t endpoint_hash(const uint8_t *addr, uint16_t port) {
-  uint64_t h = hash_bytes(0xcbf29ce484222325ULL, addr, 16);
-  return mix64(h ^ port);
-}
-
-/* Symmetric: the same for both directions of a connection.  This one
- * makes the uid, computed once per connection; its byte-wise FNV is too
- * slow for every packet. */
-static uint64_t flow_hash(const ms_tcp *s) {
-  return endpoint_hash(s->src, s->sport) + endpoint_hash(s->dst, s->dport);
-}
-
-static uint64_t endpoint_key(const uint8_t *addr, uint16_t port) {
-  uint64_t a, b;
-  memcpy(&a, addr, 8);
-  memcpy(&b, addr + 8, 8);
-  return mix64(a ^ mix64(b ^ ((uint64_t)port << 48 | port)));
-}
-
-/* The table's (and --workers') hash of a packet's flow: symmetric too, a
- * few multiplications per packet. */
-static uint64_t table_hash(const ms_tcp *s) {
-  return endpoint_key(s->src, s->sport) + endpoint_key(s->dst, s->dport);
-}
-
-void ms_make_uid(char out[24], ms_ts ts, const ms_tcp *seg) {
-  static const char digits[] =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  uint64_t h = mix64(flow_hash(seg) ^ mix64((uint64_t)ts));
-  uint64_t h2 = mix64(h ^ 0x5bd1e995ULL);
-  out[0] = 'C';
-  for (int i = 1; i <= 11; i++) {
-    out[i] = digits[h % 62];
-    h /= 62;
-  }
-  for (int i = 12; i <= 17; i++) {
-    out[i] = digits[h2 % 62];
-    h2 /= 62;
-  }
-  out[18] = '\0';
-}
 
 /* ---- table -------------------------------------------------------------- */
 
@@ -423,41 +366,7 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
   return c;
 }
 
-/* ---- protocol detection ------------------------------------------------- */
-
-static bool line_has_smtp(const uint8_t *p, size_t n) {
-  for (size_t i = 0; i + 4 <= n; i++)
-    if (!strncasecmp((const char *)p + i, "SMTP", 4))
-      return true;
-  return false;
-}
-
-/* Which protocol a server's first bytes announce, or NONE (not mail), or
- * -1 when more bytes are needed.  SMTP: a 220 greeting (one line, or a
- * 220- continuation group) that names SMTP or ESMTP; POP3: +OK. */
-static int greeting_protocol(const uint8_t *p, size_t n) {
-  if (n < 4)
-    return memchr(p, '\n', n) ? MS_PROTO_NONE : -1;
-  if (!memcmp(p, "+OK", 3) && (p[3] == ' ' || p[3] == '\r' || p[3] == '\n'))
-    return MS_PROTO_POP3;
-  size_t off = 0;
-  while (n - off >= 4 && !memcmp(p + off, "220", 3) &&
-         (p[off + 3] == ' ' || p[off + 3] == '-')) {
-    const uint8_t *eol = memchr(p + off, '\n', n - off);
-    size_t len = eol ? (size_t)(eol - (p + off)) : n - off;
-    if (line_has_smtp(p + off, len))
-      return MS_PROTO_SMTP;
-    if (!eol)
-      return n < 512 ? -1 : MS_PROTO_NONE;
-    if (p[off + 3] == ' ')
-      return MS_PROTO_NONE; /* the last line of the greeting */
-    off += len + 1;
-  }
-  /* A continuation group cut before its next line: wait for more. */
-  if (off > 0 && n - off < 4 && !memchr(p + off, '\n', n - off))
-    return -1;
-  return MS_PROTO_NONE;
-}
+/* ---- protocol detection (dissectors/detect.c reads the bytes) --------- */
 
 static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                  ms_ts ts);
@@ -515,63 +424,6 @@ static void replay_held(ms_table *t, conn *c, const size_t skip[2]) {
   free(h);
 }
 
-/* Where the header block that starts at p ends: the offset just past its
- * empty line (CRLF or bare LF), or 0 when it is not complete yet. */
-static size_t header_block_end(const uint8_t *p, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    if (p[i] == '\n')
-      return i + 1;
-    if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
-      return i + 2;
-    const uint8_t *eol = memchr(p + i, '\n', n - i);
-    if (!eol)
-      return 0;
-    i = (size_t)(eol - p) + 1;
-  }
-  return 0;
-}
-
-/* An HTTP CONNECT tunnel (RFC 9110 9.3.6) through a proxy: the client's
- * "CONNECT host:port HTTP/1.x" request and its header block, then the
- * proxy's 2xx response and its header block, then the tunnelled protocol,
- * whose server greets as usual (open proxies relaying spam).  1 when the
- * held bytes are such a prelude, with the bytes of each direction it
- * takes in skip; 0 when they are not; -1 when more bytes are needed. */
-static int connect_prelude(const struct held *h, size_t skip[2]) {
-  const uint8_t *cb = h->bytes[MS_CLIENT], *sb = h->bytes[MS_SERVER];
-  size_t cl = h->len[MS_CLIENT], sl = h->len[MS_SERVER];
-  static const char method[] = "CONNECT ", version[] = "HTTP/";
-  if (cl < sizeof method - 1 || memcmp(cb, method, sizeof method - 1))
-    return 0;
-  size_t vn = sl < sizeof version - 1 ? sl : sizeof version - 1;
-  if (memcmp(sb, version, vn))
-    return 0;
-  const uint8_t *eol = memchr(sb, '\n', sl);
-  if (!eol)
-    return sl < 512 ? -1 : 0;
-  /* "HTTP/1.1 200 Connection established": a 2xx status opens the tunnel */
-  const uint8_t *sp = memchr(sb, ' ', (size_t)(eol - sb));
-  if (!sp || eol - sp < 4 || sp[1] != '2' || sp[2] < '0' || sp[2] > '9' ||
-      sp[3] < '0' || sp[3] > '9')
-    return 0;
-  size_t cend = header_block_end(cb, cl), send = header_block_end(sb, sl);
-  if (!cend || !send)
-    return -1;
-  skip[MS_CLIENT] = cend;
-  skip[MS_SERVER] = send;
-  return 1;
-}
-
-/* The first line of a direction's held bytes, without its line end, for
- * an anomaly's detail. */
-static int first_line_len(const uint8_t *p, size_t n) {
-  size_t len = 0;
-  while (len < n && len < 200 && p[len] != '\r' && p[len] != '\n')
-    len++;
-  return (int)len;
-}
-
 static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                    ms_ts ts) {
   if (!hold(c, dir, p, n, ts)) {
@@ -581,38 +433,24 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
   if (dir != MS_SERVER)
     return;
   struct held *h = c->held;
-  size_t skip[2] = {0, 0};
-  int tunnel = 0;
-  /* SMTP and POP3 servers speak first: when the client spoke before the
-   * server's first bytes on a connection whose start we saw, the server's
-   * words are a reply, not a greeting (redis answers "+OK" too), unless
-   * they are an HTTP proxy's answer to CONNECT: then the greeting follows
-   * the proxy's response. */
-  if (h->len[MS_CLIENT] && !c->rec->midstream) {
-    tunnel = connect_prelude(h, skip);
-    if (tunnel < 0)
-      return;
-    if (tunnel == 0) {
-      become_ignored(c);
-      return;
-    }
-  }
-  int proto = greeting_protocol(h->bytes[MS_SERVER] + skip[MS_SERVER],
-                                h->len[MS_SERVER] - skip[MS_SERVER]);
-  if (proto < 0)
+  const uint8_t *bytes[2] = {h->bytes[0], h->bytes[1]};
+  ms_detect_result d;
+  ms_detect_verdict v = ms_detect(bytes, h->len, c->rec->midstream, &d);
+  if (v == MS_DETECT_MORE)
     return;
-  if (proto == MS_PROTO_NONE) {
+  if (v == MS_DETECT_NONE) {
     become_ignored(c);
     return;
   }
-  start_dissector(c, (ms_proto)proto);
-  if (tunnel)
-    ms_add_anomaly(c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
-                   first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
-                   (const char *)h->bytes[MS_CLIENT],
-                   first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
-                   (const char *)h->bytes[MS_SERVER]);
-  replay_held(t, c, skip);
+  start_dissector(c, d.proto);
+  if (d.prelude == MS_PRELUDE_HTTP_CONNECT)
+    ms_add_anomaly(
+        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
+        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
+        (const char *)h->bytes[MS_CLIENT],
+        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
+        (const char *)h->bytes[MS_SERVER]);
+  replay_held(t, c, d.skip);
 }
 
 /* ---- reassembly callbacks ----------------------------------------------- */
@@ -804,10 +642,11 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
                      int nvlan, ms_ts ts) {
   t->packet_index++;
   ms_table_expire(t, ts);
-  uint64_t h = table_hash(s);
+  uint64_t h = ms_flow_hash(s);
   /* --workers: each worker takes the flows whose symmetric hash is its own */
-  if (t->opt->worker_count > 1 && mix64(h) % (uint64_t)t->opt->worker_count !=
-                                      (uint64_t)t->opt->worker_index)
+  if (t->opt->worker_count > 1 &&
+      ms_flow_mix(h) % (uint64_t)t->opt->worker_count !=
+          (uint64_t)t->opt->worker_index)
     return;
   ms_dir dir;
   conn *c = lookup(t, s, h, &dir);

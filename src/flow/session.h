@@ -14,6 +14,7 @@
 #define MAILSCOPE_SESSION_H
 
 #include "engine.h"
+#include "flowhash.h"
 #include "linklayer.h"
 #include "options.h"
 #include "stats.h"
@@ -31,8 +32,5 @@ void ms_table_expire(ms_table *t, ms_ts now);
 void ms_table_flush(ms_table *t, ms_end how, ms_ts now);
 size_t ms_table_open_count(const ms_table *t);
 void ms_table_free(ms_table *t);
-
-/* Stable session id from the first packet's time and the 5-tuple. */
-void ms_make_uid(char out[24], ms_ts ts, const ms_tcp *seg);
 
 #endif
