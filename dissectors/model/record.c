@@ -174,6 +174,7 @@ const char *ms_limit_name(ms_limit l) {
 ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
                        const uint8_t *text, size_t len, const char *note) {
   ms_tline *t = vec_push(&s->transcript);
+  memset(t, 0, sizeof *t);
   t->ts = ts;
   t->dir = dir;
   t->flags = flags;

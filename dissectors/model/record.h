@@ -85,19 +85,41 @@ typedef struct {
   char *detail;
 } ms_anomaly;
 
-/* One line of the human transcript, in wire order. */
+/* One line of the human transcript, in wire order.  The dissector says
+ * what it knows of each line, so that no emitter re-parses SMTP or POP3
+ * syntax (docs/design.md "Presentation knows no protocol"). */
 enum {
   MS_TL_PIPELINED = 1 << 0,   /* command sent before the previous reply */
   MS_TL_GROUP_START = 1 << 1, /* first command of a pipelined group */
   MS_TL_SUMMARY = 1 << 2,     /* generated text, e.g. "[message: ...]" */
   MS_TL_BODY = 1 << 3,        /* a line of a message body (--full-bodies) */
-  MS_TL_NOTICE = 1 << 4       /* mailscope's own remark (gap, TLS, ...) */
+  MS_TL_NOTICE = 1 << 4,      /* mailscope's own remark (gap, TLS, ...) */
+  MS_TL_REPLY_START = 1 << 5, /* server: first line of a reply/response */
+  MS_TL_REPLY_END = 1 << 6,   /* server: last line of a reply/response
+                                 (a one-line reply has both) */
+  MS_TL_SASL = 1 << 7,        /* a SASL step: 334 / "+ " challenge, or the
+                                 client's response line */
+  MS_TL_REDACTED = 1 << 8     /* text (or note) had a secret replaced */
 };
+
+/* The class of a server line's reply, for colouring and counting. */
+typedef enum {
+  MS_RC_NONE = 0,     /* not a reply line, or unparseable */
+  MS_RC_POSITIVE,     /* SMTP 2xx, POP3 +OK */
+  MS_RC_INTERMEDIATE, /* SMTP 3xx (354, 334), POP3 "+ " continuation */
+  MS_RC_TRANSIENT,    /* SMTP 4xx */
+  MS_RC_PERMANENT,    /* SMTP 5xx, POP3 -ERR */
+  MS_RC_OTHER         /* SMTP 1xx or a line no reply grammar fits */
+} ms_reply_class;
 
 typedef struct {
   ms_ts ts;
   ms_dir dir;
   unsigned flags;
+  uint16_t code;        /* server line: SMTP reply code, 0 for POP3/none */
+  uint8_t reply_class;  /* server line: ms_reply_class */
+  uint32_t group;       /* client line: pipelined group number, counted
+                           from 1 in the session; 0: not pipelined */
   char *text; /* the line as on the wire, without CRLF */
   char *note; /* shown in brackets beside the line (decoded base64), or NULL */
 } ms_tline;
