@@ -1,0 +1,260 @@
+/* exchange.h - the request/response machinery SMTP and POP3 share.
+ *
+ * A protocol dissector (smtp.c, pop3.c) keeps its grammar (what a command
+ * line and a reply line look like, its verb table) and the effects of each
+ * reply; everything else about an exchange of commands and replies lives
+ * here, once:
+ *  - the bytes loop of both directions (on_data, gaps, the end), with hooks
+ *    for the protocol's raw modes (a DATA body, a retrieved message);
+ *  - the queue of commands awaiting replies and their pairing, in order,
+ *    so pipelined groups (RFC 2920, RFC 2449) pair however they were cut;
+ *  - pipelining marks and group numbers, record limits, transcript lines
+ *    with what is known of each (reply start/end, code, class, SASL step);
+ *  - verb splitting, cut-line salvage, resynchronisation after lost bytes;
+ *  - the greeting: a client that speaks first, a server that never greets
+ *    or a capture that starts after it, decided by timing and reply shape;
+ *  - SASL: the exchange an AUTH command opens, its challenges, and every
+ *    client line up to its final reply taken as SASL data (redacted);
+ *  - the STARTTLS seam: client bytes held while STARTTLS/STLS awaits its
+ *    reply, injection on either side, where TLS records begin.
+ * Reply handling never calls back into client parsing: what a reply makes
+ * due (held client bytes to replay) is done by the server-data loop after
+ * the reply's last line.
+ *
+ * The protocol's pending-command struct starts with an ex_pending; the
+ * queue copies it by value (size in ex_proto).
+ */
+#ifndef MAILSCOPE_EXCHANGE_H
+#define MAILSCOPE_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dissector.h"
+#include "lines.h"
+#include "sasl.h"
+
+#define EX_NONE ((size_t)-1)
+
+/* What a pending command is to the core (ex_pending.flags). */
+enum {
+  EX_ENDS_GROUP = 1 << 0, /* RFC 2920: the client must wait for its reply */
+  EX_WAITS = 1 << 1,      /* the client waits for its reply (HELO) */
+  EX_SASL = 1 << 2,       /* opens a SASL exchange (AUTH with a mechanism) */
+  EX_TLS = 1 << 3,        /* STARTTLS/STLS: a positive reply lets TLS start */
+  EX_NO_SALVAGE = 1 << 4, /* a cut line of this verb is not kept (its cut
+                             argument would steer what follows) */
+  EX_AUTH = 1 << 5,       /* an AUTH command (with or without SASL) */
+  EX_SASL_DATA = 1 << 6,  /* no command: a SASL line sent before the server
+                             asked, which it answers as a command if the
+                             exchange already ended */
+  EX_ABSORBED = 1 << 7    /* an EX_SASL_DATA line a challenge took */
+};
+
+typedef struct {
+  int kind;       /* the protocol's command kind */
+  unsigned flags; /* EX_* above */
+  size_t cmd;     /* index in rec->commands, EX_NONE when not recorded */
+  ms_ts sent;
+} ex_pending;
+
+/* A complete reply (SMTP, all its lines) or status line (POP3). */
+typedef struct {
+  int code;             /* SMTP reply code; 0 for POP3 */
+  const char *status;   /* POP3 "+OK" / "-ERR"; NULL for SMTP */
+  ms_reply_class cls;   /* positive, intermediate (334, 354, "+ "), ... */
+  const char *enhanced; /* RFC 3463 code, or NULL */
+  const char *text;
+  ms_ts ts;  /* when it came (a reply cut by lost bytes: when it began) */
+  size_t tl; /* transcript line of its last line, EX_NONE */
+} ex_reply;
+
+/* The greeting question (ex_proto.greeting_shape): may this first reply,
+ * which came while commands were outstanding, be the server's greeting? */
+typedef enum {
+  EX_GREETING_MAYBE = 0, /* the greeting (client_spoke_first), unless the
+                            client's next command comes before any other
+                            reply: then it took it as its answer */
+  EX_GREETING_YES,       /* the greeting */
+  EX_GREETING_NO         /* it answers the oldest command */
+} ex_greeting_shape;
+
+struct ex;
+
+typedef struct {
+  const char *reply_noun; /* "reply" / "response", for anomaly texts */
+  const char *lost_name;  /* "reply_lost" / "response_lost" */
+  /* commands are recorded only while the transcript has room too */
+  bool record_needs_transcript;
+  size_t pending_size; /* of the protocol's pending struct */
+  /* Free what the protocol's pending struct owns (not the struct). */
+  void (*pending_free)(void *pending);
+  /* The protocol's verb table: kind and EX_* flags of an upper-case verb;
+   * false for an unknown verb. */
+  bool (*verb)(const char *verb, int *kind, unsigned *flags);
+  /* The argument to record and show instead of the wire one when it holds
+   * a secret (a new string), or NULL.  Not asked with --show-secrets. */
+  char *(*redact)(int kind, const char *verb, const char *arg);
+  /* A client command line (not SASL data): record it (ex_command_begin),
+   * check it and push it (ex_push). */
+  void (*command)(void *owner, const ms_line *l, ms_ts ts);
+  /* A server line in the protocol's line mode.  Returns false when it
+   * only finished an earlier reply (a reply cut by lost bytes, a greeting
+   * a new code ended): the line is given again after the work that reply
+   * made due. */
+  bool (*server_line)(void *owner, const ms_line *l, ms_ts ts);
+  /* Raw modes: take bytes from *cur (advance it) and return true, or
+   * return false to have the next line read.  NULL: lines only. */
+  bool (*client_raw)(void *owner, const uint8_t **cur, const uint8_t *end,
+                     ms_ts ts);
+  bool (*server_raw)(void *owner, const uint8_t **cur, const uint8_t *end,
+                     ms_ts ts);
+  /* The server's word on a command: effects of the reply on the session. */
+  void (*on_reply)(void *owner, void *pending, const ex_reply *r);
+  /* A reply with no command outstanding. */
+  void (*on_unsolicited)(void *owner, const ex_reply *r);
+  /* The greeting (banner, refusals). */
+  void (*on_greeting)(void *owner, const ex_reply *r);
+  ex_greeting_shape (*greeting_shape)(void *owner, const ex_reply *r,
+                                      const void *head);
+  /* Work a reply made due, done by the server-data loop after the reply
+   * (SMTP: replay client bytes held while DATA awaited its reply). */
+  void (*due)(void *owner, ms_ts ts);
+} ex_proto;
+
+/* A command line as the core recorded it (ex_command_begin). */
+typedef struct {
+  char verb[16]; /* upper case, "" when the line has none */
+  const uint8_t *arg;
+  size_t arg_len;
+  bool known; /* in the verb table */
+  int kind;
+  unsigned flags;
+  char *argstr;  /* the argument as a C string (NUL as "\x00"), as sent
+                    (not redacted); owned, freed by ex_command_end */
+  size_t tl;     /* transcript line, EX_NONE */
+  size_t ci;     /* rec->commands index, EX_NONE when not recorded */
+  ms_command *c; /* the record, NULL when not recorded */
+} ex_cmd;
+
+typedef struct ex {
+  ms_session *rec;
+  const ms_dissect_config *cfg;
+  const ex_proto *p;
+  void *owner;
+  line_reader lines[2];
+  /* the queue of commands awaiting replies: ring of p->pending_size */
+  uint8_t *q;
+  size_t qcap, qlen, qhead;
+  uint8_t *scratch;   /* for commands beyond MS_MAX_OUTSTANDING */
+  uint64_t untracked; /* such commands still owed a reply */
+  bool queue_full_warned, record_full_warned, controls_warned;
+  /* pipelining: the client's current flight */
+  bool server_spoke; /* a server line since the last client command */
+  bool server_gap;   /* server bytes lost: no pipelining claimed */
+  size_t flight_leader_tline;
+  bool flight_has_group;
+  uint32_t group;       /* pipelined groups so far */
+  bool last_ends_group; /* the previous command must end its group */
+  char last_verb[16];
+  bool pipelining; /* the server advertised PIPELINING (protocol sets) */
+  bool caps_known; /* its capabilities were seen (protocol sets) */
+  /* the greeting */
+  bool greeted;
+  bool greeting_may_answer; /* see ex_greeting_resolve */
+  ex_reply greeting;        /* the tentative one, strings owned */
+  /* SASL */
+  sasl_exchange *sasl;
+  bool sasl_wants_response;
+  bool sasl_cancelled;
+  /* set by on_reply handlers: work for the server-data loop */
+  bool due;
+  bool stop;             /* decoding stops (MS_STOP) */
+  const char *stop_note; /* transcript notice then */
+} ex;
+
+void ex_init(ex *x, ms_session *rec, const ms_dissect_config *cfg,
+             const ex_proto *p, void *owner);
+void ex_free(ex *x);
+
+/* ---- the bytes ---------------------------------------------------------- */
+
+ms_verdict ex_data(ex *x, ms_dir dir, const uint8_t *data, size_t n, ms_ts ts);
+/* Client bytes through the client loop (replaying held bytes). */
+void ex_client_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts);
+/* A client line: SASL data or a command. */
+void ex_client_line(ex *x, const ms_line *l, ms_ts ts);
+/* A server line through the protocol's server_line, with the work its
+ * replies make due. */
+void ex_server_line(ex *x, const ms_line *l, ms_ts ts);
+/* Lost bytes: the cut command line salvaged (client), the notice. */
+void ex_gap_notice(ex *x, ms_dir dir, uint64_t n, ms_ts ts);
+void ex_salvage_command(ex *x);
+/* The end: SASL ended unknown. */
+void ex_close(ex *x, ms_ts ts);
+
+/* ---- recording ---------------------------------------------------------- */
+
+/* Anomaly with its detail cut at 512 bytes. */
+void ex_anomaly(ex *x, const char *name, ms_ts ts, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Room for one more command: false (record_limit once) beyond
+ * --max-commands; with `transcript`, also when the transcript is full. */
+bool ex_room(ex *x, ms_ts ts, bool transcript);
+void ex_record_full(ex *x, ms_ts ts);
+/* A transcript line; its index or EX_NONE. */
+size_t ex_tline(ex *x, ms_ts ts, ms_dir dir, unsigned flags, const uint8_t *p,
+                size_t n, const char *note);
+ms_tline *ex_tline_at(ex *x, size_t i);
+void ex_notice(ex *x, ms_ts ts, ms_dir dir, const char *text);
+/* A server line with what the grammar knows of it. */
+size_t ex_server_tline(ex *x, const ms_line *l, ms_ts ts, unsigned flags,
+                       int code, ms_reply_class cls);
+
+/* ---- commands ----------------------------------------------------------- */
+
+/* "verb rest": verb upper-cased (at most 15 bytes, NUL as "\x00" never:
+ * control bytes stop nothing), split at the first space or tab. */
+void ex_split_verb(const uint8_t *p, size_t n, char verb[16],
+                   const uint8_t **arg, size_t *arg_len);
+/* Record a command line: transcript line, command record, pipelining
+ * marks.  An argument the protocol's redact() hides is recorded as it
+ * says, and the transcript line reads "VERB shown".  ex_command_end frees
+ * what the ex_cmd owns. */
+void ex_command_begin(ex *x, const ms_line *l, ms_ts ts, ex_cmd *out);
+void ex_command_end(ex_cmd *c);
+/* Queue a command; returns the protocol's pending struct (zeroed beyond
+ * the ex_pending, which is filled).  Raises too_many_outstanding when the
+ * queue crosses --max-pipeline, and beyond MS_MAX_OUTSTANDING returns a
+ * scratch entry that is only counted. */
+void *ex_push(ex *x, int kind, unsigned flags, size_t cmd, ms_ts ts);
+size_t ex_outstanding(const ex *x);
+/* The i-th outstanding command (0: the oldest), or NULL. */
+void *ex_peek(const ex *x, size_t i);
+/* Take the oldest outstanding command into out (p->pending_size bytes). */
+bool ex_pop(ex *x, void *out);
+
+/* ---- replies ------------------------------------------------------------ */
+
+/* A complete reply: greeting, SASL challenge, or the answer to the oldest
+ * command (its record gets the reply, the protocol's on_reply the rest). */
+void ex_reply_done(ex *x, const ex_reply *r);
+/* The tentative greeting was the answer to the oldest command after all. */
+void ex_greeting_was_answer(ex *x);
+/* After lost server bytes, at the first reply line (ts): the commands the
+ * client had to wait for whose successors were sent before ts lost their
+ * replies with the bytes (raises p->lost_name). */
+void ex_drop_lost(ex *x, ms_ts ts);
+/* The name of a recorded command, for anomaly texts. */
+const char *ex_verb_of(const ex *x, const ex_pending *p);
+
+/* ---- SASL --------------------------------------------------------------- */
+
+/* AUTH mechanism [initial-response]: start the exchange; the command's
+ * transcript line and arg get the initial response redacted. */
+void ex_sasl_begin(ex *x, ex_cmd *c, ms_ts ts);
+/* A server challenge (the text after "334 " / "+ ") to the open exchange. */
+void ex_sasl_challenge(ex *x, const ex_reply *r);
+
+#endif
