@@ -16,7 +16,7 @@ typedef struct {
   size_t len;        /* 0: strlen(bytes) */
 } step;
 
-static ms_session *run_steps(const ms_dissector *d, const step *steps,
+static inline ms_session *run_steps(const ms_dissector *d, const step *steps,
                              size_t nsteps, size_t split,
                              const ms_dissect_config *given) {
   ms_dissect_config cfg;
@@ -51,7 +51,7 @@ static ms_session *run_steps(const ms_dissector *d, const step *steps,
   return rec;
 }
 
-static bool has_anomaly(const ms_session *s, const char *name) {
+static inline bool has_anomaly(const ms_session *s, const char *name) {
   for (size_t i = 0; i < s->anomalies.len; i++)
     if (!strcmp(s->anomalies.items[i].name, name))
       return true;

@@ -1,0 +1,151 @@
+/* test_exchange.c - the exchange core as both dissectors use it: what each
+ * transcript line says of itself (reply start and end, code, class,
+ * pipelined group, SASL step, redaction), so that emitters render without
+ * re-parsing SMTP or POP3. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dissect_util.h"
+
+#define C(s)                                                                   \
+  { MS_CLIENT, s, 0 }
+#define S(s)                                                                   \
+  { MS_SERVER, s, 0 }
+#define NSTEPS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const ms_tline *line_of(const ms_session *s, const char *text) {
+  for (size_t i = 0; i < s->transcript.len; i++)
+    if (!strcmp(s->transcript.items[i].text, text))
+      return &s->transcript.items[i];
+  fail_msg("no transcript line \"%s\"", text);
+  return NULL;
+}
+
+#define START MS_TL_REPLY_START
+#define END MS_TL_REPLY_END
+#define REPLY_BITS (START | END | MS_TL_SASL | MS_TL_REDACTED)
+
+static void expect(const ms_session *s, const char *text, unsigned bits,
+                   int code, ms_reply_class cls) {
+  const ms_tline *t = line_of(s, text);
+  assert_int_equal(t->flags & REPLY_BITS, bits);
+  assert_int_equal(t->code, code);
+  assert_int_equal(t->reply_class, cls);
+}
+
+static void group_of(const ms_session *s, const char *text, uint32_t group,
+                     unsigned bits) {
+  const ms_tline *t = line_of(s, text);
+  assert_int_equal(t->group, group);
+  assert_int_equal(t->flags & (MS_TL_GROUP_START | MS_TL_PIPELINED), bits);
+}
+
+static void smtp_lines(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("220 mx ESMTP\r\n"),
+      C("EHLO c\r\n"),
+      S("250-mx\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"),
+      C("AUTH LOGIN\r\n"),
+      S("334 VXNlcm5hbWU6\r\n"),
+      C("Ym9i\r\n"),
+      S("334 UGFzc3dvcmQ6\r\n"),
+      C("c2VjcmV0\r\n"),
+      S("235 2.7.0 ok\r\n"),
+      C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@f>\r\nDATA\r\n"),
+      S("250 ok\r\n450 4.2.0 later\r\n550 5.1.1 no\r\n354 go\r\n"),
+      C("Subject: s\r\n\r\nx\r\n.\r\n"),
+      S("250 queued\r\n"),
+      C("NOOP\r\nQUIT\r\n"),
+      S("250 ok\r\n221 bye\r\n"),
+      S("garbage\r\n"),
+  };
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  for (size_t split = 0; split < 9; split++) {
+    ms_session *s =
+        run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), split, &cfg);
+    expect(s, "220 mx ESMTP", START | END, 220, MS_RC_POSITIVE);
+    expect(s, "250-mx", START, 250, MS_RC_POSITIVE);
+    expect(s, "250-PIPELINING", 0, 250, MS_RC_POSITIVE);
+    expect(s, "250 AUTH PLAIN LOGIN", END, 250, MS_RC_POSITIVE);
+    expect(s, "334 VXNlcm5hbWU6", START | END | MS_TL_SASL, 334,
+           MS_RC_INTERMEDIATE);
+    expect(s, "Ym9i", MS_TL_SASL, 0, MS_RC_NONE); /* the user: shown */
+    expect(s, "<redacted base64>", MS_TL_SASL | MS_TL_REDACTED, 0, MS_RC_NONE);
+    expect(s, "235 2.7.0 ok", START | END, 235, MS_RC_POSITIVE);
+    expect(s, "450 4.2.0 later", START | END, 450, MS_RC_TRANSIENT);
+    expect(s, "550 5.1.1 no", START | END, 550, MS_RC_PERMANENT);
+    expect(s, "354 go", START | END, 354, MS_RC_INTERMEDIATE);
+    expect(s, "garbage", 0, 0, MS_RC_OTHER);
+    /* two pipelined groups, numbered from 1 */
+    group_of(s, "MAIL FROM:<a@b>", 1, MS_TL_GROUP_START);
+    group_of(s, "RCPT TO:<c@d>", 1, MS_TL_PIPELINED);
+    group_of(s, "DATA", 1, MS_TL_PIPELINED);
+    group_of(s, "NOOP", 2, MS_TL_GROUP_START);
+    group_of(s, "QUIT", 2, MS_TL_PIPELINED);
+    group_of(s, "EHLO c", 0, 0);
+    ms_session_free(s);
+  }
+  /* an initial response with a secret: the command line is redacted */
+  const step plain[] = {S("220 mx\r\n"),
+                        C("AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n"),
+                        S("235 ok\r\n")};
+  ms_session *s = run_steps(&ms_smtp_dissector, plain, NSTEPS(plain), 0, &cfg);
+  expect(s, "AUTH PLAIN <redacted base64>", MS_TL_REDACTED, 0, MS_RC_NONE);
+  ms_session_free(s);
+}
+
+static void pop3_lines(void **state) {
+  (void)state;
+  const step steps[] = {
+      S("+OK ready\r\n"),
+      C("CAPA\r\n"),
+      S("+OK caps\r\nUSER\r\nPIPELINING\r\n.\r\n"),
+      C("USER a\r\nPASS hunter2\r\n"),
+      S("+OK\r\n-ERR [AUTH] no\r\n"),
+      C("AUTH PLAIN\r\n"),
+      S("+ \r\n"),
+      C("AGEAcHc=\r\n"),
+      S("+OK in\r\n"),
+      C("RETR 1\r\n"),
+      S("+OK 9 octets\r\nSubject: x\r\n\r\n.\r\n"),
+  };
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  for (size_t split = 0; split < 7; split++) {
+    ms_session *s =
+        run_steps(&ms_pop3_dissector, steps, NSTEPS(steps), split, &cfg);
+    expect(s, "+OK ready", START | END, 0, MS_RC_POSITIVE);
+    expect(s, "+OK caps", START, 0, MS_RC_POSITIVE);
+    expect(s, "PIPELINING", 0, 0, MS_RC_POSITIVE);
+    expect(s, ".", END, 0, MS_RC_POSITIVE);
+    expect(s, "-ERR [AUTH] no", START | END, 0, MS_RC_PERMANENT);
+    expect(s, "PASS <redacted>", MS_TL_REDACTED, 0, MS_RC_NONE);
+    expect(s, "+ ", START | END | MS_TL_SASL, 0, MS_RC_INTERMEDIATE);
+    expect(s, "<redacted base64>", MS_TL_SASL | MS_TL_REDACTED, 0, MS_RC_NONE);
+    expect(s, "+OK 9 octets", START, 0, MS_RC_POSITIVE);
+    group_of(s, "USER a", 1, MS_TL_GROUP_START);
+    group_of(s, "PASS <redacted>", 1, MS_TL_PIPELINED);
+    /* the retrieved message: its summary ends the response */
+    const ms_tline *last = &s->transcript.items[s->transcript.len - 1];
+    assert_true(last->flags & MS_TL_SUMMARY);
+    assert_true(last->flags & END);
+    ms_session_free(s);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(smtp_lines),
+      cmocka_unit_test(pop3_lines),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
