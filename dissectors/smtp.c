@@ -77,20 +77,21 @@ static void check_utf8_path(smtp *st, const char *path, const char *params,
                "%s <%s> holds 8-bit bytes, MAIL had no SMTPUTF8", verb, path);
 }
 
-static void on_mail(smtp *st, const char *arg, ms_ts ts) {
-  if (st->tx != NO_TX)
-    smtp_abort_transaction(st, ts);
+/* MAIL opens a transaction in the client's view; the server's reply
+ * decides whether it replaces the one the server holds (mail_reply). */
+static size_t on_mail(smtp *st, const char *arg, ms_ts ts) {
   const char *params = NULL;
   char *path = smtp_parse_path(arg, "FROM:", &params);
-  if (!path) {
+  if (!path) /* the sender is unknown: absent, not the null path "" */
     ex_anomaly(&st->x, "malformed_mail_from", ts,
                "MAIL without FROM:<path>: %s", arg ? arg : "");
-    path = xstrdup(arg ? arg : "");
-  }
-  ms_transaction *t = smtp_new_transaction(st, ts);
+  size_t txi = smtp_new_transaction(st, ts);
+  ms_transaction *t = smtp_tx_at(st, txi);
+  st->tx = txi;
   t->mail_from = path;
   t->mail_params = params ? xstrdup(params) : NULL;
-  check_utf8_path(st, path, params, "MAIL FROM", ts);
+  if (path)
+    check_utf8_path(st, path, params, "MAIL FROM", ts);
   /* SIZE= against the advertised limit */
   if (params) {
     const char *sz = strcasestr(params, "SIZE=");
@@ -102,6 +103,7 @@ static void on_mail(smtp *st, const char *arg, ms_ts ts) {
                    "SIZE=%llu above the advertised SIZE %llu", declared, limit);
     }
   }
+  return txi;
 }
 
 static char *rcpt_path(smtp *st, const char *arg, ms_ts ts) {
@@ -130,8 +132,9 @@ static void on_bdat(smtp *st, smtp_pending *p, const char *arg, ms_ts ts) {
     return;
   }
   p->bdat_last = last;
+  /* the chunk's bytes follow at once: they go to the client's transaction */
   if (st->tx == NO_TX || !smtp_tx_at(st, st->tx)->message)
-    smtp_start_message(st, ts);
+    st->tx = smtp_start_message(st, st->tx, ts);
   p->tx = st->tx;
   smtp_bdat_begin(st, size, last, ts);
 }
@@ -156,8 +159,9 @@ static void smtp_command(void *owner, const ms_line *l, ms_ts ts) {
   case K_MAIL:
     on_mail(st, c.argstr, ts);
     break;
-  case K_RSET:
-    smtp_abort_transaction(st, ts);
+  case K_RSET: /* what follows is outside a transaction; the server's
+                  transaction ends at the RSET's reply */
+    st->tx = NO_TX;
     break;
   case K_AUTH:
     ex_sasl_begin(x, &c, ts);
@@ -195,12 +199,17 @@ static void capabilities_from_ehlo(smtp *st) {
   }
 }
 
+/* The transaction the server holds ends (RSET, HELO/EHLO accepted). */
+static void server_reset(smtp *st, ms_ts ts) {
+  if (st->server_tx != NO_TX)
+    smtp_end_transaction(st, st->server_tx, ts);
+}
+
 static void helo_reply(smtp *st, const smtp_pending *p, const ex_reply *r) {
   if (r->cls == MS_RC_POSITIVE) {
-    /* it resets what was open when it was sent, not a MAIL sent after it
-     * (pipelined too early, or its reply read late after a gap) */
-    if (st->tx == p->tx)
-      smtp_abort_transaction(st, r->ts);
+    /* it resets what the server held when it read it, not a MAIL sent
+     * after it (pipelined too early): that one has no reply yet */
+    server_reset(st, r->ts);
     st->x.caps_known = true;
     if (p->base.kind == K_HELO) { /* plain SMTP: no extensions */
       strvec_free(&st->x.rec->capabilities);
@@ -211,19 +220,37 @@ static void helo_reply(smtp *st, const smtp_pending *p, const ex_reply *r) {
     capabilities_from_ehlo(st);
 }
 
-/* MAIL or DATA refused: the transaction is rejected. */
-static void tx_refused(smtp *st, const smtp_pending *p, const ex_reply *r) {
+/* An accepted MAIL replaces the transaction the server held (RFC 5321
+ * wants a 503 for a MAIL inside a transaction; a server that accepts it
+ * started anew).  A refused one is rejected, and the server's transaction,
+ * with the recipients it accepted, stays open ("503 5.5.1 sender already
+ * given"): the client's next commands go to it. */
+static void mail_reply(smtp *st, const smtp_pending *p, const ex_reply *r) {
   ms_transaction *t = smtp_tx_at(st, p->tx);
-  if (!t)
+  if (r->code >= 200 && r->code < 400) {
+    if (st->server_tx != NO_TX && st->server_tx != p->tx)
+      smtp_end_transaction(st, st->server_tx, r->ts);
+    if (t && t->status == MS_TX_PENDING)
+      st->server_tx = p->tx;
     return;
-  t->status = MS_TX_REJECTED;
-  ms_reply_set(&t->reply, r->ts, r->code, r->enhanced, r->text);
+  }
+  if (t) {
+    t->status = MS_TX_REJECTED;
+    ms_reply_set(&t->reply, r->ts, r->code, r->enhanced, r->text);
+  }
   if (st->tx == p->tx)
-    st->tx = NO_TX;
+    st->tx = st->server_tx;
+}
+
+/* The transaction a reply to RCPT or DATA concerns: the one the server
+ * holds; failing that (its MAIL's reply lost, a midstream capture), the one
+ * the client was in when it sent the command. */
+static size_t served_tx(const smtp *st, const smtp_pending *p) {
+  return st->server_tx != NO_TX ? st->server_tx : p->tx;
 }
 
 static void rcpt_reply(smtp *st, smtp_pending *p, const ex_reply *r) {
-  ms_transaction *t = smtp_tx_at(st, p->tx);
+  ms_transaction *t = smtp_tx_at(st, served_tx(st, p));
   if (!t || !p->rcpt)
     return;
   if (r->cls == MS_RC_POSITIVE) {
@@ -236,18 +263,28 @@ static void rcpt_reply(smtp *st, smtp_pending *p, const ex_reply *r) {
   p->rcpt = NULL;
 }
 
+/* DATA refused (503, 554 no valid recipients): no body follows, and the
+ * transaction stays open for more RCPTs and another DATA (RFC 5321
+ * 3.3); the refusal is its reply until something else decides it. */
+static void data_refused(smtp *st, const smtp_pending *p, const ex_reply *r) {
+  ms_transaction *t = smtp_tx_at(st, served_tx(st, p));
+  if (t && t->status == MS_TX_PENDING)
+    ms_reply_set(&t->reply, r->ts, r->code, r->enhanced, r->text);
+}
+
 static void data_reply(smtp *st, const smtp_pending *p, const ex_reply *r) {
   if (r->code == 354) {
     if (st->mode == CL_DATA_WAIT) {
+      size_t txi = served_tx(st, p);
       smtp_body_begin(st, r->ts);
-      smtp_data_after_bdat(st, r->ts);
-      smtp_start_message(st, r->ts);
+      smtp_data_after_bdat(st, txi, r->ts);
+      smtp_start_message(st, txi, r->ts);
       st->x.due = true; /* held client bytes start the body */
     }
     return;
   }
   if (r->code >= 400)
-    tx_refused(st, p, r);
+    data_refused(st, p, r);
   if (st->mode == CL_DATA_WAIT) {
     st->mode = CL_COMMANDS;
     st->x.due = true; /* held client bytes are commands again */
@@ -265,15 +302,17 @@ static void bdat_reply(smtp *st, const smtp_pending *p, const ex_reply *r) {
 static void smtp_on_reply(void *owner, void *pending, const ex_reply *r) {
   smtp *st = owner;
   smtp_pending *p = pending;
-  bool ok = r->code >= 200 && r->code < 400;
   switch (p->base.kind) {
   case K_EHLO:
   case K_HELO:
     helo_reply(st, p, r);
     break;
   case K_MAIL:
-    if (!ok)
-      tx_refused(st, p, r);
+    mail_reply(st, p, r);
+    break;
+  case K_RSET:
+    if (r->cls == MS_RC_POSITIVE)
+      server_reset(st, r->ts);
     break;
   case K_RCPT:
     rcpt_reply(st, p, r);
@@ -289,7 +328,9 @@ static void smtp_on_reply(void *owner, void *pending, const ex_reply *r) {
     break;
   case K_STARTTLS:
     if (r->code == 220) {
-      smtp_abort_transaction(st, r->ts);
+      server_reset(st, r->ts);
+      if (st->tx != NO_TX)
+        smtp_end_transaction(st, st->tx, r->ts);
       st->x.rec->tls = MS_TLS_STARTTLS;
       st->x.stop = true;
       st->x.stop_note = "TLS starts: the rest is encrypted, not decoded";
@@ -573,7 +614,7 @@ static const ex_proto smtp_proto = {
 static void *smtp_create(ms_session *rec, const ms_dissect_config *cfg) {
   smtp *st = xcalloc(1, sizeof *st);
   ex_init(&st->x, rec, cfg, &smtp_proto, st);
-  st->tx = NO_TX;
+  st->tx = st->server_tx = NO_TX;
   st->msg_tx = NO_TX;
   return st;
 }
@@ -609,7 +650,7 @@ static void smtp_close(void *state, ms_ts ts) {
                  "client sent %zu bytes after DATA without its reply",
                  st->held_len);
       smtp_body_begin(st, ts);
-      smtp_start_message(st, ts);
+      smtp_start_message(st, smtp_data_tx(st), ts);
       smtp_replay_held(st, ts);
     }
     if (line_reader_flush(&x->lines[MS_CLIENT], ts, &l)) {
@@ -627,11 +668,10 @@ static void smtp_close(void *state, ms_ts ts) {
   if (st->msg)
     smtp_end_message(st, true, ts);
   ex_close(x, ts);
-  smtp_abort_transaction(st, ts);
-  /* transactions left pending after a refused DATA or similar */
+  /* every transaction still open ends unfinished */
   for (size_t i = 0; i < x->rec->transactions.len; i++)
-    if (x->rec->transactions.items[i].status == MS_TX_PENDING)
-      x->rec->transactions.items[i].status = MS_TX_ABORTED;
+    smtp_end_transaction(st, i, ts);
+  smtp_end_transaction(st, SPILL_TX, ts);
 }
 
 static void smtp_destroy(void *state) {

@@ -23,49 +23,54 @@ ms_transaction *smtp_tx_at(smtp *st, size_t i) {
              : &st->x.rec->transactions.items[i];
 }
 
-/* A new transaction becomes the open one: in the record while it holds
- * fewer than --max-commands, else in the spill slot (decoded the same way,
- * then forgotten: record_limit was raised for the commands). */
-ms_transaction *smtp_new_transaction(smtp *st, ms_ts ts) {
+/* A new transaction: in the record while it holds fewer than
+ * --max-commands, else in the spill slot (decoded the same way, then
+ * forgotten: record_limit was raised for the commands). */
+size_t smtp_new_transaction(smtp *st, ms_ts ts) {
   ms_transaction *t;
+  size_t txi;
   ms_session *rec = st->x.rec;
   if (rec->transactions.len < st->x.cfg->max_commands) {
     t = vec_push(&rec->transactions);
-    st->tx = rec->transactions.len - 1;
+    txi = rec->transactions.len - 1;
   } else {
     if (st->msg && st->msg_tx == SPILL_TX)
       smtp_end_message(st, true, ts);
     ms_transaction_free(&st->spill);
     memset(&st->spill, 0, sizeof st->spill);
     t = &st->spill;
-    st->tx = SPILL_TX;
+    txi = SPILL_TX;
   }
   t->ts = ts;
   st->tx_counter++;
-  return t;
+  return txi;
 }
 
-void smtp_abort_transaction(smtp *st, ms_ts ts) {
-  ms_transaction *t = smtp_tx_at(st, st->tx);
+static void forget(smtp *st, size_t txi) {
+  if (st->tx == txi)
+    st->tx = NO_TX;
+  if (st->server_tx == txi)
+    st->server_tx = NO_TX;
+}
+
+void smtp_end_transaction(smtp *st, size_t txi, ms_ts ts) {
+  ms_transaction *t = smtp_tx_at(st, txi);
   if (t && t->status == MS_TX_PENDING)
-    t->status = MS_TX_ABORTED;
-  if (st->msg && st->msg_tx == st->tx)
+    t->status = t->reply.present ? MS_TX_REJECTED : MS_TX_ABORTED;
+  if (st->msg && st->msg_tx == txi)
     smtp_end_message(st, true, ts);
-  st->tx = NO_TX;
+  forget(st, txi);
 }
 
 void smtp_finish_transaction(smtp *st, size_t txi, const ex_reply *r) {
   ms_transaction *t = smtp_tx_at(st, txi);
+  forget(st, txi);
   if (!t)
     return;
-  if (t->status == MS_TX_REJECTED) {
-    /* The first refusal decided (RFC 3030: no BDAT after a refused one;
-     * Postfix answers later chunks "551 5.0.0 Discarded ... after earlier
-     * error"). */
-    if (st->tx == txi)
-      st->tx = NO_TX;
-    return;
-  }
+  if (t->status == MS_TX_REJECTED)
+    return; /* The first refusal decided (RFC 3030: no BDAT after a refused
+               one; Postfix answers later chunks "551 5.0.0 Discarded ...
+               after earlier error"). */
   ms_reply_set(&t->reply, r->ts, r->code, r->enhanced, r->text);
   t->status = r->cls == MS_RC_POSITIVE ? MS_TX_QUEUED : MS_TX_REJECTED;
   free(t->queue_id);
@@ -73,8 +78,6 @@ void smtp_finish_transaction(smtp *st, size_t txi, const ex_reply *r) {
   if (t->message)
     ms_msg_check_envelope(st->x.rec, t->message, t->mail_from, &t->rcpt_to,
                           r->ts);
-  if (st->tx == txi)
-    st->tx = NO_TX;
 }
 
 unsigned long long smtp_advertised_size(const smtp *st) {
@@ -85,28 +88,35 @@ unsigned long long smtp_advertised_size(const smtp *st) {
   return 0;
 }
 
+size_t smtp_data_tx(const smtp *st) {
+  return st->tx != NO_TX ? st->tx : st->server_tx;
+}
+
 /* ---- the message -------------------------------------------------------- */
 
-void smtp_start_message(smtp *st, ms_ts ts) {
-  ms_transaction *t = smtp_tx_at(st, st->tx);
-  if (!t) { /* DATA with no MAIL: keep the body somewhere all the same */
-    t = smtp_new_transaction(st, ts);
-    t->mail_from = xstrdup("");
+size_t smtp_start_message(smtp *st, size_t txi, ms_ts ts) {
+  ms_transaction *t = smtp_tx_at(st, txi);
+  if (!t) { /* DATA with no MAIL: keep the body somewhere all the same; its
+               sender is unknown (absent, not the null path) */
+    txi = smtp_new_transaction(st, ts);
+    t = smtp_tx_at(st, txi);
+    st->tx = st->server_tx = txi;
     ex_anomaly(&st->x, "data_without_mail", ts,
                "message body sent without an accepted MAIL FROM");
   }
   if (t->message)
-    return;
+    return txi;
   if (st->msg) /* a body of another transaction was never finished */
     smtp_end_message(st, true, ts);
   t->message = ms_message_new();
   char label[24];
   snprintf(label, sizeof label, "t%zu",
-           st->tx == SPILL_TX ? (size_t)st->tx_counter : st->tx + 1);
+           txi == SPILL_TX ? (size_t)st->tx_counter : txi + 1);
   st->msg = ms_msg_begin(st->x.rec, t->message, st->x.cfg, label, ts);
-  st->msg_tx = st->tx;
+  st->msg_tx = txi;
   st->msg_gap = false;
   st->msg_8bit_known = smtp_eight_bit_declared(t->mail_params);
+  return txi;
 }
 
 /* DATA accepted while BDAT chunks without LAST are open in the same
@@ -114,9 +124,9 @@ void smtp_start_message(smtp *st, ms_ts ts) {
  * of its own, headers first: it is not glued to the end of the chunks.  The
  * chunks' message is ended, truncated, and dropped for the DATA body's; the
  * anomaly says how many bytes it held. */
-void smtp_data_after_bdat(smtp *st, ms_ts ts) {
-  ms_transaction *t = smtp_tx_at(st, st->tx);
-  if (!t || !t->message || !st->msg || st->msg_tx != st->tx)
+void smtp_data_after_bdat(smtp *st, size_t txi, ms_ts ts) {
+  ms_transaction *t = smtp_tx_at(st, txi);
+  if (!t || !t->message || !st->msg || st->msg_tx != txi)
     return;
   smtp_end_message(st, true, ts);
   ex_anomaly(&st->x, "data_after_bdat", ts,
@@ -281,7 +291,7 @@ static void hold_bytes(smtp *st, const uint8_t **cur, const uint8_t *end,
                "client sent %zu bytes before the reply to DATA",
                st->held_len + take);
     smtp_body_begin(st, ts);
-    smtp_start_message(st, ts);
+    smtp_start_message(st, smtp_data_tx(st), ts);
     smtp_replay_held(st, ts);
     return; /* the rest is taken in the body mode */
   }

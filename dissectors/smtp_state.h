@@ -60,7 +60,13 @@ typedef struct {
   ex x;
   client_mode mode;
   reply_builder reply;
-  size_t tx; /* open transaction or NO_TX */
+  /* Two views of the open transaction: the client's (the last MAIL it
+   * sent, for what it sends next: RCPT checks, BDAT chunks) and the
+   * server's (the last MAIL it accepted: replies decide, RFC 5321 4.1.1:
+   * only RSET, HELO/EHLO, the end of the data or an accepted MAIL start
+   * anew). */
+  size_t tx;        /* client's view, or NO_TX */
+  size_t server_tx; /* server's view, or NO_TX */
   /* message body */
   ms_msg_parser *msg;
   bool msg_gap; /* bytes of the open message were lost: it is truncated */
@@ -86,15 +92,26 @@ typedef struct {
 /* ---- smtp_body.c: transactions and their messages ---------------------- */
 
 ms_transaction *smtp_tx_at(smtp *st, size_t i);
-ms_transaction *smtp_new_transaction(smtp *st, ms_ts ts);
-void smtp_abort_transaction(smtp *st, ms_ts ts);
+/* A new transaction (in the record, or the spill slot beyond
+ * --max-commands): its index. */
+size_t smtp_new_transaction(smtp *st, ms_ts ts);
+/* Transaction txi ends unfinished (RSET, HELO/EHLO, an accepted MAIL,
+ * STARTTLS, the end of the session): aborted, or rejected when the server
+ * had refused its DATA; its message, if open, is truncated. */
+void smtp_end_transaction(smtp *st, size_t txi, ms_ts ts);
+/* The final reply to its data (or a refused chunk). */
 void smtp_finish_transaction(smtp *st, size_t txi, const ex_reply *r);
+/* The transaction a DATA body the server never answered goes to (sent
+ * without waiting, or the session ended first): the client's. */
+size_t smtp_data_tx(const smtp *st);
 /* The SIZE the EHLO reply advertised (RFC 1870), 0 when none or no limit. */
 unsigned long long smtp_advertised_size(const smtp *st);
-void smtp_start_message(smtp *st, ms_ts ts);
+/* The message of transaction txi begins (NO_TX: a body without any
+ * transaction, data_without_mail); returns the transaction it is in. */
+size_t smtp_start_message(smtp *st, size_t txi, ms_ts ts);
 void smtp_end_message(smtp *st, bool truncated, ms_ts ts);
 /* DATA accepted while BDAT chunks without LAST are open: drop them. */
-void smtp_data_after_bdat(smtp *st, ms_ts ts);
+void smtp_data_after_bdat(smtp *st, size_t txi, ms_ts ts);
 /* The DATA body begins (after 354, or bytes sent without waiting). */
 void smtp_body_begin(smtp *st, ms_ts ts);
 /* The "." line (or the reply to a body whose end was lost). */
