@@ -405,26 +405,94 @@ static void set_command_reply(ex *x, size_t ci, const ex_reply *r) {
   }
 }
 
-/* The first reply of the session: the greeting, unless it answers a
- * command (see ex_proto.greeting_shape). */
-static bool greeting(ex *x, const ex_reply *r) {
-  size_t n = ex_outstanding(x);
-  if (n > 0) {
-    if (x->rec->midstream)
-      return false;
-    ex_greeting_shape shape = x->p->greeting_shape(x->owner, r, ex_peek(x, 0));
-    if (shape == EX_GREETING_NO)
-      return false;
-    if (shape == EX_GREETING_MAYBE) {
-      ex_anomaly(x, "client_spoke_first", r->ts,
-                 "%zu command(s) sent before the server's greeting", n);
-      x->greeting_may_answer = true;
-      copy_reply(&x->greeting, r);
-    }
-  }
+/* A short name of a reply for anomaly texts: "250", "+OK". */
+static void reply_name(const ex_reply *r, char out[16]) {
+  if (r->status)
+    snprintf(out, 16, "%s", r->status);
+  else
+    snprintf(out, 16, "%d", r->code);
+}
+
+static void greet(ex *x, const ex_reply *r, bool client_first) {
+  if (client_first)
+    ex_anomaly(x, "client_spoke_first", r->ts,
+               "%zu command(s) sent before the server's greeting",
+               ex_outstanding(x));
   x->greeted = true;
   x->p->on_greeting(x->owner, r);
+}
+
+/* The first reply answers the oldest command: there was no greeting, or
+ * the capture began after it. */
+static void no_greeting(ex *x, const ex_reply *r) {
+  char name[16];
+  reply_name(r, name);
+  x->greeted = true;
+  const ex_pending *head = ex_peek(x, 0);
+  if (!head)
+    ex_anomaly(x, "greeting_missing", r->ts,
+               "the capture began after the greeting: the first %s (%s) "
+               "answers a command sent before it",
+               x->p->reply_noun, name);
+  else if (x->rec->midstream)
+    ex_anomaly(x, "greeting_missing", r->ts,
+               "the capture began after the greeting: the first %s (%s) "
+               "answers %s",
+               x->p->reply_noun, name, ex_verb_of(x, head));
+  else
+    ex_anomaly(x, "greeting_missing", r->ts,
+               "no greeting: the server's first %s (%s) answers %s",
+               x->p->reply_noun, name, ex_verb_of(x, head));
+}
+
+/* The first reply of the session: the greeting, unless it answers a
+ * command.  Nothing outstanding: the greeting (in a midstream capture
+ * only when the protocol says it may be one; otherwise it answers a
+ * command sent before the capture).  Commands outstanding: in a midstream
+ * capture, or when its shape says it cannot be a greeting, it answers the
+ * oldest; else the protocol decides now or later (ex_proto.greeting_shape).
+ * Returns true when the reply was used up as (or held for) the greeting. */
+static bool greeting(ex *x, const ex_reply *r) {
+  size_t n = ex_outstanding(x);
+  ex_greeting_shape shape = x->p->greeting_shape(x->owner, r, ex_peek(x, 0));
+  if (n == 0) {
+    if (x->rec->midstream && shape == EX_GREETING_NO) {
+      no_greeting(x, r); /* its command is not in the capture */
+      return true;
+    }
+    greet(x, r, false);
+    return true;
+  }
+  if (x->rec->midstream || shape == EX_GREETING_NO) {
+    no_greeting(x, r);
+    return false;
+  }
+  if (shape == EX_GREETING_LATER) {
+    copy_reply(&x->greeting, r);
+    x->greeting_later = true;
+    return true;
+  }
+  if (shape == EX_GREETING_MAYBE) {
+    x->greeting_may_answer = true;
+    copy_reply(&x->greeting, r);
+  }
+  greet(x, r, true);
   return true;
+}
+
+void ex_greeting_settle(ex *x, bool was_greeting) {
+  if (!x->greeting_later)
+    return;
+  x->greeting_later = false;
+  ex_reply r = x->greeting;
+  memset(&x->greeting, 0, sizeof x->greeting);
+  if (was_greeting) {
+    greet(x, &r, true);
+  } else {
+    no_greeting(x, &r);
+    ex_reply_done(x, &r);
+  }
+  reply_free(&r);
 }
 
 void ex_greeting_was_answer(ex *x) {
@@ -594,6 +662,7 @@ void ex_gap_notice(ex *x, ms_dir dir, uint64_t n, ms_ts ts) {
 }
 
 void ex_close(ex *x, ms_ts ts) {
+  ex_greeting_settle(x, true);
   if (x->sasl) {
     sasl_end(x->sasl, MS_AUTH_UNKNOWN, ts);
     x->sasl = NULL;

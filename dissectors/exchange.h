@@ -77,7 +77,11 @@ typedef enum {
                             client's next command comes before any other
                             reply: then it took it as its answer */
   EX_GREETING_YES,       /* the greeting */
-  EX_GREETING_NO         /* it answers the oldest command */
+  EX_GREETING_NO,        /* it cannot be one: it answers the oldest command
+                            (greeting_missing) */
+  EX_GREETING_LATER      /* the protocol's next server line decides
+                            (ex_greeting_settle): a POP3 +OK that may begin
+                            the multi-line response to CAPA */
 } ex_greeting_shape;
 
 struct ex;
@@ -162,7 +166,8 @@ typedef struct ex {
   bool caps_known; /* its capabilities were seen (protocol sets) */
   /* the greeting */
   bool greeted;
-  bool greeting_may_answer; /* see ex_greeting_resolve */
+  bool greeting_may_answer; /* EX_GREETING_MAYBE, not settled yet */
+  bool greeting_later;      /* EX_GREETING_LATER, not settled yet */
   ex_reply greeting;        /* the tentative one, strings owned */
   /* SASL */
   sasl_exchange *sasl;
@@ -242,6 +247,10 @@ bool ex_pop(ex *x, void *out);
 void ex_reply_done(ex *x, const ex_reply *r);
 /* The tentative greeting was the answer to the oldest command after all. */
 void ex_greeting_was_answer(ex *x);
+/* EX_GREETING_LATER settled by the next server line: the held reply was
+ * the greeting (client_spoke_first), or it answers the oldest command
+ * (greeting_missing).  Nothing when no greeting is held. */
+void ex_greeting_settle(ex *x, bool was_greeting);
 /* After lost server bytes, at the first reply line (ts): the commands the
  * client had to wait for whose successors were sent before ts lost their
  * replies with the bytes (raises p->lost_name). */

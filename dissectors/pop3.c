@@ -175,7 +175,8 @@ static void pop3_command(void *owner, const ms_line *l, ms_ts ts) {
 
 /* ---- what each response means ------------------------------------------- */
 
-static bool multiline_on_ok(const p3_pending *p) {
+static bool multiline_on_ok(const void *pending) {
+  const p3_pending *p = pending;
   switch (p->base.kind) {
   case P_CAPA:
   case P_RETR:
@@ -334,13 +335,20 @@ static void pop3_unsolicited(void *owner, const ex_reply *r) {
 }
 
 /* A server greets before it reads commands, so its first line is the
- * greeting; in a midstream capture only when nothing is outstanding. */
+ * greeting, unless the client spoke first or the server never greeted (or
+ * the capture began after it).  A status line that may begin the
+ * multi-line response to the oldest command (CAPA, LIST, RETR...) is
+ * decided by the next line: a listing line means it was that response, a
+ * status line that it was the greeting.  Any other is the greeting unless
+ * the client's next command comes before another response. */
 static ex_greeting_shape pop3_greeting_shape(void *owner, const ex_reply *r,
                                              const void *head) {
   (void)owner;
-  (void)r;
-  (void)head;
-  return EX_GREETING_YES;
+  if (!head)
+    return EX_GREETING_YES;
+  if (r->cls == MS_RC_POSITIVE && multiline_on_ok(head))
+    return EX_GREETING_LATER;
+  return EX_GREETING_MAYBE;
 }
 
 static void pop3_greeting(void *owner, const ex_reply *r) {
@@ -424,6 +432,10 @@ static bool pop3_server_line(void *owner, const ms_line *l, ms_ts ts) {
   pop3 *st = owner;
   if (l->after_gap && st->mode == SV_STATUS && !pop3_looks_like_status(l))
     return true; /* the tail of a line whose start was lost */
+  if (st->x.greeting_later) {
+    ex_greeting_settle(&st->x, pop3_looks_like_status(l));
+    return false; /* the line again, in the mode now decided */
+  }
   line_check_controls(st->x.rec, &st->x.controls_warned, MS_SERVER, l);
   if (st->mode == SV_LIST)
     pop3_listing_line(st, l, ts);

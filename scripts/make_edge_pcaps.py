@@ -5,7 +5,8 @@ fragments, midstream pick-up, lost / reordered / retransmitted / conflicting
 segments, pcapng, a truncated file, an odd port, the RFC 2920 example with
 and without pipelining, BDAT, POP3 pipelining split at odd places, hostile
 bytes, a snaplen-cut copy of a real session, tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve, GTP-U, PPTP, PPPoE,
-MPLS) and more link types (PPP, Cisco HDLC, NFLOG, 802.11, pflog, enc), and
+MPLS), more link types (PPP, Cisco HDLC, NFLOG, 802.11, pflog, enc), servers
+that never greet and clients that speak first, and
 the demo capture used by `make run`.
 
 Deterministic: fixed addresses, sequence numbers and timestamps, so the
@@ -445,6 +446,55 @@ LINK_TYPES = [("ppp", 9), ("ppp-dir", 204), ("c-hdlc", 104), ("nflog", 239),
               ("radiotap", 127), ("pppoe", 51)]
 
 
+def greeting_sessions(c, s):
+    pkts = []
+    port = [40400]
+
+    def session(sport, steps, handshake=True):
+        x = Session(c, s, port[0], sport, t0=T0 + port[0] - 40400,
+                    handshake=handshake)
+        port[0] += 1
+        x.dialogue(steps)
+        x.close()
+        pkts.extend(x.pkts)
+
+    # SMTP: no greeting at all; the first reply (multi-line) answers EHLO
+    session(25, [(0, crlf(b"EHLO client.example.test")),
+                 (1, crlf(b"250-mx.example.test", b"250-PIPELINING",
+                          b"250 SIZE 10240000")),
+                 (0, crlf(b"MAIL FROM:<a@example.test>")),
+                 (1, crlf(b"250 2.1.0 Ok")), (0, crlf(b"QUIT")),
+                 (1, crlf(b"221 2.0.0 Bye"))])
+    # SMTP: the capture begins after the greeting, the EHLO reply in flight
+    session(25, [(1, crlf(b"250-mx.example.test", b"250 8BITMIME")),
+                 (0, crlf(b"MAIL FROM:<a@example.test>")),
+                 (1, crlf(b"250 2.1.0 Ok")), (0, crlf(b"QUIT")),
+                 (1, crlf(b"221 2.0.0 Bye"))], handshake=False)
+    # SMTP: the client speaks before a multi-line greeting (PIPE_CONNECT)
+    session(25, [(0, crlf(b"EHLO client.example.test")),
+                 (1, crlf(b"220-mx.example.test ESMTP", b"220 ready") +
+                  crlf(b"250-mx.example.test", b"250 PIPELINING")),
+                 (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))])
+    # POP3: CAPA before the greeting
+    session(110, [(0, crlf(b"CAPA")),
+                  (1, crlf(b"+OK POP3 ready <8.9@mx.example.test>")),
+                  (1, crlf(b"+OK", b"USER", b"PIPELINING", b"UIDL", b".")),
+                  (0, crlf(b"USER bob")), (1, crlf(b"+OK")),
+                  (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))])
+    # POP3: no greeting; the +OK begins the CAPA listing
+    session(110, [(0, crlf(b"CAPA")),
+                  (1, crlf(b"+OK", b"USER", b"PIPELINING", b"UIDL", b".")),
+                  (0, crlf(b"USER bob")), (1, crlf(b"+OK")),
+                  (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))])
+    # POP3: the capture begins after the greeting
+    session(110, [(0, crlf(b"STAT")), (1, crlf(b"+OK 2 320")),
+                  (0, crlf(b"LIST")), (1, crlf(b"+OK", b"1 120", b"2 200",
+                                                b".")),
+                  (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))],
+            handshake=False)
+    return pkts
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "pcaps"
     edge = os.path.join(out, "edge")
@@ -733,6 +783,12 @@ def main():
             out_ng += epb(i, int(round(float(p.time) * 1e6)), frame)
     with open(os.path.join(edge, "linktypes-more.pcapng"), "wb") as f:
         f.write(out_ng)
+
+    # the greeting decided by timing and reply shape (issue 14): a server
+    # that never greets, a capture begun after the greeting, clients that
+    # speak first (SMTP with a multi-line greeting, POP3 CAPA and USER)
+    write(os.path.join(edge, "greeting-shapes.pcap"),
+          ether(greeting_sessions(C4, S4)))
 
 
 if __name__ == "__main__":

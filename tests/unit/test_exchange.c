@@ -142,10 +142,151 @@ static void pop3_lines(void **state) {
   }
 }
 
+/* ---- the greeting: by timing and reply shape ----------------------------- */
+
+static ms_session *run_mid(const ms_dissector *d, const step *steps, size_t n,
+                           size_t split, bool midstream) {
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  ms_session *rec = ms_session_new();
+  rec->proto = d->proto;
+  rec->midstream = midstream;
+  rec->bytes[MS_SERVER] = 1;
+  void *st = d->create(rec, &cfg);
+  ms_ts ts = 1000000;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(steps[i].bytes), piece = split ? split : len;
+    for (size_t off = 0; off < len; off += piece) {
+      size_t m = len - off < piece ? len - off : piece;
+      d->on_data(st, steps[i].dir, (const uint8_t *)steps[i].bytes + off, m,
+                 ts);
+      ts += 10;
+    }
+  }
+  rec->end = MS_END_FIN;
+  d->on_close(st, ts);
+  d->destroy(st);
+  return rec;
+}
+
+static void codes_are(const ms_session *s, const int *codes, size_t n) {
+  assert_int_equal(s->commands.len, n);
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal(s->commands.items[i].reply.code, codes[i]);
+}
+
+static void statuses_are(const ms_session *s, const char *const *st, size_t n) {
+  assert_int_equal(s->commands.len, n);
+  for (size_t i = 0; i < n; i++) {
+    assert_true(s->commands.items[i].reply.present);
+    assert_string_equal(s->commands.items[i].reply.pop3_status, st[i]);
+  }
+}
+
+static void smtp_greeting_shapes(void **state) {
+  (void)state;
+  /* a server that never greets: its first reply answers EHLO */
+  const step none[] = {C("EHLO c\r\n"),
+                       S("250-mx\r\n250-PIPELINING\r\n250 SIZE 10\r\n"),
+                       C("MAIL FROM:<a@b>\r\n"),
+                       S("250 ok\r\n"),
+                       C("QUIT\r\n"),
+                       S("221 bye\r\n")};
+  static const int none_codes[] = {250, 250, 221};
+  /* the capture began after the greeting, with a reply in flight */
+  const step mid[] = {
+      S("250 2.1.5 Ok\r\n"), C("DATA\r\n"), S("354 go\r\n"), C("x\r\n.\r\n"),
+      S("250 queued\r\n"),   C("QUIT\r\n"), S("221 bye\r\n")};
+  static const int mid_codes[] = {354, 221};
+  /* the client spoke first (Exim's PIPE_CONNECT): a multi-line greeting,
+   * then the reply to its EHLO */
+  const step eager[] = {C("EHLO c\r\n"),
+                        S("220-mx ESMTP\r\n220 ready\r\n250-mx\r\n"
+                          "250 PIPELINING\r\n"),
+                        C("QUIT\r\n"), S("221 bye\r\n")};
+  static const int eager_codes[] = {250, 221};
+  for (size_t split = 0; split < 12; split++) {
+    ms_session *s =
+        run_mid(&ms_smtp_dissector, none, NSTEPS(none), split, false);
+    codes_are(s, none_codes, NSTEPS(none_codes));
+    assert_null(s->banner);
+    assert_int_equal(s->capabilities.len, 2);
+    assert_int_equal(count_anomaly(s, "greeting_missing"), 1);
+    assert_false(has_anomaly(s, "client_spoke_first"));
+    assert_false(has_anomaly(s, "reply_without_command"));
+    ms_session_free(s);
+
+    s = run_mid(&ms_smtp_dissector, mid, NSTEPS(mid), split, true);
+    codes_are(s, mid_codes, NSTEPS(mid_codes));
+    assert_null(s->banner);
+    assert_int_equal(count_anomaly(s, "greeting_missing"), 1);
+    assert_false(has_anomaly(s, "reply_without_command"));
+    ms_session_free(s);
+
+    s = run_mid(&ms_smtp_dissector, eager, NSTEPS(eager), split, false);
+    codes_are(s, eager_codes, NSTEPS(eager_codes));
+    assert_string_equal(s->banner, "mx ESMTP\nready");
+    assert_true(has_anomaly(s, "client_spoke_first"));
+    assert_false(has_anomaly(s, "greeting_missing"));
+    assert_int_equal(s->capabilities.len, 1);
+    ms_session_free(s);
+  }
+}
+
+static void pop3_greeting_shapes(void **state) {
+  (void)state;
+  /* an eager client: CAPA before the greeting */
+  const step eager[] = {C("CAPA\r\n"), S("+OK ready <1.2@mx>\r\n"),
+                        S("+OK\r\nUSER\r\nPIPELINING\r\n.\r\n"),
+                        C("USER a\r\n"), S("+OK\r\n")};
+  /* no greeting (or the capture began after it): the +OK begins the
+   * CAPA listing, decided by the line after it */
+  const step none[] = {C("CAPA\r\n"), S("+OK\r\nUSER\r\nPIPELINING\r\n.\r\n"),
+                       C("USER a\r\n"), S("+OK\r\n")};
+  static const char *const ok2[] = {"+OK", "+OK"};
+  /* single-line: the greeting, then the answer to USER */
+  const step user[] = {C("USER a\r\n"), S("+OK hello\r\n"), S("+OK\r\n"),
+                       C("PASS b\r\n"), S("-ERR [AUTH] no\r\n")};
+  static const char *const user_st[] = {"+OK", "-ERR"};
+  for (size_t split = 0; split < 12; split++) {
+    ms_session *s =
+        run_mid(&ms_pop3_dissector, eager, NSTEPS(eager), split, false);
+    statuses_are(s, ok2, 2);
+    assert_string_equal(s->banner, "ready <1.2@mx>");
+    assert_int_equal(s->capabilities.len, 2);
+    assert_true(has_anomaly(s, "client_spoke_first"));
+    assert_false(has_anomaly(s, "greeting_missing"));
+    assert_false(has_anomaly(s, "malformed_response"));
+    ms_session_free(s);
+
+    for (int mid = 0; mid < 2; mid++) {
+      s = run_mid(&ms_pop3_dissector, none, NSTEPS(none), split, mid);
+      statuses_are(s, ok2, 2);
+      assert_null(s->banner);
+      assert_int_equal(s->capabilities.len, 2);
+      assert_int_equal(count_anomaly(s, "greeting_missing"), 1);
+      assert_false(has_anomaly(s, "client_spoke_first"));
+      assert_false(has_anomaly(s, "malformed_response"));
+      assert_false(has_anomaly(s, "response_without_command"));
+      ms_session_free(s);
+    }
+
+    s = run_mid(&ms_pop3_dissector, user, NSTEPS(user), split, false);
+    statuses_are(s, user_st, 2);
+    assert_string_equal(s->banner, "hello");
+    assert_true(has_anomaly(s, "client_spoke_first"));
+    assert_int_equal(s->auth.failures, 1);
+    assert_false(has_anomaly(s, "response_without_command"));
+    ms_session_free(s);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(smtp_lines),
       cmocka_unit_test(pop3_lines),
+      cmocka_unit_test(smtp_greeting_shapes),
+      cmocka_unit_test(pop3_greeting_shapes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
