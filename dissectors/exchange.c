@@ -178,16 +178,18 @@ void ex_free(ex *x) {
 
 /* ---- commands ----------------------------------------------------------- */
 
+static bool blank(uint8_t c) { return c == ' ' || c == '\t'; }
+
 void ex_split_verb(const uint8_t *p, size_t n, char verb[16],
                    const uint8_t **arg, size_t *arg_len) {
   size_t i = 0;
-  while (i < n && p[i] != ' ' && i < 15) {
+  while (i < n && !blank(p[i]) && i < 15) {
     verb[i] = (char)toupper(p[i]);
     i++;
   }
   verb[i] = '\0';
   size_t vend = i;
-  while (vend < n && p[vend] != ' ')
+  while (vend < n && !blank(p[vend]))
     vend++; /* an over-long verb: the rest is part of nothing */
   if (vend < n) {
     *arg = p + vend + 1;
@@ -300,20 +302,50 @@ void ex_command_end(ex_cmd *c) {
 
 /* ---- SASL --------------------------------------------------------------- */
 
+/* RFC 4422 3.1: a mechanism name is 1 to 20 of A-Z 0-9 - _ (taken in
+ * any case).  Anything else may be a credential glued to the verb. */
+static bool mech_name(const char *m, size_t n) {
+  if (n < 1 || n > 20)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)m[i]) && m[i] != '-' && m[i] != '_')
+      return false;
+  return true;
+}
+
+/* The AUTH line's argument in the record and the transcript. */
+static void auth_shown(ex *x, ex_cmd *c, const char *shown) {
+  ms_tline *t = ex_tline_at(x, c->tl);
+  if (t) {
+    free(t->text);
+    t->text = xasprintf("AUTH %s", shown);
+  }
+  if (c->c && c->c->arg) {
+    free(c->c->arg);
+    c->c->arg = xstrdup(shown);
+  }
+}
+
 void ex_sasl_begin(ex *x, ex_cmd *c, ms_ts ts) {
-  char mech[64] = "";
   const char *arg = c->argstr ? c->argstr : "";
-  size_t ml = strcspn(arg, " ");
-  if (ml >= sizeof mech)
-    ml = sizeof mech - 1;
-  for (size_t i = 0; i < ml; i++)
+  size_t ml = strcspn(arg, " \t");
+  const char *initial = arg[ml] ? arg + ml + 1 : NULL;
+  char mech[24] = "";
+  bool valid = mech_name(arg, ml);
+  for (size_t i = 0; valid && i < ml; i++)
     mech[i] = (char)toupper((unsigned char)arg[i]);
-  mech[ml] = '\0';
-  const char *initial = arg[ml] == ' ' ? arg + ml + 1 : NULL;
+  if (!valid && ml) { /* shown as nothing but its redaction */
+    snprintf(mech, sizeof mech, "(invalid)");
+    initial = NULL;
+    ex_anomaly(x, "sasl_malformed", ts,
+               "AUTH with an argument that is no mechanism name (RFC 4422 "
+               "3.1): not shown");
+  }
   sasl_view view = {0};
   if (x->sasl)
     sasl_end(x->sasl, MS_AUTH_UNKNOWN, ts);
   x->sasl_cancelled = false;
+  x->sasl_failed = false;
   x->sasl =
       sasl_begin(x->rec, x->cfg->show_secrets, mech, (const uint8_t *)initial,
                  initial ? strlen(initial) : 0, ts, &view);
@@ -323,29 +355,52 @@ void ex_sasl_begin(ex *x, ex_cmd *c, ms_ts ts) {
     free(t->note);
     t->note = xstrdup(view.note);
   }
-  if (t && view.redacted) {
-    free(t->text);
-    t->text = xasprintf("AUTH %s %s", mech, view.redacted);
+  bool hide = !x->cfg->show_secrets;
+  if (hide && !valid && ml) {
+    auth_shown(x, c, "<redacted>");
+  } else if (hide && view.redacted) {
+    char *shown = xasprintf("%s %s", mech, view.redacted);
+    auth_shown(x, c, shown);
+    free(shown);
   }
-  if (t && (view.redacted || view.hidden))
+  if (t && hide && (view.redacted || view.hidden || (!valid && ml)))
     t->flags |= MS_TL_REDACTED;
-  if (view.redacted && c->c && c->c->arg && !x->cfg->show_secrets) {
-    free(c->c->arg);
-    c->c->arg = xasprintf("%s %s", mech, view.redacted);
-  }
   free(view.note);
   free(view.redacted);
 }
 
-/* A client line answering a challenge. */
+/* A client line of the open exchange.  One that no challenge asked for
+ * (an eager client, or a server that already ended the exchange) is also
+ * queued: if the server ended the exchange first, it answers the line as
+ * a command; a challenge that comes takes it instead (absorbed). */
 static void sasl_line(ex *x, const ms_line *l, ms_ts ts) {
   sasl_view view = {0};
+  bool asked = x->sasl_wants_response;
   x->sasl_wants_response = false;
   size_t tl = ex_tline(x, ts, MS_CLIENT, MS_TL_SASL, l->data, l->len, NULL);
   if (!sasl_client(x->sasl, l->data, l->len, ts, &view))
     x->sasl_cancelled = true;
   sasl_view_apply(&view, ex_tline_at(x, tl));
   x->server_spoke = false;
+  if (!asked)
+    ex_push(x, EX_KIND_SASL_DATA, EX_SASL_DATA, EX_NONE, ts);
+}
+
+/* A line after a failed exchange that is no command: a SASL response the
+ * client sent too late (the usual case: a password after a refused AUTH
+ * LOGIN), never a verb or an anomaly's text.  The server answers it as a
+ * command. */
+static void late_sasl_line(ex *x, const ms_line *l, ms_ts ts) {
+  static const char hidden[] = "<redacted>";
+  bool show = x->cfg->show_secrets;
+  ex_tline(x, ts, MS_CLIENT, MS_TL_SASL | (show ? 0 : MS_TL_REDACTED),
+           show ? l->data : (const uint8_t *)hidden,
+           show ? l->len : sizeof hidden - 1, NULL);
+  ex_anomaly(x, "sasl_after_failure", ts,
+             "a line after a refused AUTH is no command: taken as a SASL "
+             "response sent too late, not shown");
+  x->server_spoke = false;
+  ex_push(x, EX_KIND_SASL_DATA, EX_SASL_DATA, EX_NONE, ts);
 }
 
 /* A challenge (334, "+ ") to the AUTH at the head of the queue. */
@@ -364,6 +419,16 @@ void ex_sasl_challenge(ex *x, const ex_reply *r) {
   }
   free(view.note);
   free(view.redacted);
+  /* a line the client sent before this challenge answers it */
+  for (size_t i = 1;; i++) {
+    ex_pending *p = ex_peek(x, i);
+    if (!p || !(p->flags & EX_SASL_DATA))
+      break;
+    if (!(p->flags & EX_ABSORBED)) {
+      p->flags |= EX_ABSORBED;
+      return;
+    }
+  }
   x->sasl_wants_response = true;
 }
 
@@ -445,6 +510,16 @@ static void no_greeting(ex *x, const ex_reply *r) {
                x->p->reply_noun, name, ex_verb_of(x, head));
 }
 
+/* SASL lines a challenge took are owed no reply of their own. */
+static void drop_absorbed(ex *x) {
+  ex_pending *head;
+  while ((head = ex_peek(x, 0)) && (head->flags & EX_ABSORBED)) {
+    x->qhead++;
+    if (x->qhead == x->qlen)
+      x->qlen = x->qhead = 0;
+  }
+}
+
 /* The first reply of the session: the greeting, unless it answers a
  * command.  Nothing outstanding: the greeting (in a midstream capture
  * only when the protocol says it may be one; otherwise it answers a
@@ -508,6 +583,7 @@ void ex_reply_done(ex *x, const ex_reply *r) {
     return;
   x->greeted = true;
   x->greeting_may_answer = false;
+  drop_absorbed(x);
   ex_pending *head = ex_peek(x, 0);
   if (head && (head->flags & EX_SASL) && r->cls == MS_RC_INTERMEDIATE) {
     ex_sasl_challenge(x, r);
@@ -527,14 +603,18 @@ void ex_reply_done(ex *x, const ex_reply *r) {
   }
   ex_pending *p = pend;
   set_command_reply(x, p->cmd, r);
-  if ((p->flags & EX_SASL) && x->sasl) {
-    sasl_end(x->sasl, outcome(r->cls), r->ts);
+  if (p->flags & EX_SASL) {
+    ms_auth_result res = outcome(r->cls);
+    if (x->sasl)
+      sasl_end(x->sasl, res, r->ts);
     x->sasl = NULL;
-  }
-  if (p->flags & EX_SASL)
     x->sasl_wants_response = false;
-  x->p->on_reply(x->owner, p, r);
+    x->sasl_failed = res == MS_AUTH_FAILURE;
+  }
+  if (!(p->flags & EX_SASL_DATA))
+    x->p->on_reply(x->owner, p, r);
   pending_free(x, p);
+  drop_absorbed(x);
   if (pend != buf)
     free(pend);
 }
@@ -568,10 +648,22 @@ void ex_client_line(ex *x, const ms_line *l, ms_ts ts) {
                  "client line longer than %zu bytes (--max-line)",
                  x->cfg->max_line);
   line_check_controls(x->rec, &x->controls_warned, MS_CLIENT, l);
-  if (x->sasl && x->sasl_wants_response) {
+  /* Fail-safe: every line between AUTH and its final reply is SASL data,
+   * whether a challenge asked for it or not; only a line the protocol
+   * knows as a command, sent while no challenge waits, is a command (RFC
+   * 4954 4: a client may pipeline after an initial response that ends the
+   * exchange).  After a refused exchange, lines that are no command are
+   * late SASL responses. */
+  bool known = known_verb(x, l, NULL, NULL);
+  if (x->sasl && (x->sasl_wants_response || !known)) {
     sasl_line(x, l, ts);
     return;
   }
+  if (x->sasl_failed && !known) {
+    late_sasl_line(x, l, ts);
+    return;
+  }
+  x->sasl_failed = false;
   if (x->greeting_may_answer)
     ex_greeting_was_answer(x);
   x->p->command(x->owner, l, ts);
@@ -603,12 +695,26 @@ void ex_salvage_command(ex *x) {
   ms_line l;
   int kind;
   unsigned flags;
-  if (x->sasl_wants_response ||
-      !line_reader_take_cut(&x->lines[MS_CLIENT], &l) ||
+  if (x->sasl || !line_reader_take_cut(&x->lines[MS_CLIENT], &l) ||
       !known_verb(x, &l, &kind, &flags) || (flags & EX_NO_SALVAGE))
     return;
-  ex_anomaly(x, "command_cut", l.ts, "%.*s... (the rest was lost)",
-             (int)(l.len < 200 ? l.len : 200), (const char *)l.data);
+  /* the anomaly shows the argument as the command record would */
+  char verb[16];
+  const uint8_t *arg;
+  size_t arg_len;
+  ex_split_verb(l.data, l.len, verb, &arg, &arg_len);
+  char *argstr = arg ? wire_strdup(arg, arg_len) : NULL;
+  char *shown = x->p->redact && !x->cfg->show_secrets
+                    ? x->p->redact(kind, verb, argstr)
+                    : NULL;
+  if (shown)
+    ex_anomaly(x, "command_cut", l.ts, "%s %s... (the rest was lost)", verb,
+               shown);
+  else
+    ex_anomaly(x, "command_cut", l.ts, "%.*s... (the rest was lost)",
+               (int)(l.len < 200 ? l.len : 200), (const char *)l.data);
+  free(shown);
+  free(argstr);
   ex_client_line(x, &l, l.ts);
 }
 

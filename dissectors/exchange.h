@@ -36,6 +36,7 @@
 #include "sasl.h"
 
 #define EX_NONE ((size_t)-1)
+#define EX_KIND_SASL_DATA (-1) /* ex_pending.kind of an EX_SASL_DATA line */
 
 /* What a pending command is to the core (ex_pending.flags). */
 enum {
@@ -173,6 +174,8 @@ typedef struct ex {
   sasl_exchange *sasl;
   bool sasl_wants_response;
   bool sasl_cancelled;
+  bool sasl_failed; /* the last exchange was refused: lines that are no
+                       command are late SASL responses */
   /* set by on_reply handlers: work for the server-data loop */
   bool due;
   bool stop;             /* decoding stops (MS_STOP) */

@@ -61,6 +61,16 @@ static void not_pop3(pop3 *st, const char *why, const ms_line *l, ms_ts ts) {
 
 /* ---- commands ----------------------------------------------------------- */
 
+/* The user name of a USER line: its first word.  RFC 1939 USER takes one
+ * argument; more words are a client mistake, most likely the password
+ * typed on the same line. */
+static size_t user_word(const char *arg) { return strcspn(arg, " \t"); }
+
+static bool more_words(const char *arg) {
+  const char *rest = arg + user_word(arg);
+  return rest[strspn(rest, " \t")] != '\0';
+}
+
 /* The argument of a command that carries a secret, as shown. */
 static char *pop3_redact(int kind, const char *verb, const char *arg) {
   (void)verb;
@@ -68,8 +78,8 @@ static char *pop3_redact(int kind, const char *verb, const char *arg) {
     return NULL;
   if (kind == P_PASS)
     return xstrdup("<redacted>");
-  if (kind == P_APOP) {
-    size_t nl = strcspn(arg, " ");
+  if (kind == P_APOP || (kind == P_USER && more_words(arg))) {
+    size_t nl = user_word(arg);
     return xasprintf("%.*s <redacted>", (int)nl, arg);
   }
   return NULL;
@@ -120,15 +130,20 @@ static void command_effects(pop3 *st, p3_pending *p, ex_cmd *c, ms_ts ts) {
   switch (p->base.kind) {
   case P_USER:
     free(st->pending_user);
-    st->pending_user = arg ? xstrdup(arg) : NULL;
-    p->user = arg ? xstrdup(arg) : NULL;
+    st->pending_user = arg ? xstrndup(arg, user_word(arg)) : NULL;
+    p->user = arg ? xstrndup(arg, user_word(arg)) : NULL;
+    if (arg && more_words(arg))
+      ms_add_anomaly(st->x.rec, "password_on_user_line", ts,
+                     "USER %s followed by more words: taken as a password, "
+                     "not shown",
+                     p->user);
     break;
   case P_PASS:
     p->user = st->pending_user ? xstrdup(st->pending_user) : NULL;
     p->secret = xstrdup(arg ? arg : "");
     break;
   case P_APOP: {
-    size_t nl = arg ? strcspn(arg, " ") : 0;
+    size_t nl = arg ? user_word(arg) : 0;
     p->user = arg ? xstrndup(arg, nl) : NULL;
     p->secret = xstrdup(arg && arg[nl] ? arg + nl + 1 : "");
     break;

@@ -3,9 +3,10 @@
  * Mechanisms decoded: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER,
  * EXTERNAL, ANONYMOUS, DIGEST-MD5, NTLM (the domain, user and workstation
  * of its AUTHENTICATE message), and the user name of SCRAM-*; others
- * (GSSAPI, ...) are recorded with their outcome only.  Secrets (passwords,
- * tokens, CRAM-MD5 and DIGEST-MD5 digests, SCRAM proofs, NTLM responses)
- * are "<redacted>" unless show_secrets.
+ * (GSSAPI, X-GOOGLE-TOKEN, ...) are recorded with their outcome only, and
+ * every response of theirs is hidden.  Secrets (passwords, tokens,
+ * CRAM-MD5 and DIGEST-MD5 digests, SCRAM proofs, NTLM responses, whatever
+ * an unknown mechanism sends) are "<redacted>" unless show_secrets.
  * Base64 that does not decode, or decodes to a shape the mechanism does not
  * allow, raises an anomaly (docs/auth.md); nothing here trusts the wire.
  *
@@ -606,7 +607,7 @@ static void respond(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
   uint8_t *d = decode(x, line, n, &len, ts);
   if (!d) {
     /* Not base64: still hide it, it may be a password sent in clear. */
-    if (!x->show_secrets && x->mech != M_OTHER && n)
+    if (!x->show_secrets && n)
       view->redacted = xstrdup("<redacted base64>");
     view->hidden = view->redacted != NULL;
     return;
@@ -616,6 +617,11 @@ static void respond(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
     anomaly(x, "sasl_malformed", ts, "decoded response is not text");
   bool secret;
   view->note = client_response(x, d, len, &secret, ts);
+  /* A mechanism not decoded here (GSSAPI, X-GOOGLE-TOKEN, XOAUTH,
+   * PLAIN-CLIENTTOKEN, OTP, WEBEX-TOKEN, ...) is not known to carry no
+   * secret: each of its client responses is hidden. */
+  if (x->mech == M_OTHER && len)
+    secret = true;
   if (secret && !x->show_secrets)
     view->redacted = xstrdup("<redacted base64>");
   view->hidden = x->hid || view->redacted;

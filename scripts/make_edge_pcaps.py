@@ -446,6 +446,87 @@ LINK_TYPES = [("ppp", 9), ("ppp-dir", 204), ("c-hdlc", 104), ("nflog", 239),
               ("radiotap", 127), ("pppoe", 51)]
 
 
+# Every secret the hand-made AUTH captures hold (tests/secrets.txt lists
+# them for tests/t_secrets.sh).
+FAILSAFE_PASSWORD = b"edge-s3cret-pw"
+FAILSAFE_TOKEN = b"ya29.edge-bearer-token-0123"
+
+
+def b64(data):
+    return _b64.b64encode(data)
+
+
+def auth_fail_safe_sessions(c, s):
+    pkts = []
+    port = [40500]
+    user, pw, tok = b"bob", FAILSAFE_PASSWORD, FAILSAFE_TOKEN
+
+    def session(sport, steps):
+        x = Session(c, s, port[0], sport, t0=T0 + port[0] - 40500)
+        port[0] += 1
+        x.dialogue(steps)
+        x.close()
+        pkts.extend(x.pkts)
+
+    hello = [(1, crlf(b"220 mx.example.test ESMTP")),
+             (0, crlf(b"EHLO client.example.test")),
+             (1, crlf(b"250-mx.example.test", b"250-PIPELINING",
+                      b"250 AUTH PLAIN LOGIN XOAUTH2"))]
+    bye = [(0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))]
+    # an eager client: user and password sent with AUTH LOGIN, before any
+    # 334; the server takes them as the answers to its prompts
+    session(587, hello + [
+        (0, crlf(b"AUTH LOGIN", b64(user), b64(pw))),
+        (1, crlf(b"334 VXNlcm5hbWU6", b"334 UGFzc3dvcmQ6",
+                 b"235 2.7.0 Authentication successful"))] + bye)
+    # the same client; the server refuses AUTH at once and answers each of
+    # the client's lines as a command
+    session(587, hello + [
+        (0, crlf(b"AUTH LOGIN", b64(user), b64(pw))),
+        (1, crlf(b"504 5.5.4 Unrecognized authentication type",
+                 b"500 5.5.2 Error: command not recognized",
+                 b"500 5.5.2 Error: command not recognized"))] + bye)
+    # the password sent as a command after the refused AUTH LOGIN
+    session(587, hello + [
+        (0, crlf(b"AUTH LOGIN")), (1, crlf(b"334 VXNlcm5hbWU6")),
+        (0, crlf(b64(user))),
+        (1, crlf(b"535 5.7.8 Error: authentication failed")),
+        (0, crlf(b64(pw))),
+        (1, crlf(b"500 5.5.2 Error: command not recognized"))] + bye)
+    # initial responses of mechanisms this analyzer does not decode, and
+    # bearer tokens; each refused or accepted
+    steps = list(hello)
+    for mech in (b"X-GOOGLE-TOKEN", b"XOAUTH", b"PLAIN-CLIENTTOKEN", b"OTP",
+                 b"WEBEX-TOKEN"):
+        steps += [(0, crlf(b"AUTH " + mech + b" " + b64(b"\0" + user +
+                                                      b"\0" + tok))),
+                  (1, crlf(b"504 5.5.4 Unrecognized authentication type"))]
+    steps += [(0, crlf(b"AUTH GSSAPI " + b64(b"\x60\x82" + tok))),
+              (1, crlf(b"334 " + b64(b"\x60\x81server-token"))),
+              (0, crlf(b64(b"\x60\x82" + pw))),
+              (1, crlf(b"535 5.7.8 Error: authentication failed"))]
+    steps += [(0, crlf(b"AUTH XOAUTH2 " + b64(b"user=" + user +
+                                              b"\x01auth=Bearer " + tok +
+                                              b"\x01\x01"))),
+              (1, crlf(b"235 2.7.0 Authentication successful"))]
+    session(587, steps + bye)
+    # POP3: the password on the USER line, PASS and a tab, APOP, an eager
+    # AUTH PLAIN
+    session(110, [
+        (1, crlf(b"+OK POP3 ready <1896.697170952@mx.example.test>")),
+        (0, crlf(b"USER " + user + b" " + pw)),
+        (1, crlf(b"-ERR [AUTH] Authentication failed.")),
+        (0, crlf(b"USER " + user)), (1, crlf(b"+OK")),
+        (0, crlf(b"PASS\t" + pw)),
+        (1, crlf(b"-ERR [AUTH] Authentication failed.")),
+        (0, crlf(b"APOP " + user + b" c4c9334bac560ecc979e58001b3e22fb")),
+        (1, crlf(b"-ERR [AUTH] Authentication failed.")),
+        (0, crlf(b"AUTH PLAIN", b64(b"\0" + user + b"\0" + pw))),
+        (1, crlf(b"+ ", b"+OK Logged in.")),
+        (0, crlf(b"QUIT")), (1, crlf(b"+OK Logging out."))])
+    return pkts
+
+
 def greeting_sessions(c, s):
     pkts = []
     port = [40400]
@@ -783,6 +864,12 @@ def main():
             out_ng += epb(i, int(round(float(p.time) * 1e6)), frame)
     with open(os.path.join(edge, "linktypes-more.pcapng"), "wb") as f:
         f.write(out_ng)
+
+    # fail-safe redaction (issue 14): eager and refused SASL, a password
+    # sent as a command after a refused AUTH LOGIN, initial responses of
+    # mechanisms known and unknown, POP3 client mistakes
+    write(os.path.join(edge, "auth-fail-safe.pcap"),
+          ether(auth_fail_safe_sessions(C4, S4)))
 
     # the greeting decided by timing and reply shape (issue 14): a server
     # that never greets, a capture begun after the greeting, clients that

@@ -27,6 +27,10 @@ KNOWN = {
                       "CRAM-MD5 response looks like a command to it",
     "auth-ntlm-digest": "tshark does not follow POP3 AUTH: the NTLM messages "
                         "(TlRM...) look like commands to it",
+    "auth-fail-safe": "SASL lines an eager client sent before the 334s, or "
+                      "after the server refused the AUTH, are commands to "
+                      "tshark; mailscope takes them as SASL data so that no "
+                      "password becomes a verb (docs/auth.md Fail-safe)",
 }
 
 
