@@ -180,14 +180,23 @@ void ex_free(ex *x) {
 
 static bool blank(uint8_t c) { return c == ' ' || c == '\t'; }
 
-void ex_split_verb(const uint8_t *p, size_t n, char verb[16],
+char *ex_wire_text(const uint8_t *p, size_t n, size_t max) {
+  return wire_strdup(p, n < max ? n : max);
+}
+
+void ex_split_verb(const uint8_t *p, size_t n, char verb[EX_VERB_MAX],
                    const uint8_t **arg, size_t *arg_len) {
-  size_t i = 0;
+  size_t i = 0, o = 0;
   while (i < n && !blank(p[i]) && i < 15) {
-    verb[i] = (char)toupper(p[i]);
+    if (p[i] == 0) {
+      memcpy(verb + o, "\\x00", 4);
+      o += 4;
+    } else {
+      verb[o++] = (char)toupper(p[i]);
+    }
     i++;
   }
-  verb[i] = '\0';
+  verb[o] = '\0';
   size_t vend = i;
   while (vend < n && !blank(p[vend]))
     vend++; /* an over-long verb: the rest is part of nothing */
@@ -202,7 +211,7 @@ void ex_split_verb(const uint8_t *p, size_t n, char verb[16],
 
 static bool known_verb(const ex *x, const ms_line *l, int *kind,
                        unsigned *flags) {
-  char verb[16];
+  char verb[EX_VERB_MAX];
   const uint8_t *arg;
   size_t arg_len;
   ex_split_verb(l->data, l->len, verb, &arg, &arg_len);
@@ -699,7 +708,7 @@ void ex_salvage_command(ex *x) {
       !known_verb(x, &l, &kind, &flags) || (flags & EX_NO_SALVAGE))
     return;
   /* the anomaly shows the argument as the command record would */
-  char verb[16];
+  char verb[EX_VERB_MAX];
   const uint8_t *arg;
   size_t arg_len;
   ex_split_verb(l.data, l.len, verb, &arg, &arg_len);
@@ -707,12 +716,14 @@ void ex_salvage_command(ex *x) {
   char *shown = x->p->redact && !x->cfg->show_secrets
                     ? x->p->redact(kind, verb, argstr)
                     : NULL;
-  if (shown)
+  if (shown) {
     ex_anomaly(x, "command_cut", l.ts, "%s %s... (the rest was lost)", verb,
                shown);
-  else
-    ex_anomaly(x, "command_cut", l.ts, "%.*s... (the rest was lost)",
-               (int)(l.len < 200 ? l.len : 200), (const char *)l.data);
+  } else {
+    char *text = ex_wire_text(l.data, l.len, 200);
+    ex_anomaly(x, "command_cut", l.ts, "%s... (the rest was lost)", text);
+    free(text);
+  }
   free(shown);
   free(argstr);
   ex_client_line(x, &l, l.ts);

@@ -36,6 +36,8 @@
 #include "sasl.h"
 
 #define EX_NONE ((size_t)-1)
+/* A verb: at most 15 bytes of the line, a NUL among them as "\x00". */
+#define EX_VERB_MAX 64
 #define EX_KIND_SASL_DATA (-1) /* ex_pending.kind of an EX_SASL_DATA line */
 
 /* What a pending command is to the core (ex_pending.flags). */
@@ -130,7 +132,7 @@ typedef struct {
 
 /* A command line as the core recorded it (ex_command_begin). */
 typedef struct {
-  char verb[16]; /* upper case, "" when the line has none */
+  char verb[EX_VERB_MAX]; /* upper case, "" when the line has none */
   const uint8_t *arg;
   size_t arg_len;
   bool known; /* in the verb table */
@@ -162,7 +164,7 @@ typedef struct ex {
   bool flight_has_group;
   uint32_t group;       /* pipelined groups so far */
   bool last_ends_group; /* the previous command must end its group */
-  char last_verb[16];
+  char last_verb[EX_VERB_MAX];
   bool pipelining; /* the server advertised PIPELINING (protocol sets) */
   bool caps_known; /* its capabilities were seen (protocol sets) */
   /* the greeting */
@@ -222,10 +224,14 @@ size_t ex_server_tline(ex *x, const ms_line *l, ms_ts ts, unsigned flags,
 
 /* ---- commands ----------------------------------------------------------- */
 
-/* "verb rest": verb upper-cased (at most 15 bytes, NUL as "\x00" never:
- * control bytes stop nothing), split at the first space or tab. */
-void ex_split_verb(const uint8_t *p, size_t n, char verb[16],
+/* "verb rest", split at the first space or tab: the verb upper-cased, at
+ * most 15 bytes of it (a NUL byte is written "\x00", as every string of
+ * the record holds it: nothing is cut there). */
+void ex_split_verb(const uint8_t *p, size_t n, char verb[EX_VERB_MAX],
                    const uint8_t **arg, size_t *arg_len);
+/* Wire bytes for an anomaly's text: at most `max` of them, NUL as
+ * "\x00" (a new string). */
+char *ex_wire_text(const uint8_t *p, size_t n, size_t max);
 /* Record a command line: transcript line, command record, pipelining
  * marks.  An argument the protocol's redact() hides is recorded as it
  * says, and the transcript line reads "VERB shown".  ex_command_end frees

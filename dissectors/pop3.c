@@ -53,8 +53,9 @@ static bool find_verb(const char *v, int *kind, unsigned *flags) {
 /* The peers speak something else (a service on a POP3 port, or a port
  * given with --port): one anomaly, and decoding stops. */
 static void not_pop3(pop3 *st, const char *why, const ms_line *l, ms_ts ts) {
-  ms_add_anomaly(st->x.rec, "not_pop3", ts, "%s: %.*s", why,
-                 (int)(l->len < 80 ? l->len : 80), (const char *)l->data);
+  char *text = ex_wire_text(l->data, l->len, 80);
+  ms_add_anomaly(st->x.rec, "not_pop3", ts, "%s: %s", why, text);
+  free(text);
   st->x.stop = true;
   st->x.stop_note = "not POP3: the rest is not decoded";
 }
@@ -175,8 +176,9 @@ static void pop3_command(void *owner, const ms_line *l, ms_ts ts) {
   ex_command_begin(x, l, ts, &c);
   const p3_verb *vi = lookup(c.verb);
   if (!vi) {
-    ms_add_anomaly(x->rec, "unknown_command", ts, "%.*s",
-                   (int)(l->len < 200 ? l->len : 200), (const char *)l->data);
+    char *text = ex_wire_text(l->data, l->len, 200);
+    ms_add_anomaly(x->rec, "unknown_command", ts, "%s", text);
+    free(text);
     if (!x->greeted && !x->rec->midstream && ++st->unknown_before_greeting >= 3)
       not_pop3(st, "the client speaks first, and not POP3", l, ts);
   } else if (vi->needs_login && !st->logged_in && !x->rec->midstream) {
@@ -422,9 +424,11 @@ void pop3_status_line(pop3 *st, const ms_line *l, ms_ts ts) {
     x->server_spoke = true;
     if (!x->greeted && !x->rec->midstream)
       not_pop3(st, "the server's first line is not +OK or -ERR", l, ts);
-    else
-      ms_add_anomaly(x->rec, "malformed_response", ts, "%.*s",
-                     (int)(l->len < 200 ? l->len : 200), d);
+    else {
+      char *text = ex_wire_text(l->data, l->len, 200);
+      ms_add_anomaly(x->rec, "malformed_response", ts, "%s", text);
+      free(text);
+    }
     return;
   }
   ms_reply_class cls = ok ? MS_RC_POSITIVE : MS_RC_PERMANENT;

@@ -144,11 +144,12 @@ static void smtp_command(void *owner, const ms_line *l, ms_ts ts) {
   ex *x = &st->x;
   ex_cmd c;
   ex_command_begin(x, l, ts, &c);
-  if (!c.known)
-    ex_anomaly(x, "unknown_command", ts, "%s%s%.*s",
-               c.verb[0] ? c.verb : "(EMPTY)", c.arg_len ? " " : "",
-               (int)(c.arg_len < 200 ? c.arg_len : 200),
-               c.arg ? (const char *)c.arg : "");
+  if (!c.known) {
+    char *arg = ex_wire_text(c.arg, c.arg_len, 200);
+    ex_anomaly(x, "unknown_command", ts, "%s%s%s",
+               c.verb[0] ? c.verb : "(EMPTY)", c.arg_len ? " " : "", arg);
+    free(arg);
+  }
   switch (c.kind) {
   case K_HELO:
   case K_EHLO: /* the transaction ends when the server accepts it */
@@ -410,17 +411,12 @@ static void dispatch(smtp *st, size_t tl, ms_ts ts) {
   reply_reset(b);
 }
 
-/* Add one line's text (at most max_line bytes, copied into line, which has
- * room for max_line + 1) to the reply; past MS_MAX_REPLY_TEXT the rest of
- * the reply is not kept (reply_too_long when it is complete). */
-static void reply_append(reply_builder *r, char *line, const uint8_t *t,
-                         size_t n, int code) {
-  size_t ln = n;
-  memcpy(line, t, ln);
-  line[ln] = '\0';
-  for (size_t i = 0; i < ln; i++)
-    if (line[i] == '\0')
-      line[i] = ' ';
+/* Add one line's text to the reply (NUL bytes as "\x00", as the record
+ * holds them); past MS_MAX_REPLY_TEXT the rest of the reply is not kept
+ * (reply_too_long when it is complete). */
+static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
+                         int code) {
+  char *line = wire_strdup(t, n);
   size_t el = smtp_enhanced_len(line, code);
   const char *body = line;
   if (el) {
@@ -433,6 +429,7 @@ static void reply_append(reply_builder *r, char *line, const uint8_t *t,
   size_t bl = strlen(body);
   if (r->truncated || r->tlen + bl + 2 >= MS_MAX_REPLY_TEXT) {
     r->truncated = true;
+    free(line);
     return;
   }
   if (r->lines > 0)
@@ -450,6 +447,7 @@ static void reply_append(reply_builder *r, char *line, const uint8_t *t,
   r->tlen += bl;
   r->text[r->tlen] = '\0';
   r->lines++;
+  free(line);
 }
 
 /* The first reply line after lost server bytes (code, at ts).  A reply
@@ -512,8 +510,9 @@ static bool smtp_server_line(void *owner, const ms_line *l, ms_ts ts) {
                               parsed ? class_of(code) : MS_RC_OTHER);
   x->server_spoke = true;
   if (!parsed) {
-    ex_anomaly(x, "malformed_reply", ts, "%.*s",
-               (int)(l->len < 200 ? l->len : 200), (const char *)l->data);
+    char *line = ex_wire_text(l->data, l->len, 200);
+    ex_anomaly(x, "malformed_reply", ts, "%s", line);
+    free(line);
     return true;
   }
   reply_builder *r = &st->reply;
@@ -532,16 +531,9 @@ static bool smtp_server_line(void *owner, const ms_line *l, ms_ts ts) {
   }
   r->last_tl = tl;
   /* The EHLO greeting line is not a capability. */
-  char short_line[1024];
-  char *buf = short_line;
   if (tlen > x->cfg->max_line) /* the line reader cut it already */
     tlen = x->cfg->max_line;
-  if (tlen >= sizeof short_line) { /* allocated once, when first needed */
-    if (!st->long_reply_line)
-      st->long_reply_line = xmalloc(x->cfg->max_line + 1);
-    buf = st->long_reply_line;
-  }
-  reply_append(r, buf, text, tlen, code);
+  reply_append(r, text, tlen, code);
   if (more)
     return true;
   /* The server answers a body whose end (the "." line) was in lost client
@@ -680,7 +672,6 @@ static void smtp_destroy(void *state) {
   reply_reset(&st->reply);
   free(st->reply.text);
   smtp_body_free(st);
-  free(st->long_reply_line);
   free(st);
 }
 

@@ -86,7 +86,6 @@ typedef struct {
   int tx_counter;
   /* Transactions beyond --max-commands are decoded here, not recorded. */
   ms_transaction spill;
-  char *long_reply_line; /* max_line + 1 bytes, for lines over 1 KiB */
 } smtp;
 
 /* ---- smtp_body.c: transactions and their messages ---------------------- */

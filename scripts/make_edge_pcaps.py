@@ -527,6 +527,29 @@ def auth_fail_safe_sessions(c, s):
     return pkts
 
 
+def nul_sessions(c, s):
+    smtp = Session(c, s, 40600, 25).dialogue([
+        (1, crlf(b"220 mx.example.test ESMTP\x00hidden banner tail")),
+        (0, crlf(b"EHLO client\x00.example.test")),
+        (1, crlf(b"250-mx.example.test", b"250-SIZE\x001000",
+                 b"250 PIPELINING")),
+        (0, crlf(b"MAIL FROM:<a\x00b@example.test>")),
+        (1, crlf(b"250 2.1.0 Ok\x00after a NUL")),
+        (0, crlf(b"NO\x00OP tail\x01\x02")),
+        (1, crlf(b"500 5.5.2 Error: bad\x00command")),
+        (0, crlf(b"\x00")),
+        (1, crlf(b"500 5.5.2 Error: \x1b[31mred\x1b[0m")),
+        (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))])
+    smtp.close()
+    pop = Session(c, s, 40601, 110, t0=T0 + 1).dialogue([
+        (1, crlf(b"+OK ready\x00<1.2@mx.example.test>")),
+        (0, crlf(b"USER a\x00b")), (1, crlf(b"+OK\x00fine")),
+        (0, crlf(b"CAPA")), (1, crlf(b"+OK", b"USER", b"X-\x00CAP", b".")),
+        (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))])
+    pop.close()
+    return smtp.pkts + pop.pkts
+
+
 def greeting_sessions(c, s):
     pkts = []
     port = [40400]
@@ -870,6 +893,10 @@ def main():
     # mechanisms known and unknown, POP3 client mistakes
     write(os.path.join(edge, "auth-fail-safe.pcap"),
           ether(auth_fail_safe_sessions(C4, S4)))
+
+    # NUL and other control bytes inside commands and replies: JSON keeps
+    # what the transcript shows (issue 14)
+    write(os.path.join(edge, "nul-bytes.pcap"), ether(nul_sessions(C4, S4)))
 
     # the greeting decided by timing and reply shape (issue 14): a server
     # that never greets, a capture begun after the greeting, clients that

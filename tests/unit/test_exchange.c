@@ -281,12 +281,42 @@ static void pop3_greeting_shapes(void **state) {
   }
 }
 
+/* A NUL byte inside a command or reply is kept, written "\x00" as every
+ * string of the record holds it: nothing is cut at it (JSON keeps what the
+ * transcript shows). */
+static void nul_bytes_are_kept(void **state) {
+  (void)state;
+  static const char cmd[] = "NO\0OP x\0y\r\n";
+  static const char reply[] = "500 5.5.2 bad\0command\r\n";
+  static const char banner[] = "220 mx\0tail\r\n";
+  const step steps[] = {{MS_SERVER, banner, sizeof banner - 1},
+                        {MS_CLIENT, cmd, sizeof cmd - 1},
+                        {MS_SERVER, reply, sizeof reply - 1}};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), 0, NULL);
+  assert_string_equal(s->banner, "mx\\x00tail");
+  assert_string_equal(s->commands.items[0].verb, "NO\\x00OP");
+  assert_string_equal(s->commands.items[0].arg, "x\\x00y");
+  assert_string_equal(s->commands.items[0].reply.text, "bad\\x00command");
+  assert_string_equal(s->anomalies.items[1].detail, "NO\\x00OP x\\x00y");
+  ms_session_free(s);
+  static const char status[] = "+OK hi\0there\r\n";
+  static const char user[] = "USER a\0b\r\n";
+  const step pop[] = {S("+OK ready\r\n"),
+                      {MS_CLIENT, user, sizeof user - 1},
+                      {MS_SERVER, status, sizeof status - 1}};
+  s = run_steps(&ms_pop3_dissector, pop, NSTEPS(pop), 0, NULL);
+  assert_string_equal(s->commands.items[0].arg, "a\\x00b");
+  assert_string_equal(s->commands.items[0].reply.text, "hi\\x00there");
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(smtp_lines),
       cmocka_unit_test(pop3_lines),
       cmocka_unit_test(smtp_greeting_shapes),
       cmocka_unit_test(pop3_greeting_shapes),
+      cmocka_unit_test(nul_bytes_are_kept),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
