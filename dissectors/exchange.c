@@ -122,6 +122,8 @@ void *ex_push(ex *x, int kind, unsigned flags, size_t cmd, ms_ts ts) {
   p->flags = flags;
   p->cmd = cmd;
   p->sent = ts;
+  if (flags & EX_TLS)
+    ex_tls_asked(x);
   return p;
 }
 
@@ -171,6 +173,7 @@ void ex_free(ex *x) {
     pending_free(x, x->scratch);
   free(x->scratch);
   reply_free(&x->greeting);
+  ex_tls_free(x);
   if (x->sasl)
     sasl_end(x->sasl, MS_AUTH_UNKNOWN, 0);
   x->sasl = NULL;
@@ -620,6 +623,8 @@ void ex_reply_done(ex *x, const ex_reply *r) {
     x->sasl_wants_response = false;
     x->sasl_failed = res == MS_AUTH_FAILURE;
   }
+  if (p->flags & EX_TLS)
+    ex_tls_replied(x, r->cls == MS_RC_POSITIVE, r->ts);
   if (!(p->flags & EX_SASL_DATA))
     x->p->on_reply(x->owner, p, r);
   pending_free(x, p);
@@ -679,23 +684,30 @@ void ex_client_line(ex *x, const ms_line *l, ms_ts ts) {
 }
 
 static void run_due(ex *x, ms_ts ts) {
+  ex_tls_replay(x, ts);
   if (x->due && x->p->due) {
     x->due = false;
     x->p->due(x->owner, ts);
   }
 }
 
-void ex_client_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts) {
+size_t ex_client_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts) {
   const uint8_t *cur = data, *end = data + n;
   while (cur < end && !x->stop) {
+    ex_step step = ex_tls_client(x, &cur, end, ts);
+    if (step == EX_STEP_TLS)
+      return (size_t)(cur - data);
+    if (step == EX_STEP_TAKEN)
+      continue;
     if (x->p->client_raw && x->p->client_raw(x->owner, &cur, end, ts))
       continue;
     ms_line l;
     if (!line_reader_next(&x->lines[MS_CLIENT], &cur, end, ts, &l))
-      return;
+      break;
     ex_client_line(x, &l, ts);
     run_due(x, ts);
   }
+  return n;
 }
 
 /* A cut command line worth keeping: a known verb whose cut argument does
@@ -743,25 +755,30 @@ void ex_server_line(ex *x, const ms_line *l, ms_ts ts) {
   run_due(x, ts);
 }
 
-static void server_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts) {
+static size_t server_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts) {
   const uint8_t *cur = data, *end = data + n;
   while (cur < end && !x->stop) {
+    ex_step step = ex_tls_server(x, &cur, end, ts);
+    if (step == EX_STEP_TLS)
+      return (size_t)(cur - data);
+    if (step == EX_STEP_TAKEN)
+      continue;
     if (x->p->server_raw && x->p->server_raw(x->owner, &cur, end, ts)) {
       run_due(x, ts);
       continue;
     }
     ms_line l;
     if (!line_reader_next(&x->lines[MS_SERVER], &cur, end, ts, &l))
-      return;
+      break;
     ex_server_line(x, &l, ts);
   }
+  return n;
 }
 
-ms_verdict ex_data(ex *x, ms_dir dir, const uint8_t *data, size_t n, ms_ts ts) {
-  if (dir == MS_CLIENT)
-    ex_client_bytes(x, data, n, ts);
-  else
-    server_bytes(x, data, n, ts);
+ms_verdict ex_data(ex *x, ms_dir dir, const uint8_t *data, size_t n, ms_ts ts,
+                   size_t *used) {
+  *used = dir == MS_CLIENT ? ex_client_bytes(x, data, n, ts)
+                           : server_bytes(x, data, n, ts);
   if (x->stop) {
     if (x->stop_note) {
       ex_notice(x, ts, MS_SERVER, x->stop_note);
@@ -769,7 +786,7 @@ ms_verdict ex_data(ex *x, ms_dir dir, const uint8_t *data, size_t n, ms_ts ts) {
     }
     return MS_STOP;
   }
-  return MS_CONTINUE;
+  return *used < n || x->tls[dir] == EX_TLS_RECORDS ? MS_TLS : MS_CONTINUE;
 }
 
 void ex_gap_notice(ex *x, ms_dir dir, uint64_t n, ms_ts ts) {
@@ -780,6 +797,11 @@ void ex_gap_notice(ex *x, ms_dir dir, uint64_t n, ms_ts ts) {
 
 void ex_close(ex *x, ms_ts ts) {
   ex_greeting_settle(x, true);
+  if (x->tls[MS_CLIENT] == EX_TLS_ASKED) { /* no reply ever came */
+    x->tls[MS_CLIENT] = EX_TLS_NONE;
+    x->tls_replay = x->tls_held_len > 0;
+    ex_tls_replay(x, ts);
+  }
   if (x->sasl) {
     sasl_end(x->sasl, MS_AUTH_UNKNOWN, ts);
     x->sasl = NULL;

@@ -178,6 +178,14 @@ typedef struct ex {
   bool sasl_cancelled;
   bool sasl_failed; /* the last exchange was refused: lines that are no
                        command are late SASL responses */
+  /* TLS: each direction's state (EX_TLS_*), see exchange_tls.c */
+  uint8_t tls[2];
+  uint8_t *tls_held; /* client bytes after STARTTLS, before its reply */
+  size_t tls_held_len;
+  bool tls_replay;         /* STARTTLS refused: they are commands (due) */
+  bool tls_client_after;   /* the client spoke after the positive reply */
+  bool tls_injection_said; /* starttls_response_injection raised */
+  bool tls_noted;          /* the "TLS starts" notice is written */
   /* set by on_reply handlers: work for the server-data loop */
   bool due;
   bool stop;             /* decoding stops (MS_STOP) */
@@ -190,9 +198,12 @@ void ex_free(ex *x);
 
 /* ---- the bytes ---------------------------------------------------------- */
 
-ms_verdict ex_data(ex *x, ms_dir dir, const uint8_t *data, size_t n, ms_ts ts);
-/* Client bytes through the client loop (replaying held bytes). */
-void ex_client_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts);
+/* dissector.h on_data. */
+ms_verdict ex_data(ex *x, ms_dir dir, const uint8_t *data, size_t n, ms_ts ts,
+                   size_t *used);
+/* Client bytes through the client loop (replaying held bytes); returns
+ * where TLS records began, or n. */
+size_t ex_client_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts);
 /* A client line: SASL data or a command. */
 void ex_client_line(ex *x, const ms_line *l, ms_ts ts);
 /* A server line through the protocol's server_line, with the work its
@@ -266,6 +277,38 @@ void ex_greeting_settle(ex *x, bool was_greeting);
 void ex_drop_lost(ex *x, ms_ts ts);
 /* The name of a recorded command, for anomaly texts. */
 const char *ex_verb_of(const ex *x, const ex_pending *p);
+
+/* ---- TLS (exchange_tls.c) ----------------------------------------------- */
+
+/* A direction's TLS state. */
+enum {
+  EX_TLS_NONE = 0, /* plaintext, no STARTTLS */
+  EX_TLS_ASKED,    /* client: STARTTLS sent, its reply not yet seen */
+  EX_TLS_MAY,      /* positive reply: a TLS record may come */
+  EX_TLS_RECORDS,  /* TLS began: the session layer has the bytes */
+  EX_TLS_PLAIN,    /* plaintext went on after the positive reply */
+  EX_TLS_OPAQUE,   /* TLS without keys: nothing more comes */
+  EX_TLS_DECRYPTED /* TLS decrypted: its plaintext comes */
+};
+
+/* What a step of the bytes loop did with the bytes at the cursor. */
+typedef enum {
+  EX_STEP_NONE = 0, /* nothing: read them as usual */
+  EX_STEP_TAKEN,    /* consumed (held, or an injected line) */
+  EX_STEP_TLS       /* TLS begins at the cursor */
+} ex_step;
+
+/* A STARTTLS/STLS command was sent: the client's bytes are held. */
+void ex_tls_asked(ex *x);
+/* Its reply: positive lets TLS start, a refusal makes the held bytes
+ * commands again (replayed by the loop: ex_tls_replay). */
+void ex_tls_replied(ex *x, bool positive, ms_ts ts);
+bool ex_tls_replay(ex *x, ms_ts ts);
+ex_step ex_tls_client(ex *x, const uint8_t **cur, const uint8_t *end, ms_ts ts);
+ex_step ex_tls_server(ex *x, const uint8_t **cur, const uint8_t *end, ms_ts ts);
+/* dissector.h on_tls: the TLS layer's word on a direction. */
+void ex_tls(ex *x, ms_dir dir, ms_tls_state what, ms_ts ts);
+void ex_tls_free(ex *x);
 
 /* ---- SASL --------------------------------------------------------------- */
 

@@ -328,11 +328,8 @@ static void pop3_on_reply(void *owner, void *pending, const ex_reply *r) {
       st->deletions_committed = true;
     break;
   case P_STLS:
-    if (ok) {
+    if (ok)
       st->x.rec->tls = MS_TLS_STARTTLS;
-      st->x.stop = true;
-      st->x.stop_note = "TLS starts: the rest is encrypted, not decoded";
-    }
     break;
   default:
     break;
@@ -499,9 +496,14 @@ static void *pop3_create(ms_session *rec, const ms_dissect_config *cfg) {
 }
 
 static ms_verdict pop3_data(void *state, ms_dir dir, const uint8_t *data,
-                            size_t n, ms_ts ts) {
+                            size_t n, ms_ts ts, size_t *used) {
   pop3 *st = state;
-  return ex_data(&st->x, dir, data, n, ts);
+  return ex_data(&st->x, dir, data, n, ts, used);
+}
+
+static void pop3_tls(void *state, ms_dir dir, ms_tls_state what, ms_ts ts) {
+  pop3 *st = state;
+  ex_tls(&st->x, dir, what, ts);
 }
 
 static void pop3_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
@@ -581,6 +583,11 @@ static void pop3_destroy(void *state) {
   free(st);
 }
 
-const ms_dissector ms_pop3_dissector = {"pop3",      MS_PROTO_POP3, pop3_create,
-                                        pop3_data,   pop3_gap,      pop3_close,
-                                        pop3_destroy};
+const ms_dissector ms_pop3_dissector = {.name = "pop3",
+                                        .proto = MS_PROTO_POP3,
+                                        .create = pop3_create,
+                                        .on_data = pop3_data,
+                                        .on_gap = pop3_gap,
+                                        .on_tls = pop3_tls,
+                                        .on_close = pop3_close,
+                                        .destroy = pop3_destroy};

@@ -328,13 +328,11 @@ static void smtp_on_reply(void *owner, void *pending, const ex_reply *r) {
     bdat_reply(st, p, r);
     break;
   case K_STARTTLS:
-    if (r->code == 220) {
+    if (r->code == 220) { /* RFC 3207 4.2: both sides start anew */
       server_reset(st, r->ts);
       if (st->tx != NO_TX)
         smtp_end_transaction(st, st->tx, r->ts);
       st->x.rec->tls = MS_TLS_STARTTLS;
-      st->x.stop = true;
-      st->x.stop_note = "TLS starts: the rest is encrypted, not decoded";
     }
     break;
   default:
@@ -612,9 +610,14 @@ static void *smtp_create(ms_session *rec, const ms_dissect_config *cfg) {
 }
 
 static ms_verdict smtp_data(void *state, ms_dir dir, const uint8_t *data,
-                            size_t n, ms_ts ts) {
+                            size_t n, ms_ts ts, size_t *used) {
   smtp *st = state;
-  return ex_data(&st->x, dir, data, n, ts);
+  return ex_data(&st->x, dir, data, n, ts, used);
+}
+
+static void smtp_tls(void *state, ms_dir dir, ms_tls_state what, ms_ts ts) {
+  smtp *st = state;
+  ex_tls(&st->x, dir, what, ts);
 }
 
 static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
@@ -675,6 +678,11 @@ static void smtp_destroy(void *state) {
   free(st);
 }
 
-const ms_dissector ms_smtp_dissector = {"smtp",      MS_PROTO_SMTP, smtp_create,
-                                        smtp_data,   smtp_gap,      smtp_close,
-                                        smtp_destroy};
+const ms_dissector ms_smtp_dissector = {.name = "smtp",
+                                        .proto = MS_PROTO_SMTP,
+                                        .create = smtp_create,
+                                        .on_data = smtp_data,
+                                        .on_gap = smtp_gap,
+                                        .on_tls = smtp_tls,
+                                        .on_close = smtp_close,
+                                        .destroy = smtp_destroy};

@@ -446,6 +446,23 @@ LINK_TYPES = [("ppp", 9), ("ppp-dir", 204), ("c-hdlc", 104), ("nflog", 239),
               ("radiotap", 127), ("pppoe", 51)]
 
 
+class Sessions:
+    """Several connections between c and s, one a second from `port` on:
+    add() makes one of the dialogue steps and keeps its packets."""
+
+    def __init__(self, c, s, port):
+        self.c, self.s, self.first, self.port = c, s, port, port
+        self.pkts = []
+
+    def add(self, sport, steps, handshake=True):
+        x = Session(self.c, self.s, self.port, sport,
+                    t0=T0 + self.port - self.first, handshake=handshake)
+        self.port += 1
+        x.dialogue(steps)
+        x.close()
+        self.pkts.extend(x.pkts)
+
+
 # Every secret the hand-made AUTH captures hold (tests/secrets.txt lists
 # them for tests/t_secrets.sh).
 FAILSAFE_PASSWORD = b"edge-s3cret-pw"
@@ -457,16 +474,9 @@ def b64(data):
 
 
 def auth_fail_safe_sessions(c, s):
-    pkts = []
-    port = [40500]
+    out = Sessions(c, s, 40500)
+    session = out.add
     user, pw, tok = b"bob", FAILSAFE_PASSWORD, FAILSAFE_TOKEN
-
-    def session(sport, steps):
-        x = Session(c, s, port[0], sport, t0=T0 + port[0] - 40500)
-        port[0] += 1
-        x.dialogue(steps)
-        x.close()
-        pkts.extend(x.pkts)
 
     hello = [(1, crlf(b"220 mx.example.test ESMTP")),
              (0, crlf(b"EHLO client.example.test")),
@@ -524,7 +534,84 @@ def auth_fail_safe_sessions(c, s):
         (0, crlf(b"AUTH PLAIN", b64(b"\0" + user + b"\0" + pw))),
         (1, crlf(b"+ ", b"+OK Logged in.")),
         (0, crlf(b"QUIT")), (1, crlf(b"+OK Logging out."))])
-    return pkts
+    return out.pkts
+
+
+def tls_record(rtype, body):
+    return struct.pack(">BHH", rtype, 0x0303 if rtype != 22 else 0x0301,
+                       len(body)) + body
+
+
+# A ClientHello and a ServerHello as far as the seam looks (record and
+# handshake headers, fixed "random" bytes), then application data.
+CLIENT_HELLO = tls_record(22, b"\x01\x00\x00\x2b\x03\x03" + bytes(range(32)) +
+                          b"\x00\x00\x02\x13\x01\x01\x00")
+SERVER_HELLO = tls_record(22, b"\x02\x00\x00\x26\x03\x03" +
+                          bytes(range(32, 64)) + b"\x00\x13\x01\x00")
+APP_DATA = tls_record(23, bytes(range(64, 96)))
+
+
+def starttls_sessions(c, s):
+    out = Sessions(c, s, 40700)
+    session = out.add
+
+    hello = [(1, crlf(b"220 mx.example.test ESMTP")),
+             (0, crlf(b"EHLO client.example.test")),
+             (1, crlf(b"250-mx.example.test", b"250-PIPELINING",
+                      b"250 STARTTLS"))]
+    tls = [(0, CLIENT_HELLO), (1, SERVER_HELLO), (0, APP_DATA), (1, APP_DATA)]
+    # a clean STARTTLS: nothing to report
+    session(25, hello + [(0, crlf(b"STARTTLS")),
+                         (1, crlf(b"220 2.0.0 Ready to start TLS"))] + tls)
+    # command injection (CVE-2011-0411): commands after STARTTLS in its
+    # segment, before the reply
+    session(25, hello + [
+        (0, crlf(b"STARTTLS", b"RSET", b"MAIL FROM:<evil@example.test>")),
+        (1, crlf(b"220 2.0.0 Ready to start TLS"))] + tls)
+    # response injection: replies after the 220, before TLS
+    session(25, hello + [
+        (0, crlf(b"STARTTLS")),
+        (1, crlf(b"220 2.0.0 Ready to start TLS", b"250-injected",
+                 b"250 AUTH PLAIN"))] + tls)
+    # the 220 and the ServerHello in one segment
+    session(25, hello + [(0, crlf(b"STARTTLS")),
+                         (1, crlf(b"220 2.0.0 go") + SERVER_HELLO),
+                         (0, CLIENT_HELLO), (0, APP_DATA), (1, APP_DATA)])
+    # no TLS after the 220: a decrypted capture, or a client that never
+    # started TLS; decoded as plaintext
+    session(25, hello + [(0, crlf(b"STARTTLS")),
+                         (1, crlf(b"220 2.0.0 Ready to start TLS")),
+                         (0, crlf(b"EHLO client.example.test")),
+                         (1, crlf(b"250-mx.example.test",
+                                  b"250 AUTH PLAIN LOGIN")),
+                         (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))])
+    # POP3: a clean STLS, then STLS with an injected USER
+    pop = [(1, crlf(b"+OK Dovecot ready.")), (0, crlf(b"CAPA")),
+           (1, crlf(b"+OK", b"STLS", b"USER", b"."))]
+    session(110, pop + [(0, crlf(b"STLS")),
+                        (1, crlf(b"+OK Begin TLS negotiation now."))] + tls)
+    session(110, pop + [(0, crlf(b"STLS", b"USER evil")),
+                        (1, crlf(b"+OK Begin TLS negotiation now."))] + tls)
+    return out.pkts
+
+
+def tls_port_sessions(c, s):
+    out = Sessions(c, s, 40800)
+    session = out.add
+
+    # plaintext SMTP on 465 and POP3 on 995: decoded
+    session(465, SHORT_SMTP)
+    session(995, [(1, crlf(b"+OK POP3 ready")), (0, crlf(b"CAPA")),
+                  (1, crlf(b"+OK", b"USER", b".")), (0, crlf(b"QUIT")),
+                  (1, crlf(b"+OK bye"))])
+    # a ClientHello first on 25, 110 and 587: TLS from the first byte
+    for sport in (25, 110, 587):
+        session(sport, [(0, CLIENT_HELLO), (1, SERVER_HELLO), (0, APP_DATA),
+                        (1, APP_DATA)])
+    # implicit TLS on 465, as it should be
+    session(465, [(0, CLIENT_HELLO), (1, SERVER_HELLO), (0, APP_DATA),
+                  (1, APP_DATA)])
+    return out.pkts
 
 
 def nul_sessions(c, s):
@@ -551,16 +638,8 @@ def nul_sessions(c, s):
 
 
 def greeting_sessions(c, s):
-    pkts = []
-    port = [40400]
-
-    def session(sport, steps, handshake=True):
-        x = Session(c, s, port[0], sport, t0=T0 + port[0] - 40400,
-                    handshake=handshake)
-        port[0] += 1
-        x.dialogue(steps)
-        x.close()
-        pkts.extend(x.pkts)
+    out = Sessions(c, s, 40400)
+    session = out.add
 
     # SMTP: no greeting at all; the first reply (multi-line) answers EHLO
     session(25, [(0, crlf(b"EHLO client.example.test")),
@@ -596,7 +675,7 @@ def greeting_sessions(c, s):
                                                 b".")),
                   (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))],
             handshake=False)
-    return pkts
+    return out.pkts
 
 
 def main():
@@ -893,6 +972,14 @@ def main():
     # mechanisms known and unknown, POP3 client mistakes
     write(os.path.join(edge, "auth-fail-safe.pcap"),
           ether(auth_fail_safe_sessions(C4, S4)))
+
+    # where TLS begins (issue 14): a clean STARTTLS/STLS, command and
+    # response injection, the 220 and the ServerHello in one segment,
+    # plaintext after the 220; implicit TLS found by the bytes, not the port
+    write(os.path.join(edge, "starttls-seam.pcap"),
+          ether(starttls_sessions(C4, S4)))
+    write(os.path.join(edge, "tls-by-bytes.pcap"),
+          ether(tls_port_sessions(C4, S4)))
 
     # NUL and other control bytes inside commands and replies: JSON keeps
     # what the transcript shows (issue 14)

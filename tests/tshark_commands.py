@@ -27,6 +27,12 @@ KNOWN = {
                       "CRAM-MD5 response looks like a command to it",
     "auth-ntlm-digest": "tshark does not follow POP3 AUTH: the NTLM messages "
                         "(TlRM...) look like commands to it",
+    "starttls-seam": "commands injected after STARTTLS before its 220 are "
+                     "commands to tshark; mailscope reports them as "
+                     "starttls_command_injection and does not take them "
+                     "as plaintext commands",
+    "tls-by-bytes": "tshark decodes a ClientHello sent first on port 110 as "
+                    "POP3 commands; mailscope sees TLS from the first byte",
     "auth-fail-safe": "SASL lines an eager client sent before the 334s, or "
                       "after the server refused the AUTH, are commands to "
                       "tshark; mailscope takes them as SASL data so that no "

@@ -157,9 +157,9 @@ static ms_session *run_mid(const ms_dissector *d, const step *steps, size_t n,
   for (size_t i = 0; i < n; i++) {
     size_t len = strlen(steps[i].bytes), piece = split ? split : len;
     for (size_t off = 0; off < len; off += piece) {
-      size_t m = len - off < piece ? len - off : piece;
-      d->on_data(st, steps[i].dir, (const uint8_t *)steps[i].bytes + off, m,
-                 ts);
+      size_t m = len - off < piece ? len - off : piece, used;
+      d->on_data(st, steps[i].dir, (const uint8_t *)steps[i].bytes + off, m, ts,
+                 &used);
       ts += 10;
     }
   }

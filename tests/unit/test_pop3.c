@@ -118,9 +118,11 @@ static void full_session_at_every_cut_point(void **state) {
     for (size_t i = 0; i < NSTEPS(session); i++) {
       const uint8_t *b = (const uint8_t *)session[i].bytes;
       size_t n = strlen(session[i].bytes), cut = k < n ? k : n;
-      ms_pop3_dissector.on_data(st, session[i].dir, b, cut, ts++);
+      size_t used;
+      ms_pop3_dissector.on_data(st, session[i].dir, b, cut, ts++, &used);
       if (cut < n)
-        ms_pop3_dissector.on_data(st, session[i].dir, b + cut, n - cut, ts++);
+        ms_pop3_dissector.on_data(st, session[i].dir, b + cut, n - cut, ts++,
+                                  &used);
     }
     rec->end = MS_END_FIN;
     ms_pop3_dissector.on_close(st, ts);
@@ -535,7 +537,9 @@ static void gaps(void **state) {
   rec->proto = MS_PROTO_POP3;
   void *st = ms_pop3_dissector.create(rec, &cfg);
   const ms_dissector *d = &ms_pop3_dissector;
-#define FEED(dir, str) d->on_data(st, dir, (const uint8_t *)str, strlen(str), 1)
+  size_t used;
+#define FEED(dir, str)                                                         \
+  d->on_data(st, dir, (const uint8_t *)str, strlen(str), 1, &used)
   FEED(MS_SERVER, "+OK hi\r\n");
   FEED(MS_CLIENT, "USER a\r\nPASS b\r\nLIST\r\nRETR 1\r\nSTAT\r\n");
   FEED(MS_SERVER,
@@ -689,8 +693,9 @@ static void hostile_bytes(void **state) {
     rec->proto = MS_PROTO_POP3;
     rec->midstream = (round % 5) == 0;
     void *st = ms_pop3_dissector.create(rec, &cfg);
+    size_t used;
     ms_pop3_dissector.on_data(st, MS_SERVER, (const uint8_t *)"+OK hi\r\n", 8,
-                              1);
+                              1, &used);
     bool stopped = false;
     for (int chunk = 0; chunk < 40 && !stopped; chunk++) {
       char buf[256];
@@ -710,7 +715,7 @@ static void hostile_bytes(void **state) {
       if ((seed >> 4) % 13 == 0)
         ms_pop3_dissector.on_gap(st, dir, 7, chunk);
       stopped = ms_pop3_dissector.on_data(st, dir, (const uint8_t *)buf, len,
-                                          chunk) == MS_STOP;
+                                          chunk, &used) == MS_STOP;
     }
     rec->end = MS_END_RST;
     ms_pop3_dissector.on_close(st, 99);
