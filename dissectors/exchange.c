@@ -183,6 +183,21 @@ void ex_free(ex *x) {
 
 static bool blank(uint8_t c) { return c == ' ' || c == '\t'; }
 
+bool ex_number(const char *s, uint64_t max, uint64_t *out, const char **end) {
+  uint64_t v = 0;
+  bool ok = isdigit((unsigned char)*s);
+  for (; isdigit((unsigned char)*s); s++) {
+    unsigned d = (unsigned)(*s - '0');
+    if (v > (max - d) / 10)
+      ok = false; /* past max (and never past 2^64) */
+    else
+      v = v * 10 + d;
+  }
+  *end = s;
+  *out = ok ? v : 0;
+  return ok;
+}
+
 char *ex_wire_text(const uint8_t *p, size_t n, size_t max) {
   return wire_strdup(p, n < max ? n : max);
 }

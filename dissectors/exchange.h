@@ -240,6 +240,14 @@ size_t ex_server_tline(ex *x, const ms_line *l, ms_ts ts, unsigned flags,
  * the record holds it: nothing is cut there). */
 void ex_split_verb(const uint8_t *p, size_t n, char verb[EX_VERB_MAX],
                    const uint8_t **arg, size_t *arg_len);
+/* The largest count or size taken from the wire: 2^53 - 1, which every
+ * JSON reader holds exactly. */
+#define EX_NUMBER_MAX 9007199254740991ULL
+/* A count or size from the wire at s: decimal digits only (no sign, no
+ * space), at least one, at most `max`.  False when it is none of that
+ * (the caller keeps the text and raises number_out_of_range); *end is set
+ * after the digits either way. */
+bool ex_number(const char *s, uint64_t max, uint64_t *out, const char **end);
 /* Wire bytes for an anomaly's text: at most `max` of them, NUL as
  * "\x00" (a new string). */
 char *ex_wire_text(const uint8_t *p, size_t n, size_t max);

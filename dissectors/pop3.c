@@ -256,13 +256,26 @@ static void auth_reply(pop3 *st, const p3_pending *p, bool ok,
   }
 }
 
+/* "+OK nn mm" (RFC 1939 5): messages and octets, each a number in range;
+ * otherwise the mailbox is not filled and the text stays in the reply. */
 static void stat_reply(pop3 *st, const ex_reply *r) {
-  unsigned long long n, o;
-  if (sscanf(r->text, "%llu %llu", &n, &o) == 2) {
-    st->x.rec->mailbox_present = true;
-    st->x.rec->mailbox_messages = n;
-    st->x.rec->mailbox_octets = o;
+  uint64_t n, o;
+  const char *p = r->text, *end;
+  while (*p == ' ')
+    p++;
+  bool ok = ex_number(p, EX_NUMBER_MAX, &n, &end) && *end == ' ';
+  if (ok) {
+    for (p = end; *p == ' ';)
+      p++;
+    ok = ex_number(p, EX_NUMBER_MAX, &o, &end) && (!*end || *end == ' ');
   }
+  if (!ok) {
+    pop3_bad_number(st, "STAT", r->text, r->ts);
+    return;
+  }
+  st->x.rec->mailbox_present = true;
+  st->x.rec->mailbox_messages = n;
+  st->x.rec->mailbox_octets = o;
 }
 
 static void dele_reply(pop3 *st, const p3_pending *p, ms_ts ts) {

@@ -22,12 +22,22 @@ long pop3_number(const char *s, bool *ok) {
     return 0;
   while (*s == ' ')
     s++;
-  char *end;
-  long v = strtol(s, &end, 10);
-  if (end == s || v < 0 || v > 1000000000L)
+  uint64_t v;
+  const char *end;
+  if (!ex_number(s, 1000000000, &v, &end))
     return 0;
   *ok = true;
-  return v;
+  return (long)v;
+}
+
+void pop3_bad_number(pop3 *st, const char *what, const char *text, ms_ts ts) {
+  if (st->bad_number_said)
+    return; /* once a session: a hostile listing is one finding */
+  st->bad_number_said = true;
+  ms_add_anomaly(st->x.rec, "number_out_of_range", ts,
+                 "%s \"%.80s\" is not a number from 0 to %llu: kept only "
+                 "as text",
+                 what, text, (unsigned long long)EX_NUMBER_MAX);
 }
 
 const char *pop3_after_number(const char *s) {
@@ -88,13 +98,27 @@ static listing_entry *listing_for(pop3 *st, long n, bool create) {
 void pop3_listing_fact(pop3 *st, p3_kind kind, const char *text, ms_ts ts) {
   bool valid;
   long num = pop3_number(text, &valid);
-  listing_entry *e = valid ? listing_for(st, num, true) : NULL;
+  if (!valid) {
+    pop3_bad_number(st,
+                    kind == P_LIST ? "LIST message number"
+                                   : "UIDL "
+                                     "message number",
+                    text, ts);
+    return;
+  }
+  listing_entry *e = listing_for(st, num, true);
   if (!e)
     return;
   const char *rest = pop3_after_number(text);
   if (kind == P_LIST) {
-    e->size = strtoull(rest, NULL, 10);
-    e->has_size = true;
+    uint64_t size;
+    const char *end;
+    if (ex_number(rest, EX_NUMBER_MAX, &size, &end)) {
+      e->size = size;
+      e->has_size = true;
+    } else {
+      pop3_bad_number(st, "LIST size", text, ts);
+    }
     return;
   }
   size_t n = strcspn(rest, " ");

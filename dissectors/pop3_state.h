@@ -67,6 +67,7 @@ typedef struct {
   ms_ts now;
   char auth_mech[64]; /* mechanism of the AUTH exchange under way */
   bool list_full_warned;
+  bool bad_number_said; /* number_out_of_range raised */
   bool deletions_committed;
   int unknown_before_greeting;
   /* the message being retrieved: octets carried, bare LFs, last bytes */
@@ -83,6 +84,9 @@ void pop3_status_line(pop3 *st, const ms_line *l, ms_ts ts);
 
 /* A message number (RFC 1939: 1 and up) from the wire, or 0 with !*ok. */
 long pop3_number(const char *s, bool *ok);
+/* A count, size or message number from the server that is not a number
+ * in range: number_out_of_range (once a session). */
+void pop3_bad_number(pop3 *st, const char *what, const char *text, ms_ts ts);
 /* "n rest": the text after the number and its spaces. */
 const char *pop3_after_number(const char *s);
 /* "n size" (LIST) or "n unique-id" (UIDL), from a listing line or a

@@ -96,11 +96,19 @@ static size_t on_mail(smtp *st, const char *arg, ms_ts ts) {
   if (params) {
     const char *sz = strcasestr(params, "SIZE=");
     if (sz && (sz == params || sz[-1] == ' ')) {
-      unsigned long long declared = strtoull(sz + 5, NULL, 10);
+      uint64_t declared;
+      const char *end;
       unsigned long long limit = smtp_advertised_size(st);
-      if (limit && declared > limit)
+      if (!ex_number(sz + 5, EX_NUMBER_MAX, &declared, &end) ||
+          (*end && *end != ' '))
+        ex_anomaly(&st->x, "number_out_of_range", ts,
+                   "MAIL SIZE=%.*s is not a number from 0 to %llu",
+                   (int)strcspn(sz + 5, " "), sz + 5,
+                   (unsigned long long)EX_NUMBER_MAX);
+      else if (limit && declared > limit)
         ex_anomaly(&st->x, "size_exceeds_limit", ts,
-                   "SIZE=%llu above the advertised SIZE %llu", declared, limit);
+                   "SIZE=%llu above the advertised SIZE %llu",
+                   (unsigned long long)declared, limit);
     }
   }
   return txi;
@@ -188,7 +196,7 @@ static void smtp_command(void *owner, const ms_line *l, ms_ts ts) {
 
 /* ---- what each reply means ---------------------------------------------- */
 
-static void capabilities_from_ehlo(smtp *st) {
+static void capabilities_from_ehlo(smtp *st, ms_ts ts) {
   ms_session *rec = st->x.rec;
   strvec_free(&rec->capabilities);
   st->x.pipelining = false;
@@ -197,6 +205,13 @@ static void capabilities_from_ehlo(smtp *st) {
     strvec_push(&rec->capabilities, cap);
     if (!strcasecmp(cap, "PIPELINING"))
       st->x.pipelining = true;
+    uint64_t size;
+    const char *end;
+    if (!strncasecmp(cap, "SIZE ", 5) &&
+        (!ex_number(cap + 5, EX_NUMBER_MAX, &size, &end) || *end))
+      ex_anomaly(&st->x, "number_out_of_range", ts,
+                 "EHLO %s: the size is not a number from 0 to %llu", cap,
+                 (unsigned long long)EX_NUMBER_MAX);
   }
 }
 
@@ -218,7 +233,7 @@ static void helo_reply(smtp *st, const smtp_pending *p, const ex_reply *r) {
     }
   }
   if (r->code == 250 && p->base.kind == K_EHLO)
-    capabilities_from_ehlo(st);
+    capabilities_from_ehlo(st, r->ts);
 }
 
 /* An accepted MAIL replaces the transaction the server held (RFC 5321

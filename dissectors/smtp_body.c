@@ -82,9 +82,13 @@ void smtp_finish_transaction(smtp *st, size_t txi, const ex_reply *r) {
 
 unsigned long long smtp_advertised_size(const smtp *st) {
   const strvec *caps = &st->x.rec->capabilities;
-  for (size_t i = 0; i < caps->len; i++)
-    if (!strncasecmp(caps->items[i], "SIZE ", 5))
-      return strtoull(caps->items[i] + 5, NULL, 10);
+  for (size_t i = 0; i < caps->len; i++) {
+    uint64_t size;
+    const char *end;
+    if (!strncasecmp(caps->items[i], "SIZE ", 5) &&
+        ex_number(caps->items[i] + 5, EX_NUMBER_MAX, &size, &end) && !*end)
+      return size; /* out of range: no limit known (number_out_of_range) */
+  }
   return 0;
 }
 
@@ -194,12 +198,19 @@ void smtp_body_begin(smtp *st, ms_ts ts) {
   st->mode = CL_BODY;
   st->body_gap = false;
   dot_scan_begin(&st->body);
+  st->body.want_cr = true;
   line_reader_free(&st->body_lines);
   line_reader_init(&st->body_lines, st->x.cfg->max_line);
   (void)ts;
 }
 
 void smtp_body_end(smtp *st, ms_ts ts) {
+  if (st->body.bare_cr_end)
+    ex_anomaly(&st->x, "bare_cr_end_of_data", ts,
+               "the message holds a \".\" line a bare CR delimits "
+               "(<CR>.<CR>, <CR>.<CR><LF>, <CR><LF>.<CR>, <CR>.<LF>): a "
+               "server that ends lines at a bare CR ends the message "
+               "there and reads the rest as commands (SMTP smuggling)");
   if (st->x.cfg->full_bodies && st->x.cfg->transcript) {
     ms_line l;
     if (line_reader_flush(&st->body_lines, ts, &l))

@@ -595,6 +595,30 @@ def starttls_sessions(c, s):
     return out.pkts
 
 
+def hostile_numbers_sessions(c, s):
+    out = Sessions(c, s, 40900)
+    env = [(1, crlf(b"220 mx.example.test ESMTP")),
+           (0, crlf(b"EHLO client.example.test")),
+           (1, crlf(b"250-mx.example.test", b"250-SIZE -1", b"250 PIPELINING")),
+           (0, crlf(b"MAIL FROM:<a@example.test> SIZE=18446744073709551617")),
+           (1, crlf(b"250 2.1.0 Ok")),
+           (0, crlf(b"RCPT TO:<b@example.test>")), (1, crlf(b"250 2.1.5 Ok")),
+           (0, crlf(b"DATA")), (1, crlf(b"354 go ahead"))]
+    for body in (b"Subject: a\r\n\r\nhi\r.\rMAIL FROM:<x@example.test>\r\n",
+                 b"Subject: b\r\n\r\nhi\r\n.\rRCPT TO:<y@example.test>\r\n",
+                 b"Subject: c\r\n\r\nhi\r.\r\nDATA\r\n"):
+        out.add(25, env + [(0, body + b".\r\n"),
+                           (1, crlf(b"250 2.0.0 Ok: queued as CR1")),
+                           (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))])
+    out.add(110, [(1, crlf(b"+OK ready")), (0, crlf(b"USER bob")),
+                  (1, crlf(b"+OK")), (0, crlf(b"PASS pw")),
+                  (1, crlf(b"+OK Logged in.")), (0, crlf(b"STAT")),
+                  (1, crlf(b"+OK -1 -1")), (0, crlf(b"LIST")),
+                  (1, crlf(b"+OK", b"1 18446744073709551615", b".")),
+                  (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))])
+    return out.pkts
+
+
 def tls_port_sessions(c, s):
     out = Sessions(c, s, 40800)
     session = out.add
@@ -980,6 +1004,11 @@ def main():
           ether(starttls_sessions(C4, S4)))
     write(os.path.join(edge, "tls-by-bytes.pcap"),
           ether(tls_port_sessions(C4, S4)))
+
+    # hostile input (issue 20): SMTP smuggling with bare CR around the end
+    # of data, counts and sizes out of range
+    write(os.path.join(edge, "bare-cr-numbers.pcap"),
+          ether(hostile_numbers_sessions(C4, S4)))
 
     # NUL and other control bytes inside commands and replies: JSON keeps
     # what the transcript shows (issue 14)

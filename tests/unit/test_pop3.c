@@ -824,6 +824,56 @@ static void gaps_resynchronize(void **state) {
   ms_session_free(s);
 }
 
+/* Counts and sizes from the wire are numbers in range (issue 20): STAT
+ * "+OK -1 -1" must not become 18446744073709551615; out-of-range values
+ * stay text (the reply) and raise number_out_of_range, once.  A listing
+ * line over --max-line raises line_too_long. */
+static void numbers_in_range_and_long_listing_lines(void **state) {
+  (void)state;
+  static const char *bad[] = {
+      "-1 -1", "18446744073709551616 5", "9007199254740992 1", "+5 10", "5 x",
+      "5"};
+  for (size_t k = 0; k < NSTEPS(bad); k++) {
+    char reply[96];
+    snprintf(reply, sizeof reply, "+OK %s\r\n", bad[k]);
+    const step steps[] = {S("+OK hi\r\n"),
+                          C("USER a\r\nPASS b\r\nSTAT\r\n"),
+                          S("+OK\r\n+OK\r\n"),
+                          {MS_SERVER, reply, 0}};
+    ms_session *s =
+        run_steps(&ms_pop3_dissector, steps, NSTEPS(steps), 0, NULL);
+    assert_false(s->mailbox_present);
+    assert_int_equal(count_anomaly(s, "number_out_of_range"), 1);
+    assert_string_equal(s->commands.items[2].reply.text, bad[k]);
+    ms_session_free(s);
+  }
+  const step good[] = {S("+OK hi\r\n"),
+                       C("STAT\r\n"),
+                       S("+OK 9007199254740991 0\r\n"),
+                       C("LIST\r\n"),
+                       S("+OK\r\n1 -5\r\n2 100\r\n-3 7\r\n.\r\n"),
+                       C("RETR 2\r\nRETR -1\r\n"),
+                       S("+OK\r\nx\r\n.\r\n-ERR no\r\n")};
+  ms_session *s = run_steps(&ms_pop3_dissector, good, NSTEPS(good), 0, NULL);
+  assert_true(s->mailbox_present);
+  assert_int_equal(s->mailbox_messages, 9007199254740991ULL);
+  assert_int_equal(count_anomaly(s, "number_out_of_range"), 1);
+  assert_true(has_anomaly(s, "retr_size_mismatch")); /* 2: LIST said 100 */
+  assert_true(has_anomaly(s, "bad_argument"));       /* RETR -1 */
+  ms_session_free(s);
+
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.max_line = 20;
+  const step lng[] = {S("+OK hi\r\n"), C("UIDL\r\n"),
+                      S("+OK\r\n1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n.\r\n"),
+                      C("QUIT\r\n"), S("+OK bye\r\n")};
+  s = run_steps(&ms_pop3_dissector, lng, NSTEPS(lng), 0, &cfg);
+  assert_int_equal(count_anomaly(s, "line_too_long"), 1);
+  assert_string_equal(s->commands.items[1].reply.text, "bye");
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(recording_is_bounded),
@@ -846,6 +896,7 @@ int main(void) {
       cmocka_unit_test(listings_out_of_order_and_bounded),
       cmocka_unit_test(hostile_bytes),
       cmocka_unit_test(gaps_resynchronize),
+      cmocka_unit_test(numbers_in_range_and_long_listing_lines),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -204,6 +204,62 @@ static void null_path_and_unknown_sender(void **state) {
   ms_session_free(s);
 }
 
+/* SMTP smuggling with bare CR (issue 20): a "." line a bare CR delimits
+ * is no end of data here (as for Postfix), but is one to a server that
+ * ends lines at a bare CR: bare_cr_end_of_data, once, and the message
+ * goes on to the real <CR><LF>.<CR><LF>.  At every split point. */
+static void bare_cr_end_of_data(void **state) {
+  (void)state;
+  static const struct {
+    const char *body;
+    size_t anomalies;
+  } cases[] = {
+      {"a\r.\rMAIL FROM:<x@y>\r\n.\r\n", 1},   /* <CR>.<CR> */
+      {"a\r.\r\nMAIL FROM:<x@y>\r\n.\r\n", 1}, /* <CR>.<CR><LF> */
+      {"a\r\n.\rMAIL FROM:<x@y>\r\n.\r\n", 1}, /* <CR><LF>.<CR> */
+      {"a\r.\nMAIL FROM:<x@y>\r\n.\r\n", 1},   /* <CR>.<LF> */
+      {"a\r.\r\nb\r.\r\n.\r\n", 1},            /* once per message */
+      {"a\r\n.\r\n", 0},
+      {"a\rb\r\n..\r\n.\r\n", 0},
+      {"a\r..b\r\n.\r\n", 0},
+      {"a\r\n..\rx\r\n.\r\n", 0}, /* a stuffed line ".\rx" */
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+    for (size_t split = 0; split < 9; split++) {
+      const step steps[] = {
+          S("220 mx\r\n"),           C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"),
+          S("250 ok\r\n250 ok\r\n"), C("DATA\r\n"),
+          S("354 go\r\n"),           C(cases[k].body),
+          S("250 queued\r\n")};
+      ms_session *s = run(steps, NSTEPS(steps), split);
+      assert_int_equal(count_anomaly(s, "bare_cr_end_of_data"),
+                       cases[k].anomalies);
+      assert_int_equal(s->transactions.len, 1);
+      assert_int_equal(s->transactions.items[0].status, MS_TX_QUEUED);
+      /* the message ends at <CR><LF>.<CR><LF> only */
+      assert_true(s->transactions.items[0].message->bytes >=
+                  strlen(cases[k].body) - 5);
+      ms_session_free(s);
+    }
+}
+
+/* SIZE from the wire is a number in range (issue 20). */
+static void size_numbers_in_range(void **state) {
+  (void)state;
+  const step steps[] = {S("220 mx\r\n"),
+                        C("EHLO c\r\n"),
+                        S("250-mx\r\n250 SIZE -1\r\n"),
+                        C("MAIL FROM:<a@b> SIZE=18446744073709551617\r\n"),
+                        S("250 ok\r\n"),
+                        C("MAIL FROM:<a@b> SIZE=100\r\n"),
+                        S("250 ok\r\n")};
+  ms_session *s = run(steps, NSTEPS(steps), 0);
+  assert_int_equal(count_anomaly(s, "number_out_of_range"), 2);
+  assert_false(has_anomaly(s, "size_exceeds_limit")); /* no limit known */
+  assert_string_equal(s->capabilities.items[0], "SIZE -1");
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(refused_second_mail_keeps_transaction),
@@ -211,6 +267,8 @@ int main(void) {
       cmocka_unit_test(refused_data_keeps_transaction),
       cmocka_unit_test(helo_and_rset_end_it),
       cmocka_unit_test(null_path_and_unknown_sender),
+      cmocka_unit_test(bare_cr_end_of_data),
+      cmocka_unit_test(size_numbers_in_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
