@@ -622,8 +622,9 @@ void ex_reply_done(ex *x, const ex_reply *r) {
   if (!ex_pop(x, pend)) {
     if (x->untracked)
       x->untracked--; /* the reply to a command not tracked */
-    else
-      x->p->on_unsolicited(x->owner, r);
+    else if (x->tls[MS_CLIENT] != EX_TLS_RECORDS &&
+             x->tls[MS_CLIENT] != EX_TLS_OPAQUE)
+      x->p->on_unsolicited(x->owner, r); /* (what TLS sent is unseen) */
     if (pend != buf)
       free(pend);
     return;

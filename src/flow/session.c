@@ -511,7 +511,7 @@ static bool tls_first(ms_table *t, conn *c, ms_dir dir, const uint8_t *p,
   }
   if (r->tls == MS_TLS_NONE)
     r->tls = MS_TLS_IMPLICIT;
-  if (!other_seen && !tls_port && !r->midstream && dir == MS_CLIENT &&
+  if (!tls_port && !r->midstream && dir == MS_CLIENT &&
       ms_detect_tls_record(p, n, true))
     ms_add_anomaly(r, "tls_on_plaintext_port", ts,
                    "the client starts TLS at once (a ClientHello) on port "
