@@ -15,8 +15,9 @@
  *    or a capture that starts after it, decided by timing and reply shape;
  *  - SASL: the exchange an AUTH command opens, its challenges, and every
  *    client line up to its final reply taken as SASL data (redacted);
- *  - the STARTTLS seam: client bytes held while STARTTLS/STLS awaits its
- *    reply, injection on either side, where TLS records begin.
+ *  - the STARTTLS seam (exchange_tls.c): client bytes held while
+ *    STARTTLS/STLS awaits its reply, injection on either side, where TLS
+ *    records begin (dissector.h "where TLS begins").
  * Reply handling never calls back into client parsing: what a reply makes
  * due (held client bytes to replay) is done by the server-data loop after
  * the reply's last line.
@@ -73,8 +74,10 @@ typedef struct {
   size_t tl; /* transcript line of its last line, EX_NONE */
 } ex_reply;
 
-/* The greeting question (ex_proto.greeting_shape): may this first reply,
- * which came while commands were outstanding, be the server's greeting? */
+/* The greeting question (ex_proto.greeting_shape): may the session's
+ * first reply be the server's greeting?  Asked with the oldest outstanding
+ * command (NULL when none; in a midstream capture the answer NO then
+ * means a reply to a command sent before the capture). */
 typedef enum {
   EX_GREETING_MAYBE = 0, /* the greeting (client_spoke_first), unless the
                             client's next command comes before any other
@@ -86,8 +89,6 @@ typedef enum {
                             (ex_greeting_settle): a POP3 +OK that may begin
                             the multi-line response to CAPA */
 } ex_greeting_shape;
-
-struct ex;
 
 typedef struct {
   const char *reply_noun; /* "reply" / "response", for anomaly texts */
