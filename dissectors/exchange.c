@@ -199,7 +199,7 @@ bool ex_number(const char *s, uint64_t max, uint64_t *out, const char **end) {
 }
 
 char *ex_wire_text(const uint8_t *p, size_t n, size_t max) {
-  return wire_strdup(p, n < max ? n : max);
+  return p ? wire_strdup(p, n < max ? n : max) : xstrdup("");
 }
 
 void ex_split_verb(const uint8_t *p, size_t n, char verb[EX_VERB_MAX],

@@ -561,10 +561,7 @@ static void pop3_close(void *state, ms_ts ts) {
         line_reader_flush(&x->lines[MS_SERVER], ts, &l)) {
       ms_add_anomaly(x->rec, "incomplete_line", ts,
                      "server line without its end at the end of the session");
-      if (st->mode == SV_LIST)
-        pop3_listing_line(st, &l, ts);
-      else
-        pop3_status_line(st, &l, ts);
+      ex_server_line(x, &l, ts);
     }
   }
   if (st->mode == SV_MESSAGE || st->mode == SV_LIST)
