@@ -22,6 +22,10 @@
 #include "exchange.h"
 
 #define SHOWN_MAX 200 /* injected bytes quoted in an anomaly */
+#define HOLD_MAX                                                               \
+  65536 /* client bytes held while STARTTLS awaits its                         \
+           reply; beyond, the client is not waiting: they                      \
+           are commands */
 
 void ex_tls_asked(ex *x) {
   if (x->tls[MS_CLIENT] == EX_TLS_NONE || x->tls[MS_CLIENT] == EX_TLS_PLAIN)
@@ -95,6 +99,12 @@ ex_step ex_tls_client(ex *x, const uint8_t **cur, const uint8_t *end,
   if (ms_detect_tls_record(*cur, n, false)) {
     x->tls[MS_CLIENT] = EX_TLS_RECORDS;
     return EX_STEP_TLS;
+  }
+  if (st == EX_TLS_ASKED && x->tls_held_len + n > HOLD_MAX) {
+    x->tls[MS_CLIENT] = EX_TLS_NONE; /* not waiting: commands after all */
+    x->tls_replay = true;
+    ex_tls_replay(x, ts);
+    return EX_STEP_NONE;
   }
   if (st == EX_TLS_ASKED) { /* held until the reply decides */
     x->tls_held = xrealloc(x->tls_held, x->tls_held_len + n);

@@ -327,6 +327,23 @@ static void decrypted_goes_on(void **state) {
   ms_session_free(rec);
 }
 
+/* A client that sends on after STARTTLS without waiting for the reply:
+ * at most 64 KiB are held, then they are commands (bounded memory). */
+static void starttls_hold_is_bounded(void **state) {
+  (void)state;
+  size_t n = 20000;
+  char *flood = malloc(n * 6);
+  for (size_t i = 0; i < n; i++)
+    memcpy(flood + i * 6, "NOOP\r\n", 6);
+  const step steps[] = {
+      S("220 mx\r\n"), C("STARTTLS\r\n"), {MS_CLIENT, flood, n * 6}};
+  ms_session *s = run_steps(&ms_smtp_dissector, steps, NSTEPS(steps), 0, NULL);
+  assert_true(s->commands.len > 10000 - 10); /* the NOOPs: commands */
+  assert_false(has_anomaly(s, "starttls_command_injection"));
+  ms_session_free(s);
+  free(flood);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(bytes_decide_not_port),
@@ -336,6 +353,7 @@ int main(void) {
       cmocka_unit_test(refused_starttls_commands),
       cmocka_unit_test(plaintext_after_starttls),
       cmocka_unit_test(decrypted_goes_on),
+      cmocka_unit_test(starttls_hold_is_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
