@@ -791,8 +791,9 @@ static size_t server_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts) {
   return n;
 }
 
-ms_verdict ex_data(ex *x, ms_dir dir, const uint8_t *data, size_t n, ms_ts ts,
-                   size_t *used) {
+ms_verdict ex_on_data(void *state, ms_dir dir, const uint8_t *data, size_t n,
+                      ms_ts ts, size_t *used) {
+  ex *x = state;
   *used = dir == MS_CLIENT ? ex_client_bytes(x, data, n, ts)
                            : server_bytes(x, data, n, ts);
   if (x->stop) {
@@ -809,6 +810,10 @@ void ex_gap_notice(ex *x, ms_dir dir, uint64_t n, ms_ts ts) {
   char note[64];
   snprintf(note, sizeof note, "%llu bytes missing here", (unsigned long long)n);
   ex_notice(x, ts, dir, note);
+}
+
+void ex_on_tls(void *state, ms_dir dir, ms_tls_state what, ms_ts ts) {
+  ex_tls(state, dir, what, ts);
 }
 
 void ex_close(ex *x, ms_ts ts) {

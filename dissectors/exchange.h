@@ -22,8 +22,9 @@
  * due (held client bytes to replay) is done by the server-data loop after
  * the reply's last line.
  *
- * The protocol's pending-command struct starts with an ex_pending; the
- * queue copies it by value (size in ex_proto).
+ * The protocol's state struct starts with its ex (so that ex_on_data and
+ * ex_on_tls serve as its dissector.h entries), its pending-command struct
+ * with an ex_pending (the queue copies it by value: size in ex_proto).
  */
 #ifndef MAILSCOPE_EXCHANGE_H
 #define MAILSCOPE_EXCHANGE_H
@@ -199,9 +200,11 @@ void ex_free(ex *x);
 
 /* ---- the bytes ---------------------------------------------------------- */
 
-/* dissector.h on_data. */
-ms_verdict ex_data(ex *x, ms_dir dir, const uint8_t *data, size_t n, ms_ts ts,
-                   size_t *used);
+/* dissector.h on_data and on_tls of a protocol whose state starts with
+ * its ex. */
+ms_verdict ex_on_data(void *state, ms_dir dir, const uint8_t *data, size_t n,
+                      ms_ts ts, size_t *used);
+void ex_on_tls(void *state, ms_dir dir, ms_tls_state what, ms_ts ts);
 /* Client bytes through the client loop (replaying held bytes); returns
  * where TLS records began, or n. */
 size_t ex_client_bytes(ex *x, const uint8_t *data, size_t n, ms_ts ts);

@@ -508,17 +508,6 @@ static void *pop3_create(ms_session *rec, const ms_dissect_config *cfg) {
   return st;
 }
 
-static ms_verdict pop3_data(void *state, ms_dir dir, const uint8_t *data,
-                            size_t n, ms_ts ts, size_t *used) {
-  pop3 *st = state;
-  return ex_data(&st->x, dir, data, n, ts, used);
-}
-
-static void pop3_tls(void *state, ms_dir dir, ms_tls_state what, ms_ts ts) {
-  pop3 *st = state;
-  ex_tls(&st->x, dir, what, ts);
-}
-
 static void pop3_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   pop3 *st = state;
   ex *x = &st->x;
@@ -596,8 +585,8 @@ static void pop3_destroy(void *state) {
 const ms_dissector ms_pop3_dissector = {.name = "pop3",
                                         .proto = MS_PROTO_POP3,
                                         .create = pop3_create,
-                                        .on_data = pop3_data,
+                                        .on_data = ex_on_data,
                                         .on_gap = pop3_gap,
-                                        .on_tls = pop3_tls,
+                                        .on_tls = ex_on_tls,
                                         .on_close = pop3_close,
                                         .destroy = pop3_destroy};

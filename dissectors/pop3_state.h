@@ -51,7 +51,7 @@ typedef struct {
 } listing_entry;
 
 typedef struct {
-  ex x;
+  ex x; /* first: ex_on_data and ex_on_tls take the state as an ex */
   sv_mode mode;
   p3_pending current; /* the command whose multi-line response is read */
   bool logged_in;

@@ -624,17 +624,6 @@ static void *smtp_create(ms_session *rec, const ms_dissect_config *cfg) {
   return st;
 }
 
-static ms_verdict smtp_data(void *state, ms_dir dir, const uint8_t *data,
-                            size_t n, ms_ts ts, size_t *used) {
-  smtp *st = state;
-  return ex_data(&st->x, dir, data, n, ts, used);
-}
-
-static void smtp_tls(void *state, ms_dir dir, ms_tls_state what, ms_ts ts) {
-  smtp *st = state;
-  ex_tls(&st->x, dir, what, ts);
-}
-
 static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   smtp *st = state;
   if (dir == MS_CLIENT && !smtp_client_gap(st, n, ts))
@@ -696,8 +685,8 @@ static void smtp_destroy(void *state) {
 const ms_dissector ms_smtp_dissector = {.name = "smtp",
                                         .proto = MS_PROTO_SMTP,
                                         .create = smtp_create,
-                                        .on_data = smtp_data,
+                                        .on_data = ex_on_data,
                                         .on_gap = smtp_gap,
-                                        .on_tls = smtp_tls,
+                                        .on_tls = ex_on_tls,
                                         .on_close = smtp_close,
                                         .destroy = smtp_destroy};

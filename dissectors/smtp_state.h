@@ -57,7 +57,7 @@ typedef struct {
 } reply_builder;
 
 typedef struct {
-  ex x;
+  ex x; /* first: ex_on_data and ex_on_tls take the state as an ex */
   client_mode mode;
   reply_builder reply;
   /* Two views of the open transaction: the client's (the last MAIL it
