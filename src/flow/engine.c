@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include "capture.h"
+#include "dnsobs.h"
 #include "filter.h"
 #include "ipdefrag.h"
+#include "routing.h"
 #include "session.h"
 #include "tunnel.h"
 
@@ -22,6 +24,7 @@ typedef struct {
   void *done_ctx;
   size_t open_high; /* most sessions open since memory was last returned */
   ms_tunnel_hop hops[MS_MAX_TUNNELS]; /* the tunnels of the packet at hand */
+  ms_dnsobs *dns;                     /* DNS answers for the sessions' routes */
 } engine;
 
 /* Every finished session passes here.  When the open sessions fell to half
@@ -30,6 +33,7 @@ typedef struct {
  * otherwise, and a burst of 100,000 sessions would hold ~200 MiB forever. */
 static void on_done(void *ctx, ms_session *rec) {
   engine *e = ctx;
+  ms_route_decide(ms_dnsobs_cache(e->dns), rec);
   e->done(e->done_ctx, rec);
   size_t open = ms_table_open_count(e->table);
   if (open > e->open_high)
@@ -107,9 +111,11 @@ static void on_ip(engine *e, const ms_frame *f, ms_ts ts, int depth,
     return;
   }
   if (st != MS_IP_TCP) {
-    e->stats->packets_ignored++;
+    e->stats->packets_ignored++; /* DNS too: it makes no session */
+    ms_dnsobs_udp(e->dns, f->ip_version, ip, len, ts);
     return;
   }
+  ms_dnsobs_tcp(e->dns, &seg, ts);
   seg.tunnel = depth ? e->hops : NULL;
   seg.ntunnel = depth;
   ms_table_packet(e->table, &seg, f->vlan, f->nvlan, ts);
@@ -135,15 +141,18 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
                ms_stats *stats) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  engine e = {NULL, NULL, NULL, stats, 0, done, ctx, 0, {{0}}};
+  engine e = {NULL, NULL, NULL, stats, 0, done, ctx, 0, {{0}}, NULL};
   if (opt->bpf && !(e.filter = ms_filter_compile(opt->bpf)))
     return 1;
   e.defrag = ms_defrag_new();
+  e.dns = ms_dnsobs_new(opt, stats);
   e.table = ms_table_new(opt, on_done, &e, stats);
+  ms_table_set_dns(e.table, e.dns);
   static const capture_callbacks cb = {on_packet, on_idle};
   int rc = capture_run(opt, &cb, &e, stats);
   ms_table_flush(e.table, MS_END_EOF, e.last_ts);
   ms_table_free(e.table);
+  ms_dnsobs_free(e.dns);
   ms_defrag_free(e.defrag);
   ms_filter_free(e.filter);
   clock_gettime(CLOCK_MONOTONIC, &t1);

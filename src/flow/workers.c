@@ -213,6 +213,7 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->packets_truncated = w->packets_truncated;
     total->packets_tunnelled = w->packets_tunnelled;
     total->packets_ignored = w->packets_ignored; /* before the flow split */
+    total->dns = w->dns; /* every worker decodes every DNS packet */
   }
   total->packets_ignored_flows += w->packets_ignored_flows;
   total->sessions_smtp += w->sessions_smtp;
