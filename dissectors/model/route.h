@@ -72,6 +72,9 @@ typedef struct ms_route {
   VEC(ms_route_domain) domains;
   ms_route_verdict verdict; /* the session's: not_mx if any domain says so,
                                else mx, implicit_mx, unknown, in that order */
+  bool submission; /* port 587/465 or a successful AUTH: mail handed to a
+                      submission server, not an MX delivery (no
+                      delivery_not_mx) */
   /* the client */
   ms_dns_result ptr_result;
   strvec ptr; /* PTR names of the client address */

@@ -264,12 +264,10 @@ static bool cacheable_type(uint16_t t) {
 }
 
 /* No record of the asked type at the end of the chain: a negative answer
- * (NODATA or NXDOMAIN), unless the message was cut. */
+ * (NODATA or NXDOMAIN), unless the message was cut or broken. */
 static void negative(ms_dnscache *c, const ms_dns_msg *m, ms_ts ts) {
   if (!m->has_question || m->qclass != 1 || !cacheable_type(m->qtype) ||
-      m->tc ||
-      (m->anomalies &
-       ((1u << MS_DNS_A_TRUNCATED) | (1u << MS_DNS_A_TOO_MANY_RR))))
+      m->tc || m->anomalies)
     return;
   const char *end = final_name(m);
   for (size_t i = 0; i < m->nrr; i++)

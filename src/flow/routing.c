@@ -303,7 +303,7 @@ static void lower_preference(judge *j, const ms_route_domain *d) {
 }
 
 static void domain_anomalies(judge *j, const ms_route_domain *d) {
-  if (d->verdict == MS_ROUTE_NOT_MX && !is_submission(j->s))
+  if (d->verdict == MS_ROUTE_NOT_MX && !j->r->submission)
     not_mx_anomaly(j, d);
   if (d->verdict == MS_ROUTE_MX)
     lower_preference(j, d);
@@ -431,6 +431,7 @@ void ms_route_decide(const ms_dnscache *c, ms_session *s) {
     return;
   }
   r->verdict = session_verdict(r);
+  r->submission = is_submission(s);
   s->route = r;
   j.at = s->ts;
   j.quiet = true;

@@ -60,6 +60,7 @@ void emit_route_json(const ms_route *r, jsonw *w) {
   jw_key(w, "route");
   jw_obj_begin(w);
   jw_kstr(w, "verdict", ms_route_verdict_name(r->verdict));
+  jw_kbool(w, "submission", r->submission);
   jw_key(w, "domains");
   jw_arr_begin(w);
   for (size_t i = 0; i < r->domains.len; i++)
@@ -185,6 +186,9 @@ void emit_route_text(const ms_route *r, FILE *f) {
     return;
   for (size_t i = 0; i < r->domains.len; i++)
     domain_text(f, &r->domains.items[i]);
+  if (r->submission)
+    fputs("# route: a submission (port 587/465 or AUTH), not an MX delivery\n",
+          f);
   fprintf(f, "# route client: PTR %s", ms_dns_result_name(r->ptr_result));
   for (size_t i = 0; i < r->ptr.len; i++) {
     fputs(i ? ", " : " ", f);
