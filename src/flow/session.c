@@ -112,6 +112,14 @@ static bool dns_flow(const ms_table *t, const ms_tcp *s) {
   return t->dns && (s->sport == MS_DNS_PORT || s->dport == MS_DNS_PORT);
 }
 
+/* A packet no connection takes; one that every worker sees (DNS over
+ * TCP) is counted by the first only, as the workers' counts are added. */
+static void count_ignored(ms_table *t, const ms_tcp *s) {
+  if (!dns_flow(t, s) || t->opt->worker_count <= 1 ||
+      t->opt->worker_index == 0)
+    t->stats->packets_ignored_flows++;
+}
+
 static bool same_flow(const conn *c, const ms_tcp *s, ms_dir *dir) {
   if (c->ip_version != s->ip_version)
     return false;
@@ -686,7 +694,7 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   if (!c) {
     /* A stray ACK, FIN or RST after the end creates nothing. */
     if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     /* With --no-detect, a connection on no mail port is not tracked; nor
@@ -695,12 +703,12 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
     if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
          !t->opt->port_proto[s->dport] && !dns_flow(t, s)) ||
         (!(s->flags & MS_TH_SYN) && was_dropped(t, h))) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
     if (!c) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     if (was_dropped(t, h)) /* a new connection on a dropped flow's tuple */
