@@ -88,7 +88,7 @@ static void route_and_emit(ms_dnscache *c, const ms_dns_msg *m, ms_ts ts) {
 static void one_message(const uint8_t *p, size_t n) {
   ms_dns_parse(p, n, &msg);
   check_message(&msg);
-  if (n < 3)
+  if (n < 4)
     return;
   /* again as a response, seen twice (the second time changed), routed */
   uint8_t *copy = malloc(n);

@@ -100,7 +100,7 @@ void ms_dnscache_free(ms_dnscache *c) {
 }
 
 static uint64_t key_hash(const char *name, uint16_t type) {
-  size_t n = strlen(name);
+  size_t n = strnlen(name, MS_DNS_NAME_TEXT); /* names are shorter */
   char buf[MS_DNS_NAME_TEXT + 2];
   memcpy(buf, name, n);
   buf[n] = (char)(type >> 8);
