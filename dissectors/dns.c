@@ -284,6 +284,7 @@ void ms_dns_stream_data(ms_dns_stream *s, const uint8_t *p, size_t n,
         s->broken = true;
         return;
       }
+      continue; /* the message's bytes may come later */
     }
     size_t take = s->want - s->have < n ? s->want - s->have : n;
     if (!reserve(s, s->have + take))
