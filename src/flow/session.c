@@ -61,11 +61,12 @@ struct conn {
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
-  struct held *held;  /* bytes held during detection, NULL otherwise */
-  ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
-  bool truncated;     /* reassembly limit hit (counted once) */
+  struct held *held; /* bytes held during detection, NULL otherwise */
+  bool truncated;    /* reassembly limit hit (counted once) */
   ms_ts last_ts;
   uint64_t first_packet; /* index of the packet that created it */
+
+  ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
 };
 
 struct ms_table {
@@ -115,8 +116,7 @@ static bool dns_flow(const ms_table *t, const ms_tcp *s) {
 /* A packet no connection takes; one that every worker sees (DNS over
  * TCP) is counted by the first only, as the workers' counts are added. */
 static void count_ignored(ms_table *t, const ms_tcp *s) {
-  if (!dns_flow(t, s) || t->opt->worker_count <= 1 ||
-      t->opt->worker_index == 0)
+  if (!dns_flow(t, s) || t->opt->worker_count <= 1 || t->opt->worker_index == 0)
     t->stats->packets_ignored_flows++;
 }
 
