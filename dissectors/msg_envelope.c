@@ -63,6 +63,12 @@ static bool anonymous_host(const char *h) {
   return h[0] == '[' || strchr(h, '.') == NULL;
 }
 
+/* Hop i and hop i + 1 are neighbours: past MS_MAX_RECEIVED hops the
+ * middle of the chain is not listed (msg_headers.c). */
+static bool adjacent(const ms_message *m, size_t i) {
+  return m->totals.received <= m->received.len || i + 1 != MS_MAX_RECEIVED / 2;
+}
+
 /* All hops linked the wrong way round: each hop's "by" is the "from" of
  * the one below it (oldest on top).  No MTA writes that: the headers were
  * composed by hand or by a generator. */
@@ -71,7 +77,8 @@ static bool chain_reversed(const ms_message *m) {
   for (size_t i = 0; i + 1 < m->received.len; i++) {
     const ms_received *upper = &m->received.items[i];
     const ms_received *lower = &m->received.items[i + 1];
-    if (!upper->by || !(lower->from || lower->rdns || lower->ip))
+    if (!adjacent(m, i) || !upper->by ||
+        !(lower->from || lower->rdns || lower->ip))
       continue;
     if (!hop_links(lower, upper))
       return false;
@@ -87,7 +94,8 @@ static void check_received_chain(ms_session *s, ms_message *m, ms_ts ts) {
   for (size_t i = 0; i + 1 < m->received.len; i++) {
     const ms_received *newer = &m->received.items[i];
     const ms_received *older = &m->received.items[i + 1];
-    if (!(newer->from || newer->rdns || newer->ip) || !older->by)
+    if (!adjacent(m, i) || !(newer->from || newer->rdns || newer->ip) ||
+        !older->by)
       continue;
     if (hop_links(newer, older))
       continue;
