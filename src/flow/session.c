@@ -439,6 +439,35 @@ static void replay_held(ms_table *t, conn *c, const size_t skip[2]) {
   free(h);
 }
 
+static char *prelude_field(const ms_prelude_field *f) {
+  return f->set ? wire_strdup((const uint8_t *)f->bytes, f->len) : NULL;
+}
+
+/* The proxy hop of a prelude (detect.h) in the record, and its anomaly. */
+static void record_proxy(ms_table *t, conn *c, const ms_detect_result *d,
+                         ms_ts ts) {
+  ms_proxy *x = &c->rec->proxy;
+  struct held *h = c->held;
+  x->type = ms_prelude_name(d->prelude);
+  x->host = prelude_field(&d->host);
+  x->port = d->port;
+  x->username = prelude_field(&d->user);
+  if (d->password.set)
+    x->password = t->dcfg.show_secrets ? prelude_field(&d->password)
+                                       : xstrdup("<redacted>");
+  if (d->prelude == MS_PRELUDE_HTTP_CONNECT)
+    ms_add_anomaly(
+        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
+        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
+        (const char *)h->bytes[MS_CLIENT],
+        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
+        (const char *)h->bytes[MS_SERVER]);
+  else
+    ms_add_anomaly(c->rec, "socks_tunnel", ts, "%s CONNECT to %s port %u%s%s",
+                   x->type, x->host ? x->host : "?", (unsigned)x->port,
+                   x->username ? " as " : "", x->username ? x->username : "");
+}
+
 static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                    ms_ts ts) {
   if (!hold(c, dir, p, n, ts)) {
@@ -458,13 +487,8 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     return;
   }
   start_dissector(c, d.proto);
-  if (d.prelude == MS_PRELUDE_HTTP_CONNECT)
-    ms_add_anomaly(
-        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
-        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
-        (const char *)h->bytes[MS_CLIENT],
-        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
-        (const char *)h->bytes[MS_SERVER]);
+  if (d.prelude != MS_PRELUDE_NONE)
+    record_proxy(t, c, &d, ts);
   replay_held(t, c, d.skip);
 }
 

@@ -376,6 +376,66 @@ static void http_connect_tunnel(void **state) {
   ms_table_free(t);
 }
 
+/* One SOCKS5 session on port 1080: the client's greeting, RFC 1929 user
+ * name and password and CONNECT in one flight, the proxy's answers, the
+ * greeting through the tunnel, HELO. */
+static void via_socks5(ms_table *t, uint16_t cport, ms_ts ts) {
+  static const char req[] = "\x05\x01\x02"
+                            "\x01\x06mstest\x08sock-pw!"
+                            "\x05\x01\x00\x03\x0bmx.example.\x00\x19";
+  static const char resp[] = "\x05\x02\x01\x00"
+                             "\x05\x00\x00\x01\x7f\x00\x00\x01\x04\x38"
+                             "220 mx ESMTP\r\n";
+  uint32_t cs = 100, ss = 500;
+  ms_tcp p = seg(1, cport, 1080, MS_TH_SYN, cs - 1, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  p = seg(0, cport, 1080, MS_TH_SYN | MS_TH_ACK, ss - 1, cs, NULL);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  p = seg(1, cport, 1080, MS_TH_ACK, cs, ss, req);
+  p.len = sizeof req - 1;
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  cs += sizeof req - 1;
+  p = seg(0, cport, 1080, MS_TH_ACK, ss, cs, resp);
+  p.len = sizeof resp - 1;
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  ss += sizeof resp - 1;
+  p = seg(1, cport, 1080, MS_TH_ACK, cs, ss, "HELO c.example\r\n");
+  ms_table_packet(t, &p, NULL, 0, ts++);
+}
+
+/* SMTP through SOCKS5: the proxy hop recorded (the password only with
+ * --show-secrets), the SOCKS bytes left out of the decoding. */
+static void socks5_tunnel(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  via_socks5(t, 47000, 10);
+  opt.dissect.show_secrets = true;
+  ms_table *t2 = ms_table_new(&opt, on_done, &d, &stats);
+  via_socks5(t2, 47001, 20);
+  ms_table_flush(t, MS_END_EOF, 60);
+  ms_table_flush(t2, MS_END_EOF, 60);
+  assert_int_equal(d.n, 2);
+  ms_session *r = d.got[0];
+  assert_int_equal(r->proto, MS_PROTO_SMTP);
+  assert_string_equal(r->proxy.type, "socks5");
+  assert_string_equal(r->proxy.host, "mx.example.");
+  assert_int_equal(r->proxy.port, 25);
+  assert_string_equal(r->proxy.username, "mstest");
+  assert_string_equal(r->proxy.password, "<redacted>");
+  assert_string_equal(r->banner, "mx ESMTP");
+  assert_int_equal(r->commands.len, 1);
+  assert_string_equal(r->commands.items[0].verb, "HELO");
+  assert_string_equal(r->anomalies.items[0].name, "socks_tunnel");
+  assert_string_equal(r->anomalies.items[0].detail,
+                      "socks5 CONNECT to mx.example. port 25 as mstest");
+  assert_string_equal(d.got[1]->proxy.password, "sock-pw!");
+  free_done(&d);
+  ms_table_free(t);
+  ms_table_free(t2);
+}
+
 static void non_mail_connections_give_way(void **state) {
   (void)state;
   setup_opts();
@@ -466,6 +526,7 @@ int main(void) {
       cmocka_unit_test(multiline_greeting_and_non_mail_220),
       cmocka_unit_test(held_bytes_replayed_in_wire_order),
       cmocka_unit_test(http_connect_tunnel),
+      cmocka_unit_test(socks5_tunnel),
       cmocka_unit_test(non_mail_connections_give_way),
       cmocka_unit_test(lost_client_segment_found_by_ack),
       cmocka_unit_test(uids_are_stable),
