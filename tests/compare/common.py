@@ -37,7 +37,12 @@ class Fact:
 
     @property
     def key(self):
-        return "%s:%s:%s" % (self.ref, self.capture, self.where)
+        """ref:capture:where, printable, without the table's `|` and the
+        backquote, at most 160 characters (the digest of the id tells
+        apart what this shortens)."""
+        where = "".join(c if " " <= c <= "~" and c not in "|`" else "?"
+                        for c in self.where)[:120]
+        return "%s:%s:%s" % (self.ref, self.capture, where)
 
     @property
     def id(self):

@@ -6,10 +6,12 @@ Compared, per session (matched by its two ends):
   bytes (payload bytes: ours plus the bytes lost in holes), firstPacket
   and lastPacket (ts, end_ts, in milliseconds);
 - email: smtpHello (every HELO/EHLO name: ours keeps the last), src (MAIL
-  FROM), dst (RCPT TO, accepted or refused), subject (decoded), id
+  FROM and From), dst (RCPT TO, accepted or refused, To and Cc), subject
+  (decoded), id
   (Message-ID without brackets), useragent, filename (attachments),
-  contentType (the top-level media type of each message), ip (the
-  addresses of the Received hops), md5 and sha256 (Arkime digests every
+  contentType (the top-level media type of each message), ip (each hop's
+  sender address of ours is among Arkime's, which lists every address of
+  the Received headers), md5 and sha256 (Arkime digests every
   decoded part, mailscope only attachments: each attachment's digest must
   be among Arkime's);
 - tls: ja3, ja3s, ja4, cipher, version (not yet produced: issue 15).
@@ -38,13 +40,16 @@ def email_facts(capture, where, e, s):
     if "smtpHello" in e:
         add("smtpHello", lower_set(e["smtpHello"]),
             lower_set([s["helo"]]) if s.get("helo") else [])
-    if "src" in e:
-        add("src", lower_set(e["src"]),
-            lower_set(t["mail_from"] for t in txs if t.get("mail_from")))
-    if "dst" in e:
+    if "src" in e:  # Arkime: MAIL FROM and the From header
+        add("src", lower_set(e["src"]), lower_set(
+            [t["mail_from"] for t in txs if t.get("mail_from")] +
+            [a for _, m in msgs for a in m.get("from", []) if a]))
+    if "dst" in e:  # RCPT TO (accepted or not), To and Cc
         add("dst", lower_set(e["dst"]), lower_set(
             [r for t in txs for r in t["rcpt_to"]] +
-            [r["addr"] for t in txs for r in t["rcpt_rejected"]]))
+            [r["addr"] for t in txs for r in t["rcpt_rejected"]] +
+            [a for _, m in msgs for k in ("to", "cc") for a in m.get(k, [])
+             if a]))
     if "subject" in e:
         add("subject", sorted(e["subject"]),
             sorted(m["subject"] for _, m in msgs if "subject" in m))
@@ -63,12 +68,13 @@ def email_facts(capture, where, e, s):
         add("contentType", sorted(
             c.split(";")[0].strip().lower() for c in e["contentType"]),
             sorted(m["content_type"] for _, m in msgs if "content_type" in m))
-    if "ip" in e:
-        add("ip", sorted(set(e["ip"])), sorted(
-            {h["ip"] for _, m in msgs for h in m.get("received", [])
-             if "ip" in h}))
+    for ip in sorted({h["ip"] for _, m in msgs for h in m.get("received", [])
+                      if "ip" in h}):  # Arkime lists the by-side too
+        add("ip %s among Arkime's" % ip, True, ip in e.get("ip", []))
     for kind in ("md5", "sha256"):
-        theirs = set(e.get(kind, []))
+        if kind not in e:
+            continue  # Arkime digested nothing in this message
+        theirs = set(e[kind])
         for i, (_, m) in enumerate(msgs):
             for j, a in enumerate(m.get("attachments", [])):
                 add("%s of message %d attachment %d" % (kind, i + 1, j + 1),
