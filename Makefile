@@ -3,6 +3,8 @@
 #   make          build ./mailscope (installs missing build dependencies first)
 #   make run      build, then print the transcripts of the demo capture
 #   make test     build and run every test (units, golden, integration)
+#   make compare  mailscope against every reference held for pcaps/ (tshark,
+#                 Zeek, suricata-verify, Arkime, nDPI): pcaps/DIFFERENCES.md
 #   make asan     build ./mailscope-asan (ASan + UBSan) and run the suite on it
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
@@ -46,7 +48,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
-.PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean
+.PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean compare
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -83,6 +85,10 @@ run: deps
 test: test-deps
 	@$(MAKE) --no-print-directory build unit
 	@tests/run_tests.sh --bin ./$(BIN) --units $(BUILD)/tests
+
+compare: test-deps
+	@$(MAKE) --no-print-directory build
+	@MAILSCOPE=./$(BIN) bash tests/t_compare.sh
 
 asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=mailscope-asan \

@@ -71,6 +71,9 @@ void ms_session_free(ms_session *s) {
     return;
   vec_free(&s->vlan);
   vec_free(&s->tunnels);
+  free(s->proxy.host);
+  free(s->proxy.username);
+  free(s->proxy.password);
   free(s->banner);
   for (size_t i = 0; i < s->commands.len; i++) {
     free(s->commands.items[i].verb);

@@ -18,6 +18,11 @@
 #define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
 #define DETECT_CHUNKS 32    /* segments buffered while it is unknown */
 #define DROPPED_MEMORY 4096 /* flows remembered as dropped (counted once) */
+/* After both FINs or an RST a connection lingers this long (packet time,
+ * like Zeek's tcp_close_delay and tcp_reset_delay) before it is reported:
+ * the last ACK, retransmitted FINs and RSTs still belong to it. */
+#define LINGER_USEC 5000000
+_Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
 
 typedef enum {
   CONN_DETECT,   /* waiting for the server's greeting */
@@ -28,7 +33,13 @@ typedef enum {
 } conn_state;
 
 /* The activity lists of the table (see ms_table.lru). */
-enum { LRU_MAIL = 0, LRU_NOT_MAIL = 1, LRU_NO_PAYLOAD = 2, LRU_LISTS = 3 };
+enum {
+  LRU_MAIL = 0,
+  LRU_NOT_MAIL = 1,
+  LRU_NO_PAYLOAD = 2,
+  LRU_CLOSED = 3, /* over, lingering (LINGER_USEC) to count late packets */
+  LRU_LISTS = 4
+};
 
 /* What arrived while the protocol is unknown: each direction's bytes
  * contiguous (to read the greeting) and the chunks in arrival order (to
@@ -63,6 +74,7 @@ struct conn {
   void *dstate;
   struct held *held; /* bytes held during detection, NULL otherwise */
   bool truncated;    /* reassembly limit hit (counted once) */
+  bool closed;       /* over (FINs, RST): decoded, lingering until reported */
   ms_ts last_ts;
   uint64_t first_packet; /* index of the packet that created it */
 
@@ -174,6 +186,8 @@ static void lru_unlink(ms_table *t, conn *c) {
 }
 
 static int lru_list_of(const conn *c) {
+  if (c->closed)
+    return LRU_CLOSED;
   if (c->state == CONN_IGNORED || c->state == CONN_DNS)
     return LRU_NOT_MAIL;
   return c->saw_payload ? LRU_MAIL : LRU_NO_PAYLOAD;
@@ -349,6 +363,8 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
                          const uint16_t *vlan, int nvlan, ms_ts ts,
                          ms_dir *dir) {
   const ms_options *o = t->opt;
+  if (t->count >= o->max_sessions && t->lru[LRU_CLOSED].head) /* report it */
+    end_conn(t, t->lru[LRU_CLOSED].head, MS_END_NONE, ts, PHASE_PACKET);
   if (t->count >= o->max_sessions && t->lru[LRU_NOT_MAIL].head)
     end_conn(t, t->lru[LRU_NOT_MAIL].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
   /* A connection that never carried a byte has nothing to report yet: it
@@ -447,6 +463,35 @@ static void replay_held(ms_table *t, conn *c, const size_t skip[2]) {
   free(h);
 }
 
+static char *prelude_field(const ms_prelude_field *f) {
+  return f->set ? wire_strdup((const uint8_t *)f->bytes, f->len) : NULL;
+}
+
+/* The proxy hop of a prelude (detect.h) in the record, and its anomaly. */
+static void record_proxy(ms_table *t, conn *c, const ms_detect_result *d,
+                         ms_ts ts) {
+  ms_proxy *x = &c->rec->proxy;
+  struct held *h = c->held;
+  x->type = ms_prelude_name(d->prelude);
+  x->host = prelude_field(&d->host);
+  x->port = d->port;
+  x->username = prelude_field(&d->user);
+  if (d->password.set)
+    x->password = t->dcfg.show_secrets ? prelude_field(&d->password)
+                                       : xstrdup("<redacted>");
+  if (d->prelude == MS_PRELUDE_HTTP_CONNECT)
+    ms_add_anomaly(
+        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
+        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
+        (const char *)h->bytes[MS_CLIENT],
+        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
+        (const char *)h->bytes[MS_SERVER]);
+  else
+    ms_add_anomaly(c->rec, "socks_tunnel", ts, "%s CONNECT to %s port %u%s%s",
+                   x->type, x->host ? x->host : "?", (unsigned)x->port,
+                   x->username ? " as " : "", x->username ? x->username : "");
+}
+
 static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                    ms_ts ts) {
   if (!hold(c, dir, p, n, ts)) {
@@ -466,13 +511,8 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     return;
   }
   start_dissector(c, d.proto);
-  if (d.prelude == MS_PRELUDE_HTTP_CONNECT)
-    ms_add_anomaly(
-        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
-        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
-        (const char *)h->bytes[MS_CLIENT],
-        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
-        (const char *)h->bytes[MS_SERVER]);
+  if (d.prelude != MS_PRELUDE_NONE)
+    record_proxy(t, c, &d, ts);
   replay_held(t, c, d.skip);
 }
 
@@ -573,29 +613,49 @@ static void end_dns(ms_table *t, conn *c) {
   c->dns = NULL;
 }
 
-static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
+/* The conversation is over: decode what is left, close the dissector. */
+static void finish_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
   feed_ctx f = {t, c};
   ms_reasm_env env = env_for(t, &f);
-  c->rec->order_end = phase == PHASE_EOF ? UINT64_MAX : t->packet_index;
-  c->rec->order_phase = (uint32_t)phase;
-  c->rec->order_start = c->first_packet;
   ms_half_flush(&c->half[MS_CLIENT], MS_CLIENT, ts, &env);
   ms_half_flush(&c->half[MS_SERVER], MS_SERVER, ts, &env);
-  unlink_conn(t, c);
-  ms_session *r = c->rec;
-  r->end = how;
+  c->rec->end = how;
   if (c->dissector && c->dstate) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
+    c->dstate = NULL;
   }
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
-    t->stats->limits[i] += r->limits[i];
-  bool report = c->had_payload && c->state != CONN_IGNORED &&
-                c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
+    t->stats->limits[i] += c->rec->limits[i];
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
   drop_held(c);
   end_dns(t, c);
+}
+
+/* Both FINs, or an RST: finished now, reported after LINGER_USEC without
+ * a packet (or at a new SYN on the same addresses and ports). */
+static void close_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
+  finish_conn(t, c, how, ts);
+  c->closed = true;
+  lru_unlink(t, c);
+  lru_append(t, c);
+}
+
+/* Report the connection (a closed one keeps the end it had) and forget it.
+ * Packets of connections that are not reported went to no session. */
+static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
+  if (!c->closed)
+    finish_conn(t, c, how, ts);
+  ms_session *r = c->rec;
+  r->order_end = phase == PHASE_EOF ? UINT64_MAX : t->packet_index;
+  r->order_phase = (uint32_t)phase;
+  r->order_start = c->first_packet;
+  unlink_conn(t, c);
+  bool report = c->had_payload && c->state != CONN_IGNORED &&
+                c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
+  if (!report)
+    t->stats->packets_ignored_flows += r->packets[0] + r->packets[1];
   free(c);
   if (report && r->proto == MS_PROTO_SMTP) /* the sessions reported */
     t->stats->sessions_smtp++;
@@ -624,10 +684,12 @@ static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how, ms_ts now,
 }
 
 void ms_table_expire(ms_table *t, ms_ts now) {
-  int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
+  int64_t idle = (int64_t)t->opt->idle_timeout * 1000000, limit[LRU_LISTS];
+  for (int l = 0; l < LRU_LISTS; l++)
+    limit[l] = l == LRU_CLOSED && LINGER_USEC < idle ? LINGER_USEC : idle;
   size_t n = 0;
   for (int l = 0; l < LRU_LISTS; l++)
-    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
+    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit[l];
          c = c->lru_next)
       n++;
   if (!n)
@@ -635,7 +697,7 @@ void ms_table_expire(ms_table *t, ms_ts now) {
   conn **all = xmalloc(n * sizeof(conn *));
   n = 0;
   for (int l = 0; l < LRU_LISTS; l++)
-    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
+    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit[l];
          c = c->lru_next)
       all[n++] = c;
   /* each ends at the time of its own last packet */
@@ -670,7 +732,6 @@ static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
                            ms_ts ts) {
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
-  t->stats->packets_ignored_flows++;
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (s->flags & MS_TH_RST)
@@ -691,6 +752,10 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
     return;
   ms_dir dir;
   conn *c = lookup(t, s, h, &dir);
+  if (c && c->closed && (s->flags & MS_TH_SYN) && !(s->flags & MS_TH_ACK)) {
+    end_conn(t, c, MS_END_NONE, ts, PHASE_PACKET); /* the tuple is reused */
+    c = NULL;
+  }
   if (!c) {
     /* A stray ACK, FIN or RST after the end creates nothing. */
     if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
@@ -722,6 +787,8 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_session *r = c->rec;
   r->end_ts = ts;
   r->packets[dir]++;
+  if (c->closed) /* over: only counted */
+    return;
   if (c->state == CONN_IGNORED) {
     ignored_packet(t, c, s, dir, ts);
     return;
@@ -737,11 +804,11 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, s->len, ts,
                   &env);
   if (s->flags & MS_TH_RST) {
-    end_conn(t, c, MS_END_RST, ts, PHASE_PACKET);
+    close_conn(t, c, MS_END_RST, ts);
     return;
   }
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (c->fin[0] && c->fin[1])
-    end_conn(t, c, MS_END_FIN, ts, PHASE_PACKET);
+    close_conn(t, c, MS_END_FIN, ts);
 }

@@ -521,6 +521,14 @@ static void mailscope_ns(jsonw *w, const ms_session *s) {
     jw_kint(w, "failures", s->auth.failures);
     jw_obj_end(w);
   }
+  if (s->proxy.type) { /* no password: ECS documents carry no secret */
+    begin_obj(w, "proxy");
+    jw_kstr(w, "type", s->proxy.type);
+    jw_kstr_opt(w, "host", s->proxy.host);
+    jw_kuint(w, "port", s->proxy.port);
+    jw_kstr_opt(w, "username", s->proxy.username);
+    jw_obj_end(w);
+  }
   if (s->proto == MS_PROTO_SMTP)
     ns_transactions(w, s);
   emit_route_json(s->route, w);

@@ -40,6 +40,21 @@ static void tunnels(jsonw *w, const ms_session *s) {
   jw_arr_end(w);
 }
 
+/* The proxy hop: where the client asked an HTTP or SOCKS proxy to go. */
+static void proxy(jsonw *w, const ms_proxy *x) {
+  if (!x->type)
+    return;
+  jw_key(w, "proxy");
+  jw_obj_begin(w);
+  jw_kstr(w, "type", x->type);
+  jw_kstr_opt(w, "host", x->host);
+  if (x->port)
+    jw_kuint(w, "port", x->port);
+  jw_kstr_opt(w, "username", x->username);
+  jw_kstr_opt(w, "password", x->password);
+  jw_obj_end(w);
+}
+
 static void per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
   jw_key(w, key);
   jw_obj_begin(w);
@@ -205,6 +220,7 @@ void emit_json_session(const ms_session *s, jsonw *w) {
     jw_arr_end(w);
   }
   tunnels(w, s);
+  proxy(w, &s->proxy);
   per_direction(w, "bytes", s->bytes);
   per_direction(w, "packets", s->packets);
   jw_kstr(w, "end", ms_end_name(s->end));

@@ -64,6 +64,15 @@ static void header(const ms_session *s, FILE *f) {
     print_tunnel_end(f, &t->server);
     fputc(')', f);
   }
+  if (s->proxy.type) { /* never the password */
+    fprintf(f, " proxy=%s(", s->proxy.type);
+    if (s->proxy.username) {
+      esc_puts(f, s->proxy.username);
+      fputc('@', f);
+    }
+    esc_puts(f, s->proxy.host ? s->proxy.host : "?");
+    fprintf(f, ":%u)", (unsigned)s->proxy.port);
+  }
   if (s->midstream)
     fputs(" midstream", f);
   fputc('\n', f);
