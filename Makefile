@@ -3,6 +3,8 @@
 #   make          build ./mailscope (installs missing build dependencies first)
 #   make run      build, then print the transcripts of the demo capture
 #   make test     build and run every test (units, golden, integration)
+#   make compare  mailscope against every reference held for pcaps/ (tshark,
+#                 Zeek, suricata-verify, Arkime, nDPI): pcaps/DIFFERENCES.md
 #   make asan     build ./mailscope-asan (ASan + UBSan) and run the suite on it
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
@@ -46,7 +48,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
-.PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean
+.PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean compare
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -84,6 +86,10 @@ test: test-deps
 	@$(MAKE) --no-print-directory build unit
 	@tests/run_tests.sh --bin ./$(BIN) --units $(BUILD)/tests
 
+compare: test-deps
+	@$(MAKE) --no-print-directory build
+	@MAILSCOPE=./$(BIN) bash tests/t_compare.sh
+
 asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=mailscope-asan \
 	  OPT_CFLAGS="$(ASAN_FLAGS)" build unit
@@ -119,10 +125,10 @@ clean:
 #   make fuzz-smoke  the test suite's short run (tests/t_fuzz_smoke.sh)
 #   make fuzz-seeds  seed corpora from pcaps/ and ../shared/corpus
 # Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
-# fuzz_sasl, fuzz_capture.  Each also builds standalone (-DFUZZ_STANDALONE,
+# fuzz_sasl, fuzz_capture, fuzz_dns.  Each also builds standalone (-DFUZZ_STANDALONE,
 # a main() that replays files) into build-asan/fuzz/ with the ASan objects,
 # beside the seed maker (fuzz/seeds.c).
-FUZZ_HARNESSES := smtp pop3 message sasl capture
+FUZZ_HARNESSES := smtp pop3 message sasl capture dns
 FUZZ_SECONDS ?= 120
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
@@ -152,7 +158,8 @@ $(BUILD)/fuzz/fuzz_smtp $(BUILD)/fuzz/fuzz_pop3: $(BUILD)/fuzz/fuzz_%: \
 	@$(FUZZ_CC) -DFUZZ_PROTO=MS_PROTO_$(shell echo $* | tr a-z A-Z) -o $@ \
 	  $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)
 
-$(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture: \
+$(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture \
+    $(BUILD)/fuzz/fuzz_dns: \
     $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"

@@ -24,13 +24,13 @@
 #include "digest.h"
 #include "msg_decode.h"
 #include "msg_fields.h"
-#include "msg_received.h"
+#include "msg_headers.h"
+#include "msg_words.h"
 #include "scan.h"
 #include "vec.h"
 
 #define LINE_CARRY 2048  /* longest line examined as a whole */
 #define MAX_BOUNDARY 200 /* RFC 2046 says 70 */
-#define MAX_RECEIVED 100 /* Received hops listed */
 
 typedef enum { ENC_IDENTITY, ENC_BASE64, ENC_QP } encoding;
 
@@ -142,27 +142,12 @@ static void gmime_setup(void) {
 
 /* ---- header helpers ----------------------------------------------------- */
 
-/* Decode RFC 2047 words to UTF-8 (new string). */
-static char *decode_text(const char *raw) {
+/* Header text as UTF-8 (new string): RFC 2047 words, and bytes that are
+ * not UTF-8 read in `charset` (msg_words.c). */
+static char *decode_text(const char *raw, const char *charset) {
   if (fields_plain_text(raw))
     return xstrdup(raw);
-  char *d = g_mime_utils_header_decode_text(NULL, raw);
-  char *out = xstrdup(d ? d : raw);
-  g_free(d);
-  return out;
-}
-
-/* Returns false when addresses were left out: a list holds at most
- * MS_MAX_LIST (one more is asked for, to tell). */
-static bool parse_addresses(ms_addrvec *v, const char *raw) {
-  if (!fields_addresses(raw, v, MS_MAX_LIST + 1))
-    fields_addresses_gmime(raw, v, MS_MAX_LIST + 1);
-  if (v->len <= MS_MAX_LIST)
-    return true;
-  ms_address *extra = &v->items[--v->len];
-  free(extra->address);
-  free(extra->name);
-  return false;
+  return words_decode(raw, charset);
 }
 
 static void set_once(char **field, const char *value) {
@@ -182,37 +167,51 @@ static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
 static void limit_anomaly(ms_msg_parser *p, ms_limit which, const char *name,
                           const char *fmt, const char *arg);
 
-/* The address header `name` of the message, into v. */
-static void address_field(ms_msg_parser *p, ms_addrvec *v, const char *name,
-                          const char *value) {
-  if (!parse_addresses(v, value))
+/* The address header `name` of the message, into v (whole: an address
+ * list is not cut at MS_MAX_HEADER_VALUE, only counted). */
+static void address_field(ms_msg_parser *p, ms_addrvec *v, uint64_t *total,
+                          const char *name, const char *value, bool cut) {
+  if (!headers_addresses(v, value, cut, total))
     limit_anomaly(p, MS_LIMIT_LIST, "record_limit",
-                  "more than 1000 %s addresses: later ones are not recorded",
+                  "more than 1000 %s addresses: the first 1000 are recorded, "
+                  "list_totals counts them all",
                   name);
 }
 
-/* RFC 5322 fields of the message itself. */
-static void message_field(ms_msg_parser *p, const char *name, char *v) {
+static bool address_header(ms_msg_parser *p, const char *name, const char *v,
+                           bool cut) {
   ms_message *m = p->out;
+  if (!strcasecmp(name, "From"))
+    address_field(p, &m->from, &m->totals.from, name, v, cut);
+  else if (!strcasecmp(name, "To"))
+    address_field(p, &m->to, &m->totals.to, name, v, cut);
+  else if (!strcasecmp(name, "Cc"))
+    address_field(p, &m->cc, &m->totals.cc, name, v, cut);
+  else if (!strcasecmp(name, "Reply-To"))
+    address_field(p, &m->reply_to, &m->totals.reply_to, name, v, cut);
+  else
+    return false;
+  return true;
+}
+
+/* RFC 5322 fields of the message itself; `cut`: the header block limit
+ * cut this field's value. */
+static void message_field(ms_msg_parser *p, const char *name, char *v,
+                          bool cut) {
+  ms_message *m = p->out;
+  if (address_header(p, name, v, cut))
+    return;
   size_t vl = strlen(v);
   if (vl > MS_MAX_HEADER_VALUE) { /* cut on a UTF-8 boundary */
-    size_t cut = MS_MAX_HEADER_VALUE;
-    while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
-      cut--;
-    v[cut] = '\0';
+    size_t at = MS_MAX_HEADER_VALUE;
+    while (at > 0 && ((unsigned char)v[at] & 0xc0) == 0x80)
+      at--;
+    v[at] = '\0';
     limit_anomaly(p, MS_LIMIT_HEADER_VALUE, "header_too_long",
                   "a %s header is longer than 8 KiB: cut", name);
   }
-  if (!strcasecmp(name, "From"))
-    address_field(p, &m->from, name, v);
-  else if (!strcasecmp(name, "To"))
-    address_field(p, &m->to, name, v);
-  else if (!strcasecmp(name, "Cc"))
-    address_field(p, &m->cc, name, v);
-  else if (!strcasecmp(name, "Reply-To"))
-    address_field(p, &m->reply_to, name, v);
-  else if (!strcasecmp(name, "Subject") && !m->subject)
-    m->subject = decode_text(v);
+  if (!strcasecmp(name, "Subject")) /* decoded with the block (charset) */
+    set_once(&m->subject, v);
   else if (!strcasecmp(name, "Date"))
     set_once(&m->date, v);
   else if (!strcasecmp(name, "Message-ID"))
@@ -221,18 +220,16 @@ static void message_field(ms_msg_parser *p, const char *name, char *v) {
     set_once(&m->in_reply_to, v);
   else if (!strcasecmp(name, "References"))
     set_once(&m->references, v);
-  else if ((!strcasecmp(name, "User-Agent") || !strcasecmp(name, "X-Mailer")) &&
-           !m->user_agent)
-    m->user_agent = decode_text(v);
+  else if (!strcasecmp(name, "User-Agent") || !strcasecmp(name, "X-Mailer"))
+    set_once(&m->user_agent, v);
   else if (!strcasecmp(name, "X-Originating-IP"))
     set_once(&m->x_originating_ip, v);
   else if (!strcasecmp(name, "Return-Path"))
     set_once(&m->return_path, v);
-  else if (!strcasecmp(name, "Received") && m->received.len < MAX_RECEIVED)
-    received_parse(v, vec_push(&m->received));
-  else if (!strcasecmp(name, "Received"))
+  else if (!strcasecmp(name, "Received") && !headers_received(m, v))
     limit_anomaly(p, MS_LIMIT_LIST, "record_limit",
-                  "more than %s Received headers: later ones are not listed",
+                  "more than %s Received headers: the first 50 and the last 50 "
+                  "are listed, list_totals counts them all",
                   "100");
 }
 
@@ -379,11 +376,13 @@ static void parse_header_block(ms_msg_parser *p, entity_info *e) {
       free(e->encoding);
       e->encoding = lower_dup(val);
     }
-    if (p->top_level)
-      message_field(p, name, val);
+    if (p->top_level) /* the field the block limit cut ends the block */
+      message_field(p, name, val, p->headers_overflow && line_end >= n);
     i = line_end;
   }
   free(value);
+  if (p->top_level)
+    headers_decode_text(p->out, e->charset);
 }
 
 /* ---- leaf parts and attachments ----------------------------------------- */
@@ -542,7 +541,7 @@ static int add_part(ms_msg_parser *p, const entity_info *e, int parent) {
   pt->encoding = e->encoding ? xstrdup(e->encoding) : NULL;
   pt->disposition = e->disposition ? xstrdup(e->disposition) : NULL;
   const char *fn = e->filename ? e->filename : e->name;
-  pt->filename = fn ? decode_text(fn) : NULL;
+  pt->filename = fn ? decode_text(fn, e->charset) : NULL;
   return pt->index;
 }
 
@@ -759,9 +758,12 @@ static void header_line(ms_msg_parser *p, const uint8_t *d, size_t n,
 }
 
 /* Is this line a boundary of an open multipart?  Returns the stack index
- * (and whether it closes), or -1. */
+ * (and whether it closes), or -1.  A close delimiter followed by more than
+ * white space still closes (RFC 2046 5.1.1: the boundary is compared with
+ * the beginning of the line; mail clients end the part there): *trailing
+ * is then the length of what follows it. */
 static int boundary_match(ms_msg_parser *p, const uint8_t *d, size_t n,
-                          bool *closing) {
+                          bool *closing, size_t *trailing) {
   if (n < 3 || d[0] != '-' || d[1] != '-')
     return -1;
   while (n && (d[n - 1] == '\n' || d[n - 1] == '\r' || d[n - 1] == ' ' ||
@@ -775,8 +777,9 @@ static int boundary_match(ms_msg_parser *p, const uint8_t *d, size_t n,
         *closing = false;
         return i;
       }
-      if (n == bl + 4 && d[bl + 2] == '-' && d[bl + 3] == '-') {
+      if (n >= bl + 4 && d[bl + 2] == '-' && d[bl + 3] == '-') {
         *closing = true;
+        *trailing = n - (bl + 4);
         return i;
       }
     }
@@ -806,10 +809,28 @@ static void on_boundary(ms_msg_parser *p, int level, bool closing,
   }
 }
 
+/* A close delimiter of the multipart at `level` followed by `trailing`
+ * bytes: quoted (at most 40) in the anomaly's detail. */
+static void trailing_text(ms_msg_parser *p, int level, const uint8_t *d,
+                          size_t trailing) {
+  const uint8_t *t = d + 2 + strlen(p->stack.items[level].boundary) + 2;
+  char quote[41];
+  size_t q = trailing < sizeof quote - 1 ? trailing : sizeof quote - 1;
+  for (size_t i = 0; i < q; i++) /* the detail is text: no NUL */
+    quote[i] = t[i] ? (char)t[i] : '?';
+  quote[q] = '\0';
+  anomaly(p, "mime_boundary_trailing_text",
+          "a close delimiter followed by \"%s\" still ends the multipart",
+          quote);
+}
+
 /* One line (with its end, if it has one) of the message. */
 static void line(ms_msg_parser *p, const uint8_t *d, size_t n, bool has_eol) {
   bool closing;
-  int level = p->stack.len ? boundary_match(p, d, n, &closing) : -1;
+  size_t trailing = 0;
+  int level = p->stack.len ? boundary_match(p, d, n, &closing, &trailing) : -1;
+  if (level >= 0 && trailing)
+    trailing_text(p, level, d, trailing);
   if (level >= 0) {
     if (p->st == S_HEADERS) { /* a part with headers only */
       end_headers(p);
@@ -1064,187 +1085,4 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   free(p->held);
   free(p->headers);
   free(p);
-}
-
-/* ---- envelope checks ---------------------------------------------------- */
-
-/* Record a message-level finding name once (the detail of every occurrence
- * goes to the session's anomaly list). */
-static void note_anomaly(ms_message *m, const char *name) {
-  for (size_t i = 0; i < m->anomalies.len; i++)
-    if (!strcmp(m->anomalies.items[i], name))
-      return;
-  strvec_push(&m->anomalies, name);
-}
-
-static bool named_in(const ms_addrvec *v, const char *addr) {
-  for (size_t i = 0; i < v->len; i++)
-    if (v->items[i].address && !strcasecmp(v->items[i].address, addr))
-      return true;
-  return false;
-}
-
-/* Host names compare case-insensitively, without a trailing dot or the
- * brackets of an address literal. */
-static bool same_host(const char *a, const char *b) {
-  if (!a || !b)
-    return false;
-  size_t al = strlen(a), bl = strlen(b);
-  if (al > 1 && a[0] == '[' && a[al - 1] == ']')
-    a++, al -= 2;
-  if (bl > 1 && b[0] == '[' && b[bl - 1] == ']')
-    b++, bl -= 2;
-  if (al && a[al - 1] == '.')
-    al--;
-  if (bl && b[bl - 1] == '.')
-    bl--;
-  return al == bl && al > 0 && !strncasecmp(a, b, al);
-}
-
-/* Did the hop whose "from" clause is in `sent` come from the host that
- * wrote `received` ("by")?  The from clause names the client three ways:
- * its HELO name, its reverse DNS in the comment, its IP. */
-static bool hop_links(const ms_received *sent, const ms_received *received) {
-  return same_host(sent->from, received->by) ||
-         same_host(sent->rdns, received->by) ||
-         same_host(sent->ip, received->by);
-}
-
-/* Names that say nothing about a host's identity: several hosts use them. */
-static bool anonymous_host(const char *h) {
-  static const char *const names[] = {"unknown", "localhost",
-                                      "localhost.localdomain", "localhost."};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcasecmp(h, names[i]))
-      return true;
-  return h[0] == '[' || strchr(h, '.') == NULL;
-}
-
-/* All hops linked the wrong way round: each hop's "by" is the "from" of
- * the one below it (oldest on top).  No MTA writes that: the headers were
- * composed by hand or by a generator. */
-static bool chain_reversed(const ms_message *m) {
-  size_t linked = 0;
-  for (size_t i = 0; i + 1 < m->received.len; i++) {
-    const ms_received *upper = &m->received.items[i];
-    const ms_received *lower = &m->received.items[i + 1];
-    if (!upper->by || !(lower->from || lower->rdns || lower->ip))
-      continue;
-    if (!hop_links(lower, upper))
-      return false;
-    linked++;
-  }
-  return linked > 0;
-}
-
-static void check_received_chain(ms_session *s, ms_message *m, ms_ts ts) {
-  /* Hop 1 is the top (newest).  Hop i was sent by hop i+1's receiver, so
-   * hop i's "from" should name hop i+1's "by". */
-  bool reported_reversed = false;
-  for (size_t i = 0; i + 1 < m->received.len; i++) {
-    const ms_received *newer = &m->received.items[i];
-    const ms_received *older = &m->received.items[i + 1];
-    if (!(newer->from || newer->rdns || newer->ip) || !older->by)
-      continue;
-    if (hop_links(newer, older))
-      continue;
-    if (chain_reversed(m)) {
-      if (!reported_reversed)
-        ms_add_anomaly(s, "received_chain_break", ts,
-                       "the %zu Received headers are in reverse order (hop 1, "
-                       "on top, is the oldest): no MTA adds them that way",
-                       m->received.len);
-      reported_reversed = true;
-    } else {
-      ms_add_anomaly(s, "received_chain_break", ts,
-                     "hop %zu came from %s, but hop %zu was received by %s: "
-                     "hops %zu and below are not vouched for",
-                     i + 1, newer->from ? newer->from : newer->ip, i + 2,
-                     older->by, i + 2);
-    }
-    note_anomaly(m, "received_chain_break");
-  }
-  for (size_t i = 0; i < m->received.len; i++) {
-    const ms_received *a = &m->received.items[i];
-    if (!a->from || !a->ip || anonymous_host(a->from))
-      continue;
-    for (size_t j = i + 1; j < m->received.len; j++) {
-      const ms_received *b = &m->received.items[j];
-      if (b->from && b->ip && same_host(a->from, b->from) &&
-          strcasecmp(a->ip, b->ip) != 0) {
-        ms_add_anomaly(s, "received_host_ip_conflict", ts,
-                       "%s is %s in hop %zu but %s in hop %zu", a->from, a->ip,
-                       i + 1, b->ip, j + 1);
-        note_anomaly(m, "received_host_ip_conflict");
-      }
-    }
-  }
-}
-
-void ms_msg_check_envelope(ms_session *s, ms_message *m, const char *mail_from,
-                           const strvec *rcpt_to, ms_ts ts) {
-  if (m->headers_cut) { /* From, To, Cc may be cut or missing: no verdict */
-    check_received_chain(s, m, ts);
-    return;
-  }
-  if (mail_from && *mail_from && m->from.len &&
-      !named_in(&m->from, mail_from)) {
-    ms_add_anomaly(s, "envelope_from_mismatch", ts,
-                   "MAIL FROM <%s> but From: %s", mail_from,
-                   m->from.items[0].address ? m->from.items[0].address : "?");
-    note_anomaly(m, "envelope_from_mismatch");
-  }
-  for (size_t i = 0; rcpt_to && i < rcpt_to->len; i++) {
-    const char *r = rcpt_to->items[i];
-    if (!named_in(&m->to, r) && !named_in(&m->cc, r) && !named_in(&m->bcc, r)) {
-      ms_address *a = vec_push(&m->bcc);
-      a->address = xstrdup(r);
-    }
-  }
-  check_received_chain(s, m, ts);
-}
-
-/* ---- summary ------------------------------------------------------------ */
-
-static void thousands(char *out, size_t n, uint64_t v) {
-  char digits[32];
-  int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-  size_t o = 0;
-  for (int i = 0; i < len && o + 2 < n; i++) {
-    if (i && (len - i) % 3 == 0)
-      out[o++] = ',';
-    out[o++] = digits[i];
-  }
-  out[o] = '\0';
-}
-
-char *ms_msg_summary(const ms_message *m) {
-  char size[40];
-  thousands(size, sizeof size, m->bytes);
-  size_t cap = 256;
-  for (size_t i = 0; i < m->attachments.len && i < 10; i++)
-    cap += (m->attachments.items[i].filename
-                ? strlen(m->attachments.items[i].filename)
-                : 12) +
-           4;
-  if (m->subject)
-    cap += strlen(m->subject);
-  char *out = xmalloc(cap), *o = out;
-  o += sprintf(o, "[message: %s bytes", size);
-  if (m->subject)
-    o += sprintf(o, ", Subject \"%s\"", m->subject);
-  if (m->attachments.len) {
-    o += sprintf(o, ", %zu attachment%s", m->attachments.len,
-                 m->attachments.len == 1 ? "" : "s");
-    for (size_t i = 0; i < m->attachments.len && i < 10; i++) {
-      const char *fn = m->attachments.items[i].filename;
-      o += sprintf(o, "%s%s", i ? ", " : ": ", fn ? fn : "(no name)");
-    }
-    if (m->attachments.len > 10)
-      o += sprintf(o, ", ...");
-  }
-  if (m->truncated)
-    o += sprintf(o, ", truncated");
-  sprintf(o, "]");
-  return out;
 }

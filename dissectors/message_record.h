@@ -42,6 +42,9 @@ typedef struct {
   uint64_t bytes; /* decoded size of the body of this part */
 } ms_part;
 
+/* Received hops listed per message: past it, the first and the last half. */
+#define MS_MAX_RECEIVED 100
+
 typedef struct ms_message {
   uint64_t bytes;   /* octets of the message (after dot-unstuffing) */
   bool truncated;   /* the session ended before the end of the message */
@@ -52,7 +55,15 @@ typedef struct ms_message {
   char *subject, *date, *message_id, *in_reply_to, *references;
   char *user_agent; /* User-Agent or X-Mailer */
   char *x_originating_ip, *return_path;
-  VEC(ms_received) received; /* top first */
+  VEC(ms_received)
+  received; /* top first; past MS_MAX_RECEIVED hops the
+               first and the last half of them */
+  /* How many each list held in the message, kept or not (the lists keep
+   * at most MS_MAX_LIST addresses, MS_MAX_RECEIVED hops): emitted where
+   * more were seen than kept. */
+  struct {
+    uint64_t from, to, cc, reply_to, received;
+  } totals;
   char *content_type;
   VEC(ms_part) parts;
   VEC(ms_attachment) attachments;

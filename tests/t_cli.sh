@@ -79,8 +79,10 @@ check "eml sha256 equals the message's" test "$(sha256sum <"$eml" | cut -d' ' -f
 "$bin" --timestamps -r pcaps/demo.pcap >"$tmp/ts.txt"
 check "--timestamps prefixes lines" grep -q "^2025-11-22T08:26:40.[0-9]*Z S: 220 " "$tmp/ts.txt"
 # SIGHUP reopens --json-file (logrotate): records after the signal go to
-# the new file.  The capture arrives through a FIFO in two parts: up to the
-# first packet of the POP3 session (port 110), then the rest.
+# the new file.  The capture arrives through a FIFO in two parts: up to and
+# with the first packet of the POP3 session (port 110, 10 s after the SMTP
+# session closed: a closed session is reported 5 s after its last packet),
+# then the rest.
 "${PYTHON:-/usr/bin/python3}" - pcaps/demo.pcap "$tmp/part1" "$tmp/part2" <<'PY'
 import struct, sys
 data = open(sys.argv[1], "rb").read()
@@ -88,9 +90,9 @@ off = 24
 while off < len(data):
     incl = struct.unpack("<I", data[off + 8:off + 12])[0]
     tcp = data[off + 16 + 14 + 20:]
+    off += 16 + incl
     if struct.unpack(">H", tcp[2:4])[0] == 110:
         break
-    off += 16 + incl
 open(sys.argv[2], "wb").write(data[:off])
 open(sys.argv[3], "wb").write(data[off:])
 PY

@@ -71,6 +71,9 @@ void ms_session_free(ms_session *s) {
     return;
   vec_free(&s->vlan);
   vec_free(&s->tunnels);
+  free(s->proxy.host);
+  free(s->proxy.username);
+  free(s->proxy.password);
   free(s->banner);
   for (size_t i = 0; i < s->commands.len; i++) {
     free(s->commands.items[i].verb);
@@ -94,6 +97,7 @@ void ms_session_free(ms_session *s) {
   for (size_t i = 0; i < s->transactions.len; i++)
     ms_transaction_free(&s->transactions.items[i]);
   vec_free(&s->transactions);
+  ms_route_free(s->route);
   for (size_t i = 0; i < s->messages.len; i++)
     ms_pop3_message_free(&s->messages.items[i]);
   vec_free(&s->messages);

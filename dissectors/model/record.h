@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "message_record.h"
+#include "route.h"
 #include "vec.h"
 
 /* Microseconds since the Unix epoch, UTC. */
@@ -188,6 +189,17 @@ typedef struct {
   uint32_t id;
 } ms_tunnel;
 
+/* The proxy the client reached the server through (an HTTP CONNECT or
+ * SOCKS prelude before the greeting); type NULL: none.  The session's
+ * server is the proxy. */
+typedef struct {
+  const char *type; /* static: "http-connect", "socks4", "socks4a", "socks5" */
+  char *host;       /* where the client asked to go: a name or an address */
+  uint16_t port;
+  char *username; /* SOCKS4 user id, RFC 1929 user name, HTTP Basic user */
+  char *password; /* "<redacted>" unless --show-secrets; NULL: none sent */
+} ms_proxy;
+
 typedef struct ms_session {
   /* --- connection: filled by the session layer --- */
   ms_proto proto;
@@ -197,6 +209,7 @@ typedef struct ms_session {
   int ip_version;
   VEC(uint16_t) vlan;     /* outermost first */
   VEC(ms_tunnel) tunnels; /* outermost first; empty when none */
+  ms_proxy proxy;
   uint64_t bytes[2];      /* payload bytes, indexed by ms_dir */
   uint64_t packets[2];
   ms_end end;
@@ -221,6 +234,7 @@ typedef struct ms_session {
   char *helo;
   bool esmtp;
   VEC(ms_transaction) transactions;
+  ms_route *route; /* from the capture's DNS (route.h); NULL: none seen */
 
   /* POP3 */
   bool mailbox_present;

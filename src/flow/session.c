@@ -9,6 +9,8 @@
 
 #include "detect.h"
 #include "dissector.h"
+#include "dns.h"
+#include "dnsobs.h"
 #include "flowhash.h"
 #include "reassembly.h"
 #include "vec.h"
@@ -16,13 +18,19 @@
 #define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
 #define DETECT_CHUNKS 32    /* segments buffered while it is unknown */
 #define DROPPED_MEMORY 4096 /* flows remembered as dropped (counted once) */
+/* After both FINs or an RST a connection lingers this long (packet time,
+ * like Zeek's tcp_close_delay and tcp_reset_delay) before it is reported:
+ * the last ACK, retransmitted FINs and RSTs still belong to it. */
+#define LINGER_USEC 5000000
+_Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
 
 typedef enum {
   CONN_DETECT,   /* waiting for the server's greeting */
   CONN_ACTIVE,   /* feeding the dissector (a direction may be TLS) */
   CONN_COUNTING, /* dissector stopped (both directions TLS, or not the
                     protocol): only count bytes */
-  CONN_IGNORED   /* not mail: only track to stay cheap */
+  CONN_IGNORED,  /* not mail: only track to stay cheap */
+  CONN_DNS       /* DNS over TCP: messages to the DNS path (dnsobs.h) */
 } conn_state;
 
 /* What a direction's bytes are (the bytes decide, not the port). */
@@ -33,7 +41,13 @@ enum {
 };
 
 /* The activity lists of the table (see ms_table.lru). */
-enum { LRU_MAIL = 0, LRU_NOT_MAIL = 1, LRU_NO_PAYLOAD = 2, LRU_LISTS = 3 };
+enum {
+  LRU_MAIL = 0,
+  LRU_NOT_MAIL = 1,
+  LRU_NO_PAYLOAD = 2,
+  LRU_CLOSED = 3, /* over, lingering (LINGER_USEC) to count late packets */
+  LRU_LISTS = 4
+};
 
 /* What arrived while the protocol is unknown: each direction's bytes
  * contiguous (to read the greeting) and the chunks in arrival order (to
@@ -66,12 +80,15 @@ struct conn {
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
-  struct held *held;     /* bytes held during detection, NULL otherwise */
-  bool truncated;        /* reassembly limit hit (counted once) */
-  uint8_t dir[2];        /* DIR_* of each direction (ms_dir) */
+  struct held *held; /* bytes held during detection, NULL otherwise */
+  bool truncated;    /* reassembly limit hit (counted once) */
+  bool closed;       /* over (FINs, RST): decoded, lingering until reported */
+  uint8_t dir[2];    /* DIR_* of each direction (ms_dir) */
   uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
   ms_ts last_ts;
   uint64_t first_packet; /* index of the packet that created it */
+
+  ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
 };
 
 struct ms_table {
@@ -91,6 +108,7 @@ struct ms_table {
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
+  ms_dnsobs *dns; /* where DNS over TCP goes; NULL: port 53 is not DNS */
 };
 
 /* ---- table -------------------------------------------------------------- */
@@ -109,6 +127,20 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
 }
 
 size_t ms_table_open_count(const ms_table *t) { return t->count; }
+
+void ms_table_set_dns(ms_table *t, ms_dnsobs *dns) { t->dns = dns; }
+
+/* DNS over TCP: every worker follows it (each holds every answer). */
+static bool dns_flow(const ms_table *t, const ms_tcp *s) {
+  return t->dns && (s->sport == MS_DNS_PORT || s->dport == MS_DNS_PORT);
+}
+
+/* A packet no connection takes; one that every worker sees (DNS over
+ * TCP) is counted by the first only, as the workers' counts are added. */
+static void count_ignored(ms_table *t, const ms_tcp *s) {
+  if (!dns_flow(t, s) || t->opt->worker_count <= 1 || t->opt->worker_index == 0)
+    t->stats->packets_ignored_flows++;
+}
 
 static bool same_flow(const conn *c, const ms_tcp *s, ms_dir *dir) {
   if (c->ip_version != s->ip_version)
@@ -164,7 +196,9 @@ static void lru_unlink(ms_table *t, conn *c) {
 }
 
 static int lru_list_of(const conn *c) {
-  if (c->state == CONN_IGNORED)
+  if (c->closed)
+    return LRU_CLOSED;
+  if (c->state == CONN_IGNORED || c->state == CONN_DNS)
     return LRU_NOT_MAIL;
   return c->saw_payload ? LRU_MAIL : LRU_NO_PAYLOAD;
 }
@@ -339,6 +373,8 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
                          const uint16_t *vlan, int nvlan, ms_ts ts,
                          ms_dir *dir) {
   const ms_options *o = t->opt;
+  if (t->count >= o->max_sessions && t->lru[LRU_CLOSED].head) /* report it */
+    end_conn(t, t->lru[LRU_CLOSED].head, MS_END_NONE, ts, PHASE_PACKET);
   if (t->count >= o->max_sessions && t->lru[LRU_NOT_MAIL].head)
     end_conn(t, t->lru[LRU_NOT_MAIL].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
   /* A connection that never carried a byte has nothing to report yet: it
@@ -356,7 +392,10 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
   conn_init(t, c, s, h, vlan, nvlan, ts, dir);
   uint16_t sport = c->port[MS_SERVER];
   ms_proto proto = o->port_proto[sport];
-  if (proto != MS_PROTO_NONE) {
+  if (dns_flow(t, s)) {
+    c->state = CONN_DNS;
+    c->dns = xcalloc(2, sizeof *c->dns);
+  } else if (proto != MS_PROTO_NONE) {
     /* 465, 995: TLS from the first byte if the bytes say so (tls_first) */
     start_dissector(c, proto);
   } else {
@@ -428,6 +467,35 @@ static void replay_held(ms_table *t, conn *c, const size_t skip[2]) {
   free(h);
 }
 
+static char *prelude_field(const ms_prelude_field *f) {
+  return f->set ? wire_strdup((const uint8_t *)f->bytes, f->len) : NULL;
+}
+
+/* The proxy hop of a prelude (detect.h) in the record, and its anomaly. */
+static void record_proxy(ms_table *t, conn *c, const ms_detect_result *d,
+                         ms_ts ts) {
+  ms_proxy *x = &c->rec->proxy;
+  struct held *h = c->held;
+  x->type = ms_prelude_name(d->prelude);
+  x->host = prelude_field(&d->host);
+  x->port = d->port;
+  x->username = prelude_field(&d->user);
+  if (d->password.set)
+    x->password = t->dcfg.show_secrets ? prelude_field(&d->password)
+                                       : xstrdup("<redacted>");
+  if (d->prelude == MS_PRELUDE_HTTP_CONNECT)
+    ms_add_anomaly(
+        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
+        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
+        (const char *)h->bytes[MS_CLIENT],
+        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
+        (const char *)h->bytes[MS_SERVER]);
+  else
+    ms_add_anomaly(c->rec, "socks_tunnel", ts, "%s CONNECT to %s port %u%s%s",
+                   x->type, x->host ? x->host : "?", (unsigned)x->port,
+                   x->username ? " as " : "", x->username ? x->username : "");
+}
+
 static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                    ms_ts ts) {
   if (!hold(c, dir, p, n, ts)) {
@@ -447,13 +515,8 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     return;
   }
   start_dissector(c, d.proto);
-  if (d.prelude == MS_PRELUDE_HTTP_CONNECT)
-    ms_add_anomaly(
-        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
-        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
-        (const char *)h->bytes[MS_CLIENT],
-        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
-        (const char *)h->bytes[MS_SERVER]);
+  if (d.prelude != MS_PRELUDE_NONE)
+    record_proxy(t, c, &d, ts);
   replay_held(t, c, d.skip);
 }
 
@@ -550,6 +613,9 @@ static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     }
     break;
   }
+  case CONN_DNS:
+    ms_dns_stream_data(&c->dns[dir], p, n, ts, ms_dnsobs_message, t->dns);
+    break;
   default:
     break;
   }
@@ -568,7 +634,9 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   conn *c = f->c;
   c->rec->gap_bytes += n;
   f->t->stats->gap_bytes += n;
-  if (c->state == CONN_IGNORED)
+  if (c->state == CONN_DNS)
+    ms_dns_stream_gap(&c->dns[dir]);
+  if (c->state == CONN_IGNORED || c->state == CONN_DNS)
     return;
   if (c->state == CONN_DETECT) {
     become_ignored(c); /* cannot tell what a broken greeting was */
@@ -582,7 +650,7 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
 
 static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
   feed_ctx *f = ctx;
-  if (f->c->state == CONN_IGNORED)
+  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DNS)
     return;
   ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
                  "%s segment at seq %u overlaps queued bytes that differ",
@@ -591,7 +659,8 @@ static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
 
 static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
   feed_ctx *f = ctx;
-  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DETECT)
+  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DETECT ||
+      f->c->state == CONN_DNS)
     return;
   if (!f->c->truncated)
     f->t->stats->sessions_truncated++;
@@ -613,28 +682,60 @@ static ms_reasm_env env_for(ms_table *t, feed_ctx *f) {
 
 /* ---- ending a connection ------------------------------------------------ */
 
-static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
+static void end_dns(ms_table *t, conn *c) {
+  if (!c->dns)
+    return;
+  for (int d = 0; d < 2; d++) {
+    ms_dnsobs_stream_anomalies(t->dns, c->dns[d].anomalies);
+    ms_dns_stream_free(&c->dns[d]);
+  }
+  free(c->dns);
+  c->dns = NULL;
+}
+
+/* The conversation is over: decode what is left, close the dissector. */
+static void finish_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
   feed_ctx f = {t, c};
   ms_reasm_env env = env_for(t, &f);
-  c->rec->order_end = phase == PHASE_EOF ? UINT64_MAX : t->packet_index;
-  c->rec->order_phase = (uint32_t)phase;
-  c->rec->order_start = c->first_packet;
   ms_half_flush(&c->half[MS_CLIENT], MS_CLIENT, ts, &env);
   ms_half_flush(&c->half[MS_SERVER], MS_SERVER, ts, &env);
-  unlink_conn(t, c);
-  ms_session *r = c->rec;
-  r->end = how;
+  c->rec->end = how;
   if (c->dissector && c->dstate) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
+    c->dstate = NULL;
   }
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
-    t->stats->limits[i] += r->limits[i];
-  bool report = c->had_payload && c->state != CONN_IGNORED &&
-                c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
+    t->stats->limits[i] += c->rec->limits[i];
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
   drop_held(c);
+  end_dns(t, c);
+}
+
+/* Both FINs, or an RST: finished now, reported after LINGER_USEC without
+ * a packet (or at a new SYN on the same addresses and ports). */
+static void close_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
+  finish_conn(t, c, how, ts);
+  c->closed = true;
+  lru_unlink(t, c);
+  lru_append(t, c);
+}
+
+/* Report the connection (a closed one keeps the end it had) and forget it.
+ * Packets of connections that are not reported went to no session. */
+static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
+  if (!c->closed)
+    finish_conn(t, c, how, ts);
+  ms_session *r = c->rec;
+  r->order_end = phase == PHASE_EOF ? UINT64_MAX : t->packet_index;
+  r->order_phase = (uint32_t)phase;
+  r->order_start = c->first_packet;
+  unlink_conn(t, c);
+  bool report = c->had_payload && c->state != CONN_IGNORED &&
+                c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
+  if (!report)
+    t->stats->packets_ignored_flows += r->packets[0] + r->packets[1];
   free(c);
   if (report && r->proto == MS_PROTO_SMTP) /* the sessions reported */
     t->stats->sessions_smtp++;
@@ -663,10 +764,12 @@ static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how, ms_ts now,
 }
 
 void ms_table_expire(ms_table *t, ms_ts now) {
-  int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
+  int64_t idle = (int64_t)t->opt->idle_timeout * 1000000, limit[LRU_LISTS];
+  for (int l = 0; l < LRU_LISTS; l++)
+    limit[l] = l == LRU_CLOSED && LINGER_USEC < idle ? LINGER_USEC : idle;
   size_t n = 0;
   for (int l = 0; l < LRU_LISTS; l++)
-    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
+    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit[l];
          c = c->lru_next)
       n++;
   if (!n)
@@ -674,7 +777,7 @@ void ms_table_expire(ms_table *t, ms_ts now) {
   conn **all = xmalloc(n * sizeof(conn *));
   n = 0;
   for (int l = 0; l < LRU_LISTS; l++)
-    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
+    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit[l];
          c = c->lru_next)
       all[n++] = c;
   /* each ends at the time of its own last packet */
@@ -709,7 +812,6 @@ static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
                            ms_ts ts) {
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
-  t->stats->packets_ignored_flows++;
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (s->flags & MS_TH_RST)
@@ -724,30 +826,34 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_table_expire(t, ts);
   uint64_t h = ms_flow_hash(s);
   /* --workers: each worker takes the flows whose symmetric hash is its own */
-  if (t->opt->worker_count > 1 &&
+  if (t->opt->worker_count > 1 && !dns_flow(t, s) &&
       ms_flow_mix(h) % (uint64_t)t->opt->worker_count !=
           (uint64_t)t->opt->worker_index)
     return;
   ms_dir dir;
   conn *c = lookup(t, s, h, &dir);
+  if (c && c->closed && (s->flags & MS_TH_SYN) && !(s->flags & MS_TH_ACK)) {
+    end_conn(t, c, MS_END_NONE, ts, PHASE_PACKET); /* the tuple is reused */
+    c = NULL;
+  }
   if (!c) {
     /* A stray ACK, FIN or RST after the end creates nothing. */
     if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     /* With --no-detect, a connection on no mail port is not tracked; nor
      * is the rest of a connection dropped for the table limit (until a new
      * SYN on the same addresses and ports). */
     if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
-         !t->opt->port_proto[s->dport]) ||
+         !t->opt->port_proto[s->dport] && !dns_flow(t, s)) ||
         (!(s->flags & MS_TH_SYN) && was_dropped(t, h))) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
     if (!c) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     if (was_dropped(t, h)) /* a new connection on a dropped flow's tuple */
@@ -761,6 +867,8 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_session *r = c->rec;
   r->end_ts = ts;
   r->packets[dir]++;
+  if (c->closed) /* over: only counted */
+    return;
   if (c->state == CONN_IGNORED) {
     ignored_packet(t, c, s, dir, ts);
     return;
@@ -776,11 +884,11 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, s->len, ts,
                   &env);
   if (s->flags & MS_TH_RST) {
-    end_conn(t, c, MS_END_RST, ts, PHASE_PACKET);
+    close_conn(t, c, MS_END_RST, ts);
     return;
   }
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (c->fin[0] && c->fin[1])
-    end_conn(t, c, MS_END_FIN, ts, PHASE_PACKET);
+    close_conn(t, c, MS_END_FIN, ts);
 }

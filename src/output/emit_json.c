@@ -40,6 +40,21 @@ static void tunnels(jsonw *w, const ms_session *s) {
   jw_arr_end(w);
 }
 
+/* The proxy hop: where the client asked an HTTP or SOCKS proxy to go. */
+static void proxy(jsonw *w, const ms_proxy *x) {
+  if (!x->type)
+    return;
+  jw_key(w, "proxy");
+  jw_obj_begin(w);
+  jw_kstr(w, "type", x->type);
+  jw_kstr_opt(w, "host", x->host);
+  if (x->port)
+    jw_kuint(w, "port", x->port);
+  jw_kstr_opt(w, "username", x->username);
+  jw_kstr_opt(w, "password", x->password);
+  jw_obj_end(w);
+}
+
 static void per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
   jw_key(w, key);
   jw_obj_begin(w);
@@ -152,6 +167,7 @@ static void smtp_fields(jsonw *w, const ms_session *s) {
   for (size_t i = 0; i < s->transactions.len; i++)
     transaction(w, &s->transactions.items[i]);
   jw_arr_end(w);
+  emit_route_json(s->route, w);
 }
 
 static void pop3_fields(jsonw *w, const ms_session *s) {
@@ -204,6 +220,7 @@ void emit_json_session(const ms_session *s, jsonw *w) {
     jw_arr_end(w);
   }
   tunnels(w, s);
+  proxy(w, &s->proxy);
   per_direction(w, "bytes", s->bytes);
   per_direction(w, "packets", s->packets);
   jw_kstr(w, "end", ms_end_name(s->end));
@@ -218,6 +235,25 @@ void emit_json_session(const ms_session *s, jsonw *w) {
   commands(w, s);
   auth(w, &s->auth);
   anomalies(w, s);
+  jw_obj_end(w);
+}
+
+/* Only when DNS was seen: the "dns" object of the stats record. */
+static void dns_stats(jsonw *w, const ms_dns_stats *d) {
+  if (!d->messages)
+    return;
+  jw_key(w, "dns");
+  jw_obj_begin(w);
+  jw_kuint(w, "messages", d->messages);
+  jw_kuint(w, "responses", d->responses);
+  jw_kuint(w, "malformed", d->malformed);
+  jw_kuint(w, "evicted", d->evicted);
+  jw_key(w, "anomalies");
+  jw_obj_begin(w);
+  for (int i = 0; i < MS_DNS_A_COUNT; i++)
+    if (d->anomalies[i])
+      jw_kuint(w, ms_dns_anomaly_name((ms_dns_anomaly)i), d->anomalies[i]);
+  jw_obj_end(w);
   jw_obj_end(w);
 }
 
@@ -249,6 +285,7 @@ void emit_json_stats(const ms_stats *st, jsonw *w) {
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
     jw_kuint(w, ms_limit_name((ms_limit)i), st->limits[i]);
   jw_obj_end(w);
+  dns_stats(w, &st->dns);
   jw_key(w, "seconds");
   jw_double(w, st->seconds, 3);
   jw_key(w, "mb_per_s");
