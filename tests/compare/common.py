@@ -193,9 +193,13 @@ def reply_codes(s):
     for c in s["commands"]:
         if c.get("reply"):
             codes.append(str(c["reply"]["code"]))
+    # a transaction's DATA lies before the next transaction holding a
+    # message: a refused MAIL between them (503 nested MAIL) is a
+    # transaction of its own, while the DATA after it is the first one's
     txs = s.get("transactions", [])
     for i, t in enumerate(txs):
-        end = txs[i + 1]["ts"] if i + 1 < len(txs) else "~"
+        later = [u["ts"] for u in txs[i + 1:] if "message" in u]
+        end = later[0] if later else "~"
         by_data = any(c["verb"] == "DATA" and c.get("reply", {}).get("code")
                       == 354 and t["ts"] <= c["ts"] < end
                       for c in s["commands"])
