@@ -537,6 +537,20 @@ static void no_greeting(ex *x, const ex_reply *r) {
                x->p->reply_noun, name, ex_verb_of(x, head));
 }
 
+/* The oldest command leaves the queue without a reply. */
+static void drop_head(ex *x) {
+  uint8_t buf[256];
+  void *p =
+      x->p->pending_size <= sizeof buf ? buf : xmalloc(x->p->pending_size);
+  if (ex_pop(x, p)) {
+    if (x->p->on_unanswered)
+      x->p->on_unanswered(x->owner, p);
+    pending_free(x, p);
+  }
+  if (p != buf)
+    free(p);
+}
+
 /* SASL lines a challenge took are owed no reply of their own. */
 static void drop_absorbed(ex *x) {
   ex_pending *head;
@@ -597,12 +611,14 @@ void ex_greeting_settle(ex *x, bool was_greeting) {
   reply_free(&r);
 }
 
+/* The client sent its next command before any reply but the greeting: it
+ * took the greeting as the answer to its oldest command.  The server sent
+ * one line, its greeting; that command is left without a reply (the server
+ * sent it none) so that later replies pair with later commands. */
 void ex_greeting_was_answer(ex *x) {
   x->greeting_may_answer = false;
-  ex_reply r = x->greeting;
-  memset(&x->greeting, 0, sizeof x->greeting);
-  ex_reply_done(x, &r);
-  reply_free(&r);
+  reply_free(&x->greeting);
+  drop_head(x);
 }
 
 void ex_reply_done(ex *x, const ex_reply *r) {
@@ -658,14 +674,13 @@ void ex_drop_lost(ex *x, ms_ts ts) {
     ex_anomaly(x, x->p->lost_name, ts,
                "the %s to %s was in the lost server bytes", x->p->reply_noun,
                ex_verb_of(x, head));
-    uint8_t buf[256];
-    void *lost =
-        x->p->pending_size <= sizeof buf ? buf : xmalloc(x->p->pending_size);
-    if (ex_pop(x, lost))
-      pending_free(x, lost);
-    if (lost != buf)
-      free(lost);
+    drop_head(x);
   }
+}
+
+void ex_unanswered(ex *x) {
+  while (ex_outstanding(x))
+    drop_head(x);
 }
 
 /* ---- the client side ---------------------------------------------------- */

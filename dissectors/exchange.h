@@ -121,6 +121,9 @@ typedef struct {
                      ms_ts ts);
   /* The server's word on a command: effects of the reply on the session. */
   void (*on_reply)(void *owner, void *pending, const ex_reply *r);
+  /* A command leaves the queue without its reply (lost with server bytes,
+   * or outstanding when the session ends: ex_unanswered).  May be NULL. */
+  void (*on_unanswered)(void *owner, void *pending);
   /* A reply with no command outstanding. */
   void (*on_unsolicited)(void *owner, const ex_reply *r);
   /* The greeting (banner, refusals). */
@@ -287,6 +290,9 @@ void ex_greeting_settle(ex *x, bool was_greeting);
  * client had to wait for whose successors were sent before ts lost their
  * replies with the bytes (raises p->lost_name). */
 void ex_drop_lost(ex *x, ms_ts ts);
+/* The session ends: every command still outstanding goes to
+ * ex_proto.on_unanswered (oldest first) and leaves the queue. */
+void ex_unanswered(ex *x);
 /* The name of a recorded command, for anomaly texts. */
 const char *ex_verb_of(const ex *x, const ex_pending *p);
 

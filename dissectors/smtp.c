@@ -180,6 +180,8 @@ static void smtp_command(void *owner, const ms_line *l, ms_ts ts) {
   }
   smtp_pending *p = ex_push(x, c.kind, c.flags, c.ci, ts);
   p->tx = st->tx;
+  if ((c.kind == K_HELO || c.kind == K_EHLO) && c.argstr)
+    p->helo = xstrdup(c.argstr);
   if (c.kind == K_RCPT) { /* recipients beyond --max-commands: not kept */
     char *path = rcpt_path(st, c.argstr, ts);
     if (c.c)
@@ -221,7 +223,25 @@ static void server_reset(smtp *st, ms_ts ts) {
     smtp_end_transaction(st, st->server_tx, ts);
 }
 
+/* The session's HELO name: the one the client gave last until the server
+ * answers; a refusal gives back the one it accepted before, if any. */
+static void helo_name(smtp *st, const smtp_pending *p, bool accepted) {
+  ms_session *rec = st->x.rec;
+  if (accepted) {
+    free(st->helo_accepted_name);
+    st->helo_accepted_name = p->helo ? xstrdup(p->helo) : NULL;
+    st->helo_accepted_esmtp = p->base.kind == K_EHLO;
+    st->helo_accepted = true;
+  } else if (!st->helo_accepted) {
+    return;
+  }
+  free(rec->helo);
+  rec->helo = st->helo_accepted_name ? xstrdup(st->helo_accepted_name) : NULL;
+  rec->esmtp = st->helo_accepted_esmtp;
+}
+
 static void helo_reply(smtp *st, const smtp_pending *p, const ex_reply *r) {
+  helo_name(st, p, r->cls == MS_RC_POSITIVE);
   if (r->cls == MS_RC_POSITIVE) {
     /* it resets what the server held when it read it, not a MAIL sent
      * after it (pipelined too early): that one has no reply yet */
@@ -277,6 +297,20 @@ static void rcpt_reply(smtp *st, smtp_pending *p, const ex_reply *r) {
     rj->code = r->code;
   }
   p->rcpt = NULL;
+}
+
+/* A RCPT whose reply is not in the capture (the server's side missing,
+ * lost, or the session ended first): the recipient is kept, unanswered. */
+static void smtp_unanswered(void *owner, void *pending) {
+  smtp *st = owner;
+  smtp_pending *p = pending;
+  if (p->base.kind != K_RCPT || !p->rcpt)
+    return;
+  /* no reply decided where it went: the transaction the client sent it in */
+  ms_transaction *t = smtp_tx_at(st, p->tx != NO_TX ? p->tx : st->server_tx);
+  if (!t)
+    return;
+  strvec_push(&t->rcpt_unanswered, p->rcpt);
 }
 
 /* DATA refused (503, 554 no valid recipients): no body follows, and the
@@ -595,6 +629,8 @@ static void smtp_pending_free(void *pending) {
   smtp_pending *p = pending;
   free(p->rcpt);
   p->rcpt = NULL;
+  free(p->helo);
+  p->helo = NULL;
 }
 
 static const ex_proto smtp_proto = {
@@ -603,6 +639,7 @@ static const ex_proto smtp_proto = {
     .record_needs_transcript = true,
     .pending_size = sizeof(smtp_pending),
     .pending_free = smtp_pending_free,
+    .on_unanswered = smtp_unanswered,
     .verb = find_verb,
     .redact = NULL,
     .command = smtp_command,
@@ -667,6 +704,7 @@ static void smtp_close(void *state, ms_ts ts) {
   if (st->msg)
     smtp_end_message(st, true, ts);
   ex_close(x, ts);
+  ex_unanswered(x);
   /* every transaction still open ends unfinished */
   for (size_t i = 0; i < x->rec->transactions.len; i++)
     smtp_end_transaction(st, i, ts);
@@ -679,6 +717,7 @@ static void smtp_destroy(void *state) {
   reply_reset(&st->reply);
   free(st->reply.text);
   smtp_body_free(st);
+  free(st->helo_accepted_name);
   free(st);
 }
 

@@ -30,6 +30,7 @@ typedef struct {
   ex_pending base;
   size_t tx;  /* transaction, or NO_TX */
   char *rcpt; /* RCPT: the forward-path */
+  char *helo; /* HELO/EHLO: the name given, or NULL */
   bool bdat_last;
   bool bdat_invalid; /* no chunk was started: its refusal ends nothing */
 } smtp_pending;
@@ -84,6 +85,11 @@ typedef struct {
   bool msg_8bit_known; /* the open message may carry 8-bit bytes, or one
                           was reported already */
   int tx_counter;
+  /* The last HELO/EHLO the server accepted: a refused one leaves it the
+   * session's (RFC 5321 4.1.4: a refused EHLO changes nothing). */
+  bool helo_accepted;
+  bool helo_accepted_esmtp;
+  char *helo_accepted_name;
   /* Transactions beyond --max-commands are decoded here, not recorded. */
   ms_transaction spill;
 } smtp;

@@ -117,11 +117,11 @@ typedef struct {
   ms_ts ts;
   ms_dir dir;
   unsigned flags;
-  uint16_t code;        /* server line: SMTP reply code, 0 for POP3/none */
-  uint8_t reply_class;  /* server line: ms_reply_class */
-  uint32_t group;       /* client line: pipelined group number, counted
-                           from 1 in the session; 0: not pipelined */
-  char *text; /* the line as on the wire, without CRLF */
+  uint16_t code;       /* server line: SMTP reply code, 0 for POP3/none */
+  uint8_t reply_class; /* server line: ms_reply_class */
+  uint32_t group;      /* client line: pipelined group number, counted
+                          from 1 in the session; 0: not pipelined */
+  char *text;          /* the line as on the wire, without CRLF */
   char *note; /* shown in brackets beside the line (decoded base64), or NULL */
 } ms_tline;
 
@@ -143,6 +143,8 @@ typedef struct {
   char *mail_params; /* parameters after the path, as sent, or NULL */
   strvec rcpt_to;    /* accepted forward-paths without angle brackets */
   VEC(ms_rcpt_rejected) rcpt_rejected;
+  strvec rcpt_unanswered; /* forward-paths whose reply is not in the capture
+                             (one side only, lost, the session ended) */
   ms_tx_status status;
   ms_reply reply; /* reply to the end of data (or the rejecting reply) */
   char *queue_id;
@@ -210,7 +212,7 @@ typedef struct ms_session {
   VEC(uint16_t) vlan;     /* outermost first */
   VEC(ms_tunnel) tunnels; /* outermost first; empty when none */
   ms_proxy proxy;
-  uint64_t bytes[2];      /* payload bytes, indexed by ms_dir */
+  uint64_t bytes[2]; /* payload bytes, indexed by ms_dir */
   uint64_t packets[2];
   ms_end end;
   bool midstream;

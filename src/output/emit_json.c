@@ -148,6 +148,8 @@ static void transaction(jsonw *w, const ms_transaction *t) {
     jw_obj_end(w);
   }
   jw_arr_end(w);
+  if (t->rcpt_unanswered.len) /* absent when every RCPT was answered */
+    strings(w, "rcpt_unanswered", &t->rcpt_unanswered);
   jw_kstr(w, "status", ms_tx_status_name(t->status));
   reply(w, "reply", &t->reply, false);
   jw_kstr_opt(w, "queue_id", t->queue_id);

@@ -216,11 +216,14 @@ static void one_transaction(const ms_session *s, size_t i, size_t depth,
   connection(w, s, t->ts, depth);
   if (t->mail_from && *t->mail_from)
     jw_kstr(w, "mailfrom", t->mail_from);
-  if (t->rcpt_to.len) {
+  if (t->rcpt_to.len || t->rcpt_unanswered.len) {
+    /* as Zeek: the recipients the client named, less the refused ones */
     jw_key(w, "rcptto");
     jw_arr_begin(w);
     for (size_t j = 0; j < t->rcpt_to.len; j++)
       jw_str(w, t->rcpt_to.items[j]);
+    for (size_t j = 0; j < t->rcpt_unanswered.len; j++)
+      jw_str(w, t->rcpt_unanswered.items[j]);
     jw_arr_end(w);
   }
   if (m)
