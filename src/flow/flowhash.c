@@ -1,7 +1,10 @@
 /* flowhash.c - flow hashes and session uids (see flowhash.h). */
 #include "flowhash.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+#include "siphash.h"
 
 static uint64_t mix64(uint64_t x) {
   x ^= x >> 30;
@@ -30,8 +33,6 @@ static uint64_t uid_hash(const ms_tcp *s) {
   return endpoint_hash(s->src, s->sport) + endpoint_hash(s->dst, s->dport);
 }
 
-uint64_t ms_flow_mix(uint64_t h) { return mix64(h); }
-
 static uint64_t endpoint_key(const uint8_t *addr, uint16_t port) {
   uint64_t a, b;
   memcpy(&a, addr, 8);
@@ -39,10 +40,26 @@ static uint64_t endpoint_key(const uint8_t *addr, uint16_t port) {
   return mix64(a ^ mix64(b ^ ((uint64_t)port << 48 | port)));
 }
 
-/* The table's (and --workers') hash of a packet's flow: symmetric too, a
- * few multiplications per packet. */
+/* --workers' split: symmetric too, a few multiplications per packet, and
+ * fixed, so that every worker computes the same split. */
+int ms_flow_worker(const ms_tcp *s, int workers) {
+  uint64_t h = endpoint_key(s->src, s->sport) + endpoint_key(s->dst, s->dport);
+  return workers > 1 ? (int)(mix64(h) % (uint64_t)workers) : 0;
+}
+
+/* The table's: SipHash of the tuple, its two ends in a fixed order (the
+ * lower address, then port, first) so that both directions hash alike. */
 uint64_t ms_flow_hash(const ms_tcp *s) {
-  return endpoint_key(s->src, s->sport) + endpoint_key(s->dst, s->dport);
+  size_t alen = s->ip_version == 4 ? 4 : 16;
+  int c = memcmp(s->src, s->dst, alen);
+  bool swap = c > 0 || (c == 0 && s->sport > s->dport);
+  const uint8_t *a = swap ? s->dst : s->src, *b = swap ? s->src : s->dst;
+  uint16_t ports[2] = {swap ? s->dport : s->sport, swap ? s->sport : s->dport};
+  uint8_t key[36];
+  memcpy(key, a, alen);
+  memcpy(key + alen, b, alen);
+  memcpy(key + 2 * alen, ports, 4);
+  return ms_siphash(key, 2 * alen + 4);
 }
 
 void ms_make_uid(char out[24], ms_ts ts, const ms_tcp *seg) {

@@ -11,6 +11,7 @@
 #include "dissector.h"
 #include "flowhash.h"
 #include "reassembly.h"
+#include "siphash.h"
 #include "vec.h"
 
 #define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
@@ -95,6 +96,7 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
   t->nbuckets = 1024;
   t->buckets = xcalloc(t->nbuckets, sizeof(conn *));
   t->dcfg = opt->dissect;
+  ms_siphash_init(); /* the bucket key, drawn before any sandbox */
   return t;
 }
 
@@ -642,12 +644,11 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
                      int nvlan, ms_ts ts) {
   t->packet_index++;
   ms_table_expire(t, ts);
-  uint64_t h = ms_flow_hash(s);
-  /* --workers: each worker takes the flows whose symmetric hash is its own */
+  /* --workers: each worker takes the flows the fixed split gives it */
   if (t->opt->worker_count > 1 &&
-      ms_flow_mix(h) % (uint64_t)t->opt->worker_count !=
-          (uint64_t)t->opt->worker_index)
+      ms_flow_worker(s, t->opt->worker_count) != t->opt->worker_index)
     return;
+  uint64_t h = ms_flow_hash(s);
   ms_dir dir;
   conn *c = lookup(t, s, h, &dir);
   if (!c) {
