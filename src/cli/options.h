@@ -39,6 +39,9 @@ typedef struct {
   uint64_t max_sessions;      /* open sessions in the table */
   uint64_t max_session_bytes; /* reassembly buffer per direction */
   uint64_t idle_timeout;      /* seconds without a packet */
+  uint64_t max_memory;        /* --max-memory: the one memory bound, bytes
+                                 (split evenly over --workers) */
+  uint64_t max_record_bytes;  /* --max-record-bytes: one session record */
   ms_dissect_config dissect;  /* max_line, max_pipeline, ... */
 } ms_options;
 

@@ -70,7 +70,7 @@ static size_t read_all(const uint8_t *z, size_t len, uint8_t *out, size_t cap,
   ms_compression c = ms_compression_of(magic);
   assert_int_not_equal(c, MS_COMPRESSION_NONE);
   uint32_t first = 0;
-  FILE *fp = ms_decompressing(raw, c, &first);
+  FILE *fp = ms_decompressing(raw, c, &first, NULL);
   assert_non_null(fp);
   size_t got = fread(out, 1, cap, fp);
   *failed = ferror(fp) != 0;
