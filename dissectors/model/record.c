@@ -35,8 +35,6 @@ static void cut_record(ms_session *s, ms_ts ts) {
   if (s->record_cut)
     return;
   s->record_cut = true;
-  s->cut_command = s->commands.len;
-  s->cut_transaction = s->transactions.len;
   ms_limit_hit(s, MS_LIMIT_RECORD_BYTES, "record_truncated", ts,
                "the record outgrew --max-record-bytes %llu: later commands, "
                "replies and transcript lines are kept without their text, "
@@ -74,18 +72,33 @@ size_t ms_record_keep(ms_session *s, const uint8_t *p, size_t n, ms_ts ts) {
   return keep_text(s, p, n, 1, ts);
 }
 
-/* A cut record keeps no reply text from the command or transaction that
- * was being recorded when it was cut on (replies are set by the
- * dissectors, not through ms_record_keep). */
-void ms_record_finish(ms_session *s) {
-  if (!s->record_cut)
+/* A reply's text, counted once it is set (the dissectors set replies
+ * without ms_record_keep): kept while there is room, else emptied. */
+static void account_reply(ms_session *s, ms_reply *r, ms_ts ts) {
+  if (!r->present || !r->text)
     return;
-  for (size_t i = s->cut_command; i < s->commands.len; i++)
-    if (s->commands.items[i].reply.text)
-      s->commands.items[i].reply.text[0] = '\0';
-  for (size_t i = s->cut_transaction; i < s->transactions.len; i++)
-    if (s->transactions.items[i].reply.text)
-      s->transactions.items[i].reply.text[0] = '\0';
+  size_t n = strlen(r->text);
+  if (keep_text(s, (const uint8_t *)r->text, n, 1, ts) < n)
+    r->text[0] = '\0';
+}
+
+void ms_record_account(ms_session *s, ms_ts ts) {
+  /* replies come in order: a cursor each, past the answered ones */
+  while (s->replies_counted < s->commands.len &&
+         s->commands.items[s->replies_counted].reply.present)
+    account_reply(s, &s->commands.items[s->replies_counted++].reply, ts);
+  while (s->tx_replies_counted < s->transactions.len &&
+         s->transactions.items[s->tx_replies_counted].reply.present)
+    account_reply(s, &s->transactions.items[s->tx_replies_counted++].reply, ts);
+}
+
+void ms_record_finish(ms_session *s, ms_ts ts) {
+  for (size_t i = s->replies_counted; i < s->commands.len; i++)
+    account_reply(s, &s->commands.items[i].reply, ts);
+  for (size_t i = s->tx_replies_counted; i < s->transactions.len; i++)
+    account_reply(s, &s->transactions.items[i].reply, ts);
+  s->replies_counted = s->commands.len;
+  s->tx_replies_counted = s->transactions.len;
 }
 
 void ms_reply_set(ms_reply *r, ms_ts ts, int code, const char *enhanced,

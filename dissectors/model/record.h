@@ -214,7 +214,7 @@ typedef struct ms_session {
   uint64_t mem_held;
   uint64_t record_bytes, record_budget; /* budget 0: no bound */
   bool record_cut;
-  size_t cut_command, cut_transaction; /* first ones recorded after a cut */
+  size_t replies_counted, tx_replies_counted; /* see ms_record_account */
 
   /* --- protocol: filled by the dissector --- */
   char *banner;
@@ -278,9 +278,12 @@ ms_anomaly *ms_limit_hit(ms_session *s, ms_limit which, const char *name,
  * below apply both. */
 size_t ms_record_keep(ms_session *s, const uint8_t *p, size_t n, ms_ts ts);
 bool ms_record_room(ms_session *s, size_t cost, ms_ts ts);
-/* Once the session ended: replies recorded after the cut lose their text
- * too (the dissectors set replies without ms_record_keep). */
-void ms_record_finish(ms_session *s);
+/* Replies are set by the dissectors, not through ms_record_keep: the
+ * session layer counts those of commands and transactions answered since
+ * the last call, after every packet (their text goes once over the bound),
+ * and every one left at the end of the session (ms_record_finish). */
+void ms_record_account(ms_session *s, ms_ts ts);
+void ms_record_finish(ms_session *s, ms_ts ts);
 ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
                        const uint8_t *text, size_t len, const char *note);
 ms_command *ms_add_command(ms_session *s, ms_ts ts, const char *verb,

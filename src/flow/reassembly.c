@@ -111,7 +111,7 @@ static ms_segment *pop_head(ms_half *h) {
   return s;
 }
 
-/* Index (from first) of the first queued segment that starts after seq. */
+/* Index of the first queued segment that starts after seq. */
 static size_t after(const ms_half *h, uint32_t seq) {
   size_t lo = h->first, hi = h->end;
   while (lo < hi) {
@@ -141,7 +141,7 @@ static void reserve(ms_half *h, size_t more) {
     cap *= 2;
   h->queue = xrealloc(h->queue, cap * sizeof *h->queue);
   h->mem += (cap - h->cap) * sizeof *h->queue;
-  h->cap = cap;
+  h->cap = (uint32_t)cap;
 }
 
 /* Deliver queued segments that now follow on. */
@@ -274,7 +274,7 @@ static void enqueue(ms_half *h, ms_dir dir, uint32_t seq, const uint8_t *p,
     else
       h->queue[--out] = pl.items[--k];
   }
-  h->end += pl.len;
+  h->end += (uint32_t)pl.len;
   free(pl.items);
 }
 
@@ -317,7 +317,6 @@ static size_t retransmitted(ms_half *h, ms_dir dir, uint32_t seq,
   if (old > n)
     old = n;
   check_delivered(h, dir, seq, p, n, ts, env);
-  h->retransmitted_bytes += old;
   return old;
 }
 

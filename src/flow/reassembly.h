@@ -51,19 +51,18 @@ typedef struct {
   bool started; /* next is meaningful */
   bool syn_seen;
   bool fin_seen;
-  uint32_t fin_seq;   /* sequence number of the FIN */
-  uint32_t next;      /* next expected sequence number */
-  bool acked_valid;   /* acked is meaningful */
-  uint32_t acked;     /* highest ack the peer sent for this direction */
-  ms_segment **queue; /* out-of-order segments queue[first..end): sorted by
-                         seq, disjoint */
-  size_t first, end, cap;
+  bool acked_valid; /* acked is meaningful */
+  uint32_t fin_seq; /* sequence number of the FIN */
+  uint32_t next;    /* next expected sequence number */
+  uint32_t acked;   /* highest ack the peer sent for this direction */
+  /* out-of-order segments queue[first..end): sorted by seq, disjoint */
+  uint32_t first, end, cap;
+  uint32_t queued_segments; /* end - first, at most MS_REASM_MAX_SEGMENTS */
+  uint32_t recent_cap, recent_len; /* delivered bytes, at seq % recent_cap */
+  ms_segment **queue;
+  uint8_t *recent;
   size_t queued_bytes;
-  size_t queued_segments; /* end - first, at most MS_REASM_MAX_SEGMENTS */
-  uint8_t *recent;        /* delivered bytes, at seq % recent_cap */
-  uint32_t recent_cap, recent_len;
   size_t mem; /* bytes allocated for this direction */
-  uint64_t retransmitted_bytes;
 } ms_half;
 
 typedef struct {

@@ -70,9 +70,9 @@ struct conn {
   /* what it costs the memory budget, as last charged (see recharge) */
   size_t charged, charged_reasm;
   /* TCP windows: each side's window scale option (shift + 1, 0 none) and
-   * the largest window it advertised, scaled */
+   * the largest window it advertised, scaled (at most 2^30) */
   uint8_t wscale[2];
-  uint64_t max_window[2];
+  uint32_t max_window[2];
 };
 
 struct ms_table {
@@ -580,7 +580,7 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
   }
-  ms_record_finish(r);
+  ms_record_finish(r, ts);
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
     t->stats->limits[i] += r->limits[i];
   bool report = c->had_payload && c->state != CONN_IGNORED &&
@@ -680,7 +680,8 @@ static size_t conn_cost(const ms_table *t, const conn *c) {
   return n + c->rec->mem_held + c->rec->record_bytes;
 }
 
-static void recharge(ms_table *t, conn *c) {
+static void recharge(ms_table *t, conn *c, ms_ts ts) {
+  ms_record_account(c->rec, ts);
   size_t now = conn_cost(t, c), reasm = c->half[0].mem + c->half[1].mem;
   ms_budget_recharge(t->budget, MS_MEM_SESSIONS, c->charged, now);
   ms_budget_recharge(t->budget, MS_MEM_REASSEMBLY, c->charged_reasm, reasm);
@@ -792,7 +793,7 @@ static void note_window(conn *c, const ms_tcp *s, ms_dir dir) {
       c->max_window[dir] = s->window;
     return;
   }
-  uint64_t w = (uint64_t)s->window << window_shift(c, dir);
+  uint32_t w = (uint32_t)s->window << window_shift(c, dir);
   if (w > c->max_window[dir])
     c->max_window[dir] = w;
 }
@@ -905,7 +906,7 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
     return;
   }
   if ((c = packet(t, c, s, dir, ts)))
-    recharge(t, c);
+    recharge(t, c, ts);
   if (ms_budget_over(t->budget))
     reclaim(t, ts);
 }
