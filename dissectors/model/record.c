@@ -78,8 +78,10 @@ static void account_reply(ms_session *s, ms_reply *r, ms_ts ts) {
   if (!r->present || !r->text)
     return;
   size_t n = strlen(r->text);
-  if (keep_text(s, (const uint8_t *)r->text, n, 1, ts) < n)
-    r->text[0] = '\0';
+  if (keep_text(s, (const uint8_t *)r->text, n, 1, ts) < n) {
+    free(r->text);
+    r->text = xstrdup("");
+  }
 }
 
 void ms_record_account(ms_session *s, ms_ts ts) {
@@ -215,8 +217,10 @@ static ms_anomaly *add_anomaly_v(ms_session *s, const char *name, ms_ts ts,
     /* past the record's bound the detail goes (not the anomaly itself);
      * the anomaly that says so keeps its own */
     if (n > 0 && strcmp(name, "record_truncated") &&
-        !keep_text(s, (const uint8_t *)a->detail, (size_t)n, 1, ts))
-      a->detail[0] = '\0';
+        !keep_text(s, (const uint8_t *)a->detail, (size_t)n, 1, ts)) {
+      free(a->detail);
+      a->detail = xstrdup("");
+    }
   }
   return a;
 }

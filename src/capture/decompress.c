@@ -33,7 +33,7 @@ typedef struct {
   lzma_stream lz;
 } dstream;
 
-static char last_error[160];
+static char last_error[256];
 
 const char *ms_decompress_error(void) {
   return last_error[0] ? last_error : NULL;
@@ -84,10 +84,13 @@ static void too_big(dstream *d, const char *what, uint64_t need) {
            (unsigned long long)(d->memlimit >> 20));
 }
 
-/* What the library holds now, charged to the budget. */
+/* What the library holds now, charged to the budget.  (After a refusal
+ * liblzma's memusage is what it would have needed, not what it holds.) */
 static void recharge(dstream *d) {
   size_t now = sizeof *d;
-  if (d->kind == MS_COMPRESSION_ZSTD)
+  if (d->failed)
+    ;
+  else if (d->kind == MS_COMPRESSION_ZSTD)
     now += ZSTD_sizeof_DStream(d->zs);
   else if (d->kind == MS_COMPRESSION_XZ)
     now += (size_t)lzma_memusage(&d->lz);
