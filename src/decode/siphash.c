@@ -98,6 +98,15 @@ void ms_siphash_init(void) {
   keyed = true;
 }
 
+const ms_sipkey *ms_siphash_key(void) {
+  static ms_sipkey key;
+  if (!keyed)
+    ms_siphash_init();
+  key.k0 = key0;
+  key.k1 = key1;
+  return &key;
+}
+
 uint64_t ms_siphash(const void *data, size_t len) {
   if (!keyed)
     ms_siphash_init();

@@ -47,19 +47,31 @@ int ms_flow_worker(const ms_tcp *s, int workers) {
   return workers > 1 ? (int)(mix64(h) % (uint64_t)workers) : 0;
 }
 
-/* The table's: SipHash of the tuple, its two ends in a fixed order (the
- * lower address, then port, first) so that both directions hash alike. */
+/* The table's: SipHash of the tuple in 64-bit words, its two ends in a
+ * fixed order (the lower address and port first) so that both directions
+ * hash alike.  IPv4: two words, (address << 16 | port) each; IPv6: the
+ * lower end's address, the higher's, then both ports. */
 uint64_t ms_flow_hash(const ms_tcp *s) {
-  size_t alen = s->ip_version == 4 ? 4 : 16;
-  int c = memcmp(s->src, s->dst, alen);
+  static const ms_sipkey *key;
+  if (!key)
+    key = ms_siphash_key();
+  if (s->ip_version == 4) {
+    uint32_t a, b;
+    memcpy(&a, s->src, 4);
+    memcpy(&b, s->dst, 4);
+    uint64_t x = (uint64_t)a << 16 | s->sport, y = (uint64_t)b << 16 | s->dport;
+    uint64_t w[2] = {x < y ? x : y, x < y ? y : x};
+    return ms_siphash_words(key, w, 2);
+  }
+  int c = memcmp(s->src, s->dst, 16);
   bool swap = c > 0 || (c == 0 && s->sport > s->dport);
-  const uint8_t *a = swap ? s->dst : s->src, *b = swap ? s->src : s->dst;
-  uint16_t ports[2] = {swap ? s->dport : s->sport, swap ? s->sport : s->dport};
-  uint8_t key[36];
-  memcpy(key, a, alen);
-  memcpy(key + alen, b, alen);
-  memcpy(key + 2 * alen, ports, 4);
-  return ms_siphash(key, 2 * alen + 4);
+  const uint8_t *lo = swap ? s->dst : s->src, *hi = swap ? s->src : s->dst;
+  uint64_t w[5];
+  memcpy(w, lo, 16);
+  memcpy(w + 2, hi, 16);
+  w[4] = swap ? (uint64_t)s->dport << 16 | s->sport
+              : (uint64_t)s->sport << 16 | s->dport;
+  return ms_siphash_words(key, w, 5);
 }
 
 void ms_make_uid(char out[24], ms_ts ts, const ms_tcp *seg) {

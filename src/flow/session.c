@@ -681,10 +681,15 @@ static size_t conn_cost(const ms_table *t, const conn *c) {
 }
 
 static void recharge(ms_table *t, conn *c, ms_ts ts) {
-  ms_record_account(c->rec, ts);
+  ms_session *r = c->rec;
+  if (r->replies_counted < r->commands.len ||
+      r->tx_replies_counted < r->transactions.len)
+    ms_record_account(r, ts);
   size_t now = conn_cost(t, c), reasm = c->half[0].mem + c->half[1].mem;
-  ms_budget_recharge(t->budget, MS_MEM_SESSIONS, c->charged, now);
-  ms_budget_recharge(t->budget, MS_MEM_REASSEMBLY, c->charged_reasm, reasm);
+  if (now != c->charged)
+    ms_budget_recharge(t->budget, MS_MEM_SESSIONS, c->charged, now);
+  if (reasm != c->charged_reasm)
+    ms_budget_recharge(t->budget, MS_MEM_REASSEMBLY, c->charged_reasm, reasm);
   c->charged = now;
   c->charged_reasm = reasm;
 }
@@ -815,8 +820,11 @@ static bool control_acceptable(conn *c, const ms_tcp *s, ms_dir dir, ms_ts ts) {
   if (!(s->flags & MS_TH_FIN))
     return true;
   uint32_t seq = s->seq + ((s->flags & MS_TH_SYN) ? 1 : 0);
-  uint64_t window = c->max_window[!dir];
-  window = window == 0 ? UINT64_MAX : window < 65535 ? 65535 : window;
+  /* the receiver's window: unknown before it sent anything, else at
+   * least an unscaled one (a zero window does not close it to FINs) */
+  uint64_t window = c->max_window[!dir] < 65535 ? 65535 : c->max_window[!dir];
+  if (!c->rec->packets[!dir])
+    window = UINT64_MAX;
   if (ms_half_fin_acceptable(h, seq, s->len, window))
     return true;
   ms_add_anomaly(c->rec, "tcp_fin_out_of_window", ts,
@@ -907,6 +915,6 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   }
   if ((c = packet(t, c, s, dir, ts)))
     recharge(t, c, ts);
-  if (ms_budget_over(t->budget))
+  if (t->budget && ms_budget_over(t->budget))
     reclaim(t, ts);
 }

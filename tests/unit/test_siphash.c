@@ -35,6 +35,19 @@ static void siphash13_vectors(void **state) {
   assert_true(ms_siphash_with(zero, 1, 3, &one, 1) == 0x68a914128e01e473ULL);
 }
 
+/* The word form is the byte form of the same little-endian bytes. */
+static void words_are_bytes(void **state) {
+  (void)state;
+  uint64_t w[5] = {1, 0x0102030405060708ULL, ~0ULL, 42, 7};
+  uint8_t b[40];
+  for (int i = 0; i < 5; i++)
+    for (int j = 0; j < 8; j++)
+      b[8 * i + j] = (uint8_t)(w[i] >> (8 * j));
+  for (size_t n = 0; n <= 5; n++)
+    assert_true(ms_siphash_words(ms_siphash_key(), w, n) ==
+                ms_siphash(b, 8 * n));
+}
+
 static ms_tcp tuple(const char *a, uint16_t pa, const char *b, uint16_t pb) {
   ms_tcp s;
   memset(&s, 0, sizeof s);
@@ -68,6 +81,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(siphash24_reference_vectors),
       cmocka_unit_test(siphash13_vectors),
+      cmocka_unit_test(words_are_bytes),
       cmocka_unit_test(flow_hashes_are_symmetric),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
