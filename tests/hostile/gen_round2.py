@@ -248,10 +248,10 @@ def memory_sessions(name):
     --max-memory 16M: the sessions holding the most end early (end "limit",
     memory_limit), the small good session is decoded whole."""
     t = Trace()
-    good = good_smtp(t, name, T0 * 10**6 + 200000, 20)
+    good = good_smtp(t, name, T0 * 10**6 + 30000, 20)
     conns = []
     for i in range(200):
-        c = Conn(t, 20000 + i, 25, T0 * 10**6 + i, 1,
+        c = Conn(t, 20000 + i, 25, T0 * 10**6 + 100 * i, 1,
                  client="198.51.100.%d" % (1 + i % 200))
         c.handshake()
         c.dialogue([(1, crlf(b"220 mem.example ESMTP")), (0, crlf(b"EHLO c")),
@@ -260,11 +260,14 @@ def memory_sessions(name):
                     (1, crlf(b"250 ok", b"250 ok", b"354 go"))])
         conns.append(c)
     line = b"X-Filler: " + b"f" * 1000 + b"\r\n"
-    for _ in range(150):  # round robin: all of them grow together
+    clock = T0 * 10**6 + 100 * len(conns)
+    for _ in range(150):  # round robin, one clock: all grow together
         for c in conns:
+            c.t, clock = clock, clock + 1
             c.pkt(0, PSH | ACK, line)
             c.seq[0] += len(line)
     for c in conns:
+        c.t, clock = clock, clock + 10
         c.send(0, b"\r\nbody\r\n.\r\n")
         c.send(1, crlf(b"250 ok"))
         c.close()
