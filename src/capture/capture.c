@@ -37,12 +37,24 @@ typedef struct {
   ms_stats *stats;
   int dlt;
   bool quiet;
-  bool compressed; /* the file at hand is: offsets are decompressed ones */
+  bool compressed;   /* the file at hand is: offsets are decompressed ones */
+  ms_budget *budget; /* what the decompressor is charged to */
 } reader;
+
+/* A record's time.  libpcap's reader (pipes, old file versions) has the
+ * 32-bit seconds of a file in the host's byte order signed: from 2038 on
+ * they come negative, and are read unsigned here, as pcapfile.c and pcapng
+ * read them.  (A live capture's times are never negative.) */
+static ms_ts record_time(const struct pcap_pkthdr *h) {
+  int64_t sec = (int64_t)h->ts.tv_sec;
+  if (sec < 0 && sec >= INT32_MIN)
+    sec += (int64_t)1 << 32;
+  return (ms_ts)sec * 1000000 + h->ts.tv_usec;
+}
 
 static void one_packet(reader *r, const struct pcap_pkthdr *h,
                        const uint8_t *data) {
-  ms_ts ts = (ms_ts)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+  ms_ts ts = record_time(h);
   r->stats->packets++;
   r->stats->bytes += h->caplen;
   if (h->caplen < h->len)
@@ -327,7 +339,7 @@ static int read_file(const char *name, reader *r) {
   ms_compression comp = ms_compression_of(magic);
   r->compressed = comp != MS_COMPRESSION_NONE;
   if (r->compressed) {
-    fp = ms_decompressing(fp, comp, &magic);
+    fp = ms_decompressing(fp, comp, &magic, r->budget);
     if (!fp) {
       fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
       return 2;
@@ -529,8 +541,8 @@ static int read_live(const ms_options *opt, reader *r) {
 }
 
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
-                ms_stats *stats) {
-  reader r = {cb, ctx, stats, 0, opt->quiet, false};
+                ms_stats *stats, ms_budget *budget) {
+  reader r = {cb, ctx, stats, 0, opt->quiet, false, budget};
   int rc = 0;
   if (opt->iface) {
     rc = read_live(opt, &r);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "budget.h"
 #include "linklayer.h"
 #include "options.h"
 #include "record.h"
@@ -26,9 +27,10 @@ typedef struct {
 } capture_callbacks;
 
 /* Returns 0, or 2 after printing "mailscope: FILE: ..." for an input that
- * could not be read (the callbacks got everything before the fault). */
+ * could not be read (the callbacks got everything before the fault).  The
+ * decompressor of a compressed file is charged to `budget` (may be NULL). */
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
-                ms_stats *stats);
+                ms_stats *stats, ms_budget *budget);
 void capture_request_stop(void);
 bool capture_stop_requested(void);
 

@@ -33,6 +33,8 @@ enum {
   OPT_IDLE_TIMEOUT,
   OPT_MAX_DNS_CACHE,
   OPT_DNS_WINDOW,
+  OPT_MAX_MEMORY,
+  OPT_MAX_RECORD_BYTES,
   OPT_SANDBOX,
   OPT_VERSION
 };
@@ -97,6 +99,10 @@ static const option_doc option_table[] = {
      "bytes of DNS answers kept for mail routing (32M)"},
     {"dns-window", OPT_DNS_WINDOW, 1, "SECONDS",
      "longest a DNS answer counts, whatever its TTL (3600)"},
+    {"max-memory", OPT_MAX_MEMORY, 1, "N",
+     "memory for sessions, queues, fragments, decompression (512M)"},
+    {"max-record-bytes", OPT_MAX_RECORD_BYTES, 1, "N",
+     "text kept in one session record (16M)"},
     {NULL, 'q', 0, NULL, "no progress or warnings on stderr"},
     {"help", 'h', 0, NULL, "this help"},
     {"version", OPT_VERSION, 0, NULL, "print the version"},
@@ -167,6 +173,8 @@ void ms_options_defaults(ms_options *o) {
   o->idle_timeout = 300;
   o->max_dns_cache = 32 << 20;
   o->dns_window = 3600;
+  o->max_memory = 512ULL << 20;
+  o->max_record_bytes = 16ULL << 20;
   ms_dissect_config_defaults(&o->dissect);
   set_port(o, 25, MS_PROTO_SMTP, false);
   set_port(o, 587, MS_PROTO_SMTP, false);
@@ -304,6 +312,14 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     rc = set_limit("--dns-window", arg, 1, 7 * 86400, &v);
     o->dns_window = (uint32_t)v;
     break;
+  case OPT_MAX_MEMORY:
+    rc =
+        set_limit("--max-memory", arg, 16ULL << 20, 1ULL << 50, &o->max_memory);
+    break;
+  case OPT_MAX_RECORD_BYTES:
+    rc = set_limit("--max-record-bytes", arg, 64 << 10, 1ULL << 40,
+                   &o->max_record_bytes);
+    break;
   case OPT_MAX_LINE:
     rc = set_limit("--max-line", arg, 64, 16 << 20, &v);
     o->dissect.max_line = (size_t)v;
@@ -357,7 +373,7 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
   shortopts[ns] = '\0';
   memset(&longopts[nl], 0, sizeof longopts[nl]);
   opterr = 0;
-  optind = 1;
+  optind = 0; /* glibc: a full reset, also of a cluster left half-read */
   int c;
   while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
     if (c == 'h') {

@@ -41,6 +41,9 @@ typedef struct {
   uint64_t idle_timeout;      /* seconds without a packet */
   uint64_t max_dns_cache;     /* bytes of DNS answers kept (dnscache.h) */
   uint32_t dns_window;        /* seconds a DNS answer is kept at most */
+  uint64_t max_memory;        /* --max-memory: the one memory bound, bytes
+                                 (split evenly over --workers) */
+  uint64_t max_record_bytes;  /* --max-record-bytes: one session record */
   ms_dissect_config dissect;  /* max_line, max_pipeline, ... */
 } ms_options;
 
