@@ -404,6 +404,25 @@ static int finish_live_setup(pcap_t *p, const ms_options *opt) {
   return 0;
 }
 
+void capture_live_counters(ms_stats *st) {
+  struct pcap_stat ps;
+  if (live_handle && pcap_stats(live_handle, &ps) == 0) {
+    st->kernel_drops = ps.ps_drop;
+    st->interface_drops = ps.ps_ifdrop;
+  }
+}
+
+/* tcpdump's line, once the capture runs. */
+static void listening(pcap_t *p, const char *iface) {
+  int dlt = pcap_datalink(p);
+  const char *name = pcap_datalink_val_to_name(dlt);
+  const char *desc = pcap_datalink_val_to_description(dlt);
+  fprintf(stderr,
+          "mailscope: listening on %s, link-type %s (%s), snapshot length %d "
+          "bytes\n",
+          iface, name ? name : "?", desc ? desc : "?", pcap_snapshot(p));
+}
+
 static int read_live(const ms_options *opt, reader *r) {
   pcap_t *p = open_live(opt->iface);
   if (!p)
@@ -421,6 +440,8 @@ static int read_live(const ms_options *opt, reader *r) {
     return 2;
   }
   live_handle = p;
+  if (!opt->quiet)
+    listening(p, opt->iface);
   int rc = 0;
   while (!stop_requested) {
     struct pcap_pkthdr *h;
@@ -438,9 +459,7 @@ static int read_live(const ms_options *opt, reader *r) {
       break;
     }
   }
-  struct pcap_stat ps;
-  if (pcap_stats(p, &ps) == 0)
-    r->stats->kernel_drops = ps.ps_drop + ps.ps_ifdrop;
+  capture_live_counters(r->stats);
   live_handle = NULL;
   pcap_close(p);
   return rc;

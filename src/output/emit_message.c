@@ -54,7 +54,10 @@ static void attachments(jsonw *w, const ms_message *m) {
     jw_kstr_opt(w, "encoding", a->encoding);
     jw_kuint(w, "bytes", a->bytes);
     jw_kstr(w, "md5", a->md5);
+    if (a->sha1[0])
+      jw_kstr(w, "sha1", a->sha1);
     jw_kstr(w, "sha256", a->sha256);
+    jw_kstr_opt(w, "extracted", a->extracted);
     jw_obj_end(w);
   }
   jw_arr_end(w);
@@ -107,6 +110,7 @@ void emit_message_json(const ms_message *m, jsonw *w) {
   parts(w, m);
   attachments(w, m);
   addresses(w, "bcc", &m->bcc);
+  jw_kstr_opt(w, "extracted", m->extracted);
   if (m->anomalies.len) {
     jw_key(w, "anomalies");
     jw_arr_begin(w);
