@@ -73,6 +73,13 @@ static ms_outfile *open_json_file(const ms_options *opt) {
   return f;
 }
 
+static zeek_out *new_zeek(const ms_options *opt, bool json) {
+  zeek_out *z = zeek_out_new(json);
+  if (!opt->iface)
+    zeek_out_network_time(z);
+  return z;
+}
+
 static ms_output *new_output(const ms_options *opt) {
   ms_output *o = xcalloc(1, sizeof *o);
   o->opt = opt;
@@ -100,7 +107,7 @@ static void free_output(ms_output *o) {
 /* Zeek JSON records in --json-file (the Zeek formats). */
 static void file_zeek(ms_output *o) {
   if (o->file && zeek_format(o->file_format)) {
-    o->file_zeek = zeek_out_new(true);
+    o->file_zeek = new_zeek(o->opt, true);
     zeek_out_to(o->file_zeek, ZEEK_LOG_SMTP, o->file, true);
   }
 }
@@ -119,7 +126,7 @@ static bool open_files(ms_output *o) {
     if (fd < 0)
       return false;
     outfile_config c = file_config(opt);
-    o->dir_zeek = zeek_out_new(opt->format == MS_FMT_ZEEK_JSON);
+    o->dir_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
     zeek_out_to_dir(o->dir_zeek, fd, opt->zeek_dir, &c);
     close(fd); /* the log files keep their own copy */
   }
@@ -145,7 +152,7 @@ ms_output *output_open(const ms_options *opt) {
   c.live = opt->iface != NULL;
   o->std = outfile_fd(STDOUT_FILENO, "standard output", &c);
   if (zeek_format(opt->format)) {
-    o->std_zeek = zeek_out_new(opt->format == MS_FMT_ZEEK_JSON);
+    o->std_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
     zeek_out_to(o->std_zeek, ZEEK_LOG_SMTP, o->std, false);
   }
   if (!open_files(o)) {
@@ -160,14 +167,14 @@ ms_output *output_open_worker(const ms_options *opt) {
   o->worker = true;
   o->std = outfile_memory();
   if (zeek_format(opt->format)) {
-    o->std_zeek = zeek_out_new(opt->format == MS_FMT_ZEEK_JSON);
+    o->std_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
     zeek_out_to(o->std_zeek, ZEEK_LOG_SMTP, o->std, true);
   }
   if (opt->json_file)
     o->file = outfile_memory();
   file_zeek(o);
   if (opt->zeek_dir) {
-    o->dir_zeek = zeek_out_new(opt->format == MS_FMT_ZEEK_JSON);
+    o->dir_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
     zeek_out_to_memory(o->dir_zeek);
   }
   if (opt->transcript_dir &&

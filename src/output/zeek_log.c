@@ -50,6 +50,15 @@ void zr_free(zeek_rec *r) {
 
 const zeek_log_def *zr_def(const zeek_rec *r) { return r->def; }
 
+time_t zr_seconds(const zeek_rec *r, const char *name) {
+  for (size_t i = 0; i < r->def->nfields; i++)
+    if (!strcmp(r->def->fields[i].name, name))
+      return r->v[i].set && r->v[i].text
+                 ? (time_t)strtoll(r->v[i].text, NULL, 10)
+                 : 0;
+  return 0;
+}
+
 static zeek_value *field(zeek_rec *r, const char *name) {
   for (size_t i = 0; i < r->def->nfields; i++)
     if (!strcmp(r->def->fields[i].name, name))

@@ -48,6 +48,8 @@ zeek_rec *zr_new(const zeek_log_def *def);
 void zr_free(zeek_rec *r);
 void zr_reset(zeek_rec *r); /* every field unset */
 const zeek_log_def *zr_def(const zeek_rec *r);
+/* A time field's whole seconds (0 when unset). */
+time_t zr_seconds(const zeek_rec *r, const char *field);
 
 /* Setting a field by name; a name the log does not have aborts (a
  * programming error, caught by the unit tests).  NULL strings leave the

@@ -27,10 +27,14 @@ const zeek_log_def *zeek_log_at(size_t i);
 
 /* json: Zeek's JSON writer instead of TSV. */
 zeek_out *zeek_out_new(bool json);
+/* Reading files: #open and #close give the time of the first and last
+ * record (network time), so that the output is the same on every run;
+ * live they give the wall clock. */
+void zeek_out_network_time(zeek_out *z);
 /* Log i goes to f (not closed by zeek_out_close); rows_only: no header
  * (a worker's memory, or bytes a parent adds to its own). */
 void zeek_out_to(zeek_out *z, size_t i, ms_outfile *f, bool rows_only);
-/* Every log goes to DIR/PATH.log (dirfd kept by the outfiles). */
+/* Every log goes to DIR/PATH.log (dirfd is duplicated and kept). */
 void zeek_out_to_dir(zeek_out *z, int dirfd, const char *dirpath,
                      const outfile_config *base);
 /* Every log to memory (a worker); zeek_out_memory gives log i's buffer. */
