@@ -30,6 +30,7 @@ if [ "${1:-}" = test ]; then
   need python3            "test -x /usr/bin/python3"
   need python3-jsonschema "/usr/bin/python3 -c 'import jsonschema'"
   need python3-scapy      "/usr/bin/python3 -c 'import scapy'"
+  need python3-yaml       "/usr/bin/python3 -c 'import yaml'"
   need tshark             "command -v tshark"
   need tcpdump            "command -v tcpdump"
   need time               "test -x /usr/bin/time"
