@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -423,6 +424,15 @@ static void listening(pcap_t *p, const char *iface) {
           iface, name ? name : "?", desc ? desc : "?", pcap_snapshot(p));
 }
 
+/* Non-blocking reads, so that an idle interface still gives the engine
+ * its idle calls (timeouts, periodic stats, rotation): libpcap's own
+ * timeout does not return in immediate mode.  0 when 200 ms passed
+ * without a packet. */
+static int wait_for_packets(pcap_t *p) {
+  struct pollfd pfd = {pcap_get_selectable_fd(p), POLLIN, 0};
+  return poll(&pfd, 1, 200);
+}
+
 static int read_live(const ms_options *opt, reader *r) {
   pcap_t *p = open_live(opt->iface);
   if (!p)
@@ -442,6 +452,8 @@ static int read_live(const ms_options *opt, reader *r) {
   live_handle = p;
   if (!opt->quiet)
     listening(p, opt->iface);
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(p, 1, errbuf);
   int rc = 0;
   while (!stop_requested) {
     struct pcap_pkthdr *h;
@@ -449,8 +461,10 @@ static int read_live(const ms_options *opt, reader *r) {
     int got = pcap_next_ex(p, &h, &data);
     if (got == 1)
       one_packet(r, h, data);
-    else if (got == 0)
+    else if (got == 0 && wait_for_packets(p) == 0)
       r->cb->idle(r->ctx, now_usec());
+    else if (got == 0)
+      continue;
     else if (got == PCAP_ERROR_BREAK)
       break;
     else {

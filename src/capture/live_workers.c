@@ -92,7 +92,7 @@ static bool take_frame(worker *w, ms_output *out, ms_stats *total, int *rc) {
  * with --stats-interval a record summing the workers' latest counters. */
 typedef struct {
   const ms_options *opt;
-  time_t last_tick, next_stats;
+  time_t last_tick;
   struct timespec last_stats;
   ms_stats previous;
 } parent_ticker;
@@ -104,7 +104,10 @@ static void parent_tick(parent_ticker *t, worker *ws, int n, ms_output *out) {
     return;
   t->last_tick = now.tv_sec;
   outfile_tick(now.tv_sec);
-  if (!t->opt->stats_interval || now.tv_sec < t->next_stats)
+  double since = (double)(now.tv_sec - t->last_stats.tv_sec) +
+                 (double)(now.tv_nsec - t->last_stats.tv_nsec) / 1e9;
+  if (!t->opt->stats_interval ||
+      since < (double)t->opt->stats_interval - 0.05)
     return;
   ms_stats sum, *each = xcalloc((size_t)n, sizeof *each);
   uint64_t *open = xcalloc((size_t)n, sizeof *open);
@@ -120,8 +123,7 @@ static void parent_tick(parent_ticker *t, worker *ws, int n, ms_output *out) {
   sum.records_lost += outfile_records_lost();
   ms_stats_interval iv = {
       (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
-      (double)(now.tv_sec - t->last_stats.tv_sec) +
-          (double)(now.tv_nsec - t->last_stats.tv_nsec) / 1e9,
+      since,
       t->previous,
       open_sum,
       n,
@@ -130,7 +132,6 @@ static void parent_tick(parent_ticker *t, worker *ws, int n, ms_output *out) {
   output_stats_interval(out, &sum, &iv);
   t->previous = sum;
   t->last_stats = now;
-  t->next_stats = now.tv_sec + (time_t)t->opt->stats_interval;
   free(each);
   free(open);
 }
@@ -148,9 +149,8 @@ static void relay(worker *ws, int n, ms_output *out, ms_stats *total, int *rc,
                   const ms_options *opt) {
   struct pollfd *pfd = xcalloc((size_t)n, sizeof *pfd);
   bool stopping = false;
-  parent_ticker t = {opt, 0, 0, {0, 0}, {0}};
+  parent_ticker t = {opt, 0, {0, 0}, {0}};
   clock_gettime(CLOCK_REALTIME, &t.last_stats);
-  t.next_stats = t.last_stats.tv_sec + (time_t)opt->stats_interval;
   for (;;) {
     parent_tick(&t, ws, n, out);
     int open = 0;

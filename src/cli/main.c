@@ -57,23 +57,28 @@ typedef struct {
   const ms_options *opt;
   ms_output *out;
   struct timespec last;
-  time_t next;
   ms_stats previous;
 } ticker;
+
+static double seconds_since(const struct timespec *a,
+                            const struct timespec *b) {
+  return (double)(b->tv_sec - a->tv_sec) +
+         (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
 
 static void on_tick(void *ctx, time_t now, const ms_stats *st, size_t open) {
   ticker *t = ctx;
   outfile_tick(now);
-  if (!t->opt->stats_interval || now < t->next)
-    return;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
+  if (!t->opt->stats_interval ||
+      seconds_since(&t->last, &ts) < (double)t->opt->stats_interval - 0.05)
+    return;
   ms_stats cur = *st;
   complete_stats(t->opt, &cur);
   ms_stats_interval iv = {
       (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
-      (double)(ts.tv_sec - t->last.tv_sec) +
-          (double)(ts.tv_nsec - t->last.tv_nsec) / 1e9,
+      seconds_since(&t->last, &ts),
       t->previous,
       open,
       0,
@@ -82,7 +87,6 @@ static void on_tick(void *ctx, time_t now, const ms_stats *st, size_t open) {
   output_stats_interval(t->out, &cur, &iv);
   t->previous = cur;
   t->last = ts;
-  t->next = now + (time_t)t->opt->stats_interval;
 }
 
 static ms_options options; /* large (port tables): not on the stack */
@@ -107,9 +111,8 @@ static int run_one_process(void) {
   if (!out)
     return 2;
   install_signals();
-  ticker t = {&options, out, {0, 0}, 0, {0}};
+  ticker t = {&options, out, {0, 0}, {0}};
   clock_gettime(CLOCK_REALTIME, &t.last);
-  t.next = t.last.tv_sec + (time_t)options.stats_interval;
   engine_set_tick(on_tick, &t);
   ms_stats stats;
   memset(&stats, 0, sizeof stats);
