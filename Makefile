@@ -147,7 +147,7 @@ clean:
 #   make fuzz        build the libFuzzer harnesses (clang) and run each for
 #                    FUZZ_SECONDS with its seeds and dictionary
 #   make fuzz-smoke  the test suite's short run (tests/t_fuzz_smoke.sh)
-#   make fuzz-seeds  seed corpora from pcaps/ and ../shared/corpus
+#   make fuzz-seeds  seed corpora from pcaps/ (and FUZZ_EXTRA_CORPUS)
 # Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
 # fuzz_sasl, fuzz_capture.  Each also builds standalone (-DFUZZ_STANDALONE,
 # a main() that replays files) into build-asan/fuzz/ with the ASan objects,

@@ -1,4 +1,4 @@
-/* emit_message.c - the "message" object of SPEC.md (docs/json.md). */
+/* emit_message.c - the "message" object of the NDJSON record (docs/json.md). */
 #include "emit.h"
 
 static void addresses(jsonw *w, const char *key, const ms_addrvec *v) {
