@@ -475,6 +475,9 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
     return usage_error("%s", "--rotate-size, --rotate-interval, "
                              "--rotate-format and --post-rotate apply to "
                              "--json-file and --zeek-dir: give one");
+  if (o->stats_interval && o->workers > 1 && !o->iface)
+    return usage_error("%s", "--stats-interval with --workers needs -i: "
+                             "reading files, workers report at the end");
   if (o->post_rotate && !o->rotate_bytes && !o->rotate_seconds)
     return usage_error("%s", "--post-rotate needs --rotate-size or "
                              "--rotate-interval");
