@@ -116,11 +116,11 @@ typedef struct {
   ms_ts ts;
   ms_dir dir;
   unsigned flags;
-  uint16_t code;        /* server line: SMTP reply code, 0 for POP3/none */
-  uint8_t reply_class;  /* server line: ms_reply_class */
-  uint32_t group;       /* client line: pipelined group number, counted
-                           from 1 in the session; 0: not pipelined */
-  char *text; /* the line as on the wire, without CRLF */
+  uint16_t code;       /* server line: SMTP reply code, 0 for POP3/none */
+  uint8_t reply_class; /* server line: ms_reply_class */
+  uint32_t group;      /* client line: pipelined group number, counted
+                          from 1 in the session; 0: not pipelined */
+  char *text;          /* the line as on the wire, without CRLF */
   char *note; /* shown in brackets beside the line (decoded base64), or NULL */
 } ms_tline;
 

@@ -106,8 +106,7 @@ static void parent_tick(parent_ticker *t, worker *ws, int n, ms_output *out) {
   outfile_tick(now.tv_sec);
   double since = (double)(now.tv_sec - t->last_stats.tv_sec) +
                  (double)(now.tv_nsec - t->last_stats.tv_nsec) / 1e9;
-  if (!t->opt->stats_interval ||
-      since < (double)t->opt->stats_interval - 0.05)
+  if (!t->opt->stats_interval || since < (double)t->opt->stats_interval - 0.05)
     return;
   ms_stats sum, *each = xcalloc((size_t)n, sizeof *each);
   uint64_t *open = xcalloc((size_t)n, sizeof *open);
@@ -121,14 +120,13 @@ static void parent_tick(parent_ticker *t, worker *ws, int n, ms_output *out) {
   }
   extract_sink_count(t->opt->dissect.sink, &sum);
   sum.records_lost += outfile_records_lost();
-  ms_stats_interval iv = {
-      (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
-      since,
-      t->previous,
-      open_sum,
-      n,
-      each,
-      open};
+  ms_stats_interval iv = {(int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
+                          since,
+                          t->previous,
+                          open_sum,
+                          n,
+                          each,
+                          open};
   output_stats_interval(out, &sum, &iv);
   t->previous = sum;
   t->last_stats = now;

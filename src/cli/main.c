@@ -76,14 +76,13 @@ static void on_tick(void *ctx, time_t now, const ms_stats *st, size_t open) {
     return;
   ms_stats cur = *st;
   complete_stats(t->opt, &cur);
-  ms_stats_interval iv = {
-      (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
-      seconds_since(&t->last, &ts),
-      t->previous,
-      open,
-      0,
-      NULL,
-      NULL};
+  ms_stats_interval iv = {(int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
+                          seconds_since(&t->last, &ts),
+                          t->previous,
+                          open,
+                          0,
+                          NULL,
+                          NULL};
   output_stats_interval(t->out, &cur, &iv);
   t->previous = cur;
   t->last = ts;

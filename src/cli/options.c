@@ -229,8 +229,8 @@ static int parse_port_option(ms_options *o, const char *arg) {
   return 0;
 }
 
-static const char *const format_names[] = {"transcript", "json", "ecs",
-                                            "zeek", "zeek-json"};
+static const char *const format_names[] = {"transcript", "json", "ecs", "zeek",
+                                           "zeek-json"};
 static const char *const format_said[] = {
     "--format transcript", "--format json", "--format ecs", "--format zeek",
     "--format zeek-json"};

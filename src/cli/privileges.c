@@ -109,9 +109,9 @@ int privileges_drop(const ms_options *opt) {
   /* Rotation creates files beside --json-file, as the user. */
   if (opt->json_file && (opt->rotate_bytes || opt->rotate_seconds)) {
     char *slash = strrchr(opt->json_file, '/');
-    char *dir = slash ? strndup(opt->json_file,
-                                (size_t)(slash - opt->json_file))
-                      : strdup(".");
+    char *dir = slash
+                    ? strndup(opt->json_file, (size_t)(slash - opt->json_file))
+                    : strdup(".");
     int drc = check_writable(*dir ? dir : "/", user);
     free(dir);
     if (drc)

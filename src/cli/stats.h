@@ -35,12 +35,12 @@ typedef struct {
  * the moment, the counts since the previous record (rates), the sessions
  * open, and, live with --workers, each worker's share. */
 typedef struct {
-  int64_t now;      /* wall clock, microseconds since the epoch */
-  double seconds;   /* since the previous record (or the start) */
-  ms_stats since;   /* counters of the previous record, for the rates */
+  int64_t now;    /* wall clock, microseconds since the epoch */
+  double seconds; /* since the previous record (or the start) */
+  ms_stats since; /* counters of the previous record, for the rates */
   uint64_t sessions_open;
-  int nworkers;               /* 0: one process */
-  const ms_stats *workers;    /* nworkers of each */
+  int nworkers;            /* 0: one process */
+  const ms_stats *workers; /* nworkers of each */
   const uint64_t *workers_open;
 } ms_stats_interval;
 

@@ -13,8 +13,8 @@
 
 #include <time.h>
 
-#include "record.h"
 #include "options.h"
+#include "record.h"
 #include "stats.h"
 
 typedef void (*ms_session_done_fn)(void *ctx, ms_session *rec);

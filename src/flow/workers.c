@@ -51,8 +51,8 @@ static int write_all(FILE *f, const void *p, size_t n) {
 
 static void worker_session(void *ctx, ms_session *s) {
   worker_ctx *w = ctx;
-  frame_header h = {s->order_end, s->order_start, s->order_phase,
-                    MS_FRAME_SESSION, {0}};
+  frame_header h = {
+      s->order_end, s->order_start, s->order_phase, MS_FRAME_SESSION, {0}};
   output_session(w->out, s); /* frees s */
   const char *p[MS_OUT_STREAMS];
   size_t n[MS_OUT_STREAMS];

@@ -25,8 +25,7 @@ void ecs_begin_obj(jsonw *w, const char *key) {
   jw_obj_begin(w);
 }
 
-void ecs_str_array(jsonw *w, const char *key, const char *const *v,
-                   size_t n) {
+void ecs_str_array(jsonw *w, const char *key, const char *const *v, size_t n) {
   jw_key(w, key);
   jw_arr_begin(w);
   for (size_t i = 0; i < n; i++)

@@ -47,8 +47,8 @@ static void interval_fields(const ms_stats *st, const ms_stats_interval *iv,
                             jsonw *w) {
   const ms_stats *p = &iv->since;
   uint64_t packets = st->packets - p->packets, bytes = st->bytes - p->bytes;
-  uint64_t sessions = st->sessions_smtp + st->sessions_pop3 -
-                      p->sessions_smtp - p->sessions_pop3;
+  uint64_t sessions = st->sessions_smtp + st->sessions_pop3 - p->sessions_smtp -
+                      p->sessions_pop3;
   double secs = iv->seconds > 0 ? iv->seconds : 1;
   jw_key(w, "interval");
   jw_obj_begin(w);

@@ -149,16 +149,16 @@ size_t zeek_files_records(const ms_session *s, zeek_rec *r, zeek_emit_fn emit,
     if (!t->message)
       continue;
     snprintf(label, sizeof label, "t%zu", i + 1);
-    n += message_files(s, t->message, label, body_start(s, t->ts, -1), r,
-                       emit, ctx);
+    n += message_files(s, t->message, label, body_start(s, t->ts, -1), r, emit,
+                       ctx);
   }
   for (size_t i = 0; i < s->messages.len; i++) {
     const ms_pop3_message *pm = &s->messages.items[i];
     if (!pm->message)
       continue;
     snprintf(label, sizeof label, "r%zu", i + 1);
-    n += message_files(s, pm->message, label,
-                       body_start(s, s->ts, pm->number), r, emit, ctx);
+    n += message_files(s, pm->message, label, body_start(s, s->ts, pm->number),
+                       r, emit, ctx);
   }
   return n;
 }

@@ -13,10 +13,10 @@
 #include "zeek_logs.h"
 
 static const zeek_field weird_fields[] = {
-    {"ts", "time"},           {"uid", "string"},       {"id.orig_h", "addr"},
-    {"id.orig_p", "port"},    {"id.resp_h", "addr"},   {"id.resp_p", "port"},
-    {"name", "string"},       {"addl", "string"},      {"notice", "bool"},
-    {"peer", "string"},       {"source", "string"},
+    {"ts", "time"},        {"uid", "string"},     {"id.orig_h", "addr"},
+    {"id.orig_p", "port"}, {"id.resp_h", "addr"}, {"id.resp_p", "port"},
+    {"name", "string"},    {"addl", "string"},    {"notice", "bool"},
+    {"peer", "string"},    {"source", "string"},
 };
 
 const zeek_log_def zeek_weird_log = {

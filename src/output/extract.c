@@ -39,7 +39,8 @@ typedef struct {
   bool failed;
 } open_file;
 
-/* ---- names ---------------------------------------------------------------- */
+/* ---- names ----------------------------------------------------------------
+ */
 
 /* Code points that show nothing, or reorder what is around them: removed
  * from names (zero-width spaces and joiners, marks, bidi controls, word
@@ -88,8 +89,8 @@ static size_t trim_end(char *out, size_t n) {
 
 /* One byte of ASCII as it may stand in a name; 0: leave it out. */
 static char ascii_in_name(unsigned char c, const char *out, size_t n) {
-  if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' ||
-      c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
+  if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' || c == '*' ||
+      c == '?' || c == '"' || c == '<' || c == '>' || c == '|')
     return '_';
   if (c == '.' && (n == 0 || out[n - 1] == '.'))
     return 0; /* no leading dots (hidden files), no ".." anywhere */
@@ -147,7 +148,8 @@ char *extract_safe_name(const char *wire) {
   return xstrdup(out);
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 /* A file could not be written: remove it, stop extracting, say so once. */
 static void file_failed(open_file *f, int err) {

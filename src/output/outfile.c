@@ -26,7 +26,7 @@ struct ms_outfile {
   char *display; /* what messages call it */
   char *buf;
   size_t len, cap;
-  uint64_t size;        /* bytes in the file now open */
+  uint64_t size; /* bytes in the file now open */
   time_t opened, next_rotation;
   unsigned reopen_seen; /* reopen requests handled */
   bool ever_failed;     /* a write failed at some point */
@@ -238,11 +238,10 @@ static bool open_named(ms_outfile *f) {
   }
   if (created && f->cfg.owner_uid != (uid_t)-1 && geteuid() == 0 &&
       fchown(fd, f->cfg.owner_uid, f->cfg.owner_gid) != 0)
-    fprintf(stderr, "mailscope: %s: chown: %s\n", f->display,
-            strerror(errno));
+    fprintf(stderr, "mailscope: %s: chown: %s\n", f->display, strerror(errno));
   struct stat st;
-  f->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size
-                                                       : 0;
+  f->size =
+      fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
   f->fd = fd;
   f->opened = time(NULL);
   schedule_rotation(f);

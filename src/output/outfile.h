@@ -33,10 +33,10 @@
 typedef struct ms_outfile ms_outfile;
 
 typedef struct {
-  bool live;               /* keep going after a write error */
-  bool follow_links;       /* the file itself may be a symbolic link */
-  uint64_t rotate_bytes;   /* rotate once the file holds this much; 0: no */
-  uint64_t rotate_seconds; /* rotate at multiples of this period; 0: no */
+  bool live;                 /* keep going after a write error */
+  bool follow_links;         /* the file itself may be a symbolic link */
+  uint64_t rotate_bytes;     /* rotate once the file holds this much; 0: no */
+  uint64_t rotate_seconds;   /* rotate at multiples of this period; 0: no */
   const char *rotate_format; /* strftime of the rotated name's time part */
   uid_t owner_uid;           /* (uid_t)-1: keep; else chown new files */
   gid_t owner_gid;

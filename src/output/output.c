@@ -118,8 +118,8 @@ static bool open_files(ms_output *o) {
     return false;
   file_zeek(o);
   if (opt->transcript_dir &&
-      (o->transcript_dirfd = safe_open_dir(opt->transcript_dir, true,
-                                           opt->follow_dir_links)) < 0)
+      (o->transcript_dirfd =
+           safe_open_dir(opt->transcript_dir, true, opt->follow_dir_links)) < 0)
     return false;
   if (opt->zeek_dir) {
     int fd = safe_open_dir(opt->zeek_dir, true, opt->follow_dir_links);
@@ -247,9 +247,8 @@ static void write_transcript_file(ms_output *o, const ms_session *s) {
   bool live = o->opt->iface != NULL;
   char *name = NULL;
   int fd = safe_create_unique(o->transcript_dirfd, s->uid, ".txt", &name);
-  char *path =
-      xasprintf("%s/%s%s", o->opt->transcript_dir, name ? name : s->uid,
-                name ? "" : ".txt");
+  char *path = xasprintf("%s/%s%s", o->opt->transcript_dir,
+                         name ? name : s->uid, name ? "" : ".txt");
   bool ok = fd >= 0;
   if (!ok) {
     outfile_failure(path, errno, live);
@@ -326,8 +325,7 @@ void output_rendered(ms_output *o, const char *const p[MS_OUT_STREAMS],
     outfile_end_record(o->file);
   }
   for (size_t i = 0; o->dir_zeek && i < ZEEK_LOG_COUNT; i++)
-    zeek_out_rows(o->dir_zeek, i, p[MS_STREAM_ZEEK + i],
-                  n[MS_STREAM_ZEEK + i]);
+    zeek_out_rows(o->dir_zeek, i, p[MS_STREAM_ZEEK + i], n[MS_STREAM_ZEEK + i]);
 }
 
 /* ---- stats ------------------------------------------------------------- */

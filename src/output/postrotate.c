@@ -36,8 +36,8 @@ static void run_one(const char *cmd, const char *path) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fprintf(stderr, "mailscope: --post-rotate %s %s: failed (status %d)\n",
-            cmd, path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    fprintf(stderr, "mailscope: --post-rotate %s %s: failed (status %d)\n", cmd,
+            path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 /* The helper: paths arrive NUL-terminated; end of file ends it. */
@@ -102,8 +102,8 @@ void postrotate_send(const char *path) {
   size_t n = strlen(path) + 1;
   ssize_t w = write(helper_fd, path, n);
   if (w != (ssize_t)n)
-    fprintf(stderr, "mailscope: --post-rotate: %s not handed over (%s)\n",
-            path, w < 0 ? strerror(errno) : "pipe full");
+    fprintf(stderr, "mailscope: --post-rotate: %s not handed over (%s)\n", path,
+            w < 0 ? strerror(errno) : "pipe full");
 }
 
 void postrotate_stop(void) {

@@ -39,8 +39,8 @@ int safe_open_dir(const char *path, bool create, bool follow_links) {
 int safe_create_unique(int dirfd, const char *base, const char *ext,
                        char **name) {
   for (int i = 0; i < 1000; i++) {
-    char *n = i ? xasprintf("%s-%d%s", base, i, ext)
-                : xasprintf("%s%s", base, ext);
+    char *n =
+        i ? xasprintf("%s-%d%s", base, i, ext) : xasprintf("%s%s", base, ext);
     int fd = openat(dirfd, n,
                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0) {

@@ -101,8 +101,7 @@ void zr_bool(zeek_rec *r, const char *name, bool v) {
 static char *seconds(int64_t usec) {
   const char *sign = usec < 0 ? "-" : "";
   uint64_t u = usec < 0 ? (uint64_t)(-(usec + 1)) + 1 : (uint64_t)usec;
-  return xasprintf("%s%" PRIu64 ".%06" PRIu64, sign, u / 1000000,
-                   u % 1000000);
+  return xasprintf("%s%" PRIu64 ".%06" PRIu64, sign, u / 1000000, u % 1000000);
 }
 
 void zr_time(zeek_rec *r, const char *name, int64_t usec) {
@@ -129,7 +128,8 @@ void zr_conn_id(zeek_rec *r, const char *orig_h, uint16_t orig_p,
   zr_count(r, "id.resp_p", resp_p);
 }
 
-/* ---- TSV ------------------------------------------------------------------ */
+/* ---- TSV ------------------------------------------------------------------
+ */
 
 static bool is_container(const char *type) {
   return !strncmp(type, "set[", 4) || !strncmp(type, "vector[", 7);
@@ -165,8 +165,7 @@ static void tsv_escaped(ms_outfile *f, const char *s, bool in_container) {
       if (!len)
         len = 1;
     } else {
-      pass = c >= 0x20 && c < 0x7f && c != '\\' &&
-             !(in_container && c == ',');
+      pass = c >= 0x20 && c < 0x7f && c != '\\' && !(in_container && c == ',');
     }
     if (pass) {
       run += len;
@@ -265,7 +264,8 @@ void zeek_tsv_footer(time_t closed, ms_outfile *f) {
   tsv_stamp(f, "#close\t", closed);
 }
 
-/* ---- JSON ----------------------------------------------------------------- */
+/* ---- JSON -----------------------------------------------------------------
+ */
 
 /* The JSON form of one value of Zeek type `type` (an element's type for a
  * container's elements). */

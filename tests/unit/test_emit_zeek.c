@@ -81,7 +81,7 @@ static size_t count(json_object *o, const char *key) {
 static const char *key_str(json_object *o, const char *key) {
   json_object *v = NULL;
   return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v)
-                                                : NULL;
+                                               : NULL;
 }
 
 static void refused_transaction(void **state) {
@@ -101,8 +101,8 @@ static void refused_transaction(void **state) {
   assert_int_equal(json_object_get_int(v), 25);
   assert_int_equal(json_object_get_int(fx_get(r, "trans_depth")), 1);
   assert_string_equal(fx_str(r, "helo"), "client.example.org");
-  assert_null(fx_get(r, "mailfrom")); /* null reverse-path: unset in Zeek */
-  assert_null(fx_get(r, "rcptto"));   /* no RCPT refusal recorded */
+  assert_null(fx_get(r, "mailfrom"));     /* null reverse-path: unset in Zeek */
+  assert_null(fx_get(r, "rcptto"));       /* no RCPT refusal recorded */
   assert_int_equal(count(r, "fuids"), 0); /* Zeek's default: [] */
   assert_int_equal(strlen(key_str(r, "community_id")), 30);
   assert_null(fx_get(r, "subject"));
@@ -312,9 +312,9 @@ static void tsv_escaping(void **state) {
   m->to.items[1].name = xstrdup("Carol, Jr");
   char *text = log_text(s, LOG_SMTP, false);
   assert_non_null(strstr(text, "\ttab\\x09here\\x5cnl\\x0a\\xff\t"));
-  assert_non_null(strstr(text, "\t\\x2d\t"));        /* date "-" */
-  assert_non_null(strstr(text, "\t\\x28empty)\t"));  /* msg_id */
-  assert_non_null(strstr(text, "\t(empty)\t"));        /* in_reply_to "" */
+  assert_non_null(strstr(text, "\t\\x2d\t"));       /* date "-" */
+  assert_non_null(strstr(text, "\t\\x28empty)\t")); /* msg_id */
+  assert_non_null(strstr(text, "\t(empty)\t"));     /* in_reply_to "" */
   assert_non_null(strstr(text, "\"Carol\\x2c Jr\" <carol@example.net>"));
   free(text);
   ms_session_free(s);

@@ -6,13 +6,13 @@
  * and a message fed through the message layer comes out as the exact .eml
  * bytes plus its decoded attachments. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,8 +51,12 @@ static void hostile_names(void **state) {
   name_is("\xe2\x81\xa6x\xef\xbb\xbf", "x"); /* isolate, BOM: dropped */
   /* invisible code points are dropped: U+200B zero width space, U+2060
    * word joiner, U+E0041 tag A, U+200D joiner, U+00AD soft hyphen */
-  name_is("in\xe2\x80\x8bvoice.p\xe2\x81\xa0" "df", "invoice.pdf");
-  name_is("a\xf3\xa0\x81\x81" "b\xe2\x80\x8d\xc2\xad.txt", "ab.txt");
+  name_is("in\xe2\x80\x8bvoice.p\xe2\x81\xa0"
+          "df",
+          "invoice.pdf");
+  name_is("a\xf3\xa0\x81\x81"
+          "b\xe2\x80\x8d\xc2\xad.txt",
+          "ab.txt");
   /* Windows device names in every form, with any extension */
   name_is("COM0", "_COM0");
   name_is("lpt0.txt", "_lpt0.txt");
@@ -64,9 +68,9 @@ static void hostile_names(void **state) {
   name_is("CON .txt", "_CON .txt");
   name_is("aux.tar.gz", "_aux.tar.gz");
   name_is("PRN", "_PRN");
-  name_is("com10.txt", "com10.txt"); /* not a device */
+  name_is("com10.txt", "com10.txt");             /* not a device */
   name_is("COM\xc2\xb4.txt", "COM\xc2\xb4.txt"); /* acute accent: not one */
-  name_is("C\xe2\x80\x8bON.txt", "_CON.txt");   /* invisible, then device */
+  name_is("C\xe2\x80\x8bON.txt", "_CON.txt");    /* invisible, then device */
 
   /* Long names are bounded, never cut inside a UTF-8 sequence. */
   char longname[400];
