@@ -276,7 +276,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_sink_init(&sink);
   ms_extract_sink *real = NULL;
   if (opts & OPT_EXTRACT) {
-    real = extract_sink_create(extract_dir(), true);
+    static const extract_config quiet = {true, false, 0};
+    real = extract_sink_create(extract_dir(), &quiet);
     FUZZ_CHECK(real, "extract_sink_create failed");
     cfg.sink = extract_sink_get(real);
   } else if (opts & OPT_SINK) {
