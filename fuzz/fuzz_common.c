@@ -230,13 +230,11 @@ void fuzz_emit_all(const ms_session *s, bool full_bodies) {
       const char *p;
       size_t n;
       outfile_take(out, &p, &n);
-      if (json)
+      if (n && json) /* n == 0: nothing written, p may be NULL */
         check_json_lines("zeek", p, n, count_lines(p, n));
-      else
-        for (size_t k = 0; k < n; k++)
-          FUZZ_CHECK((unsigned char)p[k] >= 0x20 || p[k] == '\t' ||
-                         p[k] == '\n',
-                     "zeek tsv: raw byte 0x%02x", (unsigned char)p[k]);
+      for (size_t k = 0; !json && k < n; k++)
+        FUZZ_CHECK((unsigned char)p[k] >= 0x20 || p[k] == '\t' || p[k] == '\n',
+                   "zeek tsv: raw byte 0x%02x", (unsigned char)p[k]);
       outfile_close(out);
     }
 }
