@@ -29,6 +29,7 @@ struct ms_outfile {
   uint64_t size; /* bytes in the file now open */
   time_t opened, next_rotation;
   unsigned reopen_seen; /* reopen requests handled */
+  bool mid_record;      /* bytes of a record not yet ended are buffered */
   bool ever_failed;     /* a write failed at some point */
   bool in_error;        /* live: failing now (reported once) */
   bool partial;         /* a failed write left a line cut */
@@ -144,12 +145,10 @@ static void recovered(ms_outfile *f) {
 
 static bool open_named(ms_outfile *f);
 
-bool outfile_flush(ms_outfile *f) {
-  if (f->kind == OUT_MEMORY)
-    return true;
-  if (f->stream)
-    fflush(f->stream);
-  if (!f->len)
+/* Write the bytes buffered so far (not what a stdio stream on f still
+ * holds: outfile_write calls this from inside that stream's writes). */
+static bool flush_buffer(ms_outfile *f) {
+  if (f->kind == OUT_MEMORY || !f->len)
     return true;
   if (f->ever_failed && !f->cfg.live) { /* the run is over: drop */
     f->len = 0;
@@ -180,11 +179,22 @@ bool outfile_flush(ms_outfile *f) {
   return true;
 }
 
+bool outfile_flush(ms_outfile *f) {
+  if (f->stream)
+    fflush(f->stream);
+  return flush_buffer(f);
+}
+
+static void reopen_if_asked(ms_outfile *f);
+
 void outfile_write(ms_outfile *f, const void *p, size_t n) {
   if (!n)
     return;
+  if (!f->mid_record && f->kind == OUT_NAMED)
+    reopen_if_asked(f); /* SIGHUP: this record goes to the new file */
+  f->mid_record = true;
   if (f->kind != OUT_MEMORY && !f->cfg.live && f->len + n > OFFLINE_BUFFER)
-    outfile_flush(f);
+    flush_buffer(f);
   if (f->len + n > f->cap) {
     size_t cap = f->cap ? f->cap : 4096;
     while (cap < f->len + n)
@@ -245,15 +255,20 @@ static bool open_named(ms_outfile *f) {
   f->fd = fd;
   f->opened = time(NULL);
   schedule_rotation(f);
-  if (f->cfg.header)
+  if (f->cfg.header) {
+    f->mid_record = true; /* no reopen inside the header */
     f->cfg.header(f, f->cfg.ctx);
+  }
+  f->mid_record = false;
   return true;
 }
 
 static void close_named(ms_outfile *f) {
+  f->mid_record = true; /* no reopen inside the footer */
   if (f->fd >= 0 && f->cfg.footer)
     f->cfg.footer(f, f->cfg.ctx);
   outfile_flush(f);
+  f->mid_record = false;
   if (f->fd >= 0 && close(f->fd) != 0) /* NFS reports write errors here */
     failed(f, errno);
   f->fd = -1;
@@ -311,15 +326,21 @@ static void rotate(ms_outfile *f) {
   open_named(f);
 }
 
-/* SIGHUP asked for a reopen, or a rotation is due. */
+/* SIGHUP asked for a reopen: the records so far go to the file open now
+ * (moved away by logrotate), later ones to a new one. */
+static void reopen_if_asked(ms_outfile *f) {
+  if (f->reopen_seen == (unsigned)reopen_requests)
+    return;
+  f->reopen_seen = (unsigned)reopen_requests;
+  close_named(f);
+  open_named(f);
+}
+
+/* A reopen or a rotation is due (between records). */
 static void maybe_rotate(ms_outfile *f, time_t now) {
   if (f->kind != OUT_NAMED)
     return;
-  if (f->reopen_seen != (unsigned)reopen_requests) {
-    f->reopen_seen = (unsigned)reopen_requests;
-    close_named(f);
-    open_named(f);
-  }
+  reopen_if_asked(f);
   if (f->fd < 0)
     return;
   if ((f->cfg.rotate_bytes && f->size + f->len >= f->cfg.rotate_bytes) ||
@@ -328,22 +349,20 @@ static void maybe_rotate(ms_outfile *f, time_t now) {
 }
 
 void outfile_end_record(ms_outfile *f) {
-  if (f->kind == OUT_MEMORY) {
-    if (f->stream)
-      fflush(f->stream);
-    return;
-  }
-  if (f->cfg.live)
-    outfile_flush(f);
-  else if (f->stream)
+  if (f->stream)
     fflush(f->stream);
+  f->mid_record = false;
+  if (f->kind == OUT_MEMORY)
+    return;
+  if (f->cfg.live)
+    flush_buffer(f);
   if (f->kind == OUT_NAMED)
     maybe_rotate(f, f->cfg.rotate_seconds ? time(NULL) : 0);
 }
 
 void outfile_tick(time_t now) {
   for (ms_outfile *f = all_outfiles; f; f = f->next) {
-    if (f->kind != OUT_NAMED)
+    if (f->kind != OUT_NAMED || f->mid_record)
       continue;
     if (f->fd < 0 && f->cfg.live)
       open_named(f); /* retry a file that could not be opened */
@@ -362,6 +381,7 @@ ms_outfile *outfile_fd(int fd, const char *name, const outfile_config *c) {
   f->opened = time(NULL);
   if (f->cfg.header)
     f->cfg.header(f, f->cfg.ctx);
+  f->mid_record = false;
   return f;
 }
 
