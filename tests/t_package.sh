@@ -18,6 +18,7 @@ for tool in dpkg-buildpackage dh lintian; do
   command -v $tool >/dev/null || { echo "$tool is not installed (scripts/deps.sh test): skipped"; exit 77; }
 done
 tmp=$(mktemp -d)
+chmod 755 "$tmp" # nobody runs the binary below
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 check() { # description, condition...
@@ -25,8 +26,14 @@ check() { # description, condition...
   shift
   if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
 }
+rm -rf build-deb
 nice make deb >"$tmp/deb.log" 2>&1
-check "make deb (lintian clean)" grep -q "lintian: no error, no warning" "$tmp/deb.log" || { tail -n 30 "$tmp/deb.log"; exit 1; }
+if ! grep -q "lintian: no error, no warning" "$tmp/deb.log"; then
+  tail -n 30 "$tmp/deb.log"
+  echo "FAIL make deb (lintian clean)"
+  exit 1
+fi
+echo "ok   make deb (lintian clean)"
 deb=$(ls build-deb/mailscope_*.deb)
 apt() { DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o DPkg::Lock::Timeout=600 "$@"; }
 apt install "./$deb" >"$tmp/install.log" 2>&1
