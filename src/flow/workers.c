@@ -11,6 +11,7 @@
 #include "workers.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,11 +238,6 @@ static int merge(source *src, int n, ms_output *out) {
 
 int workers_run(ms_options *opt) {
   int n = opt->workers;
-  /* Outputs first: their directories may need creating, which the
-   * sandbox forbids. */
-  ms_output *out = output_open(opt);
-  if (!out)
-    return 2;
   source *src = xcalloc((size_t)n, sizeof *src);
   pid_t *pids = xcalloc((size_t)n, sizeof *pids);
   fflush(NULL);
@@ -265,7 +261,14 @@ int workers_run(ms_options *opt) {
       _exit(wrc);
     }
   }
-  int rc = opt->sandbox ? sandbox_enter(MS_SANDBOX_PARENT) : 0;
+  /* The outputs before the sandbox (their directories may need creating)
+   * and after the workers are forked (they have outputs of their own). */
+  ms_output *out = output_open(opt);
+  int rc = out ? 0 : 2;
+  for (int k = 0; !out && k < n; k++)
+    kill(pids[k], SIGTERM);
+  if (!rc && opt->sandbox)
+    rc = sandbox_enter(MS_SANDBOX_PARENT);
   for (int k = 0; k < n; k++) {
     int status;
     waitpid(pids[k], &status, 0);
@@ -279,7 +282,7 @@ int workers_run(ms_options *opt) {
   for (int k = 0; k < n; k++)
     if (read_frame(&src[k]) != 0)
       src[k].done = true, rc = 2;
-  if (merge(src, n, out))
+  if (out && merge(src, n, out))
     rc = 2;
   for (int k = 0; k < n; k++) {
     if (!src[k].done && src[k].h.last == MS_FRAME_END) {
@@ -297,7 +300,7 @@ int workers_run(ms_options *opt) {
   total.records_lost += outfile_records_lost();
   if (extract_sink_failed(opt->dissect.sink) && !rc)
     rc = 2;
-  int orc = output_close(out, &total);
+  int orc = out ? output_close(out, &total) : 2;
   free(src);
   free(pids);
   return rc ? rc : orc;
