@@ -53,7 +53,7 @@ check "unit: CAP_NET_RAW and CAP_NET_ADMIN only" grep -qx "CapabilityBoundingSet
 check "unit: NoNewPrivileges" grep -qx "NoNewPrivileges=yes" $unit
 check "unit: ProtectSystem=strict" grep -qx "ProtectSystem=strict" $unit
 check "unit: LogsDirectory" grep -qx "LogsDirectory=mailscope" $unit
-check "unit: --sandbox, records in the logs directory" grep -q "^ExecStart=/usr/bin/mailscope .*--sandbox --json-file /var/log/mailscope/%I.ndjson" $unit
+check "unit: --sandbox, records in the logs directory" grep -q "^ExecStart=/usr/bin/mailscope -i %I --sandbox --json-file /var/log/mailscope/%I.ndjson" $unit
 check "the default config is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' mailscope | grep -q /etc/default/mailscope"
 check "the logrotate file is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' mailscope | grep -q /etc/logrotate.d/mailscope"
 # The unit's way to run: not root, only the two capabilities, no new

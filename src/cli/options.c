@@ -146,7 +146,8 @@ static void print_help(void) {
                o->arg ? o->arg : "");
     printf("  %-30s %s\n", left, o->help);
   }
-  printf("\nExit status: 0 done, 1 bad usage, 2 an input could not be read.\n"
+  printf("\nExit status: 0 done, 1 bad usage, 2 an input could not be read "
+         "or an output\nnot written.\n"
          "See mailscope(1) for details.\n");
 }
 
