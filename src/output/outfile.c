@@ -30,6 +30,7 @@ struct ms_outfile {
   time_t opened, next_rotation;
   unsigned reopen_seen; /* reopen requests handled */
   bool mid_record;      /* bytes of a record not yet ended are buffered */
+  uint64_t records;     /* records in the file now open */
   bool ever_failed;     /* a write failed at some point */
   bool in_error;        /* live: failing now (reported once) */
   bool partial;         /* a failed write left a line cut */
@@ -254,6 +255,7 @@ static bool open_named(ms_outfile *f) {
       fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
   f->fd = fd;
   f->opened = time(NULL);
+  f->records = 0;
   schedule_rotation(f);
   if (f->cfg.header) {
     f->mid_record = true; /* no reopen inside the header */
@@ -343,6 +345,12 @@ static void maybe_rotate(ms_outfile *f, time_t now) {
   reopen_if_asked(f);
   if (f->fd < 0)
     return;
+  if (f->next_rotation && now >= f->next_rotation && !f->records) {
+    /* nothing to rotate away: no empty files */
+    f->next_rotation = (time_t)(((uint64_t)now / f->cfg.rotate_seconds + 1) *
+                                f->cfg.rotate_seconds);
+    return;
+  }
   if ((f->cfg.rotate_bytes && f->size + f->len >= f->cfg.rotate_bytes) ||
       (f->next_rotation && now >= f->next_rotation))
     rotate(f);
@@ -352,6 +360,7 @@ void outfile_end_record(ms_outfile *f) {
   if (f->stream)
     fflush(f->stream);
   f->mid_record = false;
+  f->records++;
   if (f->kind == OUT_MEMORY)
     return;
   if (f->cfg.live)

@@ -3,7 +3,8 @@
  * once, close reports it; live: each failed record counted lost, no fatal;
  * named files: created relative to the directory, a link refused, rotation
  * by size with header and footer hooks and a rename that never replaces a
- * file, SIGHUP's reopen after the file was moved away. */
+ * file, by time (and not when nothing was written), SIGHUP's reopen after
+ * the file was moved away. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -233,13 +234,40 @@ static void links_and_reopen(void **state) {
   free(dir);
 }
 
+/* Rotation by time: at the period's end, by a tick; a file with no record
+ * is not rotated (no empty files). */
+static void rotation_by_time(void **state) {
+  (void)state;
+  char *dir = make_dir();
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+  outfile_config c;
+  outfile_config_init(&c);
+  c.live = true;
+  c.rotate_seconds = 1;
+  ms_outfile *f = outfile_open(dirfd, dir, "t.log", &c);
+  outfile_puts(f, "a record\n");
+  outfile_end_record(f);
+  time_t start = time(NULL);
+  while (time(NULL) == start)
+    usleep(20000);
+  outfile_tick(time(NULL));
+  assert_int_equal(count_files(dir, "t."), 2); /* t.log, t.TIME.log */
+  time_t second = time(NULL);
+  while (time(NULL) == second)
+    usleep(20000);
+  outfile_tick(time(NULL)); /* nothing written since: no rotation */
+  assert_int_equal(count_files(dir, "t."), 2);
+  assert_int_equal(outfile_close(f), 0);
+  close(dirfd);
+  remove_dir(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(large_stream_writes),
-      cmocka_unit_test(dev_full_offline),
-      cmocka_unit_test(dev_full_live),
-      cmocka_unit_test(rotation_by_size),
-      cmocka_unit_test(links_and_reopen),
+      cmocka_unit_test(large_stream_writes), cmocka_unit_test(dev_full_offline),
+      cmocka_unit_test(dev_full_live),       cmocka_unit_test(rotation_by_size),
+      cmocka_unit_test(rotation_by_time),    cmocka_unit_test(links_and_reopen),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
