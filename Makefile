@@ -9,11 +9,17 @@
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (docs/fuzzing.md)
-#   make install  PREFIX=/usr/local DESTDIR=
+#   make install  PREFIX=/usr/local DESTDIR= : the binary, the man page, the
+#                 systemd unit, /etc/default/mailscope, the logrotate file,
+#                 the docs and examples (what the Debian package installs)
+#   make deb      build the Debian package (build-deb/), lintian-checked
 #   make format   clang-format every source file
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/mailscope
 CC ?= cc
 VERSION := 0.1.0
 
@@ -48,7 +54,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
-.PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean compare
+.PHONY: all deps test-deps build run test unit asan valgrind bench install install-files uninstall deb format clean compare
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -106,24 +112,48 @@ bench: test-deps
 	@bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	@$(MAKE) --no-print-directory install-files
+
+# Everything a package installs (debian/rules calls this after make build).
+SUBST = sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+  -e 's|@DOCDIR@|$(DOCDIR)|g'
+install-files: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mailscope
 	install -m 644 docs/mailscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailscope.1
+	$(SUBST) packaging/mailscope@.service.in >$(DESTDIR)$(UNITDIR)/mailscope@.service
+	$(SUBST) packaging/default.in >$(DESTDIR)$(SYSCONFDIR)/default/mailscope
+	$(SUBST) packaging/logrotate.in >$(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailscope
+	chmod 644 $(DESTDIR)$(UNITDIR)/mailscope@.service \
+	  $(DESTDIR)$(SYSCONFDIR)/default/mailscope \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailscope
+	install -m 644 README.md docs/*.md docs/mailscope.schema.json $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/examples/* $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/mailscope $(DESTDIR)$(PREFIX)/share/man/man1/mailscope.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/mailscope \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/mailscope.1 \
+	  $(DESTDIR)$(UNITDIR)/mailscope@.service \
+	  $(DESTDIR)$(SYSCONFDIR)/default/mailscope \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailscope
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+deb:
+	@scripts/make_deb.sh
 
 format:
 	clang-format -i $(SRCS) $(HDRS) $(UNIT_SRCS)
 
 clean:
-	rm -rf build build-asan build-fuzz mailscope mailscope-asan
+	rm -rf build build-asan build-fuzz build-deb mailscope mailscope-asan
 
 # ---- fuzzing (docs/fuzzing.md) ---------------------------------------------
 #   make fuzz        build the libFuzzer harnesses (clang) and run each for
 #                    FUZZ_SECONDS with its seeds and dictionary
 #   make fuzz-smoke  the test suite's short run (tests/t_fuzz_smoke.sh)
-#   make fuzz-seeds  seed corpora from pcaps/ and ../shared/corpus
+#   make fuzz-seeds  seed corpora from pcaps/ (and FUZZ_EXTRA_CORPUS)
 # Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
 # fuzz_sasl, fuzz_capture, fuzz_dns, fuzz_decompress, fuzz_options.  Each
 # also builds standalone (-DFUZZ_STANDALONE, a main() that replays files)

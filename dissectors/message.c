@@ -235,6 +235,7 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
   a->part = part;
   o->attachment = (int)p->out->attachments.len - 1;
   o->hash = ms_hash_new(true);
+  ms_hash_add_sha1(o->hash);
   o->batch = p->spare_batch ? p->spare_batch : xmalloc(OUTPUT_BATCH);
   p->spare_batch = NULL;
   o->batch_len = 0;
@@ -242,6 +243,13 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
   if (p->cfg->sink)
     o->file = p->cfg->sink->open(p->cfg->sink->ctx, p->s, p->label, "att",
                                  o->attachment, a->filename);
+}
+
+/* The name an extracted file got, asked before it is closed (NULL when it
+ * could not be written: the sink removed it). */
+static char *extracted_name(const ms_msg_sink *sink, void *file) {
+  const char *name = file && sink->name ? sink->name(file) : NULL;
+  return name ? xstrdup(name) : NULL;
 }
 
 static void output_close(ms_msg_parser *p, part_output *o) {
@@ -253,10 +261,12 @@ static void output_close(ms_msg_parser *p, part_output *o) {
       free(o->batch);
     o->batch = NULL;
     ms_attachment *a = &p->out->attachments.items[o->attachment];
-    ms_hash_final(o->hash, a->md5, a->sha256);
+    ms_hash_final3(o->hash, a->md5, a->sha1, a->sha256);
     o->hash = NULL;
-    if (o->file && p->cfg->sink)
+    if (o->file && p->cfg->sink) {
+      a->extracted = extracted_name(p->cfg->sink, o->file);
       p->cfg->sink->close(o->file);
+    }
     o->file = NULL;
   }
   o->part = o->attachment = -1;
@@ -1040,7 +1050,9 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   p->out->truncated = truncated;
   ms_hash_update(p->hash, p->held, p->held_len);
   ms_hash_final(p->hash, NULL, p->out->sha256);
-  if (p->eml)
+  if (p->eml) {
+    p->out->extracted = extracted_name(p->cfg->sink, p->eml);
     p->cfg->sink->close(p->eml);
+  }
   parser_free(p);
 }

@@ -155,7 +155,7 @@ run_case() {
     sed "s/^/     $c: /"
   check "$c: transcript safe and complete (check.py text)" \
     test "${PIPESTATUS[0]}" = 0
-  for fmt in ecs zeek; do
+  for fmt in ecs zeek-json; do
     # shellcheck disable=SC2086
     "$bin" --format $fmt $args -r "$cap" >"$tmp/$c.$fmt" 2>/dev/null
     "$py" tests/hostile/check.py lines "$tmp/$c.$fmt" | sed "s/^/     $c: /"
@@ -163,6 +163,11 @@ run_case() {
       test "${PIPESTATUS[0]}" = 0
     rm -f "$tmp/$c.$fmt"
   done
+  # shellcheck disable=SC2086
+  "$bin" --format zeek $args -r "$cap" >"$tmp/$c.zeek" 2>/dev/null
+  "$py" tests/zeek_tsv.py check "$tmp/$c.zeek" | sed "s/^/     $c: /"
+  check "$c: --format zeek is well-formed Zeek TSV" test "${PIPESTATUS[0]}" = 0
+  rm -f "$tmp/$c.zeek"
   if [ "$(fact "$c" 'f.get("workers", False)')" = True ]; then
     # shellcheck disable=SC2086
     "$bin" -J --stats --workers 2 $args -r "$cap" >"$tmp/$c.w2" 2>/dev/null

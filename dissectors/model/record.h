@@ -7,8 +7,8 @@
  * and freed by ms_session_free(); strings hold wire bytes as they were (a
  * NUL byte is stored as the text "\x00", see wire_strdup), emitters escape.
  *
- * Field documentation for users lives in docs/json.md; the names below
- * follow ../shared/SPEC.md.
+ * Field documentation for users lives in docs/json.md, whose names the
+ * fields below follow.
  */
 #ifndef MAILSCOPE_RECORD_H
 #define MAILSCOPE_RECORD_H

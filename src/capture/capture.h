@@ -32,6 +32,9 @@ typedef struct {
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
                 ms_stats *stats, ms_budget *budget);
 void capture_request_stop(void);
+/* Live: the kernel's counters of the open interface so far (pcap_stats:
+ * kernel_drops = ps_drop, interface_drops = ps_ifdrop); no-op otherwise. */
+void capture_live_counters(ms_stats *st);
 bool capture_stop_requested(void);
 
 #endif

@@ -164,11 +164,33 @@ static void on_ip(engine *e, const ms_frame *f, ms_ts ts, int depth,
     fragment_overlap(e, f->ip_version, ip, len, note, ts);
 }
 
+static ms_tick_fn tick_fn;
+static void *tick_ctx;
+static time_t last_tick;
+
+void engine_set_tick(ms_tick_fn fn, void *ctx) {
+  tick_fn = fn;
+  tick_ctx = ctx;
+}
+
+/* The tick, when the wall clock has moved to another second (a coarse
+ * clock: a few nanoseconds per packet). */
+static void maybe_tick(engine *e) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  if (now.tv_sec == last_tick)
+    return;
+  last_tick = now.tv_sec;
+  tick_fn(tick_ctx, now.tv_sec, e->stats, ms_table_open_count(e->table));
+}
+
 static void on_packet(void *ctx, const ms_frame *f, ms_ts ts) {
   engine *e = ctx;
   if (ts > e->last_ts)
     e->last_ts = ts;
   on_ip(e, f, ts, 0, false);
+  if (tick_fn)
+    maybe_tick(e);
 }
 
 /* Live --workers: a packet of the shared capture (capture.h). */
@@ -185,6 +207,8 @@ static void on_shared(void *ctx, const ms_frame *f, ms_ts ts) {
 static void on_idle(void *ctx, ms_ts now) {
   engine *e = ctx;
   ms_table_expire(e->table, now);
+  if (tick_fn)
+    maybe_tick(e);
 }
 
 void engine_request_stop(void) { capture_request_stop(); }
