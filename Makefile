@@ -6,6 +6,7 @@
 #   make asan     build ./mailscope-asan (ASan + UBSan) and run the suite on it
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
+#   make bench-live  live loss-free rates on loopback (root; tcpreplay)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install  PREFIX=/usr/local DESTDIR=
 #   make format   clang-format every source file
@@ -46,7 +47,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
-.PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean
+.PHONY: all deps test-deps build run test unit asan valgrind bench bench-live install uninstall format clean
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -98,6 +99,10 @@ valgrind: test-deps
 bench: test-deps
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh
+
+bench-live: test-deps
+	@$(MAKE) --no-print-directory build
+	@bench/live.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

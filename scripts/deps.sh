@@ -33,6 +33,7 @@ if [ "${1:-}" = test ]; then
   need tshark             "command -v tshark"
   need tcpdump            "command -v tcpdump"
   need time               "test -x /usr/bin/time"
+  need tcpreplay          "command -v tcpreplay"  # make bench-live
   need chromium           "test -x /usr/bin/chromium"
   need man-db             "command -v man"
   need valgrind           "command -v valgrind"
