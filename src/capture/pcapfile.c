@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +22,10 @@
 
 struct pcapfile {
   int fd;
+  /* Mapped mode (a regular file that mmap takes): the records are read in
+   * place; pages behind the reader are given back every RELEASE bytes. */
+  const uint8_t *map;
+  size_t map_size, released;
   bool swapped, nano;
   uint32_t snapshot; /* libpcap's, from the file header */
   uint8_t *buf;
@@ -72,17 +77,41 @@ pcapfile *pcapfile_open(pcap_t *p, FILE *fp) {
   f->swapped = swapped;
   f->nano = nano;
   f->snapshot = (uint32_t)snapshot;
-  f->buf = xmalloc(BUFFER);
   f->file_pos = sizeof hdr;
+  void *m = st.st_size > (off_t)sizeof hdr
+                ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, own, 0)
+                : MAP_FAILED;
+  if (m != MAP_FAILED) {
+    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    f->map = m;
+    f->map_size = (size_t)st.st_size;
+    f->buf = (uint8_t *)m;
+    f->start = sizeof hdr;
+    f->end = f->map_size;
+    f->file_pos = (off_t)f->map_size;
+    f->eof = true;
+  } else {
+    f->buf = xmalloc(BUFFER);
+  }
   return f;
 }
 
 /* Make `need` unread bytes contiguous in the buffer, as far as the file
  * has them; returns how many there are (less only at the end or after a
  * read error). */
+#define RELEASE (8u << 20)
+
 static size_t fill(pcapfile *f, size_t need) {
+  if (f->map && f->start - f->released >= RELEASE) {
+    size_t upto = f->start & ~(size_t)(RELEASE - 1);
+    madvise((void *)(f->map + f->released), upto - f->released,
+            MADV_DONTNEED);
+    f->released = upto;
+  }
   if (f->end - f->start >= need)
     return need;
+  if (f->map)
+    return f->end - f->start;
   if (f->start + need > BUFFER) {
     memmove(f->buf, f->buf + f->start, f->end - f->start);
     f->end -= f->start;
@@ -174,6 +203,9 @@ void pcapfile_close(pcapfile *f) {
   if (!f)
     return;
   close(f->fd);
-  free(f->buf);
+  if (f->map)
+    munmap((void *)f->map, f->map_size);
+  else
+    free(f->buf);
   free(f);
 }
