@@ -8,6 +8,7 @@
 #   make asan     build ./mailscope-asan (ASan + UBSan) and run the suite on it
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
+#   make bench-live  live loss-free rates on loopback (root; tcpreplay)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install  PREFIX=/usr/local DESTDIR= : the binary, the man page, the
 #                 systemd unit, /etc/default/mailscope, the logrotate file,
@@ -54,7 +55,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
-.PHONY: all deps test-deps build run test unit asan valgrind bench install install-files uninstall deb format clean compare
+.PHONY: all deps test-deps build run test unit asan valgrind bench bench-live install install-files uninstall deb format clean compare
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -110,6 +111,10 @@ valgrind: test-deps
 bench: test-deps
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh
+
+bench-live: test-deps
+	@$(MAKE) --no-print-directory build
+	@bench/live.sh
 
 install: all
 	@$(MAKE) --no-print-directory install-files

@@ -38,6 +38,7 @@ if [ "${1:-}" = test ]; then
   need dpkg-dev           "command -v dpkg-buildpackage"
   need lintian            "command -v lintian"
   need time               "test -x /usr/bin/time"
+  need tcpreplay          "command -v tcpreplay"  # make bench-live
   need chromium           "test -x /usr/bin/chromium"
   need man-db             "command -v man"
   need valgrind           "command -v valgrind"
