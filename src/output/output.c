@@ -177,8 +177,10 @@ ms_output *output_open_worker(const ms_options *opt) {
     o->dir_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
     zeek_out_to_memory(o->dir_zeek);
   }
+  /* made here too: the parent opens its outputs after forking the workers,
+   * so the directory may not be there yet */
   if (opt->transcript_dir &&
-      (o->transcript_dirfd = safe_open_dir(opt->transcript_dir, false,
+      (o->transcript_dirfd = safe_open_dir(opt->transcript_dir, true,
                                            opt->follow_dir_links)) < 0)
     o->transcript_failed = true;
   return o;
