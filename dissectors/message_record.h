@@ -1,6 +1,6 @@
 /* message_record.h - the message object: what the message layer
  * (dissectors/message.c) fills for an SMTP DATA/BDAT body or a POP3
- * RETR/TOP response, and what emitters print as "message" (SPEC.md).
+ * RETR/TOP response, and what emitters print as "message" (docs/json.md).
  * Owned by the transaction / POP3 message entry that points to it; freed by
  * ms_message_free().
  */
@@ -32,8 +32,9 @@ typedef struct {
   char *disposition;  /* "attachment" / "inline" / NULL */
   char *encoding;     /* Content-Transfer-Encoding, lower case, or NULL */
   uint64_t bytes;     /* decoded size */
-  char md5[33], sha256[65];
-  int part; /* index of the part in the part tree */
+  char md5[33], sha1[41], sha256[65];
+  int part;        /* index of the part in the part tree */
+  char *extracted; /* --extract-dir: the file's name in DIR, or NULL */
 } ms_attachment;
 
 typedef struct {
@@ -50,6 +51,7 @@ typedef struct ms_message {
   bool truncated;   /* the session ended before the end of the message */
   bool headers_cut; /* ... inside its own header section (not emitted) */
   char sha256[65];  /* of the whole message as transferred */
+  char *extracted;  /* --extract-dir: the .eml file's name in DIR, or NULL */
 
   ms_addrvec from, to, cc, reply_to;
   char *subject, *date, *message_id, *in_reply_to, *references;

@@ -33,7 +33,12 @@ if [ "${1:-}" = test ]; then
   need python3-yaml       "/usr/bin/python3 -c 'import yaml'"
   need tshark             "command -v tshark"
   need tcpdump            "command -v tcpdump"
+  # make deb and its test (tests/t_package.sh)
+  need debhelper          "command -v dh"
+  need dpkg-dev           "command -v dpkg-buildpackage"
+  need lintian            "command -v lintian"
   need time               "test -x /usr/bin/time"
+  need tcpreplay          "command -v tcpreplay"  # make bench-live
   need chromium           "test -x /usr/bin/chromium"
   need man-db             "command -v man"
   need valgrind           "command -v valgrind"

@@ -12,7 +12,7 @@
  * records and entries counted) the least recently seen go first, counted
  * in `evicted`.  Connection attempts (SYNs to a mail port) are kept the
  * same way, keyed by address.  Keys are the wire's: hashed with a keyed
- * hash (keyhash.h).  Everything runs on capture time, so every worker
+ * hash (siphash.h).  Everything runs on capture time, so every worker
  * that sees the same packets holds the same answers.
  */
 #ifndef MAILSCOPE_DNSCACHE_H

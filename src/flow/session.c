@@ -7,12 +7,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "budget.h"
 #include "detect.h"
 #include "dissector.h"
 #include "dns.h"
 #include "dnsobs.h"
 #include "flowhash.h"
 #include "reassembly.h"
+#include "siphash.h"
 #include "vec.h"
 
 #define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
@@ -23,6 +25,9 @@
  * the last ACK, retransmitted FINs and RSTs still belong to it. */
 #define LINGER_USEC 5000000
 _Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
+/* What a running dissector holds beyond its line buffers (2 x --max-line),
+ * in the budget's estimate (docs/design.md, "Memory") */
+#define DISSECTOR_COST 2048
 
 typedef enum {
   CONN_DETECT,   /* waiting for the server's greeting */
@@ -89,6 +94,12 @@ struct conn {
   uint64_t first_packet; /* index of the packet that created it */
 
   ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
+  /* what it costs the memory budget, as last charged (see recharge) */
+  size_t charged, charged_reasm;
+  /* TCP windows: each side's window scale option (shift + 1, 0 none) and
+   * the largest window it advertised, scaled (at most 2^30) */
+  uint8_t wscale[2];
+  uint32_t max_window[2];
 };
 
 struct ms_table {
@@ -109,6 +120,7 @@ struct ms_table {
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
   ms_dnsobs *dns; /* where DNS over TCP goes; NULL: port 53 is not DNS */
+  ms_budget *budget; /* NULL: no memory bound */
 };
 
 /* ---- table -------------------------------------------------------------- */
@@ -123,6 +135,7 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
   t->nbuckets = 1024;
   t->buckets = xcalloc(t->nbuckets, sizeof(conn *));
   t->dcfg = opt->dissect;
+  ms_siphash_init(); /* the bucket key, drawn before any sandbox */
   return t;
 }
 
@@ -140,6 +153,11 @@ static bool dns_flow(const ms_table *t, const ms_tcp *s) {
 static void count_ignored(ms_table *t, const ms_tcp *s) {
   if (!dns_flow(t, s) || t->opt->worker_count <= 1 || t->opt->worker_index == 0)
     t->stats->packets_ignored_flows++;
+}
+
+void ms_table_set_budget(ms_table *t, ms_budget *b) {
+  t->budget = b;
+  t->dcfg.budget = b;
 }
 
 static bool same_flow(const conn *c, const ms_tcp *s, ms_dir *dir) {
@@ -289,7 +307,7 @@ static void warn_full(ms_table *t) {
  * by the packet that ended them, then by phase (idle timeouts noticed at
  * that packet, the packet's own connection, end of input), then by the
  * packet that created them.  --workers merges on this key. */
-enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EOF = 2 };
+enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EVICT = 2, PHASE_EOF = 3 };
 
 static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase);
 
@@ -330,6 +348,7 @@ static void conn_init(ms_table *t, conn *c, const ms_tcp *s, uint64_t h,
   for (int i = 0; i < s->ntunnel; i++)
     add_tunnel(r, &s->tunnel[i], *dir == MS_SERVER);
   r->midstream = !(s->flags & MS_TH_SYN);
+  r->record_budget = t->opt->max_record_bytes;
   set_endpoints(c);
 }
 
@@ -648,13 +667,22 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
     c->dissector->on_gap(dissector_state(f->t, c), dir, n, ts);
 }
 
-static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
+static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, bool delivered,
+                       ms_ts ts) {
   feed_ctx *f = ctx;
   if (f->c->state == CONN_IGNORED || f->c->state == CONN_DNS)
     return;
-  ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
-                 "%s segment at seq %u overlaps queued bytes that differ",
-                 dir == MS_CLIENT ? "client" : "server", seq);
+  const char *side = dir == MS_CLIENT ? "client" : "server";
+  if (delivered)
+    ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
+                   "%s segment at seq %u retransmits bytes already delivered, "
+                   "with other content (the first copy is what was read)",
+                   side, seq);
+  else
+    ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
+                   "%s segment at seq %u overlaps queued bytes that differ "
+                   "(the first copy is what was read)",
+                   side, seq);
 }
 
 static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
@@ -675,8 +703,12 @@ static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
 static const ms_reasm_callbacks reasm_callbacks = {on_deliver, on_gap,
                                                    on_overlap, on_limit};
 
+/* Delivered bytes are kept to compare retransmissions with while the
+ * bytes are read (not for a TLS session's, nor a connection not mail). */
 static ms_reasm_env env_for(ms_table *t, feed_ctx *f) {
-  ms_reasm_env e = {&reasm_callbacks, f, t->opt->max_session_bytes};
+  conn_state st = f->c->state;
+  ms_reasm_env e = {&reasm_callbacks, f, t->opt->max_session_bytes,
+                    st == CONN_DETECT || st == CONN_ACTIVE};
   return e;
 }
 
@@ -705,6 +737,7 @@ static void finish_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
     c->dissector->destroy(c->dstate);
     c->dstate = NULL;
   }
+  ms_record_finish(c->rec, ts);
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
     t->stats->limits[i] += c->rec->limits[i];
   ms_half_free(&c->half[0]);
@@ -732,6 +765,8 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   r->order_phase = (uint32_t)phase;
   r->order_start = c->first_packet;
   unlink_conn(t, c);
+  ms_budget_release(t->budget, MS_MEM_SESSIONS, c->charged);
+  ms_budget_release(t->budget, MS_MEM_REASSEMBLY, c->charged_reasm);
   bool report = c->had_payload && c->state != CONN_IGNORED &&
                 c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
   if (!report)
@@ -745,6 +780,14 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
     t->done(t->ctx, r);
   else
     ms_session_free(r);
+}
+
+void ms_table_anomaly(ms_table *t, const ms_tcp *s, const char *name, ms_ts ts,
+                      const char *detail) {
+  ms_dir dir;
+  conn *c = lookup(t, s, ms_flow_hash(s), &dir);
+  if (c && c->state != CONN_IGNORED)
+    ms_add_anomaly(c->rec, name, ts, "%s", detail);
 }
 
 static int by_first_packet(const void *a, const void *b) {
@@ -805,10 +848,109 @@ void ms_table_free(ms_table *t) {
   free(t);
 }
 
+/* ---- memory (docs/design.md, "Memory") ---------------------------------- */
+
+/* What a connection costs: its entry and record, the bytes held during
+ * detection, what its record and dissector count on the record (budget.h)
+ * and, for a running dissector, an estimate of what it does not count yet:
+ * its state and line buffers at their largest. */
+static size_t conn_cost(const ms_table *t, const conn *c) {
+  size_t n = sizeof *c + sizeof *c->rec;
+  if (c->held)
+    n += sizeof *c->held + c->held->len[0] + c->held->len[1];
+  if (c->dstate)
+    n += DISSECTOR_COST + 2 * t->dcfg.max_line;
+  return n + c->rec->mem_held + c->rec->record_bytes;
+}
+
+static void recharge(ms_table *t, conn *c, ms_ts ts) {
+  ms_session *r = c->rec;
+  if (r->replies_counted < r->commands.len ||
+      r->tx_replies_counted < r->transactions.len)
+    ms_record_account(r, ts);
+  size_t now = conn_cost(t, c), reasm = c->half[0].mem + c->half[1].mem;
+  if (now != c->charged)
+    ms_budget_recharge(t->budget, MS_MEM_SESSIONS, c->charged, now);
+  if (reasm != c->charged_reasm)
+    ms_budget_recharge(t->budget, MS_MEM_REASSEMBLY, c->charged_reasm, reasm);
+  c->charged = now;
+  c->charged_reasm = reasm;
+}
+
+static bool above(const ms_table *t, uint64_t target) {
+  return t->budget->used > target;
+}
+
+/* Entries that are not reported (not mail, never a byte), least recently
+ * active first, while above the target. */
+static void end_unreported(ms_table *t, int list, uint64_t target, ms_ts ts) {
+  while (above(t, target) && t->lru[list].head) {
+    t->stats->limits[MS_LIMIT_MEMORY]++;
+    end_conn(t, t->lru[list].head, MS_END_LIMIT, ts, PHASE_EVICT);
+  }
+}
+
+typedef struct {
+  conn *c;
+  size_t cost;
+} weighed;
+
+static int heaviest_first(const void *a, const void *b) {
+  const weighed *x = a, *y = b;
+  if (x->cost != y->cost)
+    return x->cost > y->cost ? -1 : 1;
+  return x->c->first_packet < y->c->first_packet ? -1 : 1;
+}
+
+/* Sessions, those holding the most first, until the ones chosen free
+ * enough to go under the target; each says why it ended. */
+static void end_heaviest(ms_table *t, uint64_t target, ms_ts ts) {
+  size_t n = 0;
+  for (conn *c = t->lru[LRU_MAIL].head; c; c = c->lru_next)
+    n++;
+  if (!n)
+    return;
+  weighed *w = xmalloc(n * sizeof *w);
+  n = 0;
+  for (conn *c = t->lru[LRU_MAIL].head; c; c = c->lru_next)
+    w[n++] = (weighed){c, c->charged + c->charged_reasm};
+  qsort(w, n, sizeof *w, heaviest_first);
+  conn **victims = xmalloc(n * sizeof *victims);
+  size_t nv = 0;
+  uint64_t used = t->budget->used;
+  for (size_t i = 0; i < n && used > target; i++) {
+    used -= w[i].cost < used ? w[i].cost : used;
+    victims[nv++] = w[i].c;
+    ms_limit_hit(w[i].c->rec, MS_LIMIT_MEMORY, "memory_limit", ts,
+                 "ended early: --max-memory was reached with %zu sessions "
+                 "open, and this one held the most (%zu KiB)",
+                 n, w[i].cost >> 10);
+  }
+  end_sorted(t, victims, nv, MS_END_LIMIT, ts, PHASE_EVICT);
+  free(victims);
+  free(w);
+}
+
+/* Above the bound: end connections until the budget is down to 7/8 of it
+ * (so that the next episode is far): those that are not mail, then those
+ * that never carried a byte (least recently active first: each holds
+ * little), then the sessions that hold the most (an attacker's, as a
+ * rule), reported with what was decoded, end "limit", memory_limit. */
+static void reclaim(ms_table *t, ms_ts ts) {
+  uint64_t target = t->budget->limit - t->budget->limit / 8;
+  while (above(t, target) && t->lru[LRU_CLOSED].head) /* over: reported now */
+    end_conn(t, t->lru[LRU_CLOSED].head, MS_END_NONE, ts, PHASE_EVICT);
+  end_unreported(t, LRU_NOT_MAIL, target, ts);
+  end_unreported(t, LRU_NO_PAYLOAD, target, ts);
+  if (above(t, target))
+    end_heaviest(t, target, ts);
+}
+
 /* ---- the packet path ---------------------------------------------------- */
 
-/* Not mail: no reassembly, only enough to know when the connection ends. */
-static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
+/* Not mail: no reassembly, only enough to know when the connection ends.
+ * Returns false when it ended. */
+static bool ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
                            ms_ts ts) {
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
@@ -818,47 +960,95 @@ static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
     end_conn(t, c, MS_END_RST, ts, PHASE_PACKET);
   else if (c->fin[0] && c->fin[1])
     end_conn(t, c, MS_END_FIN, ts, PHASE_PACKET);
+  else
+    return true;
+  return false;
 }
 
-void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
-                     int nvlan, ms_ts ts) {
-  t->packet_index++;
-  ms_table_expire(t, ts);
-  uint64_t h = ms_flow_hash(s);
-  /* --workers: each worker takes the flows whose symmetric hash is its own */
-  if (t->opt->worker_count > 1 && !dns_flow(t, s) &&
-      ms_flow_mix(h) % (uint64_t)t->opt->worker_count !=
-          (uint64_t)t->opt->worker_index)
+/* The shift of side d's windows: its own option when both SYNs carried one
+ * (RFC 7323), none after a handshake without, else unknown: the largest. */
+static unsigned window_shift(const conn *c, ms_dir d) {
+  if (c->wscale[0] && c->wscale[1])
+    return c->wscale[d] - 1u;
+  if (c->half[MS_CLIENT].syn_seen && c->half[MS_SERVER].syn_seen)
+    return 0;
+  return 14;
+}
+
+static void note_window(conn *c, const ms_tcp *s, ms_dir dir) {
+  if (s->flags & MS_TH_SYN) {
+    c->wscale[dir] = s->wscale;
+    if (s->window > c->max_window[dir]) /* a SYN's is never scaled */
+      c->max_window[dir] = s->window;
     return;
-  ms_dir dir;
-  conn *c = lookup(t, s, h, &dir);
+  }
+  uint32_t w = (uint32_t)s->window << window_shift(c, dir);
+  if (w > c->max_window[dir])
+    c->max_window[dir] = w;
+}
+
+/* Is the packet's RST or FIN one a Linux receiver takes?  One it would
+ * drop is named and the whole segment ignored, as the receiver does. */
+static bool control_acceptable(conn *c, const ms_tcp *s, ms_dir dir, ms_ts ts) {
+  const ms_half *h = &c->half[dir];
+  const char *side = dir == MS_CLIENT ? "client" : "server";
+  if (s->flags & MS_TH_RST) {
+    if (ms_half_rst_acceptable(h, s->seq))
+      return true;
+    ms_add_anomaly(c->rec, "tcp_rst_out_of_window", ts,
+                   "%s RST at seq %u where %u was next: ignored, as a Linux "
+                   "receiver does (RFC 5961)",
+                   side, s->seq, h->next);
+    return false;
+  }
+  if (!(s->flags & MS_TH_FIN))
+    return true;
+  uint32_t seq = s->seq + ((s->flags & MS_TH_SYN) ? 1 : 0);
+  /* the receiver's window: unknown before it sent anything, else at
+   * least an unscaled one (a zero window does not close it to FINs) */
+  uint64_t window = c->max_window[!dir] < 65535 ? 65535 : c->max_window[!dir];
+  if (!c->rec->packets[!dir])
+    window = UINT64_MAX;
+  if (ms_half_fin_acceptable(h, seq, s->len, window))
+    return true;
+  ms_add_anomaly(c->rec, "tcp_fin_out_of_window", ts,
+                 "%s FIN at seq %u, outside the receiver's window from %u: "
+                 "ignored with its segment, as a Linux receiver does",
+                 side, (uint32_t)(seq + s->len), h->next);
+  return false;
+}
+
+/* The connection of s, found or made; NULL when it is not tracked. */
+static conn *conn_of(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
+                     int nvlan, ms_ts ts, ms_dir *dir) {
+  uint64_t h = ms_flow_hash(s);
+  conn *c = lookup(t, s, h, dir);
   if (c && c->closed && (s->flags & MS_TH_SYN) && !(s->flags & MS_TH_ACK)) {
     end_conn(t, c, MS_END_NONE, ts, PHASE_PACKET); /* the tuple is reused */
     c = NULL;
   }
-  if (!c) {
-    /* A stray ACK, FIN or RST after the end creates nothing. */
-    if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
-      count_ignored(t, s);
-      return;
-    }
-    /* With --no-detect, a connection on no mail port is not tracked; nor
-     * is the rest of a connection dropped for the table limit (until a new
-     * SYN on the same addresses and ports). */
-    if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
-         !t->opt->port_proto[s->dport] && !dns_flow(t, s)) ||
-        (!(s->flags & MS_TH_SYN) && was_dropped(t, h))) {
-      count_ignored(t, s);
-      return;
-    }
-    c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
-    if (!c) {
-      count_ignored(t, s);
-      return;
-    }
-    if (was_dropped(t, h)) /* a new connection on a dropped flow's tuple */
-      t->dropped_flows[h % DROPPED_MEMORY] = 0;
-  }
+  if (c)
+    return c;
+  /* A stray ACK, FIN or RST after the end creates nothing. */
+  if (s->len == 0 && !(s->flags & MS_TH_SYN))
+    return NULL;
+  /* With --no-detect, a connection on no mail port is not tracked; nor
+   * is the rest of a connection dropped for the table limit (until a new
+   * SYN on the same addresses and ports). */
+  if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
+       !t->opt->port_proto[s->dport] && !dns_flow(t, s)) ||
+      (!(s->flags & MS_TH_SYN) && was_dropped(t, h)))
+    return NULL;
+  c = create_conn(t, s, h, vlan, nvlan, ts, dir);
+  if (c && was_dropped(t, h)) /* a new connection on a dropped flow's tuple */
+    t->dropped_flows[h % DROPPED_MEMORY] = 0;
+  return c;
+}
+
+/* One packet of a tracked connection: returns the connection, or NULL
+ * when the packet ended it. */
+static conn *packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
+                    ms_ts ts) {
   c->last_ts = ts;
   if (s->len > 0)
     c->saw_payload = true;
@@ -868,27 +1058,51 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   r->end_ts = ts;
   r->packets[dir]++;
   if (c->closed) /* over: only counted */
-    return;
-  if (c->state == CONN_IGNORED) {
-    ignored_packet(t, c, s, dir, ts);
-    return;
-  }
+    return c;
+  if (c->state == CONN_IGNORED)
+    return ignored_packet(t, c, s, dir, ts) ? c : NULL;
+  if (!control_acceptable(c, s, dir, ts))
+    return c;
+  note_window(c, s, dir);
   feed_ctx f = {t, c};
   ms_reasm_env env = env_for(t, &f);
   /* What this packet acknowledges was sent before it: skip lost bytes of
-   * the other direction first, then take this packet's own bytes. */
+   * the other direction first, then take this packet's own bytes (an RST's
+   * are not taken: a receiver resets, it does not read them). */
+  size_t len = s->flags & MS_TH_RST ? 0 : s->len;
   if (s->flags & MS_TH_ACK)
     ms_half_acked(&c->half[!dir], s->ack);
-  if (s->len > 0)
+  if (len > 0)
     ms_half_skip_acked(&c->half[!dir], (ms_dir)!dir, ts, &env);
-  ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, s->len, ts,
+  ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, len, ts,
                   &env);
   if (s->flags & MS_TH_RST) {
     close_conn(t, c, MS_END_RST, ts);
-    return;
+    return c;
   }
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (c->fin[0] && c->fin[1])
     close_conn(t, c, MS_END_FIN, ts);
+  return c;
+}
+
+void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
+                     int nvlan, ms_ts ts) {
+  t->packet_index++;
+  ms_table_expire(t, ts);
+  /* --workers: each worker takes the flows the fixed split gives it */
+  if (t->opt->worker_count > 1 && !dns_flow(t, s) &&
+      ms_flow_worker(s, t->opt->worker_count) != t->opt->worker_index)
+    return;
+  ms_dir dir;
+  conn *c = conn_of(t, s, vlan, nvlan, ts, &dir);
+  if (!c) {
+    count_ignored(t, s);
+    return;
+  }
+  if ((c = packet(t, c, s, dir, ts)))
+    recharge(t, c, ts);
+  if (t->budget && ms_budget_over(t->budget))
+    reclaim(t, ts);
 }

@@ -1,4 +1,4 @@
-/* emit_message.c - the "message" object of SPEC.md (docs/json.md). */
+/* emit_message.c - the "message" object of the NDJSON record (docs/json.md). */
 #include "emit.h"
 
 static void addresses(jsonw *w, const char *key, const ms_addrvec *v) {
@@ -80,7 +80,10 @@ static void attachments(jsonw *w, const ms_message *m) {
     jw_kstr_opt(w, "encoding", a->encoding);
     jw_kuint(w, "bytes", a->bytes);
     jw_kstr(w, "md5", a->md5);
+    if (a->sha1[0])
+      jw_kstr(w, "sha1", a->sha1);
     jw_kstr(w, "sha256", a->sha256);
+    jw_kstr_opt(w, "extracted", a->extracted);
     jw_obj_end(w);
   }
   jw_arr_end(w);
@@ -134,6 +137,7 @@ void emit_message_json(const ms_message *m, jsonw *w) {
   parts(w, m);
   attachments(w, m);
   addresses(w, "bcc", &m->bcc);
+  jw_kstr_opt(w, "extracted", m->extracted);
   if (m->anomalies.len) {
     jw_key(w, "anomalies");
     jw_arr_begin(w);

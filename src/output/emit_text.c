@@ -1,4 +1,4 @@
-/* emit_text.c - transcripts for people (SPEC.md "Transcripts").
+/* emit_text.c - transcripts for people (mailscope(1), OUTPUT: "Transcripts").
  *
  *   # smtp 192.0.2.10:51234 -> 192.0.2.25:25 2026-11-22T10:00:00.000000Z
  *   S: 220 mx.example.test ESMTP

@@ -1,7 +1,8 @@
 /* test_session.c - the session table: who is the client, protocol by port
  * and by greeting, ignoring servers that do not greet, the table limit,
  * FIN / RST / idle timeout / end of input, the packets after both FINs,
- * stable uids. */
+ * RSTs and FINs a Linux receiver would drop, the memory bound, stable
+ * uids. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "budget.h"
 #include "session.h"
 
 #define UID_PINNED "CEkojxH4JbSDT26tZo"
@@ -498,6 +500,83 @@ static void lost_client_segment_found_by_ack(void **state) {
   ms_table_free(t);
 }
 
+static bool has_anomaly(const ms_session *r, const char *name) {
+  for (size_t i = 0; i < r->anomalies.len; i++)
+    if (!strcmp(r->anomalies.items[i].name, name))
+      return true;
+  return false;
+}
+
+/* An RST away from the next byte, or one inside the window but not at it,
+ * and FINs far outside the window: ignored with a name; the session goes
+ * on, and an RST at the next byte ends it. */
+static void rst_and_fin_out_of_window(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 47000, 25, true, "220 mx ESMTP\r\n", "EHLO a\r\n", 10);
+  /* client next is 108, server next 514 */
+  ms_tcp p = seg(1, 47000, 25, MS_TH_RST | MS_TH_ACK, 108 + 0x40000000, 514,
+                 NULL);
+  ms_table_packet(t, &p, NULL, 0, 20);
+  p = seg(1, 47000, 25, MS_TH_RST, 110, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, 21);
+  p = seg(0, 47000, 25, MS_TH_FIN | MS_TH_ACK, 514 + 0x30000000, 108, NULL);
+  ms_table_packet(t, &p, NULL, 0, 22);
+  p = seg(1, 47000, 25, MS_TH_FIN | MS_TH_ACK, 108 + 0x30000000, 514, NULL);
+  ms_table_packet(t, &p, NULL, 0, 23);
+  assert_int_equal(d.n, 0); /* still open */
+  p = seg(0, 47000, 25, MS_TH_ACK, 514, 108, "250 mx\r\n");
+  ms_table_packet(t, &p, NULL, 0, 30);
+  p = seg(1, 47000, 25, MS_TH_ACK, 108, 522, "QUIT\r\n");
+  ms_table_packet(t, &p, NULL, 0, 31);
+  p = seg(1, 47000, 25, MS_TH_RST, 114, 0, NULL); /* at the next byte */
+  ms_table_packet(t, &p, NULL, 0, 32);
+  assert_int_equal(d.n, 0); /* over, lingering for its last packets */
+  ms_table_flush(t, MS_END_EOF, 40);
+  assert_int_equal(d.n, 1);
+  ms_session *r = d.got[0];
+  assert_int_equal(r->end, MS_END_RST);
+  assert_int_equal(r->commands.len, 2);
+  assert_true(has_anomaly(r, "tcp_rst_out_of_window"));
+  assert_true(has_anomaly(r, "tcp_fin_out_of_window"));
+  free_done(&d);
+  ms_table_free(t);
+}
+
+/* Over the memory bound the sessions holding the most end first: here the
+ * one with 600 KB queued behind a hole, not the small one. */
+static void memory_bound_ends_the_heaviest(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_budget b;
+  ms_budget_init(&b, 512 << 10);
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  ms_table_set_budget(t, &b);
+  exchange(t, 48000, 25, true, "220 mx ESMTP\r\n", "EHLO a\r\n", 10);
+  exchange(t, 48001, 25, true, "220 mx ESMTP\r\n", "EHLO b\r\n", 20);
+  static char chunk[1401];
+  memset(chunk, 'x', 1400);
+  for (uint32_t i = 0; i < 430 && d.n == 0; i++) { /* after a 1-byte hole */
+    ms_tcp p = seg(1, 48000, 25, MS_TH_ACK, 109 + i * 1400, 514, chunk);
+    ms_table_packet(t, &p, NULL, 0, 30 + i);
+  }
+  assert_int_equal(d.n, 1);
+  assert_int_equal(d.got[0]->client.port, 48000);
+  assert_int_equal(d.got[0]->end, MS_END_LIMIT);
+  assert_true(has_anomaly(d.got[0], "memory_limit"));
+  assert_true(b.used <= b.limit);
+  assert_int_equal(ms_table_open_count(t), 1);
+  ms_table_flush(t, MS_END_EOF, 1000);
+  assert_int_equal(d.n, 2);
+  assert_true(stats.limits[MS_LIMIT_MEMORY] >= 1);
+  free_done(&d);
+  ms_table_free(t);
+  assert_int_equal(b.used, 0); /* everything given back */
+}
+
 static void uids_are_stable(void **state) {
   (void)state;
   ms_tcp a = seg(1, 40000, 25, MS_TH_SYN, 1, 0, NULL);
@@ -529,6 +608,8 @@ int main(void) {
       cmocka_unit_test(socks5_tunnel),
       cmocka_unit_test(non_mail_connections_give_way),
       cmocka_unit_test(lost_client_segment_found_by_ack),
+      cmocka_unit_test(rst_and_fin_out_of_window),
+      cmocka_unit_test(memory_bound_ends_the_heaviest),
       cmocka_unit_test(uids_are_stable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
