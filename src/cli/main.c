@@ -1,5 +1,6 @@
 /* main.c - mailscope: parse the command line, run the engine, write the
  * outputs. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "options.h"
 #include "output.h"
 #include "privileges.h"
+#include "report.h"
 #include "sandbox.h"
 #include "workers.h"
 
@@ -41,6 +43,28 @@ static void on_session_done(void *ctx, ms_session *s) {
 
 static ms_options options; /* large (port tables): not on the stack */
 
+/* --workers N: each worker renders its share of the --report into a part,
+ * merged in reporting order once all are done. */
+static int run_workers(ms_extract_sink *sink) {
+  if (options.report &&
+      !(options.report_parts = report_parts_create(
+            options.report, options.extract_dir, options.workers))) {
+    fprintf(stderr, "mailscope: %s: %s\n", options.report, strerror(errno));
+    extract_sink_destroy(sink);
+    return 2;
+  }
+  install_signals();
+  int rc = options.iface ? live_workers_run(&options) : workers_run(&options);
+  extract_sink_destroy(sink);
+  if (options.report_parts &&
+      report_parts_finish(options.report_parts, options.iface != NULL) != 0) {
+    fprintf(stderr, "mailscope: %s: could not write the report\n",
+            options.report);
+    rc = rc ? rc : 2;
+  }
+  return rc;
+}
+
 int main(int argc, char **argv) {
   ms_options_defaults(&options);
   int rc = ms_options_parse(&options, argc, argv);
@@ -64,9 +88,7 @@ int main(int argc, char **argv) {
     options.dissect.sink = extract_sink_get(sink);
   }
   if (options.workers > 1) {
-    install_signals();
-    rc = options.iface ? live_workers_run(&options) : workers_run(&options);
-    extract_sink_destroy(sink);
+    rc = run_workers(sink);
     ms_options_free(&options);
     return rc;
   }

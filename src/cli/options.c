@@ -368,8 +368,6 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
     return usage_error("%s", "-r and -i cannot be combined");
   if (o->user && !o->iface)
     return usage_error("%s", "-Z only applies to live capture (-i)");
-  if (o->workers > 1 && o->report)
-    return usage_error("%s", "--report needs --workers 1");
   for (size_t i = 0; o->workers > 1 && i < o->read_files.len; i++)
     if (!strcmp(o->read_files.items[i], "-")) {
       /* every worker reads the whole input: a pipe can be read only once */

@@ -34,10 +34,6 @@ void emit_ecs_session(const ms_session *s, jsonw *w);
  * to f; returns the number of lines (emit_zeek.c). */
 size_t emit_zeek_session(const ms_session *s, jsonw *w, FILE *f);
 
-/* Self-contained HTML report (report.c). */
-typedef struct ms_report ms_report;
-ms_report *report_open(const char *path); /* NULL + errno on failure */
-void report_add(ms_report *r, const ms_session *s);
-int report_close(ms_report *r, const ms_stats *st); /* 0 or -1 */
+/* The self-contained HTML report: report.h. */
 
 #endif

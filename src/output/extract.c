@@ -11,21 +11,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "escape.h"
 #include "utf8.h"
 #include "vec.h"
 
 #define MAX_NAME 100
 
+/* A file written, for the report's links: by session and content. */
+typedef struct {
+  char uid[24];
+  char sha256[65];
+  char *name; /* in DIR */
+} kept_name;
+
 struct ms_extract_sink {
   ms_msg_sink sink;
   char *dir;
   bool quiet, warned;
+  bool keep_names;
+  VEC(kept_name) names;
 };
 
 typedef struct {
   ms_extract_sink *owner;
   int fd;
+  char uid[24];
+  char *name;    /* the file's name in DIR, when names are kept */
+  ms_hash *hash; /* of the bytes written, when names are kept */
 } open_file;
 
 static bool is_device_name(const char *s) {
@@ -105,21 +118,28 @@ static void warn_once(ms_extract_sink *x, const char *path) {
   x->warned = true;
 }
 
-/* Open base (+ "-N" before the extension if taken) with O_EXCL. */
-static int create_unique(ms_extract_sink *x, const char *base,
-                         const char *ext) {
+/* Open base (+ "-N" before the extension if taken) with O_EXCL; *name
+ * gets the file's name in DIR. */
+static int create_unique(ms_extract_sink *x, const char *base, const char *ext,
+                         char **name) {
   for (int i = 0; i < 1000; i++) {
-    char *path = i ? xasprintf("%s/%s-%d%s", x->dir, base, i, ext)
-                   : xasprintf("%s/%s%s", x->dir, base, ext);
+    char *file =
+        i ? xasprintf("%s-%d%s", base, i, ext) : xasprintf("%s%s", base, ext);
+    char *path = xasprintf("%s/%s", x->dir, file);
     int fd =
         open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0 || errno != EEXIST) {
       if (fd < 0)
         warn_once(x, path);
       free(path);
+      if (fd >= 0)
+        *name = file;
+      else
+        free(file);
       return fd;
     }
     free(path);
+    free(file);
   }
   return -1;
 }
@@ -128,15 +148,16 @@ static void *sink_open(void *ctx, const ms_session *s, const char *label,
                        const char *kind, int index, const char *filename) {
   ms_extract_sink *x = ctx;
   char *safe_label = extract_safe_name(label);
+  char *created = NULL;
   int fd;
   if (!strcmp(kind, "eml")) {
     char *base = xasprintf("%s-%s", s->uid, safe_label);
-    fd = create_unique(x, base, ".eml");
+    fd = create_unique(x, base, ".eml", &created);
     free(base);
   } else {
     char *name = extract_safe_name(filename);
     char *base = xasprintf("%s-%s-%d-%s", s->uid, safe_label, index, name);
-    fd = create_unique(x, base, "");
+    fd = create_unique(x, base, "", &created);
     free(base);
     free(name);
   }
@@ -146,6 +167,13 @@ static void *sink_open(void *ctx, const ms_session *s, const char *label,
   open_file *f = xcalloc(1, sizeof *f);
   f->owner = x;
   f->fd = fd;
+  if (x->keep_names) {
+    snprintf(f->uid, sizeof f->uid, "%s", s->uid);
+    f->name = created;
+    f->hash = ms_hash_new(false);
+  } else {
+    free(created);
+  }
   return f;
 }
 
@@ -163,17 +191,37 @@ static void sink_write(void *file, const uint8_t *p, size_t n) {
       f->fd = -1;
       return;
     }
+    if (f->hash)
+      ms_hash_update(f->hash, p, (size_t)w);
     p += w;
     n -= (size_t)w;
   }
+}
+
+/* A file written whole: remember its name by its content. */
+static void keep_name(open_file *f) {
+  kept_name *k = vec_push(&f->owner->names);
+  memcpy(k->uid, f->uid, sizeof k->uid);
+  ms_hash_final(f->hash, NULL, k->sha256);
+  f->hash = NULL;
+  k->name = f->name;
+  f->name = NULL;
 }
 
 static void sink_close(void *file) {
   open_file *f = file;
   if (!f)
     return;
-  if (f->fd >= 0)
+  if (f->fd >= 0) {
+    if (f->hash)
+      keep_name(f);
     close(f->fd);
+  }
+  if (f->hash) {
+    char discard[65];
+    ms_hash_final(f->hash, NULL, discard);
+  }
+  free(f->name);
   free(f);
 }
 
@@ -199,9 +247,40 @@ ms_extract_sink *extract_sink_create(const char *dir, bool quiet) {
 
 const ms_msg_sink *extract_sink_get(ms_extract_sink *x) { return &x->sink; }
 
+ms_extract_sink *extract_sink_of(const ms_msg_sink *s) {
+  return s && s->open == sink_open ? s->ctx : NULL;
+}
+
+void extract_sink_keep_names(ms_extract_sink *x) { x->keep_names = true; }
+
+const char *extract_sink_name(ms_extract_sink *x, const char *uid,
+                              const char *sha256) {
+  for (size_t i = 0; i < x->names.len; i++) {
+    const kept_name *k = &x->names.items[i];
+    if (!strcmp(k->uid, uid) && !strcmp(k->sha256, sha256))
+      return k->name;
+  }
+  return NULL;
+}
+
+void extract_sink_forget(ms_extract_sink *x, const char *uid) {
+  size_t kept = 0;
+  for (size_t i = 0; i < x->names.len; i++) {
+    kept_name *k = &x->names.items[i];
+    if (!strcmp(k->uid, uid))
+      free(k->name);
+    else
+      x->names.items[kept++] = *k;
+  }
+  x->names.len = kept;
+}
+
 void extract_sink_destroy(ms_extract_sink *x) {
   if (!x)
     return;
+  for (size_t i = 0; i < x->names.len; i++)
+    free(x->names.items[i].name);
+  vec_free(&x->names);
   free(x->dir);
   free(x);
 }

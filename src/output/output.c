@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "emit.h"
+#include "extract.h"
+#include "report.h"
 #include "vec.h"
 
 struct ms_output {
@@ -18,6 +20,8 @@ struct ms_output {
   FILE *json_file;
   bool own_json; /* opened here (reopened on SIGHUP), not a worker's buffer */
   ms_report *report;
+  ms_report_part *report_part; /* a worker's share of the report */
+  ms_extract_sink *extract;    /* its file names go into the report */
   emit_options eo;
   bool flush_each; /* live capture: a pipeline sees each record at once */
   bool write_error;
@@ -26,6 +30,11 @@ struct ms_output {
 static volatile sig_atomic_t reopen_requested;
 
 void output_request_reopen(void) { reopen_requested = 1; }
+
+static const char *extracted_file(void *ctx, const char *uid,
+                                  const char *sha256) {
+  return extract_sink_name(ctx, uid, sha256);
+}
 
 static FILE *open_json_file(const char *path) {
   FILE *f = fopen(path, "a");
@@ -51,9 +60,14 @@ ms_output *output_open(const ms_options *opt) {
             strerror(errno));
     goto fail;
   }
-  if (opt->report && !(o->report = report_open(opt->report))) {
+  if (opt->report &&
+      !(o->report = report_open(opt->report, opt->extract_dir))) {
     fprintf(stderr, "mailscope: %s: %s\n", opt->report, strerror(errno));
     goto fail;
+  }
+  if (o->report && (o->extract = extract_sink_of(opt->dissect.sink))) {
+    extract_sink_keep_names(o->extract);
+    report_set_files(o->report, extracted_file, o->extract);
   }
   return o;
 fail:
@@ -108,6 +122,14 @@ ms_output *output_open_worker(const ms_options *opt, FILE *out, FILE *json) {
   o->out = out;
   o->json_file = json;
   o->own_json = false;
+  if (opt->report_parts) { /* --workers with --report */
+    o->extract = extract_sink_of(opt->dissect.sink);
+    if (o->extract)
+      extract_sink_keep_names(o->extract);
+    o->report_part =
+        report_part_open(opt->report_parts, opt->worker_index,
+                         o->extract ? extracted_file : NULL, o->extract);
+  }
   return o;
 }
 
@@ -150,12 +172,18 @@ void output_session(ms_output *o, ms_session *s) {
     write_transcript_file(o, s);
   if (o->report)
     report_add(o->report, s);
+  if (o->report_part)
+    report_part_add(o->report_part, s);
+  if (o->extract)
+    extract_sink_forget(o->extract, s->uid);
   ms_session_free(s);
 }
 
 int output_close(ms_output *o, const ms_stats *st) {
   int rc = 0;
   if (!o->own_json) { /* a worker: its parent writes stats and closes */
+    if (o->report_part)
+      report_part_close(o->report_part, st);
     jw_free(&o->w);
     free(o);
     return 0;

@@ -1,7 +1,7 @@
 /* test_extract.c - the --extract-dir sink: hostile wire file names never
  * leave DIR, existing files are never overwritten, and a message fed through
  * the message layer comes out as the exact .eml bytes plus its decoded
- * attachments. */
+ * attachments; names are kept by content for the report's links. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -182,6 +182,46 @@ static void extraction_and_no_overwrite(void **state) {
   extract_sink_destroy(x);
 }
 
+/* For the report's links: each file written whole, by session and the
+ * sha256 the record gives its content; forgotten with the session. */
+static void names_kept_by_content(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mailscope-extract-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  ms_extract_sink *x = extract_sink_create(dir, true);
+  assert_ptr_equal(extract_sink_of(extract_sink_get(x)), x);
+  ms_msg_sink other = {0};
+  assert_null(extract_sink_of(&other));
+  assert_null(extract_sink_of(NULL));
+  extract_sink_keep_names(x);
+  ms_session *s = ms_session_new();
+  snprintf(s->uid, sizeof s->uid, "%s", "CKeep1");
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.sink = extract_sink_get(x);
+  ms_message *m = ms_message_new();
+  ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
+  ms_msg_feed(p, (const uint8_t *)message_text, strlen(message_text), 0);
+  ms_msg_end(p, false, 0);
+  assert_string_equal(extract_sink_name(x, "CKeep1", m->sha256),
+                      "CKeep1-t1.eml");
+  assert_string_equal(
+      extract_sink_name(x, "CKeep1", m->attachments.items[0].sha256),
+      "CKeep1-t1-0-_._evil.sh");
+  assert_null(extract_sink_name(x, "COther", m->sha256));
+  extract_sink_forget(x, "CKeep1");
+  assert_null(extract_sink_name(x, "CKeep1", m->sha256));
+  char path[512];
+  snprintf(path, sizeof path, "%s/CKeep1-t1.eml", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/CKeep1-t1-0-_._evil.sh", dir);
+  unlink(path);
+  assert_int_equal(rmdir(dir), 0);
+  ms_message_free(m);
+  ms_session_free(s);
+  extract_sink_destroy(x);
+}
+
 static void unwritable_dir_is_not_fatal(void **state) {
   (void)state;
   assert_null(extract_sink_create("/proc/version/sub", true));
@@ -201,6 +241,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hostile_names),
       cmocka_unit_test(extraction_and_no_overwrite),
+      cmocka_unit_test(names_kept_by_content),
       cmocka_unit_test(unwritable_dir_is_not_fatal),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

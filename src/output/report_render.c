@@ -1,0 +1,132 @@
+/* report_render.c - what the row, detail and ladder renderers share
+ * (report_render.h), and the data hooks for the TLS and routing objects. */
+#include "report_render.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vec.h"
+
+void rr_init(rr_ctx *c, rr_file_lookup files, void *files_ctx) {
+  memset(c, 0, sizeof *c);
+  jw_init(&c->w);
+  c->files = files;
+  c->files_ctx = files_ctx;
+}
+
+void rr_free(rr_ctx *c) {
+  jw_free(&c->w);
+  rt_free(&c->text);
+}
+
+void rr_str(rr_ctx *c, const char *s, size_t max) {
+  if (!s) {
+    jw_null(&c->w);
+    return;
+  }
+  rt_display(&c->text, s, max);
+  jw_strn(&c->w, c->text.buf, c->text.len);
+}
+
+void rr_kstr(rr_ctx *c, const char *key, const char *s, size_t max) {
+  if (!s)
+    return;
+  jw_key(&c->w, key);
+  rr_str(c, s, max);
+}
+
+void rr_kstrs(rr_ctx *c, const char *key, char *const *items, size_t n) {
+  if (!n)
+    return;
+  jw_key(&c->w, key);
+  jw_arr_begin(&c->w);
+  for (size_t i = 0; i < n && i < RR_LIST_MAX; i++)
+    rr_str(c, items[i], RR_CELL_MAX);
+  jw_arr_end(&c->w);
+}
+
+const char *rr_outcome(const ms_session *s) {
+  bool rejected = false;
+  for (size_t i = 0; i < s->transactions.len; i++) {
+    if (s->transactions.items[i].status == MS_TX_QUEUED)
+      return "queued";
+    rejected |= s->transactions.items[i].status == MS_TX_REJECTED;
+  }
+  if (rejected)
+    return "rejected";
+  if (s->transactions.len)
+    return "aborted";
+  if (s->messages.len)
+    return "retrieved";
+  if (s->auth.present && s->auth.result == MS_AUTH_FAILURE)
+    return "login failed";
+  if (s->auth.present && s->auth.result == MS_AUTH_SUCCESS)
+    return "login";
+  if (s->tls != MS_TLS_NONE)
+    return "tls";
+  return "no mail";
+}
+
+const char *rr_file(rr_ctx *c, const ms_session *s, const char *sha256) {
+  if (!c->files || !sha256 || !*sha256)
+    return NULL;
+  return c->files(c->files_ctx, s->uid, sha256);
+}
+
+void rr_collect_messages(const ms_session *s, rr_msgs *out) {
+  for (size_t i = 0; i < s->transactions.len; i++)
+    if (s->transactions.items[i].message)
+      *vec_push(out) = (rr_msg){s->transactions.items[i].message, "transaction",
+                                (long)i + 1, i};
+  for (size_t i = 0; i < s->messages.len; i++) {
+    const ms_pop3_message *p = &s->messages.items[i];
+    if (p->message)
+      *vec_push(out) = (rr_msg){p->message, p->command ? p->command : "message",
+                                p->number, SIZE_MAX};
+  }
+}
+
+static bool has_anomaly(const ms_message *m, const char *name) {
+  for (size_t i = 0; i < m->anomalies.len; i++)
+    if (!strcmp(m->anomalies.items[i], name))
+      return true;
+  return false;
+}
+
+const char *rr_chain_verdict(const ms_message *m) {
+  if (!m->received.len)
+    return "none";
+  if (has_anomaly(m, "received_chain_break"))
+    return "break";
+  if (has_anomaly(m, "received_host_ip_conflict"))
+    return "ip conflict";
+  return "ok";
+}
+
+/* ---- data hooks ----------------------------------------------------------
+ * TLS: today the record says only how TLS started (s->tls).  When the TLS
+ * object lands (version, cipher, certificate facts and issues), write it
+ * here: in the row as "tls": {"v": VERSION, "iss": [ISSUE, ...]} (the
+ * charts "TLS versions" and "certificate issues" and the table's TLS column
+ * read exactly these), in the detail as "tls": {any members}, which the
+ * session page shows as a list of facts. */
+void report_tls(rr_ctx *c, const ms_session *s, bool row) {
+  if (s->tls == MS_TLS_NONE)
+    return;
+  jw_key(&c->w, "tls");
+  jw_obj_begin(&c->w);
+  jw_kstr(&c->w, "start", ms_tls_name(s->tls));
+  (void)row;
+  jw_obj_end(&c->w);
+}
+
+/* Routing: when the mail-routing object lands (MX / SPF-like verdicts per
+ * transaction), write it here: in the row as "route": {"v": VERDICT,
+ * "why": [REASON, ...]} (a routing chart and column read these), in the
+ * detail as "route": {any members}, shown as facts on the session page. */
+void report_route(rr_ctx *c, const ms_session *s, bool row) {
+  (void)c;
+  (void)s;
+  (void)row;
+}
