@@ -12,6 +12,7 @@ dismissed.  Needs Debian's python3-websocket.
 import base64
 import json
 import os
+import signal
 import subprocess
 import time
 import urllib.request
@@ -27,13 +28,29 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 class Browser:
     def __init__(self, chrome, profile, width=1400, height=1000):
         os.makedirs(profile, exist_ok=True)
+        port_file = os.path.join(profile, "DevToolsActivePort")
+        if os.path.exists(port_file):  # a previous run's: not ours
+            os.unlink(port_file)
         self.proc = subprocess.Popen(
             [chrome] + FLAGS + ["--user-data-dir=" + profile,
                                 "--remote-debugging-port=0",
                                 "--window-size=%d,%d" % (width, height),
                                 "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port = self._port(os.path.join(profile, "DevToolsActivePort"))
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)  # its own process group: ended whole
+        try:
+            self._connect(self._port(port_file), width, height)
+        except Exception:
+            self._kill()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _connect(self, port, width, height):
         pages = []
         for _ in range(100):
             with urllib.request.urlopen("http://127.0.0.1:%d/json/list" % port,
@@ -136,13 +153,17 @@ class Browser:
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
 
+    def _kill(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
     def close(self):
         try:
             self.send_nowait("Browser.close")
+            self.proc.wait(timeout=10)
         except Exception:
             pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        self._kill()  # and whatever it left in its group

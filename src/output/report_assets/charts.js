@@ -40,9 +40,10 @@ MS.timeAxis = function (idx) {
 MS.aggregate = function (idx) {
   var a = {n: idx.length, proto: {}, tls: 0, mid: 0, withAn: 0, anTotal: 0,
     tx: [0, 0, 0, 0], loginsOk: 0, loginsFailed: 0, retrieved: 0,
-    axis: MS.timeAxis(idx), time: [], rc: [], fail: {}, failTotal: {},
-    tops: {sender: {}, rcpt: {}, rdom: {}, client: {}, server: {}, an: {},
-      user: {}, tlsv: {}, tlsi: {}, route: {}}};
+    axis: MS.timeAxis(idx), time: [], rc: [], fail: new Map(), failTotal: new Map(),
+    tops: {}};
+  ['sender', 'rcpt', 'rdom', 'client', 'server', 'an', 'user', 'tlsv', 'tlsi',
+    'route'].forEach(function (k) { a.tops[k] = new Map(); });
   var ax = a.axis;
   for (var b = 0; ax && b < ax.n; b++) { a.time.push({}); a.rc.push([0, 0, 0, 0, 0]); }
   idx.forEach(function (i) {
@@ -65,8 +66,8 @@ MS.aggregate = function (idx) {
       MS.bump(a.time[bucket], MS.stackBy === 'proto' ? r.p : r.o);
       if (r.rc) for (var c = 0; c < 5; c++) a.rc[bucket][c] += r.rc[c];
       if (fails) {
-        a.fail[r.c] = a.fail[r.c] || {};
-        MS.bump(a.fail[r.c], bucket, fails);
+        if (!a.fail.has(r.c)) a.fail.set(r.c, {});
+        MS.bump(a.fail.get(r.c), bucket, fails);
         MS.bump(a.failTotal, r.c, fails);
       }
     }
@@ -250,16 +251,18 @@ MS.heatmap = function (a) {
   var svg = MS.svg('svg', {viewBox: '0 0 ' + MS.W + ' ' + H, width: MS.W, height: H, role: 'img'});
   var bw = (MS.W - labelW) / ax.n, max = 1;
   clients.forEach(function (c) {
-    for (var b in a.fail[c[0]]) max = Math.max(max, a.fail[c[0]][b]);
+    var cells = a.fail.get(c[0]);
+    for (var b in cells) max = Math.max(max, cells[b]);
   });
   clients.forEach(function (c, row) {
     var y = top + row * rowH;
     var label = MS.svg('text', {x: 2, y: y + 12}, c[0].length > 20 ? c[0].slice(0, 19) + '\u2026' : c[0]);
     svg.appendChild(MS.hit(label, c[0] + ': ' + MS.num(c[1]) + ' failed', {fail: c[0]}));
-    for (var b in a.fail[c[0]]) {
-      var v = a.fail[c[0]][b], f = MS.bucketRange(ax, +b);
+    var cells = a.fail.get(c[0]);
+    for (var b in cells) {
+      var v = cells[b], f = MS.bucketRange(ax, +b);
       f.fail = c[0];
-      var cell = MS.svg('rect', {x: labelW + b * bw + 0.5, y: y + 1,
+      var cell = MS.svg('rect', {'data-c': c[0], x: labelW + b * bw + 0.5, y: y + 1,
         width: Math.max(1, bw - 1), height: rowH - 2, fill: '#b00020',
         'fill-opacity': (0.15 + 0.85 * v / max).toFixed(2)});
       svg.appendChild(MS.hit(cell, c[0] + ': ' + MS.num(v) + ' failed (' +
@@ -303,6 +306,10 @@ MS.TOPS = [
 
 MS.drawCharts = function (a) {
   var box = MS.clear(MS.$('charts'));
+  /* measured on load and on resize (main.js), not here: reading it now
+   * would lay the page out in the middle of the redraw */
+  var full = MS.chartsWidth || 1000, gap = 11;
+  var wide = full - 22, half = Math.floor((full - gap) / 2) - 22;
   if (!a.axis) {
     box.appendChild(MS.el('p', {class: 'empty'}, 'No sessions match.'));
     return;
@@ -318,7 +325,7 @@ MS.drawCharts = function (a) {
   var c = box.appendChild(MS.chartBox('c-time', 'Sessions over time', 'wide',
     [MS.el('span', {class: 'note'}, 'by ' + by + ', ' + MS.bucketName(a.axis.size) +
       ' bars; click a bar to filter, drag for a time range'), toggle]));
-  MS.W = MS.width(c);
+  MS.W = Math.max(240, wide);
   c.appendChild(MS.stacked(a.axis, a.time, keys, colors, by));
   c.appendChild(MS.legend(colors, keys, by));
   c = box.appendChild(MS.chartBox('c-replies', 'Replies by class over time', 'half',
@@ -328,7 +335,7 @@ MS.drawCharts = function (a) {
     MS.RC.forEach(function (k, i) { o[k] = v[i]; });
     return o;
   });
-  MS.W = MS.width(c);
+  MS.W = Math.max(240, full < 1000 ? wide : half);
   if (a.rc.some(function (v) { return v.some(function (n) { return n > 0; }); })) {
     c.appendChild(MS.stacked(a.axis, rcSeries, MS.RC, MS.COLORS.rc, 'rc', MS.RC_NAMES));
     c.appendChild(MS.legend(MS.COLORS.rc, MS.RC, 'rc', MS.RC_NAMES));
@@ -337,13 +344,13 @@ MS.drawCharts = function (a) {
   }
   c = box.appendChild(MS.chartBox('c-authfail', 'Failed logins per client over time', 'half',
     MS.el('span', {class: 'note'}, 'password guessing shows as a wall')));
-  MS.W = MS.width(c);
-  if (Object.keys(a.failTotal).length) c.appendChild(MS.heatmap(a));
+  MS.W = Math.max(240, full < 1000 ? wide : half);
+  if (a.failTotal.size) c.appendChild(MS.heatmap(a));
   else c.appendChild(MS.el('p', {class: 'empty'}, 'No failed logins.'));
   MS.TOPS.forEach(function (t) {
     var list = MS.top(a.tops[t[2]], MS.TOP_N);
     if (t[2] === 'route' && !list.length) return; /* no routing data */
-    var distinct = Object.keys(a.tops[t[2]]).length;
+    var distinct = a.tops[t[2]].size;
     var box2 = MS.chartBox(t[0], t[1], 'small', MS.el('span', {class: 'note'},
       t[3] + (distinct > MS.TOP_N ? ' \u00b7 ' + MS.num(distinct) + ' distinct' : '')));
     box2.appendChild(list.length ? MS.bars(list, t[2]) :
@@ -351,11 +358,6 @@ MS.drawCharts = function (a) {
         'No certificate facts in this report.' : 'None.'));
     box.appendChild(box2);
   });
-};
-
-/* The drawing width inside a chart box, in pixels. */
-MS.width = function (box) {
-  return Math.max(240, Math.floor(box.clientWidth - 20));
 };
 
 MS.bucketName = function (us) {

@@ -45,17 +45,20 @@ MS.load = function () {
 /* Lower-case text the free-text search looks in, built on first use. */
 MS.haystack = function (r) {
   if (r.hay !== undefined) return r.hay;
-  var parts = [r.u, r.c, MS.endpoint(r.c, r.cp), r.s, MS.endpoint(r.s, r.sp),
-    r.h || '', r.au ? r.au.u || '' : ''].concat(r.f, r.r, r.j);
+  var h = r.u + '\n' + MS.endpoint(r.c, r.cp) + '\n' + MS.endpoint(r.s, r.sp) + '\n' +
+    (r.h || '') + '\n' + (r.au && r.au.u ? r.au.u : '') + '\n' + r.f.join('\n') + '\n' +
+    r.r.join('\n') + '\n' + r.j.join('\n');
+  var add = function (x) { if (x) h += '\n' + x; };
   r.ms.forEach(function (m) {
-    parts.push(m.j || '', m.sha || '', m.x || '');
-    parts = parts.concat(m.f || [], m.to || [], m.cc || [], m.bcc || []);
+    add(m.sha); add(m.x);
+    if (m.f) add(m.f.join('\n'));
+    if (m.to) add(m.to.join('\n'));
+    if (m.cc) add(m.cc.join('\n'));
+    if (m.bcc) add(m.bcc.join('\n'));
   });
-  r.at.forEach(function (a) {
-    parts.push(a.n || '', a.ct || '', a.md5 || '', a.sha || '', a.x || '');
-  });
-  r.an.forEach(function (a) { parts.push(a[0]); });
-  r.hay = parts.join('\n').toLowerCase();
+  r.at.forEach(function (a) { add(a.n); add(a.ct); add(a.md5); add(a.sha); add(a.x); });
+  r.an.forEach(function (a) { add(a[0]); });
+  r.hay = h.toLowerCase();
   return r.hay;
 };
 

@@ -89,6 +89,7 @@ MS.refresh = function () {
     MS.drawSession(i);
     document.title = 'mailscope: session ' + MS.rows[i].u;
   } else {
+    if (!MS.chartsWidth) MS.chartsWidth = MS.$('charts').clientWidth;
     var idx = MS.view();
     MS.syncControls();
     var a = MS.lastAgg = MS.aggregate(idx);
@@ -98,7 +99,7 @@ MS.refresh = function () {
     document.title = 'mailscope report';
   }
   MS.lastRefreshMs = performance.now() - t0;
-  document.body.setAttribute('data-ready', '1');
+  if (!document.body.hasAttribute('data-ready')) document.body.setAttribute('data-ready', '1');
 };
 
 MS.fromLocation = function () {
@@ -149,7 +150,9 @@ MS.wire = function () {
   window.addEventListener('resize', function () {
     clearTimeout(resize);
     resize = setTimeout(function () {
-      if (!MS.$('overview').hidden && MS.lastAgg) MS.drawCharts(MS.lastAgg);
+      if (MS.$('overview').hidden) return;
+      MS.chartsWidth = MS.$('charts').clientWidth;
+      if (MS.lastAgg) MS.drawCharts(MS.lastAgg);
     }, 200);
   });
   window.addEventListener('hashchange', MS.fromLocation);
@@ -165,6 +168,24 @@ MS.init = function () {
   MS.wire();
   MS.state = MS.parseHash(location.hash);
   MS.refresh();
+  if (performance.mark) {
+    performance.mark('mailscope-ready');
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () { performance.mark('mailscope-painted'); });
+    });
+  }
+  MS.prepareSearch(0);
+};
+
+/* Build the search text of every row while the page is idle, so that the
+ * first search does not pay for it. */
+MS.prepareSearch = function (from) {
+  var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+  idle(function () {
+    var end = Math.min(MS.rows.length, from + 2000);
+    for (var i = from; i < end; i++) MS.haystack(MS.rows[i]);
+    if (end < MS.rows.length) MS.prepareSearch(end);
+  });
 };
 
 window.mailscopeReport = MS; /* for the console and the tests */

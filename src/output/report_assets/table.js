@@ -27,6 +27,9 @@ MS.VTable = function (id, columns, items, sort) {
   }));
   this.body = MS.el('div', {class: 'body', role: 'rowgroup'});
   this.body.style.height = items.length * MS.ROW_H + 'px';
+  /* as tall as its rows, at most the window less the header and filters */
+  this.box.style.height = Math.max(6 * MS.ROW_H, Math.min(
+    (items.length + 1) * MS.ROW_H + 20, window.innerHeight - 190)) + 'px';
   this.box.appendChild(this.head);
   this.box.appendChild(this.body);
   this.pending = false;
@@ -37,9 +40,11 @@ MS.VTable = function (id, columns, items, sort) {
   });
 };
 
-MS.VTable.prototype.draw = function () {
-  var top = Math.max(0, this.box.scrollTop - this.head.offsetHeight);
-  var height = this.box.clientHeight || 800;
+/* Draw the rows in view; a new table is at its top, and as high as the
+ * window less its header (report.css): no layout is needed to know. */
+MS.VTable.prototype.draw = function (fresh) {
+  var top = fresh ? 0 : Math.max(0, this.box.scrollTop - MS.ROW_H);
+  var height = fresh ? window.innerHeight : this.box.clientHeight;
   var first = Math.max(0, Math.floor(top / MS.ROW_H) - 10);
   var last = Math.min(this.items.length, first + Math.ceil(height / MS.ROW_H) + 20);
   MS.clear(this.body);
@@ -87,7 +92,7 @@ MS.sessionColumns = function () {
     }},
     {key: 'client', title: 'client', w: '11em', get: function (i) { return MS.endpoint(R(i).c, R(i).cp); }},
     {key: 'server', title: 'server', w: '10em', get: function (i) { return MS.endpoint(R(i).s, R(i).sp); }},
-    {key: 'proto', title: 'protocol', w: '4.5em', get: function (i) { return R(i).p; }},
+    {key: 'proto', title: 'protocol', w: '5.5em', get: function (i) { return R(i).p; }},
     {key: 'user', title: 'user', w: '8em', get: function (i) {
       var a = R(i).au;
       if (!a) return '';
@@ -105,11 +110,11 @@ MS.sessionColumns = function () {
     {key: 'outcome', title: 'outcome', w: '6.5em', get: function (i) {
       return MS.el('span', {class: 'o-' + R(i).o.replace(/ /g, '-')}, R(i).o);
     }},
-    {key: 'att', title: 'att.', w: '3.5em', cls: 'n', help: 'attachments', get: function (i) {
+    {key: 'att', title: 'att.', w: '3.8em', cls: 'n', help: 'attachments', get: function (i) {
       var n = R(i).atn || R(i).at.length;
       return n ? MS.num(n) : '';
     }},
-    {key: 'anomalies', title: 'anom.', w: '4em', cls: 'n', help: 'anomalies', get: function (i) {
+    {key: 'anomalies', title: 'anom.', w: '4.5em', cls: 'n', help: 'anomalies', get: function (i) {
       return R(i).na ? MS.num(R(i).na) : '';
     }}
   ];
@@ -200,5 +205,5 @@ MS.drawTable = function (idx) {
     (tab === 'sessions' ? ' of ' + MS.num(MS.rows.length) : ' in ' + MS.num(idx.length) + ' sessions');
   box.appendChild(t.box);
   MS.table = t;
-  t.draw();
+  t.draw(true);
 };

@@ -95,19 +95,30 @@ MS.domain = function (addr) {
   return i >= 0 ? addr.slice(i + 1).toLowerCase() : '';
 };
 
-/* Count keys of an object into a sorted list [[key, n], ...]. */
+/* The n largest counts of a Map (all when n is 0) as [[key, count], ...],
+ * largest first, ties by key: a selection, not a sort of every key. */
 MS.top = function (counts, n) {
+  var better = function (a, b) {
+    return a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+  };
   var list = [];
-  for (var k in counts) list.push([k, counts[k]]);
-  list.sort(function (a, b) {
-    return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  counts.forEach(function (v, k) {
+    if (n && list.length === n && !better([k, v], list[n - 1])) return;
+    var e = [k, v], i = list.length;
+    list.push(e);
+    while (i > 0 && better(e, list[i - 1])) { list[i] = list[i - 1]; i--; }
+    list[i] = e;
+    if (n && list.length > n) list.pop();
   });
-  return n ? list.slice(0, n) : list;
+  return list;
 };
 
+/* counts[key] += n (1 by default), for plain objects and Maps. */
 MS.bump = function (counts, key, n) {
   if (key === undefined || key === null || key === '') return;
-  counts[key] = (counts[key] || 0) + (n === undefined ? 1 : n);
+  n = n === undefined ? 1 : n;
+  if (counts instanceof Map) counts.set(key, (counts.get(key) || 0) + n);
+  else counts[key] = (counts[key] || 0) + n;
 };
 
 /* JSON data block by id, or fallback when absent or unreadable. */
