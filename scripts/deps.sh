@@ -34,6 +34,8 @@ if [ "${1:-}" = test ]; then
   need tcpdump            "command -v tcpdump"
   need time               "test -x /usr/bin/time"
   need chromium           "test -x /usr/bin/chromium"
+  # the HTML report's browser test drives Chromium over the DevTools protocol
+  need python3-websocket  "/usr/bin/python3 -c 'import websocket'"
   need man-db             "command -v man"
   need valgrind           "command -v valgrind"
   need zstd               "command -v zstd"
