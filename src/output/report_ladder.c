@@ -109,17 +109,23 @@ static size_t step_lines(ladder *l, size_t i, bool reply, unsigned *flags) {
   return j;
 }
 
+/* The lines of the step begun at line i, its marks, its end. */
+static size_t step_end(ladder *l, size_t i, bool reply, bool marks) {
+  unsigned flags = 0;
+  size_t j = step_lines(l, i, reply, &flags);
+  if (marks)
+    step_flags(l, flags);
+  jw_obj_end(&l->c->w);
+  return j;
+}
+
 static size_t client_step(ladder *l, size_t i) {
   const ms_tline *t = &l->s->transcript.items[i];
   step_begin(l, t, "c");
   uint32_t g = group_of(l, t);
   if (g)
     jw_kuint(&l->c->w, "g", g);
-  unsigned flags = 0;
-  size_t j = step_lines(l, i, false, &flags);
-  step_flags(l, flags);
-  jw_obj_end(&l->c->w);
-  return j;
+  return step_end(l, i, false, true);
 }
 
 static size_t server_step(ladder *l, size_t i) {
@@ -131,21 +137,13 @@ static size_t server_step(ladder *l, size_t i) {
     jw_kstr(&l->c->w, "cl", cls);
   if (t->code)
     jw_kuint(&l->c->w, "code", t->code);
-  unsigned flags = 0;
-  size_t j = step_lines(l, i, !(t->flags & MS_TL_SUMMARY), &flags);
-  step_flags(l, flags);
-  jw_obj_end(&l->c->w);
-  return j;
+  return step_end(l, i, !(t->flags & MS_TL_SUMMARY), true);
 }
 
 static size_t notice_step(ladder *l, size_t i) {
-  const ms_tline *t = &l->s->transcript.items[i];
-  step_begin(l, t, "n");
+  step_begin(l, &l->s->transcript.items[i], "n");
   l->group = 0;
-  unsigned flags = 0;
-  size_t j = step_lines(l, i, false, &flags);
-  jw_obj_end(&l->c->w);
-  return j;
+  return step_end(l, i, false, false);
 }
 
 static void steps(ladder *l) {

@@ -144,6 +144,7 @@ MS.wire = function () {
       delete st.sort;
       delete st.s;
       MS.go(st, true);
+      MS.$('filters').scrollIntoView();
     });
   });
   var resize = null;

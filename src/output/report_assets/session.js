@@ -118,7 +118,7 @@ MS.pop3Facts = function (d) {
 
 MS.messageFacts = function (m, k) {
   var verdict = m.rv === 'none' ? 'no Received hops' : m.rv === 'ok' ?
-    'consistent (' + (m.rcv || []).length + ' hops)' : m.rv;
+    'consistent (' + MS.plural((m.rcv || []).length, 'hop') + ')' : m.rv;
   var box = MS.fact('Message ' + (k + 1) + ' \u00b7 ' + m.k + ' ' + m.no, 'wide',
     MS.dl([['size', MS.bytes(m.b) + (m.cut ? ' (cut: the session ended first)' : '')],
       ['sha256', m.sha], ['extracted', m.x ? MS.fileLink(m.x) : ''],

@@ -133,15 +133,15 @@ MS.messageColumns = function () {
     {key: 'to', title: 'To', w: 'minmax(9em,1fr)', get: function (e) { return MS.list(e.m.to); }},
     {key: 'subject', title: 'subject', w: 'minmax(10em,1.5fr)', get: function (e) { return e.m.j || ''; }},
     {key: 'size', title: 'size', w: '6em', cls: 'n', get: function (e) { return MS.bytes(e.m.b); }},
-    {key: 'mism', title: 'envelope / header', w: '11em', get: function (e) {
+    {key: 'mism', title: 'envelope / header', w: '12.5em', get: function (e) {
       return e.m.mm && e.m.mm.length ? MS.el('span', {class: 'bad'}, e.m.mm.join(', ')) : '';
     }},
     {key: 'bcc', title: 'BCC', w: 'minmax(7em,.8fr)', help: 'envelope recipients no To/Cc header names',
       get: function (e) { return MS.list(e.m.bcc); }},
-    {key: 'chain', title: 'Received chain', w: '8em', get: function (e) {
+    {key: 'chain', title: 'Received chain', w: '9.5em', get: function (e) {
       var v = e.m.rv;
       return MS.el('span', {class: v === 'ok' ? 'good' : v === 'none' ? null : 'bad'},
-        v === 'none' ? 'no hops' : v + ' (' + e.m.h + ' hops)');
+        v === 'none' ? 'no hops' : v + ' (' + MS.plural(e.m.h, 'hop') + ')');
     }},
     {key: 'file', title: 'file', w: '5em', get: function (e) { return MS.fileLink(e.m.x, '.eml'); }}
   ];
@@ -154,7 +154,7 @@ MS.attachmentColumns = function () {
     }},
     {key: 'type', title: 'type', w: '12em', get: function (e) { return e.a.ct || ''; }},
     {key: 'size', title: 'size', w: '6em', cls: 'n', get: function (e) { return MS.bytes(e.a.b); }},
-    {key: 'md5', title: 'md5', w: '17em', cls: 'mono', get: function (e) { return e.a.md5; }},
+    {key: 'md5', title: 'md5', w: '19.5em', cls: 'mono', get: function (e) { return e.a.md5; }},
     {key: 'sha', title: 'sha256', w: 'minmax(12em,1fr)', cls: 'mono', get: function (e) { return e.a.sha; }},
     {key: 'time', title: 'session', w: '15em', get: function (e) {
       return MS.sessionLink(e.row, MS.time(MS.rows[e.row].t));

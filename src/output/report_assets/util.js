@@ -71,6 +71,11 @@ MS.parseTime = function (s) {
   return isNaN(ms) ? null : ms * 1000 + frac;
 };
 
+/* "1 hop", "3 hops" */
+MS.plural = function (n, word) {
+  return MS.num(n) + ' ' + word + (n === 1 ? '' : 's');
+};
+
 MS.num = function (n) {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 };
