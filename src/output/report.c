@@ -15,7 +15,8 @@
 #include "vec.h"
 
 struct ms_report_parts {
-  char *path;
+  int fd; /* FILE, opened at once: written at the end, after privileges
+             are dropped or the sandbox is on */
   char *extract_href; /* --extract-dir relative to FILE's directory */
   FILE **files;
   int n;
@@ -25,16 +26,6 @@ struct ms_report {
   ms_report_parts *parts;
   ms_report_part *w;
 };
-
-/* Create FILE now so that an unwritable path fails before any work; the
- * page is written over it at the end. */
-static int probe(const char *path) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return -1;
-  close(fd);
-  return 0;
-}
 
 /* dir as seen from the directory of file: "../x/" style when both resolve,
  * else dir as given; always ending in '/'. */
@@ -68,10 +59,11 @@ static char *href_base(const char *file, const char *dir) {
 
 ms_report_parts *report_parts_create(const char *path, const char *extract_dir,
                                      int workers) {
-  if (probe(path) != 0)
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
     return NULL;
   ms_report_parts *p = xcalloc(1, sizeof *p);
-  p->path = xstrdup(path);
+  p->fd = fd;
   p->extract_href = extract_dir ? href_base(path, extract_dir) : NULL;
   p->n = workers;
   p->files = xcalloc((size_t)workers, sizeof *p->files);
@@ -82,7 +74,7 @@ ms_report_parts *report_parts_create(const char *path, const char *extract_dir,
         fclose(p->files[j]);
       free(p->files);
       free(p->extract_href);
-      free(p->path);
+      close(p->fd);
       free(p);
       errno = e;
       return NULL;
@@ -107,14 +99,13 @@ static void parts_free(ms_report_parts *p) {
     fclose(p->files[k]);
   free(p->files);
   free(p->extract_href);
-  free(p->path);
   free(p);
 }
 
 int report_parts_finish(ms_report_parts *p, bool live) {
   report_read r;
   int rc = report_parts_read(p->files, p->n, live, &r);
-  if (report_page_write(p->path, p->extract_href, &r) != 0)
+  if (report_page_write(p->fd, p->extract_href, &r) != 0) /* closes fd */
     rc = -1;
   report_parts_release(&r);
   parts_free(p);

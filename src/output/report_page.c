@@ -10,7 +10,6 @@
  * every session's row, then "d-N" the detail of row N, after the script so
  * that the page can paint before they are all parsed. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -98,13 +97,10 @@ static void details(FILE *f, const report_read *r) {
   }
 }
 
-int report_page_write(const char *path, const char *extract_href,
-                      const report_read *r) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+int report_page_write(int fd, const char *extract_href, const report_read *r) {
+  FILE *f = ftruncate(fd, 0) == 0 ? fdopen(fd, "w") : NULL;
   if (!f) {
-    if (fd >= 0)
-      close(fd);
+    close(fd);
     return -1;
   }
   head(f);

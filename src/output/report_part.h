@@ -46,8 +46,8 @@ typedef struct {
 int report_parts_read(FILE *const *files, int n, bool live, report_read *out);
 void report_parts_release(report_read *r);
 
-/* Write the page to path from what was read (report_page.c): 0 or -1. */
-int report_page_write(const char *path, const char *extract_href,
-                      const report_read *r);
+/* Write the page from what was read into fd, FILE opened at the start
+ * (report_page.c); closes fd.  0 or -1. */
+int report_page_write(int fd, const char *extract_href, const report_read *r);
 
 #endif
