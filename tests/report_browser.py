@@ -185,6 +185,15 @@ def part_filters(b, sessions, base):
     check("free text: an attachment's md5", uids(b) == want, (uids(b), want))
     set_control(b, "q", "", "input")
     check("empty search: every row", uids(b) == all_uids)
+    # a time range through the two fields: from included, to excluded
+    times = sorted(set(usec(s["ts"]) for s in sessions))
+    lo, hi = times[1], times[-2]
+    fmt = "new Date(%d).toISOString().replace('T', ' ').replace('Z', '')"
+    set_control(b, "f-from", b.eval(fmt % (lo // 1000)))
+    set_control(b, "f-to", b.eval(fmt % (hi // 1000)))
+    want = sorted(u for u, s in by.items() if lo // 1000 * 1000 <= usec(s["ts"]) < hi // 1000 * 1000)
+    check("time range fields", want and uids(b) == want, (uids(b), want))
+    clear(b)
     return by, all_uids
 
 

@@ -92,7 +92,7 @@ MS.sessionColumns = function () {
     }},
     {key: 'client', title: 'client', w: '11em', get: function (i) { return MS.endpoint(R(i).c, R(i).cp); }},
     {key: 'server', title: 'server', w: '10em', get: function (i) { return MS.endpoint(R(i).s, R(i).sp); }},
-    {key: 'proto', title: 'protocol', w: '5.5em', get: function (i) { return R(i).p; }},
+    {key: 'proto', title: 'protocol', w: '6.2em', get: function (i) { return R(i).p; }},
     {key: 'user', title: 'user', w: '8em', get: function (i) {
       var a = R(i).au;
       if (!a) return '';
