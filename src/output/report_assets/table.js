@@ -45,8 +45,8 @@ MS.VTable = function (id, columns, items, sort) {
 MS.VTable.prototype.draw = function (fresh) {
   var top = fresh ? 0 : Math.max(0, this.box.scrollTop - MS.ROW_H);
   var height = fresh ? window.innerHeight : this.box.clientHeight;
-  var first = Math.max(0, Math.floor(top / MS.ROW_H) - 10);
-  var last = Math.min(this.items.length, first + Math.ceil(height / MS.ROW_H) + 20);
+  var first = Math.max(0, Math.floor(top / MS.ROW_H) - 5);
+  var last = Math.min(this.items.length, first + Math.ceil(height / MS.ROW_H) + 10);
   MS.clear(this.body);
   var frag = document.createDocumentFragment();
   for (var i = first; i < last; i++) {
