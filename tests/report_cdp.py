@@ -142,14 +142,21 @@ class Browser:
         return r.get("result", {}).get("value")
 
     def screenshot(self, path, full=False):
-        params = {"format": "png"}
+        """PNG of the view, or of the whole page (at most 6000 px high):
+        the window is made that tall for the shot, so that sticky headers
+        stay at the top, then given back its size."""
+        size = None
         if full:
-            size = self.eval("[document.documentElement.scrollWidth,"
-                             "document.documentElement.scrollHeight]")
-            params["clip"] = {"x": 0, "y": 0, "width": size[0],
-                              "height": min(size[1], 6000), "scale": 1}
-            params["captureBeyondViewport"] = True
-        data = self.send("Page.captureScreenshot", params)["data"]
+            size = self.eval("[innerWidth, innerHeight]")
+            height = self.eval("document.documentElement.scrollHeight")
+            self.send("Emulation.setDeviceMetricsOverride",
+                      {"width": size[0], "height": min(height, 6000),
+                       "deviceScaleFactor": 1, "mobile": False})
+        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
+        if size:
+            self.send("Emulation.setDeviceMetricsOverride",
+                      {"width": size[0], "height": size[1],
+                       "deviceScaleFactor": 1, "mobile": False})
         with open(path, "wb") as f:
             f.write(base64.b64decode(data))
 
