@@ -8,6 +8,8 @@
 #   OUTDIR/smtp, OUTDIR/pop3, OUTDIR/message
 #                    the sessions and messages of those captures, written by
 #                    fuzz/seeds.c (the real engine with a recording registry)
+#   OUTDIR/dns       DNS messages and TCP streams of those captures, hostile
+#                    names (fuzz/dns_seeds.py)
 #   OUTDIR/sasl      AUTH scripts for every mechanism, base64, QP and NTLM
 #                    texts (written below)
 # Generated, not committed: rerun after the captures change.
@@ -74,3 +76,7 @@ sasl '\2\7SGVs\r\nbG8=\r\nd29y bGQ=\n!\n=QQ'
 sasl '\2\1Caf=C3=A9 =\r\nsoft=3D=\nend=4'
 sasl '\3NTLMSSP\0\3\0\0\0\30\0\30\0@\0\0\0\30\0\30\0X\0\0\0\14\0\14\0p\0\0\0\10\0\10\0|\0\0\0\10\0\10\0\204\0\0\0\0\0\0\0\0\0\0\0\5\202\210\242'
 echo "fuzz seeds: $s sasl inputs"
+
+# DNS: the messages of the captures, their DNS-over-TCP streams, and
+# hostile names (fuzz/dns_seeds.py)
+"${PYTHON:-/usr/bin/python3}" fuzz/dns_seeds.py "$out/dns" "$out"/capture/*

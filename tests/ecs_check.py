@@ -29,6 +29,8 @@ ECS = {
     "network.inner.vlan.id": "keyword",
     "user.name": "keyword",
     "related.ip": "ip[]", "related.user": "keyword[]",
+    "related.hosts": "keyword[]", "source.domain": "keyword",
+    "destination.domain": "keyword",
     "tls.established": "boolean",
     "email.origination_timestamp": "date",
     "email.delivery_timestamp": "date",

@@ -94,6 +94,7 @@ void ms_session_free(ms_session *s) {
   for (size_t i = 0; i < s->transactions.len; i++)
     ms_transaction_free(&s->transactions.items[i]);
   vec_free(&s->transactions);
+  ms_route_free(s->route);
   for (size_t i = 0; i < s->messages.len; i++)
     ms_pop3_message_free(&s->messages.items[i]);
   vec_free(&s->messages);

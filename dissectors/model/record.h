@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "message_record.h"
+#include "route.h"
 #include "vec.h"
 
 /* Microseconds since the Unix epoch, UTC. */
@@ -221,6 +222,7 @@ typedef struct ms_session {
   char *helo;
   bool esmtp;
   VEC(ms_transaction) transactions;
+  ms_route *route; /* from the capture's DNS (route.h); NULL: none seen */
 
   /* POP3 */
   bool mailbox_present;

@@ -18,6 +18,11 @@
 typedef struct {
   void (*packet)(void *ctx, const ms_frame *f, ms_ts ts);
   void (*idle)(void *ctx, ms_ts now); /* live: no packet for a while */
+  /* Live --workers: packets of a second capture of the interface, outside
+   * the fanout group, that every worker gets (port 53 and TCP SYNs, by a
+   * kernel filter): the DNS path's share (docs/design.md "Mail routing").
+   * Not counted in the stats.  NULL: no such capture. */
+  void (*shared)(void *ctx, const ms_frame *f, ms_ts ts);
 } capture_callbacks;
 
 /* Returns 0, or 2 after printing "mailscope: FILE: ..." for an input that

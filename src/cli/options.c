@@ -31,6 +31,8 @@ enum {
   OPT_MAX_HEADERS,
   OPT_MAX_COMMANDS,
   OPT_IDLE_TIMEOUT,
+  OPT_MAX_DNS_CACHE,
+  OPT_DNS_WINDOW,
   OPT_SANDBOX,
   OPT_VERSION
 };
@@ -91,6 +93,10 @@ static const option_doc option_table[] = {
      "commands recorded per session (10000)"},
     {"idle-timeout", OPT_IDLE_TIMEOUT, 1, "SECONDS",
      "end sessions idle this long (300)"},
+    {"max-dns-cache", OPT_MAX_DNS_CACHE, 1, "N",
+     "bytes of DNS answers kept for mail routing (32M)"},
+    {"dns-window", OPT_DNS_WINDOW, 1, "SECONDS",
+     "longest a DNS answer counts, whatever its TTL (3600)"},
     {NULL, 'q', 0, NULL, "no progress or warnings on stderr"},
     {"help", 'h', 0, NULL, "this help"},
     {"version", OPT_VERSION, 0, NULL, "print the version"},
@@ -159,6 +165,8 @@ void ms_options_defaults(ms_options *o) {
   o->max_sessions = 100000;
   o->max_session_bytes = 1 << 20;
   o->idle_timeout = 300;
+  o->max_dns_cache = 32 << 20;
+  o->dns_window = 3600;
   ms_dissect_config_defaults(&o->dissect);
   set_port(o, 25, MS_PROTO_SMTP, false);
   set_port(o, 587, MS_PROTO_SMTP, false);
@@ -288,6 +296,13 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     break;
   case OPT_IDLE_TIMEOUT:
     rc = set_limit("--idle-timeout", arg, 1, UINT32_MAX, &o->idle_timeout);
+    break;
+  case OPT_MAX_DNS_CACHE:
+    rc = set_limit("--max-dns-cache", arg, 0, SIZE_MAX / 2, &o->max_dns_cache);
+    break;
+  case OPT_DNS_WINDOW:
+    rc = set_limit("--dns-window", arg, 1, 7 * 86400, &v);
+    o->dns_window = (uint32_t)v;
     break;
   case OPT_MAX_LINE:
     rc = set_limit("--max-line", arg, 64, 16 << 20, &v);

@@ -42,6 +42,8 @@ typedef struct {
   uint64_t max_sessions;      /* open sessions in the table */
   uint64_t max_session_bytes; /* reassembly buffer per direction */
   uint64_t idle_timeout;      /* seconds without a packet */
+  uint64_t max_dns_cache;     /* bytes of DNS answers kept (dnscache.h) */
+  uint32_t dns_window;        /* seconds a DNS answer is kept at most */
   ms_dissect_config dissect;  /* max_line, max_pipeline, ... */
 } ms_options;
 

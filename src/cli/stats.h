@@ -4,7 +4,17 @@
 
 #include <stdint.h>
 
+#include "dns.h"
 #include "record.h"
+
+/* The DNS path (src/flow/dnsobs.c): every worker sees every DNS packet. */
+typedef struct {
+  uint64_t messages;  /* DNS messages decoded, UDP and TCP */
+  uint64_t responses; /* of them responses, whose answers were cached */
+  uint64_t malformed; /* messages with an anomaly (counted below) */
+  uint64_t evicted;   /* answers dropped for --max-dns-cache */
+  uint64_t anomalies[MS_DNS_A_COUNT]; /* by ms_dns_anomaly */
+} ms_dns_stats;
 
 typedef struct {
   uint64_t packets, bytes;        /* read from the inputs */
@@ -22,10 +32,12 @@ typedef struct {
   uint64_t kernel_drops; /* live: pcap_stats ps_drop */
   uint64_t gap_bytes;
   uint64_t limits[MS_LIMIT_COUNT]; /* limit hits of the sessions (ms_limit) */
-  double seconds;                  /* wall time */
+  ms_dns_stats dns;
+  double seconds; /* wall time */
 } ms_stats;
 
 /* total += part, counter by counter (wall time: the longest). */
 void ms_stats_add(ms_stats *total, const ms_stats *part);
+void ms_dns_stats_add(ms_dns_stats *total, const ms_dns_stats *part);
 
 #endif

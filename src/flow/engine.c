@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include "capture.h"
+#include "dnsobs.h"
 #include "filter.h"
 #include "ipdefrag.h"
+#include "routing.h"
 #include "session.h"
 #include "tunnel.h"
 
@@ -22,6 +24,10 @@ typedef struct {
   void *done_ctx;
   size_t open_high; /* most sessions open since memory was last returned */
   ms_tunnel_hop hops[MS_MAX_TUNNELS]; /* the tunnels of the packet at hand */
+  ms_dnsobs *dns;                     /* DNS answers for the sessions' routes */
+  bool dns_shared;  /* live --workers: DNS comes from the shared capture */
+  bool in_shared;   /* the packet at hand is from it */
+  ms_stats scratch; /* its counters, which are not the stats' */
 } engine;
 
 /* Every finished session passes here.  When the open sessions fell to half
@@ -30,6 +36,7 @@ typedef struct {
  * otherwise, and a burst of 100,000 sessions would hold ~200 MiB forever. */
 static void on_done(void *ctx, ms_session *rec) {
   engine *e = ctx;
+  ms_route_decide(ms_dnsobs_cache(e->dns), rec);
   e->done(e->done_ctx, rec);
   size_t open = ms_table_open_count(e->table);
   if (open > e->open_high)
@@ -107,9 +114,18 @@ static void on_ip(engine *e, const ms_frame *f, ms_ts ts, int depth,
     return;
   }
   if (st != MS_IP_TCP) {
-    e->stats->packets_ignored++;
+    e->stats->packets_ignored++; /* DNS too: it makes no session */
+    if (e->in_shared || !e->dns_shared)
+      ms_dnsobs_udp(e->dns, f->ip_version, ip, len, ts);
     return;
   }
+  if (e->in_shared || !e->dns_shared)
+    ms_dnsobs_tcp(e->dns, &seg, ts);
+  /* live --workers: DNS over TCP is the shared capture's, the rest the
+   * fanout's */
+  bool dns_tcp = seg.sport == MS_DNS_PORT || seg.dport == MS_DNS_PORT;
+  if (e->dns_shared && dns_tcp != e->in_shared)
+    return;
   seg.tunnel = depth ? e->hops : NULL;
   seg.ntunnel = depth;
   ms_table_packet(e->table, &seg, f->vlan, f->nvlan, ts);
@@ -120,6 +136,17 @@ static void on_packet(void *ctx, const ms_frame *f, ms_ts ts) {
   if (ts > e->last_ts)
     e->last_ts = ts;
   on_ip(e, f, ts, 0, false);
+}
+
+/* Live --workers: a packet of the shared capture (capture.h). */
+static void on_shared(void *ctx, const ms_frame *f, ms_ts ts) {
+  engine *e = ctx;
+  ms_stats *real = e->stats;
+  e->stats = &e->scratch;
+  e->in_shared = true;
+  on_ip(e, f, ts, 0, false);
+  e->in_shared = false;
+  e->stats = real;
 }
 
 static void on_idle(void *ctx, ms_ts now) {
@@ -135,15 +162,24 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
                ms_stats *stats) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  engine e = {NULL, NULL, NULL, stats, 0, done, ctx, 0, {{0}}};
+  static engine e; /* large (scratch stats): not on the stack */
+  memset(&e, 0, sizeof e);
+  e.stats = stats;
+  e.done = done;
+  e.done_ctx = ctx;
   if (opt->bpf && !(e.filter = ms_filter_compile(opt->bpf)))
     return 1;
   e.defrag = ms_defrag_new();
+  e.dns = ms_dnsobs_new(opt, stats);
   e.table = ms_table_new(opt, on_done, &e, stats);
-  static const capture_callbacks cb = {on_packet, on_idle};
+  ms_table_set_dns(e.table, e.dns);
+  e.dns_shared = opt->iface && opt->fanout_group;
+  const capture_callbacks cb = {on_packet, on_idle,
+                                e.dns_shared ? on_shared : NULL};
   int rc = capture_run(opt, &cb, &e, stats);
   ms_table_flush(e.table, MS_END_EOF, e.last_ts);
   ms_table_free(e.table);
+  ms_dnsobs_free(e.dns);
   ms_defrag_free(e.defrag);
   ms_filter_free(e.filter);
   clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -9,6 +9,8 @@
 
 #include "detect.h"
 #include "dissector.h"
+#include "dns.h"
+#include "dnsobs.h"
 #include "flowhash.h"
 #include "reassembly.h"
 #include "vec.h"
@@ -21,7 +23,8 @@ typedef enum {
   CONN_DETECT,   /* waiting for the server's greeting */
   CONN_ACTIVE,   /* feeding the dissector */
   CONN_COUNTING, /* dissector stopped (TLS): only count bytes */
-  CONN_IGNORED   /* not mail: only track to stay cheap */
+  CONN_IGNORED,  /* not mail: only track to stay cheap */
+  CONN_DNS       /* DNS over TCP: messages to the DNS path (dnsobs.h) */
 } conn_state;
 
 /* The activity lists of the table (see ms_table.lru). */
@@ -62,6 +65,8 @@ struct conn {
   bool truncated;    /* reassembly limit hit (counted once) */
   ms_ts last_ts;
   uint64_t first_packet; /* index of the packet that created it */
+
+  ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
 };
 
 struct ms_table {
@@ -81,6 +86,7 @@ struct ms_table {
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
+  ms_dnsobs *dns; /* where DNS over TCP goes; NULL: port 53 is not DNS */
 };
 
 /* ---- table -------------------------------------------------------------- */
@@ -99,6 +105,20 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
 }
 
 size_t ms_table_open_count(const ms_table *t) { return t->count; }
+
+void ms_table_set_dns(ms_table *t, ms_dnsobs *dns) { t->dns = dns; }
+
+/* DNS over TCP: every worker follows it (each holds every answer). */
+static bool dns_flow(const ms_table *t, const ms_tcp *s) {
+  return t->dns && (s->sport == MS_DNS_PORT || s->dport == MS_DNS_PORT);
+}
+
+/* A packet no connection takes; one that every worker sees (DNS over
+ * TCP) is counted by the first only, as the workers' counts are added. */
+static void count_ignored(ms_table *t, const ms_tcp *s) {
+  if (!dns_flow(t, s) || t->opt->worker_count <= 1 || t->opt->worker_index == 0)
+    t->stats->packets_ignored_flows++;
+}
 
 static bool same_flow(const conn *c, const ms_tcp *s, ms_dir *dir) {
   if (c->ip_version != s->ip_version)
@@ -154,7 +174,7 @@ static void lru_unlink(ms_table *t, conn *c) {
 }
 
 static int lru_list_of(const conn *c) {
-  if (c->state == CONN_IGNORED)
+  if (c->state == CONN_IGNORED || c->state == CONN_DNS)
     return LRU_NOT_MAIL;
   return c->saw_payload ? LRU_MAIL : LRU_NO_PAYLOAD;
 }
@@ -347,7 +367,10 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
   ms_session *r = c->rec;
   uint16_t sport = c->port[MS_SERVER];
   ms_proto proto = o->port_proto[sport];
-  if (proto != MS_PROTO_NONE) {
+  if (dns_flow(t, s)) {
+    c->state = CONN_DNS;
+    c->dns = xcalloc(2, sizeof *c->dns);
+  } else if (proto != MS_PROTO_NONE) {
     if (o->port_tls[sport]) {
       r->proto = proto;
       r->tls = MS_TLS_IMPLICIT;
@@ -470,6 +493,9 @@ static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     if (c->dissector->on_data(dissector_state(t, c), dir, p, n, ts) == MS_STOP)
       c->state = CONN_COUNTING;
     break;
+  case CONN_DNS:
+    ms_dns_stream_data(&c->dns[dir], p, n, ts, ms_dnsobs_message, t->dns);
+    break;
   default:
     break;
   }
@@ -488,7 +514,9 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   conn *c = f->c;
   c->rec->gap_bytes += n;
   f->t->stats->gap_bytes += n;
-  if (c->state == CONN_IGNORED)
+  if (c->state == CONN_DNS)
+    ms_dns_stream_gap(&c->dns[dir]);
+  if (c->state == CONN_IGNORED || c->state == CONN_DNS)
     return;
   if (c->state == CONN_DETECT) {
     become_ignored(c); /* cannot tell what a broken greeting was */
@@ -502,7 +530,7 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
 
 static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
   feed_ctx *f = ctx;
-  if (f->c->state == CONN_IGNORED)
+  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DNS)
     return;
   ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
                  "%s segment at seq %u overlaps queued bytes that differ",
@@ -511,7 +539,8 @@ static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
 
 static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
   feed_ctx *f = ctx;
-  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DETECT)
+  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DETECT ||
+      f->c->state == CONN_DNS)
     return;
   if (!f->c->truncated)
     f->t->stats->sessions_truncated++;
@@ -532,6 +561,17 @@ static ms_reasm_env env_for(ms_table *t, feed_ctx *f) {
 }
 
 /* ---- ending a connection ------------------------------------------------ */
+
+static void end_dns(ms_table *t, conn *c) {
+  if (!c->dns)
+    return;
+  for (int d = 0; d < 2; d++) {
+    ms_dnsobs_stream_anomalies(t->dns, c->dns[d].anomalies);
+    ms_dns_stream_free(&c->dns[d]);
+  }
+  free(c->dns);
+  c->dns = NULL;
+}
 
 static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   feed_ctx f = {t, c};
@@ -555,6 +595,7 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
   drop_held(c);
+  end_dns(t, c);
   free(c);
   if (report && r->proto == MS_PROTO_SMTP) /* the sessions reported */
     t->stats->sessions_smtp++;
@@ -644,7 +685,7 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_table_expire(t, ts);
   uint64_t h = ms_flow_hash(s);
   /* --workers: each worker takes the flows whose symmetric hash is its own */
-  if (t->opt->worker_count > 1 &&
+  if (t->opt->worker_count > 1 && !dns_flow(t, s) &&
       ms_flow_mix(h) % (uint64_t)t->opt->worker_count !=
           (uint64_t)t->opt->worker_index)
     return;
@@ -653,21 +694,21 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   if (!c) {
     /* A stray ACK, FIN or RST after the end creates nothing. */
     if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     /* With --no-detect, a connection on no mail port is not tracked; nor
      * is the rest of a connection dropped for the table limit (until a new
      * SYN on the same addresses and ports). */
     if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
-         !t->opt->port_proto[s->dport]) ||
+         !t->opt->port_proto[s->dport] && !dns_flow(t, s)) ||
         (!(s->flags & MS_TH_SYN) && was_dropped(t, h))) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
     if (!c) {
-      t->stats->packets_ignored_flows++;
+      count_ignored(t, s);
       return;
     }
     if (was_dropped(t, h)) /* a new connection on a dropped flow's tuple */

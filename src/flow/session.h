@@ -32,5 +32,8 @@ void ms_table_expire(ms_table *t, ms_ts now);
 void ms_table_flush(ms_table *t, ms_end how, ms_ts now);
 size_t ms_table_open_count(const ms_table *t);
 void ms_table_free(ms_table *t);
+/* Send DNS over TCP (port 53) to the DNS path instead of detection. */
+struct ms_dnsobs;
+void ms_table_set_dns(ms_table *t, struct ms_dnsobs *dns);
 
 #endif

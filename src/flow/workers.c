@@ -85,6 +85,8 @@ int workers_child_main(ms_options *opt, int index, int fd) {
   memset(&st, 0, sizeof st);
   int rc = engine_run(opt, worker_session, &w, &st);
   output_close(w.out, &st);
+  if (opt->iface && index > 0) /* every live worker saw every DNS packet */
+    memset(&st.dns, 0, sizeof st.dns);
   frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX,
                     1,          sizeof st,  (uint64_t)rc};
   if (write_all(w.frames, &h, sizeof h) != 0 ||
@@ -213,6 +215,7 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->packets_truncated = w->packets_truncated;
     total->packets_tunnelled = w->packets_tunnelled;
     total->packets_ignored = w->packets_ignored; /* before the flow split */
+    total->dns = w->dns; /* every worker decodes every DNS packet */
   }
   total->packets_ignored_flows += w->packets_ignored_flows;
   total->sessions_smtp += w->sessions_smtp;

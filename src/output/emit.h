@@ -34,6 +34,14 @@ void emit_ecs_session(const ms_session *s, jsonw *w);
  * to f; returns the number of lines (emit_zeek.c). */
 size_t emit_zeek_session(const ms_session *s, jsonw *w, FILE *f);
 
+/* The route of an SMTP session (emit_route.c): the "route" member (nothing
+ * when r is NULL), the ECS host names, the transcript's "# route" lines. */
+void emit_route_json(const ms_route *r, jsonw *w);
+const char *emit_route_server_domain(const ms_route *r); /* or NULL */
+const char *emit_route_client_domain(const ms_route *r); /* or NULL */
+void emit_route_related_hosts(const ms_session *s, jsonw *w);
+void emit_route_text(const ms_route *r, FILE *f);
+
 /* The self-contained HTML report: report.h. */
 
 #endif

@@ -235,9 +235,10 @@ static void address_list(jsonw *w, const char *key, const ms_addrvec *v) {
 }
 
 static void endpoint(jsonw *w, const char *key, const ms_endpoint *e,
-                     uint64_t bytes, uint64_t packets) {
+                     uint64_t bytes, uint64_t packets, const char *domain) {
   begin_obj(w, key);
   jw_kstr(w, "address", e->ip);
+  jw_kstr_opt(w, "domain", domain);
   jw_kstr(w, "ip", e->ip);
   jw_kuint(w, "port", e->port);
   jw_kuint(w, "bytes", bytes);
@@ -338,6 +339,7 @@ static void related(jsonw *w, const ms_session *s) {
   begin_obj(w, "related");
   const char *ips[] = {s->client.ip, s->server.ip};
   str_array(w, "ip", ips, strcmp(ips[0], ips[1]) ? 2 : 1);
+  emit_route_related_hosts(s, w);
   if (s->auth.present && s->auth.username) {
     const char *users[] = {s->auth.username};
     str_array(w, "user", users, 1);
@@ -521,6 +523,7 @@ static void mailscope_ns(jsonw *w, const ms_session *s) {
   }
   if (s->proto == MS_PROTO_SMTP)
     ns_transactions(w, s);
+  emit_route_json(s->route, w);
   ns_messages(w, s);
   jw_kuint(w, "anomaly_count", s->anomalies.len);
   jw_key(w, "anomalies");
@@ -539,9 +542,10 @@ void emit_ecs_session(const ms_session *s, jsonw *w) {
   jw_kstr(w, "version", "8.11.0");
   jw_obj_end(w);
   event(w, s);
-  endpoint(w, "source", &s->client, s->bytes[MS_CLIENT], s->packets[MS_CLIENT]);
+  endpoint(w, "source", &s->client, s->bytes[MS_CLIENT], s->packets[MS_CLIENT],
+           emit_route_client_domain(s->route));
   endpoint(w, "destination", &s->server, s->bytes[MS_SERVER],
-           s->packets[MS_SERVER]);
+           s->packets[MS_SERVER], emit_route_server_domain(s->route));
   network(w, s);
   related(w, s);
   user(w, s);

@@ -152,6 +152,7 @@ static void smtp_fields(jsonw *w, const ms_session *s) {
   for (size_t i = 0; i < s->transactions.len; i++)
     transaction(w, &s->transactions.items[i]);
   jw_arr_end(w);
+  emit_route_json(s->route, w);
 }
 
 static void pop3_fields(jsonw *w, const ms_session *s) {
@@ -221,6 +222,25 @@ void emit_json_session(const ms_session *s, jsonw *w) {
   jw_obj_end(w);
 }
 
+/* Only when DNS was seen: the "dns" object of the stats record. */
+static void dns_stats(jsonw *w, const ms_dns_stats *d) {
+  if (!d->messages)
+    return;
+  jw_key(w, "dns");
+  jw_obj_begin(w);
+  jw_kuint(w, "messages", d->messages);
+  jw_kuint(w, "responses", d->responses);
+  jw_kuint(w, "malformed", d->malformed);
+  jw_kuint(w, "evicted", d->evicted);
+  jw_key(w, "anomalies");
+  jw_obj_begin(w);
+  for (int i = 0; i < MS_DNS_A_COUNT; i++)
+    if (d->anomalies[i])
+      jw_kuint(w, ms_dns_anomaly_name((ms_dns_anomaly)i), d->anomalies[i]);
+  jw_obj_end(w);
+  jw_obj_end(w);
+}
+
 void emit_json_stats(const ms_stats *st, jsonw *w) {
   jw_obj_begin(w);
   jw_kstr(w, "event", "stats");
@@ -249,6 +269,7 @@ void emit_json_stats(const ms_stats *st, jsonw *w) {
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
     jw_kuint(w, ms_limit_name((ms_limit)i), st->limits[i]);
   jw_obj_end(w);
+  dns_stats(w, &st->dns);
   jw_key(w, "seconds");
   jw_double(w, st->seconds, 3);
   jw_key(w, "mb_per_s");

@@ -149,6 +149,7 @@ static void footer(const ms_session *s, FILE *f) {
 
 void emit_text_session(const ms_session *s, const emit_options *o, FILE *f) {
   header(s, f);
+  emit_route_text(s->route, f);
   for (size_t i = 0; i < s->transcript.len; i++)
     line(s, i, o, f);
   if (s->tls == MS_TLS_IMPLICIT)
@@ -175,4 +176,10 @@ void emit_text_stats(const ms_stats *st, FILE *f) {
       hits += fprintf(f, "%s %s %" PRIu64, hits ? "," : "",
                       ms_limit_name((ms_limit)i), st->limits[i]) > 0;
   fputs(hits ? "\n" : " none\n", f);
+  if (st->dns.messages)
+    fprintf(f,
+            "# dns: %" PRIu64 " messages, %" PRIu64 " responses, %" PRIu64
+            " malformed, %" PRIu64 " answers evicted\n",
+            st->dns.messages, st->dns.responses, st->dns.malformed,
+            st->dns.evicted);
 }
