@@ -80,7 +80,7 @@ unit: $(UNIT_BINS)
 # The HTML report's style, page body and script are real files, embedded at
 # build time (docs/report.md); the script is the .js files joined in order.
 REPORT_ASSETS := src/output/report_assets
-REPORT_JS := $(patsubst %,$(REPORT_ASSETS)/%.js,util data charts table session main)
+REPORT_JS := $(patsubst %,$(REPORT_ASSETS)/%.js,util data charts table routes session main)
 $(BUILD)/gen/report_assets.h: scripts/embed_assets.sh $(REPORT_ASSETS)/report.css \
     $(REPORT_ASSETS)/body.html $(REPORT_JS)
 	@mkdir -p $(dir $@)

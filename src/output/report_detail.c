@@ -320,7 +320,6 @@ void report_detail(rr_ctx *c, const ms_session *s) {
   }
   report_ladder(c, s);
   report_tls(c, s, false);
-  report_route(c, s, false);
   jw_obj_end(&c->w);
   vec_free(&msgs);
 }

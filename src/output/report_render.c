@@ -121,12 +121,75 @@ void report_tls(rr_ctx *c, const ms_session *s, bool row) {
   jw_obj_end(&c->w);
 }
 
-/* Routing: when the mail-routing object lands (MX / SPF-like verdicts per
- * transaction), write it here: in the row as "route": {"v": VERDICT,
- * "why": [REASON, ...]} (a routing chart and column read these), in the
- * detail as "route": {any members}, shown as facts on the session page. */
-void report_route(rr_ctx *c, const ms_session *s, bool row) {
-  (void)c;
-  (void)s;
-  (void)row;
+/* Routing (route.h): the whole route, in the row only (the routing view
+ * draws every session's domains, MX hosts and client checks without
+ * opening details; the session page reads it from the row): "v" the
+ * session's verdict, "helo" the HELO check, "sub" submission, "fwd" the
+ * HELO name forward-confirms (1, 0; absent: not seen), "ptrlk" the PTR
+ * lookup, "ptr" its names, "dom" per domain its verdict "v", MX lookup
+ * "lk", "null" null MX, "mx" [{"p", "h", "cn", "a", "srv"}] and "self"
+ * (the domain's own {"cn", "a"}).  "a" is absent when no A/AAAA answer
+ * was seen, [] when it held none. */
+static void route_addrs(rr_ctx *c, const ms_route_addrs *a) {
+  rr_kstrs(c, "cn", a->chain.items, a->chain.len);
+  if (a->seen) {
+    jw_key(&c->w, "a");
+    jw_arr_begin(&c->w);
+    for (size_t i = 0; i < a->addresses.len && i < RR_LIST_MAX; i++)
+      rr_str(c, a->addresses.items[i], RR_CELL_MAX);
+    jw_arr_end(&c->w);
+  }
+}
+
+static void route_domain(rr_ctx *c, const ms_route_domain *d) {
+  jsonw *w = &c->w;
+  jw_obj_begin(w);
+  rr_kstr(c, "d", d->domain, RR_CELL_MAX);
+  jw_kstr(w, "v", ms_route_verdict_name(d->verdict));
+  jw_kstr(w, "lk", ms_dns_result_name(d->mx_result));
+  if (d->null_mx)
+    jw_kbool(w, "null", true);
+  jw_key(w, "mx");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < d->mx.len && i < RR_LIST_MAX; i++) {
+    const ms_route_mx *m = &d->mx.items[i];
+    jw_obj_begin(w);
+    jw_kuint(w, "p", m->preference);
+    rr_kstr(c, "h", m->host, RR_CELL_MAX);
+    route_addrs(c, &m->addrs);
+    if (m->server)
+      jw_kbool(w, "srv", true);
+    jw_obj_end(w);
+  }
+  jw_arr_end(w);
+  if (d->self.seen || d->self.chain.len) {
+    jw_key(w, "self");
+    jw_obj_begin(w);
+    route_addrs(c, &d->self);
+    jw_obj_end(w);
+  }
+  jw_obj_end(w);
+}
+
+void report_route(rr_ctx *c, const ms_session *s) {
+  const ms_route *r = s->route;
+  if (!r)
+    return;
+  jsonw *w = &c->w;
+  jw_key(w, "route");
+  jw_obj_begin(w);
+  jw_kstr(w, "v", ms_route_verdict_name(r->verdict));
+  jw_kstr(w, "helo", ms_helo_check_name(r->helo));
+  if (r->submission)
+    jw_kbool(w, "sub", true);
+  if (r->helo_forward >= 0)
+    jw_kint(w, "fwd", r->helo_forward);
+  jw_kstr(w, "ptrlk", ms_dns_result_name(r->ptr_result));
+  rr_kstrs(c, "ptr", r->ptr.items, r->ptr.len);
+  jw_key(w, "dom");
+  jw_arr_begin(w);
+  for (size_t i = 0; i < r->domains.len && i < RR_LIST_MAX; i++)
+    route_domain(c, &r->domains.items[i]);
+  jw_arr_end(w);
+  jw_obj_end(w);
 }

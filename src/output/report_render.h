@@ -68,9 +68,9 @@ void report_row(rr_ctx *c, const ms_session *s);
 void report_detail(rr_ctx *c, const ms_session *s);
 /* The "lad" member of the detail: steps and the anomalies placed on them. */
 void report_ladder(rr_ctx *c, const ms_session *s);
-/* Data hooks for objects other work adds to the record (TLS facts, mail
- * routing verdicts): each writes its member ("tls", "route") or nothing. */
+/* The "tls" member of the row (row) or of the detail, and the row's
+ * "route", or nothing: report_render.c says what each holds. */
 void report_tls(rr_ctx *c, const ms_session *s, bool row);
-void report_route(rr_ctx *c, const ms_session *s, bool row);
+void report_route(rr_ctx *c, const ms_session *s);
 
 #endif

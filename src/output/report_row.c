@@ -236,6 +236,6 @@ void report_row(rr_ctx *c, const ms_session *s) {
   if (s->anomalies.len)
     jw_kuint(&c->w, "na", s->anomalies.len);
   report_tls(c, s, true);
-  report_route(c, s, true);
+  report_route(c, s);
   jw_obj_end(&c->w);
 }

@@ -43,7 +43,7 @@ MS.aggregate = function (idx) {
     axis: MS.timeAxis(idx), time: [], rc: [], fail: new Map(), failTotal: new Map(),
     tops: {}};
   ['sender', 'rcpt', 'rdom', 'client', 'server', 'an', 'user', 'tlsv', 'tlsi',
-    'route'].forEach(function (k) { a.tops[k] = new Map(); });
+    'route', 'rhelo'].forEach(function (k) { a.tops[k] = new Map(); });
   var ax = a.axis;
   for (var b = 0; ax && b < ax.n; b++) { a.time.push({}); a.rc.push([0, 0, 0, 0, 0]); }
   idx.forEach(function (i) {
@@ -80,6 +80,7 @@ MS.aggregate = function (idx) {
     MS.bump(t.tlsv, MS.tlsVersion(r));
     MS.tlsIssues(r).forEach(function (x) { MS.bump(t.tlsi, x); });
     MS.bump(t.route, MS.routeVerdict(r));
+    MS.bump(t.rhelo, MS.routeHelo(r));
   });
   return a;
 };
@@ -301,7 +302,8 @@ MS.TOPS = [
   ['failed-users', 'Failed logins by user', 'user', 'attempts'],
   ['tls-versions', 'TLS', 'tlsv', 'version, or how TLS started'],
   ['tls-issues', 'Certificate issues', 'tlsi', ''],
-  ['route', 'Routing verdicts', 'route', '']
+  ['route', 'Routing verdicts', 'route', 'server address against the MX of the recipient domains'],
+  ['route-helo', 'HELO against reverse DNS', 'rhelo', 'the client\u2019s PTR names']
 ];
 
 MS.drawCharts = function (a) {
@@ -349,7 +351,7 @@ MS.drawCharts = function (a) {
   else c.appendChild(MS.el('p', {class: 'empty'}, 'No failed logins.'));
   MS.TOPS.forEach(function (t) {
     var list = MS.top(a.tops[t[2]], MS.TOP_N);
-    if (t[2] === 'route' && !list.length) return; /* no routing data */
+    if ((t[2] === 'route' || t[2] === 'rhelo') && !MS.hasRoutes) return;
     var distinct = a.tops[t[2]].size;
     var box2 = MS.chartBox(t[0], t[1], 'small', MS.el('span', {class: 'note'},
       t[3] + (distinct > MS.TOP_N ? ' \u00b7 ' + MS.num(distinct) + ' distinct' : '')));

@@ -9,18 +9,20 @@
  * "YYYY-MM-DD HH:MM:SS[.mmm]"), and the chart facets sender, rcpt, rdom
  * (recipient domain), client, server, an (anomaly name), rc (a reply class:
  * ok, mid, tmp, err, oth), fail (clients with failed logins), user (failed
- * logins of a user), tlsv, tlsi, route. */
+ * logins of a user), tlsv, tlsi, route (routing verdict), rhelo (HELO
+ * against reverse DNS), rtdom (a domain of the route). */
 MS.meta = {};
 MS.rows = [];
 MS.FILTERS = ['q', 'proto', 'outcome', 'auth', 'anom', 'att', 'from', 'to',
   'sender', 'rcpt', 'rdom', 'client', 'server', 'an', 'rc', 'fail', 'user',
-  'tlsv', 'tlsi', 'route'];
+  'tlsv', 'tlsi', 'route', 'rhelo', 'rtdom'];
 MS.LABELS = {q: 'text', proto: 'protocol', outcome: 'outcome', auth: 'auth',
   anom: 'anomalies', att: 'attachments', from: 'from', to: 'to',
   sender: 'sender', rcpt: 'recipient', rdom: 'recipient domain',
   client: 'client', server: 'server', an: 'anomaly', rc: 'reply class',
   fail: 'failed logins from', user: 'failed logins of', tlsv: 'TLS version',
-  tlsi: 'certificate issue', route: 'routing'};
+  tlsi: 'certificate issue', route: 'routing', rhelo: 'HELO vs reverse DNS',
+  rtdom: 'routed domain'};
 MS.RC = ['ok', 'mid', 'tmp', 'err', 'oth'];
 MS.RC_NAMES = {ok: '2xx / +OK', mid: '3xx / + (continue)', tmp: '4xx',
   err: '5xx / -ERR', oth: 'other'};
@@ -138,6 +140,10 @@ MS.compile = function (st) {
     return MS.tlsIssues(r).indexOf(st.tlsi) >= 0;
   });
   if (has('route')) tests.push(function (r) { return MS.routeVerdict(r) === st.route; });
+  if (has('rhelo')) tests.push(function (r) { return MS.routeHelo(r) === st.rhelo; });
+  if (has('rtdom')) tests.push(function (r) {
+    return !!r.route && (r.route.dom || []).some(function (d) { return d.d === st.rtdom; });
+  });
   return function (r) {
     for (var i = 0; i < tests.length; i++) if (!tests[i](r)) return false;
     return true;
@@ -158,6 +164,7 @@ MS.tlsVersion = function (r) {
 };
 MS.tlsIssues = function (r) { return r.tls && r.tls.iss ? r.tls.iss : []; };
 MS.routeVerdict = function (r) { return r.route && r.route.v ? r.route.v : ''; };
+MS.routeHelo = function (r) { return r.route && r.route.helo ? r.route.helo : ''; };
 
 /* ---- sorting ---------------------------------------------------------- */
 
@@ -173,7 +180,8 @@ MS.SORT_KEYS = {
   outcome: function (r) { return r.o; },
   att: function (r) { return r.atn || r.at.length; },
   anomalies: function (r) { return r.na || 0; },
-  tls: function (r) { return MS.tlsVersion(r); }
+  tls: function (r) { return MS.tlsVersion(r); },
+  route: function (r) { return MS.routeVerdict(r); }
 };
 
 /* Sort indexes of rows by key ("time", "proto:desc", or a column number

@@ -162,6 +162,8 @@ MS.wire = function () {
 
 MS.init = function () {
   MS.load();
+  MS.hasRoutes = MS.rows.some(function (r) { return !!r.route; });
+  MS.$('tabs').querySelector('[data-tab=routes]').hidden = !MS.hasRoutes;
   if (MS.rows.length) {
     MS.$('span').textContent = MS.time(MS.rows.reduce(function (m, r) { return Math.min(m, r.t); }, Infinity)) +
       ' \u2013 ' + MS.time(MS.rows.reduce(function (m, r) { return Math.max(m, r.e); }, -Infinity)) + ' UTC';

@@ -145,6 +145,29 @@ MS.messageFacts = function (m, k) {
   return box;
 };
 
+/* The route (DNS of the capture): the verdict, the client's reverse DNS
+ * and HELO checks, then per recipient domain its MX hosts. */
+MS.routeFacts = function (r) {
+  var addrs = function (x) {
+    return x ? (x.cn && x.cn.length ? 'CNAME ' + x.cn.join(' \u2192 ') + ': ' : '') +
+      (x.a ? x.a.join(', ') || '(none)' : '(addresses not seen)') : '';
+  };
+  var v = MS.el('span', {class: r.v === 'not_mx' ? 'bad' : r.v === 'mx' ? 'good' : null}, r.v);
+  return MS.fact('Mail routing', 'wide', MS.dl([
+    ['verdict', v], ['submission', r.sub ? 'yes: handed to a submission server, not an MX delivery' : ''],
+    ['client PTR', r.ptrlk + (r.ptr && r.ptr.length ? ': ' + r.ptr.join(', ') : '')],
+    ['HELO against PTR', r.helo],
+    ['HELO resolves to the client', r.fwd === 1 ? 'yes' : r.fwd === 0 ? 'no' : '']
+  ]), r.dom && r.dom.length ? MS.table2(['domain', 'verdict', 'MX lookup', 'MX hosts (preference, addresses)', 'domain addresses'],
+    r.dom.map(function (d) {
+      return [d.d, MS.el('span', {class: d.v === 'not_mx' ? 'bad' : d.v === 'mx' ? 'good' : null}, d.v),
+        d.lk + (d.null ? ' (null MX: no mail wanted)' : ''),
+        MS.el('div', {class: 'pre'}, d.mx.map(function (m) {
+          return m.p + ' ' + m.h + ' [' + addrs(m) + ']' + (m.srv ? ' \u2190 the server' : '');
+        }).join('\n')), d.self ? addrs(d.self) : ''];
+    })) : null);
+};
+
 MS.anomalyFacts = function (d) {
   var an = d.lad && d.lad.an;
   if (!an) return null;
@@ -234,7 +257,7 @@ MS.drawSession = function (i) {
     MS.pop3Facts(d), MS.transactionFacts(d)]);
   (d.msg || []).forEach(function (m, k) { facts.appendChild(MS.messageFacts(m, k)); });
   if (d.tls) facts.appendChild(MS.fact('TLS', '', MS.anyFacts(d.tls)));
-  if (d.route) facts.appendChild(MS.fact('Mail routing', '', MS.anyFacts(d.route)));
+  if (r.route) facts.appendChild(MS.routeFacts(r.route));
   MS.add(facts, MS.anomalyFacts(d));
   box.appendChild(facts);
   box.appendChild(MS.el('h2', null, 'Ladder'));

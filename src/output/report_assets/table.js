@@ -1,4 +1,5 @@
-/* table.js - the sessions, messages and attachments tables, drawn lazily:
+/* table.js - the sessions, messages and attachments tables (and the
+ * routing view's place: routes.js), drawn lazily:
  * only the rows in view (and a margin) exist in the page, each 24 px high
  * over a body as tall as all of them, so 10,000 rows scroll and filter as
  * fast as 10.  Visible rows are ".vr" elements with data-i (their index in
@@ -82,7 +83,7 @@ MS.list = function (v, more) {
 /* ---- the three tables --------------------------------------------------- */
 
 MS.COLUMN_KEYS = ['time', 'client', 'server', 'proto', 'user', 'sender', 'rcpt',
-  'subject', 'outcome', 'att', 'anomalies', 'tls'];
+  'subject', 'outcome', 'att', 'anomalies', 'tls', 'route'];
 
 MS.sessionColumns = function () {
   var R = function (i) { return MS.rows[i]; };
@@ -120,6 +121,12 @@ MS.sessionColumns = function () {
   ];
   if (MS.rows.some(function (r) { return r.tls && r.tls.v; }))
     cols.push({key: 'tls', title: 'TLS', w: '6em', get: function (i) { return MS.tlsVersion(R(i)); }});
+  if (MS.hasRoutes)
+    cols.push({key: 'route', title: 'route', w: '7em', help: 'the server address against the MX of the recipient domains',
+      get: function (i) {
+        var v = MS.routeVerdict(R(i));
+        return v ? MS.el('span', {class: v === 'not_mx' ? 'bad' : v === 'mx' ? 'good' : null}, v) : '';
+      }});
   return cols;
 };
 
@@ -186,6 +193,12 @@ MS.sortEntries = function (list, cols, spec) {
 MS.drawTable = function (idx) {
   var tab = MS.state.tab || 'sessions', box = MS.clear(MS.$('table-view'));
   var t, noun;
+  if (tab === 'routes') {
+    var n = MS.drawRoutes(idx, box);
+    MS.$('count').textContent = MS.plural(n, 'recipient domain') + ' in ' + MS.num(idx.length) + ' sessions';
+    MS.table = null;
+    return;
+  }
   if (tab === 'messages' || tab === 'attachments') {
     var list = [];
     idx.forEach(function (i) {
