@@ -241,6 +241,66 @@ static void hostile_strings_are_inert(void **state) {
   ms_session_free(s);
 }
 
+/* The route goes whole into the row (the routing view reads every
+ * session's without opening details), not into the detail; DNS names stay
+ * text. */
+static void route_in_the_row(void **state) {
+  (void)state;
+  ms_session *s = fx_smtp();
+  ms_route *rt = s->route = ms_route_new();
+  rt->verdict = MS_ROUTE_NOT_MX;
+  rt->helo = MS_HELO_MISMATCH;
+  rt->helo_forward = 0;
+  rt->ptr_result = MS_DNSR_ANSWERED;
+  strvec_push(&rt->ptr, "<img src=x onerror=alert(1)>.test");
+  ms_route_domain *d = vec_push(&rt->domains);
+  memset(d, 0, sizeof *d);
+  d->domain = xstrdup("example.org");
+  d->mx_result = MS_DNSR_ANSWERED;
+  d->verdict = MS_ROUTE_NOT_MX;
+  ms_route_mx *m = vec_push(&d->mx);
+  memset(m, 0, sizeof *m);
+  m->preference = 10;
+  m->host = xstrdup("mx</script>.example.org");
+  strvec_push(&m->addrs.chain, "real.hosting.test");
+  strvec_push(&m->addrs.addresses, "192.0.2.25");
+  m->addrs.seen = true;
+  ms_route_mx *m2 = vec_push(&d->mx);
+  memset(m2, 0, sizeof *m2);
+  m2->preference = 20;
+  m2->host = xstrdup("mx2.example.org"); /* addresses not seen */
+  char *html = report_of(&s, 1, NULL);
+  assert_int_equal(occurrences(html, "<script>"), 1);
+  assert_null(strstr(html, "<img"));
+  json_object *rows = block(html, "ms-rows"), *det = block(html, "d-0");
+  json_object *r = at(rows, 0);
+  assert_string_equal(fx_str(r, "route.v"), "not_mx");
+  assert_string_equal(fx_str(r, "route.helo"), "mismatch");
+  assert_int_equal(num(r, "route.fwd"), 0);
+  assert_string_equal(fx_str(r, "route.ptrlk"), "answered");
+  assert_string_equal(json_object_get_string(at(fx_get(r, "route.ptr"), 0)),
+                      "<img src=x onerror=alert(1)>.test");
+  json_object *dom = at(fx_get(r, "route.dom"), 0);
+  assert_string_equal(fx_str(dom, "d"), "example.org");
+  assert_string_equal(fx_str(dom, "v"), "not_mx");
+  assert_string_equal(fx_str(dom, "lk"), "answered");
+  json_object *mx = at(fx_get(dom, "mx"), 0);
+  assert_int_equal(num(mx, "p"), 10);
+  assert_string_equal(fx_str(mx, "h"), "mx</script>.example.org");
+  assert_string_equal(json_object_get_string(at(fx_get(mx, "cn"), 0)),
+                      "real.hosting.test");
+  assert_string_equal(json_object_get_string(at(fx_get(mx, "a"), 0)),
+                      "192.0.2.25");
+  assert_null(fx_get(mx, "srv"));
+  assert_null(fx_get(at(fx_get(dom, "mx"), 1), "a")); /* not seen */
+  assert_null(fx_get(r, "route.sub"));
+  assert_null(fx_get(det, "route"));
+  json_object_put(rows);
+  json_object_put(det);
+  free(html);
+  ms_session_free(s);
+}
+
 static void huge_values_are_cut(void **state) {
   (void)state;
   ms_session *s = fx_smtp();
@@ -521,6 +581,7 @@ static void unwritable_path_fails(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hostile_strings_are_inert),
+      cmocka_unit_test(route_in_the_row),
       cmocka_unit_test(huge_values_are_cut),
       cmocka_unit_test(rows_and_details),
       cmocka_unit_test(ladder_from_marks),

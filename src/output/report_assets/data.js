@@ -162,7 +162,16 @@ MS.tlsVersion = function (r) {
   if (!r.tls) return 'none';
   return r.tls.v || r.tls.start || 'unknown';
 };
-MS.tlsIssues = function (r) { return r.tls && r.tls.iss ? r.tls.iss : []; };
+/* Certificate issues: the row's tls.iss, else the names of the session's
+ * anomalies "tls_certificate_X" (X: expired, self_signed, ...). */
+MS.tlsIssues = function (r) {
+  if (r.tls && r.tls.iss) return r.tls.iss;
+  var iss = [];
+  r.an.forEach(function (a) {
+    if (a[0].indexOf('tls_certificate_') === 0) iss.push(a[0].slice(16));
+  });
+  return iss;
+};
 MS.routeVerdict = function (r) { return r.route && r.route.v ? r.route.v : ''; };
 MS.routeHelo = function (r) { return r.route && r.route.helo ? r.route.helo : ''; };
 

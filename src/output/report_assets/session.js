@@ -27,14 +27,35 @@ MS.table2 = function (head, rows) {
     })));
 };
 
-/* Any object of a data hook (TLS, routing) as a list of facts. */
-MS.anyFacts = function (o) {
-  return MS.dl(Object.keys(o).map(function (k) {
-    var v = o[k];
-    return [k, typeof v === 'object' && v !== null && !Array.isArray(v) ? JSON.stringify(v) :
-      Array.isArray(v) ? v.map(function (x) { return typeof x === 'object' ? JSON.stringify(x) : String(x); }) :
-        String(v)];
-  }));
+/* Any object (the TLS facts) as a list of facts, knowing none of its
+ * names: objects nest as lists, arrays of objects as numbered lists,
+ * arrays of values joined; deeper than four levels as JSON text. */
+MS.anyFacts = function (o, depth) {
+  depth = depth || 0;
+  var val = function (v) {
+    if (v === null || typeof v !== 'object') return String(v);
+    if (depth >= 4) return JSON.stringify(v);
+    if (!Array.isArray(v)) return MS.anyFacts(v, depth + 1);
+    if (!v.some(function (x) { return x !== null && typeof x === 'object'; }))
+      return v.map(String).join(', ');
+    return MS.el('ol', {class: 'any'}, v.map(function (x) {
+      return MS.el('li', null, x !== null && typeof x === 'object' && !Array.isArray(x) ?
+        MS.anyFacts(x, depth + 1) : val(x));
+    }));
+  };
+  return MS.dl(Object.keys(o).map(function (k) { return [k, val(o[k])]; }));
+};
+
+/* TLS: the detail's facts whatever they are, the certificate issues and
+ * the session's anomalies about TLS (names holding "tls"), in red. */
+MS.tlsFacts = function (r, d) {
+  var an = r.an.filter(function (a) { return a[0].indexOf('tls') >= 0; });
+  var iss = MS.tlsIssues(r);
+  return MS.fact('TLS', 'wide', MS.anyFacts(d.tls),
+    iss.length ? MS.el('p', {class: 'bad'}, 'certificate issues: ' + iss.join(', ')) : null,
+    an.length ? MS.el('p', {class: 'bad'}, 'anomalies: ' + an.map(function (a) {
+      return a[0] + (a[1] > 1 ? ' \u00d7' + a[1] : '');
+    }).join(', ')) : null);
 };
 
 MS.connectionFacts = function (r, d) {
@@ -256,7 +277,7 @@ MS.drawSession = function (i) {
   MS.add(facts, [MS.connectionFacts(r, d), MS.greetingFacts(d), MS.authFacts(d),
     MS.pop3Facts(d), MS.transactionFacts(d)]);
   (d.msg || []).forEach(function (m, k) { facts.appendChild(MS.messageFacts(m, k)); });
-  if (d.tls) facts.appendChild(MS.fact('TLS', '', MS.anyFacts(d.tls)));
+  if (d.tls) facts.appendChild(MS.tlsFacts(r, d));
   if (r.route) facts.appendChild(MS.routeFacts(r.route));
   MS.add(facts, MS.anomalyFacts(d));
   box.appendChild(facts);
