@@ -60,6 +60,13 @@ MS.haystack = function (r) {
   });
   r.at.forEach(function (a) { add(a.n); add(a.ct); add(a.md5); add(a.sha); add(a.x); });
   r.an.forEach(function (a) { add(a[0]); });
+  if (r.route) {
+    (r.route.ptr || []).forEach(add);
+    (r.route.dom || []).forEach(function (d) {
+      add(d.d);
+      d.mx.forEach(function (m) { add(m.h); (m.cn || []).forEach(add); });
+    });
+  }
   r.hay = h.toLowerCase();
   return r.hay;
 };

@@ -8,6 +8,16 @@
  * whose answers differed between sessions shows each answer apart. */
 MS.ROUTE_BAD = ['delivery_not_mx', 'mx_lower_preference', 'dns_answer_changed'];
 MS.ROUTE_SHOWN = 5; /* session links per cell, then "+N more" */
+MS.ROUTE_DOMAINS = 50; /* domain blocks drawn, and client rows: filters */
+MS.ROUTE_CLIENTS = 200; /* narrow the rest */
+MS.ROUTE_ANSWERS = 10; /* distinct DNS answers drawn per domain */
+
+/* A session's routing went wrong: not to an MX (not a submission), or a
+ * routing anomaly. */
+MS.routeBad = function (r) {
+  return r.route && r.route.v === 'not_mx' && !r.route.sub ||
+    MS.ROUTE_BAD.some(function (n) { return MS.hasAnomaly(r, n); });
+};
 
 MS.hasAnomaly = function (r, name) {
   return r.an.some(function (a) { return a[0] === name; });
@@ -20,25 +30,28 @@ MS.answerKey = function (d) {
     d.self || null]);
 };
 
-/* Domains of the rows idx: [{d, n, bad, answers: [{dom, rows: [row, ...]}]}],
- * most sessions first. */
+/* Domains of the rows idx: [{d, n, bad, answers: [{dom, rows: [{i, v}]}]}],
+ * those with sessions routed wrong first, then most sessions first. */
 MS.routeDomains = function (idx) {
   var by = new Map();
   idx.forEach(function (i) {
     var rt = MS.rows[i].route;
     (rt && rt.dom || []).forEach(function (d) {
       var e = by.get(d.d);
-      if (!e) by.set(d.d, e = {d: d.d, n: 0, answers: new Map()});
+      if (!e) by.set(d.d, e = {d: d.d, n: 0, bad: 0, answers: new Map()});
       var k = MS.answerKey(d), a = e.answers.get(k);
       if (!a) e.answers.set(k, a = {dom: d, rows: []});
       a.rows.push({i: i, v: d.v});
       e.n++;
+      if (MS.routeBad(MS.rows[i])) e.bad++;
     });
   });
   return Array.from(by.values()).map(function (e) {
     e.answers = Array.from(e.answers.values());
     return e;
-  }).sort(function (a, b) { return b.n - a.n || (a.d < b.d ? -1 : a.d > b.d ? 1 : 0); });
+  }).sort(function (a, b) {
+    return b.bad - a.bad || b.n - a.n || (a.d < b.d ? -1 : a.d > b.d ? 1 : 0);
+  });
 };
 
 /* A cell of session links (their start times), red for those with a
@@ -135,7 +148,7 @@ MS.domainBlock = function (e) {
     notMx ? MS.el('span', {class: 'badge bad'}, MS.num(notMx) + ' not to an MX') : null,
     changed || e.answers.length > 1 ? MS.el('span', {class: 'badge bad'},
       e.answers.length > 1 ? MS.num(e.answers.length) + ' different answers' : 'dns_answer_changed') : null));
-  e.answers.forEach(function (a, k) {
+  e.answers.slice(0, MS.ROUTE_ANSWERS).forEach(function (a, k) {
     if (e.answers.length > 1) {
       var ts = a.rows.map(function (x) { return MS.rows[x.i].t; });
       box.appendChild(MS.el('p', {class: 'note'}, 'answer ' + (k + 1) + ', seen by the sessions from ' +
@@ -143,6 +156,7 @@ MS.domainBlock = function (e) {
     }
     box.appendChild(MS.answerTable(e.d, a));
   });
+  MS.add(box, MS.more(e.answers.length, MS.ROUTE_ANSWERS, 'answers'));
   return box;
 };
 
@@ -155,13 +169,15 @@ MS.routeClients = function (idx) {
     if (!rt) return;
     var k = r.c + ' ' + (r.h || '') + ' ' + rt.helo;
     var e = by.get(k);
-    if (!e) by.set(k, e = {c: r.c, h: r.h || '', rt: rt, list: []});
+    if (!e) by.set(k, e = {c: r.c, h: r.h || '', rt: rt, list: [],
+      bad: rt.helo === 'mismatch' || rt.helo === 'no_ptr' || rt.fwd === 0});
     e.list.push({i: i});
   });
-  var rows = Array.from(by.values()).sort(function (a, b) {
-    return (a.c < b.c ? -1 : a.c > b.c ? 1 : 0) || (a.h < b.h ? -1 : a.h > b.h ? 1 : 0);
-  }).map(function (e) {
-    var bad = e.rt.helo === 'mismatch' || e.rt.helo === 'no_ptr' || e.rt.fwd === 0;
+  var all = Array.from(by.values()).sort(function (a, b) {
+    return b.bad - a.bad || (a.c < b.c ? -1 : a.c > b.c ? 1 : 0) || (a.h < b.h ? -1 : a.h > b.h ? 1 : 0);
+  });
+  var rows = all.slice(0, MS.ROUTE_CLIENTS).map(function (e) {
+    var bad = e.bad;
     return MS.el('tr', {class: bad ? 'bad' : null, 'data-c': e.c},
       MS.el('td', {class: 'mono'}, e.c), MS.el('td', null, e.rt.ptrlk),
       MS.el('td', null, (e.rt.ptr || []).join(', ')), MS.el('td', null, e.h),
@@ -169,10 +185,15 @@ MS.routeClients = function (idx) {
       MS.el('td', null, e.rt.fwd === 1 ? 'yes' : e.rt.fwd === 0 ? 'no' : ''),
       MS.el('td', null, MS.routeSessions(e.list, {client: e.c, rhelo: e.rt.helo})));
   });
-  return MS.el('table', {class: 'routes', id: 'route-clients'},
+  return [MS.el('table', {class: 'routes', id: 'route-clients'},
     MS.el('thead', null, MS.el('tr', null, ['client', 'PTR lookup', 'PTR names', 'HELO / EHLO',
       'HELO against PTR', 'HELO resolves to it', 'sessions'].map(function (h) { return MS.el('th', null, h); }))),
-    MS.el('tbody', null, rows));
+    MS.el('tbody', null, rows)), MS.more(all.length, MS.ROUTE_CLIENTS, 'client rows')];
+};
+
+MS.more = function (n, shown, what) {
+  return n > shown ? MS.el('p', {class: 'note'}, MS.num(n - shown) + ' more ' + what +
+    ' not drawn: narrow the view with the filters') : null;
 };
 
 /* The view into box; returns how many domains it shows. */
@@ -184,9 +205,10 @@ MS.drawRoutes = function (idx, box) {
     'deliveries to an address that is no MX of the domain and sessions with a routing anomaly (' +
     MS.ROUTE_BAD.join(', ') + ').'));
   if (!doms.length) view.appendChild(MS.el('p', {class: 'empty'}, 'No session of this view carries a route.'));
-  doms.forEach(function (e) { view.appendChild(MS.domainBlock(e)); });
+  doms.slice(0, MS.ROUTE_DOMAINS).forEach(function (e) { view.appendChild(MS.domainBlock(e)); });
+  MS.add(view, MS.more(doms.length, MS.ROUTE_DOMAINS, 'domains'));
   view.appendChild(MS.el('h3', null, 'Clients: reverse DNS against HELO'));
-  view.appendChild(MS.routeClients(idx));
+  MS.add(view, MS.routeClients(idx));
   box.appendChild(view);
   return doms.length;
 };
