@@ -37,12 +37,24 @@ typedef struct {
   ms_stats *stats;
   int dlt;
   bool quiet;
-  bool compressed; /* the file at hand is: offsets are decompressed ones */
+  bool compressed;   /* the file at hand is: offsets are decompressed ones */
+  ms_budget *budget; /* what the decompressor is charged to */
 } reader;
+
+/* A record's time.  libpcap's reader (pipes, old file versions) has the
+ * 32-bit seconds of a file in the host's byte order signed: from 2038 on
+ * they come negative, and are read unsigned here, as pcapfile.c and pcapng
+ * read them.  (A live capture's times are never negative.) */
+static ms_ts record_time(const struct pcap_pkthdr *h) {
+  int64_t sec = (int64_t)h->ts.tv_sec;
+  if (sec < 0 && sec >= INT32_MIN)
+    sec += (int64_t)1 << 32;
+  return (ms_ts)sec * 1000000 + h->ts.tv_usec;
+}
 
 static void one_packet(reader *r, const struct pcap_pkthdr *h,
                        const uint8_t *data) {
-  ms_ts ts = (ms_ts)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+  ms_ts ts = record_time(h);
   r->stats->packets++;
   r->stats->bytes += h->caplen;
   if (h->caplen < h->len)
@@ -327,7 +339,7 @@ static int read_file(const char *name, reader *r) {
   ms_compression comp = ms_compression_of(magic);
   r->compressed = comp != MS_COMPRESSION_NONE;
   if (r->compressed) {
-    fp = ms_decompressing(fp, comp, &magic);
+    fp = ms_decompressing(fp, comp, &magic, r->budget);
     if (!fp) {
       fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
       return 2;
@@ -478,6 +490,34 @@ static int two_captures(const ms_options *opt, reader *r, pcap_t *p,
   return 0;
 }
 
+void capture_live_counters(ms_stats *st) {
+  struct pcap_stat ps;
+  if (live_handle && pcap_stats(live_handle, &ps) == 0) {
+    st->kernel_drops = ps.ps_drop;
+    st->interface_drops = ps.ps_ifdrop;
+  }
+}
+
+/* tcpdump's line, once the capture runs. */
+static void listening(pcap_t *p, const char *iface) {
+  int dlt = pcap_datalink(p);
+  const char *name = pcap_datalink_val_to_name(dlt);
+  const char *desc = pcap_datalink_val_to_description(dlt);
+  fprintf(stderr,
+          "mailscope: listening on %s, link-type %s (%s), snapshot length %d "
+          "bytes\n",
+          iface, name ? name : "?", desc ? desc : "?", pcap_snapshot(p));
+}
+
+/* Non-blocking reads, so that an idle interface still gives the engine
+ * its idle calls (timeouts, periodic stats, rotation): libpcap's own
+ * timeout does not return in immediate mode.  0 when 200 ms passed
+ * without a packet. */
+static int wait_for_packets(pcap_t *p) {
+  struct pollfd pfd = {pcap_get_selectable_fd(p), POLLIN, 0};
+  return poll(&pfd, 1, 200);
+}
+
 static int read_live(const ms_options *opt, reader *r) {
   pcap_t *p = open_live(opt->iface, 32 << 20);
   if (!p)
@@ -499,6 +539,10 @@ static int read_live(const ms_options *opt, reader *r) {
     return 2;
   }
   live_handle = p;
+  if (!opt->quiet)
+    listening(p, opt->iface);
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(p, 1, errbuf);
   int rc = 0;
   if (dns)
     rc = two_captures(opt, r, p, dns);
@@ -508,8 +552,10 @@ static int read_live(const ms_options *opt, reader *r) {
     int got = pcap_next_ex(p, &h, &data);
     if (got == 1)
       one_packet(r, h, data);
-    else if (got == 0)
+    else if (got == 0 && wait_for_packets(p) == 0)
       r->cb->idle(r->ctx, now_usec());
+    else if (got == 0)
+      continue;
     else if (got == PCAP_ERROR_BREAK)
       break;
     else {
@@ -518,9 +564,7 @@ static int read_live(const ms_options *opt, reader *r) {
       break;
     }
   }
-  struct pcap_stat ps;
-  if (pcap_stats(p, &ps) == 0)
-    r->stats->kernel_drops = ps.ps_drop + ps.ps_ifdrop;
+  capture_live_counters(r->stats);
   live_handle = NULL;
   if (dns)
     pcap_close(dns);
@@ -529,8 +573,8 @@ static int read_live(const ms_options *opt, reader *r) {
 }
 
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
-                ms_stats *stats) {
-  reader r = {cb, ctx, stats, 0, opt->quiet, false};
+                ms_stats *stats, ms_budget *budget) {
+  reader r = {cb, ctx, stats, 0, opt->quiet, false, budget};
   int rc = 0;
   if (opt->iface) {
     rc = read_live(opt, &r);

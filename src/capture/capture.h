@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "budget.h"
 #include "linklayer.h"
 #include "options.h"
 #include "record.h"
@@ -26,10 +27,14 @@ typedef struct {
 } capture_callbacks;
 
 /* Returns 0, or 2 after printing "mailscope: FILE: ..." for an input that
- * could not be read (the callbacks got everything before the fault). */
+ * could not be read (the callbacks got everything before the fault).  The
+ * decompressor of a compressed file is charged to `budget` (may be NULL). */
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
-                ms_stats *stats);
+                ms_stats *stats, ms_budget *budget);
 void capture_request_stop(void);
+/* Live: the kernel's counters of the open interface so far (pcap_stats:
+ * kernel_drops = ps_drop, interface_drops = ps_ifdrop); no-op otherwise. */
+void capture_live_counters(ms_stats *st);
 bool capture_stop_requested(void);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyhash.h"
+#include "siphash.h"
 #include "vec.h"
 
 #define TYPE_ATTEMPT 0   /* pseudo-type of connection attempts */
@@ -35,7 +35,7 @@ ms_dnscache *ms_dnscache_new(uint64_t max_bytes, uint32_t window_seconds) {
   c->buckets = xcalloc(c->nbuckets, sizeof(entry *));
   c->max_bytes = max_bytes;
   c->window = (ms_ts)window_seconds * 1000000;
-  ms_keyhash_key(); /* drawn now, before any sandbox */
+  ms_siphash_init(); /* the key drawn now, before any sandbox */
   return c;
 }
 
@@ -105,7 +105,7 @@ static uint64_t key_hash(const char *name, uint16_t type) {
   memcpy(buf, name, n);
   buf[n] = (char)(type >> 8);
   buf[n + 1] = (char)type;
-  return ms_keyhash(buf, n + 2);
+  return ms_siphash(buf, n + 2);
 }
 
 static entry *find(const ms_dnscache *c, const char *name, uint16_t type,
@@ -130,10 +130,10 @@ static void grow(ms_dnscache *c) {
   c->nbuckets = n;
 }
 
-/* Entries unseen for the window go; then the least recently seen while
+/* Entries unseen for the window (and the linger after it) go; then the least recently seen while
  * over the byte budget. */
 static void make_room(ms_dnscache *c, ms_ts now) {
-  while (c->lru_head && now - c->lru_head->cur.last_seen > c->window)
+  while (c->lru_head && now - c->lru_head->cur.last_seen > c->window + MS_DNS_KEEP_AFTER)
     drop(c, c->lru_head);
   while (c->lru_head && c->bytes > c->max_bytes) {
     c->evicted++;

@@ -6,11 +6,13 @@
  * was first and last seen and its TTL.  An answer counts for a moment
  * `at` when it was seen at or before it and `at` is within its TTL (at
  * least MS_DNS_GRACE seconds, at most the window) of its last sighting.
- * Entries unseen for the window are dropped; beyond max_bytes (names,
+ * Entries unseen for the window plus MS_DNS_KEEP_AFTER (sessions are
+ * judged when reported, which is up to that long after their last packet:
+ * session.c's linger) are dropped; beyond max_bytes (names,
  * records and entries counted) the least recently seen go first, counted
  * in `evicted`.  Connection attempts (SYNs to a mail port) are kept the
  * same way, keyed by address.  Keys are the wire's: hashed with a keyed
- * hash (keyhash.h).  Everything runs on capture time, so every worker
+ * hash (siphash.h).  Everything runs on capture time, so every worker
  * that sees the same packets holds the same answers.
  */
 #ifndef MAILSCOPE_DNSCACHE_H
@@ -18,6 +20,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* Microseconds an entry outlives the window (>= session.c's linger). */
+#define MS_DNS_KEEP_AFTER 5000000
 
 #include "dns.h"
 #include "record.h"

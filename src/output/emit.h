@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "record.h"
 #include "jsonw.h"
+#include "record.h"
 #include "stats.h"
 
 typedef struct {
@@ -18,21 +18,34 @@ typedef struct {
   bool color;       /* reserved */
 } emit_options;
 
-/* NDJSON session record of SPEC.md (emit_json.c). */
+/* NDJSON session record of docs/json.md (emit_json.c). */
 void emit_json_session(const ms_session *s, jsonw *w);
-/* Closing stats record (emit_json.c). */
+/* Closing stats record (emit_json.c), and its counters alone. */
 void emit_json_stats(const ms_stats *st, jsonw *w);
+void emit_json_stats_fields(const ms_stats *st, jsonw *w);
+/* The periodic stats record of --stats-interval (emit_sensor.c). */
+void emit_json_stats_interval(const ms_stats *st, const ms_stats_interval *iv,
+                              jsonw *w);
+/* "sensor" and "interface" keys, when known (emit_sensor.c). */
+void emit_json_sensor(jsonw *w);
+/* ECS observer.* (emit_sensor.c). */
+void emit_ecs_observer(jsonw *w);
+/* The stats record as an ECS metric document: iv NULL for the closing one
+ * (at time now), else a periodic one (emit_sensor.c). */
+void emit_ecs_stats(const ms_stats *st, const ms_stats_interval *iv,
+                    int64_t now, jsonw *w);
 /* The message object (emit_message.c, message layer helper). */
 void emit_message_json(const ms_message *m, jsonw *w);
-/* Human transcript block of SPEC.md (emit_text.c). */
+/* Human transcript block (emit_text.c, docs/design.md). */
 void emit_text_session(const ms_session *s, const emit_options *o, FILE *f);
 /* Closing summary for transcript mode (emit_text.c). */
 void emit_text_stats(const ms_stats *st, FILE *f);
-/* Elastic Common Schema document, one per session (emit_ecs.c). */
-void emit_ecs_session(const ms_session *s, jsonw *w);
-/* Zeek smtp.log records as JSON lines, one per SMTP transaction, written
- * to f; returns the number of lines (emit_zeek.c). */
-size_t emit_zeek_session(const ms_session *s, jsonw *w, FILE *f);
+/* Elastic Common Schema documents of a session (emit_ecs.c): the session
+ * document, then one per SMTP transaction and per POP3 retrieval; after
+ * each, doc(ctx, w) takes it from w (and resets w).  Returns how many. */
+size_t emit_ecs_session(const ms_session *s, jsonw *w,
+                        void (*doc)(void *ctx, jsonw *w), void *ctx);
+/* Zeek logs: zeek_out.h. */
 
 /* The route of an SMTP session (emit_route.c): the "route" member (nothing
  * when r is NULL), the ECS host names, the transcript's "# route" lines. */

@@ -1,4 +1,4 @@
-/* emit_text.c - transcripts for people (SPEC.md "Transcripts").
+/* emit_text.c - transcripts for people (mailscope(1), OUTPUT: "Transcripts").
  *
  *   # smtp 192.0.2.10:51234 -> 192.0.2.25:25 2026-11-22T10:00:00.000000Z
  *   S: 220 mx.example.test ESMTP
@@ -63,6 +63,15 @@ static void header(const ms_session *s, FILE *f) {
     fputs("->", f);
     print_tunnel_end(f, &t->server);
     fputc(')', f);
+  }
+  if (s->proxy.type) { /* never the password */
+    fprintf(f, " proxy=%s(", s->proxy.type);
+    if (s->proxy.username) {
+      esc_puts(f, s->proxy.username);
+      fputc('@', f);
+    }
+    esc_puts(f, s->proxy.host ? s->proxy.host : "?");
+    fprintf(f, ":%u)", (unsigned)s->proxy.port);
   }
   if (s->midstream)
     fputs(" midstream", f);

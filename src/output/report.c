@@ -83,11 +83,10 @@ ms_report_parts *report_parts_create(const char *path, const char *extract_dir,
   return p;
 }
 
-ms_report_part *report_part_open(ms_report_parts *p, int index,
-                                 rr_file_lookup files, void *ctx) {
+ms_report_part *report_part_open(ms_report_parts *p, int index) {
   if (index < 0 || index >= p->n)
     return NULL;
-  return report_part_on(p->files[index], files, ctx);
+  return report_part_on(p->files[index]);
 }
 
 void report_part_close(ms_report_part *w, const ms_stats *st) {
@@ -121,12 +120,8 @@ ms_report *report_open(const char *path, const char *extract_dir) {
     return NULL;
   ms_report *r = xcalloc(1, sizeof *r);
   r->parts = p;
-  r->w = report_part_open(p, 0, NULL, NULL);
+  r->w = report_part_open(p, 0);
   return r;
-}
-
-void report_set_files(ms_report *r, rr_file_lookup files, void *ctx) {
-  report_part_files(r->w, files, ctx);
 }
 
 void report_add(ms_report *r, const ms_session *s) { report_part_add(r->w, s); }

@@ -27,8 +27,6 @@ typedef struct ms_report ms_report;
 /* extract_dir: --extract-dir or NULL (then no file links).  NULL + errno
  * when FILE or a temporary file cannot be created. */
 ms_report *report_open(const char *path, const char *extract_dir);
-/* Where extracted files went (extract.c), for the links. */
-void report_set_files(ms_report *r, rr_file_lookup files, void *ctx);
 void report_add(ms_report *r, const ms_session *s);
 int report_close(ms_report *r, const ms_stats *st); /* 0 or -1 */
 
@@ -39,8 +37,7 @@ typedef struct ms_report_part ms_report_part;
 ms_report_parts *report_parts_create(const char *path, const char *extract_dir,
                                      int workers); /* NULL + errno */
 /* In worker `index`: its part (render into it with report_part_add). */
-ms_report_part *report_part_open(ms_report_parts *p, int index,
-                                 rr_file_lookup files, void *ctx);
+ms_report_part *report_part_open(ms_report_parts *p, int index);
 void report_part_add(ms_report_part *w, const ms_session *s);
 /* The worker's last frame (its stats); frees w. */
 void report_part_close(ms_report_part *w, const ms_stats *st);

@@ -274,7 +274,7 @@ static void attachments(rr_ctx *c, const ms_session *s, const ms_message *m) {
     jw_kuint(w, "b", a->bytes);
     jw_kstr(w, "md5", a->md5);
     jw_kstr(w, "sha", a->sha256);
-    rr_kstr(c, "x", rr_file(c, s, a->sha256), RR_TEXT_MAX);
+    rr_kstr(c, "x", a->extracted, RR_TEXT_MAX);
     jw_obj_end(w);
   }
   jw_arr_end(w);
@@ -289,7 +289,7 @@ static void message(rr_ctx *c, const ms_session *s, const rr_msg *r) {
   jw_kuint(w, "b", m->bytes);
   if (*m->sha256)
     jw_kstr(w, "sha", m->sha256);
-  rr_kstr(c, "x", rr_file(c, s, m->sha256), RR_TEXT_MAX);
+  rr_kstr(c, "x", m->extracted, RR_TEXT_MAX);
   if (m->truncated)
     jw_kbool(w, "cut", true);
   headers(c, m);

@@ -32,16 +32,11 @@ struct ms_report_part {
   bool failed;
 };
 
-ms_report_part *report_part_on(FILE *f, rr_file_lookup files, void *ctx) {
+ms_report_part *report_part_on(FILE *f) {
   ms_report_part *w = xcalloc(1, sizeof *w);
   w->f = f;
-  rr_init(&w->c, files, ctx);
+  rr_init(&w->c);
   return w;
-}
-
-void report_part_files(ms_report_part *w, rr_file_lookup files, void *ctx) {
-  w->c.files = files;
-  w->c.files_ctx = ctx;
 }
 
 static void write_frame(ms_report_part *w, const part_frame *h, const void *row,

@@ -12,8 +12,7 @@
 #include "vec.h"
 
 /* A writer on f (which stays the caller's). */
-ms_report_part *report_part_on(FILE *f, rr_file_lookup files, void *ctx);
-void report_part_files(ms_report_part *w, rr_file_lookup files, void *ctx);
+ms_report_part *report_part_on(FILE *f);
 /* Write the last frame (st may be NULL), flush, free w: 0 or -1. */
 int report_part_end(ms_report_part *w, const ms_stats *st);
 /* Flush and free w without its last frame: the part a worker that died

@@ -8,11 +8,9 @@
 
 #include "vec.h"
 
-void rr_init(rr_ctx *c, rr_file_lookup files, void *files_ctx) {
+void rr_init(rr_ctx *c) {
   memset(c, 0, sizeof *c);
   jw_init(&c->w);
-  c->files = files;
-  c->files_ctx = files_ctx;
 }
 
 void rr_free(rr_ctx *c) {
@@ -66,12 +64,6 @@ const char *rr_outcome(const ms_session *s) {
   if (s->tls != MS_TLS_NONE)
     return "tls";
   return "no mail";
-}
-
-const char *rr_file(rr_ctx *c, const ms_session *s, const char *sha256) {
-  if (!c->files || !sha256 || !*sha256)
-    return NULL;
-  return c->files(c->files_ctx, s->uid, sha256);
 }
 
 void rr_collect_messages(const ms_session *s, rr_msgs *out) {

@@ -23,18 +23,12 @@
 #define RR_LIST_MAX 100
 #define RR_LADDER_MAX 400 /* ladder lines per session */
 
-/* Where an extracted file went (extract.c), by session and content. */
-typedef const char *(*rr_file_lookup)(void *ctx, const char *uid,
-                                      const char *sha256);
-
 typedef struct {
   jsonw w;
   rt_buf text; /* scratch for display forms */
-  rr_file_lookup files;
-  void *files_ctx;
 } rr_ctx;
 
-void rr_init(rr_ctx *c, rr_file_lookup files, void *files_ctx);
+void rr_init(rr_ctx *c);
 void rr_free(rr_ctx *c);
 
 /* A wire string, display form, at most max bytes (NULL writes null). */
@@ -47,8 +41,6 @@ void rr_kstrs(rr_ctx *c, const char *key, char *const *items, size_t n);
 /* The session's outcome for the table: "queued", "rejected", "aborted",
  * "retrieved", "login failed", "login", "tls" or "no mail". */
 const char *rr_outcome(const ms_session *s);
-/* The file an extracted message or attachment went to, or NULL. */
-const char *rr_file(rr_ctx *c, const ms_session *s, const char *sha256);
 
 /* The session's messages in report order: SMTP transactions' messages,
  * then POP3 retrieved messages; the row and the detail number them alike. */

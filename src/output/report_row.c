@@ -164,7 +164,7 @@ static void message_entry(rr_ctx *c, const ms_session *s, const rr_msg *r) {
   jw_kuint(&c->w, "h", m->received.len);
   if (*m->sha256)
     jw_kstr(&c->w, "sha", m->sha256);
-  rr_kstr(c, "x", rr_file(c, s, m->sha256), RR_TEXT_MAX);
+  rr_kstr(c, "x", m->extracted, RR_TEXT_MAX);
   if (m->truncated)
     jw_kbool(&c->w, "cut", true);
   jw_obj_end(&c->w);
@@ -178,7 +178,7 @@ static void attachment_entry(rr_ctx *c, const ms_session *s,
   jw_kuint(&c->w, "b", a->bytes);
   jw_kstr(&c->w, "md5", a->md5);
   jw_kstr(&c->w, "sha", a->sha256);
-  rr_kstr(c, "x", rr_file(c, s, a->sha256), RR_TEXT_MAX);
+  rr_kstr(c, "x", a->extracted, RR_TEXT_MAX);
   jw_kuint(&c->w, "m", msg);
   jw_obj_end(&c->w);
 }

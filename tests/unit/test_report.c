@@ -48,21 +48,15 @@ static size_t occurrences(const char *hay, const char *needle) {
   return n;
 }
 
-static const char *lookup_file(void *ctx, const char *uid, const char *sha) {
-  (void)uid;
-  return !strcmp(sha, (const char *)ctx) ? "Cx-t2-0-Report.PDF" : NULL;
-}
-
-/* Write a report of the given sessions; returns its text. */
-static char *report_of(ms_session **s, size_t n, const char *link_sha) {
+/* Write a report of the given sessions (with --extract-dir /tmp when
+ * extract); returns its text. */
+static char *report_of(ms_session **s, size_t n, bool extract) {
   char path[] = "/tmp/test_report_XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);
   close(fd);
-  ms_report *r = report_open(path, link_sha ? "/tmp" : NULL);
+  ms_report *r = report_open(path, extract ? "/tmp" : NULL);
   assert_non_null(r);
-  if (link_sha)
-    report_set_files(r, lookup_file, (void *)link_sha);
   for (size_t i = 0; i < n; i++)
     report_add(r, s[i]);
   ms_stats st;
@@ -195,7 +189,7 @@ static void hostile_strings_are_inert(void **state) {
   m->attachments.items[0].filename = xstrdup("<svg onload=alert(1)>.html");
   ms_add_anomaly(s, "x</script>", FX_T0, "detail </SCRIPT><script>");
   line(s, FX_T0 + 15000, MS_CLIENT, 0, 0, 0, 0, evil, evil);
-  char *html = report_of(&s, 1, NULL);
+  char *html = report_of(&s, 1, false);
   /* exactly one script runs: the report's own, hashed in the policy */
   assert_int_equal(occurrences(html, "<script>"), 1);
   assert_int_equal(occurrences(html, "<script"), 4); /* + meta, rows, d-0 */
@@ -269,7 +263,7 @@ static void route_in_the_row(void **state) {
   memset(m2, 0, sizeof *m2);
   m2->preference = 20;
   m2->host = xstrdup("mx2.example.org"); /* addresses not seen */
-  char *html = report_of(&s, 1, NULL);
+  char *html = report_of(&s, 1, false);
   assert_int_equal(occurrences(html, "<script>"), 1);
   assert_null(strstr(html, "<img"));
   json_object *rows = block(html, "ms-rows"), *det = block(html, "d-0");
@@ -313,7 +307,7 @@ static void huge_values_are_cut(void **state) {
   m->subject[n] = '\0';
   for (int i = 0; i < 5000; i++) /* a recipient flood */
     strvec_push(&s->transactions.items[1].rcpt_to, "x@example.org");
-  char *html = report_of(&s, 1, NULL);
+  char *html = report_of(&s, 1, false);
   assert_true(strlen(html) < 300 * 1024);
   json_object *rows = block(html, "ms-rows");
   const char *subject = json_object_get_string(at(fx_get(at(rows, 0), "j"), 0));
@@ -331,7 +325,7 @@ static void rows_and_details(void **state) {
   s[2]->auth.result = MS_AUTH_FAILURE;
   s[2]->auth.failures = 4;
   snprintf(s[2]->uid, sizeof s[2]->uid, "%s", "CfixtureSmtp0000002");
-  char *html = report_of(s, 3, NULL);
+  char *html = report_of(s, 3, false);
   json_object *meta = block(html, "ms-meta"), *rows = block(html, "ms-rows");
   assert_int_equal(num(meta, "sessions"), 3);
   assert_int_equal(num(meta, "packets"), 42);
@@ -416,7 +410,7 @@ static const char *step_line(json_object *st, size_t i, size_t k) {
 static void ladder_from_marks(void **state) {
   (void)state;
   ms_session *s = marked_smtp();
-  char *html = report_of(&s, 1, NULL);
+  char *html = report_of(&s, 1, false);
   json_object *d = block(html, "d-0"), *st = steps_of(d);
   /* 220 | EHLO | 250 x3 | AUTH | 334 | user | 334 | pass | 235 | MAIL RCPT
    * RCPT | 250 | 450 | 550 | QUIT | notice; the body line is left out */
@@ -456,7 +450,7 @@ static void ladder_from_marks(void **state) {
 static void ladder_without_marks(void **state) {
   (void)state;
   ms_session *s = fx_pop3();
-  char *html = report_of(&s, 1, NULL);
+  char *html = report_of(&s, 1, false);
   json_object *d = block(html, "d-0"), *st = steps_of(d);
   assert_int_equal(json_object_array_length(st), 5);
   assert_int_equal(json_object_array_length(fx_get(at(st, 4), "x")), 3);
@@ -476,7 +470,7 @@ static void ladder_is_capped(void **state) {
          NULL);
   }
   ms_add_anomaly(s, "late", FX_T0 + 10999, "on a hidden line");
-  char *html = report_of(&s, 1, NULL);
+  char *html = report_of(&s, 1, false);
   json_object *d = block(html, "d-0");
   assert_int_equal(num(d, "lad.hid"), before + 2000 - 400);
   size_t lines = 0;
@@ -494,10 +488,9 @@ static void ladder_is_capped(void **state) {
 static void extracted_file_links(void **state) {
   (void)state;
   ms_session *s = fx_smtp();
-  const char *sha = s->transactions.items[1]
-                        .message->attachments.items[0]
-                        .sha256; /* "bbb...": the fixture's digest */
-  char *html = report_of(&s, 1, sha);
+  ms_attachment *a = &s->transactions.items[1].message->attachments.items[0];
+  a->extracted = xstrdup("Cx-t2-0-Report.PDF"); /* the name the sink gave */
+  char *html = report_of(&s, 1, true);
   json_object *meta = block(html, "ms-meta"), *rows = block(html, "ms-rows");
   assert_string_equal(fx_str(meta, "extract"), "./"); /* both in /tmp */
   assert_string_equal(fx_str(at(fx_get(at(rows, 0), "at"), 0), "x"),
@@ -516,9 +509,8 @@ static void worker_parts_merge_in_order(void **state) {
   close(fd);
   ms_report_parts *p = report_parts_create(path, NULL, 2);
   assert_non_null(p);
-  ms_report_part *w[2] = {report_part_open(p, 0, NULL, NULL),
-                          report_part_open(p, 1, NULL, NULL)};
-  assert_null(report_part_open(p, 2, NULL, NULL));
+  ms_report_part *w[2] = {report_part_open(p, 0), report_part_open(p, 1)};
+  assert_null(report_part_open(p, 2));
   /* worker k ends the sessions with order_end {k+1, k+3, ...} */
   for (int i = 0; i < 6; i++) {
     ms_session *s = fx_pop3();
@@ -555,8 +547,8 @@ static void damaged_part_is_reported(void **state) {
   int fd = mkstemp(path);
   close(fd);
   ms_report_parts *p = report_parts_create(path, NULL, 2);
-  ms_report_part *w0 = report_part_open(p, 0, NULL, NULL);
-  ms_report_part *w1 = report_part_open(p, 1, NULL, NULL);
+  ms_report_part *w0 = report_part_open(p, 0);
+  ms_report_part *w1 = report_part_open(p, 1);
   ms_session *s = fx_smtp();
   report_part_add(w0, s);
   report_part_add(w1, s);

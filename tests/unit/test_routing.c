@@ -13,7 +13,6 @@
 
 #include "dns_build.h"
 #include "dnscache.h"
-#include "keyhash.h"
 #include "routing.h"
 
 #define SEC 1000000LL
@@ -58,18 +57,6 @@ static bool has_anomaly(const ms_session *s, const char *name) {
     if (!strcmp(s->anomalies.items[i].name, name))
       return true;
   return false;
-}
-
-static void siphash_reference_vector(void **state) {
-  (void)state;
-  uint8_t key[16], in[15];
-  for (int i = 0; i < 16; i++)
-    key[i] = (uint8_t)i;
-  for (int i = 0; i < 15; i++)
-    in[i] = (uint8_t)i;
-  /* SipHash-2-4 paper, appendix A: 15 bytes under key 00..0f */
-  assert_true(ms_siphash(key, in, 15) == 0xa129ca6149be45e5ULL);
-  assert_true(ms_siphash(key, in, 0) == 0x726fdb47dd0e0e31ULL);
 }
 
 static void answers_count_from_when_they_were_seen(void **state) {
@@ -374,7 +361,6 @@ static void a_changed_mx_is_an_anomaly_a_rotating_pool_is_not(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(siphash_reference_vector),
       cmocka_unit_test(answers_count_from_when_they_were_seen),
       cmocka_unit_test(ttl_zero_lasts_the_grace_and_window_caps_long_ttls),
       cmocka_unit_test(negative_answers_and_cnames),
