@@ -9,6 +9,7 @@
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
 #   make bench-report  the HTML report of 10,000 sessions in headless Chromium
+#   make bench-live  live loss-free rates on loopback (root; tcpreplay)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install  PREFIX=/usr/local DESTDIR= : the binary, the man page, the
 #                 systemd unit, /etc/default/mailscope, the logrotate file,
@@ -55,7 +56,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
-.PHONY: all deps test-deps build run test unit asan valgrind bench bench-report install install-files uninstall deb format clean compare
+.PHONY: all deps test-deps build run test unit asan valgrind bench bench-report bench-live install install-files uninstall deb format clean compare
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -127,6 +128,10 @@ bench: test-deps
 bench-report: test-deps
 	@$(MAKE) --no-print-directory build
 	@bench/report.sh
+
+bench-live: test-deps
+	@$(MAKE) --no-print-directory build
+	@bench/live.sh
 
 install: all
 	@$(MAKE) --no-print-directory install-files

@@ -38,6 +38,7 @@ if [ "${1:-}" = test ]; then
   need dpkg-dev           "command -v dpkg-buildpackage"
   need lintian            "command -v lintian"
   need time               "test -x /usr/bin/time"
+  need tcpreplay          "command -v tcpreplay"  # make bench-live
   need chromium           "test -x /usr/bin/chromium"
   # the HTML report's browser test drives Chromium over the DevTools protocol
   need python3-websocket  "/usr/bin/python3 -c 'import websocket'"

@@ -37,6 +37,9 @@ enum {
   OPT_MAX_RECORD_BYTES,
   OPT_SANDBOX,
   OPT_VERSION,
+  OPT_SNAPLEN,
+  OPT_BUFFER_SIZE,
+  OPT_IMMEDIATE,
   OPT_ZEEK_DIR,
   OPT_SENSOR_NAME,
   OPT_STATS_INTERVAL,
@@ -103,6 +106,12 @@ static const option_doc option_table[] = {
      "default)"},
     {"sandbox", OPT_SANDBOX, 0, NULL,
      "seccomp filter after set-up: no exec, no sockets"},
+    {"snaplen", OPT_SNAPLEN, 1, "N",
+     "live: bytes kept of each packet (262144)"},
+    {"buffer-size", OPT_BUFFER_SIZE, 1, "N",
+     "live: kernel ring per capture process (64M)"},
+    {"immediate", OPT_IMMEDIATE, 0, NULL,
+     "live: hand over each packet at once (slower; default: 100 ms blocks)"},
     {"workers", OPT_WORKERS, 1, "N",
      "worker processes (flows split by hash; live: kernel fanout)"},
     {"timestamps", OPT_TIMESTAMPS, 0, NULL, "transcripts: time of each line"},
@@ -209,6 +218,8 @@ void ms_options_defaults(ms_options *o) {
   o->max_record_bytes = 16ULL << 20;
   o->max_extract_files = 10000;
   o->out_uid = o->out_gid = -1;
+  o->snaplen = 262144;
+  o->buffer_size = 64 << 20;
   ms_dissect_config_defaults(&o->dissect);
   set_port(o, 25, MS_PROTO_SMTP, false);
   set_port(o, 587, MS_PROTO_SMTP, false);
@@ -390,6 +401,17 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     break;
   case OPT_FULL_BODIES:
     o->full_bodies = o->dissect.full_bodies = true;
+    break;
+  case OPT_SNAPLEN:
+    rc = set_limit("--snaplen", arg, 64, 262144, &v);
+    o->snaplen = (int)v;
+    break;
+  case OPT_BUFFER_SIZE:
+    rc = set_limit("--buffer-size", arg, 1 << 20, 1ULL << 31, &v);
+    o->buffer_size = v;
+    break;
+  case OPT_IMMEDIATE:
+    o->immediate = true;
     break;
   case OPT_WORKERS:
     rc = set_limit("--workers", arg, 1, 64, &v);

@@ -32,8 +32,11 @@ typedef struct {
   int worker_index, worker_count; /* set in each worker process */
   struct ms_report_parts *report_parts; /* --report with --workers (main.c) */
   bool no_detect, show_secrets, stats, timestamps, full_bodies, quiet;
-  bool sandbox;     /* --sandbox: seccomp filter after set-up */
-  int fanout_group; /* live workers: PACKET_FANOUT group id, 0 = none */
+  bool sandbox;         /* --sandbox: seccomp filter after set-up */
+  int fanout_group;     /* live workers: PACKET_FANOUT group id, 0 = none */
+  int snaplen;          /* live: --snaplen */
+  uint64_t buffer_size; /* live: --buffer-size, the kernel ring in bytes */
+  bool immediate;       /* live: --immediate (TPACKET_V2, no batching) */
 
   /* Port table: proto by server port; port_tls marks implicit TLS. */
   uint8_t port_proto[65536]; /* ms_proto */

@@ -63,7 +63,7 @@ def show(v, width=70):
 
 class Ours:
     """mailscope's view of each capture, computed once: NDJSON sessions,
-    --format zeek records, and the sha1/md5 of every extracted
+    --format zeek-json records, and the sha1/md5 of every extracted
     attachment."""
 
     def __init__(self, binary):
@@ -86,7 +86,7 @@ class Ours:
         key = ("zeek", path)
         if key not in self.cache:
             self.cache[key] = [json.loads(l) for l in self._run(
-                ["--format", "zeek", "-r", path]).splitlines()]
+                ["--format", "zeek-json", "-r", path]).splitlines()]
         return self.cache[key]
 
     def extracted(self, path):
@@ -183,6 +183,12 @@ def seconds(ts):
     return "%d.%06d" % (us // 1000000, us % 1000000)
 
 
+def reply_word(r):
+    """An SMTP reply's code or a POP3 response's status (+OK, -ERR), as
+    text: -J writes POP3's in `status` (one type per field)."""
+    return str(r["code"]) if "code" in r else str(r.get("status"))
+
+
 def reply_codes(s):
     """Every reply of a session once: the greeting, the replies to
     commands, and the replies to message bodies sent with DATA (a BDAT
@@ -192,7 +198,7 @@ def reply_codes(s):
         codes.append("220" if s["proto"] == "smtp" else "+OK")
     for c in s["commands"]:
         if c.get("reply"):
-            codes.append(str(c["reply"]["code"]))
+            codes.append(reply_word(c["reply"]))
     txs = s.get("transactions", [])
     for i, t in enumerate(txs):
         end = txs[i + 1]["ts"] if i + 1 < len(txs) else "~"
@@ -200,5 +206,5 @@ def reply_codes(s):
                       == 354 and t["ts"] <= c["ts"] < end
                       for c in s["commands"])
         if by_data and "message" in t and "reply" in t:
-            codes.append(str(t["reply"]["code"]))
+            codes.append(reply_word(t["reply"]))
     return codes

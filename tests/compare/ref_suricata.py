@@ -195,7 +195,7 @@ def pop3_check(capture, n, match, count, sessions):
 
     def value(k, c):
         r = c.get("reply") or {}
-        code = r.get("code")
+        code = r.get("status") or r.get("code")
         return {"pop3.request.command": c["verb"],
                 "pop3.request.args": c["arg"].split(" ") if c.get("arg") else [],
                 "pop3.response.status": code.lstrip("+-") if code else None,
