@@ -73,7 +73,9 @@ def mailscope_commands(binary, path):
     out = subprocess.run([binary, "-J", "-q", "-r", path], capture_output=True,
                          text=True, check=False).stdout
     per_flow = collections.defaultdict(collections.Counter)
-    for line in out.splitlines():
+    for line in out.split("\n"):  # not splitlines: U+2028 ends no record
+        if not line:
+            continue
         r = json.loads(line)
         key = frozenset([str(r["client"]["port"]), str(r["server"]["port"])])
         for c in r["commands"]:
