@@ -90,7 +90,8 @@ struct conn {
   bool closed;       /* over (FINs, RST): decoded, lingering until reported */
   uint8_t dir[2];    /* DIR_* of each direction (ms_dir) */
   uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
-  ms_ts last_ts;
+  ms_ts last_ts; /* time of its last packet */
+  ms_ts seen;    /* the table's clock at its last packet (idle checks) */
   uint64_t first_packet; /* index of the packet that created it */
 
   ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
@@ -115,6 +116,12 @@ struct ms_table {
   struct {
     conn *head, *tail;
   } lru[LRU_LISTS];
+  /* the latest packet time seen: idle checks run on it, so that input whose
+   * time goes back (a second, older capture file) neither expires sessions
+   * nor keeps the least-recently-active lists out of order, and every
+   * worker (which sees every packet's time) expires exactly what one
+   * process would */
+  ms_ts clock;
   uint64_t packet_index; /* TCP segments seen, the same on every worker */
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
@@ -807,12 +814,15 @@ static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how, ms_ts now,
 }
 
 void ms_table_expire(ms_table *t, ms_ts now) {
+  if (now > t->clock)
+    t->clock = now;
+  now = t->clock;
   int64_t idle = (int64_t)t->opt->idle_timeout * 1000000, limit[LRU_LISTS];
   for (int l = 0; l < LRU_LISTS; l++)
     limit[l] = l == LRU_CLOSED && LINGER_USEC < idle ? LINGER_USEC : idle;
   size_t n = 0;
   for (int l = 0; l < LRU_LISTS; l++)
-    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit[l];
+    for (conn *c = t->lru[l].head; c && now - c->seen > limit[l];
          c = c->lru_next)
       n++;
   if (!n)
@@ -820,7 +830,7 @@ void ms_table_expire(ms_table *t, ms_ts now) {
   conn **all = xmalloc(n * sizeof(conn *));
   n = 0;
   for (int l = 0; l < LRU_LISTS; l++)
-    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit[l];
+    for (conn *c = t->lru[l].head; c && now - c->seen > limit[l];
          c = c->lru_next)
       all[n++] = c;
   /* each ends at the time of its own last packet */
@@ -1050,6 +1060,7 @@ static conn *conn_of(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
 static conn *packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
                     ms_ts ts) {
   c->last_ts = ts;
+  c->seen = t->clock;
   if (s->len > 0)
     c->saw_payload = true;
   lru_unlink(t, c);
