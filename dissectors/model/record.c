@@ -71,6 +71,7 @@ void ms_session_free(ms_session *s) {
     return;
   vec_free(&s->vlan);
   vec_free(&s->tunnels);
+  ms_tls_info_free(s->tls_info);
   free(s->banner);
   for (size_t i = 0; i < s->commands.len; i++) {
     free(s->commands.items[i].verb);

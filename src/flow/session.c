@@ -11,6 +11,7 @@
 #include "dissector.h"
 #include "flowhash.h"
 #include "reassembly.h"
+#include "tls.h"
 #include "vec.h"
 
 #define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
@@ -59,6 +60,7 @@ struct conn {
   const ms_dissector *dissector;
   void *dstate;
   struct held *held; /* bytes held during detection, NULL otherwise */
+  ms_tls_conn *tls;  /* the TLS decoder once TLS started, or NULL */
   bool truncated;    /* reassembly limit hit (counted once) */
   ms_ts last_ts;
   uint64_t first_packet; /* index of the packet that created it */
@@ -470,6 +472,13 @@ static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     if (c->dissector->on_data(dissector_state(t, c), dir, p, n, ts) == MS_STOP)
       c->state = CONN_COUNTING;
     break;
+  case CONN_COUNTING:
+    if (c->rec->tls != MS_TLS_NONE) {
+      if (!c->tls)
+        c->tls = ms_tls_conn_new(c->rec, NULL);
+      ms_tls_conn_data(c->tls, dir, p, n, ts);
+    }
+    break;
   default:
     break;
   }
@@ -498,6 +507,8 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
                  (unsigned long long)n, dir == MS_CLIENT ? "client" : "server");
   if (c->state == CONN_ACTIVE)
     c->dissector->on_gap(dissector_state(f->t, c), dir, n, ts);
+  else if (c->tls)
+    ms_tls_conn_gap(c->tls, dir, n, ts);
 }
 
 static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
@@ -547,6 +558,10 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   if (c->dissector && c->dstate) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
+  }
+  if (c->tls) {
+    ms_tls_conn_close(c->tls, ts);
+    ms_tls_conn_free(c->tls);
   }
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
     t->stats->limits[i] += r->limits[i];

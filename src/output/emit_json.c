@@ -210,6 +210,8 @@ void emit_json_session(const ms_session *s, jsonw *w) {
   jw_kbool(w, "midstream", s->midstream);
   jw_kuint(w, "gap_bytes", s->gap_bytes);
   jw_kstr(w, "tls", ms_tls_name(s->tls));
+  if (s->tls_info)
+    emit_tls_json(s->tls_info, w);
   jw_kstr_opt(w, "banner", s->banner);
   if (s->proto == MS_PROTO_SMTP)
     smtp_fields(w, s);
