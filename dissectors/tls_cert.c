@@ -274,12 +274,22 @@ static bool name_matches(const char *pattern, const char *host) {
   return pn == hn && !strncasecmp(pattern, host, hn);
 }
 
+/* An IP literal as 16 bytes (IPv4 in the first 4); false if not one. */
+static bool ip_bytes(const char *s, unsigned char out[16], int *af) {
+  memset(out, 0, 16);
+  *af = inet_pton(AF_INET, s, out) == 1    ? AF_INET
+        : inet_pton(AF_INET6, s, out) == 1 ? AF_INET6
+                                           : 0;
+  return *af != 0;
+}
+
 bool tls_cert_matches(const ms_tls_cert *c, const char *host) {
-  unsigned char bin[16];
-  if (inet_pton(AF_INET, host, bin) == 1 ||
-      inet_pton(AF_INET6, host, bin) == 1) {
+  unsigned char want[16], have[16];
+  int af, af2;
+  if (ip_bytes(host, want, &af)) {
     for (size_t i = 0; i < c->san_ip.len; i++)
-      if (!strcasecmp(c->san_ip.items[i], host))
+      if (ip_bytes(c->san_ip.items[i], have, &af2) && af == af2 &&
+          !memcmp(want, have, 16))
         return true;
     return false;
   }
