@@ -32,6 +32,8 @@ void emit_text_session(const ms_session *s, const emit_options *o, FILE *f);
 void emit_text_stats(const ms_stats *st, FILE *f);
 /* Elastic Common Schema document, one per session (emit_ecs.c). */
 void emit_ecs_session(const ms_session *s, jsonw *w);
+/* The ECS tls.* object of a session, if it has TLS (emit_ecs_tls.c). */
+void emit_ecs_tls(const ms_session *s, jsonw *w);
 /* Zeek smtp.log records as JSON lines, one per SMTP transaction, written
  * to f; returns the number of lines (emit_zeek.c). */
 size_t emit_zeek_session(const ms_session *s, jsonw *w, FILE *f);

@@ -431,14 +431,6 @@ static void user(jsonw *w, const ms_session *s) {
   jw_obj_end(w);
 }
 
-static void tls(jsonw *w, const ms_session *s) {
-  if (s->tls != MS_TLS_STARTTLS)
-    return;
-  begin_obj(w, "tls");
-  jw_kbool(w, "established", true);
-  jw_obj_end(w);
-}
-
 /* ---- mailscope.* ----------------------------------------------------------
  */
 
@@ -508,6 +500,8 @@ static void mailscope_ns(jsonw *w, const ms_session *s) {
   jw_kbool(w, "midstream", s->midstream);
   jw_kuint(w, "gap_bytes", s->gap_bytes);
   jw_kstr(w, "tls", ms_tls_name(s->tls));
+  if (s->tls_info && s->tls_info->client.present)
+    jw_kstr(w, "ja4", s->tls_info->client.ja4);
   jw_kstr_opt(w, "banner", s->banner);
   jw_kstr_opt(w, "helo", s->helo);
   jw_kuint(w, "commands", s->commands.len);
@@ -545,7 +539,7 @@ void emit_ecs_session(const ms_session *s, jsonw *w) {
   network(w, s);
   related(w, s);
   user(w, s);
-  tls(w, s);
+  emit_ecs_tls(s, w);
   email(w, &p);
   mailscope_ns(w, s);
   jw_obj_end(w);
