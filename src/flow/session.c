@@ -11,6 +11,7 @@
 #include "dissector.h"
 #include "flowhash.h"
 #include "reassembly.h"
+#include "starttls_memory.h"
 #include "tls.h"
 #include "vec.h"
 
@@ -83,6 +84,7 @@ struct ms_table {
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
+  ms_starttls_memory *starttls; /* what sessions said of each server */
 };
 
 /* ---- table -------------------------------------------------------------- */
@@ -97,6 +99,7 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
   t->nbuckets = 1024;
   t->buckets = xcalloc(t->nbuckets, sizeof(conn *));
   t->dcfg = opt->dissect;
+  t->starttls = ms_starttls_memory_new();
   return t;
 }
 
@@ -575,10 +578,12 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
     t->stats->sessions_smtp++;
   else if (report)
     t->stats->sessions_pop3++;
-  if (report)
+  if (report) {
+    ms_starttls_memory_session(t->starttls, r);
     t->done(t->ctx, r);
-  else
+  } else {
     ms_session_free(r);
+  }
 }
 
 static int by_first_packet(const void *a, const void *b) {
@@ -633,6 +638,7 @@ void ms_table_free(ms_table *t) {
   if (!t)
     return;
   ms_table_flush(t, MS_END_EOF, 0);
+  ms_starttls_memory_free(t->starttls);
   free(t->buckets);
   free(t);
 }
