@@ -119,10 +119,10 @@ clean:
 #   make fuzz-smoke  the test suite's short run (tests/t_fuzz_smoke.sh)
 #   make fuzz-seeds  seed corpora from pcaps/ and ../shared/corpus
 # Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
-# fuzz_sasl, fuzz_capture.  Each also builds standalone (-DFUZZ_STANDALONE,
+# fuzz_sasl, fuzz_capture, fuzz_tls.  Each also builds standalone (-DFUZZ_STANDALONE,
 # a main() that replays files) into build-asan/fuzz/ with the ASan objects,
 # beside the seed maker (fuzz/seeds.c).
-FUZZ_HARNESSES := smtp pop3 message sasl capture
+FUZZ_HARNESSES := smtp pop3 message sasl capture tls
 FUZZ_SECONDS ?= 120
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
@@ -152,7 +152,8 @@ $(BUILD)/fuzz/fuzz_smtp $(BUILD)/fuzz/fuzz_pop3: $(BUILD)/fuzz/fuzz_%: \
 	@$(FUZZ_CC) -DFUZZ_PROTO=MS_PROTO_$(shell echo $* | tr a-z A-Z) -o $@ \
 	  $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)
 
-$(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture: \
+$(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture \
+    $(BUILD)/fuzz/fuzz_tls: \
     $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"

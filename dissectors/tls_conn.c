@@ -88,7 +88,7 @@ static bool unprotect(ms_tls_conn *c, ms_dir dir, uint8_t type,
 
 void tls_conn_check_done(ms_tls_conn *c, ms_ts ts) {
   ms_tls_info *t = c->info;
-  if (t->completed != MS_TLS_NOT_DONE)
+  if (t->completed != MS_TLS_NOT_DONE || !c->server_hello)
     return;
   if (t->finished[MS_CLIENT] && t->finished[MS_SERVER])
     t->completed = t->decrypted[MS_CLIENT] && t->decrypted[MS_SERVER]

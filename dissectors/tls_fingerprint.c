@@ -218,7 +218,7 @@ static void ja4(ms_tls_client_hello *h) {
   char b[13], c[13];
   hash12(ciphers, b);
   hash12(exts, c);
-  snprintf(h->ja4, sizeof h->ja4, "%s_%s_%s", a, b, c);
+  snprintf(h->ja4, sizeof h->ja4, "%.10s_%.12s_%.12s", a, b, c);
   free(h->ja4_r);
   h->ja4_r = xasprintf("%s_%s_%s", a, ciphers, exts);
   free(ciphers);

@@ -10,6 +10,7 @@
 #                    fuzz/seeds.c (the real engine with a recording registry)
 #   OUTDIR/sasl      AUTH scripts for every mechanism, base64, QP and NTLM
 #                    texts (written below)
+#   OUTDIR/tls       TLS streams for fuzz_tls (fuzz/tls_seeds.py)
 # Generated, not committed: rerun after the captures change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,9 @@ echo "fuzz seeds: $(find "$out/capture" -type f | wc -l) capture files"
 for h in smtp pop3 message; do
   echo "fuzz seeds: $(find "$out/$h" -type f | wc -l) $h inputs"
 done
+# TLS: the handshakes of tests/unit/data/ as chunk scripts, and a few made
+# for paths they miss (fuzz/tls_seeds.py)
+"${PYTHON:-/usr/bin/python3}" fuzz/tls_seeds.py "$out/tls"
 
 # SASL: first byte 0 = AUTH script ("A MECH [initial]", "S<challenge>",
 # "E<outcome>", client lines), 1 = base64, 2 = seed + stream text, 3 = NTLM.

@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
   *) break ;;
   esac
 done
-[ $# -gt 0 ] || set -- smtp pop3 message sasl capture
+[ $# -gt 0 ] || set -- smtp pop3 message sasl capture tls
 
 # Per harness: longest input, dictionaries.  Capture files need room for a
 # few dozen packets; a dissector script or a message for several commands,
@@ -47,6 +47,7 @@ dicts() {
   message) echo fuzz/message.dict ;;
   sasl) echo fuzz/sasl.dict ;;
   capture) echo fuzz/capture.dict fuzz/smtp.dict fuzz/pop3.dict ;;
+  tls) echo fuzz/tls.dict ;;
   esac
 }
 
