@@ -30,10 +30,10 @@
 #include "tls_crypto.h"
 
 typedef enum {
-  MS_TLS_EPOCH_12 = 0,          /* TLS <= 1.2: from the master secret */
-  MS_TLS_EPOCH_HANDSHAKE,       /* TLS 1.3 handshake traffic secret */
-  MS_TLS_EPOCH_APPLICATION,     /* TLS 1.3 traffic secret 0 */
-  MS_TLS_EPOCH_KEY_UPDATE       /* TLS 1.3: the next traffic secret */
+  MS_TLS_EPOCH_12 = 0,      /* TLS <= 1.2: from the master secret */
+  MS_TLS_EPOCH_HANDSHAKE,   /* TLS 1.3 handshake traffic secret */
+  MS_TLS_EPOCH_APPLICATION, /* TLS 1.3 traffic secret 0 */
+  MS_TLS_EPOCH_KEY_UPDATE   /* TLS 1.3: the next traffic secret */
 } ms_tls_epoch;
 
 /* What a switch to encrypted records needs to find its keys. */

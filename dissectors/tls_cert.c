@@ -242,8 +242,8 @@ void tls_cert_summarise(ms_tls_cert *c, const uint8_t *der, size_t n) {
   if (!x) {
     unsigned long e = ERR_peek_last_error();
     const char *reason = e ? ERR_reason_error_string(e) : NULL;
-    c->error = xasprintf("not an X.509 certificate (%s)",
-                         reason ? reason : "no DER");
+    c->error =
+        xasprintf("not an X.509 certificate (%s)", reason ? reason : "no DER");
   } else if ((size_t)(q - der) != n) {
     c->error = xasprintf("%zu bytes after the certificate's DER",
                          n - (size_t)(q - der));

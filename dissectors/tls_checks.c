@@ -38,8 +38,7 @@ static void cipher_check(ms_session *rec, const ms_tls_server_hello *s) {
                                          : NULL;
   if (why)
     ms_add_anomaly(rec, "tls_weak_cipher", s->ts,
-                   "the server chose %s (0x%04x): %s", n, s->cipher_suite,
-                   why);
+                   "the server chose %s (0x%04x): %s", n, s->cipher_suite, why);
 }
 
 static void validity_check(ms_session *rec, const ms_tls_cert *leaf,
@@ -120,8 +119,8 @@ size_t tls_server_names(const ms_session *rec, char **out, size_t max) {
     add_name(out, &n, max, host_word(rec->banner, smtp));
   for (size_t i = 0; smtp && i < rec->commands.len; i++) {
     const ms_command *c = &rec->commands.items[i];
-    if (!strcmp(c->verb, "EHLO") && c->reply.present &&
-        c->reply.code == 250 && c->reply.text)
+    if (!strcmp(c->verb, "EHLO") && c->reply.present && c->reply.code == 250 &&
+        c->reply.text)
       add_name(out, &n, max, host_word(c->reply.text, true));
   }
   return n;
@@ -143,7 +142,7 @@ static void name_check(ms_session *rec, const ms_tls_info *t,
     for (size_t i = 0; i < n; i++)
       snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                i ? ", " : "", names[i]);
-    const char *cert_name = leaf->san_dns.len ? leaf->san_dns.items[0]
+    const char *cert_name = leaf->san_dns.len  ? leaf->san_dns.items[0]
                             : leaf->subject_cn ? leaf->subject_cn
                                                : "(none)";
     ms_add_anomaly(rec, "tls_certificate_name_mismatch", t->server.ts,

@@ -34,8 +34,7 @@ void tls_conn_malformed(ms_tls_conn *c, ms_dir dir, ms_ts ts, const char *fmt,
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
-  ms_add_anomaly(c->rec, "tls_malformed", ts, "%s: %s", side_name(dir),
-                 detail);
+  ms_add_anomaly(c->rec, "tls_malformed", ts, "%s: %s", side_name(dir), detail);
 }
 
 /* ---- protection (decryption plugs in here) ------------------------------ */
@@ -103,9 +102,8 @@ void tls_conn_check_done(ms_tls_conn *c, ms_ts ts) {
  * client's first protected one (its Finished). */
 static void traffic_done(ms_tls_conn *c, ms_dir dir, ms_ts ts) {
   ms_tls_info *t = c->info;
-  if (!c->tls13 || t->completed != MS_TLS_NOT_DONE ||
-      c->side[dir].prot || dir != MS_SERVER ||
-      c->side[MS_CLIENT].encrypted_records == 0)
+  if (!c->tls13 || t->completed != MS_TLS_NOT_DONE || c->side[dir].prot ||
+      dir != MS_SERVER || c->side[MS_CLIENT].encrypted_records == 0)
     return;
   t->completed = MS_TLS_DONE_TRAFFIC;
   t->completed_ts = ts;
@@ -113,8 +111,8 @@ static void traffic_done(ms_tls_conn *c, ms_dir dir, ms_ts ts) {
 
 /* ---- alerts -------------------------------------------------------------- */
 
-static void add_alert(ms_tls_conn *c, ms_dir dir, bool encrypted,
-                      uint8_t level, uint8_t desc, ms_ts ts) {
+static void add_alert(ms_tls_conn *c, ms_dir dir, bool encrypted, uint8_t level,
+                      uint8_t desc, ms_ts ts) {
   ms_tls_info *t = c->info;
   if (t->alerts.len >= MS_TLS_MAX_ALERTS) {
     t->alerts_dropped++;
@@ -155,8 +153,8 @@ typedef struct {
   ms_dir dir;
 } side_ctx;
 
-static void hs_message(void *ctx, uint8_t type, const uint8_t *body,
-                       size_t len, ms_ts ts);
+static void hs_message(void *ctx, uint8_t type, const uint8_t *body, size_t len,
+                       ms_ts ts);
 static void hs_too_long(void *ctx, uint8_t type, size_t len, ms_ts ts);
 
 /* Handshake bytes; they were decrypted when the direction is protected. */
@@ -167,8 +165,8 @@ static void handshake_bytes(ms_tls_conn *c, ms_dir dir, const uint8_t *p,
   tls_hs_feed(&c->side[dir].hs, p, n, ts, &cb);
 }
 
-static void hs_message(void *ctx, uint8_t type, const uint8_t *body,
-                       size_t len, ms_ts ts) {
+static void hs_message(void *ctx, uint8_t type, const uint8_t *body, size_t len,
+                       ms_ts ts) {
   side_ctx *sc = ctx;
   tls_msg_handle(sc->c, sc->dir, type, body, len, ts,
                  sc->c->side[sc->dir].encrypted);
@@ -192,8 +190,8 @@ static void application_data(ms_tls_conn *c, ms_dir dir, const uint8_t *p,
 }
 
 /* The contents of a record, once decrypted (or never protected). */
-static void content(ms_tls_conn *c, ms_dir dir, uint8_t type,
-                    const uint8_t *p, size_t n, ms_ts ts) {
+static void content(ms_tls_conn *c, ms_dir dir, uint8_t type, const uint8_t *p,
+                    size_t n, ms_ts ts) {
   switch (type) {
   case TLS_HANDSHAKE:
     handshake_bytes(c, dir, p, n, ts);
@@ -209,16 +207,15 @@ static void content(ms_tls_conn *c, ms_dir dir, uint8_t type,
   }
 }
 
-static void change_cipher_spec(ms_tls_conn *c, ms_dir dir,
-                               const uint8_t *body, size_t len, ms_ts ts) {
+static void change_cipher_spec(ms_tls_conn *c, ms_dir dir, const uint8_t *body,
+                               size_t len, ms_ts ts) {
   if (len != 1 || !body || body[0] != 1)
     tls_conn_malformed(c, dir, ts, "a ChangeCipherSpec of %zu bytes", len);
   c->info->ccs[dir] = true;
   tls_conn_history(c, dir, 'i');
   /* TLS <= 1.2 resumption: the server's ChangeCipherSpec before any
    * Certificate or key exchange (an abbreviated handshake) */
-  if (dir == MS_SERVER && !c->tls13 && c->server_hello &&
-      !c->server_sent_keys)
+  if (dir == MS_SERVER && !c->tls13 && c->server_hello && !c->server_sent_keys)
     c->info->resumed = true;
   if (!c->tls13) /* TLS 1.3's is only for middleboxes (RFC 8446 D.4) */
     tls_conn_protect(c, dir, MS_TLS_EPOCH_12);
@@ -226,8 +223,8 @@ static void change_cipher_spec(ms_tls_conn *c, ms_dir dir,
 
 /* A protected record: decrypted when keys exist, else judged by its type. */
 static void protected_record(ms_tls_conn *c, ms_dir dir, uint8_t type,
-                             uint16_t version, const uint8_t *body,
-                             size_t len, ms_ts ts) {
+                             uint16_t version, const uint8_t *body, size_t len,
+                             ms_ts ts) {
   ms_tls_info *t = c->info;
   tls_side *s = &c->side[dir];
   s->encrypted_records++;

@@ -206,12 +206,10 @@ static void ja4(ms_tls_client_hello *h) {
   char a[16], alpn[3];
   alpn_chars(h, alpn);
   snprintf(a, sizeof a, "t%s%c%02zu%02zu%s", ja4_version(offered_version(h)),
-           has_extension(h, EXT_SNI) ? 'd' : 'i',
-           count_real(&h->cipher_suites), count_real(&h->extensions),
-           alpn);
-  size_t most = h->cipher_suites.len > h->extensions.len
-                    ? h->cipher_suites.len
-                    : h->extensions.len;
+           has_extension(h, EXT_SNI) ? 'd' : 'i', count_real(&h->cipher_suites),
+           count_real(&h->extensions), alpn);
+  size_t most = h->cipher_suites.len > h->extensions.len ? h->cipher_suites.len
+                                                         : h->extensions.len;
   uint16_t *buf = xmalloc((most + 1) * sizeof *buf);
   char *ciphers = list_text(buf, sorted(&h->cipher_suites, false, buf));
   char *exts = extension_text(h, buf);

@@ -91,8 +91,7 @@ static void client_key_share(ms_tls_client_hello *h, tls_cur *c) {
 }
 
 /* One extension's contents; false when they are malformed. */
-static bool client_extension(ms_tls_client_hello *h, uint16_t type,
-                             tls_cur c) {
+static bool client_extension(ms_tls_client_hello *h, uint16_t type, tls_cur c) {
   switch (type) {
   case EXT_SERVER_NAME:
     client_sni(h, &c);

@@ -61,8 +61,7 @@ static bool is_tls13(uint16_t v) {
 
 /* ---- hellos -------------------------------------------------------------- */
 
-static void client_hello(ms_tls_conn *c, const uint8_t *p, size_t n,
-                         ms_ts ts) {
+static void client_hello(ms_tls_conn *c, const uint8_t *p, size_t n, ms_ts ts) {
   ms_tls_client_hello *h = &c->info->client;
   if (h->present)
     return; /* a second one (after HelloRetryRequest): the first counts */
@@ -82,8 +81,7 @@ static void retry_request(ms_tls_conn *c, const ms_tls_server_hello *hrr) {
 
 /* The ServerHello decides the version: TLS 1.3 protects every later
  * record of both sides (handshake keys first). */
-static void server_hello(ms_tls_conn *c, const uint8_t *p, size_t n,
-                         ms_ts ts) {
+static void server_hello(ms_tls_conn *c, const uint8_t *p, size_t n, ms_ts ts) {
   ms_tls_server_hello sh = {0};
   tls_session_id sid = {0};
   bool psk = false;
@@ -122,25 +120,25 @@ static void server_hello(ms_tls_conn *c, const uint8_t *p, size_t n,
   }
 }
 
-/* ---- certificates --------------------------------------------------------- */
+/* ---- certificates ---------------------------------------------------------
+ */
 
-static void add_cert(ms_tls_conn *c, ms_dir dir, const uint8_t *der,
-                     size_t n) {
+static void add_cert(ms_tls_conn *c, ms_dir dir, const uint8_t *der, size_t n) {
   ms_tls_info *t = c->info;
   if (dir == MS_SERVER ? t->server_certs.len >= MS_TLS_MAX_CERTS
                        : t->client_certs.len >= MS_TLS_MAX_CERTS) {
     t->certs_dropped++;
     return;
   }
-  ms_tls_cert *cert =
-      dir == MS_SERVER ? vec_push(&t->server_certs) : vec_push(&t->client_certs);
+  ms_tls_cert *cert = dir == MS_SERVER ? vec_push(&t->server_certs)
+                                       : vec_push(&t->client_certs);
   tls_cert_summarise(cert, der, n);
 }
 
 /* RFC 5246 7.4.2 (a list of DER certificates) or RFC 8446 4.4.2 (a
  * request context, then each certificate followed by its extensions). */
-static void certificate(ms_tls_conn *c, ms_dir dir, const uint8_t *p,
-                        size_t n, ms_ts ts) {
+static void certificate(ms_tls_conn *c, ms_dir dir, const uint8_t *p, size_t n,
+                        ms_ts ts) {
   ms_tls_info *t = c->info;
   if ((dir == MS_SERVER ? t->server_certs.len : t->client_certs.len) ||
       (dir == MS_SERVER && t->certs_dropped))
@@ -157,15 +155,17 @@ static void certificate(ms_tls_conn *c, ms_dir dir, const uint8_t *p,
       add_cert(c, dir, der.p, der.n);
   }
   if (list.bad || cur.bad || cur.n)
-    tls_conn_malformed(c, dir, ts, "a Certificate message whose lengths "
-                                   "do not add up");
+    tls_conn_malformed(c, dir, ts,
+                       "a Certificate message whose lengths "
+                       "do not add up");
   if (dir == MS_SERVER) {
     c->server_sent_keys = true;
     t->certs_hidden = false;
   }
 }
 
-/* ---- the rest --------------------------------------------------------------- */
+/* ---- the rest ---------------------------------------------------------------
+ */
 
 static void server_key_exchange(ms_tls_conn *c, const uint8_t *p, size_t n) {
   c->server_sent_keys = true;
@@ -182,8 +182,7 @@ static void finished(ms_tls_conn *c, ms_dir dir, ms_ts ts, bool decrypted) {
 }
 
 void tls_msg_handle(ms_tls_conn *c, ms_dir dir, uint8_t type,
-                    const uint8_t *body, size_t len, ms_ts ts,
-                    bool decrypted) {
+                    const uint8_t *body, size_t len, ms_ts ts, bool decrypted) {
   tls_conn_history(c, dir, history_letter(type));
   bool from_client = dir == MS_CLIENT;
   switch (type) {
@@ -208,9 +207,9 @@ void tls_msg_handle(ms_tls_conn *c, ms_dir dir, uint8_t type,
     break;
   case TLS_ENCRYPTED_EXTENSIONS: {
     const char *why =
-        from_client ? NULL
-                    : tls_parse_encrypted_extensions(&c->info->server, body,
-                                                     len);
+        from_client
+            ? NULL
+            : tls_parse_encrypted_extensions(&c->info->server, body, len);
     if (why)
       tls_conn_malformed(c, dir, ts, "%s", why);
     break;
@@ -229,8 +228,8 @@ void tls_msg_handle(ms_tls_conn *c, ms_dir dir, uint8_t type,
 
 /* SSLv2 records: the client's CLIENT-HELLO (which a TLS server may answer
  * with a TLS ServerHello), or a server answering in SSL 2.0 itself. */
-void tls_msg_sslv2(ms_tls_conn *c, ms_dir dir, const uint8_t *body,
-                   size_t len, ms_ts ts) {
+void tls_msg_sslv2(ms_tls_conn *c, ms_dir dir, const uint8_t *body, size_t len,
+                   ms_ts ts) {
   tls_conn_history(c, dir, dir == MS_CLIENT ? 'c' : 's');
   if (dir == MS_SERVER) {
     ms_tls_server_hello *s = &c->info->server;

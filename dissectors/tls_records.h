@@ -34,8 +34,8 @@ typedef struct {
   bool (*want)(void *ctx, uint8_t type, uint16_t version, size_t len);
   /* A whole record; body is NULL when it was skipped.  ts: the chunk that
    * completed it. */
-  void (*record)(void *ctx, uint8_t type, uint16_t version,
-                 const uint8_t *body, size_t len, ms_ts ts);
+  void (*record)(void *ctx, uint8_t type, uint16_t version, const uint8_t *body,
+                 size_t len, ms_ts ts);
   /* Not a record header: `head` holds its first bytes (at most 5). */
   void (*malformed)(void *ctx, const uint8_t *head, size_t n, ms_ts ts);
   void *ctx;

@@ -144,8 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (a->tls_info)
     check_bounds(a->tls_info);
   char *ja = tls_json(a), *jb = tls_json(b);
-  FUZZ_CHECK(!strcmp(ja, jb),
-             "joining chunks changed the result:\n%s\n%s", ja, jb);
+  FUZZ_CHECK(!strcmp(ja, jb), "joining chunks changed the result:\n%s\n%s", ja,
+             jb);
   free(ja);
   free(jb);
   fuzz_emit_all(a, false);

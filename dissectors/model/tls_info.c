@@ -128,14 +128,37 @@ const char *ms_tls_alert_name(uint8_t d) {
 }
 
 const char *ms_tls_group_name(uint16_t g) {
-  static const char *const ec[] = {
-      NULL,        "sect163k1", "sect163r1", "sect163r2", "sect193r1",
-      "sect193r2", "sect233k1", "sect233r1", "sect239k1", "sect283k1",
-      "sect283r1", "sect409k1", "sect409r1", "sect571k1", "sect571r1",
-      "secp160k1", "secp160r1", "secp160r2", "secp192k1", "secp192r1",
-      "secp224k1", "secp224r1", "secp256k1", "secp256r1", "secp384r1",
-      "secp521r1", "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1",
-      "x25519",    "x448"};
+  static const char *const ec[] = {NULL,
+                                   "sect163k1",
+                                   "sect163r1",
+                                   "sect163r2",
+                                   "sect193r1",
+                                   "sect193r2",
+                                   "sect233k1",
+                                   "sect233r1",
+                                   "sect239k1",
+                                   "sect283k1",
+                                   "sect283r1",
+                                   "sect409k1",
+                                   "sect409r1",
+                                   "sect571k1",
+                                   "sect571r1",
+                                   "secp160k1",
+                                   "secp160r1",
+                                   "secp160r2",
+                                   "secp192k1",
+                                   "secp192r1",
+                                   "secp224k1",
+                                   "secp224r1",
+                                   "secp256k1",
+                                   "secp256r1",
+                                   "secp384r1",
+                                   "secp521r1",
+                                   "brainpoolP256r1",
+                                   "brainpoolP384r1",
+                                   "brainpoolP512r1",
+                                   "x25519",
+                                   "x448"};
   if (g < sizeof ec / sizeof ec[0])
     return ec[g];
   switch (g) {

@@ -37,94 +37,94 @@ typedef VEC(uint16_t) ms_u16vec;
 
 /* One X.509 certificate, summarised from its DER by OpenSSL. */
 typedef struct {
-  bool parsed;        /* false: d2i_X509 refused the bytes (error set) */
-  char *error;        /* why it could not be parsed, or NULL */
-  uint32_t der_len;   /* bytes of the DER encoding */
-  char sha256[65];    /* of the DER, lower-case hex */
-  char sha1[41];      /* of the DER, lower-case hex */
-  int version;        /* 1..3 */
-  char *serial;       /* upper-case hex, as Zeek writes it */
-  char *subject;      /* RFC 2253 one-line form (most specific first) */
-  char *issuer;       /* RFC 2253 */
-  char *subject_cn;   /* first commonName, or NULL */
-  char *subject_org;  /* first organizationName, or NULL */
-  char *issuer_cn;    /* NULL when absent */
-  char *issuer_org;   /* NULL when absent */
-  bool has_validity;  /* notBefore/notAfter could be read */
+  bool parsed;       /* false: d2i_X509 refused the bytes (error set) */
+  char *error;       /* why it could not be parsed, or NULL */
+  uint32_t der_len;  /* bytes of the DER encoding */
+  char sha256[65];   /* of the DER, lower-case hex */
+  char sha1[41];     /* of the DER, lower-case hex */
+  int version;       /* 1..3 */
+  char *serial;      /* upper-case hex, as Zeek writes it */
+  char *subject;     /* RFC 2253 one-line form (most specific first) */
+  char *issuer;      /* RFC 2253 */
+  char *subject_cn;  /* first commonName, or NULL */
+  char *subject_org; /* first organizationName, or NULL */
+  char *issuer_cn;   /* NULL when absent */
+  char *issuer_org;  /* NULL when absent */
+  bool has_validity; /* notBefore/notAfter could be read */
   ms_tls_ts not_before, not_after;
-  char *key_alg;      /* OpenSSL's long name: "rsaEncryption" */
-  char *key_type;     /* "rsa", "ec", "dsa", "ed25519", "ed448", ... */
-  int key_bits;       /* 0 when unknown */
-  char *curve;        /* EC keys: "prime256v1", ...; else NULL */
-  char *exponent;     /* RSA keys: decimal, e.g. "65537"; else NULL */
-  char *sig_alg;      /* "sha256WithRSAEncryption" */
+  char *key_alg;  /* OpenSSL's long name: "rsaEncryption" */
+  char *key_type; /* "rsa", "ec", "dsa", "ed25519", "ed448", ... */
+  int key_bits;   /* 0 when unknown */
+  char *curve;    /* EC keys: "prime256v1", ...; else NULL */
+  char *exponent; /* RSA keys: decimal, e.g. "65537"; else NULL */
+  char *sig_alg;  /* "sha256WithRSAEncryption" */
   strvec san_dns, san_ip, san_email, san_uri; /* at most MS_TLS_MAX_NAMES */
   bool has_basic_constraints;
   bool ca;
-  int path_len;       /* -1: no pathLenConstraint */
-  bool self_issued;   /* subject equals issuer */
-  bool self_signed;   /* self-issued and its own key verifies it */
+  int path_len;     /* -1: no pathLenConstraint */
+  bool self_issued; /* subject equals issuer */
+  bool self_signed; /* self-issued and its own key verifies it */
 } ms_tls_cert;
 
 /* The client's offer, from its (first) ClientHello. */
 typedef struct {
   bool present;
-  bool sslv2;              /* SSLv2-compatible ClientHello (RFC 5246 E.2) */
+  bool sslv2; /* SSLv2-compatible ClientHello (RFC 5246 E.2) */
   ms_tls_ts ts;
   uint16_t record_version; /* of the record that carried it (0: SSLv2) */
   uint16_t version;        /* legacy_version / client_version */
   uint8_t random[32];
-  bool session_id;         /* a non-empty session id was offered */
-  ms_u16vec supported_versions; /* extension 43, in order */
-  ms_u16vec cipher_suites;      /* in order (SSLv2: the 2-byte ones) */
-  VEC(uint8_t) compression;     /* compression methods */
-  ms_u16vec extensions;         /* types, in order */
-  char *server_name;            /* SNI host_name (the first), or NULL */
-  strvec alpn;                  /* protocol names, in order */
-  uint8_t alpn_first_ends[2];   /* first and last byte of the first one */
-  uint16_t alpn_first_len;      /* (JA4 reads those; names may hold NULs) */
-  ms_u16vec groups;             /* supported_groups (10) */
+  bool session_id;               /* a non-empty session id was offered */
+  ms_u16vec supported_versions;  /* extension 43, in order */
+  ms_u16vec cipher_suites;       /* in order (SSLv2: the 2-byte ones) */
+  VEC(uint8_t) compression;      /* compression methods */
+  ms_u16vec extensions;          /* types, in order */
+  char *server_name;             /* SNI host_name (the first), or NULL */
+  strvec alpn;                   /* protocol names, in order */
+  uint8_t alpn_first_ends[2];    /* first and last byte of the first one */
+  uint16_t alpn_first_len;       /* (JA4 reads those; names may hold NULs) */
+  ms_u16vec groups;              /* supported_groups (10) */
   VEC(uint8_t) ec_point_formats; /* ec_point_formats (11) */
-  ms_u16vec sig_algs;           /* signature_algorithms (13) */
-  ms_u16vec key_share_groups;   /* key_share (51) entries' groups */
-  char ja3[33];                 /* md5 hex of ja3_string */
+  ms_u16vec sig_algs;            /* signature_algorithms (13) */
+  ms_u16vec key_share_groups;    /* key_share (51) entries' groups */
+  char ja3[33];                  /* md5 hex of ja3_string */
   char *ja3_string;
-  char ja4[37];                 /* t13d1516h2_8daaf6152771_e5627efa2ab1 */
-  char *ja4_r;                  /* the raw (sorted) JA4 string */
+  char ja4[37]; /* t13d1516h2_8daaf6152771_e5627efa2ab1 */
+  char *ja4_r;  /* the raw (sorted) JA4 string */
 } ms_tls_client_hello;
 
 /* The server's choice, from its ServerHello. */
 typedef struct {
   bool present;
   ms_tls_ts ts;
-  uint16_t legacy_version;  /* the hello's version field */
-  uint16_t version;         /* negotiated: supported_versions if present */
+  uint16_t legacy_version; /* the hello's version field */
+  uint16_t version;        /* negotiated: supported_versions if present */
   uint16_t cipher_suite;
-  const char *cipher_name;  /* static IANA name, or NULL when unknown */
+  const char *cipher_name; /* static IANA name, or NULL when unknown */
   uint8_t compression;
   uint8_t random[32];
-  bool session_id_echoed;   /* the client's session id came back (resumed) */
-  ms_u16vec extensions;     /* types, in order */
-  char *alpn;               /* the protocol it selected, or NULL */
-  uint16_t group;           /* key_share group (TLS 1.3) or the ECDHE curve
-                               of its ServerKeyExchange; 0: none seen */
-  bool encrypt_then_mac;    /* extension 22 (RFC 7366) */
-  bool hello_retry;         /* a HelloRetryRequest came before it */
+  bool session_id_echoed; /* the client's session id came back (resumed) */
+  ms_u16vec extensions;   /* types, in order */
+  char *alpn;             /* the protocol it selected, or NULL */
+  uint16_t group;         /* key_share group (TLS 1.3) or the ECDHE curve
+                             of its ServerKeyExchange; 0: none seen */
+  bool encrypt_then_mac;  /* extension 22 (RFC 7366) */
+  bool hello_retry;       /* a HelloRetryRequest came before it */
   char ja3s[33];
   char *ja3s_string;
 } ms_tls_server_hello;
 
 typedef struct {
   ms_tls_ts ts;
-  uint8_t dir;        /* ms_dir of the sender */
-  bool encrypted;     /* sent after ChangeCipherSpec: level and
-                         description are not visible */
-  uint8_t level;      /* 1 warning, 2 fatal */
+  uint8_t dir;    /* ms_dir of the sender */
+  bool encrypted; /* sent after ChangeCipherSpec: level and
+                     description are not visible */
+  uint8_t level;  /* 1 warning, 2 fatal */
   uint8_t description;
 } ms_tls_alert;
 
 typedef enum {
-  MS_TLS_NOT_DONE = 0, /* not (yet) complete */
+  MS_TLS_NOT_DONE = 0,  /* not (yet) complete */
   MS_TLS_DONE_FINISHED, /* both Finished seen (encrypted handshake records
                            after each side's ChangeCipherSpec) */
   MS_TLS_DONE_TRAFFIC,  /* TLS 1.3 without keys: encrypted records both
@@ -138,23 +138,23 @@ typedef struct ms_tls_info {
   ms_tls_server_hello server;
   VEC(ms_tls_cert) server_certs; /* as sent: the server's own first */
   VEC(ms_tls_cert) client_certs;
-  uint32_t certs_dropped;        /* beyond MS_TLS_MAX_CERTS */
+  uint32_t certs_dropped; /* beyond MS_TLS_MAX_CERTS */
   /* TLS 1.3: the Certificate travels in the encrypted handshake; without
    * the session's keys it cannot be seen. */
   bool certs_hidden;
-  bool client_cert_requested;   /* CertificateRequest seen */
+  bool client_cert_requested; /* CertificateRequest seen */
   VEC(ms_tls_alert) alerts;
   uint32_t alerts_dropped;
-  bool ccs[2];                  /* ChangeCipherSpec seen, per ms_dir */
-  bool finished[2];             /* Finished (encrypted or decrypted) */
-  uint64_t app_records[2];      /* application_data records */
-  uint64_t app_bytes[2];        /* their payload bytes (encrypted) */
+  bool ccs[2];             /* ChangeCipherSpec seen, per ms_dir */
+  bool finished[2];        /* Finished (encrypted or decrypted) */
+  uint64_t app_records[2]; /* application_data records */
+  uint64_t app_bytes[2];   /* their payload bytes (encrypted) */
   ms_tls_completion completed;
   ms_tls_ts completed_ts;
-  bool resumed;                 /* session id echoed, or PSK accepted */
-  bool decrypted[2];            /* records of ms_dir were decrypted */
+  bool resumed;                         /* session id echoed, or PSK accepted */
+  bool decrypted[2];                    /* records of ms_dir were decrypted */
   char history[MS_TLS_MAX_HISTORY + 1]; /* Zeek ssl_history letters */
-  char *error;                  /* why decoding stopped, or NULL */
+  char *error;                          /* why decoding stopped, or NULL */
 } ms_tls_info;
 
 ms_tls_info *ms_tls_info_new(void);
@@ -164,7 +164,8 @@ void ms_tls_cert_clear(ms_tls_cert *c);
 /* Names, for emitters and the decoder alike. */
 /* "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3", "SSLv2", or NULL. */
 const char *ms_tls_version_name(uint16_t v);
-/* The IANA name of a cipher suite, or NULL (dissectors/tls_suites.c). */
+/* The IANA name of a cipher suite, or NULL
+ * (dissectors/model/tls_suite_names.c). */
 const char *ms_tls_suite_name(uint16_t suite);
 /* "close_notify", "handshake_failure", ... or NULL. */
 const char *ms_tls_alert_name(uint8_t description);

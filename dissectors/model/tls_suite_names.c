@@ -1,4 +1,4 @@
-/* tls_suites.c - IANA names of TLS cipher suites (the "TLS Cipher Suites"
+/* tls_suite_names.c - IANA names of TLS cipher suites (the "TLS Cipher Suites"
  * registry of tls-parameters, plus the SSL 3.0 FORTEZZA and the Netscape
  * FIPS codes that old stacks sent), for ms_tls_suite_name().  Facts taken
  * from the registry as tshark 4.0 lists it (tshark -G values,

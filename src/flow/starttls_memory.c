@@ -156,8 +156,8 @@ static void client_memory(ms_starttls_memory *m, const server_key *k,
     }
     return;
   }
-  pair_entry *p = f->plaintext_use ? pair_slot(m, k, rec->client.ip, false)
-                                   : NULL;
+  pair_entry *p =
+      f->plaintext_use ? pair_slot(m, k, rec->client.ip, false) : NULL;
   if (!p)
     return;
   char when[32];

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "record.h"
 #include "jsonw.h"
+#include "record.h"
 #include "stats.h"
 
 typedef struct {

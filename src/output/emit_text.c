@@ -147,7 +147,8 @@ static void footer(const ms_session *s, FILE *f) {
   }
 }
 
-/* ---- the TLS handshake, in a few lines ------------------------------------ */
+/* ---- the TLS handshake, in a few lines ------------------------------------
+ */
 
 static void tls_prefix(const ms_tls_info *t, const emit_options *o, FILE *f) {
   if (o->timestamps) {
@@ -164,8 +165,7 @@ static void day(FILE *f, ms_ts usec) {
   fprintf(f, "%.10s", b);
 }
 
-static void tls_summary(const ms_tls_info *t, const emit_options *o,
-                        FILE *f) {
+static void tls_summary(const ms_tls_info *t, const emit_options *o, FILE *f) {
   const ms_tls_server_hello *sh = &t->server;
   tls_prefix(t, o, f);
   const char *v = sh->present ? ms_tls_version_name(sh->version) : NULL;
@@ -179,9 +179,12 @@ static void tls_summary(const ms_tls_info *t, const emit_options *o,
     fprintf(f, " cipher 0x%04x", sh->cipher_suite);
   if (!sh->present)
     fputs(" no ServerHello", f);
-  const char *by = ms_tls_completion_name(t->completed);
-  fprintf(f, ", %s%s%s", by ? "completed (" : "not completed", by ? by : "",
-          by ? ")" : "");
+  static const char *const how[] = {
+      [MS_TLS_NOT_DONE] = "not completed",
+      [MS_TLS_DONE_FINISHED] = "completed (Finished both ways)",
+      [MS_TLS_DONE_TRAFFIC] = "completed (judged from encrypted traffic)",
+      [MS_TLS_DONE_DECRYPTED] = "completed (Finished decrypted)"};
+  fprintf(f, ", %s", how[t->completed]);
   if (t->resumed)
     fputs(", resumed", f);
   if (t->client.server_name) {

@@ -167,9 +167,10 @@ static void alerts(jsonw *w, const ms_tls_info *t) {
     if (a->encrypted) {
       jw_kbool(w, "encrypted", true);
     } else {
-      jw_kstr(w, "level", a->level == 2   ? "fatal"
-                          : a->level == 1 ? "warning"
-                                          : "unknown");
+      jw_kstr(w, "level",
+              a->level == 2   ? "fatal"
+              : a->level == 1 ? "warning"
+                              : "unknown");
       const char *name = ms_tls_alert_name(a->description);
       jw_kstr(w, "description", name ? name : "unknown");
       jw_kuint(w, "code", a->description);

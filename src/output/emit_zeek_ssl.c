@@ -1,6 +1,6 @@
 /* emit_zeek_ssl.c - ssl.log and x509.log records (emit_zeek_ssl.h).
  *
- * ssl.log: SSL::Info of Zeek's base/protocols/ssl/main.zeek (ts ... 
+ * ssl.log: SSL::Info of Zeek's base/protocols/ssl/main.zeek (ts ...
  * ssl_history) and files.zeek (cert_chain_fps, client_cert_chain_fps,
  * sni_matches_cert), Zeek 6 and later; ja3 and ja3s as the salesforce/ja3
  * Zeek package adds them, ja4 as FoxIO's ja4 Zeek package does.
@@ -68,7 +68,8 @@ const zeek_tls_column zeek_x509_columns[] = {
 const size_t zeek_x509_ncolumns =
     sizeof zeek_x509_columns / sizeof zeek_x509_columns[0];
 
-/* ---- ssl.log -------------------------------------------------------------- */
+/* ---- ssl.log --------------------------------------------------------------
+ */
 
 /* Zeek's version_strings: "TLSv12", "SSLv3", ... */
 static const char *zeek_version(uint16_t v) {
@@ -90,8 +91,8 @@ static const char *zeek_version(uint16_t v) {
   }
 }
 
-static void fps(const zeek_tls_sink *k, const char *field,
-                const ms_tls_cert *c, size_t n) {
+static void fps(const zeek_tls_sink *k, const char *field, const ms_tls_cert *c,
+                size_t n) {
   if (!n)
     return;
   k->container(k->ctx, field);
@@ -134,13 +135,12 @@ size_t zeek_ssl_records(const ms_session *s, const zeek_tls_sink *k) {
              s->server.port);
   ssl_choice(t, k);
   fps(k, "cert_chain_fps", t->server_certs.items, t->server_certs.len);
-  fps(k, "client_cert_chain_fps", t->client_certs.items,
-      t->client_certs.len);
+  fps(k, "client_cert_chain_fps", t->client_certs.items, t->client_certs.len);
   if (t->client.server_name && t->server_certs.len &&
       t->server_certs.items[0].parsed)
-    k->boolean(k->ctx, "sni_matches_cert",
-               tls_cert_matches(&t->server_certs.items[0],
-                                t->client.server_name));
+    k->boolean(
+        k->ctx, "sni_matches_cert",
+        tls_cert_matches(&t->server_certs.items[0], t->client.server_name));
   if (t->client.present) {
     k->str(k->ctx, "ja3", t->client.ja3);
   }
@@ -152,7 +152,8 @@ size_t zeek_ssl_records(const ms_session *s, const zeek_tls_sink *k) {
   return 1;
 }
 
-/* ---- x509.log -------------------------------------------------------------- */
+/* ---- x509.log --------------------------------------------------------------
+ */
 
 static const char *zeek_key_type(const char *ours) {
   if (!ours)
@@ -160,8 +161,7 @@ static const char *zeek_key_type(const char *ours) {
   return !strcmp(ours, "ec") ? "ecdsa" : ours;
 }
 
-static void names(const zeek_tls_sink *k, const char *field,
-                  const strvec *v) {
+static void names(const zeek_tls_sink *k, const char *field, const strvec *v) {
   if (!v->len)
     return;
   k->container(k->ctx, field);

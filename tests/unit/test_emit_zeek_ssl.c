@@ -91,8 +91,8 @@ static zeek_tls_sink sink_for(rec_sink *k, const zeek_tls_column *cols,
   memset(k, 0, sizeof *k);
   k->cols = cols;
   k->ncols = n;
-  zeek_tls_sink s = {s_str,  s_count, s_bool, s_time, s_container,
-                     s_add,  s_conn,  s_end,  k};
+  zeek_tls_sink s = {s_str, s_count, s_bool, s_time, s_container,
+                     s_add, s_conn,  s_end,  k};
   return s;
 }
 
@@ -137,13 +137,13 @@ static void x509_log(void **state) {
   const char *r = k.rec[0];
   assert_non_null(strstr(r, "certificate.version=3;certificate.serial="
                             "325D8297987D50B0;"));
-  assert_non_null(
-      strstr(r, "certificate.not_valid_before=1378726355;"
-                "certificate.not_valid_after=1410262355;"
-                "certificate.key_alg=rsaEncryption;"
-                "certificate.sig_alg=sha1WithRSAEncryption;"
-                "certificate.key_type=rsa;certificate.key_length=2048;"
-                "certificate.exponent=65537;"));
+  assert_non_null(strstr(r,
+                         "certificate.not_valid_before=1378726355;"
+                         "certificate.not_valid_after=1410262355;"
+                         "certificate.key_alg=rsaEncryption;"
+                         "certificate.sig_alg=sha1WithRSAEncryption;"
+                         "certificate.key_type=rsa;certificate.key_length=2048;"
+                         "certificate.exponent=65537;"));
   assert_non_null(strstr(r, "san.dns=aspmx.l.google.com,"));
   assert_non_null(strstr(r, "basic_constraints.ca=F;host_cert=T;"
                             "client_cert=F;"));

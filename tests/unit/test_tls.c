@@ -1,6 +1,6 @@
 /* test_tls.c - the TLS decoder (dissectors/tls*.c) over real handshakes
- * (tests/unit/data/, files .tls, cut from public and our own captures: README.md
- * there) split at every byte, and over hand-built records: the SSLv2
+ * (tests/unit/data/, files .tls, cut from public and our own captures:
+ * README.md there) split at every byte, and over hand-built records: the SSLv2
  * ClientHello, alerts, messages across records, an over-long message, bytes
  * that are not TLS, gaps, and a fake record protection standing in for
  * decryption (TLS 1.2 and 1.3 key switches, decrypted handshake messages
@@ -125,7 +125,8 @@ static void tls13_traffic(void **state) {
   }
 }
 
-/* ---- hand-built ------------------------------------------------------------ */
+/* ---- hand-built ------------------------------------------------------------
+ */
 
 typedef struct {
   ms_session *s;
@@ -154,9 +155,9 @@ static void client_hello_record(tb *out, unsigned record_version) {
   static const uint16_t suites[] = {0x1301, 0xc02f, 0x009c};
   static tb exts, body, msg;
   exts.n = body.n = msg.n = 0;
-  static const uint8_t sni[] = {0, 18, 0, 0, 15, 'm', 'x', '.', 'e', 'x',
-                                'a', 'm', 'p', 'l', 'e', '.', 't', 'e', 's',
-                                't'};
+  static const uint8_t sni[] = {0,   18,  0,   0,   15,  'm', 'x',
+                                '.', 'e', 'x', 'a', 'm', 'p', 'l',
+                                'e', '.', 't', 'e', 's', 't'};
   static const uint8_t alpn[] = {0, 5, 4, 's', 'm', 't', 'p'};
   tb_ext(&exts, 0, sni, sizeof sni);
   tb_ext(&exts, 16, alpn, sizeof alpn);
@@ -224,12 +225,12 @@ static void message_across_records(void **state) {
 static void sslv2_client_hello(void **state) {
   (void)state;
   static const uint8_t hello[] = {
-      0x80, 0x2b, 1, 0x03, 0x01, 0, 18, 0, 0, 0, 16,
-      0x07, 0x00, 0xc0, /* SSL_CK_DES_192_EDE3_CBC_WITH_MD5 */
-      0x00, 0x00, 0x39, 0x00, 0x00, 0x35, 0x00, 0x00, 0x05,
-      0x01, 0x00, 0x80, /* SSL_CK_RC4_128_WITH_MD5 */
-      0x00, 0x00, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-      16};
+      0x80, 0x2b, 1,    0x03, 0x01, 0,    18,   0,    0,    0,
+      16,   0x07, 0x00, 0xc0, /* SSL_CK_DES_192_EDE3_CBC_WITH_MD5 */
+      0x00, 0x00, 0x39, 0x00, 0x00, 0x35, 0x00, 0x00, 0x05, 0x01,
+      0x00, 0x80, /* SSL_CK_RC4_128_WITH_MD5 */
+      0x00, 0x00, 0xff, 1,    2,    3,    4,    5,    6,    7,
+      8,    9,    10,   11,   12,   13,   14,   15,   16};
   run r;
   run_start(&r, NULL);
   tb t = {0};
@@ -328,7 +329,8 @@ static void sniff(void **state) {
   assert_int_equal(ms_tls_sniff(sh, 6), 0);
 }
 
-/* ---- a fake record protection --------------------------------------------- */
+/* ---- a fake record protection ---------------------------------------------
+ */
 
 /* "Decrypts" by XOR with 0x5a; the last plaintext byte is the inner
  * content type (as in TLS 1.3).  Records every switch asked for. */

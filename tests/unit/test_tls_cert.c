@@ -33,8 +33,12 @@ static void summarise(ms_tls_cert *c, const certgen *g) {
 
 static void rsa_self_signed(void **state) {
   (void)state;
-  certgen g = {"mail.example.test", "DNS:mail.example.test,IP:192.0.2.7",
-               -1, 365, false, false};
+  certgen g = {"mail.example.test",
+               "DNS:mail.example.test,IP:192.0.2.7",
+               -1,
+               365,
+               false,
+               false};
   ms_tls_cert c;
   summarise(&c, &g);
   assert_true(c.parsed);
@@ -102,8 +106,12 @@ static void not_a_certificate(void **state) {
 
 static void matching(void **state) {
   (void)state;
-  certgen g = {"ignored.example", "DNS:*.example.test,DNS:mx.other.test",
-               -1, 1, true, false};
+  certgen g = {"ignored.example",
+               "DNS:*.example.test,DNS:mx.other.test",
+               -1,
+               1,
+               true,
+               false};
   ms_tls_cert c;
   summarise(&c, &g);
   assert_true(tls_cert_matches(&c, "mx.example.test"));
@@ -121,14 +129,15 @@ static void matching(void **state) {
   ms_tls_cert_clear(&c);
 }
 
-/* ---- checks ------------------------------------------------------------------ */
+/* ---- checks
+ * ------------------------------------------------------------------ */
 
 /* A session whose server greeted as `banner`, answered EHLO with `ehlo`,
  * chose `version`/`suite`, and presented the certificate of g; the
  * handshake happened now. */
 static ms_session *session(const char *banner, const char *ehlo,
-                           const char *sni, const certgen *g,
-                           uint16_t version, uint16_t suite) {
+                           const char *sni, const certgen *g, uint16_t version,
+                           uint16_t suite) {
   ms_session *s = ms_session_new();
   s->proto = MS_PROTO_SMTP;
   s->banner = banner ? xstrdup(banner) : NULL;
@@ -162,8 +171,8 @@ static void clean_handshake(void **state) {
 static void expired_and_not_yet_valid(void **state) {
   (void)state;
   certgen old = {"mx.example.test", NULL, -30, -1, true, true};
-  ms_session *s = session("mx.example.test ESMTP", NULL, NULL, &old, 0x0303,
-                          0xc02f);
+  ms_session *s =
+      session("mx.example.test ESMTP", NULL, NULL, &old, 0x0303, 0xc02f);
   assert_true(has_anomaly(s, "tls_certificate_expired"));
   assert_false(has_anomaly(s, "tls_certificate_not_yet_valid"));
   ms_session_free(s);
@@ -176,8 +185,8 @@ static void expired_and_not_yet_valid(void **state) {
 static void self_signed(void **state) {
   (void)state;
   certgen g = {"mx.example.test", NULL, -1, 30, true, false};
-  ms_session *s = session("mx.example.test ESMTP", NULL, NULL, &g, 0x0304,
-                          0x1301);
+  ms_session *s =
+      session("mx.example.test ESMTP", NULL, NULL, &g, 0x0304, 0x1301);
   assert_true(has_anomaly(s, "tls_certificate_self_signed"));
   assert_int_equal(s->anomalies.len, 1);
   ms_session_free(s);
@@ -188,8 +197,8 @@ static void self_signed(void **state) {
 static void names(void **state) {
   (void)state;
   certgen g = {"mx.example.test", "DNS:mx.example.test", -1, 30, true, true};
-  ms_session *s = session("other.example ESMTP", "other.example", NULL, &g,
-                          0x0303, 0xc02f);
+  ms_session *s =
+      session("other.example ESMTP", "other.example", NULL, &g, 0x0303, 0xc02f);
   assert_true(has_anomaly(s, "tls_certificate_name_mismatch"));
   ms_session_free(s);
   s = session("other.example ESMTP", NULL, "mx.example.test", &g, 0x0303,
@@ -222,8 +231,8 @@ static void versions_and_suites(void **state) {
                {0x0303, 0x0002, "tls_weak_cipher"},
                {0x0303, 0xc011, "tls_weak_cipher"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    ms_session *s = session(NULL, NULL, NULL, NULL, cases[i].version,
-                            cases[i].suite);
+    ms_session *s =
+        session(NULL, NULL, NULL, NULL, cases[i].version, cases[i].suite);
     assert_int_equal(s->anomalies.len, 1);
     assert_string_equal(s->anomalies.items[0].name, cases[i].anomaly);
     ms_session_free(s);

@@ -44,10 +44,9 @@ static void spec_hello(ms_tls_client_hello *h, bool grease, bool sigs) {
   static const uint16_t ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
                                      0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
                                      0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
-  static const uint16_t exts[] = {0x001b, 0x0000, 0x0033, 0x0010,
-                                  0x4469, 0x0017, 0x002d, 0x000d,
-                                  0x0005, 0x0023, 0x0012, 0x002b,
-                                  0xff01, 0x000b, 0x000a, 0x0015};
+  static const uint16_t exts[] = {
+      0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d,
+      0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015};
   static const uint16_t algs[] = {0x0403, 0x0804, 0x0401, 0x0503,
                                   0x0805, 0x0501, 0x0806, 0x0601};
   static const uint16_t versions[] = {0x0304, 0x0303};
@@ -110,10 +109,14 @@ static void ja4_alpn(void **state) {
     const char *bytes;
     size_t n;
     const char *want;
-  } cases[] = {{"http/1.1", 8, "h1"},   {"h2", 2, "h2"},
-               {"x", 1, "xx"},          {"\xab", 1, "ab"},
-               {"\xab\xcd", 2, "ad"},   {"\x30\xab", 2, "3b"},
-               {"\x30\x31\xab\xcd", 4, "3d"}, {"\x30\xab\xcd\x31", 4, "01"},
+  } cases[] = {{"http/1.1", 8, "h1"},
+               {"h2", 2, "h2"},
+               {"x", 1, "xx"},
+               {"\xab", 1, "ab"},
+               {"\xab\xcd", 2, "ad"},
+               {"\x30\xab", 2, "3b"},
+               {"\x30\x31\xab\xcd", 4, "3d"},
+               {"\x30\xab\xcd\x31", 4, "01"},
                {"", 0, "00"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     ms_tls_client_hello h;
@@ -134,8 +137,10 @@ static void ja4_version_sni(void **state) {
   static const struct {
     uint16_t legacy, supported;
     const char *want;
-  } cases[] = {{0x0303, 0, "t12i"},      {0x0300, 0, "ts3i"},
-               {0x0303, 0x0304, "t13i"}, {0x0303, 0x0302, "t11i"},
+  } cases[] = {{0x0303, 0, "t12i"},
+               {0x0300, 0, "ts3i"},
+               {0x0303, 0x0304, "t13i"},
+               {0x0303, 0x0302, "t11i"},
                {0x0205, 0, "t00i"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     ms_tls_client_hello h;
@@ -206,9 +211,9 @@ static void grease_values(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(ja4_spec),        cmocka_unit_test(ja4_empty_parts),
-      cmocka_unit_test(ja4_alpn),        cmocka_unit_test(ja4_version_sni),
-      cmocka_unit_test(ja3_readme),      cmocka_unit_test(ja3s),
+      cmocka_unit_test(ja4_spec),      cmocka_unit_test(ja4_empty_parts),
+      cmocka_unit_test(ja4_alpn),      cmocka_unit_test(ja4_version_sni),
+      cmocka_unit_test(ja3_readme),    cmocka_unit_test(ja3s),
       cmocka_unit_test(grease_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,11 +13,11 @@
 
 typedef struct {
   const char *cn;
-  const char *san;      /* "DNS:a.example,DNS:*.b.example" or NULL */
-  long from_days;       /* notBefore, days from now (negative: past) */
-  long to_days;         /* notAfter */
-  bool ec;              /* P-256 instead of RSA 2048 */
-  bool other_issuer;    /* signed by another key, issuer CN "Test CA" */
+  const char *san;   /* "DNS:a.example,DNS:*.b.example" or NULL */
+  long from_days;    /* notBefore, days from now (negative: past) */
+  long to_days;      /* notAfter */
+  bool ec;           /* P-256 instead of RSA 2048 */
+  bool other_issuer; /* signed by another key, issuer CN "Test CA" */
 } certgen;
 
 /* The DER (malloc'd) and its length. */
