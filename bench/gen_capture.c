@@ -8,6 +8,12 @@
  *       dot-stuffed lines), sometimes BDAT; POP3 USER/PASS, STAT, LIST,
  *       UIDL, RETR, DELE, QUIT.  CONCURRENT sessions (default 64) are open
  *       at once and their packets interleave.
+ *       Every fifth session is TLS with a real handshake (bench/tls_handshakes.h,
+ *       TLS 1.2 with its certificates or TLS 1.3): SMTP STARTTLS on 25,
+ *       implicit TLS on 465, POP3 STLS on 110 or implicit on 995, the mail
+ *       exchange after it as encrypted records of the same sizes.
+ *   gen_capture tls OUT.pcap MEGABYTES [CONCURRENT]
+ *       the same with every session TLS.
  *   gen_capture scale OUT.pcap SESSIONS
  *       SESSIONS connections opened together, each exchanging a greeting and
  *       a command, then all closed: memory must follow open sessions.  Says
@@ -19,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tls_handshakes.h"
 
 static uint64_t rng_state = 0x6d61696c73636f70ULL;
 static uint32_t rnd(void) {
@@ -48,10 +56,11 @@ typedef struct {
   uint8_t caddr[16], saddr[16];
   uint16_t cport, sport;
   uint32_t seq[2];
-  /* the script: bytes to send per step */
+  /* the script: steps of one direction's bytes (see step()) */
   char *script;
   size_t len, pos;
-  int step_dir; /* direction of the bytes at pos */
+  int step_dir;     /* direction of the current step */
+  size_t step_left; /* its bytes not sent yet */
   int state;    /* 0 new, 1 open, 2 closed */
 } flow;
 
@@ -127,14 +136,11 @@ static void add(buf *b, const char *s, size_t n) {
   b->len += n;
 }
 
-/* Steps are "C"/"S" markers followed by bytes, separated by \x01. */
+/* A step: 'C' or 'S', its length (4 bytes, big-endian), its bytes. */
 static void step(buf *b, int dir, const char *s, size_t n) {
-  add(b,
-      dir ? "\x01"
-            "S"
-          : "\x01"
-            "C",
-      2);
+  char h[5] = {dir ? 'S' : 'C', (char)(n >> 24), (char)(n >> 16),
+               (char)(n >> 8), (char)n};
+  add(b, h, 5);
   add(b, s, n);
 }
 static void steps(buf *b, int dir, const char *s) {
@@ -302,6 +308,82 @@ static char *pop3_script(int id, size_t *len) {
   return b.p;
 }
 
+/* ---- TLS sessions ----------------------------------------------------------- */
+
+/* The steps of `script` from step `from` on, as TLS application data
+ * records of the same sizes: random bytes, as encryption makes them, at
+ * most 16 KiB of data a record plus its overhead (TLS 1.3: type and tag;
+ * TLS 1.2 AES-GCM: explicit nonce and tag). */
+static void encrypted_steps(buf *b, const char *script, size_t len, int from,
+                            int tls13) {
+  int index = 0;
+  for (size_t at = 0; at + 5 <= len; index++) {
+    const unsigned char *h = (const unsigned char *)script + at;
+    int dir = h[0] == 'S';
+    size_t n = (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 |
+               h[4];
+    at += 5 + n;
+    if (index < from)
+      continue;
+    buf records = {0};
+    for (size_t done = 0; done < n;) {
+      size_t k = n - done < 16384 ? n - done : 16384;
+      size_t body = k + (tls13 ? 17 : 24);
+      char hdr[5] = {23, 3, 3, (char)(body >> 8), (char)body};
+      add(&records, hdr, 5);
+      for (size_t i = 0; i < body; i++) {
+        char c = (char)rnd();
+        add(&records, &c, 1);
+      }
+      done += k;
+    }
+    step(b, dir, records.p, records.len);
+    free(records.p);
+  }
+}
+
+enum { TLS_STARTTLS_SMTP, TLS_SMTPS, TLS_STLS_POP3, TLS_POP3S, TLS_KINDS };
+
+static char *smtp_script(int id, size_t *len);
+static char *pop3_script(int id, size_t *len);
+
+/* A TLS session of kind (TLS_*): the plaintext exchange up to the switch,
+ * a real handshake (TLS 1.2 for STARTTLS SMTP and 995, 1.3 for the
+ * others), then the mail exchange encrypted. */
+static char *tls_script(int id, int kind, size_t *len) {
+  int pop = kind == TLS_STLS_POP3 || kind == TLS_POP3S;
+  int tls13 = kind == TLS_SMTPS || kind == TLS_STLS_POP3;
+  size_t plain_len;
+  char *plain = pop ? pop3_script(id, &plain_len) : smtp_script(id, &plain_len);
+  buf b = {0};
+  if (kind == TLS_STARTTLS_SMTP) {
+    steps(&b, 1, "220 mx.example.test ESMTP Postfix\r\n");
+    steps(&b, 0, "EHLO client.example.test\r\n");
+    steps(&b, 1,
+          "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
+          "250-STARTTLS\r\n250 CHUNKING\r\n");
+    steps(&b, 0, "STARTTLS\r\n");
+    steps(&b, 1, "220 2.0.0 Ready to start TLS\r\n");
+  } else if (kind == TLS_STLS_POP3) {
+    steps(&b, 1, "+OK POP3 ready\r\n");
+    steps(&b, 0, "STLS\r\n");
+    steps(&b, 1, "+OK Begin TLS negotiation now.\r\n");
+  }
+  const tls_flight *hs = tls13 ? tls13_handshake : tls12_handshake;
+  size_t nhs = tls13 ? sizeof tls13_handshake / sizeof tls13_handshake[0]
+                     : sizeof tls12_handshake / sizeof tls12_handshake[0];
+  for (size_t i = 0; i < nhs; i++)
+    step(&b, hs[i].dir, hs[i].bytes, (size_t)hs[i].len);
+  /* after STARTTLS/STLS the greeting is not repeated */
+  int implicit = kind == TLS_SMTPS || kind == TLS_POP3S;
+  encrypted_steps(&b, plain, plain_len, implicit ? 0 : 1, tls13);
+  free(plain);
+  *len = b.len;
+  return b.p;
+}
+
+static int all_tls; /* gen_capture tls */
+
 static void open_flow(flow *f, int id, int smtp_only) {
   memset(f, 0, sizeof *f);
   f->v6 = id % 5 == 0;
@@ -325,6 +407,13 @@ static void open_flow(flow *f, int id, int smtp_only) {
   f->sport = pop ? 110 : 25;
   f->seq[0] = rnd();
   f->seq[1] = rnd();
+  if (!smtp_only && (all_tls || id % 5 == 4)) {
+    static const uint16_t ports[TLS_KINDS] = {25, 465, 110, 995};
+    int kind = (all_tls ? id : id / 5) % TLS_KINDS;
+    f->sport = ports[kind];
+    f->script = tls_script(id, kind, &f->len);
+    return;
+  }
   f->script = pop ? pop3_script(id, &f->len) : smtp_script(id, &f->len);
   f->pos = 0;
 }
@@ -354,18 +443,20 @@ static int advance(flow *f) {
     f->state = 2;
     return 0;
   }
-  if (f->script[f->pos] == '\x01') {
-    f->step_dir = f->script[f->pos + 1] == 'S';
-    f->pos += 2;
+  if (!f->step_left) {
+    const unsigned char *h = (const unsigned char *)f->script + f->pos;
+    f->step_dir = h[0] == 'S';
+    f->step_left = (size_t)h[1] << 24 | (size_t)h[2] << 16 |
+                   (size_t)h[3] << 8 | h[4];
+    f->pos += 5;
   }
-  const char *end = memchr(f->script + f->pos, '\x01', f->len - f->pos);
-  size_t avail = end ? (size_t)(end - (f->script + f->pos)) : f->len - f->pos;
-  size_t n = avail < 1448 ? avail : 1448;
+  size_t n = f->step_left < 1448 ? f->step_left : 1448;
   int d = f->step_dir;
   write_packet(f, d, 0x18, (const uint8_t *)f->script + f->pos, n);
   f->seq[d] += (uint32_t)n;
   f->pos += n;
-  if (f->pos >= f->len || f->script[f->pos] == '\x01' || rnd() % 2)
+  f->step_left -= n;
+  if (f->pos >= f->len || !f->step_left || rnd() % 2)
     write_packet(f, !d, 0x10, NULL, 0); /* an ACK */
   return 1;
 }
@@ -378,7 +469,7 @@ static void header(void) {
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr,
-            "usage: gen_capture mix OUT MB [CONCURRENT] | scale OUT N\n");
+            "usage: gen_capture mix|tls OUT MB [CONCURRENT] | scale OUT N\n");
     return 1;
   }
   out = fopen(argv[2], "wb");
@@ -394,9 +485,11 @@ int main(int argc, char **argv) {
       open_flow(&fl[i], i, 1);
       advance(&fl[i]); /* handshake */
       free(fl[i].script);
-      fl[i].script = strdup("\x01S220 mx ESMTP\r\n\x01"
-                            "CNOOP\r\n");
-      fl[i].len = strlen(fl[i].script);
+      buf b = {0};
+      steps(&b, 1, "220 mx ESMTP\r\n");
+      steps(&b, 0, "NOOP\r\n");
+      fl[i].script = b.p;
+      fl[i].len = b.len;
       advance(&fl[i]);
       advance(&fl[i]);
     }
@@ -410,6 +503,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, " all closed at byte %llu\n",
             (unsigned long long)(written + 24));
   } else {
+    all_tls = !strcmp(argv[1], "tls");
     uint64_t target = (uint64_t)atoll(argv[3]) * 1000000;
     int conc = argc > 4 ? atoi(argv[4]) : 64;
     flow *fl = calloc((size_t)conc, sizeof(flow));

@@ -11,7 +11,8 @@
 # in the page cache); each row is the median of its rounds.  Prints a
 # markdown report (also bench/out/latest.md): wall and CPU time, MB/s,
 # sessions/s and peak RSS of each program, mailscope/floor and
-# tshark/mailscope, the --workers 2 speed-up, and memory against open
+# tshark/mailscope, the --workers 2 speed-up, the same for a capture of
+# TLS sessions only (the mix has a fifth of them), and memory against open
 # sessions: the peak on a capture a fifth the size, and VmRSS sampled while
 # mailscope reads the scale capture (100,000 sessions opened, then closed).
 set -euo pipefail
@@ -24,7 +25,7 @@ out=bench/out
 mkdir -p "$out"
 [ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 [ -x ./mailscope ] || { echo "bench: build ./mailscope first (make)" >&2; exit 1; }
-cc -O2 -o "$out/gen_capture" bench/gen_capture.c
+cc -O2 -Ibench -o "$out/gen_capture" bench/gen_capture.c
 cc -O2 -o "$out/floor" bench/floor.c $(pkg-config --cflags --libs libpcap)
 # libnids 1.26 (Debian libnids-dev, static; libnet1-dev for -lnet), optional
 nids=""
@@ -42,7 +43,8 @@ command -v tshark >/dev/null && [ "$trounds" -gt 0 ] && tshark=1
 generate() { # file, gen_capture arguments...
   local f=$1
   shift
-  if ! [ -s "$f" ] || ! [ "$f" -nt bench/gen_capture.c ] || ! [ -s "$f.info" ]; then
+  if ! [ -s "$f" ] || ! [ "$f" -nt bench/gen_capture.c ] ||
+    ! [ "$f" -nt bench/tls_handshakes.h ] || ! [ -s "$f.info" ]; then
     "$out/gen_capture" "$1" "$f" "${@:2}" 2>"$f.info"
   fi
 }
@@ -50,11 +52,16 @@ cap="$out/mix-${mb}MB.pcap"
 small_mb=$((mb / 5 > 1 ? mb / 5 : 1))
 small="$out/mix-${small_mb}MB.pcap"
 scap="$out/scale-$scale.pcap"
+tcap="$out/tls-${small_mb}MB.pcap"
 generate "$cap" mix "$mb" 64
 generate "$small" mix "$small_mb" 64
+generate "$tcap" tls "$small_mb" 64
 generate "$scap" scale "$scale"
 size=$(stat -c %s "$cap")
 sessions=$(./mailscope -J -q -r "$cap" | grep -c '"event":"session"')
+tls_in_mix=$(./mailscope -J -q -r "$cap" | grep -c '"tls_handshake"')
+tsize=$(stat -c %s "$tcap")
+tsessions=$(./mailscope -J -q -r "$tcap" | grep -c '"event":"session"')
 
 measure() { # name, command...: appends "wall cpu rss_kb" to $out/NAME.times
   local name=$1
@@ -67,7 +74,7 @@ tshark_cmd=(tshark -n -r "$cap" -Y "smtp || pop" -T fields -e frame.number
   -e pop.request.command -e pop.response.indicator -e imf.subject)
 rm -f "$out"/*.times
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-cat "$cap" "$small" "$scap" >/dev/null # into the page cache
+cat "$cap" "$small" "$scap" "$tcap" >/dev/null # into the page cache
 total=$((rounds > trounds ? rounds : trounds))
 for r in $(seq "$total"); do
   if [ "$r" -le "$rounds" ]; then
@@ -75,6 +82,8 @@ for r in $(seq "$total"); do
     measure mailscope ./mailscope -J -q -r "$cap"
     [ -z "$workers" ] || measure workers2 ./mailscope --workers 2 -J -q -r "$cap"
     [ -z "$nids" ] || measure libnids "$nids" "$cap"
+    measure floor_tls "$out/floor" "$tcap"
+    measure mailscope_tls ./mailscope -J -q -r "$tcap"
   fi
   if [ -n "$tshark" ] && [ "$r" -le "$trounds" ]; then
     measure tshark "${tshark_cmd[@]}"
@@ -105,15 +114,15 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 col() { cut -d' ' -f"$2" "$out/$1.times" | median; } # name, column
 rss() { cut -d' ' -f3 "$out/$1.times" | sort -n | tail -1; }
-row() { # name
+row() { # name [bytes sessions]: the capture's, else the mix's
   awk -v n="$1" -v s="$(col "$1" 1)" -v c="$(col "$1" 2)" -v r="$(rss "$1")" \
-    -v b="$size" -v k="$sessions" -v runs="$(wc -l <"$out/$1.times")" \
+    -v b="${2:-$size}" -v k="${3:-$sessions}" -v runs="$(wc -l <"$out/$1.times")" \
     'BEGIN {printf "| %s | %d | %.2f | %.2f | %.0f | %.0f | %.1f |\n", n, runs, s, c, b/1e6/(s>0?s:1e-9), k/(s>0?s:1e-9), r/1024}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/(b>0?b:1e-9)}'; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
 {
-  echo "capture: $cap, $(awk -v b="$size" 'BEGIN{printf "%.0f", b/1e6}') MB, $sessions sessions;" \
+  echo "capture: $cap, $(awk -v b="$size" 'BEGIN{printf "%.0f", b/1e6}') MB, $sessions sessions ($tls_in_mix with TLS);" \
     "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'));" \
     "load average $load_before before, $load_after after"
   echo
@@ -142,6 +151,17 @@ mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
     echo "libnids (reassembly only, no decoding) / floor: $(ratio "$(col libnids 1)" "$f")x"
     echo "libnids on this capture: $("$nids" "$cap")"
   fi
+  echo
+  echo "TLS: $tcap, $(awk -v b="$tsize" 'BEGIN{printf "%.0f", b/1e6}') MB, $tsessions sessions, every one TLS with a real handshake" \
+    "(SMTP STARTTLS and POP3 995: TLS 1.2 with two certificates; 465 and POP3 STLS: TLS 1.3), the mail exchange encrypted:"
+  echo
+  echo "| program | runs | wall s (median) | CPU s (median) | MB/s | sessions/s | peak RSS MiB |"
+  echo "|---|---|---|---|---|---|---|"
+  row floor_tls "$tsize" "$tsessions"
+  row mailscope_tls "$tsize" "$tsessions"
+  echo
+  echo "mailscope / floor on TLS sessions: $(ratio "$(col mailscope_tls 1)" "$(col floor_tls 1)")x (wall)," \
+    "$(awk -v c="$(col mailscope_tls 2)" -v f="$(col floor_tls 2)" -v k="$tsessions" 'BEGIN {printf "%.1f", (c - f) * 1e6 / k}') us CPU per session"
   echo
   echo "memory follows open sessions, not the size of the capture:"
   echo
