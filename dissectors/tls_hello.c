@@ -43,6 +43,14 @@ static void u16_list(tls_cur *c, ms_u16vec *out) {
     c->bad = true; /* an odd byte */
 }
 
+/* An extension that is one vector of 16-bit values, its length `width`
+ * bytes wide, and nothing after it. */
+static void u16_vector(tls_cur *c, size_t width, ms_u16vec *out) {
+  tls_cur list = tls_vec(c, width);
+  u16_list(&list, out);
+  c->bad |= list.bad || c->n;
+}
+
 /* ---- ClientHello extensions --------------------------------------------- */
 
 static void client_sni(ms_tls_client_hello *h, tls_cur *c) {
@@ -96,12 +104,9 @@ static bool client_extension(ms_tls_client_hello *h, uint16_t type, tls_cur c) {
   case EXT_SERVER_NAME:
     client_sni(h, &c);
     break;
-  case EXT_SUPPORTED_GROUPS: {
-    tls_cur list = tls_vec(&c, 2);
-    u16_list(&list, &h->groups);
-    c.bad |= list.bad || c.n;
+  case EXT_SUPPORTED_GROUPS:
+    u16_vector(&c, 2, &h->groups);
     break;
-  }
   case EXT_EC_POINT_FORMATS: {
     tls_cur list = tls_vec(&c, 1);
     while (list.n && h->ec_point_formats.len < MS_MAX_LIST)
@@ -109,22 +114,16 @@ static bool client_extension(ms_tls_client_hello *h, uint16_t type, tls_cur c) {
     c.bad |= list.bad || c.n;
     break;
   }
-  case EXT_SIGNATURE_ALGORITHMS: {
-    tls_cur list = tls_vec(&c, 2);
-    u16_list(&list, &h->sig_algs);
-    c.bad |= list.bad || c.n;
+  case EXT_SIGNATURE_ALGORITHMS:
+    u16_vector(&c, 2, &h->sig_algs);
     break;
-  }
   case EXT_ALPN:
     client_alpn(h, c);
     alpn_list(&h->alpn, &c);
     break;
-  case EXT_SUPPORTED_VERSIONS: {
-    tls_cur list = tls_vec(&c, 1);
-    u16_list(&list, &h->supported_versions);
-    c.bad |= list.bad || c.n;
+  case EXT_SUPPORTED_VERSIONS:
+    u16_vector(&c, 1, &h->supported_versions);
     break;
-  }
   case EXT_KEY_SHARE:
     client_key_share(h, &c);
     break;

@@ -20,6 +20,8 @@ typedef struct {
 
 /* NDJSON session record of SPEC.md (emit_json.c). */
 void emit_json_session(const ms_session *s, jsonw *w);
+/* `"key": {"client": v[MS_CLIENT], "server": v[MS_SERVER]}` (emit_json.c). */
+void emit_json_per_direction(jsonw *w, const char *key, const uint64_t v[2]);
 /* The "tls_handshake" key and object of a session record (emit_tls.c). */
 void emit_tls_json(const ms_tls_info *t, jsonw *w);
 /* Closing stats record (emit_json.c). */

@@ -40,7 +40,7 @@ static void tunnels(jsonw *w, const ms_session *s) {
   jw_arr_end(w);
 }
 
-static void per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
+void emit_json_per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
   jw_key(w, key);
   jw_obj_begin(w);
   jw_kuint(w, "client", v[MS_CLIENT]);
@@ -204,8 +204,8 @@ void emit_json_session(const ms_session *s, jsonw *w) {
     jw_arr_end(w);
   }
   tunnels(w, s);
-  per_direction(w, "bytes", s->bytes);
-  per_direction(w, "packets", s->packets);
+  emit_json_per_direction(w, "bytes", s->bytes);
+  emit_json_per_direction(w, "packets", s->packets);
   jw_kstr(w, "end", ms_end_name(s->end));
   jw_kbool(w, "midstream", s->midstream);
   jw_kuint(w, "gap_bytes", s->gap_bytes);

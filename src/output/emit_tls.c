@@ -180,14 +180,6 @@ static void alerts(jsonw *w, const ms_tls_info *t) {
   jw_arr_end(w);
 }
 
-static void per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
-  jw_key(w, key);
-  jw_obj_begin(w);
-  jw_kuint(w, "client", v[MS_CLIENT]);
-  jw_kuint(w, "server", v[MS_SERVER]);
-  jw_obj_end(w);
-}
-
 /* The negotiated version's name ("TLSv1.3"), else its number. */
 static void version_field(jsonw *w, const ms_tls_server_hello *s) {
   if (!s->present)
@@ -226,8 +218,8 @@ void emit_tls_json(const ms_tls_info *t, jsonw *w) {
   alerts(w, t);
   if (t->alerts_dropped)
     jw_kuint(w, "alerts_dropped", t->alerts_dropped);
-  per_direction(w, "application_records", t->app_records);
-  per_direction(w, "application_bytes", t->app_bytes);
+  emit_json_per_direction(w, "application_records", t->app_records);
+  emit_json_per_direction(w, "application_bytes", t->app_bytes);
   if (t->decrypted[MS_CLIENT] || t->decrypted[MS_SERVER]) {
     jw_key(w, "decrypted");
     jw_obj_begin(w);

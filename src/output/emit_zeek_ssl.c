@@ -71,24 +71,17 @@ const size_t zeek_x509_ncolumns =
 /* ---- ssl.log --------------------------------------------------------------
  */
 
-/* Zeek's version_strings: "TLSv12", "SSLv3", ... */
-static const char *zeek_version(uint16_t v) {
-  switch (v) {
-  case 0x0002:
-    return "SSLv2";
-  case 0x0300:
-    return "SSLv3";
-  case 0x0301:
-    return "TLSv10";
-  case 0x0302:
-    return "TLSv11";
-  case 0x0303:
-    return "TLSv12";
-  case 0x0304:
-    return "TLSv13";
-  default:
+/* Zeek's version_strings: ours without the dot ("TLSv12", "SSLv3"). */
+static const char *zeek_version(uint16_t v, char out[8]) {
+  const char *name = ms_tls_version_name(v);
+  if (!name)
     return NULL;
-  }
+  size_t n = 0;
+  for (; *name && n < 7; name++)
+    if (*name != '.')
+      out[n++] = *name;
+  out[n] = '\0';
+  return out;
 }
 
 static void fps(const zeek_tls_sink *k, const char *field, const ms_tls_cert *c,
@@ -110,7 +103,8 @@ static const ms_tls_alert *last_plain_alert(const ms_tls_info *t) {
 static void ssl_choice(const ms_tls_info *t, const zeek_tls_sink *k) {
   const ms_tls_server_hello *sh = &t->server;
   if (sh->present) {
-    k->str(k->ctx, "version", zeek_version(sh->version));
+    char version[8];
+    k->str(k->ctx, "version", zeek_version(sh->version, version));
     k->str(k->ctx, "cipher", sh->cipher_name);
     if (sh->group)
       k->str(k->ctx, "curve", ms_tls_group_name(sh->group));
