@@ -2,7 +2,7 @@
 # t_workers.sh - --workers 2 and 3 give the same output as one process,
 # record for record, in every format, over every capture in pcaps/.
 # Except for two anomalies that compare sessions across the capture
-# (starttls_stripped, plaintext_after_starttls): each worker remembers only
+# (starttls_stripped, starttls_downgrade): each worker remembers only
 # its own flows' sessions (docs/design.md "STARTTLS memory"), so they are
 # set aside in both outputs before comparing.
 set -u
@@ -16,7 +16,7 @@ fail=0 n=0
 aside() {
   "${PYTHON:-/usr/bin/python3}" -c '
 import json, sys
-names = {"starttls_stripped", "plaintext_after_starttls"}
+names = {"starttls_stripped", "starttls_downgrade"}
 for line in sys.stdin:
     if line.startswith("{"):
         d = json.loads(line)

@@ -162,7 +162,7 @@ static void client_memory(ms_starttls_memory *m, const server_key *k,
     return;
   char when[32];
   iso(when, sizeof when, p->ts);
-  ms_add_anomaly(rec, "plaintext_after_starttls", rec->ts,
+  ms_add_anomaly(rec, "starttls_downgrade", rec->ts,
                  "this client used %s with the server in session %s at %s, "
                  "and now sends mail or credentials in clear",
                  word(rec), p->uid, when);

@@ -9,7 +9,7 @@
  *                             advertised; or, when the stripped sessions
  *                             ended first, on the first later session that
  *                             advertises, naming them
- *   plaintext_after_starttls  its client used STARTTLS with this server in
+ *   starttls_downgrade  its client used STARTTLS with this server in
  *                             an earlier session and now sends mail or
  *                             credentials in clear
  * Bounded: MS_STARTTLS_SERVERS servers and as many client-server pairs,

@@ -134,7 +134,7 @@ static void stripped_before(void **state) {
   ms_starttls_memory_free(m);
 }
 
-static void plaintext_after_starttls(void **state) {
+static void starttls_downgrade(void **state) {
   (void)state;
   ms_starttls_memory *m = ms_starttls_memory_new();
   plan tls = {"192.0.2.1", "192.0.2.25", true, NULL, 220, false};
@@ -144,7 +144,7 @@ static void plaintext_after_starttls(void **state) {
   ms_session *a = run(m, &tls, 1), *b = run(m, &clear, 2),
              *c = run(m, &other_client, 3), *d = run(m, &no_mail, 4);
   assert_int_equal(a->anomalies.len, 0);
-  assert_int_equal(count(b, "plaintext_after_starttls"), 1);
+  assert_int_equal(count(b, "starttls_downgrade"), 1);
   assert_non_null(strstr(b->anomalies.items[0].detail, "session C1"));
   assert_int_equal(c->anomalies.len, 0);
   assert_int_equal(d->anomalies.len, 0);
@@ -182,7 +182,7 @@ int main(void) {
       cmocka_unit_test(overwritten),
       cmocka_unit_test(stripped_after),
       cmocka_unit_test(stripped_before),
-      cmocka_unit_test(plaintext_after_starttls),
+      cmocka_unit_test(starttls_downgrade),
       cmocka_unit_test(pop3_stls),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
