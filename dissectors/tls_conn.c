@@ -217,7 +217,9 @@ static void change_cipher_spec(ms_tls_conn *c, ms_dir dir, const uint8_t *body,
    * Certificate or key exchange (an abbreviated handshake) */
   if (dir == MS_SERVER && !c->tls13 && c->server_hello && !c->server_sent_keys)
     c->info->resumed = true;
-  if (!c->tls13) /* TLS 1.3's is only for middleboxes (RFC 8446 D.4) */
+  /* TLS 1.3's, and any before the ServerHello (a client's after a
+   * HelloRetryRequest), is only for middleboxes (RFC 8446 D.4) */
+  if (!c->tls13 && c->server_hello)
     tls_conn_protect(c, dir, MS_TLS_EPOCH_12);
 }
 

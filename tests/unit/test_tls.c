@@ -329,6 +329,52 @@ static void sniff(void **state) {
   assert_int_equal(ms_tls_sniff(sh, 6), 0);
 }
 
+/* TLS 1.3 after a HelloRetryRequest: the client's compatibility
+ * ChangeCipherSpec before its second ClientHello switches nothing; the
+ * first ClientHello stays the offer, the retry is noted. */
+static void hello_retry(void **state) {
+  (void)state;
+  run r;
+  run_start(&r, NULL);
+  tb t = {0};
+  client_hello_record(&t, 0x0301);
+  run_send(&r, MS_CLIENT, &t);
+  static tb exts, body, msg;
+  exts.n = body.n = msg.n = t.n = 0;
+  static const uint8_t sv[] = {0x03, 0x04}, group[] = {0x00, 0x17};
+  tb_ext(&exts, 43, sv, 2);
+  tb_ext(&exts, 51, group, 2);
+  tb_server_hello(&body, 0x0303, 0x1301, &exts);
+  static const uint8_t hrr_random[32] = {
+      0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+      0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+      0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+  memcpy(body.b + 2, hrr_random, 32);
+  tb_handshake(&msg, 2, &body);
+  tb_record(&t, 22, 0x0303, msg.b, msg.n);
+  run_send(&r, MS_SERVER, &t);
+  t.n = 0;
+  static const uint8_t ccs[] = {1};
+  tb_record(&t, 20, 0x0303, ccs, 1);
+  client_hello_record(&t, 0x0303);
+  run_send(&r, MS_CLIENT, &t);
+  t.n = body.n = msg.n = 0;
+  tb_server_hello(&body, 0x0303, 0x1301, &exts);
+  tb_handshake(&msg, 2, &body);
+  tb_record(&t, 22, 0x0303, msg.b, msg.n);
+  run_send(&r, MS_SERVER, &t);
+  run_end(&r);
+  const ms_tls_info *ti = r.s->tls_info;
+  assert_true(ti->server.hello_retry);
+  assert_int_equal(ti->server.version, 0x0304);
+  assert_int_equal(ti->server.group, 0x0017);
+  assert_false(ti->finished[MS_CLIENT]);
+  assert_int_equal(ti->completed, MS_TLS_NOT_DONE);
+  assert_string_equal(ti->history, "CjICs");
+  assert_int_equal(r.s->anomalies.len, 0);
+  ms_session_free(r.s);
+}
+
 /* ---- a fake record protection ---------------------------------------------
  */
 
@@ -532,6 +578,7 @@ int main(void) {
       cmocka_unit_test(over_long_message),
       cmocka_unit_test(gap_in_handshake),
       cmocka_unit_test(sniff),
+      cmocka_unit_test(hello_retry),
       cmocka_unit_test(protection_tls12),
       cmocka_unit_test(protection_tls13),
   };
