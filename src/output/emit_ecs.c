@@ -411,9 +411,11 @@ static void email(jsonw *w, const primary *p) {
   if (p->message)
     email_message(w, p->message);
   if (t) {
-    begin_obj(w, "sender");
-    jw_kstr(w, "address", t->mail_from ? t->mail_from : "");
-    jw_obj_end(w);
+    if (t->mail_from) { /* absent: the sender is unknown */
+      begin_obj(w, "sender");
+      jw_kstr(w, "address", t->mail_from);
+      jw_obj_end(w);
+    }
     jw_kstr_opt(w, "local_id", t->queue_id);
     if (t->status == MS_TX_QUEUED && t->reply.present)
       jw_kts(w, "delivery_timestamp", t->reply.ts);
@@ -442,7 +444,7 @@ static void ns_transactions(jsonw *w, const ms_session *s) {
     const ms_transaction *t = &s->transactions.items[i];
     jw_obj_begin(w);
     jw_kts(w, "ts", t->ts);
-    jw_kstr(w, "mail_from", t->mail_from ? t->mail_from : "");
+    jw_kstr_opt(w, "mail_from", t->mail_from);
     jw_key(w, "rcpt_to");
     jw_arr_begin(w);
     for (size_t j = 0; j < t->rcpt_to.len; j++)

@@ -121,7 +121,7 @@ static void strings(jsonw *w, const char *key, const strvec *v) {
 static void transaction(jsonw *w, const ms_transaction *t) {
   jw_obj_begin(w);
   jw_kts(w, "ts", t->ts);
-  jw_kstr(w, "mail_from", t->mail_from ? t->mail_from : "");
+  jw_kstr_opt(w, "mail_from", t->mail_from); /* absent: sender unknown */
   jw_kstr_opt(w, "mail_params", t->mail_params);
   strings(w, "rcpt_to", &t->rcpt_to);
   jw_key(w, "rcpt_rejected");
