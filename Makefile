@@ -68,11 +68,15 @@ $(BUILD)/%.o: %.c $(HDRS)
 	@echo "  CC      $<"
 	@$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS)
+# A unit test may link more than mailscope does: TEST_LIBS_<name>.  The TLS
+# record tests run OpenSSL's libssl as the peer that writes the records.
+TEST_LIBS_test_tls_records = $(shell pkg-config --libs libssl)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) $(shell pkg-config --cflags cmocka) \
-	  -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(shell pkg-config --libs cmocka) -lm $(EXTRA_LDFLAGS)
+	  -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(TEST_LIBS_$*) $(shell pkg-config --libs cmocka) -lm $(EXTRA_LDFLAGS)
 
 unit: $(UNIT_BINS)
 
