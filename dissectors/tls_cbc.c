@@ -63,8 +63,7 @@ static bool record_mac(ms_tls_cipher *c, uint8_t type, uint16_t version,
          EVP_MAC_update(c->hmac, head, sizeof head) &&
          (a_len == 0 || EVP_MAC_update(c->hmac, a, a_len)) &&
          (b_len == 0 || EVP_MAC_update(c->hmac, b, b_len)) &&
-         EVP_MAC_final(c->hmac, out, &got, MS_TLS_MAX_MAC) &&
-         got == c->mac_len;
+         EVP_MAC_final(c->hmac, out, &got, MS_TLS_MAX_MAC) && got == c->mac_len;
 }
 
 /* Decrypt len bytes (a multiple of the block) with iv, in to out. */
@@ -96,8 +95,8 @@ static size_t check_padding(const uint8_t *p, size_t len, size_t min_len,
 /* Copy the mac_len bytes at secret offset `start` of p (len bytes) into
  * out, reading every position the MAC could occupy and nothing else by
  * address: a scan into a rotated buffer, then a masked rotation. */
-static void copy_mac(const uint8_t *p, size_t len, size_t start,
-                     size_t mac_len, uint8_t *out) {
+static void copy_mac(const uint8_t *p, size_t len, size_t start, size_t mac_len,
+                     uint8_t *out) {
   uint8_t rot[MS_TLS_MAX_MAC] = {0};
   size_t scan = len > mac_len + 256 ? len - mac_len - 256 : 0;
   size_t offset = 0, j = 0;

@@ -30,8 +30,7 @@ bool ms_tls_suite_supported(uint16_t version, uint16_t suite) {
   if (version == 0x0303)
     return true;
   /* TLS 1.0 and 1.1 know only the CBC suites with HMAC-SHA1. */
-  return (version == 0x0301 || version == 0x0302) &&
-         s->mac == MS_TLS_MD_SHA1;
+  return (version == 0x0301 || version == 0x0302) && s->mac == MS_TLS_MD_SHA1;
 }
 
 void ms_tls_cipher_free(ms_tls_cipher *c) {
@@ -53,8 +52,9 @@ static ms_tls_cipher *cipher_alloc(uint16_t version, const ms_tls_suite *s) {
   c->evp = EVP_CIPHER_fetch(NULL, ms_tls_cipher_name(s), NULL);
   c->ctx = EVP_CIPHER_CTX_new();
   c->block = (uint8_t)ms_tls_block_size(s);
-  c->tag_len = s->bulk == MS_TLS_BULK_CCM8 ? 8 : ms_tls_bulk_aead(s->bulk) ? 16
-                                                                            : 0;
+  c->tag_len = s->bulk == MS_TLS_BULK_CCM8 ? 8
+               : ms_tls_bulk_aead(s->bulk) ? 16
+                                           : 0;
   if (!c->evp || !c->ctx) {
     ms_tls_cipher_free(c);
     return NULL;
@@ -100,7 +100,8 @@ ms_tls_cipher *ms_tls_cipher_new12(uint16_t version, uint16_t suite,
   c->mac_len = (uint8_t)ms_tls_md_size(s->mac);
   c->iv_len = (uint8_t)fixed_iv_len(s);
   size_t mac = c->mac_len, key = s->key_len, iv = c->iv_len;
-  uint8_t seed[64], block[2 * (MS_TLS_MAX_MAC + MS_TLS_MAX_KEY + MS_TLS_MAX_IV)];
+  uint8_t seed[64],
+      block[2 * (MS_TLS_MAX_MAC + MS_TLS_MAX_KEY + MS_TLS_MAX_IV)];
   memcpy(seed, server_random, 32);
   memcpy(seed + 32, client_random, 32);
   ms_tls_md prf = version < 0x0303 ? MS_TLS_MD_MD5_SHA1 : s->prf;
@@ -111,7 +112,8 @@ ms_tls_cipher *ms_tls_cipher_new12(uint16_t version, uint16_t suite,
     const uint8_t *mac_key = block + (server ? mac : 0);
     memcpy(c->key, block + 2 * mac + (server ? key : 0), key);
     memcpy(c->iv, block + 2 * (mac + key) + (server ? iv : 0), iv);
-    ok = set_key(c) && (ms_tls_bulk_aead(s->bulk) || ms_tls_cbc_init(c, mac_key));
+    ok = set_key(c) &&
+         (ms_tls_bulk_aead(s->bulk) || ms_tls_cbc_init(c, mac_key));
   }
   OPENSSL_cleanse(block, sizeof block);
   if (!ok) {

@@ -25,12 +25,13 @@ typedef struct {
 } lb_record;
 
 typedef struct {
-  int version;         /* TLS1_VERSION .. TLS1_3_VERSION, min = max */
-  const char *ciphers; /* OpenSSL names: a TLS 1.2 list or 1.3 suites */
-  bool ec_cert;        /* EC P-256 instead of RSA 2048 */
-  bool no_etm;         /* SSL_OP_NO_ENCRYPT_THEN_MAC on the client */
-  bool key_update;     /* TLS 1.3: the client updates (peer asked too) */
-  SSL_SESSION *resume; /* offered by the client (NULL: full handshake) */
+  int version;              /* TLS1_VERSION .. TLS1_3_VERSION, min = max */
+  const char *ciphers;      /* OpenSSL names: a TLS 1.2 list or 1.3 suites */
+  bool ec_cert;             /* EC P-256 instead of RSA 2048 */
+  bool no_etm;              /* SSL_OP_NO_ENCRYPT_THEN_MAC on the client */
+  bool key_update;          /* TLS 1.3: the client updates (peer asked too) */
+  SSL_SESSION *resume;      /* offered by the client (NULL: full handshake) */
+  SSL_CTX **server_ctx;     /* kept across connections (resumption), or NULL */
   const uint8_t *up, *down; /* application data each way */
   size_t up_len, down_len;
 } lb_params;
@@ -60,8 +61,8 @@ static X509 *lb_self_signed(EVP_PKEY *key) {
   X509_set_pubkey(x, key);
   X509_NAME *n = X509_get_subject_name(x);
   X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-                             (const unsigned char *)"mail.example.test", -1,
-                             -1, 0);
+                             (const unsigned char *)"mail.example.test", -1, -1,
+                             0);
   X509_set_issuer_name(x, n);
   X509_sign(x, key, EVP_sha256());
   return x;
@@ -91,8 +92,8 @@ static void lb_pump(lb_session *s, int dir, BIO *from, BIO *to) {
   uint8_t *buf = s->pending[dir];
   size_t *have = &s->npending[dir];
   int n;
-  while ((n = BIO_read(from, buf + *have, (int)(sizeof s->pending[0] - *have))) >
-         0) {
+  while ((n = BIO_read(from, buf + *have,
+                       (int)(sizeof s->pending[0] - *have))) > 0) {
     BIO_write(to, buf + *have, n);
     *have += (size_t)n;
   }
@@ -116,7 +117,8 @@ static void lb_pump(lb_session *s, int dir, BIO *from, BIO *to) {
 }
 
 static SSL_CTX *lb_ctx(const lb_params *p, bool server) {
-  SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+  SSL_CTX *ctx =
+      SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   SSL_CTX_set_security_level(ctx, 0);
   SSL_CTX_set_min_proto_version(ctx, p->version);
   SSL_CTX_set_max_proto_version(ctx, p->version);
@@ -142,8 +144,8 @@ static bool lb_send(lb_session *s, SSL *w, SSL *r, int dir, BIO *wout, BIO *rin,
   size_t sent = 0, got = 0;
   for (int rounds = 0; got < len && rounds < 10000; rounds++) {
     if (sent < len) {
-      int n = SSL_write(w, data + sent, (int)(len - sent > 16384 ? 16384
-                                                                  : len - sent));
+      int n = SSL_write(w, data + sent,
+                        (int)(len - sent > 16384 ? 16384 : len - sent));
       if (n > 0)
         sent += (size_t)n;
     }
@@ -159,7 +161,17 @@ static bool lb_send(lb_session *s, SSL *w, SSL *r, int dir, BIO *wout, BIO *rin,
 static bool lb_run(lb_session *s, const lb_params *p) {
   lb_init_certs();
   memset(s, 0, sizeof *s);
-  SSL_CTX *cctx = lb_ctx(p, false), *sctx = lb_ctx(p, true);
+  SSL_CTX *cctx = lb_ctx(p, false), *sctx;
+  if (p->server_ctx && *p->server_ctx) {
+    sctx = *p->server_ctx;
+    SSL_CTX_up_ref(sctx);
+  } else {
+    sctx = lb_ctx(p, true);
+    if (p->server_ctx) {
+      SSL_CTX_up_ref(sctx);
+      *p->server_ctx = sctx;
+    }
+  }
   SSL *c = SSL_new(cctx), *sv = SSL_new(sctx);
   BIO *c_in = BIO_new(BIO_s_mem()), *c_out = BIO_new(BIO_s_mem());
   BIO *s_in = BIO_new(BIO_s_mem()), *s_out = BIO_new(BIO_s_mem());
@@ -189,6 +201,13 @@ static bool lb_run(lb_session *s, const lb_params *p) {
   if (ok && p->down_len)
     ok = lb_send(s, sv, c, 1, s_out, c_in, p->down, p->down_len, sink);
   free(sink);
+  if (ok) { /* close_notify both ways, so that the session stays resumable */
+    SSL_shutdown(c);
+    lb_pump(s, 0, c_out, s_in);
+    SSL_shutdown(sv);
+    lb_pump(s, 1, s_out, c_in);
+    SSL_shutdown(c);
+  }
   if (ok) {
     SSL_get_client_random(c, s->client_random, 32);
     SSL_get_server_random(c, s->server_random, 32);
