@@ -24,7 +24,6 @@ typedef enum {
 } ms_tls_bulk;
 
 typedef struct {
-  uint16_t id;
   bool tls13;      /* a TLS 1.3 suite (and only TLS 1.3) */
   uint8_t bulk;    /* ms_tls_bulk */
   uint8_t key_len; /* bytes */
