@@ -123,10 +123,10 @@ clean:
 #   make fuzz-smoke  the test suite's short run (tests/t_fuzz_smoke.sh)
 #   make fuzz-seeds  seed corpora from pcaps/ and ../shared/corpus
 # Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
-# fuzz_sasl, fuzz_capture.  Each also builds standalone (-DFUZZ_STANDALONE,
+# fuzz_sasl, fuzz_capture, fuzz_tls_crypto.  Each also builds standalone (-DFUZZ_STANDALONE,
 # a main() that replays files) into build-asan/fuzz/ with the ASan objects,
 # beside the seed maker (fuzz/seeds.c).
-FUZZ_HARNESSES := smtp pop3 message sasl capture
+FUZZ_HARNESSES := smtp pop3 message sasl capture tls_crypto
 FUZZ_SECONDS ?= 120
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
@@ -138,7 +138,7 @@ FUZZ_CHECK_OPT ?= $(OPT_CFLAGS)
 FUZZ_BINS = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
 FUZZ_COMMON = $(BUILD)/fuzz/fuzz_common.o
 FUZZ_DEPS = $(FUZZ_COMMON) fuzz/fuzz_common.h $(LIB_OBJS) $(HDRS)
-FUZZ_CC = $(CC) $(BASE_CFLAGS) -Ifuzz $(OPT_CFLAGS) $(EXTRA_CFLAGS) \
+FUZZ_CC = $(CC) $(BASE_CFLAGS) -Ifuzz -Itests/unit $(OPT_CFLAGS) $(EXTRA_CFLAGS) \
   $(FUZZ_DEFS) $(FUZZ_LINK)
 FUZZ_LIBS = $(PKG_LIBS) -lm $(EXTRA_LDFLAGS)
 .PHONY: fuzz fuzz-build fuzz-standalone fuzz-harnesses fuzz-seeds fuzz-smoke
@@ -156,8 +156,9 @@ $(BUILD)/fuzz/fuzz_smtp $(BUILD)/fuzz/fuzz_pop3: $(BUILD)/fuzz/fuzz_%: \
 	@$(FUZZ_CC) -DFUZZ_PROTO=MS_PROTO_$(shell echo $* | tr a-z A-Z) -o $@ \
 	  $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)
 
-$(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture: \
-    $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS)
+$(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture \
+    $(BUILD)/fuzz/fuzz_tls_crypto: \
+    $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) tests/unit/tls_forge.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@$(FUZZ_CC) -o $@ $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)
