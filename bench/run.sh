@@ -6,6 +6,7 @@
 #   BENCH_ROUNDS=5          rounds of floor, mailscope, --workers 2, libnids
 #   BENCH_TSHARK_ROUNDS=3   rounds of tshark (slow); 0 to skip
 #   BENCH_SCALE=100000      sessions open at once in the scale capture
+#   BENCH_TLS_MB=50         size of the TLS capture (0 to skip the TLS part)
 #
 # The programs run alternating, round after round, on the same file (warm
 # in the page cache); each row is the median of its rounds.  Prints a
@@ -14,17 +15,26 @@
 # tshark/mailscope, the --workers 2 speed-up, and memory against open
 # sessions: the peak on a capture a fifth the size, and VmRSS sampled while
 # mailscope reads the scale capture (100,000 sessions opened, then closed).
+# Then what TLS decryption costs: the same sessions made TLS with their key
+# log (gen_capture tls) read with --tls-keylog, without it, and in the
+# clear; and per byte, decrypting each suite family against hashing
+# (bench/crypto_cost.c).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${BENCH_MB:-250}
 rounds=${BENCH_ROUNDS:-5}
 trounds=${BENCH_TSHARK_ROUNDS:-3}
 scale=${BENCH_SCALE:-100000}
+tls_mb=${BENCH_TLS_MB:-50}
 out=bench/out
 mkdir -p "$out"
 [ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 [ -x ./mailscope ] || { echo "bench: build ./mailscope first (make)" >&2; exit 1; }
-cc -O2 -o "$out/gen_capture" bench/gen_capture.c
+cc -O2 -o "$out/gen_capture" bench/gen_capture.c $(pkg-config --cflags --libs libssl libcrypto)
+cc -O2 -Idissectors -Idissectors/model -Itests/unit -o "$out/crypto_cost" \
+  bench/crypto_cost.c dissectors/tls_cbc.c dissectors/tls_crypto.c \
+  dissectors/tls_kdf.c dissectors/tls_keys.c dissectors/tls_suites.c \
+  dissectors/digest.c dissectors/model/vec.c $(pkg-config --cflags --libs libssl libcrypto)
 cc -O2 -o "$out/floor" bench/floor.c $(pkg-config --cflags --libs libpcap)
 # libnids 1.26 (Debian libnids-dev, static; libnet1-dev for -lnet), optional
 nids=""
@@ -53,6 +63,8 @@ scap="$out/scale-$scale.pcap"
 generate "$cap" mix "$mb" 64
 generate "$small" mix "$small_mb" 64
 generate "$scap" scale "$scale"
+tcap="$out/tls-${tls_mb}MB.pcap"
+[ "$tls_mb" -gt 0 ] && generate "$tcap" tls "$tls_mb" 64
 size=$(stat -c %s "$cap")
 sessions=$(./mailscope -J -q -r "$cap" | grep -c '"event":"session"')
 
@@ -68,6 +80,7 @@ tshark_cmd=(tshark -n -r "$cap" -Y "smtp || pop" -T fields -e frame.number
 rm -f "$out"/*.times
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 cat "$cap" "$small" "$scap" >/dev/null # into the page cache
+[ "$tls_mb" -gt 0 ] && cat "$tcap" "$tcap.plain.pcap" >/dev/null
 total=$((rounds > trounds ? rounds : trounds))
 for r in $(seq "$total"); do
   if [ "$r" -le "$rounds" ]; then
@@ -75,6 +88,11 @@ for r in $(seq "$total"); do
     measure mailscope ./mailscope -J -q -r "$cap"
     [ -z "$workers" ] || measure workers2 ./mailscope --workers 2 -J -q -r "$cap"
     [ -z "$nids" ] || measure libnids "$nids" "$cap"
+    if [ "$tls_mb" -gt 0 ]; then
+      measure tls_plain ./mailscope -J -q -r "$tcap.plain.pcap"
+      measure tls_nokeys ./mailscope -J -q -r "$tcap"
+      measure tls_keys ./mailscope -J -q -r "$tcap" --tls-keylog "$tcap.keylog"
+    fi
   fi
   if [ -n "$tshark" ] && [ "$r" -le "$trounds" ]; then
     measure tshark "${tshark_cmd[@]}"
@@ -168,4 +186,27 @@ mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
       }
       printf "\nlast sample before exit: %.1f MiB\n", last / 1024
     }' "$samples"
+  if [ "$tls_mb" -gt 0 ]; then
+    echo
+    echo "TLS decryption: $tcap, $(cat "$tcap.info")"
+    echo
+    echo "| mailscope on | runs | wall s (median) | CPU s (median) | MB/s of the capture | peak RSS MiB |"
+    echo "|---|---|---|---|---|---|"
+    for n in tls_plain tls_nokeys tls_keys; do
+      case $n in
+      tls_plain) what="the same sessions in the clear" f="$tcap.plain.pcap" ;;
+      tls_nokeys) what="the TLS capture, no keys (handshakes only)" f="$tcap" ;;
+      tls_keys) what="the TLS capture, --tls-keylog (decrypted)" f="$tcap" ;;
+      esac
+      awk -v n="$what" -v s="$(col $n 1)" -v c="$(col $n 2)" -v r="$(rss $n)" \
+        -v b="$(stat -c %s "$f")" -v runs="$(wc -l <"$out/$n.times")" \
+        'BEGIN {printf "| %s | %d | %.2f | %.2f | %.0f | %.1f |\n", n, runs, s, c, b/1e6/(s>0?s:1e-9), r/1024}'
+    done
+    echo
+    echo "decrypted / in the clear: $(ratio "$(col tls_keys 2)" "$(col tls_plain 2)")x (CPU)"
+    echo
+    echo "per byte (bench/crypto_cost.c, best of 3):"
+    echo
+    "$out/crypto_cost" 64
+  fi
 } | tee "$out/latest.md"
