@@ -12,8 +12,8 @@
  *       SESSIONS connections opened together, each exchanging a greeting and
  *       a command, then all closed: memory must follow open sessions.  Says
  *       on stderr at which byte all are open and at which all are closed.
- *   gen_capture tls OUT.pcap MEGABYTES [CONCURRENT]
- *       the sessions of mix made TLS with OpenSSL's libssl (see "TLS"
+ *   gen_capture keylog OUT.pcap MEGABYTES [CONCURRENT]
+ *       the sessions of mix made TLS by OpenSSL's libssl (see "keylog"
  *       below), their key log in OUT.pcap.keylog, and the same sessions in
  *       the clear in OUT.pcap.plain.pcap: what decryption costs.
  *
@@ -52,11 +52,11 @@ typedef struct {
   uint8_t caddr[16], saddr[16];
   uint16_t cport, sport;
   uint32_t seq[2];
-  /* the script: bytes to send per step */
+  /* the script: steps of one direction's bytes (see step()) */
   char *script;
   size_t len, pos;
-  size_t step_left; /* bytes of the current step still to send */
-  int step_dir;     /* direction of the bytes at pos */
+  int step_dir;     /* direction of the current step */
+  size_t step_left; /* its bytes not sent yet */
   int state;        /* 0 new, 1 open, 2 closed */
 } flow;
 
@@ -132,12 +132,11 @@ static void add(buf *b, const char *s, size_t n) {
   b->len += n;
 }
 
-/* A step is "\x01", "C" or "S", its length (4 bytes, big-endian), then
- * its bytes, which may be anything (TLS records too). */
+/* A step: 'C' or 'S', its length (4 bytes, big-endian), its bytes. */
 static void step(buf *b, int dir, const char *s, size_t n) {
-  char head[6] = {'\x01', dir ? 'S' : 'C'};
-  put32be((uint8_t *)head + 2, (uint32_t)n);
-  add(b, head, 6);
+  char h[5] = {dir ? 'S' : 'C', (char)(n >> 24), (char)(n >> 16),
+               (char)(n >> 8), (char)n};
+  add(b, h, 5);
   add(b, s, n);
 }
 static void steps(buf *b, int dir, const char *s) {
@@ -305,7 +304,7 @@ static char *pop3_script(int id, size_t *len) {
   return b.p;
 }
 
-/* ---- TLS: a session's script through real TLS ---------------------------
+/* ---- keylog: a session's script through real TLS ---------------------------
  * OpenSSL's libssl plays client and server over memory BIOs: the plaintext
  * steps are written by their side and the records that cross become the
  * steps of the TLS script; the key log goes to the .keylog file.  By
@@ -319,14 +318,14 @@ static char *pop3_script(int id, size_t *len) {
 #include <openssl/x509.h>
 
 static FILE *keylog_out;
-static SSL_CTX *tls_server[4], *tls_client[4];
+static SSL_CTX *kl_server[4], *kl_client[4];
 
 static void keylog_line(const SSL *ssl, const char *line) {
   (void)ssl;
   fprintf(keylog_out, "%s\n", line);
 }
 
-static void tls_contexts(void) {
+static void keylog_contexts(void) {
   EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
   X509 *x = X509_new();
   X509_set_version(x, 2);
@@ -361,9 +360,9 @@ static void tls_contexts(void) {
       if (server) {
         SSL_CTX_use_certificate(c, x);
         SSL_CTX_use_PrivateKey(c, key);
-        tls_server[i] = c;
+        kl_server[i] = c;
       } else {
-        tls_client[i] = c;
+        kl_client[i] = c;
       }
     }
   }
@@ -372,7 +371,7 @@ static void tls_contexts(void) {
 }
 
 /* What one side wrote, as a step of the TLS script, and on to the peer. */
-static void tls_pump(buf *b, int dir, BIO *from, BIO *to) {
+static void keylog_pump(buf *b, int dir, BIO *from, BIO *to) {
   char chunk[16384];
   buf got = {0};
   int n;
@@ -387,9 +386,9 @@ static void tls_pump(buf *b, int dir, BIO *from, BIO *to) {
 
 /* The steps of a plaintext script from step `first` on, through TLS,
  * appended to b. */
-static void tls_steps(buf *b, const char *plain, size_t len, int first,
-                      int suite) {
-  SSL *ssl[2] = {SSL_new(tls_client[suite]), SSL_new(tls_server[suite])};
+static void keylog_steps(buf *b, const char *plain, size_t len, int first,
+                         int suite) {
+  SSL *ssl[2] = {SSL_new(kl_client[suite]), SSL_new(kl_server[suite])};
   BIO *in[2], *outb[2];
   for (int d = 0; d < 2; d++) {
     in[d] = BIO_new(BIO_s_mem());
@@ -400,28 +399,28 @@ static void tls_steps(buf *b, const char *plain, size_t len, int first,
   SSL_set_accept_state(ssl[1]);
   for (int i = 0, done = 0; i < 50 && !done; i++) {
     done = SSL_do_handshake(ssl[0]) == 1;
-    tls_pump(b, 0, outb[0], in[1]);
+    keylog_pump(b, 0, outb[0], in[1]);
     done &= SSL_do_handshake(ssl[1]) == 1;
-    tls_pump(b, 1, outb[1], in[0]);
+    keylog_pump(b, 1, outb[1], in[0]);
   }
   char *sink = malloc(1 << 16);
   int k = 0;
   for (size_t pos = 0; pos < len; k++) {
     const uint8_t *h = (const uint8_t *)plain + pos;
-    int d = h[1] == 'S';
+    int d = h[0] == 'S';
     size_t n =
-        (size_t)h[2] << 24 | (size_t)h[3] << 16 | (size_t)h[4] << 8 | h[5];
-    pos += 6;
+        (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
+    pos += 5;
     for (size_t off = 0; k >= first && off < n;) {
       size_t part = n - off < 16384 ? n - off : 16384;
       int w = SSL_write(ssl[d], plain + pos + off, (int)part);
       if (w <= 0)
         abort();
       off += (size_t)w;
-      tls_pump(b, d, outb[d], in[!d]);
+      keylog_pump(b, d, outb[d], in[!d]);
       while (SSL_read(ssl[!d], sink, 1 << 16) > 0)
         ;
-      tls_pump(b, !d, outb[!d], in[d]);
+      keylog_pump(b, !d, outb[!d], in[d]);
     }
     pos += n;
   }
@@ -431,8 +430,8 @@ static void tls_steps(buf *b, const char *plain, size_t len, int first,
 }
 
 /* The session's plaintext script made TLS: implicit, or after STARTTLS. */
-static char *tls_script(const char *plain, size_t len, int id, int pop,
-                        int starttls, size_t *out_len) {
+static char *keylog_script(const char *plain, size_t len, int id, int pop,
+                           int starttls, size_t *out_len) {
   buf b = {0};
   if (starttls && pop) {
     steps(&b, 1, "+OK POP3 ready <1234.5678@mail.example.test>\r\n");
@@ -446,7 +445,7 @@ static char *tls_script(const char *plain, size_t len, int id, int pop,
     steps(&b, 1, "220 2.0.0 Ready to start TLS\r\n");
   }
   /* after STARTTLS the greeting is not said again */
-  tls_steps(&b, plain, len, starttls ? 1 : 0, id % 4);
+  keylog_steps(&b, plain, len, starttls ? 1 : 0, id % 4);
   *out_len = b.len;
   return b.p;
 }
@@ -478,15 +477,15 @@ static void open_flow(flow *f, int id, int smtp_only) {
   f->pos = 0;
 }
 
-/* tls mode: the session made TLS (f) and its twin in the clear. */
-static void open_tls_pair(flow *f, flow *twin, int id) {
+/* keylog mode: the session made TLS (f) and its twin in the clear. */
+static void open_keylog_pair(flow *f, flow *twin, int id) {
   open_flow(f, id, 0);
   *twin = *f;
   twin->script = malloc(f->len);
   memcpy(twin->script, f->script, f->len);
   int pop = f->sport == 110, starttls = id % 2;
   size_t n;
-  char *t = tls_script(f->script, f->len, id, pop, starttls, &n);
+  char *t = keylog_script(f->script, f->len, id, pop, starttls, &n);
   free(f->script);
   f->script = t;
   f->len = n;
@@ -519,14 +518,12 @@ static int advance(flow *f) {
     f->state = 2;
     return 0;
   }
-  if (f->step_left == 0) { /* the next step's header */
-    const uint8_t *h = (const uint8_t *)f->script + f->pos;
-    f->step_dir = h[1] == 'S';
+  if (!f->step_left) {
+    const unsigned char *h = (const unsigned char *)f->script + f->pos;
+    f->step_dir = h[0] == 'S';
     f->step_left =
-        (size_t)h[2] << 24 | (size_t)h[3] << 16 | (size_t)h[4] << 8 | h[5];
-    f->pos += 6;
-    if (f->step_left == 0)
-      return 1;
+        (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
+    f->pos += 5;
   }
   size_t n = f->step_left < 1448 ? f->step_left : 1448;
   int d = f->step_dir;
@@ -534,7 +531,7 @@ static int advance(flow *f) {
   f->seq[d] += (uint32_t)n;
   f->pos += n;
   f->step_left -= n;
-  if (f->pos >= f->len || f->step_left == 0 || rnd() % 2)
+  if (f->pos >= f->len || !f->step_left || rnd() % 2)
     write_packet(f, !d, 0x10, NULL, 0); /* an ACK */
   return 1;
 }
@@ -544,7 +541,7 @@ static void header(void) {
   fwrite(h, 4, 6, out);
 }
 
-/* gen_capture tls OUT MB [CONCURRENT]: OUT, OUT.keylog, OUT.plain.pcap. */
+/* gen_capture keylog OUT MB [CONCURRENT]: OUT, OUT.keylog, OUT.plain.pcap. */
 static FILE *open_out(const char *name, const char *suffix) {
   char path[4096];
   snprintf(path, sizeof path, "%s%s", name, suffix);
@@ -568,10 +565,10 @@ static int advance_into(flow *f, FILE *to, uint64_t *count) {
   return more;
 }
 
-static void gen_tls(const char *name, uint64_t target, int conc) {
+static void gen_keylog(const char *name, uint64_t target, int conc) {
   FILE *tls_out = out, *plain_out = open_out(name, ".plain.pcap");
   keylog_out = open_out(name, ".keylog");
-  tls_contexts();
+  keylog_contexts();
   out = plain_out;
   header();
   out = tls_out;
@@ -580,7 +577,7 @@ static void gen_tls(const char *name, uint64_t target, int conc) {
   flow *tw = calloc((size_t)conc, sizeof(flow));
   int next_id = 1;
   for (int i = 0; i < conc; i++, next_id++)
-    open_tls_pair(&fl[i], &tw[i], next_id);
+    open_keylog_pair(&fl[i], &tw[i], next_id);
   while (wt < target) {
     int i = (int)(rnd() % (uint32_t)conc);
     int more = advance_into(&fl[i], tls_out, &wt);
@@ -588,7 +585,7 @@ static void gen_tls(const char *name, uint64_t target, int conc) {
     if (!more) {
       while (advance_into(&tw[i], plain_out, &wp))
         ;
-      open_tls_pair(&fl[i], &tw[i], next_id++);
+      open_keylog_pair(&fl[i], &tw[i], next_id++);
     }
   }
   for (int i = 0; i < conc; i++) {
@@ -610,7 +607,7 @@ int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr,
             "usage: gen_capture mix OUT MB [CONCURRENT] | scale OUT N | "
-            "tls OUT MB [CONCURRENT]\n");
+            "keylog OUT MB [CONCURRENT]\n");
     return 1;
   }
   out = fopen(argv[2], "wb");
@@ -643,9 +640,9 @@ int main(int argc, char **argv) {
     free(fl);
     fprintf(stderr, " all closed at byte %llu\n",
             (unsigned long long)(written + 24));
-  } else if (!strcmp(argv[1], "tls")) {
-    gen_tls(argv[2], (uint64_t)atoll(argv[3]) * 1000000,
-            argc > 4 ? atoi(argv[4]) : 64);
+  } else if (!strcmp(argv[1], "keylog")) {
+    gen_keylog(argv[2], (uint64_t)atoll(argv[3]) * 1000000,
+               argc > 4 ? atoi(argv[4]) : 64);
   } else {
     uint64_t target = (uint64_t)atoll(argv[3]) * 1000000;
     int conc = argc > 4 ? atoi(argv[4]) : 64;

@@ -16,7 +16,7 @@
 # sessions: the peak on a capture a fifth the size, and VmRSS sampled while
 # mailscope reads the scale capture (100,000 sessions opened, then closed).
 # Then what TLS decryption costs: the same sessions made TLS with their key
-# log (gen_capture tls) read with --tls-keylog, without it, and in the
+# log (gen_capture keylog) read with --tls-keylog, without it, and in the
 # clear; and per byte, decrypting each suite family against hashing
 # (bench/crypto_cost.c).
 set -euo pipefail
@@ -63,8 +63,8 @@ scap="$out/scale-$scale.pcap"
 generate "$cap" mix "$mb" 64
 generate "$small" mix "$small_mb" 64
 generate "$scap" scale "$scale"
-tcap="$out/tls-${tls_mb}MB.pcap"
-[ "$tls_mb" -gt 0 ] && generate "$tcap" tls "$tls_mb" 64
+tcap="$out/keylog-${tls_mb}MB.pcap"
+[ "$tls_mb" -gt 0 ] && generate "$tcap" keylog "$tls_mb" 64
 size=$(stat -c %s "$cap")
 sessions=$(./mailscope -J -q -r "$cap" | grep -c '"event":"session"')
 
