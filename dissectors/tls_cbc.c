@@ -10,8 +10,9 @@
  * mask, the received MAC is copied out of its secret position by a scan
  * over every place it could start, and the MAC comparison is
  * CRYPTO_memcmp.  HMAC's own running time still follows the content
- * length; the padding bytes are hashed into a throwaway context so that
- * the number of bytes hashed does not depend on the padding.  We are a
+ * length; the padding bytes are hashed into a digest that is never
+ * finished, so that the number of bytes hashed does not depend on the
+ * padding.  We are a
  * passive reader and answer nobody, so no padding oracle exists here; the
  * care costs little (a few thousand byte operations a record).
  */
@@ -44,6 +45,7 @@ bool ms_tls_cbc_init(ms_tls_cipher *c, const uint8_t *mac_key) {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md, 0),
       OSSL_PARAM_construct_end()};
   return c->hmac && c->md && c->pad_hash &&
+         EVP_DigestInit_ex2(c->pad_hash, c->md, NULL) &&
          EVP_MAC_init(c->hmac, mac_key, c->mac_len, params);
 }
 
@@ -94,10 +96,11 @@ static size_t check_padding(const uint8_t *p, size_t len, size_t min_len,
 
 /* Copy the mac_len bytes at secret offset `start` of p (len bytes) into
  * out, reading every position the MAC could occupy and nothing else by
- * address: a scan into a rotated buffer, then a masked rotation. */
+ * address: a scan into a rotated buffer, then the rotation undone by
+ * masked rotations by each power of two (log2(mac_len) passes). */
 static void copy_mac(const uint8_t *p, size_t len, size_t start, size_t mac_len,
                      uint8_t *out) {
-  uint8_t rot[MS_TLS_MAX_MAC] = {0};
+  uint8_t rot[MS_TLS_MAX_MAC] = {0}, tmp[MS_TLS_MAX_MAC];
   size_t scan = len > mac_len + 256 ? len - mac_len - 256 : 0;
   size_t offset = 0, j = 0;
   for (size_t i = scan; i < len; i++) {
@@ -106,14 +109,17 @@ static void copy_mac(const uint8_t *p, size_t len, size_t start, size_t mac_len,
     rot[j] |= (uint8_t)(p[i] & in_mac);
     j = j + 1 == mac_len ? 0 : j + 1;
   }
-  for (size_t k = 0; k < mac_len; k++) {
-    size_t idx = offset + k;
-    idx -= mac_len & ct_ge(idx, mac_len);
-    uint8_t b = 0;
-    for (size_t m = 0; m < mac_len; m++)
-      b |= (uint8_t)(rot[m] & ct_eq(m, idx));
-    out[k] = b;
+  /* the MAC's first byte is at rot[offset]: rotate left by offset */
+  for (size_t shift = 1; shift < mac_len; shift <<= 1) {
+    uint8_t take = (uint8_t)ct_eq(offset & shift, shift);
+    for (size_t k = 0; k < mac_len; k++) {
+      size_t from = k + shift;
+      tmp[k] = rot[from < mac_len ? from : from - mac_len];
+    }
+    for (size_t k = 0; k < mac_len; k++)
+      rot[k] = (uint8_t)((tmp[k] & take) | (rot[k] & ~take));
   }
+  memcpy(out, rot, mac_len);
 }
 
 /* MAC-then-encrypt: p holds the decrypted record (len bytes). */
@@ -126,12 +132,9 @@ static ms_tls_dec_status mte_check(ms_tls_cipher *c, uint8_t type,
   uint8_t want[MS_TLS_MAX_MAC], got[MS_TLS_MAX_MAC];
   copy_mac(p, len, content, mac_len, got);
   bool ok = record_mac(c, type, version, p, content, NULL, 0, want);
-  /* as many bytes hashed whatever the padding */
-  unsigned int dl;
-  uint8_t sink[EVP_MAX_MD_SIZE];
-  ok = EVP_DigestInit_ex2(c->pad_hash, c->md, NULL) &&
-       EVP_DigestUpdate(c->pad_hash, p, pad) &&
-       EVP_DigestFinal_ex(c->pad_hash, sink, &dl) && ok;
+  /* as many bytes hashed whatever the padding: the padding goes on into
+   * a digest that is never finished */
+  ok = EVP_DigestUpdate(c->pad_hash, p + content, pad) && ok;
   good &= ct_eq((size_t)CRYPTO_memcmp(want, got, mac_len), 0);
   if (!ok || !good)
     return MS_TLS_DEC_BAD_RECORD;
