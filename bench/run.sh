@@ -6,7 +6,7 @@
 #   BENCH_ROUNDS=5          rounds of floor, mailscope, --workers 2, libnids
 #   BENCH_TSHARK_ROUNDS=3   rounds of tshark (slow); 0 to skip
 #   BENCH_SCALE=100000      sessions open at once in the scale capture
-#   BENCH_KEYLOG_MB=50         size of the TLS capture (0 to skip the TLS part)
+#   BENCH_KEYLOG_MB=50      size of the key log TLS capture (0: no TLS part)
 #
 # The programs run alternating, round after round, on the same file (warm
 # in the page cache); each row is the median of its rounds.  Prints a
@@ -33,7 +33,7 @@ mkdir -p "$out"
 cc -O2 -o "$out/gen_capture" bench/gen_capture.c $(pkg-config --cflags --libs libssl libcrypto)
 cc -O2 -Idissectors -Idissectors/model -Itests/unit -o "$out/crypto_cost" \
   bench/crypto_cost.c dissectors/tls_cbc.c dissectors/tls_crypto.c \
-  dissectors/tls_kdf.c dissectors/kl_keys.c dissectors/tls_suites.c \
+  dissectors/tls_kdf.c dissectors/tls_keys.c dissectors/tls_suites.c \
   dissectors/digest.c dissectors/model/vec.c $(pkg-config --cflags --libs libssl libcrypto)
 cc -O2 -o "$out/floor" bench/floor.c $(pkg-config --cflags --libs libpcap)
 # libnids 1.26 (Debian libnids-dev, static; libnet1-dev for -lnet), optional
