@@ -18,6 +18,10 @@
  *       SESSIONS connections opened together, each exchanging a greeting and
  *       a command, then all closed: memory must follow open sessions.  Says
  *       on stderr at which byte all are open and at which all are closed.
+ *   gen_capture keylog OUT.pcap MEGABYTES [CONCURRENT]
+ *       the sessions of mix made TLS by OpenSSL's libssl (see "keylog"
+ *       below), their key log in OUT.pcap.keylog, and the same sessions in
+ *       the clear in OUT.pcap.plain.pcap: what decryption costs.
  *
  * A fixed-seed PRNG makes the output identical on every run.
  */
@@ -61,7 +65,7 @@ typedef struct {
   size_t len, pos;
   int step_dir;     /* direction of the current step */
   size_t step_left; /* its bytes not sent yet */
-  int state;    /* 0 new, 1 open, 2 closed */
+  int state;        /* 0 new, 1 open, 2 closed */
 } flow;
 
 static void write_packet(const flow *f, int dir, uint8_t flags,
@@ -384,6 +388,152 @@ static char *tls_script(int id, int kind, size_t *len) {
 
 static int all_tls; /* gen_capture tls */
 
+/* ---- keylog: a session's script through real TLS ---------------------------
+ * OpenSSL's libssl plays client and server over memory BIOs: the plaintext
+ * steps are written by their side and the records that cross become the
+ * steps of the TLS script; the key log goes to the .keylog file.  By
+ * session number: TLS 1.3 AES-128-GCM, TLS 1.3 ChaCha20-Poly1305, TLS 1.2
+ * ECDHE-ECDSA-AES128-GCM-SHA256, TLS 1.2 ECDHE-ECDSA-AES128-SHA256 (CBC
+ * with encrypt_then_mac); odd sessions use STARTTLS/STLS on 25/110 (the
+ * greeting, EHLO or nothing, STARTTLS/STLS in the clear), even ones
+ * implicit TLS on 465/995.  The keys and randoms come from OpenSSL, so
+ * unlike the rest these bytes differ from run to run (their sizes do not). */
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+static FILE *keylog_out;
+static SSL_CTX *kl_server[4], *kl_client[4];
+
+static void keylog_line(const SSL *ssl, const char *line) {
+  (void)ssl;
+  fprintf(keylog_out, "%s\n", line);
+}
+
+static void keylog_contexts(void) {
+  EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+  X509 *x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 3650);
+  X509_set_pubkey(x, key);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                             (const unsigned char *)"mx.example.test", -1, -1,
+                             0);
+  X509_set_issuer_name(x, X509_get_subject_name(x));
+  X509_sign(x, key, EVP_sha256());
+  static const char *const suites[4][2] = {
+      {NULL, "TLS_AES_128_GCM_SHA256"},
+      {NULL, "TLS_CHACHA20_POLY1305_SHA256"},
+      {"ECDHE-ECDSA-AES128-GCM-SHA256", NULL},
+      {"ECDHE-ECDSA-AES128-SHA256", NULL}};
+  for (int i = 0; i < 4; i++) {
+    int v = suites[i][0] ? TLS1_2_VERSION : TLS1_3_VERSION;
+    for (int server = 0; server < 2; server++) {
+      SSL_CTX *c =
+          SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+      SSL_CTX_set_min_proto_version(c, v);
+      SSL_CTX_set_max_proto_version(c, v);
+      if (suites[i][0])
+        SSL_CTX_set_cipher_list(c, suites[i][0]);
+      else
+        SSL_CTX_set_ciphersuites(c, suites[i][1]);
+      SSL_CTX_set_keylog_callback(c, keylog_line);
+      SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+      SSL_CTX_set_num_tickets(c, 0);
+      if (server) {
+        SSL_CTX_use_certificate(c, x);
+        SSL_CTX_use_PrivateKey(c, key);
+        kl_server[i] = c;
+      } else {
+        kl_client[i] = c;
+      }
+    }
+  }
+  X509_free(x);
+  EVP_PKEY_free(key);
+}
+
+/* What one side wrote, as a step of the TLS script, and on to the peer. */
+static void keylog_pump(buf *b, int dir, BIO *from, BIO *to) {
+  char chunk[16384];
+  buf got = {0};
+  int n;
+  while ((n = BIO_read(from, chunk, sizeof chunk)) > 0) {
+    add(&got, chunk, (size_t)n);
+    BIO_write(to, chunk, n);
+  }
+  if (got.len)
+    step(b, dir, got.p, got.len);
+  free(got.p);
+}
+
+/* The steps of a plaintext script from step `first` on, through TLS,
+ * appended to b. */
+static void keylog_steps(buf *b, const char *plain, size_t len, int first,
+                         int suite) {
+  SSL *ssl[2] = {SSL_new(kl_client[suite]), SSL_new(kl_server[suite])};
+  BIO *in[2], *outb[2];
+  for (int d = 0; d < 2; d++) {
+    in[d] = BIO_new(BIO_s_mem());
+    outb[d] = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl[d], in[d], outb[d]);
+  }
+  SSL_set_connect_state(ssl[0]);
+  SSL_set_accept_state(ssl[1]);
+  for (int i = 0, done = 0; i < 50 && !done; i++) {
+    done = SSL_do_handshake(ssl[0]) == 1;
+    keylog_pump(b, 0, outb[0], in[1]);
+    done &= SSL_do_handshake(ssl[1]) == 1;
+    keylog_pump(b, 1, outb[1], in[0]);
+  }
+  char *sink = malloc(1 << 16);
+  int k = 0;
+  for (size_t pos = 0; pos < len; k++) {
+    const uint8_t *h = (const uint8_t *)plain + pos;
+    int d = h[0] == 'S';
+    size_t n =
+        (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
+    pos += 5;
+    for (size_t off = 0; k >= first && off < n;) {
+      size_t part = n - off < 16384 ? n - off : 16384;
+      int w = SSL_write(ssl[d], plain + pos + off, (int)part);
+      if (w <= 0)
+        abort();
+      off += (size_t)w;
+      keylog_pump(b, d, outb[d], in[!d]);
+      while (SSL_read(ssl[!d], sink, 1 << 16) > 0)
+        ;
+      keylog_pump(b, !d, outb[!d], in[d]);
+    }
+    pos += n;
+  }
+  free(sink);
+  SSL_free(ssl[0]);
+  SSL_free(ssl[1]);
+}
+
+/* The session's plaintext script made TLS: implicit, or after STARTTLS. */
+static char *keylog_script(const char *plain, size_t len, int id, int pop,
+                           int starttls, size_t *out_len) {
+  buf b = {0};
+  if (starttls && pop) {
+    steps(&b, 1, "+OK POP3 ready <1234.5678@mail.example.test>\r\n");
+    steps(&b, 0, "STLS\r\n");
+    steps(&b, 1, "+OK Begin TLS negotiation now.\r\n");
+  } else if (starttls) {
+    steps(&b, 1, "220 mx.example.test ESMTP Postfix\r\n");
+    steps(&b, 0, "EHLO client.example.test\r\n");
+    steps(&b, 1, "250-mx.example.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
+    steps(&b, 0, "STARTTLS\r\n");
+    steps(&b, 1, "220 2.0.0 Ready to start TLS\r\n");
+  }
+  /* after STARTTLS the greeting is not said again */
+  keylog_steps(&b, plain, len, starttls ? 1 : 0, id % 4);
+  *out_len = b.len;
+  return b.p;
+}
+
 static void open_flow(flow *f, int id, int smtp_only) {
   memset(f, 0, sizeof *f);
   f->v6 = id % 5 == 0;
@@ -418,6 +568,22 @@ static void open_flow(flow *f, int id, int smtp_only) {
   f->pos = 0;
 }
 
+/* keylog mode: the session made TLS (f) and its twin in the clear. */
+static void open_keylog_pair(flow *f, flow *twin, int id) {
+  open_flow(f, id, 0);
+  *twin = *f;
+  twin->script = malloc(f->len);
+  memcpy(twin->script, f->script, f->len);
+  int pop = f->sport == 110, starttls = id % 2;
+  size_t n;
+  char *t = keylog_script(f->script, f->len, id, pop, starttls, &n);
+  free(f->script);
+  f->script = t;
+  f->len = n;
+  if (!starttls)
+    f->sport = pop ? 995 : 465;
+}
+
 /* Advance a flow by one packet (or one exchange); returns 0 when done. */
 static int advance(flow *f) {
   if (f->state == 2)
@@ -446,8 +612,8 @@ static int advance(flow *f) {
   if (!f->step_left) {
     const unsigned char *h = (const unsigned char *)f->script + f->pos;
     f->step_dir = h[0] == 'S';
-    f->step_left = (size_t)h[1] << 24 | (size_t)h[2] << 16 |
-                   (size_t)h[3] << 8 | h[4];
+    f->step_left =
+        (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
     f->pos += 5;
   }
   size_t n = f->step_left < 1448 ? f->step_left : 1448;
@@ -466,10 +632,73 @@ static void header(void) {
   fwrite(h, 4, 6, out);
 }
 
+/* gen_capture keylog OUT MB [CONCURRENT]: OUT, OUT.keylog, OUT.plain.pcap. */
+static FILE *open_out(const char *name, const char *suffix) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s%s", name, suffix);
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    perror(path);
+    exit(1);
+  }
+  return f;
+}
+
+static int advance_into(flow *f, FILE *to, uint64_t *count) {
+  FILE *was = out;
+  uint64_t before = written;
+  out = to;
+  written = *count;
+  int more = advance(f);
+  *count = written;
+  written = before;
+  out = was;
+  return more;
+}
+
+static void gen_keylog(const char *name, uint64_t target, int conc) {
+  FILE *tls_out = out, *plain_out = open_out(name, ".plain.pcap");
+  keylog_out = open_out(name, ".keylog");
+  keylog_contexts();
+  out = plain_out;
+  header();
+  out = tls_out;
+  uint64_t wt = 24, wp = 24;
+  flow *fl = calloc((size_t)conc, sizeof(flow));
+  flow *tw = calloc((size_t)conc, sizeof(flow));
+  int next_id = 1;
+  for (int i = 0; i < conc; i++, next_id++)
+    open_keylog_pair(&fl[i], &tw[i], next_id);
+  while (wt < target) {
+    int i = (int)(rnd() % (uint32_t)conc);
+    int more = advance_into(&fl[i], tls_out, &wt);
+    advance_into(&tw[i], plain_out, &wp);
+    if (!more) {
+      while (advance_into(&tw[i], plain_out, &wp))
+        ;
+      open_keylog_pair(&fl[i], &tw[i], next_id++);
+    }
+  }
+  for (int i = 0; i < conc; i++) {
+    while (advance_into(&fl[i], tls_out, &wt))
+      ;
+    while (advance_into(&tw[i], plain_out, &wp))
+      ;
+  }
+  free(fl);
+  free(tw);
+  fclose(plain_out);
+  fclose(keylog_out);
+  fprintf(stderr,
+          "gen_capture: %d TLS sessions, %.1f MB (in the clear %.1f MB)\n",
+          next_id - 1, (double)wt / 1e6, (double)wp / 1e6);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr,
-            "usage: gen_capture mix|tls OUT MB [CONCURRENT] | scale OUT N\n");
+            "usage: gen_capture mix|tls OUT MB [CONCURRENT] | scale OUT N | "
+            "keylog OUT MB [CONCURRENT]\n");
     return 1;
   }
   out = fopen(argv[2], "wb");
@@ -502,6 +731,9 @@ int main(int argc, char **argv) {
     free(fl);
     fprintf(stderr, " all closed at byte %llu\n",
             (unsigned long long)(written + 24));
+  } else if (!strcmp(argv[1], "keylog")) {
+    gen_keylog(argv[2], (uint64_t)atoll(argv[3]) * 1000000,
+               argc > 4 ? atoi(argv[4]) : 64);
   } else {
     all_tls = !strcmp(argv[1], "tls");
     uint64_t target = (uint64_t)atoll(argv[3]) * 1000000;

@@ -18,6 +18,10 @@
 typedef struct {
   void (*packet)(void *ctx, const ms_frame *f, ms_ts ts);
   void (*idle)(void *ctx, ms_ts now); /* live: no packet for a while */
+  /* A pcapng Decryption Secrets Block of `file`, in its place among the
+   * packets (data NULL: the block was malformed). */
+  void (*secrets)(void *ctx, const char *file, uint32_t type,
+                  const uint8_t *data, size_t len);
 } capture_callbacks;
 
 /* Returns 0, or 2 after printing "mailscope: FILE: ..." for an input that

@@ -6,6 +6,7 @@
 
 #include "engine.h"
 #include "extract.h"
+#include "keylog.h"
 #include "live_workers.h"
 #include "options.h"
 #include "output.h"
@@ -50,7 +51,9 @@ int main(int argc, char **argv) {
   }
   options.dissect.transcript = options.format == MS_FMT_TRANSCRIPT ||
                                options.transcript_dir || options.report;
-  if (privileges_prepare_outputs(&options) != 0) {
+  /* every worker opens the key logs itself: an unreadable one fails once */
+  if (!ms_keylog_check(&options.tls_keylogs) ||
+      privileges_prepare_outputs(&options) != 0) {
     ms_options_free(&options);
     return 2;
   }

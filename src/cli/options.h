@@ -17,6 +17,7 @@ typedef enum {
 
 typedef struct {
   strvec read_files;              /* -r, in order; "-" is stdin */
+  strvec tls_keylogs;             /* --tls-keylog, NSS key log files */
   char *iface;                    /* -i */
   char *bpf;                      /* -f, applied on top of the default filter */
   ms_format format;               /* -J / --format */

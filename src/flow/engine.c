@@ -3,12 +3,14 @@
 #include "engine.h"
 
 #include <malloc.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "capture.h"
 #include "filter.h"
 #include "ipdefrag.h"
+#include "keylog.h"
 #include "session.h"
 #include "tunnel.h"
 
@@ -16,6 +18,9 @@ typedef struct {
   ms_table *table;
   ms_defrag *defrag;
   ms_filter *filter; /* -f, NULL when none */
+  ms_tls_keys *keys; /* TLS secrets: --tls-keylog, pcapng secrets blocks */
+  ms_keylog *keylog;
+  bool quiet;
   ms_stats *stats;
   ms_ts last_ts;
   ms_session_done_fn done;
@@ -127,6 +132,18 @@ static void on_idle(void *ctx, ms_ts now) {
   ms_table_expire(e->table, now);
 }
 
+static void on_secrets(void *ctx, const char *file, uint32_t type,
+                       const uint8_t *data, size_t len) {
+  engine *e = ctx;
+  if (data)
+    ms_keylog_add_dsb(e->keys, type, data, len);
+  else if (!e->quiet)
+    fprintf(stderr,
+            "mailscope: %s: a decryption secrets block is malformed "
+            "(skipped)\n",
+            file);
+}
+
 void engine_request_stop(void) { capture_request_stop(); }
 
 bool engine_stop_requested(void) { return capture_stop_requested(); }
@@ -135,17 +152,29 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
                ms_stats *stats) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  engine e = {NULL, NULL, NULL, stats, 0, done, ctx, 0, {{0}}};
+  engine e = {
+      .stats = stats, .done = done, .done_ctx = ctx, .quiet = opt->quiet};
   if (opt->bpf && !(e.filter = ms_filter_compile(opt->bpf)))
     return 1;
+  /* Key logs are read here, in every worker process, before the capture
+   * opens (and privileges drop). */
+  e.keys = ms_tls_keys_new();
+  if (opt->tls_keylogs.len &&
+      !(e.keylog = ms_keylog_open(&opt->tls_keylogs, e.keys, opt->quiet))) {
+    ms_tls_keys_free(e.keys);
+    ms_filter_free(e.filter);
+    return 2;
+  }
   e.defrag = ms_defrag_new();
   e.table = ms_table_new(opt, on_done, &e, stats);
-  static const capture_callbacks cb = {on_packet, on_idle};
+  static const capture_callbacks cb = {on_packet, on_idle, on_secrets};
   int rc = capture_run(opt, &cb, &e, stats);
   ms_table_flush(e.table, MS_END_EOF, e.last_ts);
   ms_table_free(e.table);
   ms_defrag_free(e.defrag);
   ms_filter_free(e.filter);
+  ms_keylog_close(e.keylog);
+  ms_tls_keys_free(e.keys);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   stats->seconds =
       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
