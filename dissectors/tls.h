@@ -16,7 +16,7 @@
  * the decoder asks it for a decrypting state; with one, the decrypted
  * handshake messages go through the same handshake parser and application
  * data goes to the `plaintext` hook (the session hands it to the mail
- * dissector).  Without one, the decoder says what it can from the record
+ * dissector; tls_protect.h is the protection backed by the key store).  Without one, the decoder says what it can from the record
  * layer alone.
  */
 #ifndef MAILSCOPE_TLS_H
@@ -45,6 +45,7 @@ typedef struct {
   const uint8_t *client_random; /* 32 bytes */
   const uint8_t *server_random; /* 32 bytes */
   bool encrypt_then_mac;
+  ms_ts ts; /* of the record that made the switch */
 } ms_tls_switch;
 
 typedef struct {
@@ -67,6 +68,15 @@ typedef struct {
   void (*plaintext)(void *ctx, ms_dir dir, const uint8_t *p, size_t n,
                     ms_ts ts);
   void *ctx;
+  /* The first switch of direction dir to protected records: whether the
+   * protection gave a decrypting state (yes: its application data comes
+   * through `plaintext`; no: that direction stays opaque).  Once per
+   * direction; never when `protection` is NULL. */
+  void (*decrypting)(void *ctx, ms_dir dir, bool yes, ms_ts ts);
+  /* n bytes of dir's decrypted stream are lost: a record that failed
+   * authentication (tls_decrypt_failed), or bytes lost from the capture
+   * after the direction began to decrypt. */
+  void (*lost)(void *ctx, ms_dir dir, uint64_t n, ms_ts ts);
 } ms_tls_hooks;
 
 typedef struct ms_tls_conn ms_tls_conn;

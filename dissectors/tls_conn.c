@@ -52,11 +52,35 @@ void tls_conn_protect(ms_tls_conn *c, ms_dir dir, ms_tls_epoch epoch) {
                       c->info->server.cipher_suite,
                       c->info->client.random,
                       c->info->server.random,
-                      c->info->server.encrypt_then_mac};
+                      c->info->server.encrypt_then_mac,
+                      c->now};
   void *next = p->start(p->ctx, &sw, s->prot);
   if (s->prot && next != s->prot)
     p->free(s->prot);
   s->prot = next;
+  if (!s->said && c->hooks.decrypting) {
+    s->said = true;
+    c->hooks.decrypting(c->hooks.ctx, dir, next != NULL, c->now);
+  }
+}
+
+/* A record of dir that did not decrypt: said once per direction; its
+ * bytes are a gap of the decrypted stream, which resumes with the next
+ * record (the sequence number moved on). */
+static void decrypt_failed(ms_tls_conn *c, ms_dir dir, uint8_t type,
+                           size_t len, ms_tls_dec_status st, ms_ts ts) {
+  tls_side *s = &c->side[dir];
+  if (!s->decrypt_failed) {
+    s->decrypt_failed = true;
+    ms_add_anomaly(c->rec, "tls_decrypt_failed", ts,
+                   "a %s record of %zu bytes did not decrypt (%s): its "
+                   "bytes are a gap, decoding resumes with the next record",
+                   side_name(dir), len,
+                   st == MS_TLS_DEC_BAD_RECORD ? "authentication failed"
+                                               : "crypto error");
+  }
+  if (type == TLS_APPLICATION_DATA && c->hooks.lost)
+    c->hooks.lost(c->hooks.ctx, dir, len, ts);
 }
 
 /* Decrypt one record into s->plain; false when it stays opaque. */
@@ -77,9 +101,7 @@ static bool unprotect(ms_tls_conn *c, ms_dir dir, uint8_t type,
     c->info->decrypted[dir] = true;
     return true;
   }
-  tls_conn_malformed(c, dir, ts, "a protected record did not decrypt (%s)",
-                     st == MS_TLS_DEC_BAD_RECORD ? "authentication failed"
-                                                 : "crypto error");
+  decrypt_failed(c, dir, type, len, st, ts);
   return false;
 }
 
@@ -232,6 +254,10 @@ static void protected_record(ms_tls_conn *c, ms_dir dir, uint8_t type,
   s->encrypted_records++;
   size_t plain_len = 0;
   uint8_t inner = type;
+  if (type == TLS_APPLICATION_DATA) { /* decrypted or not */
+    t->app_records[dir]++;
+    t->app_bytes[dir] += len;
+  }
   if (unprotect(c, dir, type, version, body, len, &plain_len, &inner, ts)) {
     content(c, dir, inner, s->plain, plain_len, ts);
     return;
@@ -242,8 +268,6 @@ static void protected_record(ms_tls_conn *c, ms_dir dir, uint8_t type,
   } else if (type == TLS_ALERT) {
     add_alert(c, dir, true, 0, 0, ts);
   } else if (type == TLS_APPLICATION_DATA) {
-    t->app_records[dir]++;
-    t->app_bytes[dir] += len;
     traffic_done(c, dir, ts);
   }
 }
@@ -339,6 +363,7 @@ void ms_tls_conn_data(ms_tls_conn *c, ms_dir dir, const uint8_t *p, size_t n,
                       ms_ts ts) {
   if (!c->info->ts)
     c->info->ts = ts;
+  c->now = ts;
   side_ctx sc = {c, dir};
   tls_record_cb cb = {want_body, on_record, on_malformed, &sc};
   tls_records_feed(&c->side[dir].rr, p, n, ts, &cb);
@@ -352,6 +377,8 @@ void ms_tls_conn_gap(ms_tls_conn *c, ms_dir dir, uint64_t n, ms_ts ts) {
   if (s->rr.dead)
     return;
   tls_records_stop(&s->rr);
+  if (s->prot && c->hooks.lost)
+    c->hooks.lost(c->hooks.ctx, dir, n, ts);
   if (c->info->completed == MS_TLS_NOT_DONE)
     ms_add_anomaly(c->rec, "tls_gap", ts,
                    "%llu %s bytes lost during the TLS handshake: the rest of "

@@ -19,6 +19,8 @@ typedef struct {
                                  current record */
   uint64_t encrypted_records; /* protected records since the switch */
   bool malformed;             /* tls_malformed raised for this direction */
+  bool decrypt_failed;        /* tls_decrypt_failed raised for it */
+  bool said;                  /* hooks.decrypting called for it */
   uint8_t *plain;             /* decryption output */
   size_t plain_cap;
 } tls_side;
@@ -36,6 +38,7 @@ struct ms_tls_conn {
   bool failure_reported; /* tls_handshake_failed raised */
   bool too_long_reported;
   bool closed;
+  ms_ts now; /* of the chunk being decoded */
 };
 
 /* tls_msg.c: one handshake message of `dir` (decrypted: it came out of

@@ -180,7 +180,9 @@ def pop3_stls(ctx, exp):
     p.list()
     p.retr(1)
     p.quit()
-    exp["commands"] += ["CAPA", "STLS", "USER", "PASS", "STAT", "LIST", "RETR", "QUIT"]
+    # poplib's stls() sends CAPA itself first (to see STLS offered)
+    exp["commands"] += ["CAPA", "CAPA", "STLS", "USER", "PASS", "STAT", "LIST",
+                        "RETR", "QUIT"]
     exp["auth_user"] = USER
 
 

@@ -171,13 +171,15 @@ py() { # scenario name [args]: scripts/keylog_clients.py
     "$(keylog_of "$name")" "$out/$name.expect.json" "$@"
 }
 expect_json() { # name port tls commands...: what a non-Python client sent
+  # ($added: header names the client puts on top of the message itself,
+  # as a JSON list: msmtp adds Date)
   local name=$1 port=$2 version=$3 sha=$4 atts=$5
   shift 5
   local cmds
   cmds=$(printf '"%s",' "$@")
   printf '{"sessions": [{"port": %s, "tls": "%s", "commands": [%s], "auth_user": "%s", "messages": [%s]}]}\n' \
     "$port" "$version" "${cmds%,}" "$user" \
-    "${sha:+{\"sha256\": \"$sha\", \"attachments\": $atts\}}" >"$out/$name.expect.json"
+    "${sha:+{\"sha256\": \"$sha\", \"attachments\": $atts${added:+, \"added_headers\": $added}\}}" >"$out/$name.expect.json"
 }
 
 # A message for the non-Python clients, with CRLF line endings, and its
@@ -241,7 +243,7 @@ in_ns env SSLKEYLOGFILE="$(keylog_of $name)" msmtp --host=127.0.0.1 --port=587 \
   --passwordeval="echo $pass" --from=tls@example.test "$user@mail.example.test" \
   <"$work/msg-lf.eml"
 stop_capture
-expect_json $name 587 TLSv1.3 "$sha" "$atts" EHLO STARTTLS EHLO AUTH MAIL RCPT DATA QUIT
+added='["Date"]' expect_json $name 587 TLSv1.3 "$sha" "$atts" EHLO STARTTLS EHLO AUTH MAIL RCPT DATA QUIT
 fi
 
 if want smtp-starttls-tls12-cbc-sha1-msmtp; then
@@ -256,7 +258,7 @@ in_ns env SSLKEYLOGFILE="$(keylog_of $name)" msmtp --host=127.0.0.1 --port=25 \
   --passwordeval="echo $pass" --from=tls@example.test "$user@mail.example.test" \
   <"$work/msg-lf.eml"
 stop_capture
-expect_json $name 25 TLSv1.2 "$sha" "$atts" EHLO STARTTLS EHLO AUTH MAIL RCPT DATA QUIT
+added='["Date"]' expect_json $name 25 TLSv1.2 "$sha" "$atts" EHLO STARTTLS EHLO AUTH MAIL RCPT DATA QUIT
 fi
 
 if want smtp-starttls-tls13-keyupdate; then

@@ -167,6 +167,7 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
   }
   e.defrag = ms_defrag_new();
   e.table = ms_table_new(opt, on_done, &e, stats);
+  ms_table_set_keys(e.table, e.keys);
   static const capture_callbacks cb = {on_packet, on_idle, on_secrets};
   int rc = capture_run(opt, &cb, &e, stats);
   ms_table_flush(e.table, MS_END_EOF, e.last_ts);

@@ -12,7 +12,7 @@
 #include "flowhash.h"
 #include "reassembly.h"
 #include "starttls_memory.h"
-#include "tls.h"
+#include "tls_layer.h"
 #include "vec.h"
 
 #define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
@@ -69,10 +69,12 @@ struct conn {
   const ms_dissector *dissector;
   void *dstate;
   struct held *held;     /* bytes held during detection, NULL otherwise */
-  ms_tls_conn *tls;      /* the TLS decoder once a direction is TLS, or NULL */
+  ms_tls_layer *tls;     /* once a direction is TLS, or NULL */
+  ms_table *table;       /* for the TLS layer's callbacks */
   bool truncated;        /* reassembly limit hit (counted once) */
   uint8_t dir[2];        /* DIR_* of each direction (ms_dir) */
   uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
+  bool opaque[2];        /* the TLS layer said MS_TLS_OPAQUE */
   ms_ts last_ts;
   uint64_t first_packet; /* index of the packet that created it */
 };
@@ -95,6 +97,7 @@ struct ms_table {
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
   ms_starttls_memory *starttls; /* what sessions said of each server */
+  ms_tls_keys *keys;            /* TLS secrets, or NULL (ms_table_set_keys) */
 };
 
 /* ---- table -------------------------------------------------------------- */
@@ -114,6 +117,8 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
 }
 
 size_t ms_table_open_count(const ms_table *t) { return t->count; }
+
+void ms_table_set_keys(ms_table *t, ms_tls_keys *keys) { t->keys = keys; }
 
 static bool same_flow(const conn *c, const ms_tcp *s, ms_dir *dir) {
   if (c->ip_version != s->ip_version)
@@ -471,24 +476,59 @@ typedef struct {
 
 /* ---- TLS: where the dissector hands a direction over ------------------- */
 
-/* The TLS layer's side of the seam (dissector.h "where TLS begins"): every
- * byte of a direction after its TLS began.  For now it only counts them;
- * the TLS record layer and decryption plug in here, and tell the dissector
- * what they make of the direction (on_tls). */
+/* The TLS layer's side of the seam (dissector.h "where TLS begins"):
+ * tls_layer.h decodes every byte of a direction after its TLS began and,
+ * with keys, hands the plaintext back here for the dissector. */
+
+/* A direction's state for the dissector: plaintext comes, or nothing more
+ * (both opaque: only bytes are counted from now). */
+static void tls_said(void *ctx, ms_dir dir, ms_tls_state what, ms_ts ts) {
+  conn *c = ctx;
+  c->dissector->on_tls(dissector_state(c->table, c), dir, what, ts);
+  c->opaque[dir] = what == MS_TLS_OPAQUE;
+  if (c->opaque[!dir] && c->opaque[dir] && c->state == CONN_ACTIVE)
+    c->state = CONN_COUNTING; /* nothing more for the dissector */
+}
+
+static void tls_plaintext(void *ctx, ms_dir dir, const uint8_t *p, size_t n,
+                          ms_ts ts) {
+  conn *c = ctx;
+  if (c->state != CONN_ACTIVE)
+    return;
+  size_t used = n;
+  if (c->dissector->on_data(dissector_state(c->table, c), dir, p, n, ts,
+                            &used) == MS_STOP)
+    c->state = CONN_COUNTING;
+}
+
+static void tls_lost(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
+  conn *c = ctx;
+  if (c->state == CONN_ACTIVE)
+    c->dissector->on_gap(dissector_state(c->table, c), dir, n, ts);
+}
+
 static void tls_bytes(conn *c, ms_dir dir, const uint8_t *p, size_t n,
                       ms_ts ts) {
   c->tls_bytes[dir] += n;
-  if (!c->tls)
-    c->tls = ms_tls_conn_new(c->rec, NULL);
-  ms_tls_conn_data(c->tls, dir, p, n, ts);
+  ms_tls_layer_data(c->tls, dir, p, n, ts);
 }
 
-/* Direction dir is TLS from here: the TLS layer has its bytes from now. */
+/* Direction dir is TLS from here: the TLS layer has its bytes from now.
+ * It decrypts when secrets were given (a key log, or a capture's secrets
+ * blocks before this session). */
 static void tls_begins(ms_table *t, conn *c, ms_dir dir, ms_ts ts) {
   c->dir[dir] = DIR_TLS;
-  c->dissector->on_tls(dissector_state(t, c), dir, MS_TLS_OPAQUE, ts);
-  if (c->dir[!dir] == DIR_TLS)
-    c->state = CONN_COUNTING; /* nothing more for the dissector */
+  if (!c->tls) {
+    static const ms_tls_layer_cb cb = {tls_said, tls_plaintext, tls_lost,
+                                       NULL};
+    ms_tls_layer_cb mine = cb;
+    mine.ctx = c;
+    c->table = t;
+    bool keys = t->keys && (t->opt->tls_keylogs.len ||
+                            ms_tls_keys_count(t->keys) > 0);
+    c->tls = ms_tls_layer_new(c->rec, keys ? t->keys : NULL, &mine);
+  }
+  ms_tls_layer_begins(c->tls, dir, ts);
 }
 
 /* The first bytes of a direction decide what it is: a TLS record means
@@ -586,10 +626,9 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   }
   ms_add_anomaly(c->rec, "tcp_gap", ts, "%llu bytes missing from the %s",
                  (unsigned long long)n, dir == MS_CLIENT ? "client" : "server");
-  if (c->dir[dir] == DIR_TLS) {
-    if (c->tls)
-      ms_tls_conn_gap(c->tls, dir, n, ts);
-  } else if (c->state == CONN_ACTIVE) {
+  if (c->dir[dir] == DIR_TLS)
+    ms_tls_layer_gap(c->tls, dir, n, ts);
+  else if (c->state == CONN_ACTIVE) {
     c->dissector->on_gap(dissector_state(f->t, c), dir, n, ts);
   }
 }
@@ -638,14 +677,13 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   unlink_conn(t, c);
   ms_session *r = c->rec;
   r->end = how;
+  if (c->tls)
+    ms_tls_layer_settle(c->tls, ts);
   if (c->dissector && c->dstate) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
   }
-  if (c->tls) {
-    ms_tls_conn_close(c->tls, ts);
-    ms_tls_conn_free(c->tls);
-  }
+  ms_tls_layer_close(c->tls, ts);
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
     t->stats->limits[i] += r->limits[i];
   bool report = c->had_payload && c->state != CONN_IGNORED &&
