@@ -71,6 +71,7 @@ $(BUILD)/%.o: %.c $(HDRS)
 # A unit test may link more than mailscope does: TEST_LIBS_<name>.  The TLS
 # record tests run OpenSSL's libssl as the peer that writes the records.
 TEST_LIBS_test_tls_records = $(shell pkg-config --libs libssl)
+TEST_LIBS_test_tls_layer = $(shell pkg-config --libs libssl)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)

@@ -8,12 +8,11 @@
  *       dot-stuffed lines), sometimes BDAT; POP3 USER/PASS, STAT, LIST,
  *       UIDL, RETR, DELE, QUIT.  CONCURRENT sessions (default 64) are open
  *       at once and their packets interleave.
- *       Every fifth session is TLS with a real handshake (bench/tls_handshakes.h,
- *       TLS 1.2 with its certificates or TLS 1.3): SMTP STARTTLS on 25,
- *       implicit TLS on 465, POP3 STLS on 110 or implicit on 995, the mail
- *       exchange after it as encrypted records of the same sizes.
- *   gen_capture tls OUT.pcap MEGABYTES [CONCURRENT]
- *       the same with every session TLS.
+ *       Every fifth session is TLS with a real handshake
+ * (bench/tls_handshakes.h, TLS 1.2 with its certificates or TLS 1.3): SMTP
+ * STARTTLS on 25, implicit TLS on 465, POP3 STLS on 110 or implicit on 995, the
+ * mail exchange after it as encrypted records of the same sizes. gen_capture
+ * tls OUT.pcap MEGABYTES [CONCURRENT] the same with every session TLS.
  *   gen_capture scale OUT.pcap SESSIONS
  *       SESSIONS connections opened together, each exchanging a greeting and
  *       a command, then all closed: memory must follow open sessions.  Says
@@ -312,7 +311,8 @@ static char *pop3_script(int id, size_t *len) {
   return b.p;
 }
 
-/* ---- TLS sessions ----------------------------------------------------------- */
+/* ---- TLS sessions -----------------------------------------------------------
+ */
 
 /* The steps of `script` from step `from` on, as TLS application data
  * records of the same sizes: random bytes, as encryption makes them, at
@@ -324,8 +324,8 @@ static void encrypted_steps(buf *b, const char *script, size_t len, int from,
   for (size_t at = 0; at + 5 <= len; index++) {
     const unsigned char *h = (const unsigned char *)script + at;
     int dir = h[0] == 'S';
-    size_t n = (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 |
-               h[4];
+    size_t n =
+        (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
     at += 5 + n;
     if (index < from)
       continue;

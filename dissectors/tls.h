@@ -16,8 +16,8 @@
  * the decoder asks it for a decrypting state; with one, the decrypted
  * handshake messages go through the same handshake parser and application
  * data goes to the `plaintext` hook (the session hands it to the mail
- * dissector; tls_protect.h is the protection backed by the key store).  Without one, the decoder says what it can from the record
- * layer alone.
+ * dissector; tls_protect.h is the protection backed by the key store).  Without
+ * one, the decoder says what it can from the record layer alone.
  */
 #ifndef MAILSCOPE_TLS_H
 #define MAILSCOPE_TLS_H

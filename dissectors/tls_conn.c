@@ -67,8 +67,8 @@ void tls_conn_protect(ms_tls_conn *c, ms_dir dir, ms_tls_epoch epoch) {
 /* A record of dir that did not decrypt: said once per direction; its
  * bytes are a gap of the decrypted stream, which resumes with the next
  * record (the sequence number moved on). */
-static void decrypt_failed(ms_tls_conn *c, ms_dir dir, uint8_t type,
-                           size_t len, ms_tls_dec_status st, ms_ts ts) {
+static void decrypt_failed(ms_tls_conn *c, ms_dir dir, uint8_t type, size_t len,
+                           ms_tls_dec_status st, ms_ts ts) {
   tls_side *s = &c->side[dir];
   if (!s->decrypt_failed) {
     s->decrypt_failed = true;

@@ -49,9 +49,9 @@ static void *start(void *ctx, const ms_tls_switch *sw, void *previous) {
   }
   bool tls12 = sw->epoch == MS_TLS_EPOCH_12;
   uint8_t secret[64];
-  size_t len = ms_tls_keys_find(
-      p->keys, tls12 ? MS_TLS_KEY_CLIENT_RANDOM : label13(sw),
-      sw->client_random, secret);
+  size_t len =
+      ms_tls_keys_find(p->keys, tls12 ? MS_TLS_KEY_CLIENT_RANDOM : label13(sw),
+                       sw->client_random, secret);
   ms_tls_cipher *c = NULL;
   if (!len || (tls12 && len != 48))
     no_key(p, sw);

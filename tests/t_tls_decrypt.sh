@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # t_tls_decrypt.sh - TLS key sources from the command line and the capture
-# (issue 16): --tls-keylog files that cannot be read stop mailscope before
+# (issue 16): every capture of pcaps/tls decrypted with its key log is
+# what its client sent (tests/tls_expect_check.py); keys for other
+# sessions say so once; a damaged record is an anomaly and a gap, and
+# decoding resumes; --tls-keylog files that cannot be read stop mailscope before
 # any packet (exit 2, once even with --workers); lines that are not key log
 # lines are reported by number and never by content (-q silences it); a
 # pcapng's Decryption Secrets Blocks are read, a malformed one skipped with
@@ -75,6 +78,63 @@ for f in $tls/*.pcap $tls/*.pcapng; do
   done
 done
 check "no secret in any output (pcaps/tls, every format)" test $fail = 0
+
+# -- decrypted sessions against what their clients sent ----------------------
+for f in $tls/*.pcap; do
+  b=${f%.pcap}
+  "$py" tests/tls_expect_check.py "$bin" "$f" "$b.keylog" "$b.expect.json" >"$tmp/chk" 2>&1
+  rc=$?
+  check "decrypted like plaintext: $(basename "$f") ($(grep -c '^ok' "$tmp/chk") session(s))" test $rc = 0
+  [ $rc = 0 ] || cat "$tmp/chk"
+done
+
+# -- keys for other sessions: said once, nothing decoded ---------------------
+"$bin" -J -r $tls/smtps-tls12-chacha20.pcap --tls-keylog $tls/pop3s-tls13-curl.keylog >"$tmp/out" 2>"$tmp/err"
+check "wrong key log: exit 0" test $? = 0
+check "wrong key log: tls_no_key once" test "$(grep -o '"name":"tls_no_key"' "$tmp/out" | wc -l)" = 1
+check "wrong key log: says which client random" grep -q '"detail":"no key for client random [0-9a-f]\{64\}: the ' "$tmp/out"
+check "wrong key log: nothing decrypted, no command" \
+  sh -c "! grep -q -e '\"decrypted\"' -e '\"verb\"' '$tmp/out'"
+"$bin" -J -r $tls/smtp-starttls-tls13.pcap >"$tmp/out" 2>&1
+check "no key log at all: no tls_no_key, commands up to STARTTLS" \
+  sh -c "! grep -q tls_no_key '$tmp/out' && test \$(grep -o '\"verb\"' '$tmp/out' | wc -l) = 2"
+
+# -- a damaged record: an anomaly, a gap, decoding resumes --------------------
+# the client's sixth application record of smtp-starttls-tls13 carries the
+# first message: its last byte (the AEAD tag) flipped
+"$py" - $tls/smtp-starttls-tls13.pcap "$tmp/damaged.pcap" <<'EOF2'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+assert struct.unpack("<I", data[20:24])[0] == 1  # Ethernet
+off, seen = 24, 0
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    ip = off + 16 + 14
+    tcp = ip + (data[ip] & 15) * 4
+    pay, end = tcp + (data[tcp + 12] >> 4) * 4, off + 16 + incl
+    if data[tcp + 2:tcp + 4] == b"\x02\x4b" and data[pay:pay + 3] == b"\x17\x03\x03":
+        seen += 1
+        if seen == 6:
+            data[end - 1] ^= 0x55
+            break
+    off = end
+assert seen == 6
+open(sys.argv[2], "wb").write(data)
+EOF2
+"$bin" -J -r "$tmp/damaged.pcap" --tls-keylog $tls/smtp-starttls-tls13.keylog >"$tmp/out" 2>&1
+check "damaged record: exit 0" test $? = 0
+check "damaged record: tls_decrypt_failed" grep -q '"name":"tls_decrypt_failed","ts":"[^"]*","detail":"a client record of 4617 bytes did not decrypt (authentication failed)' "$tmp/out"
+"$bin" -r "$tmp/damaged.pcap" --tls-keylog $tls/smtp-starttls-tls13.keylog >"$tmp/tr" 2>&1
+check "damaged record: the gap reaches the dissector" grep -q '^-- 4617 bytes missing here$' "$tmp/tr"
+"$py" - "$tmp/out" >"$tmp/got" <<'EOF2'
+import json, sys
+d = json.loads(open(sys.argv[1]).read().splitlines()[0])
+t = d["transactions"]
+print(t[0]["message"]["truncated"], t[1]["message"]["sha256"],
+      [c["verb"] for c in d["commands"]][-1], d["auth"]["password"])
+EOF2
+check "damaged record: the first message truncated, the second whole, QUIT decoded" \
+  grep -q "^True 661f73b836f62514d38eefe18d48b61824b93d4e77fb6cce0b4a4c03d343c312 QUIT <redacted>$" "$tmp/got"
 
 # -- pcapng Decryption Secrets Blocks ----------------------------------------
 "$bin" -r $tls/tls-secrets-embedded.pcapng -J >"$tmp/out" 2>"$tmp/err"

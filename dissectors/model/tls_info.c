@@ -64,6 +64,10 @@ void ms_tls_info_free(ms_tls_info *t) {
   free(t);
 }
 
+bool ms_tls_decrypted_any(const ms_tls_info *t) {
+  return t && (t->decrypted[0] || t->decrypted[1]); /* by ms_dir */
+}
+
 const char *ms_tls_version_name(uint16_t v) {
   switch (v) {
   case 0x0002:

@@ -164,6 +164,8 @@ void ms_tls_cert_clear(ms_tls_cert *c);
 /* Names, for emitters and the decoder alike. */
 /* "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3", "SSLv2", or NULL. */
 const char *ms_tls_version_name(uint16_t v);
+/* Whether a direction of the connection was decrypted (t may be NULL). */
+bool ms_tls_decrypted_any(const ms_tls_info *t);
 /* The IANA name of a cipher suite, or NULL
  * (dissectors/model/tls_suite_names.c). */
 const char *ms_tls_suite_name(uint16_t suite);

@@ -519,13 +519,12 @@ static void tls_bytes(conn *c, ms_dir dir, const uint8_t *p, size_t n,
 static void tls_begins(ms_table *t, conn *c, ms_dir dir, ms_ts ts) {
   c->dir[dir] = DIR_TLS;
   if (!c->tls) {
-    static const ms_tls_layer_cb cb = {tls_said, tls_plaintext, tls_lost,
-                                       NULL};
+    static const ms_tls_layer_cb cb = {tls_said, tls_plaintext, tls_lost, NULL};
     ms_tls_layer_cb mine = cb;
     mine.ctx = c;
     c->table = t;
-    bool keys = t->keys && (t->opt->tls_keylogs.len ||
-                            ms_tls_keys_count(t->keys) > 0);
+    bool keys =
+        t->keys && (t->opt->tls_keylogs.len || ms_tls_keys_count(t->keys) > 0);
     c->tls = ms_tls_layer_new(c->rec, keys ? t->keys : NULL, &mine);
   }
   ms_tls_layer_begins(c->tls, dir, ts);

@@ -261,9 +261,10 @@ static void tls_alerts(const ms_tls_info *t, const emit_options *o, FILE *f) {
 }
 
 static void tls_lines(const ms_session *s, const emit_options *o, FILE *f) {
-  if (s->tls == MS_TLS_IMPLICIT)
-    fputs("-- TLS from the first byte (implicit TLS port)\n", f);
   const ms_tls_info *t = s->tls_info;
+  if (s->tls == MS_TLS_IMPLICIT)
+    fprintf(f, "-- TLS from the first byte (implicit TLS): %s\n",
+            ms_tls_decrypted_any(t) ? "decrypted" : "not decoded");
   if (!t)
     return;
   tls_summary(t, o, f);

@@ -469,9 +469,10 @@ static void ladder(ms_report *r, const ms_session *s) {
   ladder_state ls = {.f = f, .t0 = s->ts};
   transcript_ladder(&ls, s);
   if (s->tls == MS_TLS_IMPLICIT)
-    fputs("<div class=\"notice\">TLS from the first byte (implicit TLS "
-          "port): not decoded</div>\n",
-          f);
+    fprintf(f,
+            "<div class=\"notice\">TLS from the first byte (implicit TLS): "
+            "%s</div>\n",
+            ms_tls_decrypted_any(s->tls_info) ? "decrypted" : "not decoded");
   fputs("</div>\n", f);
   if (ls.hidden)
     fprintf(f, "<p class=\"more\">... %zu more lines</p>\n", ls.hidden);

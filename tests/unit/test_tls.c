@@ -446,6 +446,7 @@ static void protected_record(tb *out, unsigned outer, unsigned inner_type,
 static void fake_hooks(ms_tls_protection *prot, ms_tls_hooks *hooks,
                        fake_ctx *f) {
   memset(f, 0, sizeof *f);
+  memset(hooks, 0, sizeof *hooks);
   prot->start = fake_start;
   prot->decrypt = fake_decrypt;
   prot->free = fake_free;
