@@ -3,15 +3,24 @@
 #   make          build ./mailscope (installs missing build dependencies first)
 #   make run      build, then print the transcripts of the demo capture
 #   make test     build and run every test (units, golden, integration)
+#   make compare  mailscope against every reference held for pcaps/ (tshark,
+#                 Zeek, suricata-verify, Arkime, nDPI): pcaps/DIFFERENCES.md
 #   make asan     build ./mailscope-asan (ASan + UBSan) and run the suite on it
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
+#   make bench-live  live loss-free rates on loopback (root; tcpreplay)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (docs/fuzzing.md)
-#   make install  PREFIX=/usr/local DESTDIR=
+#   make install  PREFIX=/usr/local DESTDIR= : the binary, the man page, the
+#                 systemd unit, /etc/default/mailscope, the logrotate file,
+#                 the docs and examples (what the Debian package installs)
+#   make deb      build the Debian package (build-deb/), lintian-checked
 #   make format   clang-format every source file
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/mailscope
 CC ?= cc
 VERSION := 0.1.0
 
@@ -46,7 +55,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
-.PHONY: all deps test-deps build run test unit asan valgrind bench install uninstall format clean
+.PHONY: all deps test-deps build run test unit asan valgrind bench bench-live install install-files uninstall deb format clean compare
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -89,6 +98,10 @@ test: test-deps
 	@$(MAKE) --no-print-directory build unit
 	@tests/run_tests.sh --bin ./$(BIN) --units $(BUILD)/tests
 
+compare: test-deps
+	@$(MAKE) --no-print-directory build
+	@MAILSCOPE=./$(BIN) bash tests/t_compare.sh
+
 asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=mailscope-asan \
 	  OPT_CFLAGS="$(ASAN_FLAGS)" build unit
@@ -104,30 +117,59 @@ bench: test-deps
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh
 
+bench-live: test-deps
+	@$(MAKE) --no-print-directory build
+	@bench/live.sh
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	@$(MAKE) --no-print-directory install-files
+
+# Everything a package installs (debian/rules calls this after make build).
+SUBST = sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+  -e 's|@DOCDIR@|$(DOCDIR)|g'
+install-files: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mailscope
 	install -m 644 docs/mailscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/mailscope.1
+	$(SUBST) packaging/mailscope@.service.in >$(DESTDIR)$(UNITDIR)/mailscope@.service
+	$(SUBST) packaging/default.in >$(DESTDIR)$(SYSCONFDIR)/default/mailscope
+	$(SUBST) packaging/logrotate.in >$(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailscope
+	chmod 644 $(DESTDIR)$(UNITDIR)/mailscope@.service \
+	  $(DESTDIR)$(SYSCONFDIR)/default/mailscope \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailscope
+	install -m 644 README.md docs/*.md docs/mailscope.schema.json $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/examples/* $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/mailscope $(DESTDIR)$(PREFIX)/share/man/man1/mailscope.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/mailscope \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/mailscope.1 \
+	  $(DESTDIR)$(UNITDIR)/mailscope@.service \
+	  $(DESTDIR)$(SYSCONFDIR)/default/mailscope \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d/mailscope
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+deb:
+	@scripts/make_deb.sh
 
 format:
 	clang-format -i $(SRCS) $(HDRS) $(UNIT_SRCS)
 
 clean:
-	rm -rf build build-asan build-fuzz mailscope mailscope-asan
+	rm -rf build build-asan build-fuzz build-deb mailscope mailscope-asan
 
 # ---- fuzzing (docs/fuzzing.md) ---------------------------------------------
 #   make fuzz        build the libFuzzer harnesses (clang) and run each for
 #                    FUZZ_SECONDS with its seeds and dictionary
 #   make fuzz-smoke  the test suite's short run (tests/t_fuzz_smoke.sh)
-#   make fuzz-seeds  seed corpora from pcaps/ and ../shared/corpus
+#   make fuzz-seeds  seed corpora from pcaps/ (and FUZZ_EXTRA_CORPUS)
 # Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
-# fuzz_sasl, fuzz_capture, fuzz_tls, fuzz_tls_crypto.  Each also builds
-# standalone (-DFUZZ_STANDALONE, a main() that replays files) into
-# build-asan/fuzz/ with the ASan objects, beside the seed maker (fuzz/seeds.c).
-FUZZ_HARNESSES := smtp pop3 message sasl capture tls tls_crypto
+# fuzz_sasl, fuzz_capture, fuzz_tls, fuzz_tls_crypto, fuzz_dns,
+# fuzz_decompress, fuzz_options.  Each also builds standalone
+# (-DFUZZ_STANDALONE, a main() that replays files) into build-asan/fuzz/ with
+# the ASan objects, beside the seed maker (fuzz/seeds.c).
+FUZZ_HARNESSES := smtp pop3 message sasl capture tls tls_crypto dns decompress options
 FUZZ_SECONDS ?= 120
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
@@ -158,7 +200,9 @@ $(BUILD)/fuzz/fuzz_smtp $(BUILD)/fuzz/fuzz_pop3: $(BUILD)/fuzz/fuzz_%: \
 	  $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)
 
 $(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture \
-    $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_tls_crypto: \
+    $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_tls_crypto \
+    $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_decompress \
+    $(BUILD)/fuzz/fuzz_options: \
     $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) tests/unit/tls_forge.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"

@@ -5,6 +5,24 @@
 #include <string.h>
 #include <strings.h>
 
+#include "msg_decode.h"
+#include "socks.h"
+
+const char *ms_prelude_name(ms_prelude p) {
+  switch (p) {
+  case MS_PRELUDE_HTTP_CONNECT:
+    return "http-connect";
+  case MS_PRELUDE_SOCKS4:
+    return "socks4";
+  case MS_PRELUDE_SOCKS4A:
+    return "socks4a";
+  case MS_PRELUDE_SOCKS5:
+    return "socks5";
+  default:
+    return NULL;
+  }
+}
+
 static bool line_has_smtp(const uint8_t *p, size_t n) {
   for (size_t i = 0; i + 4 <= n; i++)
     if (!strncasecmp((const char *)p + i, "SMTP", 4))
@@ -56,6 +74,72 @@ static size_t header_block_end(const uint8_t *p, size_t n) {
   return 0;
 }
 
+static void set_field(ms_prelude_field *f, const uint8_t *p, size_t n) {
+  f->set = true;
+  f->len = (uint8_t)(n > sizeof f->bytes ? sizeof f->bytes : n);
+  memcpy(f->bytes, p, f->len);
+}
+
+/* "CONNECT host:port HTTP/1.x": the host ("[v6]" without its brackets)
+ * and the port. */
+static void connect_target(const uint8_t *p, size_t n, ms_detect_result *out) {
+  const uint8_t *t = p + 8, *end = memchr(t, ' ', n - 8);
+  if (!end)
+    return;
+  const uint8_t *colon = end;
+  while (colon > t && colon[-1] != ':')
+    colon--;
+  if (colon == t)
+    return;
+  unsigned port = 0;
+  for (const uint8_t *d = colon; d < end && port < 65536; d++)
+    port = *d >= '0' && *d <= '9' ? port * 10 + (unsigned)(*d - '0') : 65536;
+  const uint8_t *h = t, *he = colon - 1;
+  if (he - h >= 2 && *h == '[' && he[-1] == ']')
+    h++, he--;
+  set_field(&out->host, h, (size_t)(he - h));
+  out->port = port < 65536 ? (uint16_t)port : 0;
+}
+
+static void collect(void *ctx, const uint8_t *p, size_t n) {
+  ms_prelude_field *f = ctx;
+  size_t room = sizeof f->bytes - f->len;
+  n = n < room ? n : room;
+  memcpy(f->bytes + f->len, p, n);
+  f->len = (uint8_t)(f->len + n);
+}
+
+/* "Proxy-Authorization: Basic base64(user:password)" in the request's
+ * header block: the user name and the password. */
+static void connect_credentials(const uint8_t *p, size_t n,
+                                ms_detect_result *out) {
+  static const char name[] = "\nProxy-Authorization:";
+  for (size_t i = 0; i + sizeof name - 1 < n; i++) {
+    if (strncasecmp((const char *)p + i, name, sizeof name - 1))
+      continue;
+    const uint8_t *v = p + i + sizeof name - 1;
+    const uint8_t *e = memchr(v, '\n', n - (size_t)(v - p));
+    if (!e)
+      return;
+    while (v < e && (*v == ' ' || *v == '\t'))
+      v++;
+    if (e - v < 6 || strncasecmp((const char *)v, "Basic ", 6))
+      return;
+    ms_prelude_field both = {0};
+    b64_stream b;
+    b64_stream_init(&b);
+    b64_stream_feed(&b, v + 6, (size_t)(e - v - 6), collect, &both);
+    const uint8_t *sep = memchr(both.bytes, ':', both.len);
+    if (!sep)
+      return;
+    set_field(&out->user, (const uint8_t *)both.bytes,
+              (size_t)(sep - (const uint8_t *)both.bytes));
+    set_field(&out->password, sep + 1,
+              both.len - (size_t)(sep + 1 - (const uint8_t *)both.bytes));
+    return;
+  }
+}
+
 /* An HTTP CONNECT tunnel (RFC 9110 9.3.6) through a proxy: the client's
  * "CONNECT host:port HTTP/1.x" request and its header block, then the
  * proxy's 2xx response and its header block, then the tunnelled protocol,
@@ -63,7 +147,7 @@ static size_t header_block_end(const uint8_t *p, size_t n) {
  * bytes are such a prelude, with the bytes of each direction it takes in
  * skip; 0 when they are not; -1 when more bytes are needed. */
 static int connect_prelude(const uint8_t *const b[2], const size_t l[2],
-                           size_t skip[2]) {
+                           ms_detect_result *out) {
   const uint8_t *cb = b[MS_CLIENT], *sb = b[MS_SERVER];
   size_t cl = l[MS_CLIENT], sl = l[MS_SERVER];
   static const char method[] = "CONNECT ", version[] = "HTTP/";
@@ -83,8 +167,11 @@ static int connect_prelude(const uint8_t *const b[2], const size_t l[2],
   size_t cend = header_block_end(cb, cl), send = header_block_end(sb, sl);
   if (!cend || !send)
     return -1;
-  skip[MS_CLIENT] = cend;
-  skip[MS_SERVER] = send;
+  out->skip[MS_CLIENT] = cend;
+  out->skip[MS_SERVER] = send;
+  out->prelude = MS_PRELUDE_HTTP_CONNECT;
+  connect_target(cb, cend, out);
+  connect_credentials(cb, cend, out);
   return 1;
 }
 
@@ -113,15 +200,16 @@ ms_detect_verdict ms_detect(const uint8_t *const bytes[2], const size_t len[2],
   /* SMTP and POP3 servers speak first: when the client spoke before the
    * server's first bytes on a connection whose start we saw, the server's
    * words are a reply, not a greeting (redis answers "+OK" too), unless
-   * they are an HTTP proxy's answer to CONNECT: then the greeting follows
-   * the proxy's response. */
+   * they are a proxy's answers to CONNECT (HTTP, SOCKS): then the
+   * greeting follows them. */
   if (len[MS_CLIENT] && !midstream) {
-    int tunnel = connect_prelude(bytes, len, out->skip);
+    int tunnel = connect_prelude(bytes, len, out);
+    if (tunnel == 0)
+      tunnel = socks_prelude(bytes, len, out);
     if (tunnel < 0)
       return MS_DETECT_MORE;
     if (tunnel == 0)
       return MS_DETECT_NONE;
-    out->prelude = MS_PRELUDE_HTTP_CONNECT;
   }
   int proto = greeting_protocol(bytes[MS_SERVER] + out->skip[MS_SERVER],
                                 len[MS_SERVER] - out->skip[MS_SERVER]);

@@ -18,6 +18,7 @@
 struct ms_hash {
   bool fast, with_md5;
   EVP_MD_CTX *evp_md5, *evp_sha256;
+  EVP_MD_CTX *evp_sha1; /* files.log's sha1, by OpenSSL on both paths */
   uint32_t md5[4];
   uint32_t sha[8]; /* F E B A H G D C */
   uint64_t bytes;
@@ -38,8 +39,10 @@ static void to_hex(const uint8_t *d, size_t n, char *out) {
 /* ---- OpenSSL ------------------------------------------------------------ */
 
 static EVP_MD_CTX *evp_new(const char *name) {
-  static EVP_MD *md5, *sha256; /* fetched once, not at every init */
-  EVP_MD **slot = !strcmp(name, "MD5") ? &md5 : &sha256;
+  static EVP_MD *md5, *sha1, *sha256; /* fetched once, not at every init */
+  EVP_MD **slot = !strcmp(name, "MD5")    ? &md5
+                  : !strcmp(name, "SHA1") ? &sha1
+                                          : &sha256;
   if (!*slot)
     *slot = EVP_MD_fetch(NULL, name, NULL);
   EVP_MD_CTX *c = *slot ? EVP_MD_CTX_new() : NULL;
@@ -426,6 +429,11 @@ ms_hash *ms_hash_new(bool with_md5) {
   return h;
 }
 
+void ms_hash_add_sha1(ms_hash *h) {
+  if (!h->evp_sha1)
+    h->evp_sha1 = evp_new("SHA1");
+}
+
 /* Complete h's unfinished block from *p; false when *p ran out first. */
 static bool top_up(ms_hash *h, const uint8_t **p, size_t *n) {
   h->bytes += *n;
@@ -451,6 +459,8 @@ static void keep_tail(ms_hash *h, const uint8_t *p, size_t n) {
 void ms_hash_update(ms_hash *h, const uint8_t *p, size_t n) {
   if (!n)
     return; /* p may be NULL */
+  if (h->evp_sha1)
+    EVP_DigestUpdate(h->evp_sha1, p, n);
   if (!h->fast) {
     EVP_DigestUpdate(h->evp_sha256, p, n);
     if (h->evp_md5)
@@ -471,6 +481,10 @@ void ms_hash_update2(ms_hash *h, const uint8_t *p, size_t n, ms_hash *h2,
     ms_hash_update(h2, p2, n2);
     return;
   }
+  if (h->evp_sha1)
+    EVP_DigestUpdate(h->evp_sha1, p, n);
+  if (h2->evp_sha1)
+    EVP_DigestUpdate(h2->evp_sha1, p2, n2);
   bool more = top_up(h, &p, &n), more2 = top_up(h2, &p2, &n2);
   size_t k = more ? n / 64 : 0, k2 = more2 ? n2 / 64 : 0;
   size_t both = k < k2 ? k : k2;
@@ -484,6 +498,15 @@ void ms_hash_update2(ms_hash *h, const uint8_t *p, size_t n, ms_hash *h2,
     keep_tail(h, p + 64 * k, n % 64);
   if (more2)
     keep_tail(h2, p2 + 64 * k2, n2 % 64);
+}
+
+void ms_hash_final3(ms_hash *h, char md5_hex[33], char sha1_hex[41],
+                    char sha256_hex[65]) {
+  if (h->evp_sha1 && sha1_hex)
+    evp_final(h->evp_sha1, sha1_hex);
+  else if (h->evp_sha1)
+    EVP_MD_CTX_free(h->evp_sha1);
+  ms_hash_final(h, md5_hex, sha256_hex);
 }
 
 void ms_hash_final(ms_hash *h, char md5_hex[33], char sha256_hex[65]) {

@@ -1,5 +1,5 @@
-/* digest.h - the message layer's digests: sha256 of a whole message, md5
- * and sha256 of each attachment.
+/* digest.h - the message layer's digests: sha256 of a whole message, md5,
+ * sha1 and sha256 of each attachment.
  *
  * On CPUs with the x86 SHA extensions both digests of an attachment are
  * computed in one pass over its bytes, the steps of the two interleaved:
@@ -28,6 +28,11 @@ void ms_hash_update2(ms_hash *h, const uint8_t *p, size_t n, ms_hash *h2,
                      const uint8_t *p2, size_t n2);
 /* The lower-case hex digests (md5_hex may be NULL without md5); frees h. */
 void ms_hash_final(ms_hash *h, char md5_hex[33], char sha256_hex[65]);
+/* sha1 of the same bytes too (Zeek's files.log has it), by OpenSSL: call
+ * before the first update; ms_hash_final3 gives the three digests. */
+void ms_hash_add_sha1(ms_hash *h);
+void ms_hash_final3(ms_hash *h, char md5_hex[33], char sha1_hex[41],
+                    char sha256_hex[65]);
 
 /* Whether the SHA-extension path is in use; tests may turn it off (on is
  * only honoured when the CPU has the extensions). */

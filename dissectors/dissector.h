@@ -16,6 +16,7 @@
 #include "record.h"
 
 struct ms_msg_sink; /* message.h: where extracted messages go */
+struct ms_budget;   /* budget.h: the memory bound (--max-memory) */
 
 typedef struct {
   size_t max_line;          /* longest line kept (longer: anomaly, cut) */
@@ -31,6 +32,9 @@ typedef struct {
   bool transcript;          /* fill ms_session.transcript */
   bool full_bodies;         /* transcript: every body line, not a summary */
   const struct ms_msg_sink *sink; /* NULL: nothing extracted */
+  /* What outlives one session (a cache) is charged here; what one session
+   * holds, on its record (budget.h).  NULL: no bound. */
+  struct ms_budget *budget;
 } ms_dissect_config;
 
 void ms_dissect_config_defaults(ms_dissect_config *cfg);

@@ -21,16 +21,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include "budget.h"
 #include "digest.h"
 #include "msg_decode.h"
+#include "msg_entity.h"
 #include "msg_fields.h"
-#include "msg_received.h"
+#include "msg_headers.h"
+#include "msg_top.h"
 #include "scan.h"
 #include "vec.h"
 
 #define LINE_CARRY 2048  /* longest line examined as a whole */
 #define MAX_BOUNDARY 200 /* RFC 2046 says 70 */
-#define MAX_RECEIVED 100 /* Received hops listed */
 
 typedef enum { ENC_IDENTITY, ENC_BASE64, ENC_QP } encoding;
 
@@ -44,6 +46,8 @@ typedef enum {
   S_HEADERS,  /* reading the header block of an entity */
   S_LEAF,     /* body of a leaf part */
   S_PREAMBLE, /* before the first boundary / after the last */
+  S_ENCODED,  /* a message/rfc822 part said to be base64: its first line
+                 tells whether it is (see encoded_message) */
 } state;
 
 /* Where the decoded bytes of one part go: its size in the part tree and,
@@ -118,6 +122,18 @@ struct ms_msg_parser {
   uint8_t *spare_batch; /* a closed attachment's batch buffer, for the next */
   uint8_t *held;        /* HELD_BYTES, once an attachment was met */
   size_t held_len;      /* the message's bytes in it, not hashed yet */
+  /* A message/rfc822 part sent base64 or quoted-printable is a leaf whose
+   * decoded bytes go to a parser of their own (inner), whose entities hang
+   * under that part (base_parent) one level deeper (base_depth); root is
+   * the message's own parser (NULL for itself). */
+  ms_msg_parser *inner, *root;
+  int base_parent, base_depth;
+  bool ending_cut; /* the message is being finished, cut short */
+  struct {
+    int part;
+    bool attach;
+  } encoded;          /* S_ENCODED: the part waiting for its first line */
+  size_t mem_charged; /* what the session record was told (budget.h) */
   /* last: not cleared when a parser is reused */
   uint8_t carry[LINE_CARRY];
 };
@@ -142,248 +158,27 @@ static void gmime_setup(void) {
 
 /* ---- header helpers ----------------------------------------------------- */
 
-/* Decode RFC 2047 words to UTF-8 (new string). */
-static char *decode_text(const char *raw) {
-  if (fields_plain_text(raw))
-    return xstrdup(raw);
-  char *d = g_mime_utils_header_decode_text(NULL, raw);
-  char *out = xstrdup(d ? d : raw);
-  g_free(d);
-  return out;
+/* What listing a text costs the record (record.h), 0 for none. */
+static size_t text_len(const char *t) { return t ? strlen(t) : 0; }
+
+/* The header block of an entity: its MIME fields into e (msg_entity.c);
+ * the message's own, when it is the top-level one, to message_field. */
+static void top_field(void *ctx, const msg_entity *e, const char *name,
+                      char *value, bool last) {
+  ms_msg_parser *p = ctx;
+  if (!strcasecmp(name, "Content-Type") && !p->out->content_type &&
+      e->content_type)
+    p->out->content_type = xstrdup(e->content_type);
+  ms_msg_parser *r = p->root ? p->root : p;
+  msg_top t = {p->s, p->out, p->ts, &r->limits_raised};
+  msg_top_field(&t, name, value, p->headers_overflow && last);
 }
 
-/* Returns false when addresses were left out: a list holds at most
- * MS_MAX_LIST (one more is asked for, to tell). */
-static bool parse_addresses(ms_addrvec *v, const char *raw) {
-  if (!fields_addresses(raw, v, MS_MAX_LIST + 1))
-    fields_addresses_gmime(raw, v, MS_MAX_LIST + 1);
-  if (v->len <= MS_MAX_LIST)
-    return true;
-  ms_address *extra = &v->items[--v->len];
-  free(extra->address);
-  free(extra->name);
-  return false;
-}
-
-static void set_once(char **field, const char *value) {
-  if (!*field)
-    *field = xstrdup(value);
-}
-
-static char *lower_dup(const char *s) {
-  char *d = xstrdup(s);
-  for (char *p = d; *p; p++)
-    *p = (char)tolower((unsigned char)*p);
-  return d;
-}
-
-static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
-                    const char *arg);
-static void limit_anomaly(ms_msg_parser *p, ms_limit which, const char *name,
-                          const char *fmt, const char *arg);
-
-/* The address header `name` of the message, into v. */
-static void address_field(ms_msg_parser *p, ms_addrvec *v, const char *name,
-                          const char *value) {
-  if (!parse_addresses(v, value))
-    limit_anomaly(p, MS_LIMIT_LIST, "record_limit",
-                  "more than 1000 %s addresses: later ones are not recorded",
-                  name);
-}
-
-/* RFC 5322 fields of the message itself. */
-static void message_field(ms_msg_parser *p, const char *name, char *v) {
-  ms_message *m = p->out;
-  size_t vl = strlen(v);
-  if (vl > MS_MAX_HEADER_VALUE) { /* cut on a UTF-8 boundary */
-    size_t cut = MS_MAX_HEADER_VALUE;
-    while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
-      cut--;
-    v[cut] = '\0';
-    limit_anomaly(p, MS_LIMIT_HEADER_VALUE, "header_too_long",
-                  "a %s header is longer than 8 KiB: cut", name);
-  }
-  if (!strcasecmp(name, "From"))
-    address_field(p, &m->from, name, v);
-  else if (!strcasecmp(name, "To"))
-    address_field(p, &m->to, name, v);
-  else if (!strcasecmp(name, "Cc"))
-    address_field(p, &m->cc, name, v);
-  else if (!strcasecmp(name, "Reply-To"))
-    address_field(p, &m->reply_to, name, v);
-  else if (!strcasecmp(name, "Subject") && !m->subject)
-    m->subject = decode_text(v);
-  else if (!strcasecmp(name, "Date"))
-    set_once(&m->date, v);
-  else if (!strcasecmp(name, "Message-ID"))
-    set_once(&m->message_id, v);
-  else if (!strcasecmp(name, "In-Reply-To"))
-    set_once(&m->in_reply_to, v);
-  else if (!strcasecmp(name, "References"))
-    set_once(&m->references, v);
-  else if ((!strcasecmp(name, "User-Agent") || !strcasecmp(name, "X-Mailer")) &&
-           !m->user_agent)
-    m->user_agent = decode_text(v);
-  else if (!strcasecmp(name, "X-Originating-IP"))
-    set_once(&m->x_originating_ip, v);
-  else if (!strcasecmp(name, "Return-Path"))
-    set_once(&m->return_path, v);
-  else if (!strcasecmp(name, "Received") && m->received.len < MAX_RECEIVED)
-    received_parse(v, vec_push(&m->received));
-  else if (!strcasecmp(name, "Received"))
-    limit_anomaly(p, MS_LIMIT_LIST, "record_limit",
-                  "more than %s Received headers: later ones are not listed",
-                  "100");
-}
-
-/* ---- entity headers ----------------------------------------------------- */
-
-typedef struct {
-  char *content_type; /* "type/subtype", lower case */
-  char *boundary, *charset, *name;
-  char *disposition, *filename;
-  char *encoding;
-} entity_info;
-
-static void entity_info_free(entity_info *e) {
-  free(e->content_type);
-  free(e->boundary);
-  free(e->charset);
-  free(e->name);
-  free(e->disposition);
-  free(e->filename);
-  free(e->encoding);
-}
-
-static char *param(const GMimeParamList *list, const char *name) {
-  if (!list)
-    return NULL;
-  GMimeParam *prm =
-      g_mime_param_list_get_parameter((GMimeParamList *)list, name);
-  const char *v = prm ? g_mime_param_get_value(prm) : NULL;
-  return v ? xstrdup(v) : NULL;
-}
-
-static void content_type_field(entity_info *e, const char *v) {
-  fields_param want[3] = {
-      {"boundary", NULL}, {"charset", NULL}, {"name", NULL}};
-  char *type;
-  if (fields_typed_params(v, true, &type, want, 3)) {
-    free(e->content_type); /* a repeated Content-Type: the last one counts */
-    free(e->boundary);
-    free(e->charset);
-    free(e->name);
-    e->content_type = type;
-    e->boundary = want[0].value;
-    e->charset = want[1].value;
-    e->name = want[2].value;
-    return;
-  }
-  GMimeContentType *ct = g_mime_content_type_parse(NULL, v);
-  if (!ct)
-    return;
-  char *mt = g_mime_content_type_get_mime_type(ct);
-  free(e->content_type);
-  e->content_type = mt ? lower_dup(mt) : NULL;
-  g_free(mt);
-  GMimeParamList *params = g_mime_content_type_get_parameters(ct);
-  free(e->boundary); /* a repeated Content-Type: the last one counts */
-  free(e->charset);
-  free(e->name);
-  e->boundary = param(params, "boundary");
-  e->charset = param(params, "charset");
-  e->name = param(params, "name");
-  g_object_unref(ct);
-}
-
-static void disposition_field(entity_info *e, const char *v) {
-  fields_param want = {"filename", NULL};
-  char *type;
-  if (fields_typed_params(v, false, &type, &want, 1)) {
-    free(e->disposition); /* repeated: the last one counts */
-    free(e->filename);
-    e->disposition = type;
-    e->filename = want.value;
-    return;
-  }
-  GMimeContentDisposition *cd = g_mime_content_disposition_parse(NULL, v);
-  if (!cd)
-    return;
-  const char *d = g_mime_content_disposition_get_disposition(cd);
-  free(e->disposition); /* repeated: the last one counts */
-  free(e->filename);
-  e->disposition = d ? lower_dup(d) : NULL;
-  e->filename =
-      param(g_mime_content_disposition_get_parameters(cd), "filename");
-  g_object_unref(cd);
-}
-
-/* Walk the header block: unfold, dispatch. */
-static void parse_header_block(ms_msg_parser *p, entity_info *e) {
-  char *h = p->headers;
-  size_t n = p->headers_len;
-  size_t i = 0;
-  char *value = xmalloc(n + 1);
-  while (i < n) {
-    size_t line_end = i;
-    /* a field: name ':' value, continued by lines starting with WSP */
-    size_t v = 0;
-    size_t name_end = i;
-    while (name_end < n && h[name_end] != ':' && h[name_end] != '\n')
-      name_end++;
-    line_end = name_end;
-    while (line_end < n) {
-      size_t nl = line_end;
-      while (nl < n && h[nl] != '\n')
-        nl++;
-      line_end = nl + 1;
-      if (line_end >= n || (h[line_end] != ' ' && h[line_end] != '\t'))
-        break;
-    }
-    if (line_end > n)
-      line_end = n;
-    if (name_end >= line_end || h[name_end] != ':') {
-      i = line_end; /* not a field: skip */
-      continue;
-    }
-    for (size_t k = name_end + 1; k < line_end; k++) {
-      char c = h[k];
-      if (c == '\r' || c == '\n')
-        continue;
-      if (c == '\t')
-        c = ' ';
-      if (c == '\0')
-        c = ' ';
-      value[v++] = c;
-    }
-    value[v] = '\0';
-    char *val = value;
-    while (*val == ' ')
-      val++;
-    size_t vl = strlen(val);
-    while (vl && val[vl - 1] == ' ')
-      val[--vl] = '\0';
-    char name[80];
-    size_t nl = name_end - i < sizeof name - 1 ? name_end - i : sizeof name - 1;
-    memcpy(name, h + i, nl);
-    while (nl && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
-      nl--;
-    name[nl] = '\0';
-    if (!strcasecmp(name, "Content-Type")) {
-      content_type_field(e, val);
-      if (p->top_level && !p->out->content_type && e->content_type)
-        p->out->content_type = xstrdup(e->content_type);
-    } else if (!strcasecmp(name, "Content-Disposition")) {
-      disposition_field(e, val);
-    } else if (!strcasecmp(name, "Content-Transfer-Encoding")) {
-      free(e->encoding);
-      e->encoding = lower_dup(val);
-    }
-    if (p->top_level)
-      message_field(p, name, val);
-    i = line_end;
-  }
-  free(value);
+static void parse_header_block(ms_msg_parser *p, msg_entity *e) {
+  msg_entity_parse(p->headers, p->headers_len, e,
+                   p->top_level ? top_field : NULL, p);
+  if (p->top_level)
+    headers_decode_text(p->out, e->charset);
 }
 
 /* ---- leaf parts and attachments ----------------------------------------- */
@@ -392,6 +187,10 @@ static void parse_header_block(ms_msg_parser *p, entity_info *e) {
  * with an attachment's decoded bytes: the two hash side by side. */
 static void hash_with_held(ms_msg_parser *p, part_output *o, const uint8_t *d,
                            size_t n) {
+  if (!p->hash) { /* a parser of an encoded message/rfc822 part */
+    ms_hash_update(o->hash, d, n);
+    return;
+  }
   ms_hash_update2(o->hash, d, n, p->hash, p->held, p->held_len);
   p->held_len = 0;
 }
@@ -426,8 +225,9 @@ static void output_write(ms_msg_parser *p, part_output *o, const uint8_t *d,
 
 /* Part `part` is an attachment: list it, start its digests and file. */
 static void output_attach(ms_msg_parser *p, part_output *o, int part) {
-  ms_attachment *a = vec_push(&p->out->attachments);
   const ms_part *pt = &p->out->parts.items[part];
+  ms_record_room(p->s, 128 + text_len(pt->filename), p->ts); /* as its part */
+  ms_attachment *a = vec_push(&p->out->attachments);
   a->filename = pt->filename ? xstrdup(pt->filename) : NULL;
   a->content_type = xstrdup(pt->content_type);
   a->disposition = pt->disposition ? xstrdup(pt->disposition) : NULL;
@@ -435,6 +235,7 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
   a->part = part;
   o->attachment = (int)p->out->attachments.len - 1;
   o->hash = ms_hash_new(true);
+  ms_hash_add_sha1(o->hash);
   o->batch = p->spare_batch ? p->spare_batch : xmalloc(OUTPUT_BATCH);
   p->spare_batch = NULL;
   o->batch_len = 0;
@@ -442,6 +243,13 @@ static void output_attach(ms_msg_parser *p, part_output *o, int part) {
   if (p->cfg->sink)
     o->file = p->cfg->sink->open(p->cfg->sink->ctx, p->s, p->label, "att",
                                  o->attachment, a->filename);
+}
+
+/* The name an extracted file got, asked before it is closed (NULL when it
+ * could not be written: the sink removed it). */
+static char *extracted_name(const ms_msg_sink *sink, void *file) {
+  const char *name = file && sink->name ? sink->name(file) : NULL;
+  return name ? xstrdup(name) : NULL;
 }
 
 static void output_close(ms_msg_parser *p, part_output *o) {
@@ -453,18 +261,28 @@ static void output_close(ms_msg_parser *p, part_output *o) {
       free(o->batch);
     o->batch = NULL;
     ms_attachment *a = &p->out->attachments.items[o->attachment];
-    ms_hash_final(o->hash, a->md5, a->sha256);
+    ms_hash_final3(o->hash, a->md5, a->sha1, a->sha256);
     o->hash = NULL;
-    if (o->file && p->cfg->sink)
+    if (o->file && p->cfg->sink) {
+      a->extracted = extracted_name(p->cfg->sink, o->file);
       p->cfg->sink->close(o->file);
+    }
     o->file = NULL;
   }
   o->part = o->attachment = -1;
 }
 
+static void parse_bytes(ms_msg_parser *p, const uint8_t *data, size_t n);
+
+/* Decoded bytes of the leaf: its size and digests, and, for an encoded
+ * message/rfc822 part, the message they are. */
 static void leaf_output(void *ctx, const uint8_t *d, size_t n) {
   ms_msg_parser *p = ctx;
   output_write(p, &p->leaf, d, n);
+  if (p->inner) {
+    p->inner->ts = p->ts;
+    parse_bytes(p->inner, d, n);
+  }
 }
 
 static void leaf_content(ms_msg_parser *p, const uint8_t *d, size_t n) {
@@ -480,17 +298,10 @@ static void leaf_content(ms_msg_parser *p, const uint8_t *d, size_t n) {
   }
 }
 
-static bool listed(const ms_message *m, const char *name) {
-  for (size_t i = 0; i < m->anomalies.len; i++)
-    if (!strcmp(m->anomalies.items[i], name))
-      return true;
-  return false;
-}
-
 /* A message-level finding: once per message. */
 static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
                     const char *arg) {
-  if (listed(p->out, name))
+  if (msg_listed(p->out, name))
     return;
   strvec_push(&p->out->anomalies, name);
   ms_add_anomaly(p->s, name, p->ts, fmt, arg);
@@ -499,13 +310,11 @@ static void anomaly(ms_msg_parser *p, const char *name, const char *fmt,
 /* A limit hit: once per message and limit, counted in the stats. */
 static void limit_anomaly(ms_msg_parser *p, ms_limit which, const char *name,
                           const char *fmt, const char *arg) {
-  if (p->limits_raised & (1u << which))
-    return;
-  p->limits_raised |= 1u << which;
-  if (!listed(p->out, name))
-    strvec_push(&p->out->anomalies, name);
-  ms_limit_hit(p->s, which, name, p->ts, fmt, arg);
+  ms_msg_parser *r = p->root ? p->root : p; /* once per message */
+  msg_limit(p->s, p->out, &r->limits_raised, p->ts, which, name, fmt, arg);
 }
+
+static void inner_end(ms_msg_parser *outer);
 
 static void end_leaf(ms_msg_parser *p) {
   if (p->leaf.part < 0)
@@ -516,23 +325,30 @@ static void end_leaf(ms_msg_parser *p) {
       (p->b64.invalid || b64_stream_incomplete(&p->b64)))
     anomaly(p, "bad_base64", "%s",
             "a base64 part holds bytes that are not base64");
+  inner_end(p);
   output_close(p, &p->leaf);
   p->pending_eol = false;
 }
 
-static bool is_attachment(const entity_info *e) {
+static bool is_attachment(const msg_entity *e) {
   if (e->disposition && !strcmp(e->disposition, "attachment"))
     return true;
   return e->filename || e->name;
 }
 
-static int add_part(ms_msg_parser *p, const entity_info *e, int parent) {
+static int add_part(ms_msg_parser *p, const msg_entity *e, int parent) {
   if (p->out->parts.len >= p->cfg->max_mime_parts) {
     limit_anomaly(p, MS_LIMIT_MIME_PARTS, "mime_too_many_parts",
                   "more parts than %s: later ones are not listed",
                   "--max-mime-parts");
     return -1;
   }
+  if (!ms_record_room(p->s,
+                      128 + text_len(e->content_type) + text_len(e->charset) +
+                          text_len(e->encoding) + text_len(e->disposition) +
+                          text_len(e->filename ? e->filename : e->name),
+                      p->ts))
+    return -1; /* the record is full: record_truncated */
   ms_part *pt = vec_push(&p->out->parts);
   pt->index = (int)p->out->parts.len - 1;
   pt->parent = parent;
@@ -542,28 +358,37 @@ static int add_part(ms_msg_parser *p, const entity_info *e, int parent) {
   pt->encoding = e->encoding ? xstrdup(e->encoding) : NULL;
   pt->disposition = e->disposition ? xstrdup(e->disposition) : NULL;
   const char *fn = e->filename ? e->filename : e->name;
-  pt->filename = fn ? decode_text(fn) : NULL;
+  pt->filename = fn ? msg_decode_text(fn, e->charset) : NULL;
   return pt->index;
 }
 
-static void begin_leaf(ms_msg_parser *p, const entity_info *e, int part) {
+static encoding encoding_of(const msg_entity *e) {
+  if (e->encoding && strstr(e->encoding, "base64"))
+    return ENC_BASE64;
+  if (e->encoding && strstr(e->encoding, "quoted-printable"))
+    return ENC_QP;
+  return ENC_IDENTITY;
+}
+
+static void begin_leaf_as(ms_msg_parser *p, int part, encoding enc,
+                          bool attach) {
   p->leaf.part = part;
   p->leaf.attachment = -1;
-  p->enc = ENC_IDENTITY;
-  if (e->encoding && strstr(e->encoding, "base64"))
-    p->enc = ENC_BASE64;
-  else if (e->encoding && strstr(e->encoding, "quoted-printable"))
-    p->enc = ENC_QP;
+  p->enc = enc;
   b64_stream_init(&p->b64);
   qp_stream_init(&p->qp);
   p->pending_eol = false;
-  if (part >= 0 && is_attachment(e))
+  if (part >= 0 && attach)
     output_attach(p, &p->leaf, part);
+}
+
+static void begin_leaf(ms_msg_parser *p, const msg_entity *e, int part) {
+  begin_leaf_as(p, part, encoding_of(e), is_attachment(e));
 }
 
 /* ---- message/rfc822 parts ---------------------------------------------- */
 
-static void rfc822_begin(ms_msg_parser *p, const entity_info *e, int part) {
+static void rfc822_begin(ms_msg_parser *p, bool attach, int part) {
   if (part < 0 || p->rfc822.len >= MAX_RFC822_FRAMES)
     return;
   rfc822_frame *f = vec_push(&p->rfc822);
@@ -571,7 +396,7 @@ static void rfc822_begin(ms_msg_parser *p, const entity_info *e, int part) {
   f->out.part = part;
   f->out.attachment = -1;
   f->stack_len = p->stack.len;
-  if (is_attachment(e))
+  if (attach)
     output_attach(p, &f->out, part);
 }
 
@@ -652,6 +477,99 @@ static void header_line_start(ms_msg_parser *p, const uint8_t *d, size_t n) {
       p->header_fields > p->cfg->max_headers && !kept_past_limit(p, d, n);
 }
 
+/* ---- message/rfc822 parts sent encoded ---------------------------------- */
+
+/* RFC 2046 5.2.1 allows a message/rfc822 part no encoding but 7bit, 8bit
+ * and binary.  A reader's mail program still decodes one sent base64 or
+ * quoted-printable and shows the message inside, attachments and all: so
+ * its decoded bytes go to a parser of their own, whose entities hang under
+ * the part.  A part that only claims base64 but holds a plain message (an
+ * evasion: suricata-verify "mime") is read as it is: its first line, base64
+ * or a header, tells which. */
+static ms_msg_parser *parser_new(void);
+static void parser_free(ms_msg_parser *p);
+static void finish_structure(ms_msg_parser *p, bool truncated);
+
+static void inner_begin(ms_msg_parser *p, int part) {
+  ms_msg_parser *in = parser_new();
+  in->s = p->s;
+  in->out = p->out;
+  in->cfg = p->cfg;
+  in->ts = p->ts;
+  memcpy(in->label, p->label, sizeof in->label);
+  in->root = p->root ? p->root : p;
+  in->st = S_HEADERS;
+  in->base_parent = part;
+  in->depth = in->base_depth = p->depth + 1;
+  in->preview = p->preview;
+  p->inner = in;
+}
+
+static void inner_end(ms_msg_parser *p) {
+  ms_msg_parser *in = p->inner;
+  if (!in)
+    return;
+  p->inner = NULL;
+  in->ts = p->ts;
+  finish_structure(in, p->ending_cut);
+  parser_free(in);
+}
+
+static void decoded_message(ms_msg_parser *p, int part, encoding enc,
+                            bool attach) {
+  anomaly(p, "mime_encoded_message",
+          "a message/rfc822 part sent %s (RFC "
+          "2046 5.2.1 allows 7bit, 8bit or binary only): decoded, and the "
+          "message in it read",
+          enc == ENC_BASE64 ? "base64" : "quoted-printable");
+  begin_leaf_as(p, part, enc, attach);
+  if (part >= 0)
+    inner_begin(p, part);
+  p->st = S_LEAF;
+}
+
+static void plain_message(ms_msg_parser *p, int part, bool attach) {
+  rfc822_begin(p, attach, part);
+  p->depth++; /* the body is a message: headers again */
+  p->st = S_HEADERS;
+}
+
+static void rfc822_part(ms_msg_parser *p, const msg_entity *e, int part) {
+  encoding enc = encoding_of(e);
+  if (enc == ENC_IDENTITY) {
+    plain_message(p, part, is_attachment(e));
+  } else if (enc == ENC_QP) { /* plain text reads the same decoded */
+    decoded_message(p, part, enc, is_attachment(e));
+  } else {
+    p->encoded.part = part;
+    p->encoded.attach = is_attachment(e);
+    p->st = S_ENCODED;
+  }
+}
+
+static bool looks_base64(const uint8_t *d, size_t n) {
+  while (n && (d[n - 1] == '\n' || d[n - 1] == '\r'))
+    n--;
+  if (n < 4)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum(d[i]) && d[i] != '+' && d[i] != '/' && d[i] != '=')
+      return false;
+  return true;
+}
+
+/* S_ENCODED: the part's first line decides; it is then read as decided. */
+static void encoded_first_line(ms_msg_parser *p, const uint8_t *d, size_t n) {
+  if (looks_base64(d, n)) {
+    decoded_message(p, p->encoded.part, ENC_BASE64, p->encoded.attach);
+    return;
+  }
+  anomaly(p, "mime_encoded_message", "%s",
+          "a message/rfc822 part claims base64 but holds a plain message: "
+          "read as it is");
+  plain_message(p, p->encoded.part, p->encoded.attach);
+}
+
 /* The header block of an entity is complete. */
 static void end_headers(ms_msg_parser *p) {
   if (p->header_fields > p->cfg->max_headers) {
@@ -665,14 +583,15 @@ static void end_headers(ms_msg_parser *p) {
   p->header_fields = 0;
   p->fields_seen = 0;
   p->header_skip = false;
-  entity_info e = {0};
+  msg_entity e = {0};
   parse_header_block(p, &e);
   p->headers_len = 0;
   p->headers_overflow = false;
   /* The parent is the innermost open container: a multipart, or the
    * message/rfc822 part whose enclosed message this entity begins (no
    * multipart opened inside it since). */
-  int parent = p->stack.len ? p->stack.items[p->stack.len - 1].part : -1;
+  int parent =
+      p->stack.len ? p->stack.items[p->stack.len - 1].part : p->base_parent;
   if (p->rfc822.len &&
       p->rfc822.items[p->rfc822.len - 1].stack_len >= p->stack.len)
     parent = p->rfc822.items[p->rfc822.len - 1].out.part;
@@ -696,12 +615,7 @@ static void end_headers(ms_msg_parser *p) {
       p->st = S_PREAMBLE;
     }
   } else if (rfc822 && p->depth < p->cfg->max_mime_depth) {
-    /* RFC 2046 allows no base64 / quoted-printable here: a message/rfc822
-     * part claiming one is still parsed as a message (an evasion trick:
-     * suricata-verify "mime"), its bytes listed as they are. */
-    rfc822_begin(p, &e, part);
-    p->depth++; /* the body is a message: headers again */
-    p->st = S_HEADERS;
+    rfc822_part(p, &e, part);
   } else {
     if (multipart)
       anomaly(p, "mime_missing_boundary", "%s without a boundary parameter",
@@ -713,7 +627,7 @@ static void end_headers(ms_msg_parser *p) {
     begin_leaf(p, &e, part);
     p->st = S_LEAF;
   }
-  entity_info_free(&e);
+  msg_entity_free(&e);
 }
 
 /* Append raw bytes to the header block, bounded: the block keeps its first
@@ -759,9 +673,12 @@ static void header_line(ms_msg_parser *p, const uint8_t *d, size_t n,
 }
 
 /* Is this line a boundary of an open multipart?  Returns the stack index
- * (and whether it closes), or -1. */
+ * (and whether it closes), or -1.  A close delimiter followed by more than
+ * white space still closes (RFC 2046 5.1.1: the boundary is compared with
+ * the beginning of the line; mail clients end the part there): *trailing
+ * is then the length of what follows it. */
 static int boundary_match(ms_msg_parser *p, const uint8_t *d, size_t n,
-                          bool *closing) {
+                          bool *closing, size_t *trailing) {
   if (n < 3 || d[0] != '-' || d[1] != '-')
     return -1;
   while (n && (d[n - 1] == '\n' || d[n - 1] == '\r' || d[n - 1] == ' ' ||
@@ -775,8 +692,9 @@ static int boundary_match(ms_msg_parser *p, const uint8_t *d, size_t n,
         *closing = false;
         return i;
       }
-      if (n == bl + 4 && d[bl + 2] == '-' && d[bl + 3] == '-') {
+      if (n >= bl + 4 && d[bl + 2] == '-' && d[bl + 3] == '-') {
         *closing = true;
+        *trailing = n - (bl + 4);
         return i;
       }
     }
@@ -799,17 +717,36 @@ static void on_boundary(ms_msg_parser *p, int level, bool closing,
   if (closing) {
     free(p->stack.items[level].boundary);
     p->stack.len--;
-    p->depth = p->stack.len ? p->stack.items[p->stack.len - 1].depth + 1 : 0;
+    p->depth = p->stack.len ? p->stack.items[p->stack.len - 1].depth + 1
+                            : p->base_depth;
     p->st = S_PREAMBLE; /* the epilogue */
   } else {
     p->st = S_HEADERS;
   }
 }
 
+/* A close delimiter of the multipart at `level` followed by `trailing`
+ * bytes: quoted (at most 40) in the anomaly's detail. */
+static void trailing_text(ms_msg_parser *p, int level, const uint8_t *d,
+                          size_t trailing) {
+  const uint8_t *t = d + 2 + strlen(p->stack.items[level].boundary) + 2;
+  char quote[41];
+  size_t q = trailing < sizeof quote - 1 ? trailing : sizeof quote - 1;
+  for (size_t i = 0; i < q; i++) /* the detail is text: no NUL */
+    quote[i] = t[i] ? (char)t[i] : '?';
+  quote[q] = '\0';
+  anomaly(p, "mime_boundary_trailing_text",
+          "a close delimiter followed by \"%s\" still ends the multipart",
+          quote);
+}
+
 /* One line (with its end, if it has one) of the message. */
 static void line(ms_msg_parser *p, const uint8_t *d, size_t n, bool has_eol) {
   bool closing;
-  int level = p->stack.len ? boundary_match(p, d, n, &closing) : -1;
+  size_t trailing = 0;
+  int level = p->stack.len ? boundary_match(p, d, n, &closing, &trailing) : -1;
+  if (level >= 0 && trailing)
+    trailing_text(p, level, d, trailing);
   if (level >= 0) {
     if (p->st == S_HEADERS) { /* a part with headers only */
       end_headers(p);
@@ -818,6 +755,8 @@ static void line(ms_msg_parser *p, const uint8_t *d, size_t n, bool has_eol) {
     on_boundary(p, level, closing, d, n);
     return;
   }
+  if (p->st == S_ENCODED)
+    encoded_first_line(p, d, n);
   if (p->rfc822.len)
     rfc822_feed(p, d, n);
   if (p->st == S_HEADERS) {
@@ -849,6 +788,8 @@ static void long_piece_out(ms_msg_parser *p, const uint8_t *d, size_t n) {
   bool line_start = p->long_line_start && n > 0;
   if (n > 0)
     p->long_line_start = false;
+  if (p->st == S_ENCODED && n > 0)
+    encoded_first_line(p, d, n);
   if (p->rfc822.len)
     rfc822_feed(p, d, n);
   if (p->st == S_LEAF) {
@@ -918,12 +859,31 @@ static void leaf_lines(ms_msg_parser *p, const uint8_t *d, size_t n) {
   leaf_content(p, d, n - e);
 }
 
-/* ---- interface ---------------------------------------------------------- */
+/* ---- parsers ------------------------------------------------------------ */
 
-ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
-                            const ms_dissect_config *cfg, const char *label,
-                            ms_ts ts) {
-  gmime_setup();
+/* What a parser holds, as its session's record is told (budget.h). */
+static size_t parser_mem(const ms_msg_parser *p) {
+  size_t n = sizeof *p + p->headers_cap + p->stack.cap * sizeof(mp_frame) +
+             p->rfc822.cap * sizeof(rfc822_frame);
+  n += (p->leaf.batch ? OUTPUT_BATCH : 0) + (p->spare_batch ? OUTPUT_BATCH : 0);
+  n += p->held ? HELD_BYTES : 0;
+  for (size_t i = 0; i < p->rfc822.len; i++)
+    n += p->rfc822.items[i].out.batch ? OUTPUT_BATCH : 0;
+  return n;
+}
+
+static void recount(ms_msg_parser *p) {
+  size_t now = parser_mem(p);
+  if (now > p->mem_charged)
+    ms_session_mem_add(p->s, now - p->mem_charged);
+  else
+    ms_session_mem_sub(p->s, p->mem_charged - now);
+  p->mem_charged = now;
+}
+
+/* A cleared parser, from the spare ones when there is one (their buffers
+ * kept). */
+static ms_msg_parser *parser_new(void) {
   ms_msg_parser *p;
   if (spare_count) { /* clear all but the buffers */
     p = spare_parsers[--spare_count];
@@ -939,44 +899,31 @@ ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
     p = xmalloc(sizeof *p); /* the carry needs no clearing */
     memset(p, 0, offsetof(ms_msg_parser, carry));
   }
-  p->s = s;
-  p->out = out;
-  p->cfg = cfg;
-  p->ts = ts;
-  snprintf(p->label, sizeof p->label, "%s", label);
-  p->hash = ms_hash_new(false);
-  p->st = S_HEADERS;
-  p->top_level = true;
+  p->base_parent = -1;
   p->leaf.part = p->leaf.attachment = -1;
-  if (cfg->sink)
-    p->eml = cfg->sink->open(cfg->sink->ctx, s, label, "eml", 0, NULL);
   return p;
 }
 
-void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
-  p->ts = ts;
-  p->out->bytes += n;
-  /* Inside an attachment the message's bytes are held back and hashed
-   * with the attachment's decoded bytes (hash_with_held); elsewhere, and
-   * when the holding buffer is full, they are hashed at once, in order.
-   * Only the SHA-extension path gains by it (EVP hashes one by one). */
-  bool hold = p->st == S_LEAF && p->leaf.hash && ms_hash_accelerated();
-  if (hold && !p->held)
-    p->held = xmalloc(HELD_BYTES);
-  if (hold && p->held_len + n > HELD_BYTES)
-    output_flush(p, &p->leaf); /* the batch so far takes the held bytes */
-  if (!hold || p->held_len + n > HELD_BYTES) {
-    ms_hash_update(p->hash, p->held, p->held_len);
-    p->held_len = 0;
+static void parser_free(ms_msg_parser *p) {
+  ms_session_mem_sub(p->s, p->mem_charged);
+  free(p->leaf.batch);
+  if (p->headers_cap > 65536) { /* a huge header block: not kept */
+    free(p->headers);
+    p->headers = NULL;
+    p->headers_cap = 0;
   }
-  if (hold && n <= HELD_BYTES) {
-    memcpy(p->held + p->held_len, data, n);
-    p->held_len += n;
-  } else {
-    ms_hash_update(p->hash, data, n);
+  if (spare_count < SPARE_PARSERS) {
+    spare_parsers[spare_count++] = p;
+    return;
   }
-  if (p->eml)
-    p->cfg->sink->write(p->eml, data, n);
+  free(p->spare_batch);
+  free(p->held);
+  free(p->headers);
+  free(p);
+}
+
+/* The bytes, cut into lines (see the top of this file). */
+static void parse_bytes(ms_msg_parser *p, const uint8_t *data, size_t n) {
   const uint8_t *cur = data, *end = data + n;
   while (cur < end) {
     if (p->st == S_LEAF && !p->rfc822.len && !p->carry_len &&
@@ -1017,12 +964,12 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
     }
     cur += take;
   }
+  recount(p);
 }
 
-void ms_msg_set_preview(ms_msg_parser *p) { p->preview = true; }
-
-void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
-  p->ts = ts;
+/* The end of the bytes: what is open is closed. */
+static void finish_structure(ms_msg_parser *p, bool truncated) {
+  p->ending_cut = truncated;
   if (p->long_line_cr) { /* the message ended after the CR */
     p->long_line_cr = false;
     long_piece_out(p, (const uint8_t *)"\r", 1);
@@ -1045,206 +992,67 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   for (size_t i = 0; i < p->stack.len; i++)
     free(p->stack.items[i].boundary);
   vec_free(&p->stack);
+}
+
+/* ---- interface ---------------------------------------------------------- */
+
+ms_msg_parser *ms_msg_begin(ms_session *s, ms_message *out,
+                            const ms_dissect_config *cfg, const char *label,
+                            ms_ts ts) {
+  gmime_setup();
+  ms_msg_parser *p = parser_new();
+  p->s = s;
+  p->out = out;
+  p->cfg = cfg;
+  p->ts = ts;
+  snprintf(p->label, sizeof p->label, "%s", label);
+  p->hash = ms_hash_new(false);
+  p->st = S_HEADERS;
+  p->top_level = true;
+  if (cfg->sink)
+    p->eml = cfg->sink->open(cfg->sink->ctx, s, label, "eml", 0, NULL);
+  recount(p);
+  return p;
+}
+
+void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
+  p->ts = ts;
+  p->out->bytes += n;
+  /* Inside an attachment the message's bytes are held back and hashed
+   * with the attachment's decoded bytes (hash_with_held); elsewhere, and
+   * when the holding buffer is full, they are hashed at once, in order.
+   * Only the SHA-extension path gains by it (EVP hashes one by one). */
+  bool hold = p->st == S_LEAF && p->leaf.hash && ms_hash_accelerated();
+  if (hold && !p->held)
+    p->held = xmalloc(HELD_BYTES);
+  if (hold && p->held_len + n > HELD_BYTES)
+    output_flush(p, &p->leaf); /* the batch so far takes the held bytes */
+  if (!hold || p->held_len + n > HELD_BYTES) {
+    ms_hash_update(p->hash, p->held, p->held_len);
+    p->held_len = 0;
+  }
+  if (hold && n <= HELD_BYTES) {
+    memcpy(p->held + p->held_len, data, n);
+    p->held_len += n;
+  } else {
+    ms_hash_update(p->hash, data, n);
+  }
+  if (p->eml)
+    p->cfg->sink->write(p->eml, data, n);
+  parse_bytes(p, data, n);
+}
+
+void ms_msg_set_preview(ms_msg_parser *p) { p->preview = true; }
+
+void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
+  p->ts = ts;
+  finish_structure(p, truncated);
   p->out->truncated = truncated;
   ms_hash_update(p->hash, p->held, p->held_len);
   ms_hash_final(p->hash, NULL, p->out->sha256);
-  if (p->eml)
+  if (p->eml) {
+    p->out->extracted = extracted_name(p->cfg->sink, p->eml);
     p->cfg->sink->close(p->eml);
-  free(p->leaf.batch);
-  if (p->headers_cap > 65536) { /* a huge header block: not kept */
-    free(p->headers);
-    p->headers = NULL;
-    p->headers_cap = 0;
   }
-  if (spare_count < SPARE_PARSERS) {
-    spare_parsers[spare_count++] = p;
-    return;
-  }
-  free(p->spare_batch);
-  free(p->held);
-  free(p->headers);
-  free(p);
-}
-
-/* ---- envelope checks ---------------------------------------------------- */
-
-/* Record a message-level finding name once (the detail of every occurrence
- * goes to the session's anomaly list). */
-static void note_anomaly(ms_message *m, const char *name) {
-  for (size_t i = 0; i < m->anomalies.len; i++)
-    if (!strcmp(m->anomalies.items[i], name))
-      return;
-  strvec_push(&m->anomalies, name);
-}
-
-static bool named_in(const ms_addrvec *v, const char *addr) {
-  for (size_t i = 0; i < v->len; i++)
-    if (v->items[i].address && !strcasecmp(v->items[i].address, addr))
-      return true;
-  return false;
-}
-
-/* Host names compare case-insensitively, without a trailing dot or the
- * brackets of an address literal. */
-static bool same_host(const char *a, const char *b) {
-  if (!a || !b)
-    return false;
-  size_t al = strlen(a), bl = strlen(b);
-  if (al > 1 && a[0] == '[' && a[al - 1] == ']')
-    a++, al -= 2;
-  if (bl > 1 && b[0] == '[' && b[bl - 1] == ']')
-    b++, bl -= 2;
-  if (al && a[al - 1] == '.')
-    al--;
-  if (bl && b[bl - 1] == '.')
-    bl--;
-  return al == bl && al > 0 && !strncasecmp(a, b, al);
-}
-
-/* Did the hop whose "from" clause is in `sent` come from the host that
- * wrote `received` ("by")?  The from clause names the client three ways:
- * its HELO name, its reverse DNS in the comment, its IP. */
-static bool hop_links(const ms_received *sent, const ms_received *received) {
-  return same_host(sent->from, received->by) ||
-         same_host(sent->rdns, received->by) ||
-         same_host(sent->ip, received->by);
-}
-
-/* Names that say nothing about a host's identity: several hosts use them. */
-static bool anonymous_host(const char *h) {
-  static const char *const names[] = {"unknown", "localhost",
-                                      "localhost.localdomain", "localhost."};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcasecmp(h, names[i]))
-      return true;
-  return h[0] == '[' || strchr(h, '.') == NULL;
-}
-
-/* All hops linked the wrong way round: each hop's "by" is the "from" of
- * the one below it (oldest on top).  No MTA writes that: the headers were
- * composed by hand or by a generator. */
-static bool chain_reversed(const ms_message *m) {
-  size_t linked = 0;
-  for (size_t i = 0; i + 1 < m->received.len; i++) {
-    const ms_received *upper = &m->received.items[i];
-    const ms_received *lower = &m->received.items[i + 1];
-    if (!upper->by || !(lower->from || lower->rdns || lower->ip))
-      continue;
-    if (!hop_links(lower, upper))
-      return false;
-    linked++;
-  }
-  return linked > 0;
-}
-
-static void check_received_chain(ms_session *s, ms_message *m, ms_ts ts) {
-  /* Hop 1 is the top (newest).  Hop i was sent by hop i+1's receiver, so
-   * hop i's "from" should name hop i+1's "by". */
-  bool reported_reversed = false;
-  for (size_t i = 0; i + 1 < m->received.len; i++) {
-    const ms_received *newer = &m->received.items[i];
-    const ms_received *older = &m->received.items[i + 1];
-    if (!(newer->from || newer->rdns || newer->ip) || !older->by)
-      continue;
-    if (hop_links(newer, older))
-      continue;
-    if (chain_reversed(m)) {
-      if (!reported_reversed)
-        ms_add_anomaly(s, "received_chain_break", ts,
-                       "the %zu Received headers are in reverse order (hop 1, "
-                       "on top, is the oldest): no MTA adds them that way",
-                       m->received.len);
-      reported_reversed = true;
-    } else {
-      ms_add_anomaly(s, "received_chain_break", ts,
-                     "hop %zu came from %s, but hop %zu was received by %s: "
-                     "hops %zu and below are not vouched for",
-                     i + 1, newer->from ? newer->from : newer->ip, i + 2,
-                     older->by, i + 2);
-    }
-    note_anomaly(m, "received_chain_break");
-  }
-  for (size_t i = 0; i < m->received.len; i++) {
-    const ms_received *a = &m->received.items[i];
-    if (!a->from || !a->ip || anonymous_host(a->from))
-      continue;
-    for (size_t j = i + 1; j < m->received.len; j++) {
-      const ms_received *b = &m->received.items[j];
-      if (b->from && b->ip && same_host(a->from, b->from) &&
-          strcasecmp(a->ip, b->ip) != 0) {
-        ms_add_anomaly(s, "received_host_ip_conflict", ts,
-                       "%s is %s in hop %zu but %s in hop %zu", a->from, a->ip,
-                       i + 1, b->ip, j + 1);
-        note_anomaly(m, "received_host_ip_conflict");
-      }
-    }
-  }
-}
-
-void ms_msg_check_envelope(ms_session *s, ms_message *m, const char *mail_from,
-                           const strvec *rcpt_to, ms_ts ts) {
-  if (m->headers_cut) { /* From, To, Cc may be cut or missing: no verdict */
-    check_received_chain(s, m, ts);
-    return;
-  }
-  if (mail_from && *mail_from && m->from.len &&
-      !named_in(&m->from, mail_from)) {
-    ms_add_anomaly(s, "envelope_from_mismatch", ts,
-                   "MAIL FROM <%s> but From: %s", mail_from,
-                   m->from.items[0].address ? m->from.items[0].address : "?");
-    note_anomaly(m, "envelope_from_mismatch");
-  }
-  for (size_t i = 0; rcpt_to && i < rcpt_to->len; i++) {
-    const char *r = rcpt_to->items[i];
-    if (!named_in(&m->to, r) && !named_in(&m->cc, r) && !named_in(&m->bcc, r)) {
-      ms_address *a = vec_push(&m->bcc);
-      a->address = xstrdup(r);
-    }
-  }
-  check_received_chain(s, m, ts);
-}
-
-/* ---- summary ------------------------------------------------------------ */
-
-static void thousands(char *out, size_t n, uint64_t v) {
-  char digits[32];
-  int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-  size_t o = 0;
-  for (int i = 0; i < len && o + 2 < n; i++) {
-    if (i && (len - i) % 3 == 0)
-      out[o++] = ',';
-    out[o++] = digits[i];
-  }
-  out[o] = '\0';
-}
-
-char *ms_msg_summary(const ms_message *m) {
-  char size[40];
-  thousands(size, sizeof size, m->bytes);
-  size_t cap = 256;
-  for (size_t i = 0; i < m->attachments.len && i < 10; i++)
-    cap += (m->attachments.items[i].filename
-                ? strlen(m->attachments.items[i].filename)
-                : 12) +
-           4;
-  if (m->subject)
-    cap += strlen(m->subject);
-  char *out = xmalloc(cap), *o = out;
-  o += sprintf(o, "[message: %s bytes", size);
-  if (m->subject)
-    o += sprintf(o, ", Subject \"%s\"", m->subject);
-  if (m->attachments.len) {
-    o += sprintf(o, ", %zu attachment%s", m->attachments.len,
-                 m->attachments.len == 1 ? "" : "s");
-    for (size_t i = 0; i < m->attachments.len && i < 10; i++) {
-      const char *fn = m->attachments.items[i].filename;
-      o += sprintf(o, "%s%s", i ? ", " : ": ", fn ? fn : "(no name)");
-    }
-    if (m->attachments.len > 10)
-      o += sprintf(o, ", ...");
-  }
-  if (m->truncated)
-    o += sprintf(o, ", truncated");
-  sprintf(o, "]");
-  return out;
+  parser_free(p);
 }

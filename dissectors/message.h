@@ -28,6 +28,8 @@ typedef struct ms_msg_sink {
                 const char *kind, int index, const char *filename);
   void (*write)(void *file, const uint8_t *p, size_t n);
   void (*close)(void *file);
+  /* The name the file got, recorded as "extracted" (may be NULL). */
+  const char *(*name)(void *file);
 } ms_msg_sink;
 
 typedef struct ms_msg_parser ms_msg_parser;

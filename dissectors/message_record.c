@@ -49,8 +49,10 @@ void ms_message_free(ms_message *m) {
     free(a->content_type);
     free(a->disposition);
     free(a->encoding);
+    free(a->extracted);
   }
   vec_free(&m->attachments);
   strvec_free(&m->anomalies);
+  free(m->extracted);
   free(m);
 }

@@ -1,6 +1,6 @@
 /* message_record.h - the message object: what the message layer
  * (dissectors/message.c) fills for an SMTP DATA/BDAT body or a POP3
- * RETR/TOP response, and what emitters print as "message" (SPEC.md).
+ * RETR/TOP response, and what emitters print as "message" (docs/json.md).
  * Owned by the transaction / POP3 message entry that points to it; freed by
  * ms_message_free().
  */
@@ -32,8 +32,9 @@ typedef struct {
   char *disposition;  /* "attachment" / "inline" / NULL */
   char *encoding;     /* Content-Transfer-Encoding, lower case, or NULL */
   uint64_t bytes;     /* decoded size */
-  char md5[33], sha256[65];
-  int part; /* index of the part in the part tree */
+  char md5[33], sha1[41], sha256[65];
+  int part;        /* index of the part in the part tree */
+  char *extracted; /* --extract-dir: the file's name in DIR, or NULL */
 } ms_attachment;
 
 typedef struct {
@@ -42,17 +43,29 @@ typedef struct {
   uint64_t bytes; /* decoded size of the body of this part */
 } ms_part;
 
+/* Received hops listed per message: past it, the first and the last half. */
+#define MS_MAX_RECEIVED 100
+
 typedef struct ms_message {
   uint64_t bytes;   /* octets of the message (after dot-unstuffing) */
   bool truncated;   /* the session ended before the end of the message */
   bool headers_cut; /* ... inside its own header section (not emitted) */
   char sha256[65];  /* of the whole message as transferred */
+  char *extracted;  /* --extract-dir: the .eml file's name in DIR, or NULL */
 
   ms_addrvec from, to, cc, reply_to;
   char *subject, *date, *message_id, *in_reply_to, *references;
   char *user_agent; /* User-Agent or X-Mailer */
   char *x_originating_ip, *return_path;
-  VEC(ms_received) received; /* top first */
+  VEC(ms_received)
+  received; /* top first; past MS_MAX_RECEIVED hops the
+               first and the last half of them */
+  /* How many each list held in the message, kept or not (the lists keep
+   * at most MS_MAX_LIST addresses, MS_MAX_RECEIVED hops): emitted where
+   * more were seen than kept. */
+  struct {
+    uint64_t from, to, cc, reply_to, received;
+  } totals;
   char *content_type;
   VEC(ms_part) parts;
   VEC(ms_attachment) attachments;

@@ -102,8 +102,9 @@ static const char *mailbox(const char *p, mailbox_span *m) {
   return e + 1;
 }
 
-/* Walk the list; with out, append what it holds. */
-static bool address_list(const char *v, ms_addrvec *out, size_t limit) {
+/* Walk the list; with out, append what it holds and count it. */
+static bool address_list(const char *v, ms_addrvec *out, size_t limit,
+                         size_t *total) {
   const char *p = v;
   while (*p == ' ')
     p++;
@@ -113,6 +114,8 @@ static bool address_list(const char *v, ms_addrvec *out, size_t limit) {
     mailbox_span m;
     if (!(p = mailbox(p, &m)))
       return false;
+    if (out)
+      ++*total;
     if (out && out->len < limit) {
       ms_address *a = vec_push(out);
       a->address = xstrndup(m.addr, (size_t)(m.addr_end - m.addr));
@@ -131,26 +134,30 @@ static bool address_list(const char *v, ms_addrvec *out, size_t limit) {
   }
 }
 
-bool fields_addresses(const char *v, ms_addrvec *out, size_t limit) {
-  if (!address_list(v, NULL, limit))
+bool fields_addresses(const char *v, ms_addrvec *out, size_t limit,
+                      size_t *total) {
+  if (!address_list(v, NULL, limit, NULL))
     return false;
-  address_list(v, out, limit);
+  address_list(v, out, limit, total);
   return true;
 }
 
 static void add_mailboxes(ms_addrvec *v, InternetAddressList *list,
-                          size_t limit, int depth) {
+                          size_t limit, int depth, size_t *total) {
   int n = list ? internet_address_list_length(list) : 0;
-  for (int i = 0; i < n && v->len < limit; i++) {
+  for (int i = 0; i < n; i++) {
     InternetAddress *ia = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_GROUP(ia)) {
       if (depth < 4)
         add_mailboxes(
             v, internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
-            limit, depth + 1);
+            limit, depth + 1, total);
       continue;
     }
     if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+      continue;
+    ++*total;
+    if (v->len >= limit)
       continue;
     const char *addr =
         internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
@@ -161,9 +168,10 @@ static void add_mailboxes(ms_addrvec *v, InternetAddressList *list,
   }
 }
 
-void fields_addresses_gmime(const char *v, ms_addrvec *out, size_t limit) {
+void fields_addresses_gmime(const char *v, ms_addrvec *out, size_t limit,
+                            size_t *total) {
   InternetAddressList *list = internet_address_list_parse(NULL, v);
-  add_mailboxes(out, list, limit, 0);
+  add_mailboxes(out, list, limit, 0, total);
   if (list)
     g_object_unref(list);
 }

@@ -21,11 +21,15 @@
 bool fields_plain_text(const char *v);
 
 /* "a@b.c", "Name Words <a@b.c>", "<a@b.c>", separated by commas; appends
- * to out (at most `limit` entries in all, like the GMime path). */
-bool fields_addresses(const char *v, ms_addrvec *out, size_t limit);
+ * to out until it holds `limit` entries (like the GMime path) and adds the
+ * number of mailboxes in v, kept or not, to *total. */
+bool fields_addresses(const char *v, ms_addrvec *out, size_t limit,
+                      size_t *total);
 
-/* Any address list, through GMime (groups flattened, four levels deep). */
-void fields_addresses_gmime(const char *v, ms_addrvec *out, size_t limit);
+/* Any address list, through GMime (groups flattened, four levels deep);
+ * the same `limit` and `total`. */
+void fields_addresses_gmime(const char *v, ms_addrvec *out, size_t limit,
+                            size_t *total);
 
 /* The parameters a caller wants from "; attr=value" lists. */
 typedef struct {

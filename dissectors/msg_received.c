@@ -29,6 +29,24 @@ static bool is_ip(const char *s) {
   return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+/* "10.000.000.002", a dotted quad with zero-padded parts as some MTAs
+ * write address literals, in its plain form; NULL when s is not one. */
+static char *ipv4_unpadded(const char *s) {
+  unsigned v[4];
+  for (int k = 0; k < 4; k++) {
+    unsigned x = 0;
+    int digits = 0;
+    while (isdigit((unsigned char)*s) && digits < 3)
+      x = x * 10 + (unsigned)(*s++ - '0'), digits++;
+    if (!digits || isdigit((unsigned char)*s) || x > 255)
+      return NULL;
+    v[k] = x;
+    if (k < 3 && *s++ != '.')
+      return NULL;
+  }
+  return *s ? NULL : xasprintf("%u.%u.%u.%u", v[0], v[1], v[2], v[3]);
+}
+
 /* The first IP address inside [...] (or a bare one) in s..e. */
 static char *find_ip(const char *s, const char *e) {
   for (const char *p = s; p < e; p++) {
@@ -43,7 +61,10 @@ static char *find_ip(const char *s, const char *e) {
     char *cand = xstrndup(q, n);
     if (is_ip(cand))
       return cand;
+    char *plain = ipv4_unpadded(cand);
     free(cand);
+    if (plain)
+      return plain;
   }
   return NULL;
 }

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "emit.h"
+#include "outfile.h"
+#include "zeek_out.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define FUZZ_HAVE_ASAN 1
@@ -183,6 +185,20 @@ static void check_json_lines(const char *what, const char *buf, size_t len,
   FUZZ_CHECK(lines == want, "%s: %zu lines, said %zu", what, lines, want);
 }
 
+/* One ECS document: valid JSON, no newline inside. */
+static void ecs_doc(void *ctx, jsonw *w) {
+  (void)ctx;
+  fuzz_check_json("ecs", w->buf, w->len);
+  jw_reset(w);
+}
+
+static size_t count_lines(const char *p, size_t n) {
+  size_t lines = 0;
+  for (size_t i = 0; i < n; i++)
+    lines += p[i] == '\n';
+  return lines;
+}
+
 void fuzz_emit_all(const ms_session *s, bool full_bodies) {
   char *buf = NULL;
   size_t len = 0;
@@ -199,15 +215,28 @@ void fuzz_emit_all(const ms_session *s, bool full_bodies) {
   emit_json_session(s, &w);
   fuzz_check_json("json", w.buf, w.len);
   jw_reset(&w);
-  emit_ecs_session(s, &w);
-  fuzz_check_json("ecs", w.buf, w.len);
-  jw_reset(&w);
-  FILE *f = open_memstream(&buf, &len);
-  size_t lines = emit_zeek_session(s, &w, f);
-  fclose(f);
-  check_json_lines("zeek", buf, len, lines);
-  free(buf);
+  size_t docs = emit_ecs_session(s, &w, ecs_doc, NULL);
+  FUZZ_CHECK(docs >= 1, "ecs: %zu documents", docs);
   jw_free(&w);
+  /* every Zeek log, in both encodings: JSON lines parse, TSV rows hold
+   * no raw control byte */
+  for (int json = 0; json < 2; json++)
+    for (size_t i = 0; i < ZEEK_LOG_COUNT; i++) {
+      ms_outfile *out = outfile_memory();
+      zeek_out *z = zeek_out_new(json);
+      zeek_out_to(z, i, out, true);
+      zeek_out_session(z, s);
+      zeek_out_close(z);
+      const char *p;
+      size_t n;
+      outfile_take(out, &p, &n);
+      if (n && json) /* n == 0: nothing written, p may be NULL */
+        check_json_lines("zeek", p, n, count_lines(p, n));
+      for (size_t k = 0; !json && k < n; k++)
+        FUZZ_CHECK((unsigned char)p[k] >= 0x20 || p[k] == '\t' || p[k] == '\n',
+                   "zeek tsv: raw byte 0x%02x", (unsigned char)p[k]);
+      outfile_close(out);
+    }
 }
 
 /* ---- standalone replay -------------------------------------------------- */

@@ -8,11 +8,15 @@
 #   OUTDIR/smtp, OUTDIR/pop3, OUTDIR/message
 #                    the sessions and messages of those captures, written by
 #                    fuzz/seeds.c (the real engine with a recording registry)
+#   OUTDIR/dns       DNS messages and TCP streams of those captures, hostile
+#                    names (fuzz/dns_seeds.py)
 #   OUTDIR/sasl      AUTH scripts for every mechanism, base64, QP and NTLM
 #                    texts (written below)
 #   OUTDIR/tls       TLS streams for fuzz_tls (fuzz/tls_seeds.py)
 #   OUTDIR/tls_crypto key logs, records for input keys, forged CBC records
 #                    (written below; the layout is fuzz/fuzz_tls_crypto.c's)
+#   OUTDIR/decompress, OUTDIR/options
+#                    compressed captures (gzip, zstd, xz), command lines
 # Generated, not committed: rerun after the captures change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -115,3 +119,52 @@ for pick in range(12):
     put("forged-%d" % pick, bytes([2, pick]) + recs)
 PY
 echo "fuzz seeds: $(find "$out/tls_crypto" -type f | wc -l) tls_crypto inputs"
+
+# DNS: the messages of the captures, their DNS-over-TCP streams, and
+# hostile names (fuzz/dns_seeds.py)
+"${PYTHON:-/usr/bin/python3}" fuzz/dns_seeds.py "$out/dns" "$out"/capture/*
+# decompress: an option byte, then a few captures compressed by the real
+# tools (gzip members concatenated, zstd frames with and without a content
+# size, xz with CRC32 and with a large dictionary); the first option byte
+# keeps the default budget, the second asks for the small one.
+mkdir -p "$out/decompress"
+d=0
+dseed() { # OPTIONS-BYTE FILE
+  { printf "$1"; cat "$2"; } >"$out/decompress/seed-$((d += 1))"
+}
+tmpd=$(mktemp -d)
+for f in pcaps/demo.pcap pcaps/edge/ipv4-fragments.pcap; do
+  [ -f "$f" ] || continue
+  for tool in "gzip -c" "gzip -1 -c" "zstd -q -c" "zstd -q --no-check -c" \
+    "xz -c" "xz -0 --check=crc32 -c" "xz --lzma2=dict=64MiB -c"; do
+    if command -v "${tool%% *}" >/dev/null; then
+      $tool "$f" >"$tmpd/c" 2>/dev/null || continue
+      dseed '\0' "$tmpd/c"
+      dseed '\4' "$tmpd/c"
+    fi
+  done
+done
+if command -v gzip >/dev/null; then
+  { gzip -c pcaps/demo.pcap; gzip -c pcaps/demo.pcap; } >"$tmpd/c"
+  dseed '\0' "$tmpd/c"
+fi
+printf 'not compressed at all' >"$tmpd/c"
+dseed '\1' "$tmpd/c"
+dseed '\2' "$tmpd/c"
+rm -rf "$tmpd"
+echo "fuzz seeds: $d decompress inputs"
+
+# options: command lines, arguments separated by NUL
+mkdir -p "$out/options"
+o=0
+oseed() { printf -- "$1" >"$out/options/seed-$((o += 1))"; }
+oseed '-r\0x.pcap'
+oseed '-J\0--stats\0-r\0a.pcap\0-r\0-'
+oseed '--format\0ecs\0--max-memory\0064M\0--max-record-bytes\0001M\0-r\0x'
+oseed '--port\0smtp=25,2526\0--port\0pop3=1110\0--no-detect\0-r\0x'
+oseed '-i\0eth0\0-Z\0nobody\0--sandbox\0--workers\04\0-f\0tcp port 25'
+oseed '--max-line\063\0-r\0x'
+oseed '-qJh'
+oseed '--workers=2\0--report\0r.html\0-r\0x'
+oseed '--max-sessions\04294967296\0--max-commands\01G\0-r\0x'
+echo "fuzz seeds: $o options inputs"

@@ -198,7 +198,8 @@ int main(int argc, char **argv) {
     }
     free(d);
   }
-  static const ms_msg_sink sink = {NULL, sink_open, sink_write, sink_close};
+  static const ms_msg_sink sink = {NULL, sink_open, sink_write, sink_close,
+                                   NULL};
   int rc = 0;
   for (int a = 2; a < argc; a++) {
     ms_options_defaults(&opt);

@@ -30,9 +30,15 @@ if [ "${1:-}" = test ]; then
   need python3            "test -x /usr/bin/python3"
   need python3-jsonschema "/usr/bin/python3 -c 'import jsonschema'"
   need python3-scapy      "/usr/bin/python3 -c 'import scapy'"
+  need python3-yaml       "/usr/bin/python3 -c 'import yaml'"
   need tshark             "command -v tshark"
   need tcpdump            "command -v tcpdump"
+  # make deb and its test (tests/t_package.sh)
+  need debhelper          "command -v dh"
+  need dpkg-dev           "command -v dpkg-buildpackage"
+  need lintian            "command -v lintian"
   need time               "test -x /usr/bin/time"
+  need tcpreplay          "command -v tcpreplay"  # make bench-live
   need chromium           "test -x /usr/bin/chromium"
   need man-db             "command -v man"
   need valgrind           "command -v valgrind"

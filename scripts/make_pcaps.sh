@@ -18,6 +18,10 @@
 # The captures are committed so that tests need no servers; pcaps/README.md
 # describes each one.
 set -euo pipefail
+# --install-only: install the packages below and stop (make_proxy_pcaps.sh
+# does so before it runs this script in a namespace without a network)
+install_only=0
+[ "${1:-}" = --install-only ] && { install_only=1; shift; }
 out=${1:-pcaps/real}
 [ $# -gt 0 ] && shift
 only=" $* "
@@ -37,6 +41,7 @@ for p in postfix dovecot-pop3d swaks curl tcpdump openssl python3 python3-aiosmt
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 [ -z "$need" ] || { apt-get update -qq; apt-get install -y -qq $need; }
+[ "$install_only" = 0 ] || exit 0
 
 # --- the test user ----------------------------------------------------------
 id "$user" >/dev/null 2>&1 || useradd -m -s /usr/sbin/nologin "$user"
@@ -1356,6 +1361,12 @@ c.send(b"QUIT\r\n"); c.smtp()
 c.close()
 EOF
 stop_capture
+# Captures of other scripts that need these servers running
+# (scripts/make_proxy_pcaps.sh): a file sourced here, with start_capture,
+# stop_capture, want, user, pass and to at hand.
+if [ -n "${MAILSCOPE_EXTRA_CAPTURES:-}" ]; then
+  # shellcheck disable=SC1090
+  . "$MAILSCOPE_EXTRA_CAPTURES"
 fi
 
 chmod 644 "$out"/*.pcap

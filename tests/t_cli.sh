@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# t_cli.sh - the command line contract of SPEC.md: help and version, usage
-# errors (exit 1 with a one-line hint), unreadable, corrupt and truncated
-# inputs (exit 2, "mailscope: FILE: ..." after what could be decoded), an
-# unsupported link type, several files as one timeline, every format.
+# t_cli.sh - the command line contract (mailscope(1)): help and version,
+# usage errors (exit 1 with a one-line hint; conflicting formats refused),
+# unreadable, corrupt and truncated inputs (exit 2, "mailscope: FILE: ..."
+# after what could be decoded), an unsupported link type, several files as
+# one timeline, every format.
 set -u
 cd "$(dirname "$0")/.."
 bin=${MAILSCOPE:-./mailscope}
@@ -54,12 +55,22 @@ check "stdin equals file" cmp -s "$tmp/stdin.txt" "$tmp/file.txt"
 "$bin" -J -r pcaps/edge/vlan.pcap -r pcaps/edge/ipv6.pcap >"$tmp/two" 2>&1
 check "two files, one timeline" test "$(grep -c '"event":"session"' "$tmp/two")" = 2
 
-for fmt in json ecs zeek transcript; do
+for fmt in json ecs zeek zeek-json transcript; do
   "$bin" --format $fmt -r pcaps/demo.pcap >"$tmp/$fmt" 2>"$tmp/err"
   check "--format $fmt exit 0" test $? = 0
 done
 check "ecs has @timestamp" grep -q '"@timestamp"' "$tmp/ecs"
-check "zeek has id.orig_h" grep -q '"id.orig_h"' "$tmp/zeek"
+check "zeek is TSV with Zeek's header" grep -q "^#fields	ts	uid	id.orig_h	" "$tmp/zeek"
+check "zeek-json has id.orig_h" grep -q '"id.orig_h"' "$tmp/zeek-json"
+"$bin" -J --format ecs -r pcaps/demo.pcap >/dev/null 2>"$tmp/err"
+check "-J with --format ecs: exit 1" test $? = 1
+check "conflicting formats: said" grep -q "^mailscope: conflicting formats: -J and --format ecs" "$tmp/err"
+"$bin" --format zeek --format json -r pcaps/demo.pcap >/dev/null 2>"$tmp/err"
+check "two --format: exit 1" test $? = 1
+"$bin" -J --format json -r pcaps/demo.pcap >/dev/null 2>&1
+check "-J and --format json agree: exit 0" test $? = 0
+"$bin" --format ecs --json-file "$tmp/ecs.ndjson" -r pcaps/demo.pcap >/dev/null 2>&1
+check "--json-file writes the selected format (ECS)" grep -q '"ecs":{"version"' "$tmp/ecs.ndjson"
 
 "$bin" -J --stats -r pcaps/demo.pcap | tail -n 1 >"$tmp/stats"
 check "--stats last record" grep -q '"event":"stats"' "$tmp/stats"
@@ -79,8 +90,10 @@ check "eml sha256 equals the message's" test "$(sha256sum <"$eml" | cut -d' ' -f
 "$bin" --timestamps -r pcaps/demo.pcap >"$tmp/ts.txt"
 check "--timestamps prefixes lines" grep -q "^2025-11-22T08:26:40.[0-9]*Z S: 220 " "$tmp/ts.txt"
 # SIGHUP reopens --json-file (logrotate): records after the signal go to
-# the new file.  The capture arrives through a FIFO in two parts: up to the
-# first packet of the POP3 session (port 110), then the rest.
+# the new file.  The capture arrives through a FIFO in two parts: up to and
+# with the first packet of the POP3 session (port 110, 10 s after the SMTP
+# session closed: a closed session is reported 5 s after its last packet),
+# then the rest.
 "${PYTHON:-/usr/bin/python3}" - pcaps/demo.pcap "$tmp/part1" "$tmp/part2" <<'PY'
 import struct, sys
 data = open(sys.argv[1], "rb").read()
@@ -88,9 +101,9 @@ off = 24
 while off < len(data):
     incl = struct.unpack("<I", data[off + 8:off + 12])[0]
     tcp = data[off + 16 + 14 + 20:]
+    off += 16 + incl
     if struct.unpack(">H", tcp[2:4])[0] == 110:
         break
-    off += 16 + incl
 open(sys.argv[2], "wb").write(data[:off])
 open(sys.argv[3], "wb").write(data[off:])
 PY

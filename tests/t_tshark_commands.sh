@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_tshark_commands.sh - tshark's SMTP/POP3 command list per session is a
-# subset of mailscope's (tests/tshark_commands.py), over pcaps/ and
-# ../shared/corpus when present.
+# subset of mailscope's (tests/tshark_commands.py), over pcaps/ and an
+# extra corpus directory when present (MAILSCOPE_CORPUS, by default the
+# development machines' shared corpus beside the tree).
 set -u
 cd "$(dirname "$0")/.."
 if ! command -v tshark >/dev/null; then
@@ -9,7 +10,7 @@ if ! command -v tshark >/dev/null; then
   exit 77
 fi
 captures=$(find pcaps -name '*.pcap' -o -name '*.pcapng' | sort)
-corpus=$(cd .. && pwd)/shared/corpus
+corpus=${MAILSCOPE_CORPUS:-$(cd .. && pwd)/shared/corpus}
 [ -d "$corpus" ] && captures="$captures $(find "$corpus" -name '*.pcap' -o -name '*.pcapng' | sort)"
 # shellcheck disable=SC2086
 exec "${PYTHON:-/usr/bin/python3}" tests/tshark_commands.py "${MAILSCOPE:-./mailscope}" $captures

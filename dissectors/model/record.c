@@ -18,6 +18,91 @@ void ms_reply_clear(ms_reply *r) {
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
+/* ---- the record's size bound (record.h) ------------------------------ */
+
+/* What an entry itself adds to the output (keys, time, punctuation). */
+#define ENTRY_COST 64
+
+/* What the JSON emitter may write for each byte, at worst. */
+static size_t text_cost(const uint8_t *p, size_t n) {
+  size_t cost = n;
+  for (size_t i = 0; i < n; i++)
+    cost += p[i] < 0x20 || p[i] == 0x7f ? 5 : p[i] >= 0x80 ? 4 : 0;
+  return cost;
+}
+
+static void cut_record(ms_session *s, ms_ts ts) {
+  if (s->record_cut)
+    return;
+  s->record_cut = true;
+  ms_limit_hit(s, MS_LIMIT_RECORD_BYTES, "record_truncated", ts,
+               "the record outgrew --max-record-bytes %llu: later commands, "
+               "replies and transcript lines are kept without their text, "
+               "later MIME parts and addresses are not listed",
+               (unsigned long long)s->record_budget);
+}
+
+bool ms_record_room(ms_session *s, size_t cost, ms_ts ts) {
+  s->record_bytes += cost;
+  if (!s->record_budget || s->record_bytes <= s->record_budget)
+    return true;
+  cut_record(s, ts);
+  return false;
+}
+
+/* The n bytes at p, `copies` times in the record (a reply line is also in
+ * its command's reply): all of them while there is room, else none. */
+static size_t keep_text(ms_session *s, const uint8_t *p, size_t n,
+                        size_t copies, ms_ts ts) {
+  s->record_bytes += ENTRY_COST;
+  if (!s->record_budget || n == 0)
+    return n;
+  if (s->record_cut)
+    return 0;
+  size_t cost = copies * text_cost(p, n);
+  if (s->record_bytes + cost <= s->record_budget) {
+    s->record_bytes += cost;
+    return n;
+  }
+  cut_record(s, ts);
+  return 0;
+}
+
+size_t ms_record_keep(ms_session *s, const uint8_t *p, size_t n, ms_ts ts) {
+  return keep_text(s, p, n, 1, ts);
+}
+
+/* A reply's text, counted once it is set (the dissectors set replies
+ * without ms_record_keep): kept while there is room, else emptied. */
+static void account_reply(ms_session *s, ms_reply *r, ms_ts ts) {
+  if (!r->present || !r->text)
+    return;
+  size_t n = strlen(r->text);
+  if (keep_text(s, (const uint8_t *)r->text, n, 1, ts) < n) {
+    free(r->text);
+    r->text = xstrdup("");
+  }
+}
+
+void ms_record_account(ms_session *s, ms_ts ts) {
+  /* replies come in order: a cursor each, past the answered ones */
+  while (s->replies_counted < s->commands.len &&
+         s->commands.items[s->replies_counted].reply.present)
+    account_reply(s, &s->commands.items[s->replies_counted++].reply, ts);
+  while (s->tx_replies_counted < s->transactions.len &&
+         s->transactions.items[s->tx_replies_counted].reply.present)
+    account_reply(s, &s->transactions.items[s->tx_replies_counted++].reply, ts);
+}
+
+void ms_record_finish(ms_session *s, ms_ts ts) {
+  for (size_t i = s->replies_counted; i < s->commands.len; i++)
+    account_reply(s, &s->commands.items[i].reply, ts);
+  for (size_t i = s->tx_replies_counted; i < s->transactions.len; i++)
+    account_reply(s, &s->transactions.items[i].reply, ts);
+  s->replies_counted = s->commands.len;
+  s->tx_replies_counted = s->transactions.len;
+}
+
 void ms_reply_set(ms_reply *r, ms_ts ts, int code, const char *enhanced,
                   const char *text) {
   ms_reply_clear(r);
@@ -72,6 +157,9 @@ void ms_session_free(ms_session *s) {
   vec_free(&s->vlan);
   vec_free(&s->tunnels);
   ms_tls_info_free(s->tls_info);
+  free(s->proxy.host);
+  free(s->proxy.username);
+  free(s->proxy.password);
   free(s->banner);
   for (size_t i = 0; i < s->commands.len; i++) {
     free(s->commands.items[i].verb);
@@ -95,6 +183,7 @@ void ms_session_free(ms_session *s) {
   for (size_t i = 0; i < s->transactions.len; i++)
     ms_transaction_free(&s->transactions.items[i]);
   vec_free(&s->transactions);
+  ms_route_free(s->route);
   for (size_t i = 0; i < s->messages.len; i++)
     ms_pop3_message_free(&s->messages.items[i]);
   vec_free(&s->messages);
@@ -130,6 +219,13 @@ static ms_anomaly *add_anomaly_v(ms_session *s, const char *name, ms_ts ts,
     a->detail[0] = '\0';
     if (n > 0)
       vsnprintf(a->detail, (size_t)n + 1, fmt, ap);
+    /* past the record's bound the detail goes (not the anomaly itself);
+     * the anomaly that says so keeps its own */
+    if (n > 0 && strcmp(name, "record_truncated") &&
+        !keep_text(s, (const uint8_t *)a->detail, (size_t)n, 1, ts)) {
+      free(a->detail);
+      a->detail = xstrdup("");
+    }
   }
   return a;
 }
@@ -168,28 +264,38 @@ const char *ms_limit_name(ms_limit l) {
       [MS_LIMIT_OUTSTANDING] = "outstanding",
       [MS_LIMIT_REPLY] = "reply_text",
       [MS_LIMIT_HEADER_VALUE] = "header_value",
-      [MS_LIMIT_LIST] = "list_entries"};
+      [MS_LIMIT_LIST] = "list_entries",
+      [MS_LIMIT_MEMORY] = "max_memory",
+      [MS_LIMIT_RECORD_BYTES] = "max_record_bytes"};
   return l < MS_LIMIT_COUNT ? names[l] : "unknown";
 }
 
 ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
                        const uint8_t *text, size_t len, const char *note) {
+  /* a server line of a reply is kept twice: here and in the reply */
+  bool reply = dir == MS_SERVER &&
+               !(flags & (MS_TL_BODY | MS_TL_SUMMARY | MS_TL_NOTICE));
+  size_t keep = keep_text(s, text, len, reply ? 2 : 1, ts);
+  if (note && keep == len)
+    note = ms_record_keep(s, (const uint8_t *)note, strlen(note), ts) ? note
+                                                                      : NULL;
   ms_tline *t = vec_push(&s->transcript);
   memset(t, 0, sizeof *t);
   t->ts = ts;
   t->dir = dir;
   t->flags = flags;
-  t->text = wire_strdup(text, len);
-  t->note = note ? xstrdup(note) : NULL;
+  t->text = wire_strdup(text, keep);
+  t->note = note && keep == len ? xstrdup(note) : NULL;
   return t;
 }
 
 ms_command *ms_add_command(ms_session *s, ms_ts ts, const char *verb,
                            const uint8_t *arg, size_t arg_len) {
+  size_t keep = arg ? keep_text(s, arg, arg_len, 1, ts) : 0;
   ms_command *c = vec_push(&s->commands);
   c->ts = ts;
   c->verb = xstrdup(verb);
-  c->arg = arg ? wire_strdup(arg, arg_len) : NULL;
+  c->arg = arg ? wire_strdup(arg, keep) : NULL;
   return c;
 }
 

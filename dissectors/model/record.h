@@ -7,8 +7,8 @@
  * and freed by ms_session_free(); strings hold wire bytes as they were (a
  * NUL byte is stored as the text "\x00", see wire_strdup), emitters escape.
  *
- * Field documentation for users lives in docs/json.md; the names below
- * follow ../shared/SPEC.md.
+ * Field documentation for users lives in docs/json.md, whose names the
+ * fields below follow.
  */
 #ifndef MAILSCOPE_RECORD_H
 #define MAILSCOPE_RECORD_H
@@ -18,6 +18,7 @@
 
 #include "message_record.h"
 #include "tls_info.h"
+#include "route.h"
 #include "vec.h"
 
 /* Microseconds since the Unix epoch, UTC. */
@@ -117,11 +118,11 @@ typedef struct {
   ms_ts ts;
   ms_dir dir;
   unsigned flags;
-  uint16_t code;        /* server line: SMTP reply code, 0 for POP3/none */
-  uint8_t reply_class;  /* server line: ms_reply_class */
-  uint32_t group;       /* client line: pipelined group number, counted
-                           from 1 in the session; 0: not pipelined */
-  char *text; /* the line as on the wire, without CRLF */
+  uint16_t code;       /* server line: SMTP reply code, 0 for POP3/none */
+  uint8_t reply_class; /* server line: ms_reply_class */
+  uint32_t group;      /* client line: pipelined group number, counted
+                          from 1 in the session; 0: not pipelined */
+  char *text;          /* the line as on the wire, without CRLF */
   char *note; /* shown in brackets beside the line (decoded base64), or NULL */
 } ms_tline;
 
@@ -175,6 +176,9 @@ typedef enum {
   MS_LIMIT_REPLY,             /* MS_MAX_REPLY_TEXT: reply_too_long */
   MS_LIMIT_HEADER_VALUE,      /* MS_MAX_HEADER_VALUE: header_too_long */
   MS_LIMIT_LIST,              /* MS_MAX_LIST: record_limit */
+  MS_LIMIT_MEMORY,            /* --max-memory: memory_limit (sessions ended,
+                                 fragments dropped to stay under the bound) */
+  MS_LIMIT_RECORD_BYTES,      /* --max-record-bytes: record_truncated */
   MS_LIMIT_COUNT
 } ms_limit;
 
@@ -189,6 +193,17 @@ typedef struct {
   uint32_t id;
 } ms_tunnel;
 
+/* The proxy the client reached the server through (an HTTP CONNECT or
+ * SOCKS prelude before the greeting); type NULL: none.  The session's
+ * server is the proxy. */
+typedef struct {
+  const char *type; /* static: "http-connect", "socks4", "socks4a", "socks5" */
+  char *host;       /* where the client asked to go: a name or an address */
+  uint16_t port;
+  char *username; /* SOCKS4 user id, RFC 1929 user name, HTTP Basic user */
+  char *password; /* "<redacted>" unless --show-secrets; NULL: none sent */
+} ms_proxy;
+
 typedef struct ms_session {
   /* --- connection: filled by the session layer --- */
   ms_proto proto;
@@ -198,6 +213,7 @@ typedef struct ms_session {
   int ip_version;
   VEC(uint16_t) vlan;     /* outermost first */
   VEC(ms_tunnel) tunnels; /* outermost first; empty when none */
+  ms_proxy proxy;
   uint64_t bytes[2];      /* payload bytes, indexed by ms_dir */
   uint64_t packets[2];
   ms_end end;
@@ -208,6 +224,12 @@ typedef struct ms_session {
   /* reporting order (not printed): see session.c */
   uint64_t order_end, order_start;
   uint32_t order_phase;
+  /* memory (not printed): what its dissector holds for it (budget.h), and
+   * the record's own size against its bound (ms_record_keep) */
+  uint64_t mem_held;
+  uint64_t record_bytes, record_budget; /* budget 0: no bound */
+  bool record_cut;
+  size_t replies_counted, tx_replies_counted; /* see ms_record_account */
 
   /* --- protocol: filled by the dissector --- */
   char *banner;
@@ -223,6 +245,7 @@ typedef struct ms_session {
   char *helo;
   bool esmtp;
   VEC(ms_transaction) transactions;
+  ms_route *route; /* from the capture's DNS (route.h); NULL: none seen */
 
   /* POP3 */
   bool mailbox_present;
@@ -259,6 +282,24 @@ ms_anomaly *ms_add_anomaly(ms_session *s, const char *name, ms_ts ts,
 ms_anomaly *ms_limit_hit(ms_session *s, ms_limit which, const char *name,
                          ms_ts ts, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The record's size bound (--max-record-bytes, record_budget): text a
+ * record keeps is counted as the JSON emitter may write it at worst (6
+ * bytes for a control byte, 5 for one that is not ASCII, 1 else), with
+ * every entry's own size.  ms_record_keep() says how many of the n bytes
+ * at p a new text keeps: all of them while the record is under its bound,
+ * then none (the first cut raises record_truncated, once: the record still
+ * lists every command, reply code and transcript line, without their
+ * text).  ms_record_room() counts an entry of `cost` bytes (a MIME part,
+ * an address) and says whether the record may still list it.  The helpers
+ * below apply both. */
+size_t ms_record_keep(ms_session *s, const uint8_t *p, size_t n, ms_ts ts);
+bool ms_record_room(ms_session *s, size_t cost, ms_ts ts);
+/* Replies are set by the dissectors, not through ms_record_keep: the
+ * session layer counts those of commands and transactions answered since
+ * the last call, after every packet (their text goes once over the bound),
+ * and every one left at the end of the session (ms_record_finish). */
+void ms_record_account(ms_session *s, ms_ts ts);
+void ms_record_finish(ms_session *s, ms_ts ts);
 ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
                        const uint8_t *text, size_t len, const char *note);
 ms_command *ms_add_command(ms_session *s, ms_ts ts, const char *verb,

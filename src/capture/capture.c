@@ -9,14 +9,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
@@ -36,12 +39,24 @@ typedef struct {
   ms_stats *stats;
   int dlt;
   bool quiet;
-  bool compressed; /* the file at hand is: offsets are decompressed ones */
+  bool compressed;   /* the file at hand is: offsets are decompressed ones */
+  ms_budget *budget; /* what the decompressor is charged to */
 } reader;
+
+/* A record's time.  libpcap's reader (pipes, old file versions) has the
+ * 32-bit seconds of a file in the host's byte order signed: from 2038 on
+ * they come negative, and are read unsigned here, as pcapfile.c and pcapng
+ * read them.  (A live capture's times are never negative.) */
+static ms_ts record_time(const struct pcap_pkthdr *h) {
+  int64_t sec = (int64_t)h->ts.tv_sec;
+  if (sec < 0 && sec >= INT32_MIN)
+    sec += (int64_t)1 << 32;
+  return (ms_ts)sec * 1000000 + h->ts.tv_usec;
+}
 
 static void one_packet(reader *r, const struct pcap_pkthdr *h,
                        const uint8_t *data) {
-  ms_ts ts = (ms_ts)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+  ms_ts ts = record_time(h);
   r->stats->packets++;
   r->stats->bytes += h->caplen;
   if (h->caplen < h->len)
@@ -340,7 +355,7 @@ static int read_file(const char *name, reader *r) {
   ms_compression comp = ms_compression_of(magic);
   r->compressed = comp != MS_COMPRESSION_NONE;
   if (r->compressed) {
-    fp = ms_decompressing(fp, comp, &magic);
+    fp = ms_decompressing(fp, comp, &magic, r->budget);
     if (!fp) {
       fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
       return 2;
@@ -351,25 +366,75 @@ static int read_file(const char *name, reader *r) {
   return read_pcap(name, fp, r);
 }
 
-static pcap_t *open_live(const char *iface) {
+/* How long the kernel may hold a block of packets before handing it over
+ * (TPACKET_V3 block timeout, and the wait of an idle loop): the delay a
+ * record can have behind its session's last packet. */
+#define LIVE_TIMEOUT_MS 100
+
+/* Ring settings from the options: by default TPACKET_V3 blocks (immediate
+ * mode off), which hand over packets in batches with one wake-up each;
+ * --immediate asks for a wake-up per packet (TPACKET_V2 slots of
+ * --snaplen bytes each, a much smaller ring in packets).  `buffer`: the
+ * ring's bytes. */
+static pcap_t *open_live(const ms_options *opt, uint64_t buffer) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
-  pcap_t *p = pcap_create(iface, errbuf);
+  pcap_t *p = pcap_create(opt->iface, errbuf);
   if (!p) {
-    fprintf(stderr, "mailscope: %s: %s\n", iface, errbuf);
+    fprintf(stderr, "mailscope: %s: %s\n", opt->iface, errbuf);
     return NULL;
   }
-  pcap_set_snaplen(p, 262144);
+  pcap_set_snaplen(p, opt->snaplen);
   pcap_set_promisc(p, 1);
-  pcap_set_timeout(p, 200);
-  pcap_set_immediate_mode(p, 1);
-  pcap_set_buffer_size(p, 32 << 20);
+  pcap_set_timeout(p, LIVE_TIMEOUT_MS);
+  pcap_set_immediate_mode(p, opt->immediate);
+  pcap_set_buffer_size(p, (int)buffer);
   int rc = pcap_activate(p);
   if (rc < 0) {
-    fprintf(stderr, "mailscope: %s: %s\n", iface, pcap_geterr(p));
+    fprintf(stderr, "mailscope: %s: %s\n", opt->iface, pcap_geterr(p));
     pcap_close(p);
     return NULL;
   }
   return p;
+}
+
+static bool is_loopback(const char *iface) {
+  pcap_if_t *all = NULL;
+  char errbuf[PCAP_ERRBUF_SIZE];
+  bool lo = false;
+  if (pcap_findalldevs(&all, errbuf) != 0)
+    return false;
+  for (pcap_if_t *d = all; d; d = d->next)
+    if (!strcmp(d->name, iface))
+      lo = (d->flags & PCAP_IF_LOOPBACK) != 0;
+  pcap_freealldevs(all);
+  return lo;
+}
+
+/* On a loopback interface the kernel shows every packet twice, once as it
+ * leaves and once as it arrives; libpcap drops the first copy only after
+ * it went through the ring, so it took ring space and, when the ring was
+ * full, counted as a second drop.  A socket filter of our own (libpcap's
+ * "inbound" is run again in user space, where it rejects everything)
+ * keeps only the arriving copy.  The user's -f filter is applied later, to
+ * the IP packet. */
+static int loopback_inbound_only(pcap_t *p, const char *iface) {
+  if (!is_loopback(iface))
+    return 0;
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+  };
+  struct sock_fprog prog = {(unsigned short)(sizeof code / sizeof code[0]),
+                            code};
+  if (setsockopt(pcap_fileno(p), SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+                 sizeof prog) != 0) {
+    fprintf(stderr, "mailscope: %s: loopback filter: %s\n", iface,
+            strerror(errno));
+    return -1;
+  }
+  return 0;
 }
 
 static ms_ts now_usec(void) {
@@ -418,11 +483,137 @@ static int finish_live_setup(pcap_t *p, const ms_options *opt) {
   return 0;
 }
 
+static void live_packet(u_char *user, const struct pcap_pkthdr *h,
+                        const u_char *bytes) {
+  one_packet((reader *)user, h, bytes);
+}
+
+/* After a stop request: what the kernel captured before it is still
+ * analysed.  The block being filled is handed over when its timeout
+ * passes, so the ring is read without waiting for a little longer than
+ * that. */
+static void drain_ring(pcap_t *p, reader *r) {
+  char errbuf[PCAP_ERRBUF_SIZE];
+  if (pcap_setnonblock(p, 1, errbuf) != 0)
+    return;
+  ms_ts until = now_usec() + 2 * LIVE_TIMEOUT_MS * 1000;
+  while (now_usec() < until) {
+    int got = pcap_dispatch(p, -1, live_packet, (u_char *)r);
+    if (got < 0)
+      break;
+    if (got == 0) {
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+}
+
+/* Live --workers: every worker's own capture of the DNS path's packets
+ * (capture.h "shared"), opened with privileges, filtered in the kernel. */
+#define SHARED_FILTER                                                          \
+  "port 53 or (tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn) or "              \
+  "(vlan and (port 53 or (tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn)))"
+
+static pcap_t *open_shared(const ms_options *opt, const reader *r) {
+  if (!opt->fanout_group || !r->cb->shared)
+    return NULL;
+  pcap_t *p = open_live(opt, 4 << 20);
+  struct bpf_program prog;
+  if (p &&
+      pcap_compile(p, &prog, SHARED_FILTER, 1, PCAP_NETMASK_UNKNOWN) == 0) {
+    int rc = pcap_setfilter(p, &prog);
+    pcap_freecode(&prog);
+    if (rc == 0)
+      return p;
+  }
+  if (p) {
+    fprintf(stderr, "mailscope: %s: DNS capture filter: %s\n", opt->iface,
+            pcap_geterr(p));
+    pcap_close(p);
+  }
+  return NULL;
+}
+
+static void shared_packet(u_char *user, const struct pcap_pkthdr *h,
+                          const u_char *data) {
+  reader *r = (reader *)user;
+  ms_frame f;
+  if (ms_decode_frame(r->dlt, data, h->caplen, &f) == MS_L3_OK)
+    r->cb->shared(r->ctx, &f, (ms_ts)h->ts.tv_sec * 1000000 + h->ts.tv_usec);
+}
+
+/* Both captures of a live worker: whichever has packets, idle after
+ * LIVE_TIMEOUT_MS without any.  Returns 0, or 2 on a capture error. */
+static int two_captures(const ms_options *opt, reader *r, pcap_t *p,
+                        pcap_t *dns) {
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(p, 1, errbuf);
+  pcap_setnonblock(dns, 1, errbuf);
+  struct pollfd fds[2] = {{pcap_get_selectable_fd(p), POLLIN, 0},
+                          {pcap_get_selectable_fd(dns), POLLIN, 0}};
+  while (!stop_requested) {
+    int n = poll(fds, 2, LIVE_TIMEOUT_MS);
+    if (n < 0 && errno != EINTR)
+      break;
+    if (n <= 0) {
+      r->cb->idle(r->ctx, now_usec());
+      continue;
+    }
+    if (pcap_dispatch(dns, -1, shared_packet, (u_char *)r) == PCAP_ERROR ||
+        pcap_dispatch(p, -1, live_packet, (u_char *)r) == PCAP_ERROR) {
+      fprintf(stderr, "mailscope: %s: %s\n", opt->iface, pcap_geterr(p));
+      return 2;
+    }
+  }
+  /* What both captures hold at the stop was seen before it: analysed too
+   * (a bounded number of rounds, should packets keep coming). */
+  for (int round = 0; round < 64; round++) {
+    int a = pcap_dispatch(dns, -1, shared_packet, (u_char *)r);
+    int b = pcap_dispatch(p, -1, live_packet, (u_char *)r);
+    if (a <= 0 && b <= 0 && b != PCAP_ERROR_BREAK)
+      break;
+  }
+  return 0;
+}
+
+void capture_live_counters(ms_stats *st) {
+  struct pcap_stat ps;
+  if (live_handle && pcap_stats(live_handle, &ps) == 0) {
+    st->kernel_drops = ps.ps_drop;
+    st->interface_drops = ps.ps_ifdrop;
+  }
+}
+
+/* tcpdump's line, once the capture runs. */
+static void listening(pcap_t *p, const char *iface) {
+  int dlt = pcap_datalink(p);
+  const char *name = pcap_datalink_val_to_name(dlt);
+  const char *desc = pcap_datalink_val_to_description(dlt);
+  fprintf(stderr,
+          "mailscope: listening on %s, link-type %s (%s), snapshot length %d "
+          "bytes\n",
+          iface, name ? name : "?", desc ? desc : "?", pcap_snapshot(p));
+}
+
+/* Non-blocking reads, so that an idle interface still gives the engine
+ * its idle calls (timeouts, periodic stats, rotation): libpcap's own
+ * timeout does not return in immediate mode.  0 when LIVE_TIMEOUT_MS
+ * passed without a packet (a TPACKET_V3 block is handed over by then). */
+static int wait_for_packets(pcap_t *p) {
+  struct pollfd pfd = {pcap_get_selectable_fd(p), POLLIN, 0};
+  return poll(&pfd, 1, LIVE_TIMEOUT_MS);
+}
+
 static int read_live(const ms_options *opt, reader *r) {
-  pcap_t *p = open_live(opt->iface);
+  pcap_t *p = open_live(opt, opt->buffer_size);
   if (!p)
     return 2;
-  if (finish_live_setup(p, opt) != 0) {
+  pcap_t *dns = open_shared(opt, r);
+  if ((opt->fanout_group && r->cb->shared && !dns) ||
+      loopback_inbound_only(p, opt->iface) != 0 ||
+      finish_live_setup(p, opt) != 0) {
+    if (dns)
+      pcap_close(dns);
     pcap_close(p);
     return 2;
   }
@@ -431,38 +622,47 @@ static int read_live(const ms_options *opt, reader *r) {
     const char *dname = pcap_datalink_val_to_name(r->dlt);
     fprintf(stderr, "mailscope: %s: unsupported link type %s (%d)\n",
             opt->iface, dname ? dname : "unknown", r->dlt);
+    if (dns)
+      pcap_close(dns);
     pcap_close(p);
     return 2;
   }
   live_handle = p;
+  if (!opt->quiet)
+    listening(p, opt->iface);
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(p, 1, errbuf);
   int rc = 0;
-  while (!stop_requested) {
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int got = pcap_next_ex(p, &h, &data);
-    if (got == 1)
-      one_packet(r, h, data);
-    else if (got == 0)
+  if (dns)
+    rc = two_captures(opt, r, p, dns);
+  while (!dns && !stop_requested) {
+    /* a whole block of packets per call (TPACKET_V3), or what is there */
+    int got = pcap_dispatch(p, -1, live_packet, (u_char *)r);
+    if (got == 0 && wait_for_packets(p) == 0)
       r->cb->idle(r->ctx, now_usec());
+    else if (got == 0)
+      continue;
     else if (got == PCAP_ERROR_BREAK)
       break;
-    else {
+    else if (got < 0) {
       fprintf(stderr, "mailscope: %s: %s\n", opt->iface, pcap_geterr(p));
       rc = 2;
       break;
     }
   }
-  struct pcap_stat ps;
-  if (pcap_stats(p, &ps) == 0)
-    r->stats->kernel_drops = ps.ps_drop + ps.ps_ifdrop;
+  if (rc == 0 && !dns)
+    drain_ring(p, r);
+  capture_live_counters(r->stats);
   live_handle = NULL;
+  if (dns)
+    pcap_close(dns);
   pcap_close(p);
   return rc;
 }
 
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
-                ms_stats *stats) {
-  reader r = {cb, ctx, stats, 0, opt->quiet, false};
+                ms_stats *stats, ms_budget *budget) {
+  reader r = {cb, ctx, stats, 0, opt->quiet, false, budget};
   int rc = 0;
   if (opt->iface) {
     rc = read_live(opt, &r);

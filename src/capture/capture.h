@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "budget.h"
 #include "linklayer.h"
 #include "options.h"
 #include "record.h"
@@ -18,6 +19,11 @@
 typedef struct {
   void (*packet)(void *ctx, const ms_frame *f, ms_ts ts);
   void (*idle)(void *ctx, ms_ts now); /* live: no packet for a while */
+  /* Live --workers: packets of a second capture of the interface, outside
+   * the fanout group, that every worker gets (port 53 and TCP SYNs, by a
+   * kernel filter): the DNS path's share (docs/design.md "Mail routing").
+   * Not counted in the stats.  NULL: no such capture. */
+  void (*shared)(void *ctx, const ms_frame *f, ms_ts ts);
   /* A pcapng Decryption Secrets Block of `file`, in its place among the
    * packets (data NULL: the block was malformed). */
   void (*secrets)(void *ctx, const char *file, uint32_t type,
@@ -25,10 +31,14 @@ typedef struct {
 } capture_callbacks;
 
 /* Returns 0, or 2 after printing "mailscope: FILE: ..." for an input that
- * could not be read (the callbacks got everything before the fault). */
+ * could not be read (the callbacks got everything before the fault).  The
+ * decompressor of a compressed file is charged to `budget` (may be NULL). */
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
-                ms_stats *stats);
+                ms_stats *stats, ms_budget *budget);
 void capture_request_stop(void);
+/* Live: the kernel's counters of the open interface so far (pcap_stats:
+ * kernel_drops = ps_drop, interface_drops = ps_ifdrop); no-op otherwise. */
+void capture_live_counters(ms_stats *st);
 bool capture_stop_requested(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "vec.h"
 
@@ -23,12 +24,16 @@ typedef struct {
   bool raw_eof, in_frame;  /* in_frame: a member/frame/stream is open */
   bool failed;
   off64_t delivered;
+  ms_budget *budget;
+  uint64_t memlimit; /* for the library's state and window; 0: none */
+  size_t charged;    /* what the budget was charged */
+  size_t frame_at;   /* zstd: where in in[] the open frame began */
   z_stream z;
   ZSTD_DStream *zs;
   lzma_stream lz;
 } dstream;
 
-static char last_error[160];
+static char last_error[256];
 
 const char *ms_decompress_error(void) {
   return last_error[0] ? last_error : NULL;
@@ -63,6 +68,36 @@ static void fail(dstream *d, const char *what) {
   d->failed = true;
   snprintf(last_error, sizeof last_error, "%s data %s",
            ms_compression_name(d->kind), what);
+}
+
+/* A stream that needs more memory than the bound leaves it: refused. */
+static void too_big(dstream *d, const char *what, uint64_t need) {
+  d->failed = true;
+  char needs[48] = "more";
+  if (need)
+    snprintf(needs, sizeof needs, "%llu MiB",
+             (unsigned long long)((need + (1 << 20) - 1) >> 20));
+  snprintf(last_error, sizeof last_error,
+           "%s data needs %s of memory for its %s, more than the %llu MiB "
+           "--max-memory leaves the decompressor (half of it): refused",
+           ms_compression_name(d->kind), needs, what,
+           (unsigned long long)(d->memlimit >> 20));
+}
+
+/* What the library holds now, charged to the budget.  (After a refusal
+ * liblzma's memusage is what it would have needed, not what it holds.) */
+static void recharge(dstream *d) {
+  size_t now = sizeof *d;
+  if (d->failed)
+    ;
+  else if (d->kind == MS_COMPRESSION_ZSTD)
+    now += ZSTD_sizeof_DStream(d->zs);
+  else if (d->kind == MS_COMPRESSION_XZ)
+    now += (size_t)lzma_memusage(&d->lz);
+  else
+    now += (7 << 10) + (32 << 10); /* inflate: its state, a 32 KiB window */
+  ms_budget_recharge(d->budget, MS_MEM_DECOMPRESS, d->charged, now);
+  d->charged = now;
 }
 
 /* More compressed input when all of it was used; false at its end. */
@@ -110,13 +145,29 @@ static void step_gzip(dstream *d) {
     fail(d, z->msg ? "is corrupt" : "cannot be decompressed");
 }
 
+/* The window a zstd frame header asks for (RFC 8878 3.1.1.1.2), 0 when
+ * it cannot be read here. */
+static uint64_t zstd_window(const uint8_t *p, size_t n) {
+  if (n < 6 || (p[4] & 0x20)) /* single segment: the content size */
+    return 0;
+  unsigned exponent = p[5] >> 3, mantissa = p[5] & 7;
+  uint64_t base = 1ULL << (10 + exponent);
+  return base + base / 8 * mantissa;
+}
+
 static void step_zstd(dstream *d) {
+  if (!d->in_frame)
+    d->frame_at = d->in_pos;
   ZSTD_inBuffer in = {d->in, d->in_len, d->in_pos};
   ZSTD_outBuffer out = {d->out, sizeof d->out, d->out_len};
   size_t rc = ZSTD_decompressStream(d->zs, &out, &in);
   d->in_pos = in.pos;
   d->out_len = out.pos;
-  if (ZSTD_isError(rc))
+  if (ZSTD_isError(rc) &&
+      ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
+    too_big(d, "window",
+            zstd_window(d->in + d->frame_at, d->in_len - d->frame_at));
+  else if (ZSTD_isError(rc))
     fail(d, "is corrupt");
   else
     d->in_frame = rc != 0; /* 0: a frame ended */
@@ -132,7 +183,9 @@ static void step_xz(dstream *d) {
   d->in_pos = d->in_len - lz->avail_in;
   d->out_len = sizeof d->out - lz->avail_out;
   d->in_frame = rc != LZMA_STREAM_END;
-  if (rc != LZMA_OK && rc != LZMA_STREAM_END && rc != LZMA_BUF_ERROR)
+  if (rc == LZMA_MEMLIMIT_ERROR)
+    too_big(d, "dictionary", lzma_memusage(lz));
+  else if (rc != LZMA_OK && rc != LZMA_STREAM_END && rc != LZMA_BUF_ERROR)
     fail(d, "is corrupt");
 }
 
@@ -165,6 +218,7 @@ static bool produce(dstream *d) {
         d->in_pos < d->in_len && !d->failed)
       fail(d, "cannot be decompressed"); /* no progress at all */
   }
+  recharge(d);
   return d->out_len > 0;
 }
 
@@ -205,28 +259,46 @@ static int dclose(void *cookie) {
     ZSTD_freeDStream(d->zs);
   else
     lzma_end(&d->lz);
+  ms_budget_release(d->budget, MS_MEM_DECOMPRESS, d->charged);
   int rc = fclose(d->raw);
   free(d);
   return rc;
+}
+
+/* The largest zstd window the limit allows (a power of two), or zstd's
+ * own largest without a limit: a large window is never called corrupt. */
+static int window_log(uint64_t limit) {
+  int log = sizeof(size_t) == 4 ? 30 : 31; /* the format's largest */
+  while (limit && log > 10 && (1ULL << log) > limit)
+    log--;
+  return log;
 }
 
 static bool start(dstream *d) {
   if (d->kind == MS_COMPRESSION_GZIP)
     return inflateInit2(&d->z, 15 + 16) == Z_OK; /* gzip wrapper */
   if (d->kind == MS_COMPRESSION_ZSTD)
-    return (d->zs = ZSTD_createDStream()) != NULL;
+    return (d->zs = ZSTD_createDStream()) != NULL &&
+           !ZSTD_isError(ZSTD_DCtx_setParameter(d->zs, ZSTD_d_windowLogMax,
+                                                window_log(d->memlimit)));
   lzma_stream init = LZMA_STREAM_INIT;
   d->lz = init;
-  return lzma_stream_decoder(&d->lz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK;
+  return lzma_stream_decoder(&d->lz, d->memlimit ? d->memlimit : UINT64_MAX,
+                             LZMA_CONCATENATED) == LZMA_OK;
 }
 
-FILE *ms_decompressing(FILE *raw, ms_compression c, uint32_t *magic) {
+FILE *ms_decompressing(FILE *raw, ms_compression c, uint32_t *magic,
+                       ms_budget *budget) {
   static const cookie_io_functions_t io = {dread, NULL, dseek, dclose};
   last_error[0] = '\0';
   dstream *d = xcalloc(1, sizeof *d);
   d->raw = raw;
   d->kind = c;
+  d->budget = budget;
+  d->memlimit = budget && budget->limit ? budget->limit / 2 : 0;
   if (!start(d)) {
+    if (d->zs)
+      ZSTD_freeDStream(d->zs);
     fclose(raw);
     free(d);
     errno = ENOMEM;

@@ -8,12 +8,20 @@
  * it; its ftell() counts decompressed bytes; the first four decompressed
  * bytes come back in *magic.  A corrupt or cut compressed stream makes a
  * read fail (EIO) and ms_decompress_error() says why.
+ *
+ * The decompressor's memory is charged to `budget` (NULL: none) while the
+ * stream is open, and may be at most half of its bound: a zstd frame asking
+ * for a larger window, an xz stream for a larger dictionary, is refused
+ * with an error that names --max-memory (not "corrupt"), before its memory
+ * is taken.
  */
 #ifndef MAILSCOPE_DECOMPRESS_H
 #define MAILSCOPE_DECOMPRESS_H
 
 #include <stdint.h>
 #include <stdio.h>
+
+#include "budget.h"
 
 typedef enum {
   MS_COMPRESSION_NONE = 0,
@@ -24,7 +32,8 @@ typedef enum {
 
 ms_compression ms_compression_of(uint32_t magic);
 const char *ms_compression_name(ms_compression c);
-FILE *ms_decompressing(FILE *raw, ms_compression c, uint32_t *magic);
+FILE *ms_decompressing(FILE *raw, ms_compression c, uint32_t *magic,
+                       ms_budget *budget);
 /* The reason of the last failed read, or NULL. */
 const char *ms_decompress_error(void);
 

@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "extract.h"
+#include "outfile.h"
 #include "output.h"
 #include "privileges.h"
 #include "sandbox.h"
@@ -23,6 +26,8 @@ typedef struct {
   bool ended; /* its last frame (stats) arrived */
   char *buf;
   size_t cap;
+  ms_stats latest;      /* its counters at its last stats frame */
+  uint64_t latest_open; /* and its open sessions then */
 } worker;
 
 /* Read exactly n bytes; 0 at a clean end of file before any byte, 1 when
@@ -41,34 +46,92 @@ static int read_exact(int fd, void *p, size_t n) {
   return 1;
 }
 
-/* The frames of one worker that poll() found readable: one frame.  Returns
- * false when the worker's pipe is finished (or broken). */
+/* One frame of a worker that poll() found readable.  Returns false when
+ * the worker's pipe is finished (or broken). */
 static bool take_frame(worker *w, ms_output *out, ms_stats *total, int *rc) {
   ms_worker_frame h;
   if (read_exact(w->fd, &h, sizeof h) != 1)
     return false;
-  size_t n = (size_t)(h.out_len + (h.last ? 0 : h.json_len));
-  if (h.last && h.out_len != sizeof(ms_stats))
+  uint64_t total_len = ms_worker_frame_bytes(&h);
+  if (h.last != MS_FRAME_SESSION && h.len[0] != sizeof(ms_stats))
     return false;
+  size_t n = (size_t)total_len;
   if (n > w->cap) {
     w->buf = xrealloc(w->buf, n);
     w->cap = n;
   }
   if (n && read_exact(w->fd, w->buf, n) != 1)
     return false;
-  if (h.last) {
+  if (h.last == MS_FRAME_STATS) {
+    memcpy(&w->latest, w->buf, sizeof w->latest);
+    w->latest_open = h.len[1];
+    return true;
+  }
+  if (h.last == MS_FRAME_END) {
     ms_stats part;
     memcpy(&part, w->buf, sizeof part);
     ms_stats_add(total, &part);
-    if ((int)h.json_len > *rc)
-      *rc = (int)h.json_len;
+    if ((int)h.len[1] > *rc)
+      *rc = (int)h.len[1];
     w->ended = true;
     return false;
   }
-  if (n)
-    output_rendered(out, w->buf, (size_t)h.out_len, w->buf + h.out_len,
-                    (size_t)h.json_len);
+  const char *p[MS_OUT_STREAMS];
+  size_t len[MS_OUT_STREAMS];
+  const char *at = w->buf;
+  for (int i = 0; i < MS_OUT_STREAMS; i++) {
+    p[i] = at;
+    len[i] = (size_t)h.len[i];
+    at += len[i];
+  }
+  output_rendered(out, p, len);
   return true;
+}
+
+/* The parent's periodic work: rotation by time, SIGHUP reopening, and
+ * with --stats-interval a record summing the workers' latest counters. */
+typedef struct {
+  const ms_options *opt;
+  time_t last_tick;
+  struct timespec last_stats;
+  ms_stats previous;
+} parent_ticker;
+
+static void parent_tick(parent_ticker *t, worker *ws, int n, ms_output *out) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  if (now.tv_sec == t->last_tick)
+    return;
+  t->last_tick = now.tv_sec;
+  outfile_tick(now.tv_sec);
+  double since = (double)(now.tv_sec - t->last_stats.tv_sec) +
+                 (double)(now.tv_nsec - t->last_stats.tv_nsec) / 1e9;
+  if (!t->opt->stats_interval || since < (double)t->opt->stats_interval - 0.05)
+    return;
+  ms_stats sum, *each = xcalloc((size_t)n, sizeof *each);
+  uint64_t *open = xcalloc((size_t)n, sizeof *open);
+  memset(&sum, 0, sizeof sum);
+  uint64_t open_sum = 0;
+  for (int k = 0; k < n; k++) {
+    each[k] = ws[k].latest;
+    open[k] = ws[k].latest_open;
+    ms_stats_add(&sum, &each[k]);
+    open_sum += open[k];
+  }
+  extract_sink_count(t->opt->dissect.sink, &sum);
+  sum.records_lost += outfile_records_lost();
+  ms_stats_interval iv = {(int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
+                          since,
+                          t->previous,
+                          open_sum,
+                          n,
+                          each,
+                          open};
+  output_stats_interval(out, &sum, &iv);
+  t->previous = sum;
+  t->last_stats = now;
+  free(each);
+  free(open);
 }
 
 static void stop_workers(worker *ws, int n) {
@@ -80,10 +143,14 @@ static void stop_workers(worker *ws, int n) {
 /* Relay frames until every worker's pipe is closed.  A stop request is
  * passed on to the workers once; a worker that fails (its interface could
  * not be opened, say) stops the others too. */
-static void relay(worker *ws, int n, ms_output *out, ms_stats *total, int *rc) {
+static void relay(worker *ws, int n, ms_output *out, ms_stats *total, int *rc,
+                  const ms_options *opt) {
   struct pollfd *pfd = xcalloc((size_t)n, sizeof *pfd);
   bool stopping = false;
+  parent_ticker t = {opt, 0, {0, 0}, {0}};
+  clock_gettime(CLOCK_REALTIME, &t.last_stats);
   for (;;) {
+    parent_tick(&t, ws, n, out);
     int open = 0;
     for (int k = 0; k < n; k++) {
       pfd[k].fd = ws[k].fd;
@@ -159,7 +226,7 @@ int live_workers_run(ms_options *opt) {
   ms_stats total;
   memset(&total, 0, sizeof total);
   if (!rc)
-    relay(ws, n, out, &total, &rc);
+    relay(ws, n, out, &total, &rc, opt);
   else
     stop_workers(ws, n);
   for (int k = 0; k < n; k++) {
@@ -172,6 +239,10 @@ int live_workers_run(ms_options *opt) {
     free(ws[k].buf);
   }
   if (out) {
+    extract_sink_count(opt->dissect.sink, &total);
+    total.records_lost += outfile_records_lost();
+    if (extract_sink_failed(opt->dissect.sink) && !rc)
+      rc = 2;
     int orc = output_close(out, &total);
     if (!rc)
       rc = orc;

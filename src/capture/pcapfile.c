@@ -129,13 +129,13 @@ int pcapfile_next(pcapfile *f, struct pcap_pkthdr *h, const uint8_t **data) {
   if (got < RECORD_HEADER)
     return short_read(f, got, "header", RECORD_HEADER);
   const uint8_t *r = f->buf + f->start;
-  /* libpcap's record header has signed 32-bit times, but its byte swap
-   * yields them unsigned: a swapped file's times are never negative. */
+  /* Times are unsigned 32-bit seconds (the pcap draft, and what pcapng's
+   * 64-bit counts give), in either byte order: 2038 on is not 1901.
+   * libpcap's own reader has them signed in a file of the host's order;
+   * capture.c reads its records the same way as these. */
   uint32_t sec = get32(f, r), frac = get32(f, r + 4);
-  long s = f->swapped ? (long)sec : (long)(int32_t)sec;
-  long fr = f->swapped ? (long)frac : (long)(int32_t)frac;
-  h->ts.tv_sec = (time_t)s;
-  h->ts.tv_usec = (suseconds_t)(f->nano ? fr / 1000 : fr);
+  h->ts.tv_sec = (time_t)sec;
+  h->ts.tv_usec = (suseconds_t)(f->nano ? frac / 1000 : frac);
   h->caplen = get32(f, r + 8);
   h->len = get32(f, r + 12);
   f->start += RECORD_HEADER;

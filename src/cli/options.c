@@ -31,9 +31,26 @@ enum {
   OPT_MAX_HEADERS,
   OPT_MAX_COMMANDS,
   OPT_IDLE_TIMEOUT,
+  OPT_MAX_DNS_CACHE,
+  OPT_DNS_WINDOW,
+  OPT_MAX_MEMORY,
+  OPT_MAX_RECORD_BYTES,
   OPT_SANDBOX,
   OPT_TLS_KEYLOG,
-  OPT_VERSION
+  OPT_VERSION,
+  OPT_SNAPLEN,
+  OPT_BUFFER_SIZE,
+  OPT_IMMEDIATE,
+  OPT_ZEEK_DIR,
+  OPT_SENSOR_NAME,
+  OPT_STATS_INTERVAL,
+  OPT_COMMUNITY_ID_SEED,
+  OPT_ROTATE_SIZE,
+  OPT_ROTATE_INTERVAL,
+  OPT_ROTATE_FORMAT,
+  OPT_POST_ROTATE,
+  OPT_MAX_EXTRACT_FILES,
+  OPT_FOLLOW_DIR_LINKS
 };
 
 typedef struct {
@@ -51,8 +68,11 @@ static const option_doc option_table[] = {
      "filter, applied to IP packets on top of the default"},
     {"json", 'J', 0, NULL, "write NDJSON records instead of transcripts"},
     {"json-file", OPT_JSON_FILE, 1, "FILE",
-     "also write NDJSON to FILE (reopened on SIGHUP)"},
-    {"format", OPT_FORMAT, 1, "FMT", "transcript (default), json, ecs, zeek"},
+     "also write the format's JSON to FILE (reopened on SIGHUP)"},
+    {"format", OPT_FORMAT, 1, "FMT",
+     "transcript (default), json, ecs, zeek, zeek-json"},
+    {"zeek-dir", OPT_ZEEK_DIR, 1, "DIR",
+     "write Zeek smtp, files, weird and pop3 logs in DIR"},
     {"report", OPT_REPORT, 1, "FILE", "write a self-contained HTML report"},
     {"transcript-dir", OPT_TRANSCRIPT_DIR, 1, "DIR",
      "one transcript file per session"},
@@ -66,11 +86,35 @@ static const option_doc option_table[] = {
     {"show-secrets", OPT_SHOW_SECRETS, 0, NULL,
      "print passwords instead of <redacted>"},
     {"stats", OPT_STATS, 0, NULL, "print a closing stats record / summary"},
+    {"stats-interval", OPT_STATS_INTERVAL, 1, "SECONDS",
+     "also a stats record every SECONDS"},
+    {"sensor-name", OPT_SENSOR_NAME, 1, "NAME",
+     "sensor name in every record (live: the host name)"},
+    {"community-id-seed", OPT_COMMUNITY_ID_SEED, 1, "N",
+     "seed of the Community ID hashes (0)"},
+    {"rotate-size", OPT_ROTATE_SIZE, 1, "N",
+     "rotate --json-file and --zeek-dir logs at N bytes"},
+    {"rotate-interval", OPT_ROTATE_INTERVAL, 1, "SECONDS",
+     "rotate them every SECONDS (at multiples of it)"},
+    {"rotate-format", OPT_ROTATE_FORMAT, 1, "STRFTIME",
+     "time part of rotated names (%Y-%m-%d-%H-%M-%S)"},
+    {"post-rotate", OPT_POST_ROTATE, 1, "CMD",
+     "run CMD FILE for each rotated file"},
+    {"max-extract-files", OPT_MAX_EXTRACT_FILES, 1, "N",
+     "files --extract-dir writes at most (10000)"},
+    {"follow-dir-links", OPT_FOLLOW_DIR_LINKS, 0, NULL,
+     "output directories and --json-file may be symlinks"},
     {NULL, 'Z', 1, "USER",
      "live: run as USER once the interface is open (root: nobody by "
      "default)"},
     {"sandbox", OPT_SANDBOX, 0, NULL,
      "seccomp filter after set-up: no exec, no sockets"},
+    {"snaplen", OPT_SNAPLEN, 1, "N",
+     "live: bytes kept of each packet (262144)"},
+    {"buffer-size", OPT_BUFFER_SIZE, 1, "N",
+     "live: kernel ring per capture process (64M)"},
+    {"immediate", OPT_IMMEDIATE, 0, NULL,
+     "live: hand over each packet at once (slower; default: 100 ms blocks)"},
     {"workers", OPT_WORKERS, 1, "N",
      "worker processes (flows split by hash; live: kernel fanout)"},
     {"timestamps", OPT_TIMESTAMPS, 0, NULL, "transcripts: time of each line"},
@@ -94,6 +138,14 @@ static const option_doc option_table[] = {
      "commands recorded per session (10000)"},
     {"idle-timeout", OPT_IDLE_TIMEOUT, 1, "SECONDS",
      "end sessions idle this long (300)"},
+    {"max-dns-cache", OPT_MAX_DNS_CACHE, 1, "N",
+     "bytes of DNS answers kept for mail routing (32M)"},
+    {"dns-window", OPT_DNS_WINDOW, 1, "SECONDS",
+     "longest a DNS answer counts, whatever its TTL (3600)"},
+    {"max-memory", OPT_MAX_MEMORY, 1, "N",
+     "memory for sessions, queues, fragments, decompression (512M)"},
+    {"max-record-bytes", OPT_MAX_RECORD_BYTES, 1, "N",
+     "text kept in one session record (16M)"},
     {NULL, 'q', 0, NULL, "no progress or warnings on stderr"},
     {"help", 'h', 0, NULL, "this help"},
     {"version", OPT_VERSION, 0, NULL, "print the version"},
@@ -118,7 +170,8 @@ static void print_help(void) {
                o->arg ? o->arg : "");
     printf("  %-30s %s\n", left, o->help);
   }
-  printf("\nExit status: 0 done, 1 bad usage, 2 an input could not be read.\n"
+  printf("\nExit status: 0 done, 1 bad usage, 2 an input could not be read "
+         "or an output\nnot written.\n"
          "See mailscope(1) for details.\n");
 }
 
@@ -162,6 +215,14 @@ void ms_options_defaults(ms_options *o) {
   o->max_sessions = 100000;
   o->max_session_bytes = 1 << 20;
   o->idle_timeout = 300;
+  o->max_dns_cache = 32 << 20;
+  o->dns_window = 3600;
+  o->max_memory = 512ULL << 20;
+  o->max_record_bytes = 16ULL << 20;
+  o->max_extract_files = 10000;
+  o->out_uid = o->out_gid = -1;
+  o->snaplen = 262144;
+  o->buffer_size = 64 << 20;
   ms_dissect_config_defaults(&o->dissect);
   set_port(o, 25, MS_PROTO_SMTP, false);
   set_port(o, 587, MS_PROTO_SMTP, false);
@@ -202,16 +263,42 @@ static int parse_port_option(ms_options *o, const char *arg) {
   return 0;
 }
 
+static const char *const format_names[] = {"transcript", "json", "ecs", "zeek",
+                                           "zeek-json"};
+static const char *const format_said[] = {
+    "--format transcript", "--format json", "--format ecs", "--format zeek",
+    "--format zeek-json"};
+
+/* -J and --format choose one format; saying two is an error, not a guess. */
+static int set_format(ms_options *o, ms_format f, const char *said) {
+  if (o->format_option && o->format != f) {
+    char what[200];
+    snprintf(what, sizeof what,
+             "conflicting formats: %s and %%s (choose one format for "
+             "standard output; --json-file and --zeek-dir add files)",
+             o->format_option);
+    return usage_error(what, said);
+  }
+  o->format_option = said;
+  o->format = f;
+  return 0;
+}
+
 static int parse_format(ms_options *o, const char *arg) {
-  static const char *const names[] = {"transcript", "json", "ecs", "zeek"};
-  for (int i = 0; i < 4; i++)
-    if (!strcmp(arg, names[i])) {
-      o->format = (ms_format)i;
-      return 0;
-    }
+  for (int i = 0; i < (int)(sizeof format_names / sizeof format_names[0]); i++)
+    if (!strcmp(arg, format_names[i]))
+      return set_format(o, (ms_format)i, format_said[i]);
   return usage_error("--format: unknown format '%s' (transcript, json, ecs, "
-                     "zeek)",
+                     "zeek, zeek-json)",
                      arg);
+}
+
+ms_format ms_options_file_format(const ms_options *o) {
+  if (o->format == MS_FMT_ECS)
+    return MS_FMT_ECS;
+  if (o->format == MS_FMT_ZEEK || o->format == MS_FMT_ZEEK_JSON)
+    return MS_FMT_ZEEK_JSON;
+  return MS_FMT_JSON;
 }
 
 /* A limit: a count from min to max (suffixes K, M, G). */
@@ -223,6 +310,47 @@ static int set_limit(const char *option, const char *arg, uint64_t min,
   snprintf(what, sizeof what, "%s: bad value '%%s' (%llu to %llu)", option,
            (unsigned long long)min, (unsigned long long)max);
   return usage_error(what, arg);
+}
+
+/* The options of sensor operation (docs/sensor.md). */
+static int apply_sensor_option(ms_options *o, int key, const char *arg) {
+  switch (key) {
+  case OPT_ZEEK_DIR:
+    o->zeek_dir = (char *)arg;
+    return 0;
+  case OPT_SENSOR_NAME:
+    o->sensor_name = (char *)arg;
+    return *arg ? 0 : usage_error("%s", "--sensor-name: empty name");
+  case OPT_STATS_INTERVAL:
+    return set_limit("--stats-interval", arg, 1, 86400, &o->stats_interval);
+  case OPT_COMMUNITY_ID_SEED:
+    return set_limit("--community-id-seed", arg, 0, 65535,
+                     &o->community_id_seed);
+  case OPT_ROTATE_SIZE:
+    return set_limit("--rotate-size", arg, 4096, UINT64_MAX / 2,
+                     &o->rotate_bytes);
+  case OPT_ROTATE_INTERVAL:
+    return set_limit("--rotate-interval", arg, 1, 366 * 86400,
+                     &o->rotate_seconds);
+  case OPT_ROTATE_FORMAT:
+    o->rotate_format = (char *)arg;
+    return *arg && !strchr(arg, '/')
+               ? 0
+               : usage_error("--rotate-format: '%s' must be a non-empty "
+                             "strftime format without '/'",
+                             arg);
+  case OPT_POST_ROTATE:
+    o->post_rotate = (char *)arg;
+    return 0;
+  case OPT_MAX_EXTRACT_FILES:
+    return set_limit("--max-extract-files", arg, 1, UINT32_MAX,
+                     &o->max_extract_files);
+  case OPT_FOLLOW_DIR_LINKS:
+    o->follow_dir_links = true;
+    return 0;
+  default:
+    return 1;
+  }
 }
 
 static int apply_option(ms_options *o, int key, const char *arg) {
@@ -239,8 +367,7 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     o->bpf = (char *)arg;
     break;
   case 'J':
-    o->format = MS_FMT_JSON;
-    break;
+    return set_format(o, MS_FMT_JSON, "-J");
   case 'Z':
     o->user = (char *)arg;
     break;
@@ -284,6 +411,17 @@ static int apply_option(ms_options *o, int key, const char *arg) {
   case OPT_FULL_BODIES:
     o->full_bodies = o->dissect.full_bodies = true;
     break;
+  case OPT_SNAPLEN:
+    rc = set_limit("--snaplen", arg, 64, 262144, &v);
+    o->snaplen = (int)v;
+    break;
+  case OPT_BUFFER_SIZE:
+    rc = set_limit("--buffer-size", arg, 1 << 20, 1ULL << 31, &v);
+    o->buffer_size = v;
+    break;
+  case OPT_IMMEDIATE:
+    o->immediate = true;
+    break;
   case OPT_WORKERS:
     rc = set_limit("--workers", arg, 1, 64, &v);
     o->workers = (int)v;
@@ -297,6 +435,21 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     break;
   case OPT_IDLE_TIMEOUT:
     rc = set_limit("--idle-timeout", arg, 1, UINT32_MAX, &o->idle_timeout);
+    break;
+  case OPT_MAX_DNS_CACHE:
+    rc = set_limit("--max-dns-cache", arg, 0, SIZE_MAX / 2, &o->max_dns_cache);
+    break;
+  case OPT_DNS_WINDOW:
+    rc = set_limit("--dns-window", arg, 1, 7 * 86400, &v);
+    o->dns_window = (uint32_t)v;
+    break;
+  case OPT_MAX_MEMORY:
+    rc =
+        set_limit("--max-memory", arg, 16ULL << 20, 1ULL << 50, &o->max_memory);
+    break;
+  case OPT_MAX_RECORD_BYTES:
+    rc = set_limit("--max-record-bytes", arg, 64 << 10, 1ULL << 40,
+                   &o->max_record_bytes);
     break;
   case OPT_MAX_LINE:
     rc = set_limit("--max-line", arg, 64, 16 << 20, &v);
@@ -327,7 +480,7 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     o->dissect.max_commands = (size_t)v;
     break;
   default:
-    return 1;
+    return apply_sensor_option(o, key, arg);
   }
   return rc;
 }
@@ -351,7 +504,7 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
   shortopts[ns] = '\0';
   memset(&longopts[nl], 0, sizeof longopts[nl]);
   opterr = 0;
-  optind = 1;
+  optind = 0; /* glibc: a full reset, also of a cluster left half-read */
   int c;
   while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
     if (c == 'h') {
@@ -379,6 +532,18 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
     return usage_error("%s", "-Z only applies to live capture (-i)");
   if (o->workers > 1 && o->report)
     return usage_error("%s", "--report needs --workers 1");
+  if ((o->rotate_bytes || o->rotate_seconds || o->post_rotate ||
+       o->rotate_format) &&
+      !o->json_file && !o->zeek_dir)
+    return usage_error("%s", "--rotate-size, --rotate-interval, "
+                             "--rotate-format and --post-rotate apply to "
+                             "--json-file and --zeek-dir: give one");
+  if (o->stats_interval && o->workers > 1 && !o->iface)
+    return usage_error("%s", "--stats-interval with --workers needs -i: "
+                             "reading files, workers report at the end");
+  if (o->post_rotate && !o->rotate_bytes && !o->rotate_seconds)
+    return usage_error("%s", "--post-rotate needs --rotate-size or "
+                             "--rotate-interval");
   for (size_t i = 0; o->workers > 1 && i < o->read_files.len; i++)
     if (!strcmp(o->read_files.items[i], "-")) {
       /* every worker reads the whole input: a pipe can be read only once */

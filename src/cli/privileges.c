@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,12 +54,23 @@ static int prepare_dir(const char *dir, const struct passwd *pw) {
   return 0;
 }
 
+void privileges_output_owner(const ms_options *opt, long *uid, long *gid) {
+  *uid = *gid = -1;
+  const char *user = privileges_target(opt);
+  const struct passwd *pw = user && geteuid() == 0 ? getpwnam(user) : NULL;
+  if (pw) {
+    *uid = (long)pw->pw_uid;
+    *gid = (long)pw->pw_gid;
+  }
+}
+
 int privileges_prepare_outputs(const ms_options *opt) {
   int rc;
   const struct passwd *pw = target_account(opt, &rc);
   if (!pw)
     return rc;
-  if (prepare_dir(opt->extract_dir, pw) || prepare_dir(opt->transcript_dir, pw))
+  if (prepare_dir(opt->extract_dir, pw) ||
+      prepare_dir(opt->transcript_dir, pw) || prepare_dir(opt->zeek_dir, pw))
     return 2;
   return 0;
 }
@@ -91,7 +103,19 @@ int privileges_drop(const ms_options *opt) {
     return 2;
   }
   if (check_writable(opt->extract_dir, user) ||
-      check_writable(opt->transcript_dir, user))
+      check_writable(opt->transcript_dir, user) ||
+      check_writable(opt->zeek_dir, user))
     return 2;
+  /* Rotation creates files beside --json-file, as the user. */
+  if (opt->json_file && (opt->rotate_bytes || opt->rotate_seconds)) {
+    char *slash = strrchr(opt->json_file, '/');
+    char *dir = slash
+                    ? strndup(opt->json_file, (size_t)(slash - opt->json_file))
+                    : strdup(".");
+    int drc = check_writable(*dir ? dir : "/", user);
+    free(dir);
+    if (drc)
+      return 2;
+  }
   return 0;
 }

@@ -58,6 +58,11 @@ static const int analysis_calls[] = {
     __NR_fdatasync,
     __NR_ftruncate,
     __NR_faccessat,
+    /* output rotation and extraction clean-up, relative to the output
+     * directories' descriptors (outfile.c, extract.c) */
+    __NR_renameat2,
+    __NR_linkat,
+    __NR_unlinkat,
 #ifdef __NR_open
     __NR_open,
 #endif

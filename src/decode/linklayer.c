@@ -366,6 +366,23 @@ ms_l3_status ms_decode_frame(int dlt, const uint8_t *p, size_t caplen,
   }
 }
 
+/* The window scale option of a SYN (RFC 7323 2.2), shift + 1; 0: none. */
+static uint8_t window_scale(const uint8_t *opt, size_t n) {
+  size_t i = 0;
+  while (i < n && opt[i] != 0) {
+    if (opt[i] == 1) { /* NOP */
+      i++;
+      continue;
+    }
+    if (i + 1 >= n || opt[i + 1] < 2 || i + opt[i + 1] > n)
+      return 0;
+    if (opt[i] == 3 && opt[i + 1] == 3)
+      return (uint8_t)((opt[i + 2] < 14 ? opt[i + 2] : 14) + 1);
+    i += opt[i + 1];
+  }
+  return 0;
+}
+
 static ms_ip_status decode_tcp(const uint8_t *p, size_t len, ms_tcp *out) {
   if (len < 20)
     return MS_IP_MALFORMED;
@@ -378,6 +395,7 @@ static ms_ip_status decode_tcp(const uint8_t *p, size_t len, ms_tcp *out) {
   out->ack = rd32(p + 8);
   out->flags = p[13];
   out->window = rd16(p + 14);
+  out->wscale = out->flags & MS_TH_SYN ? window_scale(p + 20, hlen - 20) : 0;
   out->payload = p + hlen;
   out->len = len - hlen;
   return MS_IP_TCP;

@@ -60,6 +60,7 @@ typedef struct {
   uint32_t seq, ack;
   uint8_t flags;
   uint16_t window;
+  uint8_t wscale; /* a SYN's window scale option: its shift + 1; 0: none */
   const uint8_t *payload; /* bounded by the IP length, not frame padding */
   size_t len;
   const ms_tunnel_hop *tunnel; /* outermost first; set by the caller */

@@ -11,14 +11,24 @@
 #ifndef MAILSCOPE_ENGINE_H
 #define MAILSCOPE_ENGINE_H
 
-#include "record.h"
+#include <time.h>
+
 #include "options.h"
+#include "record.h"
 #include "stats.h"
 
 typedef void (*ms_session_done_fn)(void *ctx, ms_session *rec);
 
 int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
                ms_stats *stats);
+
+/* Periodic work while engine_run runs (--stats-interval, rotation by
+ * time, SIGHUP reopening): fn is called about once a second of wall-clock
+ * time, at a packet or, live, when the interface is idle, with the
+ * counters so far and the sessions open.  NULL: none. */
+typedef void (*ms_tick_fn)(void *ctx, time_t now, const ms_stats *st,
+                           size_t open_sessions);
+void engine_set_tick(ms_tick_fn fn, void *ctx);
 
 /* Ask a running engine_run to stop (signal-safe): it flushes every open
  * session and returns. */

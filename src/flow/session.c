@@ -7,10 +7,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "budget.h"
 #include "detect.h"
 #include "dissector.h"
+#include "dns.h"
+#include "dnsobs.h"
 #include "flowhash.h"
 #include "reassembly.h"
+#include "siphash.h"
 #include "starttls_memory.h"
 #include "tls_layer.h"
 #include "vec.h"
@@ -18,13 +22,22 @@
 #define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
 #define DETECT_CHUNKS 32    /* segments buffered while it is unknown */
 #define DROPPED_MEMORY 4096 /* flows remembered as dropped (counted once) */
+/* After both FINs or an RST a connection lingers this long (packet time,
+ * like Zeek's tcp_close_delay and tcp_reset_delay) before it is reported:
+ * the last ACK, retransmitted FINs and RSTs still belong to it. */
+#define LINGER_USEC 5000000
+_Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
+/* What a running dissector holds beyond its line buffers (2 x --max-line),
+ * in the budget's estimate (docs/design.md, "Memory") */
+#define DISSECTOR_COST 2048
 
 typedef enum {
   CONN_DETECT,   /* waiting for the server's greeting */
   CONN_ACTIVE,   /* feeding the dissector (a direction may be TLS) */
-  CONN_COUNTING, /* dissector stopped (both directions TLS, or not the
-                    protocol): only count bytes */
-  CONN_IGNORED   /* not mail: only track to stay cheap */
+  CONN_COUNTING, /* dissector stopped (both directions TLS and opaque, or
+                    not the protocol): only count bytes */
+  CONN_IGNORED,  /* not mail: only track to stay cheap */
+  CONN_DNS       /* DNS over TCP: messages to the DNS path (dnsobs.h) */
 } conn_state;
 
 /* What a direction's bytes are (the bytes decide, not the port). */
@@ -35,7 +48,13 @@ enum {
 };
 
 /* The activity lists of the table (see ms_table.lru). */
-enum { LRU_MAIL = 0, LRU_NOT_MAIL = 1, LRU_NO_PAYLOAD = 2, LRU_LISTS = 3 };
+enum {
+  LRU_MAIL = 0,
+  LRU_NOT_MAIL = 1,
+  LRU_NO_PAYLOAD = 2,
+  LRU_CLOSED = 3, /* over, lingering (LINGER_USEC) to count late packets */
+  LRU_LISTS = 4
+};
 
 /* What arrived while the protocol is unknown: each direction's bytes
  * contiguous (to read the greeting) and the chunks in arrival order (to
@@ -72,11 +91,20 @@ struct conn {
   ms_tls_layer *tls;     /* once a direction is TLS, or NULL */
   ms_table *table;       /* for the TLS layer's callbacks */
   bool truncated;        /* reassembly limit hit (counted once) */
+  bool closed;           /* over (FINs, RST): decoded, lingering until reported */
   uint8_t dir[2];        /* DIR_* of each direction (ms_dir) */
   uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
   bool opaque[2];        /* the TLS layer said MS_TLS_OPAQUE */
   ms_ts last_ts;
   uint64_t first_packet; /* index of the packet that created it */
+
+  ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
+  /* what it costs the memory budget, as last charged (see recharge) */
+  size_t charged, charged_reasm;
+  /* TCP windows: each side's window scale option (shift + 1, 0 none) and
+   * the largest window it advertised, scaled (at most 2^30) */
+  uint8_t wscale[2];
+  uint32_t max_window[2];
 };
 
 struct ms_table {
@@ -96,6 +124,8 @@ struct ms_table {
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
+  ms_dnsobs *dns; /* where DNS over TCP goes; NULL: port 53 is not DNS */
+  ms_budget *budget; /* NULL: no memory bound */
   ms_starttls_memory *starttls; /* what sessions said of each server */
   ms_tls_keys *keys;            /* TLS secrets, or NULL (ms_table_set_keys) */
 };
@@ -112,6 +142,7 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
   t->nbuckets = 1024;
   t->buckets = xcalloc(t->nbuckets, sizeof(conn *));
   t->dcfg = opt->dissect;
+  ms_siphash_init(); /* the bucket key, drawn before any sandbox */
   t->starttls = ms_starttls_memory_new();
   return t;
 }
@@ -119,6 +150,25 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
 size_t ms_table_open_count(const ms_table *t) { return t->count; }
 
 void ms_table_set_keys(ms_table *t, ms_tls_keys *keys) { t->keys = keys; }
+
+void ms_table_set_dns(ms_table *t, ms_dnsobs *dns) { t->dns = dns; }
+
+/* DNS over TCP: every worker follows it (each holds every answer). */
+static bool dns_flow(const ms_table *t, const ms_tcp *s) {
+  return t->dns && (s->sport == MS_DNS_PORT || s->dport == MS_DNS_PORT);
+}
+
+/* A packet no connection takes; one that every worker sees (DNS over
+ * TCP) is counted by the first only, as the workers' counts are added. */
+static void count_ignored(ms_table *t, const ms_tcp *s) {
+  if (!dns_flow(t, s) || t->opt->worker_count <= 1 || t->opt->worker_index == 0)
+    t->stats->packets_ignored_flows++;
+}
+
+void ms_table_set_budget(ms_table *t, ms_budget *b) {
+  t->budget = b;
+  t->dcfg.budget = b;
+}
 
 static bool same_flow(const conn *c, const ms_tcp *s, ms_dir *dir) {
   if (c->ip_version != s->ip_version)
@@ -174,7 +224,9 @@ static void lru_unlink(ms_table *t, conn *c) {
 }
 
 static int lru_list_of(const conn *c) {
-  if (c->state == CONN_IGNORED)
+  if (c->closed)
+    return LRU_CLOSED;
+  if (c->state == CONN_IGNORED || c->state == CONN_DNS)
     return LRU_NOT_MAIL;
   return c->saw_payload ? LRU_MAIL : LRU_NO_PAYLOAD;
 }
@@ -265,7 +317,7 @@ static void warn_full(ms_table *t) {
  * by the packet that ended them, then by phase (idle timeouts noticed at
  * that packet, the packet's own connection, end of input), then by the
  * packet that created them.  --workers merges on this key. */
-enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EOF = 2 };
+enum { PHASE_TIMEOUT = 0, PHASE_PACKET = 1, PHASE_EVICT = 2, PHASE_EOF = 3 };
 
 static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase);
 
@@ -306,6 +358,7 @@ static void conn_init(ms_table *t, conn *c, const ms_tcp *s, uint64_t h,
   for (int i = 0; i < s->ntunnel; i++)
     add_tunnel(r, &s->tunnel[i], *dir == MS_SERVER);
   r->midstream = !(s->flags & MS_TH_SYN);
+  r->record_budget = t->opt->max_record_bytes;
   set_endpoints(c);
 }
 
@@ -349,6 +402,8 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
                          const uint16_t *vlan, int nvlan, ms_ts ts,
                          ms_dir *dir) {
   const ms_options *o = t->opt;
+  if (t->count >= o->max_sessions && t->lru[LRU_CLOSED].head) /* report it */
+    end_conn(t, t->lru[LRU_CLOSED].head, MS_END_NONE, ts, PHASE_PACKET);
   if (t->count >= o->max_sessions && t->lru[LRU_NOT_MAIL].head)
     end_conn(t, t->lru[LRU_NOT_MAIL].head, MS_END_TIMEOUT, ts, PHASE_PACKET);
   /* A connection that never carried a byte has nothing to report yet: it
@@ -366,7 +421,10 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
   conn_init(t, c, s, h, vlan, nvlan, ts, dir);
   uint16_t sport = c->port[MS_SERVER];
   ms_proto proto = o->port_proto[sport];
-  if (proto != MS_PROTO_NONE) {
+  if (dns_flow(t, s)) {
+    c->state = CONN_DNS;
+    c->dns = xcalloc(2, sizeof *c->dns);
+  } else if (proto != MS_PROTO_NONE) {
     /* 465, 995: TLS from the first byte if the bytes say so (tls_first) */
     start_dissector(c, proto);
   } else {
@@ -438,6 +496,35 @@ static void replay_held(ms_table *t, conn *c, const size_t skip[2]) {
   free(h);
 }
 
+static char *prelude_field(const ms_prelude_field *f) {
+  return f->set ? wire_strdup((const uint8_t *)f->bytes, f->len) : NULL;
+}
+
+/* The proxy hop of a prelude (detect.h) in the record, and its anomaly. */
+static void record_proxy(ms_table *t, conn *c, const ms_detect_result *d,
+                         ms_ts ts) {
+  ms_proxy *x = &c->rec->proxy;
+  struct held *h = c->held;
+  x->type = ms_prelude_name(d->prelude);
+  x->host = prelude_field(&d->host);
+  x->port = d->port;
+  x->username = prelude_field(&d->user);
+  if (d->password.set)
+    x->password = t->dcfg.show_secrets ? prelude_field(&d->password)
+                                       : xstrdup("<redacted>");
+  if (d->prelude == MS_PRELUDE_HTTP_CONNECT)
+    ms_add_anomaly(
+        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
+        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
+        (const char *)h->bytes[MS_CLIENT],
+        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
+        (const char *)h->bytes[MS_SERVER]);
+  else
+    ms_add_anomaly(c->rec, "socks_tunnel", ts, "%s CONNECT to %s port %u%s%s",
+                   x->type, x->host ? x->host : "?", (unsigned)x->port,
+                   x->username ? " as " : "", x->username ? x->username : "");
+}
+
 static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                    ms_ts ts) {
   if (!hold(c, dir, p, n, ts)) {
@@ -457,13 +544,8 @@ static void detect(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     return;
   }
   start_dissector(c, d.proto);
-  if (d.prelude == MS_PRELUDE_HTTP_CONNECT)
-    ms_add_anomaly(
-        c->rec, "http_connect_tunnel", ts, "%.*s, answered %.*s",
-        ms_detect_first_line_len(h->bytes[MS_CLIENT], h->len[MS_CLIENT]),
-        (const char *)h->bytes[MS_CLIENT],
-        ms_detect_first_line_len(h->bytes[MS_SERVER], h->len[MS_SERVER]),
-        (const char *)h->bytes[MS_SERVER]);
+  if (d.prelude != MS_PRELUDE_NONE)
+    record_proxy(t, c, &d, ts);
   replay_held(t, c, d.skip);
 }
 
@@ -599,6 +681,9 @@ static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     if (c->dir[dir] == DIR_TLS)
       tls_bytes(c, dir, p, n, ts);
     break;
+  case CONN_DNS:
+    ms_dns_stream_data(&c->dns[dir], p, n, ts, ms_dnsobs_message, t->dns);
+    break;
   default:
     break;
   }
@@ -617,7 +702,9 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   conn *c = f->c;
   c->rec->gap_bytes += n;
   f->t->stats->gap_bytes += n;
-  if (c->state == CONN_IGNORED)
+  if (c->state == CONN_DNS)
+    ms_dns_stream_gap(&c->dns[dir]);
+  if (c->state == CONN_IGNORED || c->state == CONN_DNS)
     return;
   if (c->state == CONN_DETECT) {
     become_ignored(c); /* cannot tell what a broken greeting was */
@@ -632,18 +719,28 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   }
 }
 
-static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, ms_ts ts) {
+static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, bool delivered,
+                       ms_ts ts) {
   feed_ctx *f = ctx;
-  if (f->c->state == CONN_IGNORED)
+  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DNS)
     return;
-  ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
-                 "%s segment at seq %u overlaps queued bytes that differ",
-                 dir == MS_CLIENT ? "client" : "server", seq);
+  const char *side = dir == MS_CLIENT ? "client" : "server";
+  if (delivered)
+    ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
+                   "%s segment at seq %u retransmits bytes already delivered, "
+                   "with other content (the first copy is what was read)",
+                   side, seq);
+  else
+    ms_add_anomaly(f->c->rec, "tcp_overlap_mismatch", ts,
+                   "%s segment at seq %u overlaps queued bytes that differ "
+                   "(the first copy is what was read)",
+                   side, seq);
 }
 
 static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
   feed_ctx *f = ctx;
-  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DETECT)
+  if (f->c->state == CONN_IGNORED || f->c->state == CONN_DETECT ||
+      f->c->state == CONN_DNS)
     return;
   if (!f->c->truncated)
     f->t->stats->sessions_truncated++;
@@ -658,38 +755,78 @@ static void on_limit(void *ctx, ms_dir dir, size_t queued, ms_ts ts) {
 static const ms_reasm_callbacks reasm_callbacks = {on_deliver, on_gap,
                                                    on_overlap, on_limit};
 
+/* Delivered bytes are kept to compare retransmissions with while the
+ * bytes are read (not for a TLS session's, nor a connection not mail). */
 static ms_reasm_env env_for(ms_table *t, feed_ctx *f) {
-  ms_reasm_env e = {&reasm_callbacks, f, t->opt->max_session_bytes};
+  conn_state st = f->c->state;
+  ms_reasm_env e = {&reasm_callbacks, f, t->opt->max_session_bytes,
+                    st == CONN_DETECT || st == CONN_ACTIVE};
   return e;
 }
 
 /* ---- ending a connection ------------------------------------------------ */
 
-static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
+static void end_dns(ms_table *t, conn *c) {
+  if (!c->dns)
+    return;
+  for (int d = 0; d < 2; d++) {
+    ms_dnsobs_stream_anomalies(t->dns, c->dns[d].anomalies);
+    ms_dns_stream_free(&c->dns[d]);
+  }
+  free(c->dns);
+  c->dns = NULL;
+}
+
+/* The conversation is over: decode what is left, close the dissector. */
+static void finish_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
   feed_ctx f = {t, c};
   ms_reasm_env env = env_for(t, &f);
-  c->rec->order_end = phase == PHASE_EOF ? UINT64_MAX : t->packet_index;
-  c->rec->order_phase = (uint32_t)phase;
-  c->rec->order_start = c->first_packet;
   ms_half_flush(&c->half[MS_CLIENT], MS_CLIENT, ts, &env);
   ms_half_flush(&c->half[MS_SERVER], MS_SERVER, ts, &env);
-  unlink_conn(t, c);
-  ms_session *r = c->rec;
-  r->end = how;
+  c->rec->end = how;
   if (c->tls)
     ms_tls_layer_settle(c->tls, ts);
   if (c->dissector && c->dstate) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
+    c->dstate = NULL;
   }
   ms_tls_layer_close(c->tls, ts);
+  c->tls = NULL;
+  ms_record_finish(c->rec, ts);
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
-    t->stats->limits[i] += r->limits[i];
-  bool report = c->had_payload && c->state != CONN_IGNORED &&
-                c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
+    t->stats->limits[i] += c->rec->limits[i];
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
   drop_held(c);
+  end_dns(t, c);
+}
+
+/* Both FINs, or an RST: finished now, reported after LINGER_USEC without
+ * a packet (or at a new SYN on the same addresses and ports). */
+static void close_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
+  finish_conn(t, c, how, ts);
+  c->closed = true;
+  lru_unlink(t, c);
+  lru_append(t, c);
+}
+
+/* Report the connection (a closed one keeps the end it had) and forget it.
+ * Packets of connections that are not reported went to no session. */
+static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
+  if (!c->closed)
+    finish_conn(t, c, how, ts);
+  ms_session *r = c->rec;
+  r->order_end = phase == PHASE_EOF ? UINT64_MAX : t->packet_index;
+  r->order_phase = (uint32_t)phase;
+  r->order_start = c->first_packet;
+  unlink_conn(t, c);
+  ms_budget_release(t->budget, MS_MEM_SESSIONS, c->charged);
+  ms_budget_release(t->budget, MS_MEM_REASSEMBLY, c->charged_reasm);
+  bool report = c->had_payload && c->state != CONN_IGNORED &&
+                c->state != CONN_DETECT && r->proto != MS_PROTO_NONE;
+  if (!report)
+    t->stats->packets_ignored_flows += r->packets[0] + r->packets[1];
   free(c);
   if (report && r->proto == MS_PROTO_SMTP) /* the sessions reported */
     t->stats->sessions_smtp++;
@@ -701,6 +838,14 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
   } else {
     ms_session_free(r);
   }
+}
+
+void ms_table_anomaly(ms_table *t, const ms_tcp *s, const char *name, ms_ts ts,
+                      const char *detail) {
+  ms_dir dir;
+  conn *c = lookup(t, s, ms_flow_hash(s), &dir);
+  if (c && c->state != CONN_IGNORED)
+    ms_add_anomaly(c->rec, name, ts, "%s", detail);
 }
 
 static int by_first_packet(const void *a, const void *b) {
@@ -720,10 +865,12 @@ static void end_sorted(ms_table *t, conn **all, size_t n, ms_end how, ms_ts now,
 }
 
 void ms_table_expire(ms_table *t, ms_ts now) {
-  int64_t limit = (int64_t)t->opt->idle_timeout * 1000000;
+  int64_t idle = (int64_t)t->opt->idle_timeout * 1000000, limit[LRU_LISTS];
+  for (int l = 0; l < LRU_LISTS; l++)
+    limit[l] = l == LRU_CLOSED && LINGER_USEC < idle ? LINGER_USEC : idle;
   size_t n = 0;
   for (int l = 0; l < LRU_LISTS; l++)
-    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
+    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit[l];
          c = c->lru_next)
       n++;
   if (!n)
@@ -731,7 +878,7 @@ void ms_table_expire(ms_table *t, ms_ts now) {
   conn **all = xmalloc(n * sizeof(conn *));
   n = 0;
   for (int l = 0; l < LRU_LISTS; l++)
-    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit;
+    for (conn *c = t->lru[l].head; c && now - c->last_ts > limit[l];
          c = c->lru_next)
       all[n++] = c;
   /* each ends at the time of its own last packet */
@@ -760,57 +907,207 @@ void ms_table_free(ms_table *t) {
   free(t);
 }
 
+/* ---- memory (docs/design.md, "Memory") ---------------------------------- */
+
+/* What a connection costs: its entry and record, the bytes held during
+ * detection, what its record and dissector count on the record (budget.h)
+ * and, for a running dissector, an estimate of what it does not count yet:
+ * its state and line buffers at their largest. */
+static size_t conn_cost(const ms_table *t, const conn *c) {
+  size_t n = sizeof *c + sizeof *c->rec;
+  if (c->held)
+    n += sizeof *c->held + c->held->len[0] + c->held->len[1];
+  if (c->dstate)
+    n += DISSECTOR_COST + 2 * t->dcfg.max_line;
+  return n + c->rec->mem_held + c->rec->record_bytes;
+}
+
+static void recharge(ms_table *t, conn *c, ms_ts ts) {
+  ms_session *r = c->rec;
+  if (r->replies_counted < r->commands.len ||
+      r->tx_replies_counted < r->transactions.len)
+    ms_record_account(r, ts);
+  size_t now = conn_cost(t, c), reasm = c->half[0].mem + c->half[1].mem;
+  if (now != c->charged)
+    ms_budget_recharge(t->budget, MS_MEM_SESSIONS, c->charged, now);
+  if (reasm != c->charged_reasm)
+    ms_budget_recharge(t->budget, MS_MEM_REASSEMBLY, c->charged_reasm, reasm);
+  c->charged = now;
+  c->charged_reasm = reasm;
+}
+
+static bool above(const ms_table *t, uint64_t target) {
+  return t->budget->used > target;
+}
+
+/* Entries that are not reported (not mail, never a byte), least recently
+ * active first, while above the target. */
+static void end_unreported(ms_table *t, int list, uint64_t target, ms_ts ts) {
+  while (above(t, target) && t->lru[list].head) {
+    t->stats->limits[MS_LIMIT_MEMORY]++;
+    end_conn(t, t->lru[list].head, MS_END_LIMIT, ts, PHASE_EVICT);
+  }
+}
+
+typedef struct {
+  conn *c;
+  size_t cost;
+} weighed;
+
+static int heaviest_first(const void *a, const void *b) {
+  const weighed *x = a, *y = b;
+  if (x->cost != y->cost)
+    return x->cost > y->cost ? -1 : 1;
+  return x->c->first_packet < y->c->first_packet ? -1 : 1;
+}
+
+/* Sessions, those holding the most first, until the ones chosen free
+ * enough to go under the target; each says why it ended. */
+static void end_heaviest(ms_table *t, uint64_t target, ms_ts ts) {
+  size_t n = 0;
+  for (conn *c = t->lru[LRU_MAIL].head; c; c = c->lru_next)
+    n++;
+  if (!n)
+    return;
+  weighed *w = xmalloc(n * sizeof *w);
+  n = 0;
+  for (conn *c = t->lru[LRU_MAIL].head; c; c = c->lru_next)
+    w[n++] = (weighed){c, c->charged + c->charged_reasm};
+  qsort(w, n, sizeof *w, heaviest_first);
+  conn **victims = xmalloc(n * sizeof *victims);
+  size_t nv = 0;
+  uint64_t used = t->budget->used;
+  for (size_t i = 0; i < n && used > target; i++) {
+    used -= w[i].cost < used ? w[i].cost : used;
+    victims[nv++] = w[i].c;
+    ms_limit_hit(w[i].c->rec, MS_LIMIT_MEMORY, "memory_limit", ts,
+                 "ended early: --max-memory was reached with %zu sessions "
+                 "open, and this one held the most (%zu KiB)",
+                 n, w[i].cost >> 10);
+  }
+  end_sorted(t, victims, nv, MS_END_LIMIT, ts, PHASE_EVICT);
+  free(victims);
+  free(w);
+}
+
+/* Above the bound: end connections until the budget is down to 7/8 of it
+ * (so that the next episode is far): those that are not mail, then those
+ * that never carried a byte (least recently active first: each holds
+ * little), then the sessions that hold the most (an attacker's, as a
+ * rule), reported with what was decoded, end "limit", memory_limit. */
+static void reclaim(ms_table *t, ms_ts ts) {
+  uint64_t target = t->budget->limit - t->budget->limit / 8;
+  while (above(t, target) && t->lru[LRU_CLOSED].head) /* over: reported now */
+    end_conn(t, t->lru[LRU_CLOSED].head, MS_END_NONE, ts, PHASE_EVICT);
+  end_unreported(t, LRU_NOT_MAIL, target, ts);
+  end_unreported(t, LRU_NO_PAYLOAD, target, ts);
+  if (above(t, target))
+    end_heaviest(t, target, ts);
+}
+
 /* ---- the packet path ---------------------------------------------------- */
 
-/* Not mail: no reassembly, only enough to know when the connection ends. */
-static void ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
+/* Not mail: no reassembly, only enough to know when the connection ends.
+ * Returns false when it ended. */
+static bool ignored_packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
                            ms_ts ts) {
   ms_half_free(&c->half[0]);
   ms_half_free(&c->half[1]);
-  t->stats->packets_ignored_flows++;
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (s->flags & MS_TH_RST)
     end_conn(t, c, MS_END_RST, ts, PHASE_PACKET);
   else if (c->fin[0] && c->fin[1])
     end_conn(t, c, MS_END_FIN, ts, PHASE_PACKET);
+  else
+    return true;
+  return false;
 }
 
-void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
-                     int nvlan, ms_ts ts) {
-  t->packet_index++;
-  ms_table_expire(t, ts);
-  uint64_t h = ms_flow_hash(s);
-  /* --workers: each worker takes the flows whose symmetric hash is its own */
-  if (t->opt->worker_count > 1 &&
-      ms_flow_mix(h) % (uint64_t)t->opt->worker_count !=
-          (uint64_t)t->opt->worker_index)
+/* The shift of side d's windows: its own option when both SYNs carried one
+ * (RFC 7323), none after a handshake without, else unknown: the largest. */
+static unsigned window_shift(const conn *c, ms_dir d) {
+  if (c->wscale[0] && c->wscale[1])
+    return c->wscale[d] - 1u;
+  if (c->half[MS_CLIENT].syn_seen && c->half[MS_SERVER].syn_seen)
+    return 0;
+  return 14;
+}
+
+static void note_window(conn *c, const ms_tcp *s, ms_dir dir) {
+  if (s->flags & MS_TH_SYN) {
+    c->wscale[dir] = s->wscale;
+    if (s->window > c->max_window[dir]) /* a SYN's is never scaled */
+      c->max_window[dir] = s->window;
     return;
-  ms_dir dir;
-  conn *c = lookup(t, s, h, &dir);
-  if (!c) {
-    /* A stray ACK, FIN or RST after the end creates nothing. */
-    if (s->len == 0 && !(s->flags & MS_TH_SYN)) {
-      t->stats->packets_ignored_flows++;
-      return;
-    }
-    /* With --no-detect, a connection on no mail port is not tracked; nor
-     * is the rest of a connection dropped for the table limit (until a new
-     * SYN on the same addresses and ports). */
-    if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
-         !t->opt->port_proto[s->dport]) ||
-        (!(s->flags & MS_TH_SYN) && was_dropped(t, h))) {
-      t->stats->packets_ignored_flows++;
-      return;
-    }
-    c = create_conn(t, s, h, vlan, nvlan, ts, &dir);
-    if (!c) {
-      t->stats->packets_ignored_flows++;
-      return;
-    }
-    if (was_dropped(t, h)) /* a new connection on a dropped flow's tuple */
-      t->dropped_flows[h % DROPPED_MEMORY] = 0;
   }
+  uint32_t w = (uint32_t)s->window << window_shift(c, dir);
+  if (w > c->max_window[dir])
+    c->max_window[dir] = w;
+}
+
+/* Is the packet's RST or FIN one a Linux receiver takes?  One it would
+ * drop is named and the whole segment ignored, as the receiver does. */
+static bool control_acceptable(conn *c, const ms_tcp *s, ms_dir dir, ms_ts ts) {
+  const ms_half *h = &c->half[dir];
+  const char *side = dir == MS_CLIENT ? "client" : "server";
+  if (s->flags & MS_TH_RST) {
+    if (ms_half_rst_acceptable(h, s->seq))
+      return true;
+    ms_add_anomaly(c->rec, "tcp_rst_out_of_window", ts,
+                   "%s RST at seq %u where %u was next: ignored, as a Linux "
+                   "receiver does (RFC 5961)",
+                   side, s->seq, h->next);
+    return false;
+  }
+  if (!(s->flags & MS_TH_FIN))
+    return true;
+  uint32_t seq = s->seq + ((s->flags & MS_TH_SYN) ? 1 : 0);
+  /* the receiver's window: unknown before it sent anything, else at
+   * least an unscaled one (a zero window does not close it to FINs) */
+  uint64_t window = c->max_window[!dir] < 65535 ? 65535 : c->max_window[!dir];
+  if (!c->rec->packets[!dir])
+    window = UINT64_MAX;
+  if (ms_half_fin_acceptable(h, seq, s->len, window))
+    return true;
+  ms_add_anomaly(c->rec, "tcp_fin_out_of_window", ts,
+                 "%s FIN at seq %u, outside the receiver's window from %u: "
+                 "ignored with its segment, as a Linux receiver does",
+                 side, (uint32_t)(seq + s->len), h->next);
+  return false;
+}
+
+/* The connection of s, found or made; NULL when it is not tracked. */
+static conn *conn_of(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
+                     int nvlan, ms_ts ts, ms_dir *dir) {
+  uint64_t h = ms_flow_hash(s);
+  conn *c = lookup(t, s, h, dir);
+  if (c && c->closed && (s->flags & MS_TH_SYN) && !(s->flags & MS_TH_ACK)) {
+    end_conn(t, c, MS_END_NONE, ts, PHASE_PACKET); /* the tuple is reused */
+    c = NULL;
+  }
+  if (c)
+    return c;
+  /* A stray ACK, FIN or RST after the end creates nothing. */
+  if (s->len == 0 && !(s->flags & MS_TH_SYN))
+    return NULL;
+  /* With --no-detect, a connection on no mail port is not tracked; nor
+   * is the rest of a connection dropped for the table limit (until a new
+   * SYN on the same addresses and ports). */
+  if ((t->opt->no_detect && !t->opt->port_proto[s->sport] &&
+       !t->opt->port_proto[s->dport] && !dns_flow(t, s)) ||
+      (!(s->flags & MS_TH_SYN) && was_dropped(t, h)))
+    return NULL;
+  c = create_conn(t, s, h, vlan, nvlan, ts, dir);
+  if (c && was_dropped(t, h)) /* a new connection on a dropped flow's tuple */
+    t->dropped_flows[h % DROPPED_MEMORY] = 0;
+  return c;
+}
+
+/* One packet of a tracked connection: returns the connection, or NULL
+ * when the packet ended it. */
+static conn *packet(ms_table *t, conn *c, const ms_tcp *s, ms_dir dir,
+                    ms_ts ts) {
   c->last_ts = ts;
   if (s->len > 0)
     c->saw_payload = true;
@@ -819,26 +1116,52 @@ void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
   ms_session *r = c->rec;
   r->end_ts = ts;
   r->packets[dir]++;
-  if (c->state == CONN_IGNORED) {
-    ignored_packet(t, c, s, dir, ts);
-    return;
-  }
+  if (c->closed) /* over: only counted */
+    return c;
+  if (c->state == CONN_IGNORED)
+    return ignored_packet(t, c, s, dir, ts) ? c : NULL;
+  if (!control_acceptable(c, s, dir, ts))
+    return c;
+  note_window(c, s, dir);
   feed_ctx f = {t, c};
   ms_reasm_env env = env_for(t, &f);
   /* What this packet acknowledges was sent before it: skip lost bytes of
-   * the other direction first, then take this packet's own bytes. */
+   * the other direction first, then take this packet's own bytes (an RST's
+   * are not taken: a receiver resets, it does not read them). */
+  size_t len = s->flags & MS_TH_RST ? 0 : s->len;
   if (s->flags & MS_TH_ACK)
     ms_half_acked(&c->half[!dir], s->ack);
-  if (s->len > 0)
+  if (len > 0)
     ms_half_skip_acked(&c->half[!dir], (ms_dir)!dir, ts, &env);
-  ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, s->len, ts,
+  ms_half_segment(&c->half[dir], dir, s->seq, s->flags, s->payload, len, ts,
                   &env);
   if (s->flags & MS_TH_RST) {
-    end_conn(t, c, MS_END_RST, ts, PHASE_PACKET);
-    return;
+    close_conn(t, c, MS_END_RST, ts);
+    return c;
   }
   if (s->flags & MS_TH_FIN)
     c->fin[dir] = true;
   if (c->fin[0] && c->fin[1])
-    end_conn(t, c, MS_END_FIN, ts, PHASE_PACKET);
+    close_conn(t, c, MS_END_FIN, ts);
+  return c;
+}
+
+void ms_table_packet(ms_table *t, const ms_tcp *s, const uint16_t *vlan,
+                     int nvlan, ms_ts ts) {
+  t->packet_index++;
+  ms_table_expire(t, ts);
+  /* --workers: each worker takes the flows the fixed split gives it */
+  if (t->opt->worker_count > 1 && !dns_flow(t, s) &&
+      ms_flow_worker(s, t->opt->worker_count) != t->opt->worker_index)
+    return;
+  ms_dir dir;
+  conn *c = conn_of(t, s, vlan, nvlan, ts, &dir);
+  if (!c) {
+    count_ignored(t, s);
+    return;
+  }
+  if ((c = packet(t, c, s, dir, ts)))
+    recharge(t, c, ts);
+  if (t->budget && ms_budget_over(t->budget))
+    reclaim(t, ts);
 }

@@ -27,6 +27,10 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
 /* One TCP segment; vlan/nvlan from the frame. */
 void ms_table_packet(ms_table *t, const ms_tcp *seg, const uint16_t *vlan,
                      int nvlan, ms_ts ts);
+/* Name an anomaly in the connection of s, if it is tracked (IP-level
+ * findings: overlapping fragments). */
+void ms_table_anomaly(ms_table *t, const ms_tcp *s, const char *name, ms_ts ts,
+                      const char *detail);
 /* End idle connections (called with the current time when no packet comes). */
 void ms_table_expire(ms_table *t, ms_ts now);
 /* End every open connection (end of input, or a stop request). */
@@ -36,6 +40,14 @@ size_t ms_table_open_count(const ms_table *t);
  * table).  Sessions decrypt when a key log was given or the store holds
  * keys (a pcapng's secrets blocks) when their TLS begins. */
 void ms_table_set_keys(ms_table *t, ms_tls_keys *keys);
+/* The memory bound (--max-memory) the table charges and enforces: after
+ * every packet, while the budget is over, sessions end by the policy of
+ * docs/design.md ("Memory"). */
+struct ms_budget;
+void ms_table_set_budget(ms_table *t, struct ms_budget *b);
 void ms_table_free(ms_table *t);
+/* Send DNS over TCP (port 53) to the DNS path instead of detection. */
+struct ms_dnsobs;
+void ms_table_set_dns(ms_table *t, struct ms_dnsobs *dns);
 
 #endif

@@ -7,22 +7,24 @@
  * waits for the merge (with pipes the workers ran in lock-step).  When all
  * are done the parent keeps one frame per worker and always writes the
  * smallest, a k-way merge, straight from the files mapped into memory
- * to standard output (writev). */
+ * through its outputs (output_rendered: checked writes). */
 #include "workers.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "emit.h"
 #include "engine.h"
 #include "extract.h"
+#include "outfile.h"
 #include "output.h"
 #include "sandbox.h"
 #include "vec.h"
@@ -33,10 +35,16 @@ typedef struct {
   FILE *frames; /* the worker's file, written through a 1 MiB buffer */
   bool live;    /* its parent relays each record at once (live_workers.c) */
   ms_output *out;
-  char *obuf, *jbuf;
-  size_t olen, jlen;
-  FILE *ostream, *jstream;
 } worker_ctx;
+
+uint64_t ms_worker_frame_bytes(const ms_worker_frame *h) {
+  if (h->last != MS_FRAME_SESSION)
+    return h->len[0];
+  uint64_t n = 0;
+  for (int i = 0; i < MS_OUT_STREAMS; i++)
+    n += h->len[i];
+  return n;
+}
 
 static int write_all(FILE *f, const void *p, size_t n) {
   return n == 0 || fwrite(p, 1, n, f) == n ? 0 : -1;
@@ -44,24 +52,37 @@ static int write_all(FILE *f, const void *p, size_t n) {
 
 static void worker_session(void *ctx, ms_session *s) {
   worker_ctx *w = ctx;
-  frame_header h = {s->order_end, s->order_start, s->order_phase, 0, 0, 0};
+  frame_header h = {
+      s->order_end, s->order_start, s->order_phase, MS_FRAME_SESSION, {0}};
   output_session(w->out, s); /* frees s */
-  fflush(w->ostream);
-  if (w->jstream)
-    fflush(w->jstream);
-  h.out_len = w->olen;
-  h.json_len = w->jstream ? w->jlen : 0;
-  if (write_all(w->frames, &h, sizeof h) != 0 ||
-      write_all(w->frames, w->obuf, w->olen) != 0 ||
-      (h.json_len && write_all(w->frames, w->jbuf, w->jlen) != 0) ||
-      (w->live && fflush(w->frames) != 0))
+  const char *p[MS_OUT_STREAMS];
+  size_t n[MS_OUT_STREAMS];
+  output_worker_take(w->out, p, n);
+  for (int i = 0; i < MS_OUT_STREAMS; i++)
+    h.len[i] = n[i];
+  if (write_all(w->frames, &h, sizeof h) != 0)
     _exit(3);
-  rewind(w->ostream);
-  w->olen = 0;
-  if (w->jstream) {
-    rewind(w->jstream);
-    w->jlen = 0;
-  }
+  for (int i = 0; i < MS_OUT_STREAMS; i++)
+    if (write_all(w->frames, p[i], n[i]) != 0)
+      _exit(3);
+  if (w->live && fflush(w->frames) != 0)
+    _exit(3);
+  output_worker_clear(w->out);
+}
+
+/* Live --stats-interval: the counters so far, for the parent's record. */
+static void worker_tick(void *ctx, time_t now, const ms_stats *st,
+                        size_t open) {
+  (void)now;
+  worker_ctx *w = ctx;
+  ms_stats cur = *st;
+  capture_live_counters(&cur);
+  frame_header h = {0, 0, 0, MS_FRAME_STATS, {0}};
+  h.len[0] = sizeof cur;
+  h.len[1] = open;
+  if (write_all(w->frames, &h, sizeof h) != 0 ||
+      write_all(w->frames, &cur, sizeof cur) != 0 || fflush(w->frames) != 0)
+    _exit(3);
 }
 
 int workers_child_main(ms_options *opt, int index, int fd) {
@@ -77,25 +98,21 @@ int workers_child_main(ms_options *opt, int index, int fd) {
       setvbuf(w.frames, frames_buf, _IOFBF, sizeof frames_buf) != 0)
     _exit(3);
   w.live = opt->iface != NULL;
-  w.ostream = open_memstream(&w.obuf, &w.olen);
-  if (opt->json_file)
-    w.jstream = open_memstream(&w.jbuf, &w.jlen);
-  w.out = output_open_worker(opt, w.ostream, w.jstream);
+  w.out = output_open_worker(opt);
+  if (w.live && opt->stats_interval)
+    engine_set_tick(worker_tick, &w);
   ms_stats st;
   memset(&st, 0, sizeof st);
   int rc = engine_run(opt, worker_session, &w, &st);
   output_close(w.out, &st);
-  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX,
-                    1,          sizeof st,  (uint64_t)rc};
+  if (opt->iface && index > 0) /* every live worker saw every DNS packet */
+    memset(&st.dns, 0, sizeof st.dns);
+  frame_header h = {UINT64_MAX, UINT64_MAX, UINT32_MAX, MS_FRAME_END, {0}};
+  h.len[0] = sizeof st;
+  h.len[1] = (uint64_t)rc;
   if (write_all(w.frames, &h, sizeof h) != 0 ||
       write_all(w.frames, &st, sizeof st) != 0 || fclose(w.frames) != 0)
     _exit(3);
-  fclose(w.ostream);
-  free(w.obuf);
-  if (w.jstream) {
-    fclose(w.jstream);
-    free(w.jbuf);
-  }
   return rc;
 }
 
@@ -147,52 +164,12 @@ static int read_frame(source *s) {
     return -1;
   memcpy(&s->h, s->map + s->pos, sizeof s->h);
   s->pos += sizeof s->h;
-  uint64_t n = s->h.out_len + (s->h.last ? 0 : s->h.json_len);
+  uint64_t n = ms_worker_frame_bytes(&s->h);
   if (n > s->size - s->pos)
     return -1;
   s->data = s->map + s->pos;
   s->pos += (size_t)n;
   return 0;
-}
-
-/* Standard output gathered into writev calls. */
-typedef struct {
-  struct iovec iov[256];
-  int n;
-  bool failed;
-} gather;
-
-static void gather_flush(gather *g) {
-  struct iovec *v = g->iov;
-  int n = g->n;
-  while (n > 0 && !g->failed) {
-    ssize_t w = writev(STDOUT_FILENO, v, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0) {
-      g->failed = true;
-      break;
-    }
-    while (n > 0 && (size_t)w >= v->iov_len) { /* whole vectors written */
-      w -= (ssize_t)v->iov_len;
-      v++, n--;
-    }
-    if (n > 0) { /* part of one */
-      v->iov_base = (char *)v->iov_base + w;
-      v->iov_len -= (size_t)w;
-    }
-  }
-  g->n = 0;
-}
-
-static void gather_add(gather *g, const void *p, size_t len) {
-  if (!len)
-    return;
-  if (g->n == (int)(sizeof g->iov / sizeof g->iov[0]))
-    gather_flush(g);
-  g->iov[g->n].iov_base = (void *)p;
-  g->iov[g->n].iov_len = len;
-  g->n++;
 }
 
 static bool before(const frame_header *a, const frame_header *b) {
@@ -213,6 +190,7 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->packets_truncated = w->packets_truncated;
     total->packets_tunnelled = w->packets_tunnelled;
     total->packets_ignored = w->packets_ignored; /* before the flow split */
+    total->dns = w->dns; /* every worker decodes every DNS packet */
   }
   total->packets_ignored_flows += w->packets_ignored_flows;
   total->sessions_smtp += w->sessions_smtp;
@@ -223,8 +201,42 @@ static void add_stats(ms_stats *total, const ms_stats *w, bool first) {
     total->limits[i] += w->limits[i];
   total->sessions_truncated += w->sessions_truncated;
   total->gap_bytes += w->gap_bytes;
+  total->records_lost += w->records_lost;
   if (w->seconds > total->seconds)
     total->seconds = w->seconds;
+}
+
+/* Every frame of every worker in the order one process writes them,
+ * through the parent's outputs; stops at the first write failure. */
+static int merge(source *src, int n, ms_output *out) {
+  int rc = 0;
+  size_t since_release = 0;
+  for (;;) {
+    int best = -1;
+    for (int k = 0; k < n; k++)
+      if (!src[k].done && src[k].h.last == MS_FRAME_SESSION &&
+          (best < 0 || before(&src[k].h, &src[best].h)))
+        best = k;
+    if (best < 0 || output_failed(out))
+      break;
+    source *s = &src[best];
+    const char *p[MS_OUT_STREAMS];
+    size_t len[MS_OUT_STREAMS];
+    const char *at = (const char *)s->data;
+    for (int i = 0; i < MS_OUT_STREAMS; i++) {
+      p[i] = at;
+      len[i] = (size_t)s->h.len[i];
+      at += len[i];
+    }
+    output_rendered(out, p, len);
+    if (++since_release == 256) {
+      release_written(src, n);
+      since_release = 0;
+    }
+    if (read_frame(s) != 0)
+      s->done = true, rc = 2;
+  }
+  return rc;
 }
 
 int workers_run(ms_options *opt) {
@@ -252,7 +264,14 @@ int workers_run(ms_options *opt) {
       _exit(wrc);
     }
   }
-  int rc = opt->sandbox ? sandbox_enter(MS_SANDBOX_PARENT) : 0;
+  /* The outputs before the sandbox (their directories may need creating)
+   * and after the workers are forked (they have outputs of their own). */
+  ms_output *out = output_open(opt);
+  int rc = out ? 0 : 2;
+  for (int k = 0; !out && k < n; k++)
+    kill(pids[k], SIGTERM);
+  if (!rc && opt->sandbox)
+    rc = sandbox_enter(MS_SANDBOX_PARENT);
   for (int k = 0; k < n; k++) {
     int status;
     waitpid(pids[k], &status, 0);
@@ -261,68 +280,31 @@ int workers_run(ms_options *opt) {
     if (map_source(&src[k]) != 0)
       rc = 2;
   }
-  FILE *json = NULL;
-  if (opt->json_file && !(json = fopen(opt->json_file, "a")))
-    fprintf(stderr, "mailscope: %s: %s\n", opt->json_file, strerror(errno));
   ms_stats total;
   memset(&total, 0, sizeof total);
   for (int k = 0; k < n; k++)
     if (read_frame(&src[k]) != 0)
       src[k].done = true, rc = 2;
-  fflush(stdout);
-  gather g = {.n = 0};
-  for (;;) {
-    int best = -1;
-    for (int k = 0; k < n; k++)
-      if (!src[k].done && !src[k].h.last &&
-          (best < 0 || before(&src[k].h, &src[best].h)))
-        best = k;
-    if (best < 0)
-      break;
-    source *s = &src[best];
-    if (g.n == (int)(sizeof g.iov / sizeof g.iov[0])) {
-      gather_flush(&g);
-      release_written(src, n);
-    }
-    gather_add(&g, s->data, (size_t)s->h.out_len);
-    if (json && s->h.json_len)
-      fwrite(s->data + s->h.out_len, 1, (size_t)s->h.json_len, json);
-    if (read_frame(s) != 0)
-      s->done = true, rc = 2;
-  }
-  gather_flush(&g);
-  if (g.failed)
+  if (out && merge(src, n, out))
     rc = 2;
   for (int k = 0; k < n; k++) {
-    if (!src[k].done && src[k].h.last) {
+    if (!src[k].done && src[k].h.last == MS_FRAME_END) {
       ms_stats w;
       memcpy(&w, src[k].data, sizeof w);
       add_stats(&total, &w, k == 0);
-      if ((int)src[k].h.json_len > rc)
-        rc = (int)src[k].h.json_len; /* the worker's exit status */
+      if ((int)src[k].h.len[1] > rc)
+        rc = (int)src[k].h.len[1]; /* the worker's exit status */
     }
     if (src[k].map)
       munmap((void *)src[k].map, src[k].size);
     fclose(src[k].f);
   }
-  if (opt->stats) {
-    if (opt->format == MS_FMT_TRANSCRIPT) {
-      emit_text_stats(&total, stdout);
-    } else {
-      jsonw w;
-      jw_init(&w);
-      emit_json_stats(&total, &w);
-      jw_flush_line(&w, stdout);
-      if (json) {
-        emit_json_stats(&total, &w);
-        jw_flush_line(&w, json);
-      }
-      jw_free(&w);
-    }
-  }
-  if (json)
-    fclose(json);
+  extract_sink_count(opt->dissect.sink, &total);
+  total.records_lost += outfile_records_lost();
+  if (extract_sink_failed(opt->dissect.sink) && !rc)
+    rc = 2;
+  int orc = out ? output_close(out, &total) : 2;
   free(src);
   free(pids);
-  return rc;
+  return rc ? rc : orc;
 }

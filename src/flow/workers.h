@@ -10,17 +10,24 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "output.h"
 
-/* What a worker writes for each finished session: this header, then
- * out_len bytes of standard-output text and json_len bytes of --json-file
- * NDJSON.  The last frame has last = 1, out_len = sizeof(ms_stats) bytes of
- * stats follow, and json_len is the worker's exit status. */
+/* What a worker writes for each finished session: this header, then the
+ * bytes of each output stream (output.h: standard output, --json-file, the
+ * --zeek-dir logs), len[i] of stream i.  Kinds other than a session's:
+ * MS_FRAME_END, the worker's last frame: sizeof(ms_stats) bytes of stats
+ * follow, len[1] is its exit status; MS_FRAME_STATS (live
+ * --stats-interval): its counters so far, len[1] its open sessions. */
+enum { MS_FRAME_SESSION = 0, MS_FRAME_END = 1, MS_FRAME_STATS = 2 };
 typedef struct {
   uint64_t order_end, order_start;
   uint32_t order_phase;
-  uint32_t last;
-  uint64_t out_len, json_len;
+  uint32_t last; /* MS_FRAME_* */
+  uint64_t len[MS_OUT_STREAMS];
 } ms_worker_frame;
+
+/* The bytes following frame h. */
+uint64_t ms_worker_frame_bytes(const ms_worker_frame *h);
 
 /* Run the analysis in opt->workers processes; returns the exit status. */
 int workers_run(ms_options *opt);

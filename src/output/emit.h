@@ -18,27 +18,48 @@ typedef struct {
   bool color;       /* reserved */
 } emit_options;
 
-/* NDJSON session record of SPEC.md (emit_json.c). */
+/* NDJSON session record of docs/json.md (emit_json.c). */
 void emit_json_session(const ms_session *s, jsonw *w);
 /* `"key": {"client": v[MS_CLIENT], "server": v[MS_SERVER]}` (emit_json.c). */
 void emit_json_per_direction(jsonw *w, const char *key, const uint64_t v[2]);
 /* The "tls_handshake" key and object of a session record (emit_tls.c). */
 void emit_tls_json(const ms_tls_info *t, jsonw *w);
-/* Closing stats record (emit_json.c). */
+/* Closing stats record (emit_json.c), and its counters alone. */
 void emit_json_stats(const ms_stats *st, jsonw *w);
+void emit_json_stats_fields(const ms_stats *st, jsonw *w);
+/* The periodic stats record of --stats-interval (emit_sensor.c). */
+void emit_json_stats_interval(const ms_stats *st, const ms_stats_interval *iv,
+                              jsonw *w);
+/* "sensor" and "interface" keys, when known (emit_sensor.c). */
+void emit_json_sensor(jsonw *w);
+/* ECS observer.* (emit_sensor.c). */
+void emit_ecs_observer(jsonw *w);
+/* The stats record as an ECS metric document: iv NULL for the closing one
+ * (at time now), else a periodic one (emit_sensor.c). */
+void emit_ecs_stats(const ms_stats *st, const ms_stats_interval *iv,
+                    int64_t now, jsonw *w);
 /* The message object (emit_message.c, message layer helper). */
 void emit_message_json(const ms_message *m, jsonw *w);
-/* Human transcript block of SPEC.md (emit_text.c). */
+/* Human transcript block (emit_text.c, docs/design.md). */
 void emit_text_session(const ms_session *s, const emit_options *o, FILE *f);
 /* Closing summary for transcript mode (emit_text.c). */
 void emit_text_stats(const ms_stats *st, FILE *f);
-/* Elastic Common Schema document, one per session (emit_ecs.c). */
-void emit_ecs_session(const ms_session *s, jsonw *w);
+/* Elastic Common Schema documents of a session (emit_ecs.c): the session
+ * document, then one per SMTP transaction and per POP3 retrieval; after
+ * each, doc(ctx, w) takes it from w (and resets w).  Returns how many. */
+size_t emit_ecs_session(const ms_session *s, jsonw *w,
+                        void (*doc)(void *ctx, jsonw *w), void *ctx);
 /* The ECS tls.* object of a session, if it has TLS (emit_ecs_tls.c). */
 void emit_ecs_tls(const ms_session *s, jsonw *w);
-/* Zeek smtp.log records as JSON lines, one per SMTP transaction, written
- * to f; returns the number of lines (emit_zeek.c). */
-size_t emit_zeek_session(const ms_session *s, jsonw *w, FILE *f);
+/* Zeek logs: zeek_out.h. */
+
+/* The route of an SMTP session (emit_route.c): the "route" member (nothing
+ * when r is NULL), the ECS host names, the transcript's "# route" lines. */
+void emit_route_json(const ms_route *r, jsonw *w);
+const char *emit_route_server_domain(const ms_route *r); /* or NULL */
+const char *emit_route_client_domain(const ms_route *r); /* or NULL */
+void emit_route_related_hosts(const ms_session *s, jsonw *w);
+void emit_route_text(const ms_route *r, FILE *f);
 
 /* Self-contained HTML report (report.c). */
 typedef struct ms_report ms_report;

@@ -1,210 +1,31 @@
-/* emit_ecs.c - one Elastic Common Schema (ECS 8.x) document per session.
+/* emit_ecs.c - Elastic Common Schema (ECS 8.x) documents of a session.
  *
- * Contract (docs/ecs.md maps every field): the document is one connection
- * event (event.category network + email, + authentication when a login was
- * seen).  email.* describes the session's primary message: the first SMTP
- * transaction that carried a body (else the first transaction), or the
- * first message retrieved over POP3.  Every transaction and every retrieved
- * message is also listed under mailscope.*, the namespace for what ECS has
- * no field for, so nothing is lost.  Only ECS field names with values of
- * their ECS type appear outside mailscope.* (tests/ecs_check.py checks it).
- * Strings are written as recorded; jsonw makes them valid JSON/UTF-8. */
+ * Contract (docs/ecs.md maps every field): a session gives one session
+ * document (event.id = the session uid: the connection, login, anomalies,
+ * a summary of every transaction or retrieval), then one document per SMTP
+ * transaction and per POP3 retrieval (emit_ecs_message.c), each with the
+ * email.* of its one message, event.id = uid-tN / uid-rN, and the session
+ * uid in mailscope.uid to join them.  What ECS has no field for is under
+ * mailscope.*.  Only ECS field names with values of their ECS type appear
+ * outside mailscope.* (tests/ecs_check.py checks it, and the index template
+ * of docs/examples maps them).  Strings are written as recorded; jsonw
+ * makes them valid JSON/UTF-8. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "emit.h"
-
-/* ---- RFC 5322 Date header -> microseconds since the epoch ------------- */
-
-typedef struct {
-  const char *p, *end;
-} cursor;
-
-/* Skip folding white space and (possibly nested) comments. */
-static void skip_cfws(cursor *c) {
-  int depth = 0;
-  while (c->p < c->end) {
-    char ch = *c->p;
-    if (ch == '(')
-      depth++;
-    else if (ch == ')' && depth > 0)
-      depth--;
-    else if (!depth && ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
-      return;
-    c->p++;
-  }
-}
-
-/* Up to max_digits decimal digits; -1 when there is none. */
-static long number(cursor *c, int max_digits, int *ndigits) {
-  long v = 0;
-  int n = 0;
-  while (c->p < c->end && n < max_digits && isdigit((unsigned char)*c->p)) {
-    v = v * 10 + (*c->p - '0');
-    c->p++;
-    n++;
-  }
-  if (ndigits)
-    *ndigits = n;
-  return n ? v : -1;
-}
-
-static int word(cursor *c, char *out, size_t cap) {
-  size_t n = 0;
-  while (c->p < c->end && isalpha((unsigned char)*c->p)) {
-    if (n + 1 < cap)
-      out[n++] = *c->p;
-    c->p++;
-  }
-  out[n] = '\0';
-  return (int)n;
-}
-
-static int month_index(const char *m) {
-  static const char *const names[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                      "jul", "aug", "sep", "oct", "nov", "dec"};
-  for (int i = 0; i < 12; i++)
-    if (!strcasecmp(m, names[i]))
-      return i + 1;
-  return 0;
-}
-
-/* Minutes east of UTC for the obsolete zone names; 0 for UT/GMT/Z and for
- * the military letters, whose meaning RFC 5322 says to ignore. */
-static bool named_zone(const char *z, long *minutes) {
-  static const struct {
-    const char *name;
-    int hours;
-  } zones[] = {{"UT", 0},   {"GMT", 0},  {"UTC", 0},  {"Z", 0},
-               {"EST", -5}, {"EDT", -4}, {"CST", -6}, {"CDT", -5},
-               {"MST", -7}, {"MDT", -6}, {"PST", -8}, {"PDT", -7}};
-  for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
-    if (!strcasecmp(z, zones[i].name)) {
-      *minutes = zones[i].hours * 60L;
-      return true;
-    }
-  if (strlen(z) == 1) {
-    *minutes = 0;
-    return true;
-  }
-  return false;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(long y, long m, long d) {
-  y -= m <= 2;
-  long era = (y >= 0 ? y : y - 399) / 400;
-  long yoe = y - era * 400;
-  long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return (int64_t)era * 146097 + doe - 719468;
-}
-
-static int days_in_month(long y, long m) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* Parse "[Day,] DD Mon YYYY HH:MM[:SS] zone"; false when it is not one. */
-static bool parse_mail_date(const char *text, ms_ts *out) {
-  cursor c = {text, text + strlen(text)};
-  char w[16];
-  skip_cfws(&c);
-  const char *mark = c.p;
-  if (word(&c, w, sizeof w)) { /* optional day of week */
-    skip_cfws(&c);
-    if (c.p < c.end && *c.p == ',')
-      c.p++;
-    else if (month_index(w))
-      c.p = mark; /* no day name: "Nov 22 ..." is not RFC 5322 anyway */
-    skip_cfws(&c);
-  }
-  int nd;
-  long day = number(&c, 2, NULL);
-  skip_cfws(&c);
-  word(&c, w, sizeof w);
-  long month = month_index(w);
-  skip_cfws(&c);
-  long year = number(&c, 4, &nd);
-  if (day < 1 || !month || year < 0)
-    return false;
-  if (nd == 2)
-    year += year < 50 ? 2000 : 1900;
-  else if (nd == 3)
-    year += 1900;
-  skip_cfws(&c);
-  long hour = number(&c, 2, NULL), minute = -1, second = 0;
-  skip_cfws(&c);
-  if (c.p < c.end && *c.p == ':') {
-    c.p++;
-    skip_cfws(&c);
-    minute = number(&c, 2, NULL);
-  }
-  skip_cfws(&c);
-  if (c.p < c.end && *c.p == ':') {
-    c.p++;
-    skip_cfws(&c);
-    second = number(&c, 2, NULL);
-  }
-  skip_cfws(&c);
-  long zone = 0;
-  if (c.p < c.end && (*c.p == '+' || *c.p == '-')) {
-    int sign = *c.p == '-' ? -1 : 1;
-    c.p++;
-    long hhmm = number(&c, 4, &nd);
-    if (nd != 4 || hhmm % 100 > 59)
-      return false;
-    zone = sign * ((hhmm / 100) * 60 + hhmm % 100);
-  } else if (!word(&c, w, sizeof w) || !named_zone(w, &zone)) {
-    return false;
-  }
-  if (year < 1900 || year > 9999 || day > days_in_month(year, month) ||
-      hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 ||
-      second > 60)
-    return false;
-  int64_t sec = days_from_civil(year, month, day) * 86400 + hour * 3600 +
-                minute * 60 + second - zone * 60;
-  *out = sec * 1000000;
-  return true;
-}
+#include "emit_ecs_parts.h"
+#include "sensor.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-typedef struct {
-  const ms_message *message;
-  const ms_transaction *transaction; /* SMTP only */
-} primary;
-
-static primary primary_message(const ms_session *s) {
-  primary p = {NULL, NULL};
-  for (size_t i = 0; i < s->transactions.len; i++)
-    if (s->transactions.items[i].message) {
-      p.transaction = &s->transactions.items[i];
-      p.message = p.transaction->message;
-      return p;
-    }
-  if (s->transactions.len) {
-    p.transaction = &s->transactions.items[0];
-    return p;
-  }
-  for (size_t i = 0; i < s->messages.len; i++)
-    if (s->messages.items[i].message) {
-      p.message = s->messages.items[i].message;
-      return p;
-    }
-  return p;
-}
-
-static void begin_obj(jsonw *w, const char *key) {
+void ecs_begin_obj(jsonw *w, const char *key) {
   jw_key(w, key);
   jw_obj_begin(w);
 }
 
-static void str_array(jsonw *w, const char *key, const char *const *v,
-                      size_t n) {
+void ecs_str_array(jsonw *w, const char *key, const char *const *v, size_t n) {
   jw_key(w, key);
   jw_arr_begin(w);
   for (size_t i = 0; i < n; i++)
@@ -212,32 +33,11 @@ static void str_array(jsonw *w, const char *key, const char *const *v,
   jw_arr_end(w);
 }
 
-static size_t address_count(const ms_addrvec *v) {
-  size_t n = 0;
-  for (size_t i = 0; i < v->len; i++)
-    n += v->items[i].address != NULL;
-  return n;
-}
-
-/* "from": {"address": [...]} with the parseable addresses; nothing when
- * there is none. */
-static void address_list(jsonw *w, const char *key, const ms_addrvec *v) {
-  if (!address_count(v))
-    return;
-  begin_obj(w, key);
-  jw_key(w, "address");
-  jw_arr_begin(w);
-  for (size_t i = 0; i < v->len; i++)
-    if (v->items[i].address)
-      jw_str(w, v->items[i].address);
-  jw_arr_end(w);
-  jw_obj_end(w);
-}
-
 static void endpoint(jsonw *w, const char *key, const ms_endpoint *e,
-                     uint64_t bytes, uint64_t packets) {
-  begin_obj(w, key);
+                     uint64_t bytes, uint64_t packets, const char *domain) {
+  ecs_begin_obj(w, key);
   jw_kstr(w, "address", e->ip);
+  jw_kstr_opt(w, "domain", domain);
   jw_kstr(w, "ip", e->ip);
   jw_kuint(w, "port", e->port);
   jw_kuint(w, "bytes", bytes);
@@ -264,29 +64,11 @@ static const char *outcome(const ms_session *s) {
   return all_rejected ? "failure" : "unknown";
 }
 
-/* The extension of a file name: after the last dot, short and plain. */
-static bool file_extension(const char *name, char *out, size_t cap) {
-  const char *dot = name ? strrchr(name, '.') : NULL;
-  if (!dot || dot == name || !dot[1])
-    return false;
-  size_t n = strlen(dot + 1);
-  if (n >= cap)
-    return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)dot[1 + i];
-    if (!isalnum(ch))
-      return false;
-    out[i] = (char)tolower(ch);
-  }
-  out[n] = '\0';
-  return true;
-}
-
 /* ---- field sets ---------------------------------------------------------- */
 
 static void event(jsonw *w, const ms_session *s) {
   const char *proto = ms_proto_name(s->proto);
-  begin_obj(w, "event");
+  ecs_begin_obj(w, "event");
   jw_kstr(w, "kind", "event");
   jw_key(w, "category");
   jw_arr_begin(w);
@@ -296,11 +78,13 @@ static void event(jsonw *w, const ms_session *s) {
     jw_str(w, "authentication");
   jw_arr_end(w);
   static const char *const types[] = {"connection", "protocol", "info"};
-  str_array(w, "type", types, 3);
+  ecs_str_array(w, "type", types, 3);
   jw_kstr(w, "module", "mailscope");
   char dataset[32];
   snprintf(dataset, sizeof dataset, "mailscope.%s", proto);
   jw_kstr(w, "dataset", dataset);
+  jw_kstr(w, "id", s->uid);
+  jw_kstr(w, "action", "session");
   jw_kts(w, "start", s->ts);
   jw_kts(w, "end", s->end_ts);
   ms_ts span = s->end_ts > s->ts ? s->end_ts - s->ts : 0;
@@ -312,13 +96,17 @@ static void event(jsonw *w, const ms_session *s) {
 static void vlan_id(jsonw *w, uint16_t id) {
   char text[8];
   snprintf(text, sizeof text, "%u", (unsigned)id);
-  begin_obj(w, "vlan");
+  ecs_begin_obj(w, "vlan");
   jw_kstr(w, "id", text);
   jw_obj_end(w);
 }
 
 static void network(jsonw *w, const ms_session *s) {
-  begin_obj(w, "network");
+  ecs_begin_obj(w, "network");
+  char cid[COMMUNITY_ID_LEN];
+  sensor_community_id(s, cid);
+  if (*cid)
+    jw_kstr(w, "community_id", cid);
   jw_kstr(w, "transport", "tcp");
   jw_kstr(w, "protocol", ms_proto_name(s->proto));
   jw_kstr(w, "type", s->ip_version == 6 ? "ipv6" : "ipv4");
@@ -327,7 +115,7 @@ static void network(jsonw *w, const ms_session *s) {
   if (s->vlan.len)
     vlan_id(w, s->vlan.items[0]);
   if (s->vlan.len > 1) {
-    begin_obj(w, "inner");
+    ecs_begin_obj(w, "inner");
     vlan_id(w, s->vlan.items[1]);
     jw_obj_end(w);
   }
@@ -335,100 +123,21 @@ static void network(jsonw *w, const ms_session *s) {
 }
 
 static void related(jsonw *w, const ms_session *s) {
-  begin_obj(w, "related");
+  ecs_begin_obj(w, "related");
   const char *ips[] = {s->client.ip, s->server.ip};
-  str_array(w, "ip", ips, strcmp(ips[0], ips[1]) ? 2 : 1);
+  ecs_str_array(w, "ip", ips, strcmp(ips[0], ips[1]) ? 2 : 1);
+  emit_route_related_hosts(s, w);
   if (s->auth.present && s->auth.username) {
     const char *users[] = {s->auth.username};
-    str_array(w, "user", users, 1);
+    ecs_str_array(w, "user", users, 1);
   }
   jw_obj_end(w);
 }
 
-static void attachments(jsonw *w, const ms_message *m) {
-  if (!m->attachments.len)
-    return;
-  jw_key(w, "attachments");
-  jw_arr_begin(w);
-  for (size_t i = 0; i < m->attachments.len; i++) {
-    const ms_attachment *a = &m->attachments.items[i];
-    char ext[16];
-    jw_obj_begin(w);
-    begin_obj(w, "file");
-    jw_kstr_opt(w, "name", a->filename);
-    if (file_extension(a->filename, ext, sizeof ext))
-      jw_kstr(w, "extension", ext);
-    jw_kstr_opt(w, "mime_type", a->content_type);
-    jw_kuint(w, "size", a->bytes);
-    begin_obj(w, "hash");
-    jw_kstr(w, "md5", a->md5);
-    jw_kstr(w, "sha256", a->sha256);
-    jw_obj_end(w);
-    jw_obj_end(w);
-    jw_obj_end(w);
-  }
-  jw_arr_end(w);
-}
-
-/* Return-Path "<a@b>" -> "a@b" (POP3's view of the envelope sender). */
-static void return_path_sender(jsonw *w, const char *rp) {
-  while (*rp == ' ' || *rp == '\t')
-    rp++;
-  size_t n = strlen(rp);
-  while (n && (rp[n - 1] == ' ' || rp[n - 1] == '\t'))
-    n--;
-  if (n >= 2 && rp[0] == '<' && rp[n - 1] == '>') {
-    rp++;
-    n -= 2;
-  }
-  begin_obj(w, "sender");
-  jw_key(w, "address");
-  jw_strn(w, rp, n);
-  jw_obj_end(w);
-}
-
-static void email_message(jsonw *w, const ms_message *m) {
-  address_list(w, "from", &m->from);
-  address_list(w, "to", &m->to);
-  address_list(w, "cc", &m->cc);
-  address_list(w, "bcc", &m->bcc);
-  address_list(w, "reply_to", &m->reply_to);
-  jw_kstr_opt(w, "subject", m->subject);
-  jw_kstr_opt(w, "message_id", m->message_id);
-  jw_kstr_opt(w, "x_mailer", m->user_agent);
-  jw_kstr_opt(w, "content_type", m->content_type);
-  ms_ts composed;
-  if (m->date && parse_mail_date(m->date, &composed))
-    jw_kts(w, "origination_timestamp", composed);
-  attachments(w, m);
-}
-
-static void email(jsonw *w, const primary *p) {
-  const ms_transaction *t = p->transaction;
-  if (!p->message && !t)
-    return;
-  begin_obj(w, "email");
-  if (p->message)
-    email_message(w, p->message);
-  if (t) {
-    if (t->mail_from) { /* absent: the sender is unknown */
-      begin_obj(w, "sender");
-      jw_kstr(w, "address", t->mail_from);
-      jw_obj_end(w);
-    }
-    jw_kstr_opt(w, "local_id", t->queue_id);
-    if (t->status == MS_TX_QUEUED && t->reply.present)
-      jw_kts(w, "delivery_timestamp", t->reply.ts);
-  } else if (p->message->return_path) {
-    return_path_sender(w, p->message->return_path);
-  }
-  jw_obj_end(w);
-}
-
-static void user(jsonw *w, const ms_session *s) {
+void ecs_user(jsonw *w, const ms_session *s) {
   if (!s->auth.present || !s->auth.username)
     return;
-  begin_obj(w, "user");
+  ecs_begin_obj(w, "user");
   jw_kstr(w, "name", s->auth.username);
   jw_obj_end(w);
 }
@@ -469,7 +178,7 @@ static void ns_messages(jsonw *w, const ms_session *s) {
   if (s->proto != MS_PROTO_POP3)
     return;
   if (s->mailbox_present) {
-    begin_obj(w, "mailbox");
+    ecs_begin_obj(w, "mailbox");
     jw_kuint(w, "messages", s->mailbox_messages);
     jw_kuint(w, "octets", s->mailbox_octets);
     jw_obj_end(w);
@@ -496,7 +205,7 @@ static void ns_messages(jsonw *w, const ms_session *s) {
 }
 
 static void mailscope_ns(jsonw *w, const ms_session *s) {
-  begin_obj(w, "mailscope");
+  ecs_begin_obj(w, "mailscope");
   jw_kstr(w, "uid", s->uid);
   jw_kstr(w, "end", ms_end_name(s->end));
   jw_kbool(w, "midstream", s->midstream);
@@ -508,15 +217,24 @@ static void mailscope_ns(jsonw *w, const ms_session *s) {
   jw_kstr_opt(w, "helo", s->helo);
   jw_kuint(w, "commands", s->commands.len);
   if (s->auth.present) {
-    begin_obj(w, "auth");
+    ecs_begin_obj(w, "auth");
     jw_kstr_opt(w, "mechanism", s->auth.mechanism);
     jw_kstr(w, "result", ms_auth_result_name(s->auth.result));
     jw_kint(w, "attempts", s->auth.attempts);
     jw_kint(w, "failures", s->auth.failures);
     jw_obj_end(w);
   }
+  if (s->proxy.type) { /* no password: ECS documents carry no secret */
+    ecs_begin_obj(w, "proxy");
+    jw_kstr(w, "type", s->proxy.type);
+    jw_kstr_opt(w, "host", s->proxy.host);
+    jw_kuint(w, "port", s->proxy.port);
+    jw_kstr_opt(w, "username", s->proxy.username);
+    jw_obj_end(w);
+  }
   if (s->proto == MS_PROTO_SMTP)
     ns_transactions(w, s);
+  emit_route_json(s->route, w);
   ns_messages(w, s);
   jw_kuint(w, "anomaly_count", s->anomalies.len);
   jw_key(w, "anomalies");
@@ -527,22 +245,33 @@ static void mailscope_ns(jsonw *w, const ms_session *s) {
   jw_obj_end(w);
 }
 
-void emit_ecs_session(const ms_session *s, jsonw *w) {
-  primary p = primary_message(s);
-  jw_obj_begin(w);
-  jw_kts(w, "@timestamp", s->ts);
-  begin_obj(w, "ecs");
+void ecs_head(jsonw *w, ms_ts ts) {
+  jw_kts(w, "@timestamp", ts);
+  ecs_begin_obj(w, "ecs");
   jw_kstr(w, "version", "8.11.0");
   jw_obj_end(w);
-  event(w, s);
-  endpoint(w, "source", &s->client, s->bytes[MS_CLIENT], s->packets[MS_CLIENT]);
+}
+
+void ecs_connection(jsonw *w, const ms_session *s) {
+  endpoint(w, "source", &s->client, s->bytes[MS_CLIENT], s->packets[MS_CLIENT],
+           emit_route_client_domain(s->route));
   endpoint(w, "destination", &s->server, s->bytes[MS_SERVER],
-           s->packets[MS_SERVER]);
+           s->packets[MS_SERVER], emit_route_server_domain(s->route));
   network(w, s);
+  emit_ecs_observer(w);
+}
+
+size_t emit_ecs_session(const ms_session *s, jsonw *w,
+                        void (*doc)(void *ctx, jsonw *w), void *ctx) {
+  jw_obj_begin(w);
+  ecs_head(w, s->ts);
+  event(w, s);
+  ecs_connection(w, s);
   related(w, s);
-  user(w, s);
+  ecs_user(w, s);
   emit_ecs_tls(s, w);
-  email(w, &p);
   mailscope_ns(w, s);
   jw_obj_end(w);
+  doc(ctx, w);
+  return 1 + ecs_message_documents(s, w, doc, ctx);
 }

@@ -1,8 +1,9 @@
-/* emit_json.c - the NDJSON session and stats records of SPEC.md.
- * Optional fields are left out when they have no value (docs/json.md). */
+/* emit_json.c - the NDJSON session and stats records of docs/json.md.
+ * Optional fields are left out when they have no value. */
 #include <string.h>
 
 #include "emit.h"
+#include "sensor.h"
 
 static void endpoint(jsonw *w, const char *key, const ms_endpoint *e) {
   jw_key(w, key);
@@ -40,6 +41,21 @@ static void tunnels(jsonw *w, const ms_session *s) {
   jw_arr_end(w);
 }
 
+/* The proxy hop: where the client asked an HTTP or SOCKS proxy to go. */
+static void proxy(jsonw *w, const ms_proxy *x) {
+  if (!x->type)
+    return;
+  jw_key(w, "proxy");
+  jw_obj_begin(w);
+  jw_kstr(w, "type", x->type);
+  jw_kstr_opt(w, "host", x->host);
+  if (x->port)
+    jw_kuint(w, "port", x->port);
+  jw_kstr_opt(w, "username", x->username);
+  jw_kstr_opt(w, "password", x->password);
+  jw_obj_end(w);
+}
+
 void emit_json_per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
   jw_key(w, key);
   jw_obj_begin(w);
@@ -55,8 +71,8 @@ static void reply(jsonw *w, const char *key, const ms_reply *r, bool with_ts) {
   jw_obj_begin(w);
   if (with_ts)
     jw_kts(w, "ts", r->ts);
-  if (r->pop3_status)
-    jw_kstr(w, "code", r->pop3_status);
+  if (r->pop3_status) /* one type per field: POP3's is "status" */
+    jw_kstr(w, "status", r->pop3_status);
   else
     jw_kint(w, "code", r->code);
   jw_kstr_opt(w, "enhanced", r->enhanced);
@@ -152,6 +168,7 @@ static void smtp_fields(jsonw *w, const ms_session *s) {
   for (size_t i = 0; i < s->transactions.len; i++)
     transaction(w, &s->transactions.items[i]);
   jw_arr_end(w);
+  emit_route_json(s->route, w);
 }
 
 static void pop3_fields(jsonw *w, const ms_session *s) {
@@ -191,11 +208,16 @@ void emit_json_session(const ms_session *s, jsonw *w) {
   jw_kstr(w, "event", "session");
   jw_kstr(w, "proto", ms_proto_name(s->proto));
   jw_kstr(w, "uid", s->uid);
+  emit_json_sensor(w);
   jw_kts(w, "ts", s->ts);
   jw_kts(w, "end_ts", s->end_ts);
   endpoint(w, "client", &s->client);
   endpoint(w, "server", &s->server);
   jw_kint(w, "ip_version", s->ip_version);
+  char cid[COMMUNITY_ID_LEN];
+  sensor_community_id(s, cid);
+  if (*cid)
+    jw_kstr(w, "community_id", cid);
   if (s->vlan.len) {
     jw_key(w, "vlan");
     jw_arr_begin(w);
@@ -204,6 +226,7 @@ void emit_json_session(const ms_session *s, jsonw *w) {
     jw_arr_end(w);
   }
   tunnels(w, s);
+  proxy(w, &s->proxy);
   emit_json_per_direction(w, "bytes", s->bytes);
   emit_json_per_direction(w, "packets", s->packets);
   jw_kstr(w, "end", ms_end_name(s->end));
@@ -223,9 +246,34 @@ void emit_json_session(const ms_session *s, jsonw *w) {
   jw_obj_end(w);
 }
 
+/* Only when DNS was seen: the "dns" object of the stats record. */
+static void dns_stats(jsonw *w, const ms_dns_stats *d) {
+  if (!d->messages)
+    return;
+  jw_key(w, "dns");
+  jw_obj_begin(w);
+  jw_kuint(w, "messages", d->messages);
+  jw_kuint(w, "responses", d->responses);
+  jw_kuint(w, "malformed", d->malformed);
+  jw_kuint(w, "evicted", d->evicted);
+  jw_key(w, "anomalies");
+  jw_obj_begin(w);
+  for (int i = 0; i < MS_DNS_A_COUNT; i++)
+    if (d->anomalies[i])
+      jw_kuint(w, ms_dns_anomaly_name((ms_dns_anomaly)i), d->anomalies[i]);
+  jw_obj_end(w);
+  jw_obj_end(w);
+}
+
 void emit_json_stats(const ms_stats *st, jsonw *w) {
   jw_obj_begin(w);
   jw_kstr(w, "event", "stats");
+  emit_json_sensor(w);
+  emit_json_stats_fields(st, w);
+  jw_obj_end(w);
+}
+
+void emit_json_stats_fields(const ms_stats *st, jsonw *w) {
   jw_kuint(w, "packets", st->packets);
   jw_kuint(w, "bytes", st->bytes);
   jw_kuint(w, "packets_ignored",
@@ -245,15 +293,20 @@ void emit_json_stats(const ms_stats *st, jsonw *w) {
   jw_kuint(w, "fragments_dropped", st->fragments_dropped);
   jw_kuint(w, "gap_bytes", st->gap_bytes);
   jw_kuint(w, "kernel_drops", st->kernel_drops);
+  jw_kuint(w, "interface_drops", st->interface_drops);
+  jw_kuint(w, "files_extracted", st->files_extracted);
+  jw_kuint(w, "extract_refused", st->extract_refused);
+  jw_kuint(w, "extract_failed", st->extract_failed);
+  jw_kuint(w, "records_lost", st->records_lost);
   jw_key(w, "limits");
   jw_obj_begin(w);
   jw_kuint(w, "max_sessions", st->sessions_dropped + st->sessions_evicted);
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
     jw_kuint(w, ms_limit_name((ms_limit)i), st->limits[i]);
   jw_obj_end(w);
+  dns_stats(w, &st->dns);
   jw_key(w, "seconds");
   jw_double(w, st->seconds, 3);
   jw_key(w, "mb_per_s");
   jw_double(w, st->seconds > 0 ? (double)st->bytes / 1e6 / st->seconds : 0, 1);
-  jw_obj_end(w);
 }

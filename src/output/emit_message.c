@@ -1,4 +1,4 @@
-/* emit_message.c - the "message" object of SPEC.md (docs/json.md). */
+/* emit_message.c - the "message" object of the NDJSON record (docs/json.md). */
 #include "emit.h"
 
 static void addresses(jsonw *w, const char *key, const ms_addrvec *v) {
@@ -42,6 +42,32 @@ static void received(jsonw *w, const ms_message *m) {
   jw_arr_end(w);
 }
 
+/* How many a list held where more were seen than kept (docs/json.md). */
+static void list_totals(jsonw *w, const ms_message *m) {
+  const struct {
+    const char *key;
+    uint64_t total;
+    size_t kept;
+  } l[] = {{"from", m->totals.from, m->from.len},
+           {"to", m->totals.to, m->to.len},
+           {"cc", m->totals.cc, m->cc.len},
+           {"reply_to", m->totals.reply_to, m->reply_to.len},
+           {"received", m->totals.received, m->received.len}};
+  bool open = false;
+  for (size_t i = 0; i < sizeof l / sizeof l[0]; i++) {
+    if (l[i].total <= l[i].kept)
+      continue;
+    if (!open) {
+      jw_key(w, "list_totals");
+      jw_obj_begin(w);
+      open = true;
+    }
+    jw_kuint(w, l[i].key, l[i].total);
+  }
+  if (open)
+    jw_obj_end(w);
+}
+
 static void attachments(jsonw *w, const ms_message *m) {
   jw_key(w, "attachments");
   jw_arr_begin(w);
@@ -54,7 +80,10 @@ static void attachments(jsonw *w, const ms_message *m) {
     jw_kstr_opt(w, "encoding", a->encoding);
     jw_kuint(w, "bytes", a->bytes);
     jw_kstr(w, "md5", a->md5);
+    if (a->sha1[0])
+      jw_kstr(w, "sha1", a->sha1);
     jw_kstr(w, "sha256", a->sha256);
+    jw_kstr_opt(w, "extracted", a->extracted);
     jw_obj_end(w);
   }
   jw_arr_end(w);
@@ -103,10 +132,12 @@ void emit_message_json(const ms_message *m, jsonw *w) {
   jw_kstr_opt(w, "x_originating_ip", m->x_originating_ip);
   jw_kstr_opt(w, "return_path", m->return_path);
   received(w, m);
+  list_totals(w, m);
   jw_kstr_opt(w, "content_type", m->content_type);
   parts(w, m);
   attachments(w, m);
   addresses(w, "bcc", &m->bcc);
+  jw_kstr_opt(w, "extracted", m->extracted);
   if (m->anomalies.len) {
     jw_key(w, "anomalies");
     jw_arr_begin(w);

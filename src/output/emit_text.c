@@ -1,4 +1,4 @@
-/* emit_text.c - transcripts for people (SPEC.md "Transcripts").
+/* emit_text.c - transcripts for people (mailscope(1), OUTPUT: "Transcripts").
  *
  *   # smtp 192.0.2.10:51234 -> 192.0.2.25:25 2026-11-22T10:00:00.000000Z
  *   S: 220 mx.example.test ESMTP
@@ -63,6 +63,15 @@ static void header(const ms_session *s, FILE *f) {
     fputs("->", f);
     print_tunnel_end(f, &t->server);
     fputc(')', f);
+  }
+  if (s->proxy.type) { /* never the password */
+    fprintf(f, " proxy=%s(", s->proxy.type);
+    if (s->proxy.username) {
+      esc_puts(f, s->proxy.username);
+      fputc('@', f);
+    }
+    esc_puts(f, s->proxy.host ? s->proxy.host : "?");
+    fprintf(f, ":%u)", (unsigned)s->proxy.port);
   }
   if (s->midstream)
     fputs(" midstream", f);
@@ -275,6 +284,7 @@ static void tls_lines(const ms_session *s, const emit_options *o, FILE *f) {
 
 void emit_text_session(const ms_session *s, const emit_options *o, FILE *f) {
   header(s, f);
+  emit_route_text(s->route, f);
   /* the TLS lines where TLS began, among the transcript's lines */
   bool tls_done = !s->tls_info && s->tls != MS_TLS_IMPLICIT;
   ms_ts tls_ts = s->tls_info ? s->tls_info->ts : 0;
@@ -309,4 +319,10 @@ void emit_text_stats(const ms_stats *st, FILE *f) {
       hits += fprintf(f, "%s %s %" PRIu64, hits ? "," : "",
                       ms_limit_name((ms_limit)i), st->limits[i]) > 0;
   fputs(hits ? "\n" : " none\n", f);
+  if (st->dns.messages)
+    fprintf(f,
+            "# dns: %" PRIu64 " messages, %" PRIu64 " responses, %" PRIu64
+            " malformed, %" PRIu64 " answers evicted\n",
+            st->dns.messages, st->dns.responses, st->dns.malformed,
+            st->dns.evicted);
 }

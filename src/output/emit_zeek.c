@@ -1,25 +1,64 @@
-/* emit_zeek.c - SMTP sessions as records named like Zeek's smtp.log
- * (SMTP::Info), written the way Zeek's JSON writer writes them: one object
- * a line, flattened "id.orig_h" keys, epoch-seconds "ts", unset optional
- * fields left out.  docs/zeek.md maps every field and lists the
+/* emit_zeek.c - smtp.log (SMTP::Info): one record per SMTP transaction, as
+ * Zeek logs them; docs/zeek.md maps every field and lists the
  * differences.
  *
- * One record per SMTP transaction.  As in Zeek, a session whose client
- * switched to TLS gets one more record after its transactions (tls true,
- * last_reply the 220 to STARTTLS); trans_depth counts transferred message
- * bodies as Zeek does (a refused transaction does not advance it).
- * POP3 sessions have no smtp.log counterpart: nothing is written. */
+ * Fields, in Zeek's order: base/protocols/smtp/main.zeek (ts ... tls),
+ * then fuids (base/protocols/smtp/files.zeek), is_webmail
+ * (policy/protocols/smtp/software.zeek, loaded by Zeek's default
+ * local.zeek) and community_id (as Zeek's community-id scripts name it).
+ *
+ * As in Zeek, a session whose client switched to TLS gets one more record
+ * after its transactions (tls true, last_reply the 220 to STARTTLS);
+ * trans_depth counts transferred message bodies as Zeek does (a refused
+ * transaction does not advance it); rcptto holds every RCPT TO argument,
+ * accepted or refused.  POP3 sessions have no smtp.log record. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "emit.h"
+#include "sensor.h"
+#include "zeek_logs.h"
 
-static void epoch(jsonw *w, const char *key, ms_ts usec) {
-  jw_key(w, key);
-  jw_double(w, (double)usec / 1e6, 6);
+static const zeek_field smtp_fields[] = {
+    {"ts", "time"},
+    {"uid", "string"},
+    {"id.orig_h", "addr"},
+    {"id.orig_p", "port"},
+    {"id.resp_h", "addr"},
+    {"id.resp_p", "port"},
+    {"trans_depth", "count"},
+    {"helo", "string"},
+    {"mailfrom", "string"},
+    {"rcptto", "set[string]"},
+    {"date", "string"},
+    {"from", "string"},
+    {"to", "set[string]"},
+    {"cc", "set[string]"},
+    {"reply_to", "string"},
+    {"msg_id", "string"},
+    {"in_reply_to", "string"},
+    {"subject", "string"},
+    {"x_originating_ip", "addr"},
+    {"first_received", "string"},
+    {"second_received", "string"},
+    {"last_reply", "string"},
+    {"path", "vector[addr]"},
+    {"user_agent", "string"},
+    {"tls", "bool"},
+    {"fuids", "vector[string]"},
+    {"is_webmail", "bool"},
+    {"community_id", "string"},
+};
+
+const zeek_log_def zeek_smtp_log = {"smtp", smtp_fields,
+                                    sizeof smtp_fields / sizeof smtp_fields[0]};
+
+void zeek_conn_fields(zeek_rec *r, const ms_session *s, ms_ts ts) {
+  zr_time(r, "ts", ts);
+  zr_str(r, "uid", s->uid);
+  zr_conn_id(r, s->client.ip, s->client.port, s->server.ip, s->server.port);
 }
 
 /* A display name needs quotes when it holds RFC 5322 specials. */
@@ -47,26 +86,18 @@ static char *mailbox_text(const ms_address *a) {
 }
 
 /* Zeek's to/cc: one entry per mailbox of the header. */
-static void mailbox_set(jsonw *w, const char *key, const ms_addrvec *v) {
-  bool open = false;
+static void mailbox_set(zeek_rec *r, const char *key, const ms_addrvec *v) {
   for (size_t i = 0; i < v->len; i++) {
     if (!v->items[i].address)
       continue;
-    if (!open) {
-      jw_key(w, key);
-      jw_arr_begin(w);
-      open = true;
-    }
     char *text = mailbox_text(&v->items[i]);
-    jw_str(w, text);
+    zr_add(r, key, text);
     free(text);
   }
-  if (open)
-    jw_arr_end(w);
 }
 
 /* Zeek's from/reply_to: the header value; rebuilt as "a, b". */
-static void mailbox_header(jsonw *w, const char *key, const ms_addrvec *v) {
+static void mailbox_header(zeek_rec *r, const char *key, const ms_addrvec *v) {
   char *joined = NULL;
   for (size_t i = 0; i < v->len; i++) {
     if (!v->items[i].address)
@@ -79,15 +110,19 @@ static void mailbox_header(jsonw *w, const char *key, const ms_addrvec *v) {
     }
     joined = next;
   }
-  if (joined) {
-    jw_kstr(w, key, joined);
-    free(joined);
-  }
+  zr_str(r, key, joined);
+  free(joined);
 }
 
-/* x_originating_ip is an addr in Zeek: written only when the header holds
- * one ("[192.0.2.1]" and "192.0.2.1" both do). */
-static void originating_ip(jsonw *w, const char *v) {
+static bool valid_ip(const char *ip) {
+  unsigned char bin[16];
+  return ip && (inet_pton(AF_INET, ip, bin) == 1 ||
+                inet_pton(AF_INET6, ip, bin) == 1);
+}
+
+/* x_originating_ip is an addr in Zeek: set only when the header holds one
+ * ("[192.0.2.1]" and "192.0.2.1" both do). */
+static void originating_ip(zeek_rec *r, const char *v) {
   if (!v)
     return;
   while (*v == ' ' || *v == '\t' || *v == '[')
@@ -100,33 +135,23 @@ static void originating_ip(jsonw *w, const char *v) {
     n++;
   }
   ip[n] = '\0';
-  unsigned char bin[16];
-  if (inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1)
-    jw_kstr(w, "x_originating_ip", ip);
-}
-
-static bool valid_ip(const char *ip) {
-  unsigned char bin[16];
-  return ip && (inet_pton(AF_INET, ip, bin) == 1 ||
-                inet_pton(AF_INET6, ip, bin) == 1);
+  if (valid_ip(ip))
+    zr_str(r, "x_originating_ip", ip);
 }
 
 /* path: the server, the client, then each Received hop's address, top
  * first, skipping a repeat of the previous entry (Zeek's order). */
-static void path(jsonw *w, const ms_session *s, const ms_message *m) {
-  jw_key(w, "path");
-  jw_arr_begin(w);
-  jw_str(w, s->server.ip);
-  jw_str(w, s->client.ip);
+static void path(zeek_rec *r, const ms_session *s, const ms_message *m) {
+  zr_add(r, "path", s->server.ip);
+  zr_add(r, "path", s->client.ip);
   const char *last = s->client.ip;
   for (size_t j = 0; m && j < m->received.len; j++) {
     const char *ip = m->received.items[j].ip;
     if (!valid_ip(ip) || !strcmp(ip, last))
       continue;
-    jw_str(w, ip);
+    zr_add(r, "path", ip);
     last = ip;
   }
-  jw_arr_end(w);
 }
 
 /* Webmail front ends by the names they put in User-Agent / X-Mailer. */
@@ -143,47 +168,48 @@ static bool webmail(const char *agent) {
   return false;
 }
 
-static void last_reply(jsonw *w, const ms_reply *r) {
-  if (!r->present)
+static void last_reply(zeek_rec *r, const ms_reply *rep) {
+  if (!rep->present)
     return;
   /* Zeek keeps the last line of a multi-line reply */
-  const char *text = r->text ? r->text : "";
+  const char *text = rep->text ? rep->text : "";
   const char *nl = strrchr(text, '\n');
-  char *v = r->enhanced ? xasprintf("%d %s %s", r->code, r->enhanced,
-                                    nl ? nl + 1 : text)
-                        : xasprintf("%d %s", r->code, nl ? nl + 1 : text);
-  jw_kstr(w, "last_reply", v);
+  char *v = rep->enhanced ? xasprintf("%d %s %s", rep->code, rep->enhanced,
+                                      nl ? nl + 1 : text)
+                          : xasprintf("%d %s", rep->code, nl ? nl + 1 : text);
+  zr_str(r, "last_reply", v);
   free(v);
 }
 
-static void connection(jsonw *w, const ms_session *s, ms_ts ts, size_t depth) {
-  epoch(w, "ts", ts);
-  jw_kstr(w, "uid", s->uid);
-  jw_kstr(w, "id.orig_h", s->client.ip);
-  jw_kuint(w, "id.orig_p", s->client.port);
-  jw_kstr(w, "id.resp_h", s->server.ip);
-  jw_kuint(w, "id.resp_p", s->server.port);
-  jw_kuint(w, "trans_depth", depth);
-  jw_kstr_opt(w, "helo", s->helo);
+static void connection(zeek_rec *r, const ms_session *s, ms_ts ts,
+                       size_t depth) {
+  zeek_conn_fields(r, s, ts);
+  zr_count(r, "trans_depth", depth);
+  zr_str(r, "helo", s->helo);
+  char cid[COMMUNITY_ID_LEN];
+  sensor_community_id(s, cid);
+  if (*cid)
+    zr_str(r, "community_id", cid);
+  zr_container(r, "fuids");
 }
 
-static void message_headers(jsonw *w, const ms_message *m) {
-  jw_kstr_opt(w, "date", m->date);
-  mailbox_header(w, "from", &m->from);
-  mailbox_set(w, "to", &m->to);
-  mailbox_set(w, "cc", &m->cc);
-  mailbox_header(w, "reply_to", &m->reply_to);
-  jw_kstr_opt(w, "msg_id", m->message_id);
-  jw_kstr_opt(w, "in_reply_to", m->in_reply_to);
-  jw_kstr_opt(w, "subject", m->subject);
-  originating_ip(w, m->x_originating_ip);
+static void message_headers(zeek_rec *r, const ms_message *m) {
+  zr_str(r, "date", m->date);
+  mailbox_header(r, "from", &m->from);
+  mailbox_set(r, "to", &m->to);
+  mailbox_set(r, "cc", &m->cc);
+  mailbox_header(r, "reply_to", &m->reply_to);
+  zr_str(r, "msg_id", m->message_id);
+  zr_str(r, "in_reply_to", m->in_reply_to);
+  zr_str(r, "subject", m->subject);
+  originating_ip(r, m->x_originating_ip);
   /* Zeek: first_received is the last Received header read (the bottom
    * one), second_received the one before it. */
   size_t n = m->received.len;
-  if (n && m->received.items[n - 1].raw)
-    jw_kstr(w, "first_received", m->received.items[n - 1].raw);
-  if (n > 1 && m->received.items[n - 2].raw)
-    jw_kstr(w, "second_received", m->received.items[n - 2].raw);
+  if (n)
+    zr_str(r, "first_received", m->received.items[n - 1].raw);
+  if (n > 1)
+    zr_str(r, "second_received", m->received.items[n - 2].raw);
 }
 
 /* Zeek's last_reply is the last reply the server sent while this record
@@ -208,32 +234,51 @@ static const ms_reply *reply_of(const ms_session *s, size_t i) {
   return found;
 }
 
+/* Zeek's rcptto: every RCPT TO address, accepted or refused (its set has
+ * each once). */
+static void recipients(zeek_rec *r, const ms_transaction *t) {
+  strvec seen = {0};
+  for (size_t pass = 0; pass < 2; pass++) {
+    size_t n = pass ? t->rcpt_rejected.len : t->rcpt_to.len;
+    for (size_t j = 0; j < n; j++) {
+      const char *a =
+          pass ? t->rcpt_rejected.items[j].addr : t->rcpt_to.items[j];
+      if (!a || !*a)
+        continue;
+      bool dup = false;
+      for (size_t k = 0; k < seen.len && !dup; k++)
+        dup = !strcmp(seen.items[k], a);
+      if (dup)
+        continue;
+      strvec_push(&seen, a);
+      zr_add(r, "rcptto", a);
+    }
+  }
+  strvec_free(&seen);
+}
+
 static void one_transaction(const ms_session *s, size_t i, size_t depth,
-                            jsonw *w) {
+                            zeek_rec *r) {
   const ms_transaction *t = &s->transactions.items[i];
   const ms_message *m = t->message;
-  jw_obj_begin(w);
-  connection(w, s, t->ts, depth);
+  connection(r, s, t->ts, depth);
   if (t->mail_from && *t->mail_from)
-    jw_kstr(w, "mailfrom", t->mail_from);
-  if (t->rcpt_to.len) {
-    jw_key(w, "rcptto");
-    jw_arr_begin(w);
-    for (size_t j = 0; j < t->rcpt_to.len; j++)
-      jw_str(w, t->rcpt_to.items[j]);
-    jw_arr_end(w);
+    zr_str(r, "mailfrom", t->mail_from);
+  recipients(r, t);
+  if (m) {
+    message_headers(r, m);
+    char label[24];
+    snprintf(label, sizeof label, "t%zu", i + 1);
+    zeek_add_fuids(r, "fuids", s->uid, label, m);
   }
-  if (m)
-    message_headers(w, m);
   const ms_reply *reply = reply_of(s, i);
   if (reply)
-    last_reply(w, reply);
-  path(w, s, m);
+    last_reply(r, reply);
+  path(r, s, m);
   if (m)
-    jw_kstr_opt(w, "user_agent", m->user_agent);
-  jw_kbool(w, "tls", false);
-  jw_kbool(w, "is_webmail", m && webmail(m->user_agent));
-  jw_obj_end(w);
+    zr_str(r, "user_agent", m->user_agent);
+  zr_bool(r, "tls", false);
+  zr_bool(r, "is_webmail", m && webmail(m->user_agent));
 }
 
 static const ms_command *starttls_command(const ms_session *s) {
@@ -246,32 +291,31 @@ static const ms_command *starttls_command(const ms_session *s) {
 }
 
 /* The record Zeek writes for the part of the session after STARTTLS. */
-static void tls_record(const ms_session *s, size_t depth, jsonw *w) {
+static void tls_record(const ms_session *s, size_t depth, zeek_rec *r) {
   const ms_command *c = starttls_command(s);
-  jw_obj_begin(w);
-  connection(w, s, c ? c->ts : s->ts, depth);
+  connection(r, s, c ? c->ts : s->ts, depth);
   if (c)
-    last_reply(w, &c->reply);
-  path(w, s, NULL);
-  jw_kbool(w, "tls", true);
-  jw_kbool(w, "is_webmail", false);
-  jw_obj_end(w);
+    last_reply(r, &c->reply);
+  path(r, s, NULL);
+  zr_bool(r, "tls", true);
+  zr_bool(r, "is_webmail", false);
 }
 
-size_t emit_zeek_session(const ms_session *s, jsonw *w, FILE *f) {
+size_t zeek_smtp_records(const ms_session *s, zeek_rec *r, zeek_emit_fn emit,
+                         void *ctx) {
   if (s->proto != MS_PROTO_SMTP)
     return 0;
   size_t lines = 0, transferred = 0;
   for (size_t i = 0; i < s->transactions.len; i++) {
     const ms_transaction *t = &s->transactions.items[i];
-    one_transaction(s, i, transferred + 1, w);
-    jw_flush_line(w, f);
+    one_transaction(s, i, transferred + 1, r);
+    emit(ctx, r);
     lines++;
     transferred += t->message != NULL;
   }
   if (s->tls == MS_TLS_STARTTLS) {
-    tls_record(s, transferred + 1, w);
-    jw_flush_line(w, f);
+    tls_record(s, transferred + 1, r);
+    emit(ctx, r);
     lines++;
   }
   return lines;

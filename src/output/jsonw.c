@@ -220,6 +220,11 @@ void jw_double(jsonw *w, double v, int decimals) {
   put(w, b, n > 0 && (size_t)n < sizeof b ? (size_t)n : 0);
 }
 
+void jw_raw_number(jsonw *w, const char *text) {
+  before_value(w);
+  put(w, text, strlen(text));
+}
+
 void jw_null(jsonw *w) {
   before_value(w);
   put(w, "null", 4);

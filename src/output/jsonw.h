@@ -35,6 +35,7 @@ void jw_uint(jsonw *w, uint64_t v);
 void jw_bool(jsonw *w, bool v);
 void jw_null(jsonw *w);
 void jw_double(jsonw *w, double v, int decimals); /* fixed decimals */
+void jw_raw_number(jsonw *w, const char *text); /* a number already formatted */
 void jw_ts(jsonw *w, int64_t usec); /* "2026-11-22T10:00:00.123456Z" */
 /* key + value shortcuts; the _opt forms write nothing for NULL */
 void jw_kstr(jsonw *w, const char *k, const char *s);

@@ -2,150 +2,282 @@
 #include "output.h"
 
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "emit.h"
+#include "outfile.h"
+#include "postrotate.h"
+#include "safefile.h"
 #include "vec.h"
 
 struct ms_output {
   const ms_options *opt;
+  bool worker; /* streams to memory, for a parent */
   jsonw w;
-  FILE *out; /* standard output, or a worker's buffer */
-  FILE *json_file;
-  bool own_json; /* opened here (reopened on SIGHUP), not a worker's buffer */
-  ms_report *report;
   emit_options eo;
-  bool flush_each; /* live capture: a pipeline sees each record at once */
-  bool write_error;
+  ms_format file_format; /* what --json-file holds */
+  ms_outfile *std;       /* standard output (a worker: memory) */
+  ms_outfile *file;      /* --json-file, or NULL */
+  zeek_out *std_zeek;    /* --format zeek/zeek-json: smtp.log on std */
+  zeek_out *file_zeek;   /* ... and as Zeek JSON in --json-file */
+  zeek_out *dir_zeek;    /* --zeek-dir, or NULL */
+  int transcript_dirfd;  /* --transcript-dir, or -1 */
+  bool transcript_failed;
+  ms_report *report;
+  bool post_rotate; /* the helper runs */
 };
 
-static volatile sig_atomic_t reopen_requested;
+void output_request_reopen(void) { outfile_request_reopen(); }
 
-void output_request_reopen(void) { reopen_requested = 1; }
+static bool zeek_format(ms_format f) {
+  return f == MS_FMT_ZEEK || f == MS_FMT_ZEEK_JSON;
+}
 
-static FILE *open_json_file(const char *path) {
-  FILE *f = fopen(path, "a");
-  if (!f)
-    fprintf(stderr, "mailscope: %s: %s\n", path, strerror(errno));
+/* The configuration of --json-file and the --zeek-dir logs. */
+static outfile_config file_config(const ms_options *opt) {
+  outfile_config c;
+  outfile_config_init(&c);
+  c.live = opt->iface != NULL;
+  c.follow_links = opt->follow_dir_links;
+  c.rotate_bytes = opt->rotate_bytes;
+  c.rotate_seconds = opt->rotate_seconds;
+  if (opt->rotate_format)
+    c.rotate_format = opt->rotate_format;
+  if (opt->out_uid >= 0) {
+    c.owner_uid = (uid_t)opt->out_uid;
+    c.owner_gid = (gid_t)opt->out_gid;
+  }
+  return c;
+}
+
+static ms_outfile *open_json_file(const ms_options *opt) {
+  char *dir, *name;
+  safe_split_path(opt->json_file, &dir, &name);
+  ms_outfile *f = NULL;
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    fprintf(stderr, "mailscope: %s: %s\n", dir, strerror(errno));
+  else {
+    outfile_config c = file_config(opt);
+    f = outfile_open(dirfd, dir, name, &c);
+    close(dirfd);
+  }
+  free(dir);
+  free(name);
   return f;
 }
 
-ms_output *output_open(const ms_options *opt) {
+static zeek_out *new_zeek(const ms_options *opt, bool json) {
+  zeek_out *z = zeek_out_new(json);
+  if (!opt->iface)
+    zeek_out_network_time(z);
+  return z;
+}
+
+static ms_output *new_output(const ms_options *opt) {
   ms_output *o = xcalloc(1, sizeof *o);
   o->opt = opt;
   jw_init(&o->w);
   o->eo.timestamps = opt->timestamps;
   o->eo.full_bodies = opt->full_bodies;
-  o->flush_each = opt->iface != NULL;
-  o->out = stdout;
-  o->own_json = true;
-  if (opt->json_file && !(o->json_file = open_json_file(opt->json_file)))
-    goto fail;
-  if (opt->transcript_dir && mkdir(opt->transcript_dir, 0755) != 0 &&
-      errno != EEXIST) {
-    fprintf(stderr, "mailscope: %s: %s\n", opt->transcript_dir,
-            strerror(errno));
-    goto fail;
+  o->file_format = ms_options_file_format(opt);
+  o->transcript_dirfd = -1;
+  return o;
+}
+
+static void free_output(ms_output *o) {
+  zeek_out_close(o->std_zeek);
+  zeek_out_close(o->file_zeek);
+  zeek_out_close(o->dir_zeek);
+  outfile_close(o->file);
+  outfile_close(o->std);
+  if (o->transcript_dirfd >= 0)
+    close(o->transcript_dirfd);
+  jw_free(&o->w);
+  free(o);
+}
+
+/* The outputs named by a path or a directory; false after a message. */
+/* Zeek JSON records in --json-file (the Zeek formats). */
+static void file_zeek(ms_output *o) {
+  if (o->file && zeek_format(o->file_format)) {
+    o->file_zeek = new_zeek(o->opt, true);
+    zeek_out_to(o->file_zeek, ZEEK_LOG_SMTP, o->file, true);
+  }
+}
+
+static bool open_files(ms_output *o) {
+  const ms_options *opt = o->opt;
+  if (opt->json_file && !(o->file = open_json_file(opt)))
+    return false;
+  file_zeek(o);
+  if (opt->transcript_dir &&
+      (o->transcript_dirfd =
+           safe_open_dir(opt->transcript_dir, true, opt->follow_dir_links)) < 0)
+    return false;
+  if (opt->zeek_dir) {
+    int fd = safe_open_dir(opt->zeek_dir, true, opt->follow_dir_links);
+    if (fd < 0)
+      return false;
+    outfile_config c = file_config(opt);
+    o->dir_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
+    zeek_out_to_dir(o->dir_zeek, fd, opt->zeek_dir, &c);
+    close(fd); /* the log files keep their own copy */
   }
   if (opt->report && !(o->report = report_open(opt->report))) {
     fprintf(stderr, "mailscope: %s: %s\n", opt->report, strerror(errno));
-    goto fail;
+    return false;
   }
-  return o;
-fail:
-  if (o->json_file)
-    fclose(o->json_file);
-  jw_free(&o->w);
-  free(o);
-  return NULL;
+  if (opt->post_rotate) {
+    if (postrotate_start(opt->post_rotate,
+                         opt->out_uid >= 0 ? (uid_t)opt->out_uid : (uid_t)-1,
+                         (gid_t)opt->out_gid) != 0)
+      return false;
+    o->post_rotate = true;
+    outfile_set_rotated(postrotate_send);
+  }
+  return true;
 }
 
-static void write_transcript_file(ms_output *o, const ms_session *s) {
-  char *path = xasprintf("%s/%s.txt", o->opt->transcript_dir, s->uid);
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    if (!o->write_error && !o->opt->quiet)
-      fprintf(stderr, "mailscope: %s: %s\n", path, strerror(errno));
-    o->write_error = true;
-  } else {
-    emit_text_session(s, &o->eo, f);
-    fclose(f);
+ms_output *output_open(const ms_options *opt) {
+  ms_output *o = new_output(opt);
+  outfile_config c;
+  outfile_config_init(&c);
+  c.live = opt->iface != NULL;
+  o->std = outfile_fd(STDOUT_FILENO, "standard output", &c);
+  if (zeek_format(opt->format)) {
+    o->std_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
+    zeek_out_to(o->std_zeek, ZEEK_LOG_SMTP, o->std, false);
   }
-  free(path);
+  if (!open_files(o)) {
+    free_output(o);
+    return NULL;
+  }
+  return o;
+}
+
+ms_output *output_open_worker(const ms_options *opt) {
+  ms_output *o = new_output(opt);
+  o->worker = true;
+  o->std = outfile_memory();
+  if (zeek_format(opt->format)) {
+    o->std_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
+    zeek_out_to(o->std_zeek, ZEEK_LOG_SMTP, o->std, true);
+  }
+  if (opt->json_file)
+    o->file = outfile_memory();
+  file_zeek(o);
+  if (opt->zeek_dir) {
+    o->dir_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
+    zeek_out_to_memory(o->dir_zeek);
+  }
+  if (opt->transcript_dir &&
+      (o->transcript_dirfd = safe_open_dir(opt->transcript_dir, false,
+                                           opt->follow_dir_links)) < 0)
+    o->transcript_failed = true;
+  return o;
+}
+
+/* ---- one session ------------------------------------------------------ */
+
+typedef struct {
+  ms_outfile *f;
+} doc_sink;
+
+static void write_doc(void *ctx, jsonw *w) {
+  ms_outfile *f = ((doc_sink *)ctx)->f;
+  outfile_write(f, w->buf, w->len);
+  outfile_write(f, "\n", 1);
+  jw_reset(w);
+}
+
+/* s in a JSON format (-J or ECS) into f, as one record. */
+static void write_json(ms_output *o, ms_format fmt, const ms_session *s,
+                       ms_outfile *f) {
+  jw_reset(&o->w);
+  if (fmt == MS_FMT_ECS) {
+    doc_sink d = {f};
+    emit_ecs_session(s, &o->w, write_doc, &d);
+  } else {
+    emit_json_session(s, &o->w);
+    write_doc(&(doc_sink){f}, &o->w);
+  }
+  outfile_end_record(f);
 }
 
 static void write_stdout(ms_output *o, const ms_session *s) {
   switch (o->opt->format) {
-  case MS_FMT_TRANSCRIPT:
-    emit_text_session(s, &o->eo, o->out);
+  case MS_FMT_TRANSCRIPT: {
+    FILE *f = outfile_stream(o->std);
+    emit_text_session(s, &o->eo, f);
+    fflush(f);
+    outfile_end_record(o->std);
     break;
+  }
   case MS_FMT_JSON:
-    emit_json_session(s, &o->w);
-    jw_flush_line(&o->w, o->out);
-    break;
   case MS_FMT_ECS:
-    emit_ecs_session(s, &o->w);
-    jw_flush_line(&o->w, o->out);
+    write_json(o, o->opt->format, s, o->std);
     break;
   case MS_FMT_ZEEK:
-    emit_zeek_session(s, &o->w, o->out);
+  case MS_FMT_ZEEK_JSON:
+    zeek_out_session(o->std_zeek, s);
     break;
   }
-  if (o->flush_each)
-    fflush(o->out);
 }
 
-ms_output *output_open_worker(const ms_options *opt, FILE *out, FILE *json) {
-  ms_output *o = xcalloc(1, sizeof *o);
-  o->opt = opt;
-  jw_init(&o->w);
-  o->eo.timestamps = opt->timestamps;
-  o->eo.full_bodies = opt->full_bodies;
-  o->out = out;
-  o->json_file = json;
-  o->own_json = false;
-  return o;
+static void write_file(ms_output *o, const ms_session *s) {
+  if (o->file_zeek)
+    zeek_out_session(o->file_zeek, s);
+  else
+    write_json(o, o->file_format, s, o->file);
 }
 
-/* SIGHUP asked for --json-file to be reopened (log rotation). */
-static void reopen_json_if_asked(ms_output *o) {
-  if (!reopen_requested || !o->own_json)
+/* DIR/UID.txt, created never through a link nor over a file (a uid seen
+ * twice gets UID-1.txt).  A failure is said once; reading files it ends
+ * the run, live the session's transcript is counted lost. */
+static void write_transcript_file(ms_output *o, const ms_session *s) {
+  if (o->transcript_failed)
     return;
-  reopen_requested = 0;
-  FILE *f = open_json_file(o->opt->json_file);
-  if (f) {
-    fclose(o->json_file);
-    o->json_file = f;
+  bool live = o->opt->iface != NULL;
+  char *name = NULL;
+  int fd = safe_create_unique(o->transcript_dirfd, s->uid, ".txt", &name);
+  char *path = xasprintf("%s/%s%s", o->opt->transcript_dir,
+                         name ? name : s->uid, name ? "" : ".txt");
+  bool ok = fd >= 0;
+  if (!ok) {
+    outfile_failure(path, errno, live);
+  } else {
+    outfile_config c;
+    outfile_config_init(&c);
+    c.live = live;
+    ms_outfile *f = outfile_fd(fd, path, &c);
+    FILE *stream = outfile_stream(f);
+    emit_text_session(s, &o->eo, stream);
+    fflush(stream);
+    ok = outfile_close(f) == 0;
+    if (close(fd) != 0 && ok) {
+      outfile_failure(path, errno, live);
+      ok = false;
+    }
   }
-}
-
-void output_rendered(ms_output *o, const char *text, size_t text_len,
-                     const char *json, size_t json_len) {
-  if (text_len)
-    fwrite(text, 1, text_len, o->out);
-  if (o->flush_each)
-    fflush(o->out);
-  if (o->json_file && json_len) {
-    reopen_json_if_asked(o);
-    fwrite(json, 1, json_len, o->json_file);
-    if (o->flush_each)
-      fflush(o->json_file);
-  }
+  if (!ok && !live)
+    o->transcript_failed = true;
+  free(path);
+  free(name);
 }
 
 void output_session(ms_output *o, ms_session *s) {
   write_stdout(o, s);
-  if (o->json_file) {
-    reopen_json_if_asked(o);
-    emit_json_session(s, &o->w);
-    jw_flush_line(&o->w, o->json_file);
-    if (o->flush_each)
-      fflush(o->json_file);
-  }
+  if (o->file)
+    write_file(o, s);
+  if (o->dir_zeek)
+    zeek_out_session(o->dir_zeek, s);
   if (o->opt->transcript_dir)
     write_transcript_file(o, s);
   if (o->report)
@@ -153,37 +285,132 @@ void output_session(ms_output *o, ms_session *s) {
   ms_session_free(s);
 }
 
+/* ---- workers and their parent ----------------------------------------- */
+
+void output_worker_take(ms_output *o, const char *p[MS_OUT_STREAMS],
+                        size_t n[MS_OUT_STREAMS]) {
+  for (int i = 0; i < MS_OUT_STREAMS; i++) {
+    p[i] = NULL;
+    n[i] = 0;
+  }
+  outfile_take(o->std, &p[MS_STREAM_STDOUT], &n[MS_STREAM_STDOUT]);
+  if (o->file)
+    outfile_take(o->file, &p[MS_STREAM_FILE], &n[MS_STREAM_FILE]);
+  for (size_t i = 0; o->dir_zeek && i < ZEEK_LOG_COUNT; i++)
+    outfile_take(zeek_out_memory(o->dir_zeek, i), &p[MS_STREAM_ZEEK + i],
+                 &n[MS_STREAM_ZEEK + i]);
+}
+
+void output_worker_clear(ms_output *o) {
+  outfile_clear(o->std);
+  if (o->file)
+    outfile_clear(o->file);
+  for (size_t i = 0; o->dir_zeek && i < ZEEK_LOG_COUNT; i++)
+    outfile_clear(zeek_out_memory(o->dir_zeek, i));
+}
+
+void output_rendered(ms_output *o, const char *const p[MS_OUT_STREAMS],
+                     const size_t n[MS_OUT_STREAMS]) {
+  if (n[MS_STREAM_STDOUT]) {
+    if (o->std_zeek) {
+      zeek_out_rows(o->std_zeek, ZEEK_LOG_SMTP, p[MS_STREAM_STDOUT],
+                    n[MS_STREAM_STDOUT]);
+    } else {
+      outfile_write(o->std, p[MS_STREAM_STDOUT], n[MS_STREAM_STDOUT]);
+      outfile_end_record(o->std);
+    }
+  }
+  if (o->file && n[MS_STREAM_FILE]) {
+    outfile_write(o->file, p[MS_STREAM_FILE], n[MS_STREAM_FILE]);
+    outfile_end_record(o->file);
+  }
+  for (size_t i = 0; o->dir_zeek && i < ZEEK_LOG_COUNT; i++)
+    zeek_out_rows(o->dir_zeek, i, p[MS_STREAM_ZEEK + i], n[MS_STREAM_ZEEK + i]);
+}
+
+/* ---- stats ------------------------------------------------------------- */
+
+static int64_t now_usec(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* One stats record (iv NULL: the closing one) in format fmt into f. */
+static void stats_record(ms_output *o, ms_format fmt, const ms_stats *st,
+                         const ms_stats_interval *iv, ms_outfile *f) {
+  jw_reset(&o->w);
+  if (fmt == MS_FMT_ECS)
+    emit_ecs_stats(st, iv, now_usec(), &o->w);
+  else if (iv)
+    emit_json_stats_interval(st, iv, &o->w);
+  else
+    emit_json_stats(st, &o->w);
+  if (fmt == MS_FMT_TRANSCRIPT)
+    outfile_puts(f, "# stats ");
+  write_doc(&(doc_sink){f}, &o->w);
+  outfile_end_record(f);
+}
+
+/* Where stats records go: standard output in its format (Zeek formats:
+ * standard error, so that the logs stay Zeek's), and --json-file in its
+ * format unless it holds Zeek records. */
+static void write_stats(ms_output *o, const ms_stats *st,
+                        const ms_stats_interval *iv) {
+  ms_format fmt = o->opt->format;
+  if (zeek_format(fmt)) {
+    jw_reset(&o->w);
+    if (iv)
+      emit_json_stats_interval(st, iv, &o->w);
+    else
+      emit_json_stats(st, &o->w);
+    fprintf(stderr, "%.*s\n", (int)o->w.len, o->w.buf);
+  } else if (fmt == MS_FMT_TRANSCRIPT && !iv) {
+    FILE *f = outfile_stream(o->std);
+    emit_text_stats(st, f);
+    fflush(f);
+    outfile_end_record(o->std);
+  } else {
+    stats_record(o, fmt, st, iv, o->std);
+  }
+  if (o->file && !zeek_format(o->file_format))
+    stats_record(o, o->file_format, st, iv, o->file);
+}
+
+void output_stats_interval(ms_output *o, const ms_stats *st,
+                           const ms_stats_interval *iv) {
+  write_stats(o, st, iv);
+}
+
+bool output_failed(const ms_output *o) {
+  return outfile_failed(o->std) || (o->file && outfile_failed(o->file)) ||
+         o->transcript_failed;
+}
+
 int output_close(ms_output *o, const ms_stats *st) {
   int rc = 0;
-  if (!o->own_json) { /* a worker: its parent writes stats and closes */
-    jw_free(&o->w);
-    free(o);
+  if (o->worker) { /* its parent writes stats and closes */
+    free_output(o);
     return 0;
   }
-  if (o->opt->stats) {
-    if (o->opt->format == MS_FMT_TRANSCRIPT) {
-      emit_text_stats(st, o->out);
-    } else {
-      emit_json_stats(st, &o->w);
-      jw_flush_line(&o->w, o->out);
-    }
-  }
-  if (o->json_file) {
-    if (o->opt->stats) {
-      emit_json_stats(st, &o->w);
-      jw_flush_line(&o->w, o->json_file);
-    }
-    if (fclose(o->json_file) != 0)
-      rc = 2;
-  }
+  if (o->opt->stats)
+    write_stats(o, st, NULL);
   if (o->report && report_close(o->report, st) != 0) {
     fprintf(stderr, "mailscope: %s: could not write the report\n",
             o->opt->report);
     rc = 2;
   }
-  if (fflush(stdout) != 0)
+  if (o->transcript_failed)
     rc = 2;
-  jw_free(&o->w);
-  free(o);
+  if (zeek_out_close(o->std_zeek) != 0 || zeek_out_close(o->dir_zeek) != 0 ||
+      zeek_out_close(o->file_zeek) != 0)
+    rc = 2;
+  o->std_zeek = o->dir_zeek = o->file_zeek = NULL;
+  if (outfile_close(o->file) != 0 || outfile_close(o->std) != 0)
+    rc = 2;
+  o->file = o->std = NULL;
+  if (o->post_rotate)
+    postrotate_stop();
+  free_output(o);
   return rc;
 }

@@ -11,6 +11,7 @@ facts gen.py wrote for it.
   check.py bytes FILE...                terminal safety only
   check.py lines FILE...                every line strict UTF-8 JSON (ECS, Zeek)
   check.py rss FACTS.json KB            peak RSS under the documented bound
+                                        (and under --max-memory's)
 
 Prints one line per failed check and exits 1 if any failed.
 """
@@ -75,11 +76,14 @@ def check_message(where, m, want):
                    (where, key, got.get(key), value))
 
 
-def check_good(records, g):
+def check_good(records, g, ts_prefix=None):
     where = "good %s session (client port %d)" % (g["proto"], g["client_port"])
     s = session_by_port(records, g["client_port"], g["proto"])
     if not expect(s is not None, where + ": reported once"):
         return
+    if ts_prefix:
+        expect(s["ts"].startswith(ts_prefix), "%s: ts %s, want %s..." %
+               (where, s["ts"], ts_prefix))
     expect(s["client"]["ip"] == g["client_ip"], where + ": client address")
     expect(s["end"] == "fin", where + ": end fin, not " + s["end"])
     expect(s["gap_bytes"] == 0, where + ": no gap")
@@ -87,7 +91,9 @@ def check_good(records, g):
     expect(s.get("banner") == g["banner"], where + ": banner %r" % s.get("banner"))
     expect(s["anomalies"] == [], where + ": no anomalies, got %s" %
            [a["name"] for a in s["anomalies"]][:5])
-    got = [[c["verb"], c.get("reply", {}).get("code")] for c in s["commands"]]
+    got = [[c["verb"], c.get("reply", {}).get("code",
+                                              c.get("reply", {}).get("status"))]
+           for c in s["commands"]]
     expect(got == g["commands"], where + ": commands and replies %s, want %s" %
            (got, g["commands"]))
     expect(all(not c["pipelined"] for c in s["commands"]), where + ": lockstep")
@@ -141,6 +147,18 @@ def check_hostile(records, port, want):
         check_message(where, msg, want["message"])
     if want.get("paired"):
         check_pairing(where, s)
+    for name in want.get("absent", []):
+        expect(name not in names, "%s: no anomaly %s" % (where, name))
+    got = [[c["verb"], c.get("arg")] for c in s["commands"]]
+    for pair in want.get("command_args", []):
+        expect(pair in got, "%s: command %s (has %s)" % (where, pair, got[:8]))
+    if "transactions" in want:
+        expect(len(s.get("transactions", [])) == want["transactions"],
+               "%s: %d transactions, want %d" %
+               (where, len(s.get("transactions", [])), want["transactions"]))
+    if "auth" in want:
+        user = s.get("auth", {}).get("username")
+        expect(user == want["auth"], "%s: auth user %r" % (where, user))
 
 
 def check_pairing(where, s):
@@ -174,12 +192,20 @@ def check_stats(records, facts):
             expect(st.get(key) == value, "stats %s %s, want %s" %
                    (key, st.get(key), value))
     limited = [r for r in records if r.get("end") == "limit"]
-    expect(len(limited) == st.get("sessions_dropped"),
+    dropped = [r for r in limited
+               if r["anomalies"] and r["anomalies"][0]["name"] == "session_limit"]
+    ended = [r for r in limited if r not in dropped]
+    expect(len(dropped) == st.get("sessions_dropped"),
            "each dropped session reported once (%d records, %s dropped)" %
-           (len(limited), st.get("sessions_dropped")))
-    expect(all(r["anomalies"] and r["anomalies"][0]["name"] == "session_limit"
-               and not r["commands"] for r in limited),
+           (len(dropped), st.get("sessions_dropped")))
+    expect(all(not r["commands"] for r in dropped),
            "dropped sessions: session_limit, nothing decoded")
+    expect(all(any(a["name"] == "memory_limit" for a in r["anomalies"])
+               for r in ended),
+           "sessions ended early for --max-memory say so (memory_limit)")
+    expect(len(ended) >= facts.get("memory_ended_min", 0),
+           "%d sessions ended for --max-memory, want at least %d" %
+           (len(ended), facts.get("memory_ended_min", 0)))
     reported = sum(1 for r in records if r.get("event") == "session")
     expect(st["sessions"]["smtp"] + st["sessions"]["pop3"] == reported,
            "stats sessions count the %d reported" % reported)
@@ -239,16 +265,22 @@ def check_text(facts, path):
 # docs/design.md, "Memory": 24 MiB to start with; 1 KiB per connection
 # tracked before it carries a byte, 2 KiB once it has; what a session holds
 # (2 x --max-line + 2 x --max-session-bytes + --max-message-bytes: 3 MiB
-# with the defaults); 0.5 KiB per recorded command.
+# with the defaults); 0.5 KiB per recorded command.  All that, and fragments
+# and the decompressor, within --max-memory: at most 24 MiB plus 1.25 times
+# it (the allocator's own overhead on top of what is counted).
 BASE_KIB, EMPTY_KIB, DATA_KIB = 24 * 1024, 1, 2
 HELD_KIB = (2 * 4096 + 2 * 1048576 + 1048576) // 1024
 COMMAND_KIB = 0.5
+MAX_MEMORY_MIB = 512
 
 
 def check_rss(facts, kib):
     m = facts["mem"]
     bound = (BASE_KIB + EMPTY_KIB * m.get("empty", 0) + DATA_KIB * m["data"] +
              HELD_KIB * m["busy"] + COMMAND_KIB * m["commands"])
+    limit = BASE_KIB + 1.25 * 1024 * facts.get("max_memory_mib",
+                                                MAX_MEMORY_MIB)
+    bound = min(bound, limit)
     print("peak RSS %d KiB, bound %d KiB" % (kib, bound))
     expect(kib <= bound, "peak RSS %d KiB above the documented bound %d KiB"
            % (kib, bound))
@@ -272,7 +304,13 @@ def main():
             check_text(facts, sys.argv[3])
         else:
             records = load_records(sys.argv[3])
-            check_good(records, facts["good"])
+            if "max_line_bytes" in facts:
+                with open(sys.argv[3], "rb") as f:
+                    longest = max((len(l) for l in f), default=0)
+                expect(longest <= facts["max_line_bytes"],
+                       "longest NDJSON line %d bytes, want at most %d" %
+                       (longest, facts["max_line_bytes"]))
+            check_good(records, facts["good"], facts.get("ts_prefix"))
             for port, want in facts.get("sessions", {}).items():
                 check_hostile(records, port, want)
             if not facts.get("no_stats"):

@@ -1,7 +1,8 @@
 /* test_decompress.c - gzip, zstd and xz streams give back exactly what
  * was compressed (several members too); every cut of a compressed stream
  * gives a prefix of it and then an error, never more, never a crash;
- * magic numbers are told apart. */
+ * magic numbers are told apart; a stream that needs more memory than half
+ * the budget is refused by name, and the budget is given back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "budget.h"
 #include "decompress.h"
 
 #define PLAIN_LEN 300000
@@ -70,7 +72,7 @@ static size_t read_all(const uint8_t *z, size_t len, uint8_t *out, size_t cap,
   ms_compression c = ms_compression_of(magic);
   assert_int_not_equal(c, MS_COMPRESSION_NONE);
   uint32_t first = 0;
-  FILE *fp = ms_decompressing(raw, c, &first);
+  FILE *fp = ms_decompressing(raw, c, &first, NULL);
   assert_non_null(fp);
   size_t got = fread(out, 1, cap, fp);
   *failed = ferror(fp) != 0;
@@ -170,6 +172,59 @@ static void magic_numbers(void **state) {
   assert_string_equal(ms_compression_name(MS_COMPRESSION_ZSTD), "zstd");
 }
 
+/* A window or dictionary over half the budget: refused, naming
+ * --max-memory (not "corrupt"), before its memory is taken; what the
+ * decompressor took is given back when the stream closes. */
+static void over_the_budget_refused(void **state) {
+  (void)state;
+  /* zstd: a frame of raw blocks whose header asks for a 64 MiB window */
+  static uint8_t z[64];
+  size_t n = 0;
+  memcpy(z, "\x28\xb5\x2f\xfd", 4), n = 4;
+  z[n++] = 0x00;            /* no content size, window descriptor follows */
+  z[n++] = (26 - 10) << 3;  /* 2^26 */
+  z[n++] = (8 << 3) | 1, z[n++] = 0, z[n++] = 0; /* last raw block, 8 B */
+  memcpy(z + n, "abcdefgh", 8), n += 8;
+  /* xz: packed with a 64 MiB dictionary */
+  static uint8_t x[4096];
+  size_t xn = 0;
+  lzma_options_lzma lz;
+  lzma_lzma_preset(&lz, 1);
+  lz.dict_size = 64u << 20;
+  lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &lz},
+                           {LZMA_VLI_UNKNOWN, NULL}};
+  assert_int_equal(lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, NULL,
+                                             plain, 1000, x, &xn, sizeof x),
+                   LZMA_OK);
+  const uint8_t *data[2] = {z, x};
+  size_t len[2] = {n, xn};
+  for (int k = 0; k < 2; k++) {
+    for (int big = 0; big < 2; big++) {
+      ms_budget b;
+      ms_budget_init(&b, big ? 1ULL << 30 : 32u << 20);
+      FILE *raw = fmemopen((void *)data[k], len[k], "rb");
+      uint32_t magic, first;
+      memcpy(&magic, data[k], 4);
+      FILE *fp = ms_decompressing(raw, ms_compression_of(magic), &first, &b);
+      assert_non_null(fp);
+      size_t got = fread(unpacked, 1, sizeof unpacked, fp);
+      if (big) { /* 512 MiB for the decompressor: read */
+        assert_false(ferror(fp));
+        assert_int_equal(got, k == 0 ? 8 : 1000);
+      } else {
+        assert_true(ferror(fp));
+        assert_int_equal(got, 0);
+        const char *why = ms_decompress_error();
+        assert_non_null(strstr(why, "--max-memory"));
+        assert_null(strstr(why, "corrupt"));
+        assert_true(b.peak < 1u << 20); /* nothing large was taken */
+      }
+      fclose(fp);
+      assert_int_equal(b.used, 0);
+    }
+  }
+}
+
 int main(void) {
   make_plain();
   const struct CMUnitTest tests[] = {
@@ -179,6 +234,7 @@ int main(void) {
       cmocka_unit_test(concatenated_members),
       cmocka_unit_test(corrupt_data_fails),
       cmocka_unit_test(magic_numbers),
+      cmocka_unit_test(over_the_budget_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

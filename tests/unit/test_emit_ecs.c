@@ -1,8 +1,10 @@
 /* test_emit_ecs.c - --format ecs on hand-built records: the SMTP session
- * with two transactions (email.* from the one that carried the message,
- * every transaction under mailscope.*), the POP3 session, hostile strings
- * staying valid JSON, and the Date header parsed into
- * email.origination_timestamp (zones, obsolete forms, impossible dates). */
+ * gives a session document and one document per transaction (the refused
+ * one and the queued one with its message and attachment), linked by
+ * event.id and mailscope.uid; the POP3 session a session document and one
+ * per retrieval; hostile strings stay valid JSON; the Date header parsed
+ * into email.origination_timestamp (zones, obsolete forms, impossible
+ * dates); the stats record as a metric document. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,27 +15,49 @@
 
 #include "emit_fixture.h"
 
-static json_object *ecs_of(const ms_session *s) {
+typedef struct {
+  json_object *doc[8];
+  size_t n;
+} docs;
+
+static void take_doc(void *ctx, jsonw *w) {
+  docs *d = ctx;
+  assert_true(d->n < 8);
+  assert_null(memchr(w->buf, '\n', w->len)); /* one document, one line */
+  char *text = xstrndup(w->buf, w->len);
+  d->doc[d->n] = json_tokener_parse(text);
+  assert_non_null(d->doc[d->n]);
+  d->n++;
+  free(text);
+  jw_reset(w);
+}
+
+static docs ecs_of(const ms_session *s) {
+  docs d = {{0}, 0};
   jsonw w;
   jw_init(&w);
-  emit_ecs_session(s, &w);
-  char *text = xstrndup(w.buf, w.len);
-  assert_null(memchr(w.buf, '\n', w.len)); /* one document, one line */
-  json_object *o = json_tokener_parse(text);
-  assert_non_null(o);
-  free(text);
+  size_t n = emit_ecs_session(s, &w, take_doc, &d);
+  assert_int_equal(n, d.n);
   jw_free(&w);
-  return o;
+  return d;
+}
+
+static void docs_free(docs *d) {
+  for (size_t i = 0; i < d->n; i++)
+    json_object_put(d->doc[i]);
 }
 
 static void smtp_session_document(void **state) {
   (void)state;
   ms_session *s = fx_smtp();
-  json_object *o = ecs_of(s);
+  docs d = ecs_of(s);
+  assert_int_equal(d.n, 3); /* the session, two transactions */
+  json_object *o = d.doc[0];
   assert_string_equal(fx_str(o, "@timestamp"), "2025-11-22T08:26:40.000000Z");
   assert_string_equal(fx_str(o, "event.dataset"), "mailscope.smtp");
   assert_string_equal(fx_str(o, "event.module"), "mailscope");
   assert_string_equal(fx_str(o, "event.kind"), "event");
+  assert_string_equal(fx_str(o, "event.id"), "CfixtureSmtp0000001");
   assert_string_equal(fx_str(o, "event.outcome"), "success");
   assert_int_equal(json_object_get_int64(fx_get(o, "event.duration")),
                    2500000000LL);
@@ -50,29 +74,12 @@ static void smtp_session_document(void **state) {
   assert_string_equal(fx_str(o, "network.protocol"), "smtp");
   assert_string_equal(fx_str(o, "network.vlan.id"), "100");
   assert_string_equal(fx_str(o, "network.inner.vlan.id"), "200");
+  assert_int_equal(strlen(fx_str(o, "network.community_id")), 30);
   assert_string_equal(fx_str(o, "user.name"), "alice");
   /* STARTTLS accepted, but no handshake in the capture */
   assert_false(json_object_get_boolean(fx_get(o, "tls.established")));
-  /* email.* is the message of the second (queued) transaction */
-  assert_string_equal(fx_str(o, "email.subject"), "Quarterly \"report\" <b>");
-  assert_string_equal(fx_str(o, "email.sender.address"), "alice@example.org");
-  assert_string_equal(fx_str(o, "email.local_id"), "4ABC123");
-  assert_string_equal(fx_str(o, "email.delivery_timestamp"),
-                      "2025-11-22T08:26:40.900000Z");
-  assert_string_equal(fx_str(o, "email.origination_timestamp"),
-                      "2015-12-08T21:30:00.000000Z");
-  json_object *to = fx_get(o, "email.to.address");
-  assert_int_equal(json_object_array_length(to), 2);
-  assert_string_equal(json_object_get_string(json_object_array_get_idx(to, 1)),
-                      "carol@example.net");
-  json_object *att = fx_get(o, "email.attachments");
-  assert_int_equal(json_object_array_length(att), 1);
-  json_object *file = fx_get(json_object_array_get_idx(att, 0), "file");
-  assert_string_equal(fx_str(file, "name"), "Report.PDF");
-  assert_string_equal(fx_str(file, "extension"), "pdf");
-  assert_int_equal(json_object_get_int(fx_get(file, "size")), 1234);
-  assert_int_equal(strlen(fx_str(file, "hash.sha256")), 64);
-  /* mailscope.* keeps both transactions */
+  assert_null(fx_get(o, "email")); /* messages have their own documents */
+  /* mailscope.* summarises both transactions */
   assert_int_equal(
       json_object_get_int(fx_get(o, "mailscope.transaction_count")), 2);
   json_object *txs = fx_get(o, "mailscope.transactions");
@@ -88,14 +95,53 @@ static void smtp_session_document(void **state) {
                           fx_get(o, "mailscope.anomalies"), 0)),
                       "pipelining_not_advertised");
   assert_null(fx_get(o, "mailscope.messages"));
-  json_object_put(o);
+
+  /* the refused transaction: its envelope, no message */
+  json_object *r = d.doc[1];
+  assert_string_equal(fx_str(r, "event.id"), "CfixtureSmtp0000001-t1");
+  assert_string_equal(fx_str(r, "event.action"), "smtp-transaction");
+  assert_string_equal(fx_str(r, "event.outcome"), "failure");
+  assert_string_equal(fx_str(r, "mailscope.uid"), "CfixtureSmtp0000001");
+  assert_string_equal(fx_str(r, "email.sender.address"), "");
+  assert_null(fx_get(r, "email.subject"));
+  assert_string_equal(fx_str(r, "mailscope.status"), "rejected");
+  assert_string_equal(fx_str(r, "network.community_id"),
+                      fx_str(o, "network.community_id"));
+
+  /* the queued one: email.* of its message, every attachment */
+  json_object *q = d.doc[2];
+  assert_string_equal(fx_str(q, "event.id"), "CfixtureSmtp0000001-t2");
+  assert_string_equal(fx_str(q, "event.outcome"), "success");
+  assert_string_equal(fx_str(q, "email.subject"), "Quarterly \"report\" <b>");
+  assert_string_equal(fx_str(q, "email.sender.address"), "alice@example.org");
+  assert_string_equal(fx_str(q, "email.local_id"), "4ABC123");
+  assert_string_equal(fx_str(q, "email.delivery_timestamp"),
+                      "2025-11-22T08:26:40.900000Z");
+  assert_string_equal(fx_str(q, "email.origination_timestamp"),
+                      "2015-12-08T21:30:00.000000Z");
+  json_object *to = fx_get(q, "email.to.address");
+  assert_int_equal(json_object_array_length(to), 2);
+  assert_string_equal(json_object_get_string(json_object_array_get_idx(to, 1)),
+                      "carol@example.net");
+  json_object *att = fx_get(q, "email.attachments");
+  assert_int_equal(json_object_array_length(att), 1);
+  json_object *file = fx_get(json_object_array_get_idx(att, 0), "file");
+  assert_string_equal(fx_str(file, "name"), "Report.PDF");
+  assert_string_equal(fx_str(file, "extension"), "pdf");
+  assert_int_equal(json_object_get_int(fx_get(file, "size")), 1234);
+  assert_int_equal(strlen(fx_str(file, "hash.sha256")), 64);
+  assert_int_equal(json_object_array_length(fx_get(q, "related.hash")), 2);
+  assert_int_equal(json_object_get_int(fx_get(q, "mailscope.transaction")), 2);
+  docs_free(&d);
   ms_session_free(s);
 }
 
 static void pop3_session_document(void **state) {
   (void)state;
   ms_session *s = fx_pop3();
-  json_object *o = ecs_of(s);
+  docs d = ecs_of(s);
+  assert_int_equal(d.n, 2);
+  json_object *o = d.doc[0];
   assert_string_equal(fx_str(o, "event.dataset"), "mailscope.pop3");
   assert_string_equal(fx_str(o, "network.protocol"), "pop3");
   assert_string_equal(fx_str(o, "network.type"), "ipv6");
@@ -103,17 +149,22 @@ static void pop3_session_document(void **state) {
   assert_null(fx_get(o, "network.vlan"));
   assert_null(fx_get(o, "tls"));
   assert_string_equal(fx_str(o, "user.name"), "bob");
-  assert_string_equal(fx_str(o, "email.subject"), "hello over pop3");
-  /* POP3: the envelope sender comes from Return-Path */
-  assert_string_equal(fx_str(o, "email.sender.address"), "bounces@example.org");
-  assert_null(fx_get(o, "email.local_id"));
   assert_null(fx_get(o, "mailscope.transactions"));
   assert_int_equal(json_object_get_int(fx_get(o, "mailscope.message_count")),
                    1);
   assert_int_equal(json_object_get_int(fx_get(o, "mailscope.mailbox.messages")),
                    2);
   assert_int_equal(json_object_get_int(fx_get(o, "mailscope.deleted")), 1);
-  json_object_put(o);
+  json_object *m = d.doc[1];
+  assert_string_equal(fx_str(m, "event.id"), "CfixturePop30000001-r1");
+  assert_string_equal(fx_str(m, "event.action"), "pop3-retrieval");
+  assert_string_equal(fx_str(m, "email.subject"), "hello over pop3");
+  /* POP3: the envelope sender comes from Return-Path */
+  assert_string_equal(fx_str(m, "email.sender.address"), "bounces@example.org");
+  assert_null(fx_get(m, "email.local_id"));
+  assert_string_equal(fx_str(m, "mailscope.pop3_uid"), "uid-1");
+  assert_string_equal(fx_str(m, "mailscope.uid"), "CfixturePop30000001");
+  docs_free(&d);
   ms_session_free(s);
 }
 
@@ -125,13 +176,39 @@ static void hostile_strings_stay_json(void **state) {
   m->subject = xstrdup("\"},\"x\":1 \x1b[2J \xff\xfe \\ \n end");
   free(s->auth.username);
   s->auth.username = xstrdup("<script>alert(1)</script>");
-  json_object *o = ecs_of(s);
-  const char *subject = fx_str(o, "email.subject");
+  docs d = ecs_of(s);
+  const char *subject = fx_str(d.doc[2], "email.subject");
   assert_non_null(strstr(subject, "\"},\"x\":1 \x1b[2J \\xff\\xfe \\ \n end"));
-  assert_null(fx_get(o, "x"));
-  assert_string_equal(fx_str(o, "user.name"), "<script>alert(1)</script>");
-  json_object_put(o);
+  assert_null(fx_get(d.doc[2], "x"));
+  assert_string_equal(fx_str(d.doc[0], "user.name"),
+                      "<script>alert(1)</script>");
+  docs_free(&d);
   ms_session_free(s);
+}
+
+static void stats_metric_document(void **state) {
+  (void)state;
+  ms_stats st;
+  memset(&st, 0, sizeof st);
+  st.packets = 10;
+  st.kernel_drops = 2;
+  jsonw w;
+  jw_init(&w);
+  emit_ecs_stats(&st, NULL, FX_T0, &w);
+  char *text = xstrndup(w.buf, w.len);
+  json_object *o = json_tokener_parse(text);
+  assert_non_null(o);
+  assert_string_equal(fx_str(o, "event.kind"), "metric");
+  assert_string_equal(fx_str(o, "event.dataset"), "mailscope.stats");
+  assert_string_equal(fx_str(o, "@timestamp"), "2025-11-22T08:26:40.000000Z");
+  assert_int_equal(json_object_get_int(fx_get(o, "mailscope.stats.packets")),
+                   10);
+  assert_int_equal(
+      json_object_get_int(fx_get(o, "mailscope.stats.kernel_drops")), 2);
+  assert_true(json_object_get_boolean(fx_get(o, "mailscope.stats.final")));
+  json_object_put(o);
+  free(text);
+  jw_free(&w);
 }
 
 /* The Date header as ECS sees it: the parsed instant, or no field. */
@@ -140,10 +217,10 @@ static char *origination(const char *date) {
   ms_message *m = s->messages.items[0].message;
   free(m->date);
   m->date = xstrdup(date);
-  json_object *o = ecs_of(s);
-  const char *v = fx_str(o, "email.origination_timestamp");
+  docs d = ecs_of(s);
+  const char *v = fx_str(d.doc[1], "email.origination_timestamp");
   char *copy = v ? xstrdup(v) : NULL;
-  json_object_put(o);
+  docs_free(&d);
   ms_session_free(s);
   return copy;
 }
@@ -244,10 +321,11 @@ static void outcome_reflects_failures(void **state) {
   s->messages.len = 0;
   s->auth.result = MS_AUTH_FAILURE;
   s->auth.failures = 3;
-  json_object *o = ecs_of(s);
-  assert_string_equal(fx_str(o, "event.outcome"), "failure");
-  assert_null(fx_get(o, "email"));
-  json_object_put(o);
+  docs d = ecs_of(s);
+  assert_int_equal(d.n, 1);
+  assert_string_equal(fx_str(d.doc[0], "event.outcome"), "failure");
+  assert_null(fx_get(d.doc[0], "email"));
+  docs_free(&d);
   ms_session_free(s);
 }
 
@@ -259,6 +337,7 @@ int main(void) {
       cmocka_unit_test(date_header_parsing),
       cmocka_unit_test(outcome_reflects_failures),
       cmocka_unit_test(tls_fields),
+      cmocka_unit_test(stats_metric_document),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,14 +1,19 @@
 /* test_extract.c - the --extract-dir sink: hostile wire file names never
- * leave DIR, existing files are never overwritten, and a message fed through
- * the message layer comes out as the exact .eml bytes plus its decoded
- * attachments. */
+ * leave DIR (and lose invisible code points and every Windows device-name
+ * form), existing files and planted links are never written through, a
+ * directory that is a link is refused, --max-extract-files holds and is
+ * counted, a file that cannot be written is removed and stops extraction,
+ * and a message fed through the message layer comes out as the exact .eml
+ * bytes plus its decoded attachments. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,11 +44,33 @@ static void hostile_names(void **state) {
   name_is("console.txt", "console.txt");
   name_is("report.pdf. . ", "report.pdf");
   name_is("caf\xc3\xa9.txt", "caf\xc3\xa9.txt");
-  name_is("\xe2\x80\xaegnp.exe", "_gnp.exe"); /* U+202E shows it as exe.png */
+  name_is("\xe2\x80\xaegnp.exe", "gnp.exe"); /* U+202E shows it as exe.png */
   name_is("a\xc2\x9b"
           "31m\xff\xfe.txt",
           "a_31m__.txt"); /* C1 CSI, bytes that are not UTF-8 */
-  name_is("\xe2\x81\xa6x\xef\xbb\xbf", "_x_"); /* isolate, BOM */
+  name_is("\xe2\x81\xa6x\xef\xbb\xbf", "x"); /* isolate, BOM: dropped */
+  /* invisible code points are dropped: U+200B zero width space, U+2060
+   * word joiner, U+E0041 tag A, U+200D joiner, U+00AD soft hyphen */
+  name_is("in\xe2\x80\x8bvoice.p\xe2\x81\xa0"
+          "df",
+          "invoice.pdf");
+  name_is("a\xf3\xa0\x81\x81"
+          "b\xe2\x80\x8d\xc2\xad.txt",
+          "ab.txt");
+  /* Windows device names in every form, with any extension */
+  name_is("COM0", "_COM0");
+  name_is("lpt0.txt", "_lpt0.txt");
+  name_is("COM\xc2\xb9.txt", "_COM\xc2\xb9.txt"); /* superscript one */
+  name_is("lpt\xc2\xb2", "_lpt\xc2\xb2");
+  name_is("LPT\xc2\xb3.tar.gz", "_LPT\xc2\xb3.tar.gz");
+  name_is("CONIN$", "_CONIN$");
+  name_is("conout$.log", "_conout$.log");
+  name_is("CON .txt", "_CON .txt");
+  name_is("aux.tar.gz", "_aux.tar.gz");
+  name_is("PRN", "_PRN");
+  name_is("com10.txt", "com10.txt");             /* not a device */
+  name_is("COM\xc2\xb4.txt", "COM\xc2\xb4.txt"); /* acute accent: not one */
+  name_is("C\xe2\x80\x8bON.txt", "_CON.txt");    /* invisible, then device */
 
   /* Long names are bounded, never cut inside a UTF-8 sequence. */
   char longname[400];
@@ -138,11 +165,13 @@ static void extract_once(const ms_msg_sink *sink, ms_session *s) {
   ms_message_free(m);
 }
 
+static const extract_config quiet_config = {true, false, 0};
+
 static void extraction_and_no_overwrite(void **state) {
   (void)state;
   char dir[] = "/tmp/mailscope-extract-XXXXXX";
   assert_non_null(mkdtemp(dir));
-  ms_extract_sink *x = extract_sink_create(dir, true);
+  ms_extract_sink *x = extract_sink_create(dir, &quiet_config);
   assert_non_null(x);
   ms_session *s = ms_session_new();
   snprintf(s->uid, sizeof s->uid, "%s", "CAbc123");
@@ -184,10 +213,10 @@ static void extraction_and_no_overwrite(void **state) {
 
 static void unwritable_dir_is_not_fatal(void **state) {
   (void)state;
-  assert_null(extract_sink_create("/proc/version/sub", true));
+  assert_null(extract_sink_create("/proc/version/sub", &quiet_config));
   char dir[] = "/tmp/mailscope-extract-XXXXXX";
   assert_non_null(mkdtemp(dir));
-  ms_extract_sink *x = extract_sink_create(dir, true);
+  ms_extract_sink *x = extract_sink_create(dir, &quiet_config);
   assert_non_null(x);
   assert_int_equal(rmdir(dir), 0); /* the directory vanishes under us */
   ms_session *s = ms_session_new();
@@ -197,8 +226,127 @@ static void unwritable_dir_is_not_fatal(void **state) {
   extract_sink_destroy(x);
 }
 
+static size_t files_in(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t n = 0;
+  assert_int_equal(fscanf(p, "%zu", &n), 1);
+  pclose(p);
+  return n;
+}
+
+static void remove_dir(const char *dir) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* A link planted at the name a file will get is not followed: the file
+ * gets the next name, the link's target is untouched. */
+static void planted_link_not_followed(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mailscope-extract-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char target[600], link[600];
+  snprintf(target, sizeof target, "%s/target", dir);
+  FILE *f = fopen(target, "w");
+  assert_non_null(f);
+  fputs("precious", f);
+  fclose(f);
+  snprintf(link, sizeof link, "%s/CLink-t1.eml", dir);
+  assert_int_equal(symlink(target, link), 0);
+  ms_extract_sink *x = extract_sink_create(dir, &quiet_config);
+  ms_session *s = ms_session_new();
+  snprintf(s->uid, sizeof s->uid, "%s", "CLink");
+  extract_once(extract_sink_get(x), s);
+  file_is(dir, "target", "precious");
+  file_is(dir, "CLink-t1-1.eml", message_text);
+  ms_session_free(s);
+  extract_sink_destroy(x);
+  remove_dir(dir);
+}
+
+/* --extract-dir that is itself a link: refused, unless asked. */
+static void directory_link_refused(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mailscope-extract-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char real[600], link[600];
+  snprintf(real, sizeof real, "%s/real", dir);
+  snprintf(link, sizeof link, "%s/link", dir);
+  assert_int_equal(mkdir(real, 0755), 0);
+  assert_int_equal(symlink(real, link), 0);
+  assert_null(extract_sink_create(link, &quiet_config));
+  extract_config follow = {true, true, 0};
+  ms_extract_sink *x = extract_sink_create(link, &follow);
+  assert_non_null(x);
+  extract_sink_destroy(x);
+  remove_dir(dir);
+}
+
+/* --max-extract-files: the files over it are not written, and counted. */
+static void file_limit(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mailscope-extract-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  extract_config c = {true, false, 3};
+  ms_extract_sink *x = extract_sink_create(dir, &c);
+  ms_session *s = ms_session_new();
+  snprintf(s->uid, sizeof s->uid, "%s", "CLimit");
+  for (int i = 0; i < 3; i++) /* 2 files each: .eml and the attachment */
+    extract_once(extract_sink_get(x), s);
+  assert_int_equal(files_in(dir), 3);
+  ms_stats st;
+  memset(&st, 0, sizeof st);
+  extract_sink_count(extract_sink_get(x), &st);
+  assert_int_equal(st.files_extracted, 3);
+  assert_int_equal(st.extract_refused, 3);
+  assert_int_equal(st.extract_failed, 0);
+  assert_false(extract_sink_failed(extract_sink_get(x)));
+  ms_session_free(s);
+  extract_sink_destroy(x);
+  remove_dir(dir);
+}
+
+/* A file that cannot be written (here: over RLIMIT_FSIZE, as a full disk
+ * would refuse it) is removed and extraction stops; nothing empty or cut
+ * is left. */
+static void write_failure_stops(void **state) {
+  (void)state;
+  char dir[] = "/tmp/mailscope-extract-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  ms_extract_sink *x = extract_sink_create(dir, &quiet_config);
+  ms_session *s = ms_session_new();
+  snprintf(s->uid, sizeof s->uid, "%s", "CFull");
+  struct rlimit old, small = {20, 0};
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+  small.rlim_max = old.rlim_max;
+  signal(SIGXFSZ, SIG_IGN);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+  extract_once(extract_sink_get(x), s);
+  extract_once(extract_sink_get(x), s);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, SIG_DFL);
+  assert_int_equal(files_in(dir), 0);
+  ms_stats st;
+  memset(&st, 0, sizeof st);
+  extract_sink_count(extract_sink_get(x), &st);
+  assert_int_equal(st.files_extracted, 0);
+  assert_true(st.extract_failed >= 1);
+  assert_true(extract_sink_failed(extract_sink_get(x)));
+  ms_session_free(s);
+  extract_sink_destroy(x);
+  remove_dir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(planted_link_not_followed),
+      cmocka_unit_test(directory_link_refused),
+      cmocka_unit_test(file_limit),
+      cmocka_unit_test(write_failure_stops),
       cmocka_unit_test(hostile_names),
       cmocka_unit_test(extraction_and_no_overwrite),
       cmocka_unit_test(unwritable_dir_is_not_fatal),

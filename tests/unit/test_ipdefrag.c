@@ -102,29 +102,77 @@ static void interleaved_datagrams(void **state) {
   ms_defrag_free(d);
 }
 
+/* An 8-byte piece of datagram id at any offset, its bytes all `fill`. */
+static size_t piece8(uint8_t *out, uint16_t id, size_t off, int fill) {
+  uint8_t whole[20 + PAYLOAD];
+  whole_datagram(whole, id);
+  memcpy(out, whole, 20);
+  memset(out + 20, fill, 8);
+  out[2] = 0, out[3] = 28;
+  uint16_t fo = (uint16_t)(off / 8) | 0x2000;
+  out[6] = (uint8_t)(fo >> 8), out[7] = (uint8_t)fo;
+  return 28;
+}
+
+/* Overlapping pieces read as Linux reads them: a piece inside bytes
+ * already received is a duplicate, ignored (other bytes in it are noted);
+ * a piece overlapping them in part drops the datagram, and what it had
+ * from offset 0 on comes back to name its connection. */
 static void overlapping_pieces(void **state) {
   (void)state;
   ms_defrag *d = ms_defrag_new();
   uint8_t f[64];
   size_t n;
-  /* 0-24, then 8-32 (overlaps), then 32-40 */
   assert_null(ms_defrag_add(d, f, fragment(f, 3, 0, 24, true, -1), 0, &n));
-  assert_null(ms_defrag_add(d, f, fragment(f, 3, 8, 24, true, -1), 0, &n));
+  assert_null(ms_defrag_add(d, f, fragment(f, 3, 8, 8, true, 0xee), 0, &n));
+  assert_int_equal(ms_defrag_note(d), MS_FRAG_DUPLICATE_DIFFERS);
   const uint8_t *out =
-      ms_defrag_add(d, f, fragment(f, 3, 32, 8, false, -1), 0, &n);
-  check_whole(out, n, 3);
-  /* Overlap with different bytes: bounded and complete, no crash; the
-   * datagram has the right length whatever copy won. */
+      ms_defrag_add(d, f, fragment(f, 3, 24, 16, false, -1), 0, &n);
+  check_whole(out, n, 3); /* the first copy */
+  assert_int_equal(ms_defrag_note(d), MS_FRAG_DUPLICATE_DIFFERS);
+  /* The same bytes again: a duplicate, nothing to note. */
+  assert_null(ms_defrag_add(d, f, fragment(f, 6, 0, 24, true, -1), 0, &n));
+  assert_null(ms_defrag_add(d, f, fragment(f, 6, 16, 8, true, -1), 0, &n));
+  assert_int_equal(ms_defrag_note(d), MS_FRAG_CLEAN);
+  out = ms_defrag_add(d, f, fragment(f, 6, 24, 16, false, -1), 0, &n);
+  check_whole(out, n, 6);
+  assert_int_equal(ms_defrag_note(d), MS_FRAG_CLEAN);
+  /* 0-24, then 8-32: overlaps in part, the datagram is dropped. */
   assert_null(ms_defrag_add(d, f, fragment(f, 4, 0, 24, true, -1), 0, &n));
-  assert_null(ms_defrag_add(d, f, fragment(f, 4, 8, 16, true, 0xee), 0, &n));
-  out = ms_defrag_add(d, f, fragment(f, 4, 24, 16, false, -1), 0, &n);
+  out = ms_defrag_add(d, f, fragment(f, 4, 8, 24, true, -1), 0, &n);
+  assert_int_equal(ms_defrag_note(d), MS_FRAG_OVERLAP_DROPPED);
   assert_non_null(out);
-  assert_int_equal(n, 20 + PAYLOAD);
-  /* The same piece many times: the pieces table is bounded. */
+  assert_int_equal(n, 20 + 24);
+  assert_int_equal(ms_defrag_dropped(d), 1);
+  /* its last piece starts a datagram of its own, which never completes */
+  assert_null(ms_defrag_add(d, f, fragment(f, 4, 24, 16, false, -1), 0, &n));
+  /* The same piece many times: duplicates, not pieces. */
   for (int i = 0; i < 1000; i++)
     assert_null(ms_defrag_add(d, f, fragment(f, 5, 0, 8, true, -1), 0, &n));
-  assert_true(ms_defrag_dropped(d) >= 1);
+  assert_int_equal(ms_defrag_dropped(d), 1);
+  /* More pieces than a datagram may have: it is dropped. */
+  for (int i = 0; i < 129; i++)
+    assert_null(ms_defrag_add(d, f, piece8(f, 7, (size_t)i * 16, 'x'), 0, &n));
+  assert_int_equal(ms_defrag_dropped(d), 2);
   ms_defrag_free(d);
+}
+
+/* With a memory budget, the oldest datagrams make room for new ones. */
+static void memory_budget_drops_the_oldest(void **state) {
+  (void)state;
+  ms_budget b;
+  ms_budget_init(&b, 40 << 10);
+  ms_defrag *d = ms_defrag_new();
+  ms_defrag_set_budget(d, &b);
+  uint8_t f[64];
+  size_t n;
+  for (int id = 0; id < 20; id++) /* each holds 4 KiB (one piece at 0) */
+    assert_null(ms_defrag_add(d, f, piece8(f, (uint16_t)id, 0, 'y'), id, &n));
+  assert_true(b.used <= b.limit);
+  assert_true(ms_defrag_dropped_for_memory(d) >= 10);
+  assert_int_equal(ms_defrag_dropped(d), ms_defrag_dropped_for_memory(d));
+  ms_defrag_free(d);
+  assert_int_equal(b.used, 0);
 }
 
 static void incomplete_datagrams_expire(void **state) {
@@ -261,6 +309,7 @@ int main(void) {
       cmocka_unit_test(in_order_and_reversed),
       cmocka_unit_test(interleaved_datagrams),
       cmocka_unit_test(overlapping_pieces),
+      cmocka_unit_test(memory_budget_drops_the_oldest),
       cmocka_unit_test(incomplete_datagrams_expire),
       cmocka_unit_test(table_is_bounded),
       cmocka_unit_test(hostile_offsets_are_refused),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glib.h>
 
 #include "message.h"
 #include "msg_decode.h"
@@ -796,6 +797,46 @@ static void received_chain_reversed_and_rdns(void **state) {
   ms_session_free(s);
 }
 
+/* A message/rfc822 part sent base64 (RFC 2046 forbids it; mail programs
+ * decode it): the message inside is read, its attachment listed under
+ * the part, whatever the cuts; and quoted-printable likewise. */
+static void rfc822_sent_base64_is_decoded(void **state) {
+  (void)state;
+  const char *inner =
+      "Subject: inside\r\n"
+      "Content-Type: multipart/mixed; boundary=in\r\n\r\n"
+      "--in\r\nContent-Disposition: attachment; filename=\"deep.bin\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8=\r\n--in--\r\n";
+  gchar *b64 = g_base64_encode((const guchar *)inner, strlen(inner));
+  char *text = xasprintf(
+      "Subject: outer\r\nContent-Type: multipart/mixed; boundary=out\r\n\r\n"
+      "--out\r\nContent-Type: message/rfc822\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--out--\r\n",
+      b64);
+  g_free(b64);
+  for (size_t chunk = 0; chunk < 40; chunk += 3) {
+    ms_session *s = ms_session_new();
+    ms_message *m = parse(s, text, chunk);
+    assert_string_equal(m->subject, "outer");
+    assert_int_equal(m->attachments.len, 1);
+    assert_string_equal(m->attachments.items[0].filename, "deep.bin");
+    assert_int_equal(m->attachments.items[0].bytes, 5); /* "Hello" */
+    /* 0 multipart, 1 rfc822 (its bytes decoded), 2 the inner multipart
+     * under it, 3 the attachment */
+    assert_int_equal(m->parts.len, 4);
+    assert_int_equal(m->parts.items[1].bytes, strlen(inner));
+    assert_int_equal(m->parts.items[2].parent, 1);
+    assert_int_equal(m->parts.items[2].depth, 2);
+    assert_int_equal(m->parts.items[3].parent, 2);
+    assert_non_null(anomaly_detail(s, "mime_encoded_message"));
+    assert_null(anomaly_detail(s, "bad_base64"));
+    assert_int_equal(s->mem_held, 0); /* the parsers gave their memory back */
+    ms_message_free(m);
+    ms_session_free(s);
+  }
+  free(text);
+}
+
 static void rfc822_with_bogus_base64_is_still_parsed(void **state) {
   (void)state;
   /* suricata-verify "mime": a message/rfc822 part claiming base64 hides a
@@ -1074,6 +1115,7 @@ int main(void) {
       cmocka_unit_test(rfc822_attachment_and_headers_only_part),
       cmocka_unit_test(received_chain_reversed_and_rdns),
       cmocka_unit_test(rfc822_with_bogus_base64_is_still_parsed),
+      cmocka_unit_test(rfc822_sent_base64_is_decoded),
       cmocka_unit_test(corpus_messages_match_the_suites),
       cmocka_unit_test(base64_stream_matches_reference),
   };

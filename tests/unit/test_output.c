@@ -72,7 +72,9 @@ static char *escaped(const char *s, size_t n) {
 
 static void terminal_escaping(void **state) {
   (void)state;
-  char *e = escaped("a\x1b[2Jb\x07\tc\x00" "d", 11);
+  char *e = escaped("a\x1b[2Jb\x07\tc\x00"
+                    "d",
+                    11);
   assert_string_equal(e, "a\\x1b[2Jb\\x07\\tc\\x00d");
   free(e);
   static const char bidi[] = "x\xe2\x80\xaey\xc2\x9bz\xc3\xa9\xff";
@@ -113,7 +115,8 @@ static void extraction_never_overwrites(void **state) {
   (void)state;
   char dir[] = "/tmp/mailscope-test-XXXXXX";
   assert_non_null(mkdtemp(dir));
-  ms_extract_sink *x = extract_sink_create(dir, true);
+  extract_config c = {true, false, 0};
+  ms_extract_sink *x = extract_sink_create(dir, &c);
   assert_non_null(x);
   const ms_msg_sink *sink = extract_sink_get(x);
   ms_session *s = ms_session_new();
@@ -151,9 +154,10 @@ static int parse(int argc, const char **argv) {
 
 static void options(void **state) {
   (void)state;
-  const char *ok[] = {"mailscope", "-r", "a.pcap", "-r", "-", "-J",
-                      "--port", "smtp=2526,2527", "--max-line", "8K",
-                      "--show-secrets", "--max-sessions", "5"};
+  const char *ok[] = {"mailscope",  "-r", "a.pcap",         "-r",
+                      "-",          "-J", "--port",         "smtp=2526,2527",
+                      "--max-line", "8K", "--show-secrets", "--max-sessions",
+                      "5"};
   assert_int_equal(parse(13, ok), 0);
   assert_int_equal(opt.read_files.len, 2);
   assert_int_equal(opt.format, MS_FMT_JSON);
@@ -176,6 +180,69 @@ static void options(void **state) {
   ms_options_free(&opt);
 }
 
+/* Conflicting formats are refused, the same one twice is not; the sensor
+ * options and their checks. */
+static void sensor_options(void **state) {
+  (void)state;
+  const char *jecs[] = {"mailscope", "-r", "x", "-J", "--format", "ecs"};
+  assert_int_equal(parse(6, jecs), 1);
+  const char *two[] = {"mailscope", "-r",       "x",        "--format",
+                       "zeek",      "--format", "zeek-json"};
+  assert_int_equal(parse(7, two), 1);
+  const char *same[] = {"mailscope", "-r", "x", "-J", "--format", "json"};
+  assert_int_equal(parse(6, same), 0);
+  assert_int_equal(opt.format, MS_FMT_JSON);
+  const char *zj[] = {"mailscope", "-r",          "x", "--format",
+                      "zeek-json", "--json-file", "f"};
+  assert_int_equal(parse(7, zj), 0);
+  assert_int_equal(opt.format, MS_FMT_ZEEK_JSON);
+  assert_int_equal(ms_options_file_format(&opt), MS_FMT_ZEEK_JSON);
+  const char *ecs[] = {"mailscope", "-r", "x", "--format", "ecs"};
+  assert_int_equal(parse(5, ecs), 0);
+  assert_int_equal(ms_options_file_format(&opt), MS_FMT_ECS);
+  const char *text[] = {"mailscope", "-r", "x"};
+  assert_int_equal(parse(3, text), 0);
+  assert_int_equal(ms_options_file_format(&opt), MS_FMT_JSON);
+  assert_int_equal(opt.max_extract_files, 10000);
+  const char *all[] = {"mailscope",
+                       "-r",
+                       "x",
+                       "--json-file",
+                       "f",
+                       "--rotate-size",
+                       "1M",
+                       "--rotate-interval",
+                       "3600",
+                       "--post-rotate",
+                       "gzip",
+                       "--community-id-seed",
+                       "7",
+                       "--sensor-name",
+                       "s1",
+                       "--max-extract-files",
+                       "5",
+                       "--follow-dir-links",
+                       "--stats-interval",
+                       "10"};
+  assert_int_equal(parse(20, all), 0);
+  assert_int_equal(opt.rotate_bytes, 1 << 20);
+  assert_int_equal(opt.rotate_seconds, 3600);
+  assert_string_equal(opt.post_rotate, "gzip");
+  assert_int_equal(opt.community_id_seed, 7);
+  assert_string_equal(opt.sensor_name, "s1");
+  assert_int_equal(opt.max_extract_files, 5);
+  assert_true(opt.follow_dir_links);
+  assert_int_equal(opt.stats_interval, 10);
+  const char *norotate[] = {"mailscope", "-r", "x", "--rotate-size", "1M"};
+  assert_int_equal(parse(5, norotate), 1); /* nothing to rotate */
+  const char *seed[] = {"mailscope", "-r", "x", "--community-id-seed", "65536"};
+  assert_int_equal(parse(5, seed), 1);
+  const char *slash[] = {"mailscope",       "-r", "x", "--json-file", "f",
+                         "--rotate-format", "a/b"};
+  assert_int_equal(parse(7, slash), 1);
+  ms_options_free(&opt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(json_escaping_round_trips),
@@ -183,6 +250,7 @@ int main(void) {
       cmocka_unit_test(safe_names),
       cmocka_unit_test(extraction_never_overwrites),
       cmocka_unit_test(options),
+      cmocka_unit_test(sensor_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

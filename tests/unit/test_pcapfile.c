@@ -113,8 +113,11 @@ static void compare(const char *path) {
       int rb = pcapfile_next(f, &hb, &db);
       if (ra == 1) {
         assert_int_equal(rb, 1);
-        assert_int_equal(ha->ts.tv_sec, hb.ts.tv_sec);
-        assert_int_equal(ha->ts.tv_usec, hb.ts.tv_usec);
+        /* libpcap has a native-order file's seconds signed: 2038 on
+         * they are negative, ours unsigned (the same 32 bits) */
+        assert_int_equal((uint32_t)ha->ts.tv_sec, hb.ts.tv_sec);
+        if (hb.ts.tv_usec <= 999999) /* else not a fraction at all */
+          assert_int_equal(ha->ts.tv_usec, hb.ts.tv_usec);
         assert_int_equal(ha->caplen, hb.caplen);
         assert_int_equal(ha->len, hb.len);
         assert_memory_equal(da, db, ha->caplen);
@@ -167,6 +170,32 @@ static void built_files(void **state) {
       compare(write_file(&f));
     }
   assert_int_equal(taken, 4);
+  free(f.b);
+}
+
+/* Seconds are unsigned in both byte orders: 2040-01-01 is not 1903. */
+static void times_from_2038(void **state) {
+  (void)state;
+  file f = {0};
+  for (int be = 0; be < 2; be++) {
+    header(&f, be, false, 65535, 4);
+    record(&f, 2208988800u, 5, 14, 14, 14);
+    const char *path = write_file(&f);
+    char eb[PCAP_ERRBUF_SIZE];
+    FILE *fp = fopen(path, "rb");
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(
+        fp, PCAP_TSTAMP_PRECISION_MICRO, eb);
+    assert_non_null(p);
+    pcapfile *pf = pcapfile_open(p, fp);
+    assert_non_null(pf);
+    struct pcap_pkthdr h;
+    const uint8_t *d;
+    assert_int_equal(pcapfile_next(pf, &h, &d), 1);
+    assert_true((int64_t)h.ts.tv_sec == 2208988800LL);
+    assert_int_equal(h.ts.tv_usec, 5);
+    pcapfile_close(pf);
+    pcap_close(p);
+  }
   free(f.b);
 }
 
@@ -250,6 +279,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_capture),
       cmocka_unit_test(built_files),
+      cmocka_unit_test(times_from_2038),
       cmocka_unit_test(damaged_files),
       cmocka_unit_test(across_buffers_and_random_damage),
   };

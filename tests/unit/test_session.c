@@ -1,6 +1,8 @@
 /* test_session.c - the session table: who is the client, protocol by port
  * and by greeting, ignoring servers that do not greet, the table limit,
- * FIN / RST / idle timeout / end of input, stable uids. */
+ * FIN / RST / idle timeout / end of input, the packets after both FINs,
+ * RSTs and FINs a Linux receiver would drop, the memory bound, stable
+ * uids. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "budget.h"
 #include "session.h"
 
 #define UID_PINNED "CEkojxH4JbSDT26tZo"
@@ -202,18 +205,64 @@ static void fin_rst_and_timeout(void **state) {
   ms_table_packet(t, &p, NULL, 0, 1000010);
   p = seg(0, 42000, 25, MS_TH_FIN | MS_TH_ACK, 514, 107, NULL);
   ms_table_packet(t, &p, NULL, 0, 1000020);
-  assert_int_equal(d.n, 1);
+  assert_int_equal(d.n, 0); /* over, lingering for its last packets */
+  exchange(t, 42001, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 7000000);
+  assert_int_equal(d.n, 1); /* more than 5 s without a packet: reported */
   assert_int_equal(d.got[0]->end, MS_END_FIN);
-  exchange(t, 42001, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 2000000);
+  assert_int_equal(d.got[0]->end_ts, 1000020);
   p = seg(0, 42001, 25, MS_TH_RST, 514, 0, NULL);
-  ms_table_packet(t, &p, NULL, 0, 2000010);
+  ms_table_packet(t, &p, NULL, 0, 7000010);
+  ms_table_expire(t, 7000010 + 5000001);
   assert_int_equal(d.n, 2);
   assert_int_equal(d.got[1]->end, MS_END_RST);
-  exchange(t, 42002, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 3000000);
-  ms_table_expire(t, 3000000 + 61 * 1000000LL);
+  exchange(t, 42002, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 20000000);
+  ms_table_expire(t, 20000000 + 61 * 1000000LL);
   assert_int_equal(d.n, 3);
   assert_int_equal(d.got[2]->end, MS_END_TIMEOUT);
   assert_int_equal(ms_table_open_count(t), 0);
+  free_done(&d);
+  ms_table_free(t);
+}
+
+/* Counts like conn.log: the last ACK and the RSTs after both FINs belong to
+ * the connection (packets, end_ts); a new SYN on the same addresses and
+ * ports is a new connection; packets of connections that are not reported
+ * are counted as ignored. */
+static void packets_after_both_fins(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 42100, 25, true, "220 mx ESMTP\r\n", "QUIT\r\n", 1000000);
+  ms_tcp p = seg(0, 42100, 25, MS_TH_FIN | MS_TH_ACK, 514, 106, NULL);
+  ms_table_packet(t, &p, NULL, 0, 1000010);
+  p = seg(1, 42100, 25, MS_TH_FIN | MS_TH_ACK, 106, 515, NULL);
+  ms_table_packet(t, &p, NULL, 0, 1000020);
+  p = seg(0, 42100, 25, MS_TH_ACK, 515, 107, NULL); /* the last ACK */
+  ms_table_packet(t, &p, NULL, 0, 1000030);
+  p = seg(1, 42100, 25, MS_TH_RST, 107, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, 4000000);
+  p = seg(1, 42100, 25, MS_TH_RST, 107, 0, NULL); /* 3 s later: still its */
+  ms_table_packet(t, &p, NULL, 0, 7000000);
+  assert_int_equal(d.n, 0);
+  /* the port is reused: the old connection is reported first */
+  exchange(t, 42100, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 7500000);
+  assert_int_equal(d.n, 1);
+  assert_int_equal(d.got[0]->end, MS_END_FIN);
+  assert_int_equal(d.got[0]->packets[MS_CLIENT], 5); /* SYN QUIT FIN 2 RST */
+  assert_int_equal(d.got[0]->packets[MS_SERVER], 4); /* SYN greeting FIN ACK */
+  assert_int_equal(d.got[0]->end_ts, 7000000);
+  /* a connection attempt that never carried a byte is not reported: its
+   * packets went to no session */
+  uint64_t before = stats.packets_ignored_flows;
+  p = seg(1, 42200, 25, MS_TH_SYN, 1, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, 8000000);
+  p = seg(0, 42200, 25, MS_TH_RST | MS_TH_ACK, 0, 2, NULL);
+  ms_table_packet(t, &p, NULL, 0, 8000001);
+  ms_table_flush(t, MS_END_EOF, 9000000);
+  assert_int_equal(d.n, 2); /* the reused port's session */
+  assert_int_equal(d.got[1]->packets[MS_CLIENT], 2);
+  assert_int_equal(stats.packets_ignored_flows - before, 2);
   free_done(&d);
   ms_table_free(t);
 }
@@ -329,6 +378,66 @@ static void http_connect_tunnel(void **state) {
   ms_table_free(t);
 }
 
+/* One SOCKS5 session on port 1080: the client's greeting, RFC 1929 user
+ * name and password and CONNECT in one flight, the proxy's answers, the
+ * greeting through the tunnel, HELO. */
+static void via_socks5(ms_table *t, uint16_t cport, ms_ts ts) {
+  static const char req[] = "\x05\x01\x02"
+                            "\x01\x06mstest\x08sock-pw!"
+                            "\x05\x01\x00\x03\x0bmx.example.\x00\x19";
+  static const char resp[] = "\x05\x02\x01\x00"
+                             "\x05\x00\x00\x01\x7f\x00\x00\x01\x04\x38"
+                             "220 mx ESMTP\r\n";
+  uint32_t cs = 100, ss = 500;
+  ms_tcp p = seg(1, cport, 1080, MS_TH_SYN, cs - 1, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  p = seg(0, cport, 1080, MS_TH_SYN | MS_TH_ACK, ss - 1, cs, NULL);
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  p = seg(1, cport, 1080, MS_TH_ACK, cs, ss, req);
+  p.len = sizeof req - 1;
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  cs += sizeof req - 1;
+  p = seg(0, cport, 1080, MS_TH_ACK, ss, cs, resp);
+  p.len = sizeof resp - 1;
+  ms_table_packet(t, &p, NULL, 0, ts++);
+  ss += sizeof resp - 1;
+  p = seg(1, cport, 1080, MS_TH_ACK, cs, ss, "HELO c.example\r\n");
+  ms_table_packet(t, &p, NULL, 0, ts++);
+}
+
+/* SMTP through SOCKS5: the proxy hop recorded (the password only with
+ * --show-secrets), the SOCKS bytes left out of the decoding. */
+static void socks5_tunnel(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  via_socks5(t, 47000, 10);
+  opt.dissect.show_secrets = true;
+  ms_table *t2 = ms_table_new(&opt, on_done, &d, &stats);
+  via_socks5(t2, 47001, 20);
+  ms_table_flush(t, MS_END_EOF, 60);
+  ms_table_flush(t2, MS_END_EOF, 60);
+  assert_int_equal(d.n, 2);
+  ms_session *r = d.got[0];
+  assert_int_equal(r->proto, MS_PROTO_SMTP);
+  assert_string_equal(r->proxy.type, "socks5");
+  assert_string_equal(r->proxy.host, "mx.example.");
+  assert_int_equal(r->proxy.port, 25);
+  assert_string_equal(r->proxy.username, "mstest");
+  assert_string_equal(r->proxy.password, "<redacted>");
+  assert_string_equal(r->banner, "mx ESMTP");
+  assert_int_equal(r->commands.len, 1);
+  assert_string_equal(r->commands.items[0].verb, "HELO");
+  assert_string_equal(r->anomalies.items[0].name, "socks_tunnel");
+  assert_string_equal(r->anomalies.items[0].detail,
+                      "socks5 CONNECT to mx.example. port 25 as mstest");
+  assert_string_equal(d.got[1]->proxy.password, "sock-pw!");
+  free_done(&d);
+  ms_table_free(t);
+  ms_table_free(t2);
+}
+
 static void non_mail_connections_give_way(void **state) {
   (void)state;
   setup_opts();
@@ -352,10 +461,12 @@ static void non_mail_connections_give_way(void **state) {
   assert_int_equal(d.got[0]->end, MS_END_LIMIT);
   ms_tcp p = seg(0, 44002, 25, MS_TH_RST, 514, 0, NULL);
   ms_table_packet(t, &p, NULL, 0, 70);
-  assert_int_equal(d.n, 2);
+  assert_int_equal(d.n, 1); /* over, lingering: the first to make room */
   exchange(t, 44004, 25, false, "250 ok\r\n", "NOOP\r\n", 80);
-  assert_int_equal(ms_table_open_count(t), 1);
+  assert_int_equal(ms_table_open_count(t), 2);
   exchange(t, 44005, 25, true, "220 mx ESMTP\r\n", "NOOP\r\n", 90);
+  assert_int_equal(d.n, 2);
+  assert_int_equal(d.got[1]->end, MS_END_RST);
   assert_int_equal(ms_table_open_count(t), 2);
   ms_table_flush(t, MS_END_EOF, 100);
   assert_int_equal(d.n, 4);
@@ -389,6 +500,83 @@ static void lost_client_segment_found_by_ack(void **state) {
   ms_table_free(t);
 }
 
+static bool has_anomaly(const ms_session *r, const char *name) {
+  for (size_t i = 0; i < r->anomalies.len; i++)
+    if (!strcmp(r->anomalies.items[i].name, name))
+      return true;
+  return false;
+}
+
+/* An RST away from the next byte, or one inside the window but not at it,
+ * and FINs far outside the window: ignored with a name; the session goes
+ * on, and an RST at the next byte ends it. */
+static void rst_and_fin_out_of_window(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  exchange(t, 47000, 25, true, "220 mx ESMTP\r\n", "EHLO a\r\n", 10);
+  /* client next is 108, server next 514 */
+  ms_tcp p = seg(1, 47000, 25, MS_TH_RST | MS_TH_ACK, 108 + 0x40000000, 514,
+                 NULL);
+  ms_table_packet(t, &p, NULL, 0, 20);
+  p = seg(1, 47000, 25, MS_TH_RST, 110, 0, NULL);
+  ms_table_packet(t, &p, NULL, 0, 21);
+  p = seg(0, 47000, 25, MS_TH_FIN | MS_TH_ACK, 514 + 0x30000000, 108, NULL);
+  ms_table_packet(t, &p, NULL, 0, 22);
+  p = seg(1, 47000, 25, MS_TH_FIN | MS_TH_ACK, 108 + 0x30000000, 514, NULL);
+  ms_table_packet(t, &p, NULL, 0, 23);
+  assert_int_equal(d.n, 0); /* still open */
+  p = seg(0, 47000, 25, MS_TH_ACK, 514, 108, "250 mx\r\n");
+  ms_table_packet(t, &p, NULL, 0, 30);
+  p = seg(1, 47000, 25, MS_TH_ACK, 108, 522, "QUIT\r\n");
+  ms_table_packet(t, &p, NULL, 0, 31);
+  p = seg(1, 47000, 25, MS_TH_RST, 114, 0, NULL); /* at the next byte */
+  ms_table_packet(t, &p, NULL, 0, 32);
+  assert_int_equal(d.n, 0); /* over, lingering for its last packets */
+  ms_table_flush(t, MS_END_EOF, 40);
+  assert_int_equal(d.n, 1);
+  ms_session *r = d.got[0];
+  assert_int_equal(r->end, MS_END_RST);
+  assert_int_equal(r->commands.len, 2);
+  assert_true(has_anomaly(r, "tcp_rst_out_of_window"));
+  assert_true(has_anomaly(r, "tcp_fin_out_of_window"));
+  free_done(&d);
+  ms_table_free(t);
+}
+
+/* Over the memory bound the sessions holding the most end first: here the
+ * one with 600 KB queued behind a hole, not the small one. */
+static void memory_bound_ends_the_heaviest(void **state) {
+  (void)state;
+  setup_opts();
+  done_list d = {0};
+  ms_budget b;
+  ms_budget_init(&b, 512 << 10);
+  ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
+  ms_table_set_budget(t, &b);
+  exchange(t, 48000, 25, true, "220 mx ESMTP\r\n", "EHLO a\r\n", 10);
+  exchange(t, 48001, 25, true, "220 mx ESMTP\r\n", "EHLO b\r\n", 20);
+  static char chunk[1401];
+  memset(chunk, 'x', 1400);
+  for (uint32_t i = 0; i < 430 && d.n == 0; i++) { /* after a 1-byte hole */
+    ms_tcp p = seg(1, 48000, 25, MS_TH_ACK, 109 + i * 1400, 514, chunk);
+    ms_table_packet(t, &p, NULL, 0, 30 + i);
+  }
+  assert_int_equal(d.n, 1);
+  assert_int_equal(d.got[0]->client.port, 48000);
+  assert_int_equal(d.got[0]->end, MS_END_LIMIT);
+  assert_true(has_anomaly(d.got[0], "memory_limit"));
+  assert_true(b.used <= b.limit);
+  assert_int_equal(ms_table_open_count(t), 1);
+  ms_table_flush(t, MS_END_EOF, 1000);
+  assert_int_equal(d.n, 2);
+  assert_true(stats.limits[MS_LIMIT_MEMORY] >= 1);
+  free_done(&d);
+  ms_table_free(t);
+  assert_int_equal(b.used, 0); /* everything given back */
+}
+
 static void uids_are_stable(void **state) {
   (void)state;
   ms_tcp a = seg(1, 40000, 25, MS_TH_SYN, 1, 0, NULL);
@@ -413,11 +601,15 @@ int main(void) {
       cmocka_unit_test(table_limit_counts_drops),
       cmocka_unit_test(half_open_connections_give_way),
       cmocka_unit_test(fin_rst_and_timeout),
+      cmocka_unit_test(packets_after_both_fins),
       cmocka_unit_test(multiline_greeting_and_non_mail_220),
       cmocka_unit_test(held_bytes_replayed_in_wire_order),
       cmocka_unit_test(http_connect_tunnel),
+      cmocka_unit_test(socks5_tunnel),
       cmocka_unit_test(non_mail_connections_give_way),
       cmocka_unit_test(lost_client_segment_found_by_ack),
+      cmocka_unit_test(rst_and_fin_out_of_window),
+      cmocka_unit_test(memory_bound_ends_the_heaviest),
       cmocka_unit_test(uids_are_stable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
