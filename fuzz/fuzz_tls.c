@@ -5,7 +5,11 @@
  * Byte 0 sets options: bit 0 plugs in a fake record protection (XOR 0x5a,
  * the last plaintext byte the inner type, as TLS 1.3 does) so that the
  * decrypted paths run: key switches, decrypted handshake messages,
- * application data to the plaintext hook; bit 1 marks the session SMTP
+ * application data to the plaintext hook; bit 2 (instead) the real one,
+ * dissectors/tls_protect.c over a key store holding secrets for the
+ * all-zero client random, every label (so a script whose ClientHello has
+ * that random runs the key schedules, the ciphers and the failed
+ * authentications of tls_crypto.c); bit 1 marks the session SMTP
  * with a greeting and EHLO reply naming a host (else POP3), for the name
  * checks.  The rest is a chunk script as for fuzz_smtp: a control byte
  * (bit 0 direction, bit 1 a gap notice first, upper six bits + 1 the
@@ -25,6 +29,7 @@
 #include "emit.h"
 #include "fuzz_common.h"
 #include "tls.h"
+#include "tls_protect.h"
 
 static void *fake_start(void *ctx, const ms_tls_switch *sw, void *previous) {
   (void)ctx;
@@ -59,6 +64,27 @@ static void plaintext(void *ctx, ms_dir dir, const uint8_t *p, size_t n,
   *(size_t *)ctx += n;
 }
 
+/* Secrets for the all-zero client random, made once (never freed: the
+ * store lives as long as the process). */
+static ms_tls_keys *zero_random_keys(void) {
+  static ms_tls_keys *k;
+  if (k)
+    return k;
+  k = ms_tls_keys_new();
+  static const char *const labels[] = {
+      "CLIENT_RANDOM", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+      "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+      "SERVER_TRAFFIC_SECRET_0"};
+  for (size_t i = 0; i < sizeof labels / sizeof *labels; i++) {
+    char line[256];
+    int n = snprintf(line, sizeof line, "%s %064d ", labels[i], 0);
+    for (int b = 0; b < (i ? 32 : 48); b++)
+      n += snprintf(line + n, sizeof line - (size_t)n, "%02x", (int)(i + b));
+    ms_tls_keys_add_line(k, line, (size_t)n);
+  }
+  return k;
+}
+
 static ms_session *new_session(bool smtp) {
   ms_session *s = ms_session_new();
   s->proto = smtp ? MS_PROTO_SMTP : MS_PROTO_POP3;
@@ -78,8 +104,15 @@ static ms_session *decode(const uint8_t *data, size_t size, bool joined) {
   static const ms_tls_protection prot = {fake_start, fake_decrypt, fake_free,
                                          NULL};
   size_t plain = 0;
-  ms_tls_hooks hooks = {(opts & 1) ? &prot : NULL, plaintext, &plain};
+  ms_tls_hooks hooks = {.protection = (opts & 1) ? &prot : NULL,
+                        .plaintext = plaintext,
+                        .ctx = &plain};
   ms_session *s = new_session(opts & 2);
+  ms_tls_protect *real = NULL;
+  if (opts & 4) {
+    real = ms_tls_protect_new(zero_random_keys(), s);
+    hooks.protection = ms_tls_protect_hooks(real);
+  }
   ms_tls_conn *c = ms_tls_conn_new(s, &hooks);
   ms_ts ts = 1000000;
   uint8_t *pending = xmalloc(size + 1);
@@ -107,6 +140,7 @@ static ms_session *decode(const uint8_t *data, size_t size, bool joined) {
   free(pending);
   ms_tls_conn_close(c, ts);
   ms_tls_conn_free(c);
+  ms_tls_protect_free(real);
   s->end = MS_END_EOF;
   return s;
 }
