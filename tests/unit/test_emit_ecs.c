@@ -285,7 +285,8 @@ static void tls_fields(void **state) {
   c->key_type = xstrdup("rsa");
   c->key_bits = 2048;
   c->exponent = xstrdup("65537");
-  json_object *o = ecs_of(s);
+  docs d = ecs_of(s);
+  json_object *o = d.doc[0]; /* the session document */
   assert_true(json_object_get_boolean(fx_get(o, "tls.established")));
   assert_string_equal(fx_str(o, "tls.version"), "1.3");
   assert_string_equal(fx_str(o, "tls.version_protocol"), "tls");
@@ -306,7 +307,7 @@ static void tls_fields(void **state) {
       65537);
   assert_string_equal(fx_str(o, "mailscope.ja4"),
                       "t13i311000_e8f1e7e78f70_d41ae481755e");
-  json_object_put(o);
+  docs_free(&d);
   ms_session_free(s);
 }
 
