@@ -78,11 +78,16 @@ $(BUILD)/%.o: %.c $(HDRS)
 	@echo "  CC      $<"
 	@$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS)
+# A unit test may link more than mailscope does: TEST_LIBS_<name>.  The TLS
+# record tests run OpenSSL's libssl as the peer that writes the records.
+TEST_LIBS_test_tls_records = $(shell pkg-config --libs libssl)
+TEST_LIBS_test_tls_layer = $(shell pkg-config --libs libssl)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(EXTRA_CFLAGS) $(shell pkg-config --cflags cmocka) \
-	  -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(shell pkg-config --libs cmocka) -lm $(EXTRA_LDFLAGS)
+	  -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(TEST_LIBS_$*) $(shell pkg-config --libs cmocka) -lm $(EXTRA_LDFLAGS)
 
 unit: $(UNIT_BINS)
 
@@ -177,11 +182,11 @@ clean:
 #   make fuzz-smoke  the test suite's short run (tests/t_fuzz_smoke.sh)
 #   make fuzz-seeds  seed corpora from pcaps/ (and FUZZ_EXTRA_CORPUS)
 # Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
-# fuzz_sasl, fuzz_capture, fuzz_dns, fuzz_decompress, fuzz_options.  Each
-# also builds standalone (-DFUZZ_STANDALONE, a main() that replays files)
-# into build-asan/fuzz/ with the ASan objects, beside the seed maker
-# (fuzz/seeds.c).
-FUZZ_HARNESSES := smtp pop3 message sasl capture dns decompress options
+# fuzz_sasl, fuzz_capture, fuzz_tls, fuzz_tls_crypto, fuzz_dns,
+# fuzz_decompress, fuzz_options.  Each also builds standalone
+# (-DFUZZ_STANDALONE, a main() that replays files) into build-asan/fuzz/ with
+# the ASan objects, beside the seed maker (fuzz/seeds.c).
+FUZZ_HARNESSES := smtp pop3 message sasl capture tls tls_crypto dns decompress options
 FUZZ_SECONDS ?= 120
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
@@ -193,7 +198,7 @@ FUZZ_CHECK_OPT ?= $(OPT_CFLAGS)
 FUZZ_BINS = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
 FUZZ_COMMON = $(BUILD)/fuzz/fuzz_common.o
 FUZZ_DEPS = $(FUZZ_COMMON) fuzz/fuzz_common.h $(LIB_OBJS) $(HDRS)
-FUZZ_CC = $(CC) $(BASE_CFLAGS) -Ifuzz $(OPT_CFLAGS) $(EXTRA_CFLAGS) \
+FUZZ_CC = $(CC) $(BASE_CFLAGS) -Ifuzz -Itests/unit $(OPT_CFLAGS) $(EXTRA_CFLAGS) \
   $(FUZZ_DEFS) $(FUZZ_LINK)
 FUZZ_LIBS = $(PKG_LIBS) -lm $(EXTRA_LDFLAGS)
 .PHONY: fuzz fuzz-build fuzz-standalone fuzz-harnesses fuzz-seeds fuzz-smoke
@@ -212,9 +217,10 @@ $(BUILD)/fuzz/fuzz_smtp $(BUILD)/fuzz/fuzz_pop3: $(BUILD)/fuzz/fuzz_%: \
 	  $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)
 
 $(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture \
+    $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_tls_crypto \
     $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_decompress \
     $(BUILD)/fuzz/fuzz_options: \
-    $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS)
+    $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) tests/unit/tls_forge.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@$(FUZZ_CC) -o $@ $< $(FUZZ_COMMON) $(LIB_OBJS) $(FUZZ_LIBS)

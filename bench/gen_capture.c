@@ -8,10 +8,19 @@
  *       dot-stuffed lines), sometimes BDAT; POP3 USER/PASS, STAT, LIST,
  *       UIDL, RETR, DELE, QUIT.  CONCURRENT sessions (default 64) are open
  *       at once and their packets interleave.
+ *       Every fifth session is TLS with a real handshake
+ * (bench/tls_handshakes.h, TLS 1.2 with its certificates or TLS 1.3): SMTP
+ * STARTTLS on 25, implicit TLS on 465, POP3 STLS on 110 or implicit on 995, the
+ * mail exchange after it as encrypted records of the same sizes. gen_capture
+ * tls OUT.pcap MEGABYTES [CONCURRENT] the same with every session TLS.
  *   gen_capture scale OUT.pcap SESSIONS
  *       SESSIONS connections opened together, each exchanging a greeting and
  *       a command, then all closed: memory must follow open sessions.  Says
  *       on stderr at which byte all are open and at which all are closed.
+ *   gen_capture keylog OUT.pcap MEGABYTES [CONCURRENT]
+ *       the sessions of mix made TLS by OpenSSL's libssl (see "keylog"
+ *       below), their key log in OUT.pcap.keylog, and the same sessions in
+ *       the clear in OUT.pcap.plain.pcap: what decryption costs.
  *
  * A fixed-seed PRNG makes the output identical on every run.
  */
@@ -19,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tls_handshakes.h"
 
 static uint64_t rng_state = 0x6d61696c73636f70ULL;
 static uint32_t rnd(void) {
@@ -48,11 +59,12 @@ typedef struct {
   uint8_t caddr[16], saddr[16];
   uint16_t cport, sport;
   uint32_t seq[2];
-  /* the script: bytes to send per step */
+  /* the script: steps of one direction's bytes (see step()) */
   char *script;
   size_t len, pos;
-  int step_dir; /* direction of the bytes at pos */
-  int state;    /* 0 new, 1 open, 2 closed */
+  int step_dir;     /* direction of the current step */
+  size_t step_left; /* its bytes not sent yet */
+  int state;        /* 0 new, 1 open, 2 closed */
 } flow;
 
 static void write_packet(const flow *f, int dir, uint8_t flags,
@@ -127,14 +139,11 @@ static void add(buf *b, const char *s, size_t n) {
   b->len += n;
 }
 
-/* Steps are "C"/"S" markers followed by bytes, separated by \x01. */
+/* A step: 'C' or 'S', its length (4 bytes, big-endian), its bytes. */
 static void step(buf *b, int dir, const char *s, size_t n) {
-  add(b,
-      dir ? "\x01"
-            "S"
-          : "\x01"
-            "C",
-      2);
+  char h[5] = {dir ? 'S' : 'C', (char)(n >> 24), (char)(n >> 16),
+               (char)(n >> 8), (char)n};
+  add(b, h, 5);
   add(b, s, n);
 }
 static void steps(buf *b, int dir, const char *s) {
@@ -302,6 +311,229 @@ static char *pop3_script(int id, size_t *len) {
   return b.p;
 }
 
+/* ---- TLS sessions -----------------------------------------------------------
+ */
+
+/* The steps of `script` from step `from` on, as TLS application data
+ * records of the same sizes: random bytes, as encryption makes them, at
+ * most 16 KiB of data a record plus its overhead (TLS 1.3: type and tag;
+ * TLS 1.2 AES-GCM: explicit nonce and tag). */
+static void encrypted_steps(buf *b, const char *script, size_t len, int from,
+                            int tls13) {
+  int index = 0;
+  for (size_t at = 0; at + 5 <= len; index++) {
+    const unsigned char *h = (const unsigned char *)script + at;
+    int dir = h[0] == 'S';
+    size_t n =
+        (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
+    at += 5 + n;
+    if (index < from)
+      continue;
+    buf records = {0};
+    for (size_t done = 0; done < n;) {
+      size_t k = n - done < 16384 ? n - done : 16384;
+      size_t body = k + (tls13 ? 17 : 24);
+      char hdr[5] = {23, 3, 3, (char)(body >> 8), (char)body};
+      add(&records, hdr, 5);
+      for (size_t i = 0; i < body; i++) {
+        char c = (char)rnd();
+        add(&records, &c, 1);
+      }
+      done += k;
+    }
+    step(b, dir, records.p, records.len);
+    free(records.p);
+  }
+}
+
+enum { TLS_STARTTLS_SMTP, TLS_SMTPS, TLS_STLS_POP3, TLS_POP3S, TLS_KINDS };
+
+static char *smtp_script(int id, size_t *len);
+static char *pop3_script(int id, size_t *len);
+
+/* A TLS session of kind (TLS_*): the plaintext exchange up to the switch,
+ * a real handshake (TLS 1.2 for STARTTLS SMTP and 995, 1.3 for the
+ * others), then the mail exchange encrypted. */
+static char *tls_script(int id, int kind, size_t *len) {
+  int pop = kind == TLS_STLS_POP3 || kind == TLS_POP3S;
+  int tls13 = kind == TLS_SMTPS || kind == TLS_STLS_POP3;
+  size_t plain_len;
+  char *plain = pop ? pop3_script(id, &plain_len) : smtp_script(id, &plain_len);
+  buf b = {0};
+  if (kind == TLS_STARTTLS_SMTP) {
+    steps(&b, 1, "220 mx.example.test ESMTP Postfix\r\n");
+    steps(&b, 0, "EHLO client.example.test\r\n");
+    steps(&b, 1,
+          "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
+          "250-STARTTLS\r\n250 CHUNKING\r\n");
+    steps(&b, 0, "STARTTLS\r\n");
+    steps(&b, 1, "220 2.0.0 Ready to start TLS\r\n");
+  } else if (kind == TLS_STLS_POP3) {
+    steps(&b, 1, "+OK POP3 ready\r\n");
+    steps(&b, 0, "STLS\r\n");
+    steps(&b, 1, "+OK Begin TLS negotiation now.\r\n");
+  }
+  const tls_flight *hs = tls13 ? tls13_handshake : tls12_handshake;
+  size_t nhs = tls13 ? sizeof tls13_handshake / sizeof tls13_handshake[0]
+                     : sizeof tls12_handshake / sizeof tls12_handshake[0];
+  for (size_t i = 0; i < nhs; i++)
+    step(&b, hs[i].dir, hs[i].bytes, (size_t)hs[i].len);
+  /* after STARTTLS/STLS the greeting is not repeated */
+  int implicit = kind == TLS_SMTPS || kind == TLS_POP3S;
+  encrypted_steps(&b, plain, plain_len, implicit ? 0 : 1, tls13);
+  free(plain);
+  *len = b.len;
+  return b.p;
+}
+
+static int all_tls; /* gen_capture tls */
+
+/* ---- keylog: a session's script through real TLS ---------------------------
+ * OpenSSL's libssl plays client and server over memory BIOs: the plaintext
+ * steps are written by their side and the records that cross become the
+ * steps of the TLS script; the key log goes to the .keylog file.  By
+ * session number: TLS 1.3 AES-128-GCM, TLS 1.3 ChaCha20-Poly1305, TLS 1.2
+ * ECDHE-ECDSA-AES128-GCM-SHA256, TLS 1.2 ECDHE-ECDSA-AES128-SHA256 (CBC
+ * with encrypt_then_mac); odd sessions use STARTTLS/STLS on 25/110 (the
+ * greeting, EHLO or nothing, STARTTLS/STLS in the clear), even ones
+ * implicit TLS on 465/995.  The keys and randoms come from OpenSSL, so
+ * unlike the rest these bytes differ from run to run (their sizes do not). */
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+static FILE *keylog_out;
+static SSL_CTX *kl_server[4], *kl_client[4];
+
+static void keylog_line(const SSL *ssl, const char *line) {
+  (void)ssl;
+  fprintf(keylog_out, "%s\n", line);
+}
+
+static void keylog_contexts(void) {
+  EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+  X509 *x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 3650);
+  X509_set_pubkey(x, key);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                             (const unsigned char *)"mx.example.test", -1, -1,
+                             0);
+  X509_set_issuer_name(x, X509_get_subject_name(x));
+  X509_sign(x, key, EVP_sha256());
+  static const char *const suites[4][2] = {
+      {NULL, "TLS_AES_128_GCM_SHA256"},
+      {NULL, "TLS_CHACHA20_POLY1305_SHA256"},
+      {"ECDHE-ECDSA-AES128-GCM-SHA256", NULL},
+      {"ECDHE-ECDSA-AES128-SHA256", NULL}};
+  for (int i = 0; i < 4; i++) {
+    int v = suites[i][0] ? TLS1_2_VERSION : TLS1_3_VERSION;
+    for (int server = 0; server < 2; server++) {
+      SSL_CTX *c =
+          SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+      SSL_CTX_set_min_proto_version(c, v);
+      SSL_CTX_set_max_proto_version(c, v);
+      if (suites[i][0])
+        SSL_CTX_set_cipher_list(c, suites[i][0]);
+      else
+        SSL_CTX_set_ciphersuites(c, suites[i][1]);
+      SSL_CTX_set_keylog_callback(c, keylog_line);
+      SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+      SSL_CTX_set_num_tickets(c, 0);
+      if (server) {
+        SSL_CTX_use_certificate(c, x);
+        SSL_CTX_use_PrivateKey(c, key);
+        kl_server[i] = c;
+      } else {
+        kl_client[i] = c;
+      }
+    }
+  }
+  X509_free(x);
+  EVP_PKEY_free(key);
+}
+
+/* What one side wrote, as a step of the TLS script, and on to the peer. */
+static void keylog_pump(buf *b, int dir, BIO *from, BIO *to) {
+  char chunk[16384];
+  buf got = {0};
+  int n;
+  while ((n = BIO_read(from, chunk, sizeof chunk)) > 0) {
+    add(&got, chunk, (size_t)n);
+    BIO_write(to, chunk, n);
+  }
+  if (got.len)
+    step(b, dir, got.p, got.len);
+  free(got.p);
+}
+
+/* The steps of a plaintext script from step `first` on, through TLS,
+ * appended to b. */
+static void keylog_steps(buf *b, const char *plain, size_t len, int first,
+                         int suite) {
+  SSL *ssl[2] = {SSL_new(kl_client[suite]), SSL_new(kl_server[suite])};
+  BIO *in[2], *outb[2];
+  for (int d = 0; d < 2; d++) {
+    in[d] = BIO_new(BIO_s_mem());
+    outb[d] = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl[d], in[d], outb[d]);
+  }
+  SSL_set_connect_state(ssl[0]);
+  SSL_set_accept_state(ssl[1]);
+  for (int i = 0, done = 0; i < 50 && !done; i++) {
+    done = SSL_do_handshake(ssl[0]) == 1;
+    keylog_pump(b, 0, outb[0], in[1]);
+    done &= SSL_do_handshake(ssl[1]) == 1;
+    keylog_pump(b, 1, outb[1], in[0]);
+  }
+  char *sink = malloc(1 << 16);
+  int k = 0;
+  for (size_t pos = 0; pos < len; k++) {
+    const uint8_t *h = (const uint8_t *)plain + pos;
+    int d = h[0] == 'S';
+    size_t n =
+        (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
+    pos += 5;
+    for (size_t off = 0; k >= first && off < n;) {
+      size_t part = n - off < 16384 ? n - off : 16384;
+      int w = SSL_write(ssl[d], plain + pos + off, (int)part);
+      if (w <= 0)
+        abort();
+      off += (size_t)w;
+      keylog_pump(b, d, outb[d], in[!d]);
+      while (SSL_read(ssl[!d], sink, 1 << 16) > 0)
+        ;
+      keylog_pump(b, !d, outb[!d], in[d]);
+    }
+    pos += n;
+  }
+  free(sink);
+  SSL_free(ssl[0]);
+  SSL_free(ssl[1]);
+}
+
+/* The session's plaintext script made TLS: implicit, or after STARTTLS. */
+static char *keylog_script(const char *plain, size_t len, int id, int pop,
+                           int starttls, size_t *out_len) {
+  buf b = {0};
+  if (starttls && pop) {
+    steps(&b, 1, "+OK POP3 ready <1234.5678@mail.example.test>\r\n");
+    steps(&b, 0, "STLS\r\n");
+    steps(&b, 1, "+OK Begin TLS negotiation now.\r\n");
+  } else if (starttls) {
+    steps(&b, 1, "220 mx.example.test ESMTP Postfix\r\n");
+    steps(&b, 0, "EHLO client.example.test\r\n");
+    steps(&b, 1, "250-mx.example.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
+    steps(&b, 0, "STARTTLS\r\n");
+    steps(&b, 1, "220 2.0.0 Ready to start TLS\r\n");
+  }
+  /* after STARTTLS the greeting is not said again */
+  keylog_steps(&b, plain, len, starttls ? 1 : 0, id % 4);
+  *out_len = b.len;
+  return b.p;
+}
+
 static void open_flow(flow *f, int id, int smtp_only) {
   memset(f, 0, sizeof *f);
   f->v6 = id % 5 == 0;
@@ -325,8 +557,31 @@ static void open_flow(flow *f, int id, int smtp_only) {
   f->sport = pop ? 110 : 25;
   f->seq[0] = rnd();
   f->seq[1] = rnd();
+  if (!smtp_only && (all_tls || id % 5 == 4)) {
+    static const uint16_t ports[TLS_KINDS] = {25, 465, 110, 995};
+    int kind = (all_tls ? id : id / 5) % TLS_KINDS;
+    f->sport = ports[kind];
+    f->script = tls_script(id, kind, &f->len);
+    return;
+  }
   f->script = pop ? pop3_script(id, &f->len) : smtp_script(id, &f->len);
   f->pos = 0;
+}
+
+/* keylog mode: the session made TLS (f) and its twin in the clear. */
+static void open_keylog_pair(flow *f, flow *twin, int id) {
+  open_flow(f, id, 0);
+  *twin = *f;
+  twin->script = malloc(f->len);
+  memcpy(twin->script, f->script, f->len);
+  int pop = f->sport == 110, starttls = id % 2;
+  size_t n;
+  char *t = keylog_script(f->script, f->len, id, pop, starttls, &n);
+  free(f->script);
+  f->script = t;
+  f->len = n;
+  if (!starttls)
+    f->sport = pop ? 995 : 465;
 }
 
 /* Advance a flow by one packet (or one exchange); returns 0 when done. */
@@ -354,18 +609,20 @@ static int advance(flow *f) {
     f->state = 2;
     return 0;
   }
-  if (f->script[f->pos] == '\x01') {
-    f->step_dir = f->script[f->pos + 1] == 'S';
-    f->pos += 2;
+  if (!f->step_left) {
+    const unsigned char *h = (const unsigned char *)f->script + f->pos;
+    f->step_dir = h[0] == 'S';
+    f->step_left =
+        (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
+    f->pos += 5;
   }
-  const char *end = memchr(f->script + f->pos, '\x01', f->len - f->pos);
-  size_t avail = end ? (size_t)(end - (f->script + f->pos)) : f->len - f->pos;
-  size_t n = avail < 1448 ? avail : 1448;
+  size_t n = f->step_left < 1448 ? f->step_left : 1448;
   int d = f->step_dir;
   write_packet(f, d, 0x18, (const uint8_t *)f->script + f->pos, n);
   f->seq[d] += (uint32_t)n;
   f->pos += n;
-  if (f->pos >= f->len || f->script[f->pos] == '\x01' || rnd() % 2)
+  f->step_left -= n;
+  if (f->pos >= f->len || !f->step_left || rnd() % 2)
     write_packet(f, !d, 0x10, NULL, 0); /* an ACK */
   return 1;
 }
@@ -375,10 +632,73 @@ static void header(void) {
   fwrite(h, 4, 6, out);
 }
 
+/* gen_capture keylog OUT MB [CONCURRENT]: OUT, OUT.keylog, OUT.plain.pcap. */
+static FILE *open_out(const char *name, const char *suffix) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s%s", name, suffix);
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    perror(path);
+    exit(1);
+  }
+  return f;
+}
+
+static int advance_into(flow *f, FILE *to, uint64_t *count) {
+  FILE *was = out;
+  uint64_t before = written;
+  out = to;
+  written = *count;
+  int more = advance(f);
+  *count = written;
+  written = before;
+  out = was;
+  return more;
+}
+
+static void gen_keylog(const char *name, uint64_t target, int conc) {
+  FILE *tls_out = out, *plain_out = open_out(name, ".plain.pcap");
+  keylog_out = open_out(name, ".keylog");
+  keylog_contexts();
+  out = plain_out;
+  header();
+  out = tls_out;
+  uint64_t wt = 24, wp = 24;
+  flow *fl = calloc((size_t)conc, sizeof(flow));
+  flow *tw = calloc((size_t)conc, sizeof(flow));
+  int next_id = 1;
+  for (int i = 0; i < conc; i++, next_id++)
+    open_keylog_pair(&fl[i], &tw[i], next_id);
+  while (wt < target) {
+    int i = (int)(rnd() % (uint32_t)conc);
+    int more = advance_into(&fl[i], tls_out, &wt);
+    advance_into(&tw[i], plain_out, &wp);
+    if (!more) {
+      while (advance_into(&tw[i], plain_out, &wp))
+        ;
+      open_keylog_pair(&fl[i], &tw[i], next_id++);
+    }
+  }
+  for (int i = 0; i < conc; i++) {
+    while (advance_into(&fl[i], tls_out, &wt))
+      ;
+    while (advance_into(&tw[i], plain_out, &wp))
+      ;
+  }
+  free(fl);
+  free(tw);
+  fclose(plain_out);
+  fclose(keylog_out);
+  fprintf(stderr,
+          "gen_capture: %d TLS sessions, %.1f MB (in the clear %.1f MB)\n",
+          next_id - 1, (double)wt / 1e6, (double)wp / 1e6);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr,
-            "usage: gen_capture mix OUT MB [CONCURRENT] | scale OUT N\n");
+            "usage: gen_capture mix|tls OUT MB [CONCURRENT] | scale OUT N | "
+            "keylog OUT MB [CONCURRENT]\n");
     return 1;
   }
   out = fopen(argv[2], "wb");
@@ -394,9 +714,11 @@ int main(int argc, char **argv) {
       open_flow(&fl[i], i, 1);
       advance(&fl[i]); /* handshake */
       free(fl[i].script);
-      fl[i].script = strdup("\x01S220 mx ESMTP\r\n\x01"
-                            "CNOOP\r\n");
-      fl[i].len = strlen(fl[i].script);
+      buf b = {0};
+      steps(&b, 1, "220 mx ESMTP\r\n");
+      steps(&b, 0, "NOOP\r\n");
+      fl[i].script = b.p;
+      fl[i].len = b.len;
       advance(&fl[i]);
       advance(&fl[i]);
     }
@@ -409,7 +731,11 @@ int main(int argc, char **argv) {
     free(fl);
     fprintf(stderr, " all closed at byte %llu\n",
             (unsigned long long)(written + 24));
+  } else if (!strcmp(argv[1], "keylog")) {
+    gen_keylog(argv[2], (uint64_t)atoll(argv[3]) * 1000000,
+               argc > 4 ? atoi(argv[4]) : 64);
   } else {
+    all_tls = !strcmp(argv[1], "tls");
     uint64_t target = (uint64_t)atoll(argv[3]) * 1000000;
     int conc = argc > 4 ? atoi(argv[4]) : 64;
     flow *fl = calloc((size_t)conc, sizeof(flow));

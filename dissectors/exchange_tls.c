@@ -164,6 +164,9 @@ void ex_tls(ex *x, ms_dir dir, ms_tls_state what, ms_ts ts) {
     x->tls[dir] = EX_TLS_DECRYPTED;
     line_reader_free(&x->lines[dir]);
     line_reader_init(&x->lines[dir], x->cfg->max_line);
+    if (!x->tls_noted && x->rec->tls != MS_TLS_IMPLICIT)
+      ex_notice(x, ts, MS_SERVER, "TLS starts: decrypted with the key log");
+    x->tls_noted = true;
     return;
   }
   x->tls[dir] = EX_TLS_OPAQUE;

@@ -12,6 +12,9 @@
 #                    names (fuzz/dns_seeds.py)
 #   OUTDIR/sasl      AUTH scripts for every mechanism, base64, QP and NTLM
 #                    texts (written below)
+#   OUTDIR/tls       TLS streams for fuzz_tls (fuzz/tls_seeds.py)
+#   OUTDIR/tls_crypto key logs, records for input keys, forged CBC records
+#                    (written below; the layout is fuzz/fuzz_tls_crypto.c's)
 #   OUTDIR/decompress, OUTDIR/options
 #                    compressed captures (gzip, zstd, xz), command lines
 # Generated, not committed: rerun after the captures change.
@@ -53,6 +56,9 @@ echo "fuzz seeds: $(find "$out/capture" -type f | wc -l) capture files"
 for h in smtp pop3 message; do
   echo "fuzz seeds: $(find "$out/$h" -type f | wc -l) $h inputs"
 done
+# TLS: the handshakes of tests/unit/data/ as chunk scripts, and a few made
+# for paths they miss (fuzz/tls_seeds.py)
+"${PYTHON:-/usr/bin/python3}" fuzz/tls_seeds.py "$out/tls"
 
 # SASL: first byte 0 = AUTH script ("A MECH [initial]", "S<challenge>",
 # "E<outcome>", client lines), 1 = base64, 2 = seed + stream text, 3 = NTLM.
@@ -78,6 +84,41 @@ sasl '\2\7SGVs\r\nbG8=\r\nd29y bGQ=\n!\n=QQ'
 sasl '\2\1Caf=C3=A9 =\r\nsoft=3D=\nend=4'
 sasl '\3NTLMSSP\0\3\0\0\0\30\0\30\0@\0\0\0\30\0\30\0X\0\0\0\14\0\14\0p\0\0\0\10\0\10\0|\0\0\0\10\0\10\0\204\0\0\0\0\0\0\0\0\0\0\0\5\202\210\242'
 echo "fuzz seeds: $s sasl inputs"
+
+# TLS decryption: first byte 0 = key log text, 1 = keys + records,
+# 2/3 = forged CBC records (bit 1 of the next byte: encrypt_then_mac).
+mkdir -p "$out/tls_crypto"
+"${PYTHON:-/usr/bin/python3}" - "$out/tls_crypto" <<'PY'
+import os, sys
+out = sys.argv[1]
+def put(name, b):
+    open(os.path.join(out, name), "wb").write(b)
+cr = "0123456789abcdef" * 4
+ms = "00112233445566778899aabbccddeeff" * 3
+put("keylog", b"\0" + ("# SSL/TLS secrets log file\n"
+    "CLIENT_RANDOM %s %s\n"
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s\r\n"
+    "SERVER_TRAFFIC_SECRET_0 %s %s\n"
+    "CLIENT_RANDOM %s %s\n"
+    "EXPORTER_SECRET %s %s\n"
+    "CLIENT_RANDOM %s 00\n" % (cr, ms, cr, ms[:64], cr, ms, cr, ms[::-1],
+                                 cr, ms, cr)).encode())
+keys = bytes(range(48)) + bytes(range(100, 164))
+for i, (ver, suite) in enumerate([(3, 0), (2, 5), (2, 7), (2, 10), (0, 10),
+                                  (2, 12), (3, 2)]):
+    recs = b""
+    for ln in (0, 5, 24, 40, 64, 300):
+        recs += bytes([23, ln >> 8, ln & 255]) + bytes((j * 7) & 255 for j in range(ln))
+    put("records-%d" % i, bytes([1, ver, 0, suite, i & 3]) + keys + recs)
+for pick in range(12):
+    recs = b""
+    for clen, pad, fault, value in ((37, 0, 0, 0), (0, 255, 0, 0),
+                                    (100, 9, 1, 1), (20, 3, 2, 1),
+                                    (50, 0, 3, 4), (1, 17, 0, 0)):
+        recs += bytes([0, clen, pad, fault, value, 0, 3, 0]) + b"x" * clen
+    put("forged-%d" % pick, bytes([2, pick]) + recs)
+PY
+echo "fuzz seeds: $(find "$out/tls_crypto" -type f | wc -l) tls_crypto inputs"
 
 # DNS: the messages of the captures, their DNS-over-TCP streams, and
 # hostile names (fuzz/dns_seeds.py)

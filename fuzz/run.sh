@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
   *) break ;;
   esac
 done
-[ $# -gt 0 ] || set -- smtp pop3 message sasl capture dns decompress options
+[ $# -gt 0 ] || set -- smtp pop3 message sasl capture tls tls_crypto dns decompress options
 
 # Per harness: longest input, dictionaries.  Capture files need room for a
 # few dozen packets; a dissector script or a message for several commands,
@@ -36,7 +36,7 @@ done
 max_len() {
   case "$1" in
   capture) echo 131072 ;;
-  sasl | options) echo 8192 ;;
+  sasl | tls_crypto | options) echo 8192 ;;
   *) echo 65536 ;;
   esac
 }
@@ -46,7 +46,9 @@ dicts() {
   pop3) echo fuzz/pop3.dict fuzz/message.dict fuzz/sasl.dict ;;
   message) echo fuzz/message.dict ;;
   sasl) echo fuzz/sasl.dict ;;
+  tls_crypto) echo fuzz/tls_crypto.dict ;;
   capture) echo fuzz/capture.dict fuzz/smtp.dict fuzz/pop3.dict ;;
+  tls) echo fuzz/tls.dict ;;
   dns) echo fuzz/dns.dict ;;
   decompress) echo fuzz/decompress.dict ;;
   options) echo fuzz/options.dict ;;

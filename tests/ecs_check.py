@@ -38,7 +38,13 @@ ECS = {
     "related.ip": "ip[]", "related.user": "keyword[]",
     "related.hosts": "keyword[]", "source.domain": "keyword",
     "destination.domain": "keyword",
-    "tls.established": "boolean",
+    "tls.established": "boolean", "tls.resumed": "boolean",
+    "tls.version": "keyword", "tls.version_protocol": "keyword",
+    "tls.cipher": "keyword", "tls.curve": "keyword",
+    "tls.next_protocol": "keyword",
+    "tls.client.ja3": "keyword", "tls.client.server_name": "keyword",
+    "tls.client.supported_ciphers": "keyword[]",
+    "tls.server.ja3s": "keyword",
     "email.origination_timestamp": "date",
     "email.delivery_timestamp": "date",
     "email.attachments.file.extension": "keyword",
@@ -55,6 +61,27 @@ ECS = {
     "email.attachments.file.hash.md5": "keyword",
     "email.attachments.file.hash.sha256": "keyword",
 }
+# tls.client.* and tls.server.*: a certificate's hashes, subject, issuer,
+# validity and its x509 field set
+for side in ("client", "server"):
+    p = "tls." + side + "."
+    ECS.update({p + "hash.sha1": "keyword", p + "hash.sha256": "keyword",
+                p + "subject": "keyword", p + "issuer": "keyword",
+                p + "not_before": "date", p + "not_after": "date"})
+    x = p + "x509."
+    ECS.update({x + "version_number": "keyword",
+                x + "serial_number": "keyword",
+                x + "not_before": "date", x + "not_after": "date",
+                x + "public_key_algorithm": "keyword",
+                x + "public_key_size": "long",
+                x + "public_key_curve": "keyword",
+                x + "public_key_exponent": "long",
+                x + "signature_algorithm": "keyword",
+                x + "alternative_names": "keyword[]"})
+    for who in ("subject", "issuer"):
+        ECS.update({x + who + ".distinguished_name": "keyword",
+                    x + who + ".common_name": "keyword[]",
+                    x + who + ".organization": "keyword[]"})
 ALLOWED = {
     "event.kind": {"alert", "enrichment", "event", "metric", "state",
                    "pipeline_error", "signal"},

@@ -39,20 +39,28 @@ def forms(users, secrets, blobs):
     return out
 
 
+def keylog_of(capture):
+    """--tls-keylog NAME.keylog when the capture has one beside it (pcaps/tls):
+    its sessions are decrypted, so their credentials are decoded too."""
+    keylog = os.path.splitext(capture)[0] + ".keylog"
+    return ["--tls-keylog", keylog] if os.path.exists(keylog) else []
+
+
 def outputs(binary, capture, tmp):
     """Every output of one capture, as (name, text)."""
+    keys = keylog_of(capture)
     runs = [("transcript", ["--timestamps", "--stats"]),
             ("json", ["-J", "--stats"]),
             ("ecs", ["--format", "ecs"]),
             ("zeek", ["--format", "zeek"])]
     for name, flags in runs:
-        r = subprocess.run([binary, "-q"] + flags + ["-r", capture],
+        r = subprocess.run([binary, "-q"] + keys + flags + ["-r", capture],
                            capture_output=True, check=False)
         yield name, (r.stdout + r.stderr).decode("utf-8", "replace")
     report = os.path.join(tmp, "report.html")
     tdir = os.path.join(tmp, "transcripts")
     os.makedirs(tdir, exist_ok=True)
-    subprocess.run([binary, "-q", "--report", report, "--transcript-dir",
+    subprocess.run([binary, "-q"] + keys + ["--report", report, "--transcript-dir",
                     tdir, "--json-file", os.path.join(tmp, "j.ndjson"),
                     "-r", capture], capture_output=True, check=False)
     for path, name in [(report, "report")] + [

@@ -40,6 +40,10 @@ KNOWN = {
                      "commands to tshark; mailscope reports them as "
                      "starttls_command_injection and does not take them "
                      "as plaintext commands",
+    "tls-smtp-clients": "STARTTLS and NOOP sent in one segment before the "
+                        "220: NOOP is a command to tshark, "
+                        "starttls_command_injection to mailscope (postfix "
+                        "discards it)",
     "tls-by-bytes": "tshark decodes a ClientHello sent first on port 110 as "
                     "POP3 commands; mailscope sees TLS from the first byte",
     "auth-fail-safe": "SASL lines an eager client sent before the 334s, or "

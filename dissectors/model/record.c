@@ -157,6 +157,7 @@ void ms_session_free(ms_session *s) {
     return;
   vec_free(&s->vlan);
   vec_free(&s->tunnels);
+  ms_tls_info_free(s->tls_info);
   free(s->proxy.host);
   free(s->proxy.username);
   free(s->proxy.password);

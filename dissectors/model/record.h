@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "message_record.h"
+#include "tls_info.h"
 #include "route.h"
 #include "vec.h"
 
@@ -221,6 +222,7 @@ typedef struct ms_session {
   bool midstream;
   uint64_t gap_bytes;
   ms_tls tls;
+  ms_tls_info *tls_info; /* the TLS decoder's (tls_info.h); NULL: none */
   /* reporting order (not printed): see session.c */
   uint64_t order_end, order_start;
   uint32_t order_phase;

@@ -283,9 +283,23 @@ static int read_pcap(const char *name, FILE *fp, reader *r) {
   return rc;
 }
 
+typedef struct {
+  reader *r;
+  const char *name;
+} secrets_ctx;
+
+static void on_secrets(void *ctx, uint32_t type, const uint8_t *data,
+                       size_t len) {
+  secrets_ctx *s = ctx;
+  if (s->r->cb->secrets)
+    s->r->cb->secrets(s->r->ctx, s->name, type, data, len);
+}
+
 /* pcapng through our own reader: interfaces may differ in link type. */
 static int read_pcapng(const char *name, FILE *fp, reader *r) {
   pcapng_reader *ng = pcapng_open(fp);
+  secrets_ctx sc = {r, name};
+  pcapng_on_secrets(ng, on_secrets, &sc);
   int rc = 0, warned_dlt = -1;
   progress pg;
   progress_begin(&pg, fp, r->quiet);

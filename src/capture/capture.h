@@ -24,6 +24,10 @@ typedef struct {
    * kernel filter): the DNS path's share (docs/design.md "Mail routing").
    * Not counted in the stats.  NULL: no such capture. */
   void (*shared)(void *ctx, const ms_frame *f, ms_ts ts);
+  /* A pcapng Decryption Secrets Block of `file`, in its place among the
+   * packets (data NULL: the block was malformed). */
+  void (*secrets)(void *ctx, const char *file, uint32_t type,
+                  const uint8_t *data, size_t len);
 } capture_callbacks;
 
 /* Returns 0, or 2 after printing "mailscope: FILE: ..." for an input that

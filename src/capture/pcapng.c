@@ -12,6 +12,7 @@
 #define BLOCK_OPB 2u /* obsolete Packet Block */
 #define BLOCK_SPB 3u
 #define BLOCK_EPB 6u
+#define BLOCK_DSB 10u
 #define BYTE_ORDER_MAGIC 0x1A2B3C4Du
 #define OPT_IF_TSRESOL 9
 #define OPT_IF_TSOFFSET 14
@@ -30,6 +31,8 @@ struct pcapng_reader {
   bool in_section;
   int64_t last_ts; /* for Simple Packet Blocks, which have none */
   VEC(interface) ifaces;
+  pcapng_secrets_fn secrets;
+  void *secrets_ctx;
   uint8_t *block;
   size_t block_cap;
   char error[160];
@@ -50,6 +53,11 @@ void pcapng_close(pcapng_reader *r) {
 }
 
 const char *pcapng_error(const pcapng_reader *r) { return r->error; }
+
+void pcapng_on_secrets(pcapng_reader *r, pcapng_secrets_fn fn, void *ctx) {
+  r->secrets = fn;
+  r->secrets_ctx = ctx;
+}
 
 static uint32_t swap32(uint32_t v) {
   return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
@@ -275,6 +283,19 @@ static int simple_packet(pcapng_reader *r, const uint8_t *b, size_t n,
   return packet_data(r, b, n, 4, cap, pkt);
 }
 
+/* A Decryption Secrets Block: type, length, the secrets, options.  One
+ * whose length does not fit is handed on with no data (the receiver says
+ * so); the file goes on, its framing being sound. */
+static void secrets_block(pcapng_reader *r, const uint8_t *b, size_t n) {
+  if (!r->secrets)
+    return;
+  uint32_t len = n >= 8 ? rd32(r, b + 4) : 0;
+  if (n < 8 || len > n - 8)
+    r->secrets(r->secrets_ctx, n >= 4 ? rd32(r, b) : 0, NULL, 0);
+  else
+    r->secrets(r->secrets_ctx, rd32(r, b), b + 8, len);
+}
+
 static int remember_ts(pcapng_reader *r, int rc, const pcapng_packet *pkt) {
   if (rc == 1)
     r->last_ts = pkt->ts_usec;
@@ -304,8 +325,11 @@ int pcapng_next(pcapng_reader *r, pcapng_packet *pkt) {
       return remember_ts(r, timed_packet(r, b, n, true, pkt), pkt);
     case BLOCK_SPB:
       return simple_packet(r, b, n, pkt);
+    case BLOCK_DSB:
+      secrets_block(r, b, n);
+      break;
     default:
-      break; /* name resolution, statistics, comments, secrets: skipped */
+      break; /* name resolution, statistics, comments: skipped */
     }
   }
 }

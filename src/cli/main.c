@@ -9,6 +9,7 @@
 #include "capture.h"
 #include "engine.h"
 #include "extract.h"
+#include "keylog.h"
 #include "live_workers.h"
 #include "options.h"
 #include "outfile.h"
@@ -159,7 +160,9 @@ int main(int argc, char **argv) {
   privileges_output_owner(&options, &options.out_uid, &options.out_gid);
   /* A write that fails reading files ends the run (exit status 2). */
   outfile_set_fatal(engine_request_stop);
-  if (privileges_prepare_outputs(&options) != 0) {
+  /* every worker opens the key logs itself: an unreadable one fails once */
+  if (!ms_keylog_check(&options.tls_keylogs) ||
+      privileges_prepare_outputs(&options) != 0) {
     ms_options_free(&options);
     return 2;
   }

@@ -36,6 +36,7 @@ enum {
   OPT_MAX_MEMORY,
   OPT_MAX_RECORD_BYTES,
   OPT_SANDBOX,
+  OPT_TLS_KEYLOG,
   OPT_VERSION,
   OPT_SNAPLEN,
   OPT_BUFFER_SIZE,
@@ -78,6 +79,8 @@ static const option_doc option_table[] = {
     {"extract-dir", OPT_EXTRACT_DIR, 1, "DIR",
      "write messages (.eml) and attachments"},
     {"port", OPT_PORT, 1, "PROTO=PORT[,..]", "analyze smtp/pop3 on more ports"},
+    {"tls-keylog", OPT_TLS_KEYLOG, 1, "FILE",
+     "decrypt TLS with this NSS key log (SSLKEYLOGFILE; repeatable)"},
     {"no-detect", OPT_NO_DETECT, 0, NULL,
      "do not detect SMTP/POP3 by greeting on other ports"},
     {"show-secrets", OPT_SHOW_SECRETS, 0, NULL,
@@ -229,7 +232,10 @@ void ms_options_defaults(ms_options *o) {
   set_port(o, 995, MS_PROTO_POP3, true);
 }
 
-void ms_options_free(ms_options *o) { strvec_free(&o->read_files); }
+void ms_options_free(ms_options *o) {
+  strvec_free(&o->read_files);
+  strvec_free(&o->tls_keylogs);
+}
 
 /* --port smtp=25,2526 : plain-text analysis on those ports. */
 static int parse_port_option(ms_options *o, const char *arg) {
@@ -384,6 +390,9 @@ static int apply_option(ms_options *o, int key, const char *arg) {
     break;
   case OPT_PORT:
     return parse_port_option(o, arg);
+  case OPT_TLS_KEYLOG:
+    strvec_push(&o->tls_keylogs, arg);
+    break;
   case OPT_NO_DETECT:
     o->no_detect = true;
     break;

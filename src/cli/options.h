@@ -20,6 +20,7 @@ struct ms_report_parts; /* report.h: --report with --workers */
 
 typedef struct {
   strvec read_files;              /* -r, in order; "-" is stdin */
+  strvec tls_keylogs;             /* --tls-keylog, NSS key log files */
   char *iface;                    /* -i */
   char *bpf;                      /* -f, applied on top of the default filter */
   ms_format format;               /* -J / --format */

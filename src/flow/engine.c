@@ -3,6 +3,7 @@
 #include "engine.h"
 
 #include <malloc.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,6 +12,7 @@
 #include "dnsobs.h"
 #include "filter.h"
 #include "ipdefrag.h"
+#include "keylog.h"
 #include "routing.h"
 #include "session.h"
 #include "tunnel.h"
@@ -19,6 +21,9 @@ typedef struct {
   ms_table *table;
   ms_defrag *defrag;
   ms_filter *filter; /* -f, NULL when none */
+  ms_tls_keys *keys; /* TLS secrets: --tls-keylog, pcapng secrets blocks */
+  ms_keylog *keylog;
+  bool quiet;
   ms_stats *stats;
   ms_budget *budget;
   uint64_t frag_memory_drops; /* as last added to the stats */
@@ -211,6 +216,18 @@ static void on_idle(void *ctx, ms_ts now) {
     maybe_tick(e);
 }
 
+static void on_secrets(void *ctx, const char *file, uint32_t type,
+                       const uint8_t *data, size_t len) {
+  engine *e = ctx;
+  if (data)
+    ms_keylog_add_dsb(e->keys, type, data, len);
+  else if (!e->quiet)
+    fprintf(stderr,
+            "mailscope: %s: a decryption secrets block is malformed "
+            "(skipped)\n",
+            file);
+}
+
 void engine_request_stop(void) { capture_request_stop(); }
 
 bool engine_stop_requested(void) { return capture_stop_requested(); }
@@ -230,23 +247,36 @@ int engine_run(const ms_options *opt, ms_session_done_fn done, void *ctx,
   e.budget = &budget;
   e.done = done;
   e.done_ctx = ctx;
+  e.quiet = opt->quiet;
   if (opt->bpf && !(e.filter = ms_filter_compile(opt->bpf)))
     return 1;
+  /* Key logs are read here, in every worker process, before the capture
+   * opens (and privileges drop). */
+  e.keys = ms_tls_keys_new();
+  if (opt->tls_keylogs.len &&
+      !(e.keylog = ms_keylog_open(&opt->tls_keylogs, e.keys, opt->quiet))) {
+    ms_tls_keys_free(e.keys);
+    ms_filter_free(e.filter);
+    return 2;
+  }
   e.defrag = ms_defrag_new();
   ms_defrag_set_budget(e.defrag, &budget);
   e.dns = ms_dnsobs_new(opt, stats);
   e.table = ms_table_new(opt, on_done, &e, stats);
+  ms_table_set_keys(e.table, e.keys);
   ms_table_set_budget(e.table, &budget);
   ms_table_set_dns(e.table, e.dns);
   e.dns_shared = opt->iface && opt->fanout_group;
   const capture_callbacks cb = {on_packet, on_idle,
-                                e.dns_shared ? on_shared : NULL};
+                                e.dns_shared ? on_shared : NULL, on_secrets};
   int rc = capture_run(opt, &cb, &e, stats, &budget);
   ms_table_flush(e.table, MS_END_EOF, e.last_ts);
   ms_table_free(e.table);
   ms_dnsobs_free(e.dns);
   ms_defrag_free(e.defrag);
   ms_filter_free(e.filter);
+  ms_keylog_close(e.keylog);
+  ms_tls_keys_free(e.keys);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   stats->seconds =
       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -15,6 +15,8 @@
 #include "flowhash.h"
 #include "reassembly.h"
 #include "siphash.h"
+#include "starttls_memory.h"
+#include "tls_layer.h"
 #include "vec.h"
 
 #define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
@@ -32,8 +34,8 @@ _Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
 typedef enum {
   CONN_DETECT,   /* waiting for the server's greeting */
   CONN_ACTIVE,   /* feeding the dissector (a direction may be TLS) */
-  CONN_COUNTING, /* dissector stopped (both directions TLS, or not the
-                    protocol): only count bytes */
+  CONN_COUNTING, /* dissector stopped (both directions TLS and opaque, or
+                    not the protocol): only count bytes */
   CONN_IGNORED,  /* not mail: only track to stay cheap */
   CONN_DNS       /* DNS over TCP: messages to the DNS path (dnsobs.h) */
 } conn_state;
@@ -85,13 +87,16 @@ struct conn {
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
-  struct held *held; /* bytes held during detection, NULL otherwise */
-  bool truncated;    /* reassembly limit hit (counted once) */
-  bool closed;       /* over (FINs, RST): decoded, lingering until reported */
-  uint8_t dir[2];    /* DIR_* of each direction (ms_dir) */
+  struct held *held;     /* bytes held during detection, NULL otherwise */
+  ms_tls_layer *tls;     /* once a direction is TLS, or NULL */
+  ms_table *table;       /* for the TLS layer's callbacks */
+  bool truncated;        /* reassembly limit hit (counted once) */
+  bool closed;           /* over (FINs, RST): decoded, lingering until reported */
+  uint8_t dir[2];        /* DIR_* of each direction (ms_dir) */
   uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
-  ms_ts last_ts; /* time of its last packet */
-  ms_ts seen;    /* the table's clock at its last packet (idle checks) */
+  bool opaque[2];        /* the TLS layer said MS_TLS_OPAQUE */
+  ms_ts last_ts;         /* time of its last packet */
+  ms_ts seen; /* the table's clock at its last packet (idle checks) */
   uint64_t first_packet; /* index of the packet that created it */
 
   ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
@@ -128,6 +133,8 @@ struct ms_table {
   ms_dissect_config dcfg;
   ms_dnsobs *dns; /* where DNS over TCP goes; NULL: port 53 is not DNS */
   ms_budget *budget; /* NULL: no memory bound */
+  ms_starttls_memory *starttls; /* what sessions said of each server */
+  ms_tls_keys *keys;            /* TLS secrets, or NULL (ms_table_set_keys) */
 };
 
 /* ---- table -------------------------------------------------------------- */
@@ -143,10 +150,13 @@ ms_table *ms_table_new(const ms_options *opt, ms_session_done_fn done,
   t->buckets = xcalloc(t->nbuckets, sizeof(conn *));
   t->dcfg = opt->dissect;
   ms_siphash_init(); /* the bucket key, drawn before any sandbox */
+  t->starttls = ms_starttls_memory_new();
   return t;
 }
 
 size_t ms_table_open_count(const ms_table *t) { return t->count; }
+
+void ms_table_set_keys(ms_table *t, ms_tls_keys *keys) { t->keys = keys; }
 
 void ms_table_set_dns(ms_table *t, ms_dnsobs *dns) { t->dns = dns; }
 
@@ -555,23 +565,58 @@ typedef struct {
 
 /* ---- TLS: where the dissector hands a direction over ------------------- */
 
-/* The TLS layer's side of the seam (dissector.h "where TLS begins"): every
- * byte of a direction after its TLS began.  For now it only counts them;
- * the TLS record layer and decryption plug in here, and tell the dissector
- * what they make of the direction (on_tls). */
-static void tls_bytes(conn *c, ms_dir dir, const uint8_t *p, size_t n,
-                      ms_ts ts) {
-  (void)p;
-  (void)ts;
-  c->tls_bytes[dir] += n;
+/* The TLS layer's side of the seam (dissector.h "where TLS begins"):
+ * tls_layer.h decodes every byte of a direction after its TLS began and,
+ * with keys, hands the plaintext back here for the dissector. */
+
+/* A direction's state for the dissector: plaintext comes, or nothing more
+ * (both opaque: only bytes are counted from now). */
+static void tls_said(void *ctx, ms_dir dir, ms_tls_state what, ms_ts ts) {
+  conn *c = ctx;
+  c->dissector->on_tls(dissector_state(c->table, c), dir, what, ts);
+  c->opaque[dir] = what == MS_TLS_OPAQUE;
+  if (c->opaque[!dir] && c->opaque[dir] && c->state == CONN_ACTIVE)
+    c->state = CONN_COUNTING; /* nothing more for the dissector */
 }
 
-/* Direction dir is TLS from here: the TLS layer has its bytes from now. */
+static void tls_plaintext(void *ctx, ms_dir dir, const uint8_t *p, size_t n,
+                          ms_ts ts) {
+  conn *c = ctx;
+  if (c->state != CONN_ACTIVE)
+    return;
+  size_t used = n;
+  if (c->dissector->on_data(dissector_state(c->table, c), dir, p, n, ts,
+                            &used) == MS_STOP)
+    c->state = CONN_COUNTING;
+}
+
+static void tls_lost(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
+  conn *c = ctx;
+  if (c->state == CONN_ACTIVE)
+    c->dissector->on_gap(dissector_state(c->table, c), dir, n, ts);
+}
+
+static void tls_bytes(conn *c, ms_dir dir, const uint8_t *p, size_t n,
+                      ms_ts ts) {
+  c->tls_bytes[dir] += n;
+  ms_tls_layer_data(c->tls, dir, p, n, ts);
+}
+
+/* Direction dir is TLS from here: the TLS layer has its bytes from now.
+ * It decrypts when secrets were given (a key log, or a capture's secrets
+ * blocks before this session). */
 static void tls_begins(ms_table *t, conn *c, ms_dir dir, ms_ts ts) {
   c->dir[dir] = DIR_TLS;
-  c->dissector->on_tls(dissector_state(t, c), dir, MS_TLS_OPAQUE, ts);
-  if (c->dir[!dir] == DIR_TLS)
-    c->state = CONN_COUNTING; /* nothing more for the dissector */
+  if (!c->tls) {
+    static const ms_tls_layer_cb cb = {tls_said, tls_plaintext, tls_lost, NULL};
+    ms_tls_layer_cb mine = cb;
+    mine.ctx = c;
+    c->table = t;
+    bool keys =
+        t->keys && (t->opt->tls_keylogs.len || ms_tls_keys_count(t->keys) > 0);
+    c->tls = ms_tls_layer_new(c->rec, keys ? t->keys : NULL, &mine);
+  }
+  ms_tls_layer_begins(c->tls, dir, ts);
 }
 
 /* The first bytes of a direction decide what it is: a TLS record means
@@ -639,6 +684,10 @@ static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
     }
     break;
   }
+  case CONN_COUNTING:
+    if (c->dir[dir] == DIR_TLS)
+      tls_bytes(c, dir, p, n, ts);
+    break;
   case CONN_DNS:
     ms_dns_stream_data(&c->dns[dir], p, n, ts, ms_dnsobs_message, t->dns);
     break;
@@ -670,8 +719,11 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   }
   ms_add_anomaly(c->rec, "tcp_gap", ts, "%llu bytes missing from the %s",
                  (unsigned long long)n, dir == MS_CLIENT ? "client" : "server");
-  if (c->state == CONN_ACTIVE && c->dir[dir] != DIR_TLS)
+  if (c->dir[dir] == DIR_TLS)
+    ms_tls_layer_gap(c->tls, dir, n, ts);
+  else if (c->state == CONN_ACTIVE) {
     c->dissector->on_gap(dissector_state(f->t, c), dir, n, ts);
+  }
 }
 
 static void on_overlap(void *ctx, ms_dir dir, uint32_t seq, bool delivered,
@@ -739,11 +791,15 @@ static void finish_conn(ms_table *t, conn *c, ms_end how, ms_ts ts) {
   ms_half_flush(&c->half[MS_CLIENT], MS_CLIENT, ts, &env);
   ms_half_flush(&c->half[MS_SERVER], MS_SERVER, ts, &env);
   c->rec->end = how;
+  if (c->tls)
+    ms_tls_layer_settle(c->tls, ts);
   if (c->dissector && c->dstate) {
     c->dissector->on_close(c->dstate, ts);
     c->dissector->destroy(c->dstate);
     c->dstate = NULL;
   }
+  ms_tls_layer_close(c->tls, ts);
+  c->tls = NULL;
   ms_record_finish(c->rec, ts);
   for (int i = 0; i < MS_LIMIT_COUNT; i++)
     t->stats->limits[i] += c->rec->limits[i];
@@ -783,10 +839,12 @@ static void end_conn(ms_table *t, conn *c, ms_end how, ms_ts ts, int phase) {
     t->stats->sessions_smtp++;
   else if (report)
     t->stats->sessions_pop3++;
-  if (report)
+  if (report) {
+    ms_starttls_memory_session(t->starttls, r);
     t->done(t->ctx, r);
-  else
+  } else {
     ms_session_free(r);
+  }
 }
 
 void ms_table_anomaly(ms_table *t, const ms_tcp *s, const char *name, ms_ts ts,
@@ -854,6 +912,7 @@ void ms_table_free(ms_table *t) {
   if (!t)
     return;
   ms_table_flush(t, MS_END_EOF, 0);
+  ms_starttls_memory_free(t->starttls);
   free(t->buckets);
   free(t);
 }

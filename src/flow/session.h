@@ -18,6 +18,7 @@
 #include "linklayer.h"
 #include "options.h"
 #include "stats.h"
+#include "tls_crypto.h"
 
 typedef struct ms_table ms_table;
 
@@ -35,6 +36,10 @@ void ms_table_expire(ms_table *t, ms_ts now);
 /* End every open connection (end of input, or a stop request). */
 void ms_table_flush(ms_table *t, ms_end how, ms_ts now);
 size_t ms_table_open_count(const ms_table *t);
+/* TLS secrets to decrypt with (tls_crypto.h; the caller's, outliving the
+ * table).  Sessions decrypt when a key log was given or the store holds
+ * keys (a pcapng's secrets blocks) when their TLS begins. */
+void ms_table_set_keys(ms_table *t, ms_tls_keys *keys);
 /* The memory bound (--max-memory) the table charges and enforces: after
  * every packet, while the budget is over, sessions end by the policy of
  * docs/design.md ("Memory"). */

@@ -20,6 +20,10 @@ typedef struct {
 
 /* NDJSON session record of docs/json.md (emit_json.c). */
 void emit_json_session(const ms_session *s, jsonw *w);
+/* `"key": {"client": v[MS_CLIENT], "server": v[MS_SERVER]}` (emit_json.c). */
+void emit_json_per_direction(jsonw *w, const char *key, const uint64_t v[2]);
+/* The "tls_handshake" key and object of a session record (emit_tls.c). */
+void emit_tls_json(const ms_tls_info *t, jsonw *w);
 /* Closing stats record (emit_json.c), and its counters alone. */
 void emit_json_stats(const ms_stats *st, jsonw *w);
 void emit_json_stats_fields(const ms_stats *st, jsonw *w);
@@ -45,6 +49,8 @@ void emit_text_stats(const ms_stats *st, FILE *f);
  * each, doc(ctx, w) takes it from w (and resets w).  Returns how many. */
 size_t emit_ecs_session(const ms_session *s, jsonw *w,
                         void (*doc)(void *ctx, jsonw *w), void *ctx);
+/* The ECS tls.* object of a session, if it has TLS (emit_ecs_tls.c). */
+void emit_ecs_tls(const ms_session *s, jsonw *w);
 /* Zeek logs: zeek_out.h. */
 
 /* The route of an SMTP session (emit_route.c): the "route" member (nothing

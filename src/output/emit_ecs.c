@@ -142,14 +142,6 @@ void ecs_user(jsonw *w, const ms_session *s) {
   jw_obj_end(w);
 }
 
-static void tls(jsonw *w, const ms_session *s) {
-  if (s->tls != MS_TLS_STARTTLS)
-    return;
-  ecs_begin_obj(w, "tls");
-  jw_kbool(w, "established", true);
-  jw_obj_end(w);
-}
-
 /* ---- mailscope.* ----------------------------------------------------------
  */
 
@@ -226,6 +218,8 @@ static void mailscope_ns(jsonw *w, const ms_session *s) {
   jw_kbool(w, "midstream", s->midstream);
   jw_kuint(w, "gap_bytes", s->gap_bytes);
   jw_kstr(w, "tls", ms_tls_name(s->tls));
+  if (s->tls_info && s->tls_info->client.present)
+    jw_kstr(w, "ja4", s->tls_info->client.ja4);
   jw_kstr_opt(w, "banner", s->banner);
   jw_kstr_opt(w, "helo", s->helo);
   jw_kuint(w, "commands", s->commands.len);
@@ -282,7 +276,7 @@ size_t emit_ecs_session(const ms_session *s, jsonw *w,
   ecs_connection(w, s);
   related(w, s);
   ecs_user(w, s);
-  tls(w, s);
+  emit_ecs_tls(s, w);
   mailscope_ns(w, s);
   jw_obj_end(w);
   doc(ctx, w);

@@ -56,7 +56,7 @@ static void proxy(jsonw *w, const ms_proxy *x) {
   jw_obj_end(w);
 }
 
-static void per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
+void emit_json_per_direction(jsonw *w, const char *key, const uint64_t v[2]) {
   jw_key(w, key);
   jw_obj_begin(w);
   jw_kuint(w, "client", v[MS_CLIENT]);
@@ -229,12 +229,14 @@ void emit_json_session(const ms_session *s, jsonw *w) {
   }
   tunnels(w, s);
   proxy(w, &s->proxy);
-  per_direction(w, "bytes", s->bytes);
-  per_direction(w, "packets", s->packets);
+  emit_json_per_direction(w, "bytes", s->bytes);
+  emit_json_per_direction(w, "packets", s->packets);
   jw_kstr(w, "end", ms_end_name(s->end));
   jw_kbool(w, "midstream", s->midstream);
   jw_kuint(w, "gap_bytes", s->gap_bytes);
   jw_kstr(w, "tls", ms_tls_name(s->tls));
+  if (s->tls_info)
+    emit_tls_json(s->tls_info, w);
   jw_kstr_opt(w, "banner", s->banner);
   if (s->proto == MS_PROTO_SMTP)
     smtp_fields(w, s);

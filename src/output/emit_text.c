@@ -159,13 +159,147 @@ static void footer(const ms_session *s, FILE *f) {
   }
 }
 
+/* ---- the TLS handshake, in a few lines ------------------------------------
+ */
+
+static void tls_prefix(const ms_tls_info *t, const emit_options *o, FILE *f) {
+  if (o->timestamps) {
+    char ts[80];
+    format_ts(ts, sizeof ts, t->ts);
+    fprintf(f, "%s ", ts);
+  }
+  fputs("-- TLS", f);
+}
+
+static void day(FILE *f, ms_ts usec) {
+  char b[80];
+  format_ts(b, sizeof b, usec);
+  fprintf(f, "%.10s", b);
+}
+
+static void tls_summary(const ms_tls_info *t, const emit_options *o, FILE *f) {
+  const ms_tls_server_hello *sh = &t->server;
+  tls_prefix(t, o, f);
+  const char *v = sh->present ? ms_tls_version_name(sh->version) : NULL;
+  if (sh->present && v)
+    fprintf(f, " %s", v);
+  else if (sh->present)
+    fprintf(f, " version 0x%04x", sh->version);
+  if (sh->present && sh->cipher_name)
+    fprintf(f, " %s", sh->cipher_name);
+  else if (sh->present)
+    fprintf(f, " cipher 0x%04x", sh->cipher_suite);
+  if (!sh->present)
+    fputs(" no ServerHello", f);
+  static const char *const how[] = {
+      [MS_TLS_NOT_DONE] = "not completed",
+      [MS_TLS_DONE_FINISHED] = "completed (Finished both ways)",
+      [MS_TLS_DONE_TRAFFIC] = "completed (judged from encrypted traffic)",
+      [MS_TLS_DONE_DECRYPTED] = "completed (Finished decrypted)"};
+  fprintf(f, ", %s", how[t->completed]);
+  if (t->resumed)
+    fputs(", resumed", f);
+  if (t->client.server_name) {
+    fputs(", SNI ", f);
+    esc_puts(f, t->client.server_name);
+  }
+  if (sh->alpn) {
+    fputs(", ALPN ", f);
+    esc_puts(f, sh->alpn);
+  }
+  fputc('\n', f);
+}
+
+static void tls_fingerprints(const ms_tls_info *t, const emit_options *o,
+                             FILE *f) {
+  if (!t->client.present && !t->server.present)
+    return;
+  tls_prefix(t, o, f);
+  if (t->client.present)
+    fprintf(f, " client JA4 %s JA3 %s", t->client.ja4, t->client.ja3);
+  if (t->server.present && t->server.version != 0x0002)
+    fprintf(f, "%s server JA3S %s", t->client.present ? "," : "",
+            t->server.ja3s);
+  fputc('\n', f);
+}
+
+static void tls_certificate(const ms_tls_info *t, const emit_options *o,
+                            FILE *f) {
+  if (t->certs_hidden) {
+    tls_prefix(t, o, f);
+    fputs(" certificate: encrypted (TLS 1.3), not visible without keys\n", f);
+    return;
+  }
+  if (!t->server_certs.len)
+    return;
+  const ms_tls_cert *c = &t->server_certs.items[0];
+  tls_prefix(t, o, f);
+  fputs(" certificate: ", f);
+  if (!c->parsed) {
+    esc_puts(f, c->error ? c->error : "unreadable");
+    fputc('\n', f);
+    return;
+  }
+  esc_puts(f, c->subject ? c->subject : "");
+  if (c->self_signed)
+    fputs(" (self-signed)", f);
+  else if (c->issuer) {
+    fputs(" issued by ", f);
+    esc_puts(f, c->issuer);
+  }
+  if (c->has_validity) {
+    fputs(", valid ", f);
+    day(f, c->not_before);
+    fputs("..", f);
+    day(f, c->not_after);
+  }
+  fprintf(f, ", %zu in chain, sha256 %.16s...\n", t->server_certs.len,
+          c->sha256);
+}
+
+static void tls_alerts(const ms_tls_info *t, const emit_options *o, FILE *f) {
+  for (size_t i = 0; i < t->alerts.len; i++) {
+    const ms_tls_alert *a = &t->alerts.items[i];
+    tls_prefix(t, o, f);
+    fprintf(f, " alert from %s: ", a->dir == MS_CLIENT ? "client" : "server");
+    if (a->encrypted) {
+      fputs("encrypted\n", f);
+      continue;
+    }
+    const char *name = ms_tls_alert_name(a->description);
+    fprintf(f, "%s %s (%u)\n", a->level == 2 ? "fatal" : "warning",
+            name ? name : "unknown", a->description);
+  }
+}
+
+static void tls_lines(const ms_session *s, const emit_options *o, FILE *f) {
+  const ms_tls_info *t = s->tls_info;
+  if (s->tls == MS_TLS_IMPLICIT)
+    fprintf(f, "-- TLS from the first byte (implicit TLS): %s\n",
+            ms_tls_decrypted_any(t) ? "decrypted" : "not decoded");
+  if (!t)
+    return;
+  tls_summary(t, o, f);
+  tls_fingerprints(t, o, f);
+  tls_certificate(t, o, f);
+  tls_alerts(t, o, f);
+}
+
 void emit_text_session(const ms_session *s, const emit_options *o, FILE *f) {
   header(s, f);
   emit_route_text(s->route, f);
-  for (size_t i = 0; i < s->transcript.len; i++)
+  /* the TLS lines where TLS began, among the transcript's lines */
+  bool tls_done = !s->tls_info && s->tls != MS_TLS_IMPLICIT;
+  ms_ts tls_ts = s->tls_info ? s->tls_info->ts : 0;
+  for (size_t i = 0; i < s->transcript.len; i++) {
+    if (!tls_done && s->transcript.items[i].ts > tls_ts) {
+      tls_lines(s, o, f);
+      tls_done = true;
+    }
     line(s, i, o, f);
-  if (s->tls == MS_TLS_IMPLICIT)
-    fputs("-- TLS from the first byte (implicit TLS port): not decoded\n", f);
+  }
+  if (!tls_done)
+    tls_lines(s, o, f);
   footer(s, f);
   fputc('\n', f);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h"
 #include "vec.h"
 
 void rr_init(rr_ctx *c) {
@@ -104,12 +105,21 @@ const char *rr_chain_verdict(const ms_message *m) {
  * read exactly these), in the detail as "tls": {any members}, which the
  * session page shows as a list of facts. */
 void report_tls(rr_ctx *c, const ms_session *s, bool row) {
-  if (s->tls == MS_TLS_NONE)
+  if (s->tls == MS_TLS_NONE && !s->tls_info)
     return;
+  const ms_tls_info *t = s->tls_info;
   jw_key(&c->w, "tls");
   jw_obj_begin(&c->w);
   jw_kstr(&c->w, "start", ms_tls_name(s->tls));
-  (void)row;
+  if (t && t->server.present) { /* the negotiated version (chart, filter) */
+    const char *v = ms_tls_version_name(t->server.version);
+    if (v)
+      jw_kstr(&c->w, "v", v);
+  }
+  if (!row && t) { /* the session page: the handshake as -J writes it */
+    jw_kbool(&c->w, "decrypted", ms_tls_decrypted_any(t));
+    emit_tls_json(t, &c->w);
+  }
   jw_obj_end(&c->w);
 }
 

@@ -76,7 +76,8 @@ static void smtp_session_document(void **state) {
   assert_string_equal(fx_str(o, "network.inner.vlan.id"), "200");
   assert_int_equal(strlen(fx_str(o, "network.community_id")), 30);
   assert_string_equal(fx_str(o, "user.name"), "alice");
-  assert_true(json_object_get_boolean(fx_get(o, "tls.established")));
+  /* STARTTLS accepted, but no handshake in the capture */
+  assert_false(json_object_get_boolean(fx_get(o, "tls.established")));
   assert_null(fx_get(o, "email")); /* messages have their own documents */
   /* mailscope.* summarises both transactions */
   assert_int_equal(
@@ -258,6 +259,58 @@ static void date_header_parsing(void **state) {
   }
 }
 
+/* A decoded handshake: tls.* from it, the leaf certificate as x509. */
+static void tls_fields(void **state) {
+  (void)state;
+  ms_session *s = fx_smtp();
+  ms_tls_info *t = s->tls_info = ms_tls_info_new();
+  t->completed = MS_TLS_DONE_TRAFFIC;
+  t->client.present = true;
+  strcpy(t->client.ja3, "c12b4ccd5320bbb380ca1a9df90f771d");
+  strcpy(t->client.ja4, "t13i311000_e8f1e7e78f70_d41ae481755e");
+  t->client.server_name = xstrdup("mx.example.test");
+  *vec_push(&t->client.cipher_suites) = 0x1302;
+  *vec_push(&t->client.cipher_suites) = 0xfafa;
+  t->server.present = true;
+  t->server.version = 0x0304;
+  t->server.cipher_suite = 0x1302;
+  t->server.cipher_name = ms_tls_suite_name(0x1302);
+  t->server.group = 29;
+  strcpy(t->server.ja3s, "15af977ce25de452b96affa2addb1036");
+  ms_tls_cert *c = vec_push(&t->server_certs);
+  c->parsed = true;
+  strcpy(c->sha1, "45156ae749634094f9ab091ef5a7336df37b28fc");
+  c->version = 3;
+  c->subject_cn = xstrdup("mx.example.test");
+  c->key_type = xstrdup("rsa");
+  c->key_bits = 2048;
+  c->exponent = xstrdup("65537");
+  docs d = ecs_of(s);
+  json_object *o = d.doc[0]; /* the session document */
+  assert_true(json_object_get_boolean(fx_get(o, "tls.established")));
+  assert_string_equal(fx_str(o, "tls.version"), "1.3");
+  assert_string_equal(fx_str(o, "tls.version_protocol"), "tls");
+  assert_string_equal(fx_str(o, "tls.cipher"), "TLS_AES_256_GCM_SHA384");
+  assert_string_equal(fx_str(o, "tls.curve"), "x25519");
+  assert_string_equal(fx_str(o, "tls.client.server_name"), "mx.example.test");
+  json_object *offered = fx_get(o, "tls.client.supported_ciphers");
+  assert_string_equal(
+      json_object_get_string(json_object_array_get_idx(offered, 1)), "0xfafa");
+  assert_string_equal(fx_str(o, "tls.server.ja3s"),
+                      "15af977ce25de452b96affa2addb1036");
+  assert_string_equal(fx_str(o, "tls.server.hash.sha1"),
+                      "45156ae749634094f9ab091ef5a7336df37b28fc");
+  assert_string_equal(fx_str(o, "tls.server.x509.version_number"), "3");
+  assert_string_equal(fx_str(o, "tls.server.x509.public_key_algorithm"), "RSA");
+  assert_int_equal(
+      json_object_get_int(fx_get(o, "tls.server.x509.public_key_exponent")),
+      65537);
+  assert_string_equal(fx_str(o, "mailscope.ja4"),
+                      "t13i311000_e8f1e7e78f70_d41ae481755e");
+  docs_free(&d);
+  ms_session_free(s);
+}
+
 static void outcome_reflects_failures(void **state) {
   (void)state;
   ms_session *s = fx_pop3();
@@ -284,6 +337,7 @@ int main(void) {
       cmocka_unit_test(hostile_strings_stay_json),
       cmocka_unit_test(date_header_parsing),
       cmocka_unit_test(outcome_reflects_failures),
+      cmocka_unit_test(tls_fields),
       cmocka_unit_test(stats_metric_document),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

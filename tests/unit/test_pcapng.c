@@ -1,6 +1,7 @@
 /* test_pcapng.c - our pcapng reader: interfaces of different link types,
  * if_tsresol and if_tsoffset, Simple and obsolete Packet blocks, skipped
- * blocks, a big-endian section after a little-endian one; and every kind
+ * blocks, a big-endian section after a little-endian one; Decryption
+ * Secrets Blocks handed on in their place among the packets; and every kind
  * of broken file ends in an error, never a read outside the block. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -181,6 +182,67 @@ static void huge_timestamps_are_clamped(void **state) {
   assert_int_equal(p[3].ts_usec, 4294967295000001ll);
 }
 
+/* Decryption Secrets Blocks: type, length, data (padded), options. */
+static void secrets(file *f, uint32_t type, const char *data, int32_t len) {
+  file body = {.be = f->be};
+  size_t n = strlen(data);
+  put32(&body, type);
+  put32(&body, len < 0 ? (uint32_t)n : (uint32_t)len);
+  memcpy(body.b + body.n, data, n);
+  body.n += (n + 3) & ~(size_t)3;
+  put32(&body, 0); /* opt_endofopt */
+  block(f, 10, body.b, body.n);
+}
+
+typedef struct {
+  char log[256];
+  int packets_before[8], nsecrets;
+  int packets;
+} secrets_seen;
+
+static void on_secrets(void *ctx, uint32_t type, const uint8_t *data,
+                       size_t len) {
+  secrets_seen *s = ctx;
+  char one[64];
+  snprintf(one, sizeof one, "%08x:%.*s;", type, data ? (int)len : 4,
+           data ? (const char *)data : "NULL");
+  strncat(s->log, one, sizeof s->log - strlen(s->log) - 1);
+  s->packets_before[s->nsecrets++ & 7] = s->packets;
+}
+
+static void decryption_secrets_blocks(void **state) {
+  (void)state;
+  static file f;
+  memset(&f, 0, sizeof f);
+  for (int be = 0; be < 2; be++) {
+    section(&f, be);
+    interface(&f, 1, -1, 0);
+    packet(&f, 0, 1, "first");
+    secrets(&f, 0x544c534b, "CLIENT_RANDOM a b\n", -1);
+    packet(&f, 0, 2, "second");
+    secrets(&f, 0x57474b4c, "wg", -1);   /* WireGuard: handed on too */
+    secrets(&f, 0x544c534b, "xyz", 200); /* longer than its block */
+  }
+  FILE *fp = fmemopen((void *)f.b, f.n, "rb");
+  pcapng_reader *r = pcapng_open(fp);
+  secrets_seen seen;
+  memset(&seen, 0, sizeof seen);
+  pcapng_on_secrets(r, on_secrets, &seen);
+  pcapng_packet p;
+  int rc;
+  while ((rc = pcapng_next(r, &p)) == 1)
+    seen.packets++;
+  assert_int_equal(rc, 0);
+  assert_int_equal(seen.packets, 4);
+  assert_string_equal(seen.log, "544c534b:CLIENT_RANDOM a b\n;57474b4c:wg;"
+                                "544c534b:NULL;544c534b:CLIENT_RANDOM a b\n;"
+                                "57474b4c:wg;544c534b:NULL;");
+  static const int before[6] = {1, 2, 2, 3, 4, 4}; /* each in its place */
+  assert_memory_equal(seen.packets_before, before, sizeof before);
+  pcapng_close(r);
+  fclose(fp);
+}
+
 /* One good packet, then the damage; the good packet is still read. */
 static void check_broken(void (*damage)(file *f)) {
   static file f;
@@ -266,6 +328,7 @@ int main(void) {
       cmocka_unit_test(interfaces_resolutions_and_sections),
       cmocka_unit_test(broken_files_end_in_an_error),
       cmocka_unit_test(huge_timestamps_are_clamped),
+      cmocka_unit_test(decryption_secrets_blocks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -295,5 +295,5 @@ MS.drawSession = function (i) {
   if (lad.hid)
     box.appendChild(MS.el('p', {class: 'more'}, '... ' + MS.num(lad.hid) + ' more lines'));
   if (r.tls && r.tls.start === 'implicit')
-    box.appendChild(MS.el('p', {class: 'notice'}, 'TLS from the first byte (implicit TLS port): not decoded'));
+    box.appendChild(MS.el('p', {class: 'notice'}, (d.tls && d.tls.decrypted ? 'TLS from the first byte (implicit TLS): decrypted' : 'TLS from the first byte (implicit TLS): not decoded')));
 };
