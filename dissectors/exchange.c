@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
+
 /* ---- recording ---------------------------------------------------------- */
 
 void ex_anomaly(ex *x, const char *name, ms_ts ts, const char *fmt, ...) {
@@ -163,9 +165,21 @@ static void reply_free(ex_reply *r) {
   memset(r, 0, sizeof *r);
 }
 
+/* The line buffers grow with the longest line (lines.c): what they hold
+ * is told to the session's record (budget.h), not a worst case. */
+static void charge_lines(ex *x) {
+  size_t now = x->lines[0].cap + x->lines[1].cap;
+  if (now > x->lines_charged)
+    ms_session_mem_add(x->rec, now - x->lines_charged);
+  else if (now < x->lines_charged)
+    ms_session_mem_sub(x->rec, x->lines_charged - now);
+  x->lines_charged = now;
+}
+
 void ex_free(ex *x) {
   line_reader_free(&x->lines[0]);
   line_reader_free(&x->lines[1]);
+  charge_lines(x);
   for (size_t i = x->qhead; i < x->qlen; i++)
     pending_free(x, slot(x, i));
   free(x->q);
@@ -811,6 +825,7 @@ ms_verdict ex_on_data(void *state, ms_dir dir, const uint8_t *data, size_t n,
   ex *x = state;
   *used = dir == MS_CLIENT ? ex_client_bytes(x, data, n, ts)
                            : server_bytes(x, data, n, ts);
+  charge_lines(x);
   if (x->stop) {
     if (x->stop_note) {
       ex_notice(x, ts, MS_SERVER, x->stop_note);

@@ -27,8 +27,9 @@
  * the last ACK, retransmitted FINs and RSTs still belong to it. */
 #define LINGER_USEC 5000000
 _Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
-/* What a running dissector holds beyond its line buffers (2 x --max-line),
- * in the budget's estimate (docs/design.md, "Memory") */
+/* What a running dissector holds beyond its line buffers (which it counts
+ * on the record as they grow), in the budget's estimate (docs/design.md,
+ * "Memory") */
 #define DISSECTOR_COST 2048
 
 typedef enum {
@@ -928,7 +929,7 @@ static size_t conn_cost(const ms_table *t, const conn *c) {
   if (c->held)
     n += sizeof *c->held + c->held->len[0] + c->held->len[1];
   if (c->dstate)
-    n += DISSECTOR_COST + 2 * t->dcfg.max_line;
+    n += DISSECTOR_COST; /* its line buffers are in rec->mem_held */
   return n + c->rec->mem_held + c->rec->record_bytes;
 }
 
