@@ -8,6 +8,7 @@
 #   make asan     build ./mailscope-asan (ASan + UBSan) and run the suite on it
 #   make valgrind valgrind memcheck over a handful of captures, every output
 #   make bench    benchmark against a raw libpcap loop and tshark
+#   make bench-report  the HTML report of 10,000 sessions in headless Chromium
 #   make bench-live  live loss-free rates on loopback (root; tcpreplay)
 #   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (docs/fuzzing.md)
 #   make install  PREFIX=/usr/local DESTDIR= : the binary, the man page, the
@@ -31,7 +32,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DMAILSCOPE_VERSION='"$(VERSION)"' \
-              $(WARN) $(INCLUDES) $(PKG_CFLAGS)
+              $(WARN) $(INCLUDES) -I$(BUILD)/gen $(PKG_CFLAGS)
 OPT_CFLAGS ?= -O2 -g
 ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined
@@ -55,7 +56,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HDRS := $(wildcard $(patsubst %,%/*.h,$(SRC_DIRS)))
 
-.PHONY: all deps test-deps build run test unit asan valgrind bench bench-live install install-files uninstall deb format clean compare
+.PHONY: all deps test-deps build run test unit asan valgrind bench bench-report bench-live install install-files uninstall deb format clean compare
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -85,6 +86,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS)
 
 unit: $(UNIT_BINS)
 
+# The HTML report's style, page body and script are real files, embedded at
+# build time (docs/report.md); the script is the .js files joined in order.
+REPORT_ASSETS := src/output/report_assets
+REPORT_JS := $(patsubst %,$(REPORT_ASSETS)/%.js,util data charts table routes session main)
+$(BUILD)/gen/report_assets.h: scripts/embed_assets.sh $(REPORT_ASSETS)/report.css \
+    $(REPORT_ASSETS)/body.html $(REPORT_JS)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@scripts/embed_assets.sh $@ report_css $(REPORT_ASSETS)/report.css -- \
+	  report_body $(REPORT_ASSETS)/body.html -- report_js $(REPORT_JS)
+$(BUILD)/src/output/report_page.o: $(BUILD)/gen/report_assets.h
+
 run: deps
 	@$(MAKE) --no-print-directory build
 	./$(BIN) -r pcaps/demo.pcap
@@ -111,6 +124,10 @@ valgrind: test-deps
 bench: test-deps
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh
+
+bench-report: test-deps
+	@$(MAKE) --no-print-directory build
+	@bench/report.sh
 
 bench-live: test-deps
 	@$(MAKE) --no-print-directory build

@@ -175,6 +175,16 @@ static int connect_prelude(const uint8_t *const b[2], const size_t l[2],
   return 1;
 }
 
+int ms_detect_tls_record(const uint8_t *p, size_t n, bool hello) {
+  if (n < 1 || p[0] < 20 || p[0] > 24 || (hello && p[0] != 22))
+    return 0;
+  if (n >= 2 && p[1] != 3)
+    return 0;
+  if (n >= 3 && p[2] > 4)
+    return 0;
+  return 1;
+}
+
 int ms_detect_first_line_len(const uint8_t *p, size_t n) {
   size_t len = 0;
   while (len < n && len < 200 && p[len] != '\r' && p[len] != '\n')

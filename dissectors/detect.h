@@ -1,4 +1,5 @@
-/* detect.h - which protocol a connection speaks, from its first bytes.
+/* detect.h - which protocol a connection speaks, from its first bytes;
+ * whether bytes are TLS records.
  *
  * Pure: given what each direction sent so far (while the protocol is
  * unknown, the session layer holds those bytes), say whether they are SMTP
@@ -60,6 +61,13 @@ const char *ms_prelude_name(ms_prelude p);
  * without it meaning anything). */
 ms_detect_verdict ms_detect(const uint8_t *const bytes[2], const size_t len[2],
                             bool midstream, ms_detect_result *out);
+
+/* Whether p[0..n) begins with a TLS record header (RFC 8446 5.1: content
+ * type 20-24, legacy version 3.x): 1 yes, 0 no.  One byte is enough to
+ * tell: a command or reply line never begins with those control bytes.
+ * With `hello`, only a handshake record (a ClientHello's), which is what a
+ * client that starts TLS sends first. */
+int ms_detect_tls_record(const uint8_t *p, size_t n, bool hello);
 
 /* Length of the first line of p (without its line end, at most 200), for
  * an anomaly's detail. */

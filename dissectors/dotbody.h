@@ -24,6 +24,14 @@ typedef struct {
    * LF before or after it (<LF>.<LF>, <CR><LF>.<LF>, <LF>.<CR><LF>), which
    * servers that want <CR><LF>.<CR><LF> read on past (SMTP smuggling). */
   bool end_bare_lf;
+  /* With want_cr (set by the caller after dot_scan_begin): the body holds
+   * a "." line that a bare CR delimits (<CR>.<CR>, <CR>.<CR><LF>,
+   * <CR>.<LF>, <CR><LF>.<CR>), which is no end here but is one to a server
+   * that takes a bare CR for a line end (SMTP smuggling).  Once set it
+   * stays set until dot_scan_begin, and no more scanning is done for it. */
+  bool want_cr;
+  bool bare_cr_end;
+  bool cr_dot; /* "<CR>." seen at the end of the last run */
 } dot_scanner;
 
 typedef void (*dot_out_fn)(void *ctx, const uint8_t *p, size_t n);

@@ -3,9 +3,10 @@
  * Mechanisms decoded: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER,
  * EXTERNAL, ANONYMOUS, DIGEST-MD5, NTLM (the domain, user and workstation
  * of its AUTHENTICATE message), and the user name of SCRAM-*; others
- * (GSSAPI, ...) are recorded with their outcome only.  Secrets (passwords,
- * tokens, CRAM-MD5 and DIGEST-MD5 digests, SCRAM proofs, NTLM responses)
- * are "<redacted>" unless show_secrets.
+ * (GSSAPI, X-GOOGLE-TOKEN, ...) are recorded with their outcome only, and
+ * every response of theirs is hidden.  Secrets (passwords, tokens,
+ * CRAM-MD5 and DIGEST-MD5 digests, SCRAM proofs, NTLM responses, whatever
+ * an unknown mechanism sends) are "<redacted>" unless show_secrets.
  * Base64 that does not decode, or decodes to a shape the mechanism does not
  * allow, raises an anomaly (docs/auth.md); nothing here trusts the wire.
  *
@@ -48,6 +49,7 @@ struct sasl_exchange {
   int client_steps; /* client responses so far */
   char *last_challenge;
   bool cancelled;
+  bool hid;      /* the response being decoded had a secret hidden */
   ms_auth found; /* this exchange's fields, committed by sasl_end */
 };
 
@@ -166,10 +168,11 @@ static char *printable(const uint8_t *p, size_t n) {
 
 /* The decoded text for the transcript with the secret at [off, off+len)
  * replaced by <redacted> unless secrets are shown. */
-static char *note_hiding(const sasl_exchange *x, const uint8_t *d, size_t n,
+static char *note_hiding(sasl_exchange *x, const uint8_t *d, size_t n,
                          size_t off, size_t len) {
   if (x->show_secrets || off > n || len > n - off)
     return printable(d, n);
+  x->hid = true;
   char *out = xmalloc((n - len) * 4 + sizeof REDACTED), *o;
   printable_into(out, d, off, &o);
   memcpy(o, REDACTED, sizeof REDACTED);
@@ -599,12 +602,14 @@ static char *client_response(sasl_exchange *x, const uint8_t *d, size_t n,
 static void respond(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
                     sasl_view *view) {
   x->client_steps++;
+  x->hid = false;
   size_t len;
   uint8_t *d = decode(x, line, n, &len, ts);
   if (!d) {
     /* Not base64: still hide it, it may be a password sent in clear. */
-    if (!x->show_secrets && x->mech != M_OTHER && n)
+    if (!x->show_secrets && n)
       view->redacted = xstrdup("<redacted base64>");
+    view->hidden = view->redacted != NULL;
     return;
   }
   if (x->mech != M_OTHER && x->mech != M_SCRAM && x->mech != M_NTLM &&
@@ -612,8 +617,14 @@ static void respond(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
     anomaly(x, "sasl_malformed", ts, "decoded response is not text");
   bool secret;
   view->note = client_response(x, d, len, &secret, ts);
+  /* A mechanism not decoded here (GSSAPI, X-GOOGLE-TOKEN, XOAUTH,
+   * PLAIN-CLIENTTOKEN, OTP, WEBEX-TOKEN, ...) is not known to carry no
+   * secret: each of its client responses is hidden. */
+  if (x->mech == M_OTHER && len)
+    secret = true;
   if (secret && !x->show_secrets)
     view->redacted = xstrdup("<redacted base64>");
+  view->hidden = x->hid || view->redacted;
   free(d);
 }
 
@@ -735,6 +746,8 @@ void sasl_end(sasl_exchange *x, ms_auth_result result, ms_ts ts) {
 }
 
 void sasl_view_apply(sasl_view *view, ms_tline *t) {
+  if (t && (view->redacted || view->hidden))
+    t->flags |= MS_TL_REDACTED;
   if (t && view->note) {
     free(t->note);
     t->note = view->note;

@@ -24,6 +24,7 @@ typedef struct sasl_exchange sasl_exchange;
 typedef struct {
   char *note;     /* decoded text for the transcript, or NULL */
   char *redacted; /* replacement for the wire line in transcripts, or NULL */
+  bool hidden;    /* a secret was hidden (in the note or the line) */
 } sasl_view;
 
 /* Start an exchange.  mech is the mechanism as sent (any case); initial may
@@ -42,8 +43,9 @@ bool sasl_client(sasl_exchange *x, const uint8_t *line, size_t n, ms_ts ts,
 void sasl_end(sasl_exchange *x, ms_auth_result result, ms_ts ts);
 
 /* Move a view into a transcript line: the note goes beside it, the
- * redacted text replaces the wire text.  t may be NULL (no transcript);
- * the view is left empty either way. */
+ * redacted text replaces the wire text, and MS_TL_REDACTED marks a line
+ * whose text or note hides a secret.  t may be NULL (no transcript); the
+ * view is left empty either way. */
 void sasl_view_apply(sasl_view *view, ms_tline *t);
 
 /* Base64 decoding shared by dissectors: returns a new buffer (NUL-terminated

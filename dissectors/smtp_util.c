@@ -169,3 +169,33 @@ bool smtp_parse_bdat(const char *arg, uint64_t *size, bool *last) {
   }
   return true;
 }
+
+bool smtp_has_mail_param(const char *params, const char *keyword) {
+  size_t n = strlen(keyword);
+  for (const char *p = params; p && *p;) {
+    while (*p == ' ')
+      p++;
+    if (!strncasecmp(p, keyword, n) && (!p[n] || p[n] == ' ' || p[n] == '='))
+      return true;
+    p += strcspn(p, " ");
+  }
+  return false;
+}
+
+bool smtp_eight_bit_declared(const char *params) {
+  if (smtp_has_mail_param(params, "SMTPUTF8"))
+    return true;
+  for (const char *p = params; p && *p;) {
+    while (*p == ' ')
+      p++;
+    if (!strncasecmp(p, "BODY=", 5)) {
+      const char *v = p + 5;
+      size_t n = strcspn(v, " ");
+      if ((n == 8 && !strncasecmp(v, "8BITMIME", 8)) ||
+          (n == 10 && !strncasecmp(v, "BINARYMIME", 10)))
+        return true;
+    }
+    p += strcspn(p, " ");
+  }
+  return false;
+}

@@ -1,5 +1,5 @@
 /* smtp_util.h - small pure parsers used by the SMTP dissector: paths,
- * reply lines, enhanced status codes, queue ids. */
+ * reply lines, enhanced status codes, queue ids, MAIL parameters. */
 #ifndef MAILSCOPE_SMTP_UTIL_H
 #define MAILSCOPE_SMTP_UTIL_H
 
@@ -27,5 +27,13 @@ char *smtp_queue_id(const char *text);
 
 /* BDAT argument "1234 LAST": returns false for a bad size. */
 bool smtp_parse_bdat(const char *arg, uint64_t *size, bool *last);
+
+/* Whether a MAIL parameter list holds the keyword (RFC 5321 esmtp-keyword,
+ * compared without case), alone or as "KEYWORD=value". */
+bool smtp_has_mail_param(const char *params, const char *keyword);
+
+/* MAIL declared a body that may hold 8-bit bytes: BODY=8BITMIME or
+ * BINARYMIME (RFC 6152, 3030), or SMTPUTF8 (RFC 6531). */
+bool smtp_eight_bit_declared(const char *params);
 
 #endif

@@ -14,7 +14,8 @@
  * Checks beyond the sanitizers: every session record goes through every
  * emitter (fuzz_emit_all: JSON parses, transcript terminal-safe); records
  * are SMTP or POP3 with an end reason; the HTML report is UTF-8 and holds
- * exactly one <script> element (ours: nothing from the wire became markup);
+ * exactly one executable <script> element (ours) besides its JSON data
+ * blocks, none of which holds a '<' (nothing from the wire became markup);
  * the stats record parses.
  */
 #include <ctype.h>
@@ -31,6 +32,7 @@
 #include "engine.h"
 #include "fuzz_common.h"
 #include "options.h"
+#include "report.h"
 
 static ms_options opt; /* large (port tables): not on the stack */
 static int capture_fd = -1, report_fd = -1;
@@ -100,7 +102,20 @@ static void check_report(void) {
   FUZZ_CHECK(g_utf8_validate(buf, size, &bad), "report: not UTF-8 at %zu",
              (size_t)(bad - buf));
   size_t scripts = count_ci(buf, (size_t)size, "<script");
-  FUZZ_CHECK(scripts == 1, "report: %zu <script> elements", scripts);
+  size_t ours = count_ci(buf, (size_t)size, "<script>");
+  static const char data[] = "<script type=\"application/json\" id=\"";
+  size_t blocks = count_ci(buf, (size_t)size, data);
+  FUZZ_CHECK(ours == 1 && scripts == blocks + 1,
+             "report: %zu <script> elements, %zu of them data", scripts,
+             blocks);
+  for (const char *p = memmem(buf, (size_t)size, data, sizeof data - 1); p;
+       p = memmem(p + 1, (size_t)(buf + size - p - 1), data, sizeof data - 1)) {
+    const char *b = memchr(p, '>', (size_t)(buf + size - p));
+    const char *e =
+        b ? memmem(b, (size_t)(buf + size - b), "</script>", 9) : NULL;
+    FUZZ_CHECK(e && !memchr(b + 1, '<', (size_t)(e - b - 1)),
+               "report: a data block holds '<'");
+  }
   free(buf);
 }
 
@@ -138,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     opt.dissect.sink = &sink.sink;
   write_all(capture_fd, data, size);
 
-  run_ctx r = {opt.full_bodies, report_open(report_path), 0};
+  run_ctx r = {opt.full_bodies, report_open(report_path, NULL), 0};
   FUZZ_CHECK(r.report, "report_open failed");
   ms_stats stats;
   memset(&stats, 0, sizeof stats);

@@ -51,17 +51,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   void *st = d->create(rec, &cfg);
   ms_ts ts = 1000000;
   size_t i = 0;
-  bool stopped = false;
+  bool stopped = false, tls[2] = {false, false};
   while (i < size && !stopped) {
     uint8_t ctl = data[i++];
     ms_dir dir = (ctl & 1) ? MS_SERVER : MS_CLIENT;
     size_t len = (size_t)(ctl >> 2) + 1;
     if (len > size - i)
       len = size - i;
+    if (tls[dir]) { /* the TLS layer's bytes, as the session layer does */
+      i += len;
+      continue;
+    }
     if (ctl & 2)
       d->on_gap(st, dir, len, ts);
-    if (len > 0 && d->on_data(st, dir, data + i, len, ts) == MS_STOP)
+    size_t used = len;
+    ms_verdict v =
+        len > 0 ? d->on_data(st, dir, data + i, len, ts, &used) : MS_CONTINUE;
+    if (v == MS_STOP)
       stopped = true;
+    if (v == MS_TLS) { /* decrypted or not, as the control byte says */
+      tls[dir] = !(ctl & 2);
+      d->on_tls(st, dir, tls[dir] ? MS_TLS_OPAQUE : MS_TLS_PLAINTEXT, ts);
+    }
     i += len;
     ts += 1000;
   }

@@ -45,7 +45,6 @@ static void check_accepted(const ms_options *o) {
              "max_mime_depth %d", o->dissect.max_mime_depth);
   FUZZ_CHECK(o->dissect.max_message_bytes >= 1024, "max_message_bytes %zu",
              o->dissect.max_message_bytes);
-  FUZZ_CHECK(!(o->workers > 1 && o->report), "--report with --workers");
   for (int p = 0; p < 65536; p++)
     FUZZ_CHECK(!o->port_tls[p] || o->port_proto[p] != MS_PROTO_NONE,
                "port %d TLS without a protocol", p);

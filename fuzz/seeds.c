@@ -69,7 +69,7 @@ static void *rec_create_pop3(ms_session *rec, const ms_dissect_config *cfg) {
 }
 
 static ms_verdict rec_data(void *state, ms_dir dir, const uint8_t *data,
-                           size_t n, ms_ts ts) {
+                           size_t n, ms_ts ts, size_t *used) {
   recorder *r = state;
   for (size_t i = 0; i < n && !r->stopped && ftell(r->script) < MAX_SCRIPT;) {
     size_t k = n - i < 64 ? n - i : 64;
@@ -79,7 +79,7 @@ static ms_verdict rec_data(void *state, ms_dir dir, const uint8_t *data,
     r->gap[dir] = false;
     i += k;
   }
-  ms_verdict v = r->real->on_data(r->state, dir, data, n, ts);
+  ms_verdict v = r->real->on_data(r->state, dir, data, n, ts, used);
   r->stopped |= v == MS_STOP;
   return v;
 }
@@ -88,6 +88,11 @@ static void rec_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   recorder *r = state;
   r->gap[dir] = true;
   r->real->on_gap(r->state, dir, n, ts);
+}
+
+static void rec_tls(void *state, ms_dir dir, ms_tls_state what, ms_ts ts) {
+  recorder *r = state;
+  r->real->on_tls(r->state, dir, what, ts);
 }
 
 static void rec_close(void *state, ms_ts ts) {
@@ -105,12 +110,22 @@ static void rec_destroy(void *state) {
   free(r);
 }
 
-static const ms_dissector smtp_recorder = {
-    "smtp",  MS_PROTO_SMTP, rec_create_smtp, rec_data,
-    rec_gap, rec_close,     rec_destroy};
-static const ms_dissector pop3_recorder = {
-    "pop3",  MS_PROTO_POP3, rec_create_pop3, rec_data,
-    rec_gap, rec_close,     rec_destroy};
+static const ms_dissector smtp_recorder = {.name = "smtp",
+                                           .proto = MS_PROTO_SMTP,
+                                           .create = rec_create_smtp,
+                                           .on_data = rec_data,
+                                           .on_gap = rec_gap,
+                                           .on_tls = rec_tls,
+                                           .on_close = rec_close,
+                                           .destroy = rec_destroy};
+static const ms_dissector pop3_recorder = {.name = "pop3",
+                                           .proto = MS_PROTO_POP3,
+                                           .create = rec_create_pop3,
+                                           .on_data = rec_data,
+                                           .on_gap = rec_gap,
+                                           .on_tls = rec_tls,
+                                           .on_close = rec_close,
+                                           .destroy = rec_destroy};
 
 /* Replaces dissectors/registry.c in this program. */
 const ms_dissector *ms_dissector_for(ms_proto proto) {

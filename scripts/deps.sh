@@ -40,6 +40,8 @@ if [ "${1:-}" = test ]; then
   need time               "test -x /usr/bin/time"
   need tcpreplay          "command -v tcpreplay"  # make bench-live
   need chromium           "test -x /usr/bin/chromium"
+  # the HTML report's browser test drives Chromium over the DevTools protocol
+  need python3-websocket  "/usr/bin/python3 -c 'import websocket'"
   need man-db             "command -v man"
   need valgrind           "command -v valgrind"
   need zstd               "command -v zstd"

@@ -5,7 +5,8 @@ fragments, midstream pick-up, lost / reordered / retransmitted / conflicting
 segments, pcapng, a truncated file, an odd port, the RFC 2920 example with
 and without pipelining, BDAT, POP3 pipelining split at odd places, hostile
 bytes, a snaplen-cut copy of a real session, tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve, GTP-U, PPTP, PPPoE,
-MPLS) and more link types (PPP, Cisco HDLC, NFLOG, 802.11, pflog, enc), and
+MPLS), more link types (PPP, Cisco HDLC, NFLOG, 802.11, pflog, enc), servers
+that never greet and clients that speak first, and
 the demo capture used by `make run`.
 
 Deterministic: fixed addresses, sequence numbers and timestamps, so the
@@ -445,6 +446,262 @@ LINK_TYPES = [("ppp", 9), ("ppp-dir", 204), ("c-hdlc", 104), ("nflog", 239),
               ("radiotap", 127), ("pppoe", 51)]
 
 
+class Sessions:
+    """Several connections between c and s, one a second from `port` on:
+    add() makes one of the dialogue steps and keeps its packets."""
+
+    def __init__(self, c, s, port):
+        self.c, self.s, self.first, self.port = c, s, port, port
+        self.pkts = []
+
+    def add(self, sport, steps, handshake=True):
+        x = Session(self.c, self.s, self.port, sport,
+                    t0=T0 + self.port - self.first, handshake=handshake)
+        self.port += 1
+        x.dialogue(steps)
+        x.close()
+        self.pkts.extend(x.pkts)
+
+
+# Every secret the hand-made AUTH captures hold (tests/secrets.txt lists
+# them for tests/t_secrets.sh).
+FAILSAFE_PASSWORD = b"edge-s3cret-pw"
+FAILSAFE_TOKEN = b"ya29.edge-bearer-token-0123"
+
+
+def b64(data):
+    return _b64.b64encode(data)
+
+
+def auth_fail_safe_sessions(c, s):
+    out = Sessions(c, s, 40500)
+    session = out.add
+    user, pw, tok = b"bob", FAILSAFE_PASSWORD, FAILSAFE_TOKEN
+
+    hello = [(1, crlf(b"220 mx.example.test ESMTP")),
+             (0, crlf(b"EHLO client.example.test")),
+             (1, crlf(b"250-mx.example.test", b"250-PIPELINING",
+                      b"250 AUTH PLAIN LOGIN XOAUTH2"))]
+    bye = [(0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))]
+    # an eager client: user and password sent with AUTH LOGIN, before any
+    # 334; the server takes them as the answers to its prompts
+    session(587, hello + [
+        (0, crlf(b"AUTH LOGIN", b64(user), b64(pw))),
+        (1, crlf(b"334 VXNlcm5hbWU6", b"334 UGFzc3dvcmQ6",
+                 b"235 2.7.0 Authentication successful"))] + bye)
+    # the same client; the server refuses AUTH at once and answers each of
+    # the client's lines as a command
+    session(587, hello + [
+        (0, crlf(b"AUTH LOGIN", b64(user), b64(pw))),
+        (1, crlf(b"504 5.5.4 Unrecognized authentication type",
+                 b"500 5.5.2 Error: command not recognized",
+                 b"500 5.5.2 Error: command not recognized"))] + bye)
+    # the password sent as a command after the refused AUTH LOGIN
+    session(587, hello + [
+        (0, crlf(b"AUTH LOGIN")), (1, crlf(b"334 VXNlcm5hbWU6")),
+        (0, crlf(b64(user))),
+        (1, crlf(b"535 5.7.8 Error: authentication failed")),
+        (0, crlf(b64(pw))),
+        (1, crlf(b"500 5.5.2 Error: command not recognized"))] + bye)
+    # initial responses of mechanisms this analyzer does not decode, and
+    # bearer tokens; each refused or accepted
+    steps = list(hello)
+    for mech in (b"X-GOOGLE-TOKEN", b"XOAUTH", b"PLAIN-CLIENTTOKEN", b"OTP",
+                 b"WEBEX-TOKEN"):
+        steps += [(0, crlf(b"AUTH " + mech + b" " + b64(b"\0" + user +
+                                                      b"\0" + tok))),
+                  (1, crlf(b"504 5.5.4 Unrecognized authentication type"))]
+    steps += [(0, crlf(b"AUTH GSSAPI " + b64(b"\x60\x82" + tok))),
+              (1, crlf(b"334 " + b64(b"\x60\x81server-token"))),
+              (0, crlf(b64(b"\x60\x82" + pw))),
+              (1, crlf(b"535 5.7.8 Error: authentication failed"))]
+    steps += [(0, crlf(b"AUTH XOAUTH2 " + b64(b"user=" + user +
+                                              b"\x01auth=Bearer " + tok +
+                                              b"\x01\x01"))),
+              (1, crlf(b"235 2.7.0 Authentication successful"))]
+    session(587, steps + bye)
+    # POP3: the password on the USER line, PASS and a tab, APOP, an eager
+    # AUTH PLAIN
+    session(110, [
+        (1, crlf(b"+OK POP3 ready <1896.697170952@mx.example.test>")),
+        (0, crlf(b"USER " + user + b" " + pw)),
+        (1, crlf(b"-ERR [AUTH] Authentication failed.")),
+        (0, crlf(b"USER " + user)), (1, crlf(b"+OK")),
+        (0, crlf(b"PASS\t" + pw)),
+        (1, crlf(b"-ERR [AUTH] Authentication failed.")),
+        (0, crlf(b"APOP " + user + b" c4c9334bac560ecc979e58001b3e22fb")),
+        (1, crlf(b"-ERR [AUTH] Authentication failed.")),
+        (0, crlf(b"AUTH PLAIN", b64(b"\0" + user + b"\0" + pw))),
+        (1, crlf(b"+ ", b"+OK Logged in.")),
+        (0, crlf(b"QUIT")), (1, crlf(b"+OK Logging out."))])
+    return out.pkts
+
+
+def tls_record(rtype, body):
+    return struct.pack(">BHH", rtype, 0x0303 if rtype != 22 else 0x0301,
+                       len(body)) + body
+
+
+# A ClientHello and a ServerHello as far as the seam looks (record and
+# handshake headers, fixed "random" bytes), then application data.
+CLIENT_HELLO = tls_record(22, b"\x01\x00\x00\x2b\x03\x03" + bytes(range(32)) +
+                          b"\x00\x00\x02\x13\x01\x01\x00")
+SERVER_HELLO = tls_record(22, b"\x02\x00\x00\x26\x03\x03" +
+                          bytes(range(32, 64)) + b"\x00\x13\x01\x00")
+APP_DATA = tls_record(23, bytes(range(64, 96)))
+
+
+def starttls_sessions(c, s):
+    out = Sessions(c, s, 40700)
+    session = out.add
+
+    hello = [(1, crlf(b"220 mx.example.test ESMTP")),
+             (0, crlf(b"EHLO client.example.test")),
+             (1, crlf(b"250-mx.example.test", b"250-PIPELINING",
+                      b"250 STARTTLS"))]
+    tls = [(0, CLIENT_HELLO), (1, SERVER_HELLO), (0, APP_DATA), (1, APP_DATA)]
+    # a clean STARTTLS: nothing to report
+    session(25, hello + [(0, crlf(b"STARTTLS")),
+                         (1, crlf(b"220 2.0.0 Ready to start TLS"))] + tls)
+    # command injection (CVE-2011-0411): commands after STARTTLS in its
+    # segment, before the reply
+    session(25, hello + [
+        (0, crlf(b"STARTTLS", b"RSET", b"MAIL FROM:<evil@example.test>")),
+        (1, crlf(b"220 2.0.0 Ready to start TLS"))] + tls)
+    # response injection: replies after the 220, before TLS
+    session(25, hello + [
+        (0, crlf(b"STARTTLS")),
+        (1, crlf(b"220 2.0.0 Ready to start TLS", b"250-injected",
+                 b"250 AUTH PLAIN"))] + tls)
+    # the 220 and the ServerHello in one segment
+    session(25, hello + [(0, crlf(b"STARTTLS")),
+                         (1, crlf(b"220 2.0.0 go") + SERVER_HELLO),
+                         (0, CLIENT_HELLO), (0, APP_DATA), (1, APP_DATA)])
+    # no TLS after the 220: a decrypted capture, or a client that never
+    # started TLS; decoded as plaintext
+    session(25, hello + [(0, crlf(b"STARTTLS")),
+                         (1, crlf(b"220 2.0.0 Ready to start TLS")),
+                         (0, crlf(b"EHLO client.example.test")),
+                         (1, crlf(b"250-mx.example.test",
+                                  b"250 AUTH PLAIN LOGIN")),
+                         (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))])
+    # POP3: a clean STLS, then STLS with an injected USER
+    pop = [(1, crlf(b"+OK Dovecot ready.")), (0, crlf(b"CAPA")),
+           (1, crlf(b"+OK", b"STLS", b"USER", b"."))]
+    session(110, pop + [(0, crlf(b"STLS")),
+                        (1, crlf(b"+OK Begin TLS negotiation now."))] + tls)
+    session(110, pop + [(0, crlf(b"STLS", b"USER evil")),
+                        (1, crlf(b"+OK Begin TLS negotiation now."))] + tls)
+    return out.pkts
+
+
+def hostile_numbers_sessions(c, s):
+    out = Sessions(c, s, 40900)
+    env = [(1, crlf(b"220 mx.example.test ESMTP")),
+           (0, crlf(b"EHLO client.example.test")),
+           (1, crlf(b"250-mx.example.test", b"250-SIZE -1", b"250 PIPELINING")),
+           (0, crlf(b"MAIL FROM:<a@example.test> SIZE=18446744073709551617")),
+           (1, crlf(b"250 2.1.0 Ok")),
+           (0, crlf(b"RCPT TO:<b@example.test>")), (1, crlf(b"250 2.1.5 Ok")),
+           (0, crlf(b"DATA")), (1, crlf(b"354 go ahead"))]
+    for body in (b"Subject: a\r\n\r\nhi\r.\rMAIL FROM:<x@example.test>\r\n",
+                 b"Subject: b\r\n\r\nhi\r\n.\rRCPT TO:<y@example.test>\r\n",
+                 b"Subject: c\r\n\r\nhi\r.\r\nDATA\r\n"):
+        out.add(25, env + [(0, body + b".\r\n"),
+                           (1, crlf(b"250 2.0.0 Ok: queued as CR1")),
+                           (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))])
+    out.add(110, [(1, crlf(b"+OK ready")), (0, crlf(b"USER bob")),
+                  (1, crlf(b"+OK")), (0, crlf(b"PASS pw")),
+                  (1, crlf(b"+OK Logged in.")), (0, crlf(b"STAT")),
+                  (1, crlf(b"+OK -1 -1")), (0, crlf(b"LIST")),
+                  (1, crlf(b"+OK", b"1 18446744073709551615", b".")),
+                  (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))])
+    return out.pkts
+
+
+def tls_port_sessions(c, s):
+    out = Sessions(c, s, 40800)
+    session = out.add
+
+    # plaintext SMTP on 465 and POP3 on 995: decoded
+    session(465, SHORT_SMTP)
+    session(995, [(1, crlf(b"+OK POP3 ready")), (0, crlf(b"CAPA")),
+                  (1, crlf(b"+OK", b"USER", b".")), (0, crlf(b"QUIT")),
+                  (1, crlf(b"+OK bye"))])
+    # a ClientHello first on 25, 110 and 587: TLS from the first byte
+    for sport in (25, 110, 587):
+        session(sport, [(0, CLIENT_HELLO), (1, SERVER_HELLO), (0, APP_DATA),
+                        (1, APP_DATA)])
+    # implicit TLS on 465, as it should be
+    session(465, [(0, CLIENT_HELLO), (1, SERVER_HELLO), (0, APP_DATA),
+                  (1, APP_DATA)])
+    return out.pkts
+
+
+def nul_sessions(c, s):
+    smtp = Session(c, s, 40600, 25).dialogue([
+        (1, crlf(b"220 mx.example.test ESMTP\x00hidden banner tail")),
+        (0, crlf(b"EHLO client\x00.example.test")),
+        (1, crlf(b"250-mx.example.test", b"250-SIZE\x001000",
+                 b"250 PIPELINING")),
+        (0, crlf(b"MAIL FROM:<a\x00b@example.test>")),
+        (1, crlf(b"250 2.1.0 Ok\x00after a NUL")),
+        (0, crlf(b"NO\x00OP tail\x01\x02")),
+        (1, crlf(b"500 5.5.2 Error: bad\x00command")),
+        (0, crlf(b"\x00")),
+        (1, crlf(b"500 5.5.2 Error: \x1b[31mred\x1b[0m")),
+        (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))])
+    smtp.close()
+    pop = Session(c, s, 40601, 110, t0=T0 + 1).dialogue([
+        (1, crlf(b"+OK ready\x00<1.2@mx.example.test>")),
+        (0, crlf(b"USER a\x00b")), (1, crlf(b"+OK\x00fine")),
+        (0, crlf(b"CAPA")), (1, crlf(b"+OK", b"USER", b"X-\x00CAP", b".")),
+        (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))])
+    pop.close()
+    return smtp.pkts + pop.pkts
+
+
+def greeting_sessions(c, s):
+    out = Sessions(c, s, 40400)
+    session = out.add
+
+    # SMTP: no greeting at all; the first reply (multi-line) answers EHLO
+    session(25, [(0, crlf(b"EHLO client.example.test")),
+                 (1, crlf(b"250-mx.example.test", b"250-PIPELINING",
+                          b"250 SIZE 10240000")),
+                 (0, crlf(b"MAIL FROM:<a@example.test>")),
+                 (1, crlf(b"250 2.1.0 Ok")), (0, crlf(b"QUIT")),
+                 (1, crlf(b"221 2.0.0 Bye"))])
+    # SMTP: the capture begins after the greeting, the EHLO reply in flight
+    session(25, [(1, crlf(b"250-mx.example.test", b"250 8BITMIME")),
+                 (0, crlf(b"MAIL FROM:<a@example.test>")),
+                 (1, crlf(b"250 2.1.0 Ok")), (0, crlf(b"QUIT")),
+                 (1, crlf(b"221 2.0.0 Bye"))], handshake=False)
+    # SMTP: the client speaks before a multi-line greeting (PIPE_CONNECT)
+    session(25, [(0, crlf(b"EHLO client.example.test")),
+                 (1, crlf(b"220-mx.example.test ESMTP", b"220 ready") +
+                  crlf(b"250-mx.example.test", b"250 PIPELINING")),
+                 (0, crlf(b"QUIT")), (1, crlf(b"221 2.0.0 Bye"))])
+    # POP3: CAPA before the greeting
+    session(110, [(0, crlf(b"CAPA")),
+                  (1, crlf(b"+OK POP3 ready <8.9@mx.example.test>")),
+                  (1, crlf(b"+OK", b"USER", b"PIPELINING", b"UIDL", b".")),
+                  (0, crlf(b"USER bob")), (1, crlf(b"+OK")),
+                  (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))])
+    # POP3: no greeting; the +OK begins the CAPA listing
+    session(110, [(0, crlf(b"CAPA")),
+                  (1, crlf(b"+OK", b"USER", b"PIPELINING", b"UIDL", b".")),
+                  (0, crlf(b"USER bob")), (1, crlf(b"+OK")),
+                  (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))])
+    # POP3: the capture begins after the greeting
+    session(110, [(0, crlf(b"STAT")), (1, crlf(b"+OK 2 320")),
+                  (0, crlf(b"LIST")), (1, crlf(b"+OK", b"1 120", b"2 200",
+                                                b".")),
+                  (0, crlf(b"QUIT")), (1, crlf(b"+OK bye"))],
+            handshake=False)
+    return out.pkts
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "pcaps"
     edge = os.path.join(out, "edge")
@@ -733,6 +990,35 @@ def main():
             out_ng += epb(i, int(round(float(p.time) * 1e6)), frame)
     with open(os.path.join(edge, "linktypes-more.pcapng"), "wb") as f:
         f.write(out_ng)
+
+    # fail-safe redaction (issue 14): eager and refused SASL, a password
+    # sent as a command after a refused AUTH LOGIN, initial responses of
+    # mechanisms known and unknown, POP3 client mistakes
+    write(os.path.join(edge, "auth-fail-safe.pcap"),
+          ether(auth_fail_safe_sessions(C4, S4)))
+
+    # where TLS begins (issue 14): a clean STARTTLS/STLS, command and
+    # response injection, the 220 and the ServerHello in one segment,
+    # plaintext after the 220; implicit TLS found by the bytes, not the port
+    write(os.path.join(edge, "starttls-seam.pcap"),
+          ether(starttls_sessions(C4, S4)))
+    write(os.path.join(edge, "tls-by-bytes.pcap"),
+          ether(tls_port_sessions(C4, S4)))
+
+    # hostile input (issue 20): SMTP smuggling with bare CR around the end
+    # of data, counts and sizes out of range
+    write(os.path.join(edge, "bare-cr-numbers.pcap"),
+          ether(hostile_numbers_sessions(C4, S4)))
+
+    # NUL and other control bytes inside commands and replies: JSON keeps
+    # what the transcript shows (issue 14)
+    write(os.path.join(edge, "nul-bytes.pcap"), ether(nul_sessions(C4, S4)))
+
+    # the greeting decided by timing and reply shape (issue 14): a server
+    # that never greets, a capture begun after the greeting, clients that
+    # speak first (SMTP with a multi-line greeting, POP3 CAPA and USER)
+    write(os.path.join(edge, "greeting-shapes.pcap"),
+          ether(greeting_sessions(C4, S4)))
 
 
 if __name__ == "__main__":

@@ -112,6 +112,9 @@ postconf -M "2525/inet=2525 inet n - y - - smtpd -o message_size_limit=4096 -o c
 postconf -M "2526/inet=2526 inet n - y - - smtpd -o smtpd_timeout=3s -o smtpd_hard_error_limit=3 -o smtpd_soft_error_limit=2 -o smtpd_error_sleep_time=0 -o smtpd_data_restrictions=reject_unauth_pipelining"
 postconf -M "relaysmtp/unix=relaysmtp unix - - y - - smtp -o smtp_tls_security_level=none -o smtp_connection_cache_destinations=127.0.0.1"
 postconf -e "transport_maps = inline:{relay.example.test=relaysmtp:[127.0.0.1]:2525, rejected.example.test=relaysmtp:[127.0.0.1]:2525}"
+# 465: a plaintext smtpd (no wrapper mode) for the "bytes decide, not the
+# port" capture (issue 14)
+postconf -M "465/inet=465 inet n - y - - smtpd"
 postconf -M "587/inet=587 inet n - y - 1 postscreen -o postscreen_access_list= -o postscreen_greet_action=enforce -o postscreen_greet_wait=3s"
 postconf -M "smtpd/pass=smtpd pass - - y - - smtpd"
 postconf -M "dnsblog/unix=dnsblog unix - - y - 0 dnsblog"
@@ -124,7 +127,9 @@ stop_servers() {
   # a capture left running by a failed client would go on writing its file
   [ -z "$cap_pid" ] || { sleep 1; kill "$cap_pid" 2>/dev/null; } || true
   postfix stop >/dev/null 2>&1 || true
-  doveadm stop >/dev/null 2>&1 || pkill -x dovecot || true
+  # dovecot by its own pid file, never by name (another may be running)
+  doveadm stop >/dev/null 2>&1 ||
+    { [ -s /run/dovecot/master.pid ] && kill "$(cat /run/dovecot/master.pid)"; } 2>/dev/null || true
 }
 trap stop_servers EXIT
 stop_servers
@@ -1185,6 +1190,176 @@ s.quit()
 EOF
 wait_delivered 1
 fm /tmp/mailscope-fetchmailrc3
+stop_capture
+fi
+
+# --- round 3 (issue 14): the server's replies decide --------------------------
+
+if want smtp-server-decides; then
+# 31. postfix's own answers decide the transaction: a second MAIL refused
+#     ("503 5.5.1 Error: nested MAIL command") keeps the first with its
+#     recipient, and a RCPT after the refusal joins it; DATA refused with no
+#     valid recipient ("554 5.5.1 Error: no valid recipients") keeps the
+#     transaction open for a RCPT and a second DATA; DATA without MAIL; the
+#     null reverse-path
+start_capture smtp-server-decides.pcap lo "tcp port 25"
+/usr/bin/python3 - "$to" <<'EOF'
+import sys
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO decides.example.test")
+c.cmd("MAIL FROM:<first@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("MAIL FROM:<second@example.test>")
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+c.send("From: <first@example.test>\r\nSubject: kept after a refused MAIL\r\n\r\nbody\r\n.\r\n"); c.smtp()
+c.send("MAIL FROM:<>\r\nRCPT TO:<nobody@rejected.example.test>\r\nDATA\r\n")
+c.smtp(3)
+c.cmd("RCPT TO:<%s>" % to)
+c.cmd("DATA")
+c.send("From: <>\r\nSubject: after a refused DATA\r\n\r\nbody\r\n.\r\n"); c.smtp()
+c.cmd("DATA")
+c.cmd("QUIT")
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-pop3-greeting-shapes; then
+# 32. the greeting: sessions captured from after the greeting (the client
+#     connects and reads it, then the capture starts: midstream), SMTP and
+#     POP3; a POP3 client that sends CAPA before the greeting
+cat >/tmp/mailscope_late.py <<'EOF'
+import os, sys, time
+from mailscope_chat import Chat
+to, user, go = sys.argv[1:4]
+s = Chat("127.0.0.1", 25)
+p = Chat("127.0.0.1", 110)
+while not os.path.exists(go): # the capture starts after the greetings
+    time.sleep(0.1)
+s.cmd("EHLO late.example.test")
+s.cmd("MAIL FROM:<late@example.test>")
+s.cmd("QUIT")
+s.close()
+p.send("CAPA\r\n"); p.pop(True)
+p.send("USER %s\r\n" % user); p.pop()
+p.send("QUIT\r\n"); p.pop()
+p.close()
+e = Chat("127.0.0.1", 110, greet=False) # speaks before the greeting
+e.send("CAPA\r\n")
+e.line(); e.pop(True)
+e.send("USER %s\r\n" % user); e.pop()
+e.send("QUIT\r\n"); e.pop()
+e.close()
+EOF
+rm -f /tmp/mailscope-go
+/usr/bin/python3 /tmp/mailscope_late.py "$to" "$user" /tmp/mailscope-go &
+late_pid=$!
+sleep 2
+start_capture smtp-pop3-greeting-shapes.pcap lo "tcp port 25 or tcp port 110"
+touch /tmp/mailscope-go
+wait "$late_pid" || true
+stop_capture
+rm -f /tmp/mailscope-go
+fi
+
+if want smtp-pop3-secrets-fail-safe; then
+# 33. fail-safe redaction against postfix (SASL through dovecot) and
+#     dovecot: AUTH LOGIN with user and password in the same write as the
+#     command; a wrong password, then the password sent again as a command;
+#     initial responses of mechanisms postfix does not offer (X-GOOGLE-TOKEN,
+#     XOAUTH2, PLAIN-CLIENTTOKEN) with a line pipelined after each; POP3: the
+#     password on the USER line, PASS and a tab, AUTH PLAIN with its
+#     response in the same write.  tests/secrets.txt lists the secrets.
+start_capture smtp-pop3-secrets-fail-safe.pcap lo "tcp port 25 or tcp port 110"
+/usr/bin/python3 - "$user" "$pass" <<'EOF'
+import sys, base64
+from mailscope_chat import Chat
+user, pw = sys.argv[1:3]
+b64 = lambda s: base64.b64encode(s.encode()).decode()
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO eager.example.test")
+c.send("AUTH LOGIN\r\n%s\r\n%s\r\n" % (b64(user), b64(pw)))
+c.smtp(3)
+c.cmd("QUIT")
+c.close()
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO mistaken.example.test")
+c.cmd("AUTH LOGIN")
+c.cmd(b64(user))
+c.cmd(b64("fail-safe-wrong-pw"))
+c.cmd(b64("fail-safe-wrong-pw")) # again, as a command
+for mech in ("X-GOOGLE-TOKEN", "XOAUTH2", "PLAIN-CLIENTTOKEN"):
+    c.send("AUTH %s %s\r\n%s\r\n" % (mech, b64("\0%s\0fail-safe-token-0123" % user),
+                                      b64("fail-safe-token-0123")))
+    c.smtp(2)
+c.cmd("QUIT")
+c.close()
+p = Chat("127.0.0.1", 110)
+p.send("USER %s %s\r\n" % (user, pw)); p.pop()
+p.send("USER %s\r\n" % user); p.pop()
+p.send("PASS\t%s\r\n" % pw); p.pop()
+p.send("AUTH PLAIN\r\n%s\r\n" % b64("\0%s\0%s" % (user, pw))); p.pop(); p.pop()
+p.send("STAT\r\n"); p.pop()
+p.send("QUIT\r\n"); p.pop()
+p.close()
+EOF
+stop_capture
+fi
+
+if want smtp-pop3-tls-by-bytes; then
+# 34. the bytes decide, not the port: a plaintext smtpd on 465; a TLS
+#     ClientHello first on 25 and on 110 (openssl s_client: postfix and
+#     dovecot greet in plaintext); STARTTLS with RSET and MAIL in the same
+#     write (postfix discards them; then TLS); STARTTLS answered 220 and
+#     then plaintext EHLO instead of TLS
+start_capture smtp-pop3-tls-by-bytes.pcap lo "tcp port 465 or tcp port 25 or tcp port 110"
+swaks_q -s 127.0.0.1 -p 465 --to "$to" --from plain465@example.test --header "Subject: plaintext on 465"
+for port in 25 110; do
+  timeout 5 openssl s_client -connect 127.0.0.1:$port -quiet </dev/null >/dev/null 2>&1 || true
+done
+/usr/bin/python3 - "$to" <<'EOF'
+import sys, ssl
+from mailscope_chat import Chat
+to = sys.argv[1]
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO injector.example.test")
+c.send("STARTTLS\r\nRSET\r\nMAIL FROM:<evil@example.test>\r\n")
+c.smtp()
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(c.s, server_hostname="mail.example.test")
+t.sendall(b"EHLO injector.example.test\r\n"); t.recv(4096)
+t.sendall(b"QUIT\r\n"); t.recv(4096)
+t.close()
+c = Chat("127.0.0.1", 25)
+c.cmd("EHLO plaintext.example.test")
+c.cmd("STARTTLS")
+try:
+    c.send("EHLO plaintext.example.test\r\n") # no TLS after all
+    c.smtp()
+except (EOFError, OSError, ValueError):
+    pass
+c.close()
+EOF
+stop_capture
+fi
+
+if want smtp-nul-bytes; then
+# 35. NUL bytes inside commands: what postfix answers, decoded unshortened
+start_capture smtp-nul-bytes.pcap lo "tcp port 25"
+/usr/bin/python3 - <<'EOF'
+from mailscope_chat import Chat
+c = Chat("127.0.0.1", 25)
+c.send(b"EHLO nul\x00name.example.test\r\n"); c.smtp()
+c.send(b"NOOP x\x00y\r\n"); c.smtp()
+c.send(b"MAIL FROM:<a\x00b@example.test>\r\n"); c.smtp()
+c.send(b"QUIT\r\n"); c.smtp()
+c.close()
+EOF
 stop_capture
 fi
 

@@ -64,7 +64,9 @@ def mailscope_sessions(binary, path):
     out = subprocess.run([binary, "-J", "-q", "-r", path], capture_output=True,
                          text=True, check=False).stdout
     sessions = []
-    for line in out.splitlines():
+    for line in out.split("\n"):  # not splitlines: U+2028 ends no record
+        if not line:
+            continue
         r = json.loads(line)
         if r.get("event") != "session":
             continue

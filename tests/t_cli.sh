@@ -79,7 +79,10 @@ check "--stats last record" grep -q '"event":"stats"' "$tmp/stats"
   --report "$tmp/r.html" --extract-dir "$tmp/ex" -r pcaps/demo.pcap >/dev/null
 check "transcript-dir: one file per session" test "$(ls "$tmp/tr" | wc -l)" = 2
 check "json-file written" test "$(wc -l <"$tmp/j.ndjson")" = 2
-check "report written" grep -q "<table id=\"sessions\">" "$tmp/r.html"
+check "report written" grep -q "id=\"ms-rows\"" "$tmp/r.html"
+# its attachment row links the extracted file (names kept by content)
+att=$(basename "$(ls "$tmp/ex"/*report.txt)")
+check "report links the extracted attachment" grep -q "\"x\":\"$att\"" "$tmp/r.html"
 check "extracted .eml" test "$(ls "$tmp/ex"/*.eml | wc -l)" = 3
 check "extracted attachment" test -s "$(ls "$tmp/ex"/*report.txt)"
 # the .eml is the message exactly as sent (dot-stuffing undone)

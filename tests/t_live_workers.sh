@@ -4,7 +4,9 @@
 # 40 SMTP sessions on 127.0.0.1 must each appear exactly once, complete,
 # in both, and the same; every process of both runs as "nobody" (the
 # default when started as root without -Z), the sandboxed ones under a
-# seccomp filter; SIGTERM ends both with status 0 and a stats record.
+# seccomp filter; SIGTERM ends both with status 0 and a stats record.  The
+# workers also write an HTML report (its file opened before privileges go,
+# written at the end): one row per session, the sessions of the NDJSON.
 set -u
 cd "$(dirname "$0")/.."
 bin=${MAILSCOPE:-./mailscope}
@@ -26,7 +28,7 @@ filter="tcp port $port"
 "$bin" -J --stats -i lo -f "$filter" --port smtp=$port >"$tmp/one.json" 2>"$tmp/one.err" &
 one=$!
 "$bin" -J --stats -i lo -f "$filter" --port smtp=$port --workers 2 --sandbox \
-  >"$tmp/two.json" 2>"$tmp/two.err" &
+  --report "$tmp/two.html" >"$tmp/two.json" 2>"$tmp/two.err" &
 two=$!
 sleep 2
 for p in $one $two; do
@@ -86,5 +88,15 @@ assert sa["packets"] == sb["packets"], ("packets", sa["packets"], sb["packets"])
 for i in range(n):
     assert a["c%d" % i][1] == "live %d" % i
 print("%d sessions, identical with --workers 2" % n)
+PY
+"$py" - "$tmp/two.json" "$tmp/two.html" <<'PY' || fail "report differs"
+import json, re, sys
+uids = sorted(json.loads(l)["uid"] for l in open(sys.argv[1], encoding="utf-8")
+              if '"event":"session"' in l)
+page = open(sys.argv[2], encoding="utf-8").read()
+rows = json.loads(re.search(r'<script type="application/json" id="ms-rows">(.*?)</script>',
+                            page, re.S).group(1))
+assert sorted(r["u"] for r in rows) == uids, (len(rows), len(uids))
+print("report: %d rows, the sessions of the NDJSON" % len(rows))
 PY
 echo "live --workers 2 --sandbox: same $n sessions as one process, all as nobody"

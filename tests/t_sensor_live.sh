@@ -53,7 +53,9 @@ sessions() { # N [DONE]: N SMTP sessions to port, waited for
   "$py" tests/live/smtp_peers.py client $port "$1" || echo "client failed"
   wait $srv
   srv=""
-  sleep 0.6
+  # a session is reported once it lingered 5 s after both FINs (its last
+  # ACKs are its own: docs/json.md end_ts), at the next idle tick
+  sleep 5.6
 }
 started() { # wait until mailscope said it listens
   for _ in $(seq 50); do

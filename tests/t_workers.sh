@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_workers.sh - --workers 2 and 3 give the same output as one process,
-# record for record, in every format, over every capture in pcaps/.
+# record for record, in every format, over every capture in pcaps/; and
+# the same HTML report, byte for byte (links to extracted files included).
 set -u
 cd "$(dirname "$0")/.."
 bin=${MAILSCOPE:-./mailscope}
@@ -23,6 +24,23 @@ for f in $(find pcaps -name '*.pcap' -o -name '*.pcapng' | sort); do
 done
 "$bin" -q --workers 2 --json-file "$tmp/j" -J -r pcaps/demo.pcap -r pcaps/edge/bdat.pcap >"$tmp/o"
 cmp -s "$tmp/j" "$tmp/o" || { echo "FAIL --json-file differs from stdout"; fail=1; }
+# The report: each worker renders its sessions, the parent merges them.
+all=$(find pcaps -name '*.pcap' | sort | sed 's/^/-r /')
+# shellcheck disable=SC2086
+"$bin" -q -J --report "$tmp/r1.html" --extract-dir "$tmp/x" $all >"$tmp/rj1" 2>/dev/null
+for w in 2 3; do
+  rm -rf "$tmp/x"
+  # shellcheck disable=SC2086
+  "$bin" -q -J --workers $w --report "$tmp/r$w.html" --extract-dir "$tmp/x" $all >"$tmp/rj$w" 2>/dev/null
+  n=$((n + 1))
+  # Byte for byte; but reading many files, --workers may report sessions
+  # in another order than one process (the NDJSON too: not the report's
+  # doing): then the same rows and details, each in its NDJSON's order.
+  cmp -s "$tmp/r1.html" "$tmp/r$w.html" ||
+    "${PYTHON:-python3}" tests/report_same.py "$tmp/r1.html" "$tmp/rj1" "$tmp/r$w.html" "$tmp/rj$w" ||
+    { echo "FAIL --report with --workers $w differs"; fail=1; }
+done
+grep -q '"x":"' "$tmp/r1.html" || { echo "FAIL the report links no extracted file"; fail=1; }
 # Standard input can be read once: --workers falls back to one process,
 # says so, and the output is the same.
 "$bin" -q -J -r pcaps/demo.pcap >"$tmp/one"

@@ -65,7 +65,7 @@ for i in range(1, n + 1):
         anomalies += len(s["anomalies"])
         pop3 += s["proto"] == "pop3"
         for t in s.get("transactions", []):
-            for r in t["rcpt_to"] + [x["addr"] for x in t["rcpt_rejected"]]:
+            for r in t["rcpt_to"] + [x["addr"] for x in t["rcpt_rejected"]] + t.get("rcpt_unanswered", []):
                 rcpts.add((s["uid"], r))
             if t.get("message"):
                 atts += [(s["uid"], a) for a in t["message"]["attachments"]]

@@ -27,6 +27,25 @@ KNOWN = {
                       "CRAM-MD5 response looks like a command to it",
     "auth-ntlm-digest": "tshark does not follow POP3 AUTH: the NTLM messages "
                         "(TlRM...) look like commands to it",
+    "smtp-pop3-tls-by-bytes": "openssl's ClientHello sent first on port 110 "
+                              "is POP3 commands to tshark, TLS to mailscope; "
+                              "RSET and MAIL sent after STARTTLS before its "
+                              "220 are commands to tshark, "
+                              "starttls_command_injection to mailscope",
+    "smtp-pop3-secrets-fail-safe": "SASL lines sent with AUTH LOGIN before "
+                                   "the 334s, or after a refused AUTH, are "
+                                   "commands to tshark; SASL data to "
+                                   "mailscope (docs/auth.md Fail-safe)",
+    "starttls-seam": "commands injected after STARTTLS before its 220 are "
+                     "commands to tshark; mailscope reports them as "
+                     "starttls_command_injection and does not take them "
+                     "as plaintext commands",
+    "tls-by-bytes": "tshark decodes a ClientHello sent first on port 110 as "
+                    "POP3 commands; mailscope sees TLS from the first byte",
+    "auth-fail-safe": "SASL lines an eager client sent before the 334s, or "
+                      "after the server refused the AUTH, are commands to "
+                      "tshark; mailscope takes them as SASL data so that no "
+                      "password becomes a verb (docs/auth.md Fail-safe)",
 }
 
 
@@ -54,7 +73,9 @@ def mailscope_commands(binary, path):
     out = subprocess.run([binary, "-J", "-q", "-r", path], capture_output=True,
                          text=True, check=False).stdout
     per_flow = collections.defaultdict(collections.Counter)
-    for line in out.splitlines():
+    for line in out.split("\n"):  # not splitlines: U+2028 ends no record
+        if not line:
+            continue
         r = json.loads(line)
         key = frozenset([str(r["client"]["port"]), str(r["server"]["port"])])
         for c in r["commands"]:

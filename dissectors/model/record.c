@@ -140,6 +140,7 @@ void ms_transaction_free(ms_transaction *t) {
   for (size_t i = 0; i < t->rcpt_rejected.len; i++)
     free(t->rcpt_rejected.items[i].addr);
   vec_free(&t->rcpt_rejected);
+  strvec_free(&t->rcpt_unanswered);
   ms_reply_clear(&t->reply);
   free(t->queue_id);
   ms_message_free(t->message);

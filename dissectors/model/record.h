@@ -143,6 +143,8 @@ typedef struct {
   char *mail_params; /* parameters after the path, as sent, or NULL */
   strvec rcpt_to;    /* accepted forward-paths without angle brackets */
   VEC(ms_rcpt_rejected) rcpt_rejected;
+  strvec rcpt_unanswered; /* forward-paths whose reply is not in the capture
+                             (one side only, lost, the session ended) */
   ms_tx_status status;
   ms_reply reply; /* reply to the end of data (or the rejecting reply) */
   char *queue_id;
@@ -213,7 +215,7 @@ typedef struct ms_session {
   VEC(uint16_t) vlan;     /* outermost first */
   VEC(ms_tunnel) tunnels; /* outermost first; empty when none */
   ms_proxy proxy;
-  uint64_t bytes[2];      /* payload bytes, indexed by ms_dir */
+  uint64_t bytes[2]; /* payload bytes, indexed by ms_dir */
   uint64_t packets[2];
   ms_end end;
   bool midstream;

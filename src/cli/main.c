@@ -1,5 +1,6 @@
 /* main.c - mailscope: parse the command line, run the engine, write the
  * outputs. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "outfile.h"
 #include "output.h"
 #include "privileges.h"
+#include "report.h"
 #include "sandbox.h"
 #include "sensor.h"
 #include "workers.h"
@@ -90,6 +92,26 @@ static void on_tick(void *ctx, time_t now, const ms_stats *st, size_t open) {
 
 static ms_options options; /* large (port tables): not on the stack */
 
+/* --workers N: each worker renders its share of the --report into a part,
+ * merged in reporting order once all are done. */
+static int run_workers(void) {
+  if (options.report &&
+      !(options.report_parts = report_parts_create(
+            options.report, options.extract_dir, options.workers))) {
+    fprintf(stderr, "mailscope: %s: %s\n", options.report, strerror(errno));
+    return 2;
+  }
+  install_signals();
+  int rc = options.iface ? live_workers_run(&options) : workers_run(&options);
+  if (options.report_parts &&
+      report_parts_finish(options.report_parts, options.iface != NULL) != 0) {
+    fprintf(stderr, "mailscope: %s: could not write the report\n",
+            options.report);
+    rc = rc ? rc : 2;
+  }
+  return rc;
+}
+
 /* The --extract-dir sink, NULL when none; *rc 2 after an error. */
 static ms_extract_sink *open_extraction(int *rc) {
   *rc = 0;
@@ -144,8 +166,7 @@ int main(int argc, char **argv) {
   ms_extract_sink *sink = open_extraction(&rc);
   if (rc == 0) {
     if (options.workers > 1) {
-      install_signals();
-      rc = options.iface ? live_workers_run(&options) : workers_run(&options);
+      rc = run_workers();
     } else {
       rc = run_one_process();
     }

@@ -521,8 +521,6 @@ int ms_options_parse(ms_options *o, int argc, char **argv) {
     return usage_error("%s", "-r and -i cannot be combined");
   if (o->user && !o->iface)
     return usage_error("%s", "-Z only applies to live capture (-i)");
-  if (o->workers > 1 && o->report)
-    return usage_error("%s", "--report needs --workers 1");
   if ((o->rotate_bytes || o->rotate_seconds || o->post_rotate ||
        o->rotate_format) &&
       !o->json_file && !o->zeek_dir)

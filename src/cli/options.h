@@ -16,6 +16,8 @@ typedef enum {
   MS_FMT_ZEEK_JSON /* Zeek's JSON writer */
 } ms_format;
 
+struct ms_report_parts; /* report.h: --report with --workers */
+
 typedef struct {
   strvec read_files;              /* -r, in order; "-" is stdin */
   char *iface;                    /* -i */
@@ -28,6 +30,7 @@ typedef struct {
   char *user;                     /* -Z */
   int workers;                    /* --workers, 1 by default */
   int worker_index, worker_count; /* set in each worker process */
+  struct ms_report_parts *report_parts; /* --report with --workers (main.c) */
   bool no_detect, show_secrets, stats, timestamps, full_bodies, quiet;
   bool sandbox;         /* --sandbox: seccomp filter after set-up */
   int fanout_group;     /* live workers: PACKET_FANOUT group id, 0 = none */

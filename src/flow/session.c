@@ -31,11 +31,19 @@ _Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
 
 typedef enum {
   CONN_DETECT,   /* waiting for the server's greeting */
-  CONN_ACTIVE,   /* feeding the dissector */
-  CONN_COUNTING, /* dissector stopped (TLS): only count bytes */
+  CONN_ACTIVE,   /* feeding the dissector (a direction may be TLS) */
+  CONN_COUNTING, /* dissector stopped (both directions TLS, or not the
+                    protocol): only count bytes */
   CONN_IGNORED,  /* not mail: only track to stay cheap */
   CONN_DNS       /* DNS over TCP: messages to the DNS path (dnsobs.h) */
 } conn_state;
+
+/* What a direction's bytes are (the bytes decide, not the port). */
+enum {
+  DIR_UNSEEN = 0, /* no byte yet: its first ones decide */
+  DIR_PLAIN,      /* the protocol's: to the dissector */
+  DIR_TLS         /* TLS records: to the TLS layer (tls_bytes) */
+};
 
 /* The activity lists of the table (see ms_table.lru). */
 enum {
@@ -80,6 +88,8 @@ struct conn {
   struct held *held; /* bytes held during detection, NULL otherwise */
   bool truncated;    /* reassembly limit hit (counted once) */
   bool closed;       /* over (FINs, RST): decoded, lingering until reported */
+  uint8_t dir[2];    /* DIR_* of each direction (ms_dir) */
+  uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
   ms_ts last_ts;
   uint64_t first_packet; /* index of the packet that created it */
 
@@ -399,20 +409,14 @@ static conn *create_conn(ms_table *t, const ms_tcp *s, uint64_t h,
   }
   conn *c = xcalloc(1, sizeof *c);
   conn_init(t, c, s, h, vlan, nvlan, ts, dir);
-  ms_session *r = c->rec;
   uint16_t sport = c->port[MS_SERVER];
   ms_proto proto = o->port_proto[sport];
   if (dns_flow(t, s)) {
     c->state = CONN_DNS;
     c->dns = xcalloc(2, sizeof *c->dns);
   } else if (proto != MS_PROTO_NONE) {
-    if (o->port_tls[sport]) {
-      r->proto = proto;
-      r->tls = MS_TLS_IMPLICIT;
-      c->state = CONN_COUNTING;
-    } else {
-      start_dissector(c, proto);
-    }
+    /* 465, 995: TLS from the first byte if the bytes say so (tls_first) */
+    start_dissector(c, proto);
   } else {
     c->state = o->no_detect ? CONN_IGNORED : CONN_DETECT;
   }
@@ -542,16 +546,92 @@ typedef struct {
   conn *c;
 } feed_ctx;
 
+/* ---- TLS: where the dissector hands a direction over ------------------- */
+
+/* The TLS layer's side of the seam (dissector.h "where TLS begins"): every
+ * byte of a direction after its TLS began.  For now it only counts them;
+ * the TLS record layer and decryption plug in here, and tell the dissector
+ * what they make of the direction (on_tls). */
+static void tls_bytes(conn *c, ms_dir dir, const uint8_t *p, size_t n,
+                      ms_ts ts) {
+  (void)p;
+  (void)ts;
+  c->tls_bytes[dir] += n;
+}
+
+/* Direction dir is TLS from here: the TLS layer has its bytes from now. */
+static void tls_begins(ms_table *t, conn *c, ms_dir dir, ms_ts ts) {
+  c->dir[dir] = DIR_TLS;
+  c->dissector->on_tls(dissector_state(t, c), dir, MS_TLS_OPAQUE, ts);
+  if (c->dir[!dir] == DIR_TLS)
+    c->state = CONN_COUNTING; /* nothing more for the dissector */
+}
+
+/* The first bytes of a direction decide what it is: a TLS record means
+ * TLS from the first byte (implicit TLS, whatever the port); anything else
+ * is the protocol's, even on a TLS port.  Returns whether it is TLS. */
+static bool tls_first(ms_table *t, conn *c, ms_dir dir, const uint8_t *p,
+                      size_t n, ms_ts ts) {
+  bool tls = ms_detect_tls_record(p, n, false) == 1;
+  ms_session *r = c->rec;
+  bool tls_port = t->opt->port_tls[c->port[MS_SERVER]];
+  bool other_seen = c->dir[!dir] != DIR_UNSEEN;
+  c->dir[dir] = tls ? DIR_TLS : DIR_PLAIN;
+  if (other_seen && (c->dir[!dir] == DIR_TLS) != tls)
+    ms_add_anomaly(r, "tls_mismatch", ts,
+                   "the %s speaks TLS from its first byte, the %s does not",
+                   (tls ? dir : !dir) == MS_CLIENT ? "client" : "server",
+                   (tls ? dir : !dir) == MS_CLIENT ? "server" : "client");
+  if (!tls) {
+    if (!other_seen && tls_port)
+      ms_add_anomaly(r, "plaintext_on_tls_port", ts,
+                     "port %u is for TLS from the first byte, but the %s "
+                     "speaks plaintext: decoded",
+                     c->port[MS_SERVER],
+                     dir == MS_CLIENT ? "client" : "server");
+    return false;
+  }
+  if (r->tls == MS_TLS_NONE)
+    r->tls = MS_TLS_IMPLICIT;
+  if (!tls_port && !r->midstream && dir == MS_CLIENT &&
+      ms_detect_tls_record(p, n, true))
+    ms_add_anomaly(r, "tls_on_plaintext_port", ts,
+                   "the client starts TLS at once (a ClientHello) on port "
+                   "%u, without STARTTLS",
+                   c->port[MS_SERVER]);
+  tls_begins(t, c, dir, ts);
+  return true;
+}
+
 static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                  ms_ts ts) {
   switch (c->state) {
   case CONN_DETECT:
     detect(t, c, dir, p, n, ts);
     break;
-  case CONN_ACTIVE:
-    if (c->dissector->on_data(dissector_state(t, c), dir, p, n, ts) == MS_STOP)
+  case CONN_ACTIVE: {
+    if (c->dir[dir] == DIR_UNSEEN && tls_first(t, c, dir, p, n, ts)) {
+      tls_bytes(c, dir, p, n, ts);
+      break;
+    }
+    if (c->dir[dir] == DIR_TLS) {
+      tls_bytes(c, dir, p, n, ts);
+      break;
+    }
+    size_t used = n;
+    ms_verdict v =
+        c->dissector->on_data(dissector_state(t, c), dir, p, n, ts, &used);
+    if (v == MS_STOP) {
       c->state = CONN_COUNTING;
+    } else if (v == MS_TLS) {
+      if (used > n)
+        used = n;
+      tls_begins(t, c, dir, ts);
+      if (used < n)
+        tls_bytes(c, dir, p + used, n - used, ts);
+    }
     break;
+  }
   case CONN_DNS:
     ms_dns_stream_data(&c->dns[dir], p, n, ts, ms_dnsobs_message, t->dns);
     break;
@@ -583,7 +663,7 @@ static void on_gap(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
   }
   ms_add_anomaly(c->rec, "tcp_gap", ts, "%llu bytes missing from the %s",
                  (unsigned long long)n, dir == MS_CLIENT ? "client" : "server");
-  if (c->state == CONN_ACTIVE)
+  if (c->state == CONN_ACTIVE && c->dir[dir] != DIR_TLS)
     c->dissector->on_gap(dissector_state(f->t, c), dir, n, ts);
 }
 

@@ -55,10 +55,6 @@ const char *emit_route_client_domain(const ms_route *r); /* or NULL */
 void emit_route_related_hosts(const ms_session *s, jsonw *w);
 void emit_route_text(const ms_route *r, FILE *f);
 
-/* Self-contained HTML report (report.c). */
-typedef struct ms_report ms_report;
-ms_report *report_open(const char *path); /* NULL + errno on failure */
-void report_add(ms_report *r, const ms_session *s);
-int report_close(ms_report *r, const ms_stats *st); /* 0 or -1 */
+/* The self-contained HTML report: report.h. */
 
 #endif

@@ -161,12 +161,19 @@ static void ns_transactions(jsonw *w, const ms_session *s) {
     const ms_transaction *t = &s->transactions.items[i];
     jw_obj_begin(w);
     jw_kts(w, "ts", t->ts);
-    jw_kstr(w, "mail_from", t->mail_from ? t->mail_from : "");
+    jw_kstr_opt(w, "mail_from", t->mail_from);
     jw_key(w, "rcpt_to");
     jw_arr_begin(w);
     for (size_t j = 0; j < t->rcpt_to.len; j++)
       jw_str(w, t->rcpt_to.items[j]);
     jw_arr_end(w);
+    if (t->rcpt_unanswered.len) {
+      jw_key(w, "rcpt_unanswered");
+      jw_arr_begin(w);
+      for (size_t j = 0; j < t->rcpt_unanswered.len; j++)
+        jw_str(w, t->rcpt_unanswered.items[j]);
+      jw_arr_end(w);
+    }
     jw_kstr(w, "status", ms_tx_status_name(t->status));
     if (t->reply.present)
       jw_kint(w, "reply_code", t->reply.code);

@@ -228,6 +228,13 @@ static void transaction_doc(const ms_session *s, size_t i, jsonw *w) {
       jw_str(w, t->rcpt_rejected.items[j].addr);
     jw_arr_end(w);
   }
+  if (t->rcpt_unanswered.len) {
+    jw_key(w, "rcpt_unanswered");
+    jw_arr_begin(w);
+    for (size_t j = 0; j < t->rcpt_unanswered.len; j++)
+      jw_str(w, t->rcpt_unanswered.items[j]);
+    jw_arr_end(w);
+  }
   message_ns(w, s, m);
   jw_obj_end(w);
   jw_obj_end(w);

@@ -137,7 +137,7 @@ static void strings(jsonw *w, const char *key, const strvec *v) {
 static void transaction(jsonw *w, const ms_transaction *t) {
   jw_obj_begin(w);
   jw_kts(w, "ts", t->ts);
-  jw_kstr(w, "mail_from", t->mail_from ? t->mail_from : "");
+  jw_kstr_opt(w, "mail_from", t->mail_from); /* absent: sender unknown */
   jw_kstr_opt(w, "mail_params", t->mail_params);
   strings(w, "rcpt_to", &t->rcpt_to);
   jw_key(w, "rcpt_rejected");
@@ -149,6 +149,8 @@ static void transaction(jsonw *w, const ms_transaction *t) {
     jw_obj_end(w);
   }
   jw_arr_end(w);
+  if (t->rcpt_unanswered.len) /* absent when every RCPT was answered */
+    strings(w, "rcpt_unanswered", &t->rcpt_unanswered);
   jw_kstr(w, "status", ms_tx_status_name(t->status));
   reply(w, "reply", &t->reply, false);
   jw_kstr_opt(w, "queue_id", t->queue_id);

@@ -143,8 +143,11 @@ static void footer(const ms_session *s, FILE *f) {
       fputs(" queue id ", f);
       esc_puts(f, t->queue_id);
     }
-    fprintf(f, ", %zu recipient(s) accepted, %zu rejected\n", t->rcpt_to.len,
+    fprintf(f, ", %zu recipient(s) accepted, %zu rejected", t->rcpt_to.len,
             t->rcpt_rejected.len);
+    if (t->rcpt_unanswered.len)
+      fprintf(f, ", %zu unanswered", t->rcpt_unanswered.len);
+    fputc('\n', f);
   }
   if (s->anomalies.len) {
     fputs("# anomalies:", f);

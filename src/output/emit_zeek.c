@@ -234,15 +234,23 @@ static const ms_reply *reply_of(const ms_session *s, size_t i) {
   return found;
 }
 
-/* Zeek's rcptto: every RCPT TO address, accepted or refused (its set has
- * each once). */
+/* Zeek's rcptto: every RCPT TO address, accepted, refused or unanswered
+ * (its set has each once). */
+static const char *recipient(const ms_transaction *t, size_t pass, size_t j) {
+  if (pass == 0)
+    return t->rcpt_to.items[j];
+  return pass == 1 ? t->rcpt_rejected.items[j].addr
+                   : t->rcpt_unanswered.items[j];
+}
+
 static void recipients(zeek_rec *r, const ms_transaction *t) {
   strvec seen = {0};
-  for (size_t pass = 0; pass < 2; pass++) {
-    size_t n = pass ? t->rcpt_rejected.len : t->rcpt_to.len;
+  for (size_t pass = 0; pass < 3; pass++) {
+    size_t n = pass == 0   ? t->rcpt_to.len
+               : pass == 1 ? t->rcpt_rejected.len
+                           : t->rcpt_unanswered.len;
     for (size_t j = 0; j < n; j++) {
-      const char *a =
-          pass ? t->rcpt_rejected.items[j].addr : t->rcpt_to.items[j];
+      const char *a = recipient(t, pass, j);
       if (!a || !*a)
         continue;
       bool dup = false;

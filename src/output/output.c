@@ -13,6 +13,7 @@
 #include "emit.h"
 #include "outfile.h"
 #include "postrotate.h"
+#include "report.h"
 #include "safefile.h"
 #include "vec.h"
 
@@ -30,7 +31,8 @@ struct ms_output {
   int transcript_dirfd;  /* --transcript-dir, or -1 */
   bool transcript_failed;
   ms_report *report;
-  bool post_rotate; /* the helper runs */
+  ms_report_part *report_part; /* a worker's share of the report */
+  bool post_rotate;            /* the helper runs */
 };
 
 void output_request_reopen(void) { outfile_request_reopen(); }
@@ -130,7 +132,8 @@ static bool open_files(ms_output *o) {
     zeek_out_to_dir(o->dir_zeek, fd, opt->zeek_dir, &c);
     close(fd); /* the log files keep their own copy */
   }
-  if (opt->report && !(o->report = report_open(opt->report))) {
+  if (opt->report &&
+      !(o->report = report_open(opt->report, opt->extract_dir))) {
     fprintf(stderr, "mailscope: %s: %s\n", opt->report, strerror(errno));
     return false;
   }
@@ -177,10 +180,14 @@ ms_output *output_open_worker(const ms_options *opt) {
     o->dir_zeek = new_zeek(opt, opt->format == MS_FMT_ZEEK_JSON);
     zeek_out_to_memory(o->dir_zeek);
   }
+  /* made here too: the parent opens its outputs after forking the workers,
+   * so the directory may not be there yet */
   if (opt->transcript_dir &&
-      (o->transcript_dirfd = safe_open_dir(opt->transcript_dir, false,
+      (o->transcript_dirfd = safe_open_dir(opt->transcript_dir, true,
                                            opt->follow_dir_links)) < 0)
     o->transcript_failed = true;
+  if (opt->report_parts) /* --workers with --report */
+    o->report_part = report_part_open(opt->report_parts, opt->worker_index);
   return o;
 }
 
@@ -282,6 +289,8 @@ void output_session(ms_output *o, ms_session *s) {
     write_transcript_file(o, s);
   if (o->report)
     report_add(o->report, s);
+  if (o->report_part)
+    report_part_add(o->report_part, s);
   ms_session_free(s);
 }
 
@@ -390,6 +399,8 @@ bool output_failed(const ms_output *o) {
 int output_close(ms_output *o, const ms_stats *st) {
   int rc = 0;
   if (o->worker) { /* its parent writes stats and closes */
+    if (o->report_part)
+      report_part_close(o->report_part, st);
     free_output(o);
     return 0;
   }

@@ -29,7 +29,8 @@ typedef struct ms_output ms_output;
 
 /* NULL after printing "mailscope: ..." when an output cannot be opened. */
 ms_output *output_open(const ms_options *opt);
-/* A worker's output: every stream to memory; no report, no stats. */
+/* A worker's output: every stream to memory; its share of the report
+ * into a part (--report: options.report_parts); no stats. */
 ms_output *output_open_worker(const ms_options *opt);
 /* Write one finished session everywhere; takes ownership of s. */
 void output_session(ms_output *o, ms_session *s);

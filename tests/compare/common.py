@@ -23,6 +23,12 @@ AGREE, DISAGREE, PENDING = "agree", "disagree", "not yet produced"
 ABSENT = "(absent)"
 
 
+def json_lines(text):
+    """Records of JSON lines: split at "\n" only (splitlines() also splits
+    at U+2028, U+0085 and others that a JSON string may hold raw)."""
+    return [json.loads(l) for l in text.split("\n") if l]
+
+
 class Fact:
     def __init__(self, ref, capture, where, theirs, ours, pending=False):
         self.ref = ref
@@ -78,15 +84,14 @@ class Ours:
     def sessions(self, path):
         key = ("json", path)
         if key not in self.cache:
-            self.cache[key] = [json.loads(l) for l in
-                               self._run(["-J", "-r", path]).splitlines()]
+            self.cache[key] = json_lines(self._run(["-J", "-r", path]))
         return self.cache[key]
 
     def zeek(self, path):
         key = ("zeek", path)
         if key not in self.cache:
-            self.cache[key] = [json.loads(l) for l in self._run(
-                ["--format", "zeek-json", "-r", path]).splitlines()]
+            self.cache[key] = json_lines(self._run(
+                ["--format", "zeek-json", "-r", path]))
         return self.cache[key]
 
     def extracted(self, path):
@@ -199,9 +204,13 @@ def reply_codes(s):
     for c in s["commands"]:
         if c.get("reply"):
             codes.append(reply_word(c["reply"]))
+    # a transaction's DATA lies before the next transaction holding a
+    # message: a refused MAIL between them (503 nested MAIL) is a
+    # transaction of its own, while the DATA after it is the first one's
     txs = s.get("transactions", [])
     for i, t in enumerate(txs):
-        end = txs[i + 1]["ts"] if i + 1 < len(txs) else "~"
+        later = [u["ts"] for u in txs[i + 1:] if "message" in u]
+        end = later[0] if later else "~"
         by_data = any(c["verb"] == "DATA" and c.get("reply", {}).get("code")
                       == 354 and t["ts"] <= c["ts"] < end
                       for c in s["commands"])

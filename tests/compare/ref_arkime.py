@@ -48,6 +48,7 @@ def email_facts(capture, where, e, s):
         add("dst", lower_set(e["dst"]), lower_set(
             [r for t in txs for r in t["rcpt_to"]] +
             [r["addr"] for t in txs for r in t["rcpt_rejected"]] +
+            [r for t in txs for r in t.get("rcpt_unanswered", [])] +
             [a for _, m in msgs for k in ("to", "cc") for a in m.get(k, [])
              if a]))
     if "subject" in e:

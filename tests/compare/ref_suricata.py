@@ -73,7 +73,8 @@ def recipients(t):
     if not t:
         return []
     return [r.lower() for r in t["rcpt_to"]] + \
-        [r["addr"].lower() for r in t["rcpt_rejected"]]
+        [r["addr"].lower() for r in t["rcpt_rejected"]] + \
+        [r.lower() for r in t.get("rcpt_unanswered", [])]
 
 
 def received_words(v):

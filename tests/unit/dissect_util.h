@@ -16,9 +16,9 @@ typedef struct {
   size_t len;        /* 0: strlen(bytes) */
 } step;
 
-static ms_session *run_steps(const ms_dissector *d, const step *steps,
-                             size_t nsteps, size_t split,
-                             const ms_dissect_config *given) {
+static inline ms_session *run_steps(const ms_dissector *d, const step *steps,
+                                    size_t nsteps, size_t split,
+                                    const ms_dissect_config *given) {
   ms_dissect_config cfg;
   if (given)
     cfg = *given;
@@ -29,19 +29,26 @@ static ms_session *run_steps(const ms_dissector *d, const step *steps,
   rec->bytes[MS_SERVER] = 1; /* a two-sided capture */
   void *st = d->create(rec, &cfg);
   ms_ts ts = 1000000;
-  bool stopped = false;
+  bool stopped = false, tls[2] = {false, false};
   for (size_t i = 0; i < nsteps && !stopped; i++) {
+    ms_dir dir = steps[i].dir;
+    if (tls[dir]) /* the TLS layer's bytes, as the session layer does */
+      continue;
     if (!steps[i].bytes) {
-      d->on_gap(st, steps[i].dir, steps[i].len, ts);
+      d->on_gap(st, dir, steps[i].len, ts);
       continue;
     }
     size_t n = steps[i].len ? steps[i].len : strlen(steps[i].bytes);
     size_t piece = split ? split : n;
-    for (size_t off = 0; off < n && !stopped; off += piece) {
-      size_t m = n - off < piece ? n - off : piece;
-      stopped =
-          d->on_data(st, steps[i].dir, (const uint8_t *)steps[i].bytes + off, m,
-                     ts) == MS_STOP;
+    for (size_t off = 0; off < n && !stopped && !tls[dir]; off += piece) {
+      size_t m = n - off < piece ? n - off : piece, used = m;
+      ms_verdict v = d->on_data(st, dir, (const uint8_t *)steps[i].bytes + off,
+                                m, ts, &used);
+      stopped = v == MS_STOP;
+      if (v == MS_TLS) { /* no keys */
+        tls[dir] = true;
+        d->on_tls(st, dir, MS_TLS_OPAQUE, ts);
+      }
       ts += 10;
     }
   }
@@ -51,7 +58,7 @@ static ms_session *run_steps(const ms_dissector *d, const step *steps,
   return rec;
 }
 
-static bool has_anomaly(const ms_session *s, const char *name) {
+static inline bool has_anomaly(const ms_session *s, const char *name) {
   for (size_t i = 0; i < s->anomalies.len; i++)
     if (!strcmp(s->anomalies.items[i].name, name))
       return true;

@@ -118,9 +118,11 @@ static void full_session_at_every_cut_point(void **state) {
     for (size_t i = 0; i < NSTEPS(session); i++) {
       const uint8_t *b = (const uint8_t *)session[i].bytes;
       size_t n = strlen(session[i].bytes), cut = k < n ? k : n;
-      ms_pop3_dissector.on_data(st, session[i].dir, b, cut, ts++);
+      size_t used;
+      ms_pop3_dissector.on_data(st, session[i].dir, b, cut, ts++, &used);
       if (cut < n)
-        ms_pop3_dissector.on_data(st, session[i].dir, b + cut, n - cut, ts++);
+        ms_pop3_dissector.on_data(st, session[i].dir, b + cut, n - cut, ts++,
+                                  &used);
     }
     rec->end = MS_END_FIN;
     ms_pop3_dissector.on_close(st, ts);
@@ -535,7 +537,9 @@ static void gaps(void **state) {
   rec->proto = MS_PROTO_POP3;
   void *st = ms_pop3_dissector.create(rec, &cfg);
   const ms_dissector *d = &ms_pop3_dissector;
-#define FEED(dir, str) d->on_data(st, dir, (const uint8_t *)str, strlen(str), 1)
+  size_t used;
+#define FEED(dir, str)                                                         \
+  d->on_data(st, dir, (const uint8_t *)str, strlen(str), 1, &used)
   FEED(MS_SERVER, "+OK hi\r\n");
   FEED(MS_CLIENT, "USER a\r\nPASS b\r\nLIST\r\nRETR 1\r\nSTAT\r\n");
   FEED(MS_SERVER,
@@ -689,8 +693,9 @@ static void hostile_bytes(void **state) {
     rec->proto = MS_PROTO_POP3;
     rec->midstream = (round % 5) == 0;
     void *st = ms_pop3_dissector.create(rec, &cfg);
+    size_t used;
     ms_pop3_dissector.on_data(st, MS_SERVER, (const uint8_t *)"+OK hi\r\n", 8,
-                              1);
+                              1, &used);
     bool stopped = false;
     for (int chunk = 0; chunk < 40 && !stopped; chunk++) {
       char buf[256];
@@ -710,7 +715,7 @@ static void hostile_bytes(void **state) {
       if ((seed >> 4) % 13 == 0)
         ms_pop3_dissector.on_gap(st, dir, 7, chunk);
       stopped = ms_pop3_dissector.on_data(st, dir, (const uint8_t *)buf, len,
-                                          chunk) == MS_STOP;
+                                          chunk, &used) == MS_STOP;
     }
     rec->end = MS_END_RST;
     ms_pop3_dissector.on_close(st, 99);
@@ -819,6 +824,56 @@ static void gaps_resynchronize(void **state) {
   ms_session_free(s);
 }
 
+/* Counts and sizes from the wire are numbers in range (issue 20): STAT
+ * "+OK -1 -1" must not become 18446744073709551615; out-of-range values
+ * stay text (the reply) and raise number_out_of_range, once.  A listing
+ * line over --max-line raises line_too_long. */
+static void numbers_in_range_and_long_listing_lines(void **state) {
+  (void)state;
+  static const char *bad[] = {
+      "-1 -1", "18446744073709551616 5", "9007199254740992 1", "+5 10", "5 x",
+      "5"};
+  for (size_t k = 0; k < NSTEPS(bad); k++) {
+    char reply[96];
+    snprintf(reply, sizeof reply, "+OK %s\r\n", bad[k]);
+    const step steps[] = {S("+OK hi\r\n"),
+                          C("USER a\r\nPASS b\r\nSTAT\r\n"),
+                          S("+OK\r\n+OK\r\n"),
+                          {MS_SERVER, reply, 0}};
+    ms_session *s =
+        run_steps(&ms_pop3_dissector, steps, NSTEPS(steps), 0, NULL);
+    assert_false(s->mailbox_present);
+    assert_int_equal(count_anomaly(s, "number_out_of_range"), 1);
+    assert_string_equal(s->commands.items[2].reply.text, bad[k]);
+    ms_session_free(s);
+  }
+  const step good[] = {S("+OK hi\r\n"),
+                       C("STAT\r\n"),
+                       S("+OK 9007199254740991 0\r\n"),
+                       C("LIST\r\n"),
+                       S("+OK\r\n1 -5\r\n2 100\r\n-3 7\r\n.\r\n"),
+                       C("RETR 2\r\nRETR -1\r\n"),
+                       S("+OK\r\nx\r\n.\r\n-ERR no\r\n")};
+  ms_session *s = run_steps(&ms_pop3_dissector, good, NSTEPS(good), 0, NULL);
+  assert_true(s->mailbox_present);
+  assert_int_equal(s->mailbox_messages, 9007199254740991ULL);
+  assert_int_equal(count_anomaly(s, "number_out_of_range"), 1);
+  assert_true(has_anomaly(s, "retr_size_mismatch")); /* 2: LIST said 100 */
+  assert_true(has_anomaly(s, "bad_argument"));       /* RETR -1 */
+  ms_session_free(s);
+
+  ms_dissect_config cfg;
+  ms_dissect_config_defaults(&cfg);
+  cfg.max_line = 20;
+  const step lng[] = {S("+OK hi\r\n"), C("UIDL\r\n"),
+                      S("+OK\r\n1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n.\r\n"),
+                      C("QUIT\r\n"), S("+OK bye\r\n")};
+  s = run_steps(&ms_pop3_dissector, lng, NSTEPS(lng), 0, &cfg);
+  assert_int_equal(count_anomaly(s, "line_too_long"), 1);
+  assert_string_equal(s->commands.items[1].reply.text, "bye");
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(recording_is_bounded),
@@ -841,6 +896,7 @@ int main(void) {
       cmocka_unit_test(listings_out_of_order_and_bounded),
       cmocka_unit_test(hostile_bytes),
       cmocka_unit_test(gaps_resynchronize),
+      cmocka_unit_test(numbers_in_range_and_long_listing_lines),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

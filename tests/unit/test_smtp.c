@@ -625,7 +625,10 @@ static void client_spoke_first(void **state) {
                 sizeof glued / sizeof *glued, 0, NULL);
   assert_true(has_anomaly(s, "client_spoke_first"));
   assert_false(has_anomaly(s, "reply_without_command"));
-  assert_int_equal(s->commands.items[0].reply.code, 220);
+  /* the one 220 line is the greeting only: EHLO got no reply */
+  assert_string_equal(s->banner, "mx ESMTP 250-glued");
+  assert_false(s->commands.items[0].reply.present);
+  assert_string_equal(s->helo, "bot");
   assert_int_equal(s->commands.items[1].reply.code, 250);
   assert_int_equal(s->commands.items[2].reply.code, 251);
   assert_int_equal(s->transactions.items[0].rcpt_to.len, 1);
@@ -751,6 +754,85 @@ static void postscreen_unfinished_greeting(void **state) {
   ms_session_free(s);
 }
 
+/* A RCPT whose reply is not in the capture keeps its recipient, in the
+ * transaction the client sent it in: the session ends first, or only the
+ * client's side was captured. */
+static void unanswered_rcpt_kept(void **state) {
+  (void)state;
+  static const step ended[] = {
+      S("220 mx\r\n"),          C("EHLO c\r\n"),        S("250 mx\r\n"),
+      C("MAIL FROM:<f@x>\r\n"), S("250 ok\r\n"),        C("RCPT TO:<a@y>\r\n"),
+      S("250 ok\r\n"),          C("RCPT TO:<b@y>\r\n"),
+  };
+  ms_session *s = run_steps(&ms_smtp_dissector, ended,
+                            sizeof ended / sizeof *ended, 0, NULL);
+  assert_int_equal(s->transactions.len, 1);
+  const ms_transaction *t = &s->transactions.items[0];
+  assert_int_equal(t->rcpt_to.len, 1);
+  assert_string_equal(t->rcpt_to.items[0], "a@y");
+  assert_int_equal(t->rcpt_unanswered.len, 1);
+  assert_string_equal(t->rcpt_unanswered.items[0], "b@y");
+  ms_session_free(s);
+
+  static const step client_only[] = {
+      C("EHLO c\r\n"),        C("MAIL FROM:<f@x>\r\n"),
+      C("RCPT TO:<a@y>\r\n"), C("MAIL FROM:<g@x>\r\n"),
+      C("RCPT TO:<b@y>\r\n"), C("QUIT\r\n"),
+  };
+  s = run_steps(&ms_smtp_dissector, client_only,
+                sizeof client_only / sizeof *client_only, 0, NULL);
+  assert_int_equal(s->transactions.len, 2);
+  for (size_t i = 0; i < 2; i++) {
+    t = &s->transactions.items[i];
+    assert_int_equal(t->rcpt_to.len, 0);
+    assert_int_equal(t->rcpt_rejected.len, 0);
+    assert_int_equal(t->rcpt_unanswered.len, 1);
+    assert_string_equal(t->rcpt_unanswered.items[0], i ? "b@y" : "a@y");
+  }
+  ms_session_free(s);
+}
+
+/* The server's reply decides the HELO name: a refused EHLO (a bare "ehlo",
+ * 501) leaves the name of the HELO it accepted; with none accepted before,
+ * the name the client gave stays. */
+static void refused_ehlo_keeps_helo(void **state) {
+  (void)state;
+  static const step refused[] = {
+      S("220 mx\r\n"),
+      C("HELO c.example\r\n"),
+      S("250 mx\r\n"),
+      C("ehlo\r\n"),
+      S("501 Syntax: EHLO hostname\r\n"),
+      C("EHLO d.example\r\n"),
+      S("502 no\r\n"),
+  };
+  ms_session *s = run_steps(&ms_smtp_dissector, refused,
+                            sizeof refused / sizeof *refused, 0, NULL);
+  assert_string_equal(s->helo, "c.example");
+  assert_false(s->esmtp);
+  ms_session_free(s);
+
+  static const step first_refused[] = {
+      S("220 mx\r\n"),
+      C("EHLO bad..name\r\n"),
+      S("501 bad name\r\n"),
+  };
+  s = run_steps(&ms_smtp_dissector, first_refused,
+                sizeof first_refused / sizeof *first_refused, 0, NULL);
+  assert_string_equal(s->helo, "bad..name");
+  ms_session_free(s);
+
+  static const step accepted_later[] = {
+      S("220 mx\r\n"),         C("HELO c.example\r\n"), S("250 mx\r\n"),
+      C("EHLO e.example\r\n"), S("250 mx\r\n"),
+  };
+  s = run_steps(&ms_smtp_dissector, accepted_later,
+                sizeof accepted_later / sizeof *accepted_later, 0, NULL);
+  assert_string_equal(s->helo, "e.example");
+  assert_true(s->esmtp);
+  ms_session_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(recording_is_bounded),
@@ -773,6 +855,8 @@ int main(void) {
       cmocka_unit_test(cut_lines_keep_pairing),
       cmocka_unit_test(undeclared_8bit_body),
       cmocka_unit_test(ehlo_reply_after_pipelined_mail),
+      cmocka_unit_test(unanswered_rcpt_kept),
+      cmocka_unit_test(refused_ehlo_keeps_helo),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -550,16 +550,17 @@ static void gaps_in_body_and_commands(void **state) {
                {MS_SERVER, "250 ok\r\n"}, {MS_CLIENT, "DATA\r\n"},
                {MS_SERVER, "354 go\r\n"}, {MS_CLIENT, "Subject: a\r\nhal"}};
   ms_ts ts = 1;
+  size_t used;
   for (size_t i = 0; i < NSTEPS(parts); i++)
     ms_smtp_dissector.on_data(st, parts[i].dir, (const uint8_t *)parts[i].s,
-                              strlen(parts[i].s), ts++);
+                              strlen(parts[i].s), ts++, &used);
   ms_smtp_dissector.on_gap(st, MS_CLIENT, 1000, ts++);
   static const char rest[] = "f a line\r\nmore\r\n.\r\nQUIT\r\n";
   ms_smtp_dissector.on_data(st, MS_CLIENT, (const uint8_t *)rest, strlen(rest),
-                            ts++);
+                            ts++, &used);
   static const char srv[] = "250 Ok: queued as G1\r\n221 bye\r\n";
   ms_smtp_dissector.on_data(st, MS_SERVER, (const uint8_t *)srv, strlen(srv),
-                            ts++);
+                            ts++, &used);
   rec->end = MS_END_FIN;
   ms_smtp_dissector.on_close(st, ts);
   ms_smtp_dissector.destroy(st);

@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""secrets_check.py MAILSCOPE SECRETS CAPTURE... - run every capture through
+every output of mailscope (transcript with timestamps, -J with stats, ECS,
+Zeek, the HTML report, --transcript-dir, --json-file, the text stats)
+without --show-secrets and report each secret of SECRETS (tests/secrets.txt)
+that appears in any of them.  Message bodies (--full-bodies, extracted
+files) are the messages' own text, not the session's credentials: ordinary
+words among the test passwords ("wrong", "whatever") occur in them.  Prints "secrets found: N" and exits 1 when N
+is not 0."""
+import base64
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def load(path):
+    users, secrets, blobs = [], [], []
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if not line or line.startswith("#"):
+            continue
+        kind, _, value = line.partition(" ")
+        {"user": users, "secret": secrets, "blob": blobs}[kind].append(value)
+    return users, secrets, blobs
+
+
+def forms(users, secrets, blobs):
+    """(what to look for, which secret it shows) pairs."""
+    b64 = lambda s: base64.b64encode(s.encode("latin-1")).decode()
+    out = [(b, b) for b in blobs]
+    for s in secrets:
+        out += [(s, s), (b64(s), s)]
+        for u in users:
+            out += [(b64("\0%s\0%s" % (u, s)), s),
+                    (b64("%s\0%s\0%s" % (u, u, s)), s),
+                    (b64("user=%s\x01auth=Bearer %s\x01\x01" % (u, s)), s)]
+    return out
+
+
+def outputs(binary, capture, tmp):
+    """Every output of one capture, as (name, text)."""
+    runs = [("transcript", ["--timestamps", "--stats"]),
+            ("json", ["-J", "--stats"]),
+            ("ecs", ["--format", "ecs"]),
+            ("zeek", ["--format", "zeek"])]
+    for name, flags in runs:
+        r = subprocess.run([binary, "-q"] + flags + ["-r", capture],
+                           capture_output=True, check=False)
+        yield name, (r.stdout + r.stderr).decode("utf-8", "replace")
+    report = os.path.join(tmp, "report.html")
+    tdir = os.path.join(tmp, "transcripts")
+    os.makedirs(tdir, exist_ok=True)
+    subprocess.run([binary, "-q", "--report", report, "--transcript-dir",
+                    tdir, "--json-file", os.path.join(tmp, "j.ndjson"),
+                    "-r", capture], capture_output=True, check=False)
+    for path, name in [(report, "report")] + [
+            (os.path.join(tdir, f), "transcript-dir")
+            for f in sorted(os.listdir(tdir))] + [
+            (os.path.join(tmp, "j.ndjson"), "json-file")]:
+        if os.path.exists(path):
+            yield name, open(path, encoding="utf-8", errors="replace").read()
+            os.remove(path)
+
+
+def main():
+    binary, listing, captures = sys.argv[1], sys.argv[2], sys.argv[3:]
+    looks = [(re.compile(r"(?<![A-Za-z0-9_])" + re.escape(f) +
+                         r"(?![A-Za-z0-9_])"), f, s)
+             for f, s in forms(*load(listing))]
+    found = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for capture in captures:
+            for name, text in outputs(binary, capture, tmp):
+                for rx, form, secret in looks:
+                    n = len(rx.findall(text))
+                    if n:
+                        found += n
+                        print("%s: %s shows %s (as %s) %d time(s)" %
+                              (capture, name, secret, form, n))
+    print("secrets found: %d in %d captures" % (found, len(captures)))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
