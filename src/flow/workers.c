@@ -26,6 +26,7 @@
 #include "extract.h"
 #include "outfile.h"
 #include "output.h"
+#include "safefile.h"
 #include "sandbox.h"
 #include "vec.h"
 
@@ -241,6 +242,15 @@ static int merge(source *src, int n, ms_output *out) {
 
 int workers_run(ms_options *opt) {
   int n = opt->workers;
+  /* The workers open --transcript-dir without creating it, and the parent
+   * opens its outputs only after forking them: create it first, or a fast
+   * worker finds it missing. */
+  if (opt->transcript_dir) {
+    int fd = safe_open_dir(opt->transcript_dir, true, opt->follow_dir_links);
+    if (fd < 0)
+      return 2;
+    close(fd);
+  }
   source *src = xcalloc((size_t)n, sizeof *src);
   pid_t *pids = xcalloc((size_t)n, sizeof *pids);
   fflush(NULL);
