@@ -92,6 +92,13 @@ for i in range(1, n + 1):
               (i, len(weird), anomalies)); bad += 1
     if len(cut(d + "/pop3.log", "uid")) != pop3:
         print("dir%d: pop3.log records != POP3 sessions" % i); bad += 1
+    hellos = {s["uid"]: s["tls_handshake"] for s in sessions
+              if "client" in s.get("tls_handshake", {}) or
+              "server" in s.get("tls_handshake", {})}
+    ssl = cut(d + "/ssl.log", "uid", "server_name")
+    if sorted(u for u, _ in ssl) != sorted(hellos):
+        print("dir%d: ssl.log %d records, %d sessions with a hello" %
+              (i, len(ssl), len(hellos))); bad += 1
     logged = {(u, r) for u, rc in cut(d + "/smtp.log", "uid", "rcptto")
               for r in rc.split(",") if rc not in ("-", "(empty)")}
     missing = {r for r in rcpts if r[1] and (r[0], r[1].replace(",", "\\x2c"))

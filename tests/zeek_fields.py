@@ -10,10 +10,17 @@ id.resp_p, as Zeek's writers do):
             parent_fuid), base/files/hash/main.zeek (md5, sha1, sha256),
             base/files/extract/main.zeek (extracted, extracted_cutoff,
             extracted_size);
-  weird.log base/frameworks/notice/weird.zeek (Weird::Info).
+  weird.log base/frameworks/notice/weird.zeek (Weird::Info);
+  ssl.log   base/protocols/ssl/main.zeek (SSL::Info: ts ... ssl_history),
+            base/protocols/ssl/files.zeek (cert_chain_fps,
+            client_cert_chain_fps, sni_matches_cert), Zeek 6;
+  x509.log  base/files/x509/main.zeek (X509::Info with its Certificate,
+            SubjectAlternativeName and BasicConstraints records
+            flattened), Zeek 6.
 
 Columns mailscope adds are listed apart (EXTRA): community_id, as Zeek's
-community-id scripts name it.  pop3.log is mailscope's own (docs/zeek.md):
+community-id scripts name it; ja3 and ja3s as the salesforce/ja3 Zeek
+package adds them to ssl.log, ja4 as FoxIO's ja4 package does.  pop3.log is mailscope's own (docs/zeek.md):
 Zeek has no POP3 log."""
 
 CONN_ID = [("id.orig_h", "addr"), ("id.orig_p", "port"),
@@ -48,7 +55,32 @@ ZEEK = {
         ("peer", "string"), ("source", "string")],
 }
 
-EXTRA = {"smtp": [("community_id", "string")], "files": [], "weird": []}
+ZEEK["ssl"] = [("ts", "time"), ("uid", "string")] + CONN_ID + [
+    ("version", "string"), ("cipher", "string"), ("curve", "string"),
+    ("server_name", "string"), ("resumed", "bool"),
+    ("last_alert", "string"), ("next_protocol", "string"),
+    ("established", "bool"), ("ssl_history", "string"),
+    ("cert_chain_fps", "vector[string]"),
+    ("client_cert_chain_fps", "vector[string]"),
+    ("sni_matches_cert", "bool")]
+ZEEK["x509"] = [
+    ("ts", "time"), ("fingerprint", "string"),
+    ("certificate.version", "count"), ("certificate.serial", "string"),
+    ("certificate.subject", "string"), ("certificate.issuer", "string"),
+    ("certificate.not_valid_before", "time"),
+    ("certificate.not_valid_after", "time"),
+    ("certificate.key_alg", "string"), ("certificate.sig_alg", "string"),
+    ("certificate.key_type", "string"), ("certificate.key_length", "count"),
+    ("certificate.exponent", "string"), ("certificate.curve", "string"),
+    ("san.dns", "vector[string]"), ("san.uri", "vector[string]"),
+    ("san.email", "vector[string]"), ("san.ip", "vector[addr]"),
+    ("basic_constraints.ca", "bool"),
+    ("basic_constraints.path_len", "count"), ("host_cert", "bool"),
+    ("client_cert", "bool")]
+
+EXTRA = {"smtp": [("community_id", "string")], "files": [], "weird": [],
+         "ssl": [("ja3", "string"), ("ja3s", "string"), ("ja4", "string")],
+         "x509": []}
 
 # mailscope's own log, documented in docs/zeek.md
 OWN = {

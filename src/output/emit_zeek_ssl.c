@@ -40,6 +40,9 @@ const zeek_tls_column zeek_ssl_columns[] = {
 };
 const size_t zeek_ssl_ncolumns =
     sizeof zeek_ssl_columns / sizeof zeek_ssl_columns[0];
+const zeek_log_def zeek_ssl_log = {"ssl", zeek_ssl_columns,
+                                   sizeof zeek_ssl_columns /
+                                       sizeof zeek_ssl_columns[0]};
 
 const zeek_tls_column zeek_x509_columns[] = {
     {"ts", "time"},
@@ -67,6 +70,9 @@ const zeek_tls_column zeek_x509_columns[] = {
 };
 const size_t zeek_x509_ncolumns =
     sizeof zeek_x509_columns / sizeof zeek_x509_columns[0];
+const zeek_log_def zeek_x509_log = {"x509", zeek_x509_columns,
+                                    sizeof zeek_x509_columns /
+                                        sizeof zeek_x509_columns[0]};
 
 /* ---- ssl.log --------------------------------------------------------------
  */

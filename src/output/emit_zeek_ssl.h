@@ -16,14 +16,16 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "zeek_log.h"
 
-typedef struct {
-  const char *name; /* "cert_chain_fps" */
-  const char *type; /* Zeek's #types word: "vector[string]" */
-} zeek_tls_column;
+/* A column: its name ("cert_chain_fps") and Zeek's #types word
+ * ("vector[string]"). */
+typedef zeek_field zeek_tls_column;
 
 extern const zeek_tls_column zeek_ssl_columns[], zeek_x509_columns[];
 extern const size_t zeek_ssl_ncolumns, zeek_x509_ncolumns;
+/* The two logs for the Zeek writer (zeek_out.c). */
+extern const zeek_log_def zeek_ssl_log, zeek_x509_log;
 
 /* A NULL string leaves its field unset. */
 typedef struct {

@@ -1,6 +1,7 @@
 /* zeek_logs.h - the Zeek logs mailscope writes and their producers
  * (docs/zeek.md): smtp.log (emit_zeek.c), files.log (emit_zeek_files.c),
- * weird.log (emit_zeek_weird.c) and pop3.log (emit_zeek_pop3.c).
+ * weird.log (emit_zeek_weird.c), pop3.log (emit_zeek_pop3.c), ssl.log and
+ * x509.log (emit_zeek_ssl.c, through emit_zeek_tls.c).
  *
  * A producer turns one finished session into records of its log: it fills
  * r (zeek_log.h) and calls emit(ctx, r) for each, which writes and resets
@@ -28,6 +29,10 @@ size_t zeek_weird_records(const ms_session *s, zeek_rec *r, zeek_emit_fn emit,
                           void *ctx);
 size_t zeek_pop3_records(const ms_session *s, zeek_rec *r, zeek_emit_fn emit,
                          void *ctx);
+size_t zeek_ssl_log_records(const ms_session *s, zeek_rec *r, zeek_emit_fn emit,
+                            void *ctx);
+size_t zeek_x509_log_records(const ms_session *s, zeek_rec *r,
+                             zeek_emit_fn emit, void *ctx);
 
 /* The file id of attachment `index` of the message labelled `label` ("t1",
  * "m3") of session uid: "F" + 17 base62 characters, the same on every run

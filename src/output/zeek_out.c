@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit_zeek_ssl.h"
 #include "sensor.h"
 #include "vec.h"
 #include "zeek_logs.h"
@@ -21,6 +22,8 @@ static const zeek_log_entry logs[ZEEK_LOG_COUNT] = {
     {&zeek_files_log, zeek_files_records},
     {&zeek_weird_log, zeek_weird_records},
     {&zeek_pop3_log, zeek_pop3_records},
+    {&zeek_ssl_log, zeek_ssl_log_records},
+    {&zeek_x509_log, zeek_x509_log_records},
 };
 
 typedef struct zeek_out zeek_out;

@@ -18,7 +18,7 @@
 #include "record.h"
 #include "zeek_log.h"
 
-#define ZEEK_LOG_COUNT 4 /* smtp, files, weird, pop3 */
+#define ZEEK_LOG_COUNT 6 /* smtp, files, weird, pop3, ssl, x509 */
 #define ZEEK_LOG_SMTP 0
 
 typedef struct zeek_out zeek_out;
