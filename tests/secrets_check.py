@@ -8,6 +8,7 @@ files) are the messages' own text, not the session's credentials: ordinary
 words among the test passwords ("wrong", "whatever") occur in them.  Prints "secrets found: N" and exits 1 when N
 is not 0."""
 import base64
+import json
 import os
 import re
 import subprocess
@@ -46,6 +47,28 @@ def keylog_of(capture):
     return ["--tls-keylog", keylog] if os.path.exists(keylog) else []
 
 
+def report_values(html):
+    """The string values of the report's JSON data blocks, one per line: what
+    the report shows of the capture.  Its own script and styles, and the
+    data's keys ("pw" is the password's), are the page's, not the wire's."""
+    out = []
+
+    def walk(v):
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+    for block in re.findall(
+            r'<script type="application/json"[^>]*>(.*?)</script>', html,
+            re.S):
+        walk(json.loads(block))
+    return "\n".join(out)
+
+
 def outputs(binary, capture, tmp):
     """Every output of one capture, as (name, text)."""
     keys = keylog_of(capture)
@@ -68,7 +91,8 @@ def outputs(binary, capture, tmp):
             for f in sorted(os.listdir(tdir))] + [
             (os.path.join(tmp, "j.ndjson"), "json-file")]:
         if os.path.exists(path):
-            yield name, open(path, encoding="utf-8", errors="replace").read()
+            text = open(path, encoding="utf-8", errors="replace").read()
+            yield name, report_values(text) if name == "report" else text
             os.remove(path)
 
 
