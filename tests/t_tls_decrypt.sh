@@ -169,4 +169,13 @@ check "malformed secrets block: exit 0" test $? = 0
 check "malformed secrets block: warned" grep -q "bad-dsb.pcapng: a decryption secrets block is malformed (skipped)" "$tmp/err"
 check "malformed secrets block: the packets after it read" grep -q "EHLO x" "$tmp/out"
 
+# --workers: each worker reads the key logs; the records are one process's
+for f in pcaps/tls/*.pcap; do
+  k=${f%.pcap}.keylog
+  [ -f "$k" ] || continue
+  "$bin" -q -J --tls-keylog "$k" -r "$f" >"$tmp/w1" 2>&1
+  "$bin" -q -J --workers 2 --tls-keylog "$k" -r "$f" >"$tmp/w2" 2>&1
+  check "$(basename "$f") --workers 2: the same decrypted records" cmp -s "$tmp/w1" "$tmp/w2"
+done
+
 exit $fail
