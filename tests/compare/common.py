@@ -67,6 +67,13 @@ def show(v, width=70):
     return text if len(text) <= width else text[:width - 1] + "\u2026"
 
 
+def keylog_of(path):
+    """The key log beside a capture (pcaps/tls/NAME.keylog), or None: its
+    TLS sessions are compared decrypted, by mailscope and by tshark."""
+    k = os.path.splitext(path)[0] + ".keylog"
+    return k if os.path.exists(k) else None
+
+
 class Ours:
     """mailscope's view of each capture, computed once: NDJSON sessions,
     --format zeek-json records, and the sha1/md5 of every extracted
@@ -77,6 +84,9 @@ class Ours:
         self.cache = {}
 
     def _run(self, args):
+        path = args[args.index("-r") + 1] if "-r" in args else ""
+        k = keylog_of(path)
+        args = (["--tls-keylog", k] if k else []) + args
         return subprocess.run([self.binary, "-q"] + args, capture_output=True,
                               text=True, errors="surrogateescape",
                               check=False).stdout

@@ -15,14 +15,17 @@ Compared, per TCP conversation that mailscope reports as a session:
   time (issue 14 behaviour 8: every packet of the connection, also after
   both FINs).
 tshark does not follow AUTH or BDAT and calls base64 and chunk bytes
-commands: those are reference-wrong rows in DIFFERENCES.md.
+commands: those are reference-wrong rows in DIFFERENCES.md.  A capture
+with a key log beside it (pcaps/tls/NAME.keylog) is read decrypted by both
+(tshark -o tls.keylog_file, mailscope --tls-keylog): issue 16's second
+reference for the commands inside TLS.
 """
 import collections
 import ipaddress
 import os
 import subprocess
 
-from common import Fact, reply_codes, seconds
+from common import Fact, keylog_of, reply_codes, seconds
 
 REF = "tshark"
 SEP, AGG = "\x1e", "\x1f"
@@ -37,7 +40,9 @@ SECRET_VERBS = {"AUTH", "PASS", "APOP"}
 
 
 def tshark(path):
-    cmd = ["tshark", "-n", "-r", path] + DECODE_AS.get(
+    k = keylog_of(path)
+    cmd = ["tshark", "-n", "-r", path] + (
+        ["-o", "tls.keylog_file:" + k] if k else []) + DECODE_AS.get(
         os.path.basename(path), []) + ["-Y", "tcp", "-T", "fields", "-E",
                                       "separator=" + SEP, "-E",
                                       "aggregator=" + AGG, "-E",
