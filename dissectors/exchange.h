@@ -195,7 +195,7 @@ typedef struct ex {
   bool due;
   bool stop;             /* decoding stops (MS_STOP) */
   const char *stop_note; /* transcript notice then */
-  size_t lines_charged; /* the line buffers, as the record was told */
+  size_t lines_charged;  /* the line buffers, as the record was told */
 } ex;
 
 void ex_init(ex *x, ms_session *rec, const ms_dissect_config *cfg,

@@ -4,11 +4,12 @@
  * block: From, To, Cc and Reply-To become address lists (at most
  * MS_MAX_LIST each, every one counted: msg_headers.c), Subject and
  * User-Agent/X-Mailer are kept as sent and decoded when the block ends
- * (headers_decode_text, in the block's charset), Date, Message-ID, In-Reply-To, References, X-Originating-IP and
- * Return-Path are kept as sent (the first of each), Received hops are
- * parsed (past 100, the first and the last 50); values over MS_MAX_HEADER_VALUE are cut.  What it
- * keeps counts against the record's bound (record.h).  The limits it hits
- * are raised once per message (msg_limit).
+ * (headers_decode_text, in the block's charset), Date, Message-ID, In-Reply-To,
+ * References, X-Originating-IP and Return-Path are kept as sent (the first of
+ * each), Received hops are parsed (past 100, the first and the last 50); values
+ * over MS_MAX_HEADER_VALUE are cut.  What it keeps counts against the record's
+ * bound (record.h).  The limits it hits are raised once per message
+ * (msg_limit).
  */
 #ifndef MAILSCOPE_MSG_TOP_H
 #define MAILSCOPE_MSG_TOP_H

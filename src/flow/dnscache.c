@@ -130,10 +130,11 @@ static void grow(ms_dnscache *c) {
   c->nbuckets = n;
 }
 
-/* Entries unseen for the window (and the linger after it) go; then the least recently seen while
- * over the byte budget. */
+/* Entries unseen for the window (and the linger after it) go; then the least
+ * recently seen while over the byte budget. */
 static void make_room(ms_dnscache *c, ms_ts now) {
-  while (c->lru_head && now - c->lru_head->cur.last_seen > c->window + MS_DNS_KEEP_AFTER)
+  while (c->lru_head &&
+         now - c->lru_head->cur.last_seen > c->window + MS_DNS_KEEP_AFTER)
     drop(c, c->lru_head);
   while (c->lru_head && c->bytes > c->max_bytes) {
     c->evicted++;

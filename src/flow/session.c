@@ -88,12 +88,12 @@ struct conn {
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
-  struct held *held;     /* bytes held during detection, NULL otherwise */
-  ms_tls_layer *tls;     /* once a direction is TLS, or NULL */
-  ms_table *table;       /* for the TLS layer's callbacks */
-  bool truncated;        /* reassembly limit hit (counted once) */
-  bool closed;           /* over (FINs, RST): decoded, lingering until reported */
-  uint8_t dir[2];        /* DIR_* of each direction (ms_dir) */
+  struct held *held; /* bytes held during detection, NULL otherwise */
+  ms_tls_layer *tls; /* once a direction is TLS, or NULL */
+  ms_table *table;   /* for the TLS layer's callbacks */
+  bool truncated;    /* reassembly limit hit (counted once) */
+  bool closed;       /* over (FINs, RST): decoded, lingering until reported */
+  uint8_t dir[2];    /* DIR_* of each direction (ms_dir) */
   uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
   bool opaque[2];        /* the TLS layer said MS_TLS_OPAQUE */
   ms_ts last_ts;         /* time of its last packet */
@@ -132,7 +132,7 @@ struct ms_table {
   bool warned_full;
   uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
   ms_dissect_config dcfg;
-  ms_dnsobs *dns; /* where DNS over TCP goes; NULL: port 53 is not DNS */
+  ms_dnsobs *dns;    /* where DNS over TCP goes; NULL: port 53 is not DNS */
   ms_budget *budget; /* NULL: no memory bound */
   ms_starttls_memory *starttls; /* what sessions said of each server */
   ms_tls_keys *keys;            /* TLS secrets, or NULL (ms_table_set_keys) */

@@ -183,8 +183,8 @@ ms_output *output_open_worker(const ms_options *opt) {
   /* made here too: the parent opens its outputs after forking the workers,
    * so the directory may not be there yet */
   if (opt->transcript_dir &&
-      (o->transcript_dirfd = safe_open_dir(opt->transcript_dir, true,
-                                           opt->follow_dir_links)) < 0)
+      (o->transcript_dirfd =
+           safe_open_dir(opt->transcript_dir, true, opt->follow_dir_links)) < 0)
     o->transcript_failed = true;
   if (opt->report_parts) /* --workers with --report */
     o->report_part = report_part_open(opt->report_parts, opt->worker_index);
