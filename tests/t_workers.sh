@@ -56,9 +56,9 @@ for w in 2 3; do
   # shellcheck disable=SC2086
   "$bin" -q -J --workers $w --report "$tmp/r$w.html" --extract-dir "$tmp/x" $all >"$tmp/rj$w" 2>/dev/null
   n=$((n + 1))
-  # Byte for byte; but reading many files, --workers may report sessions
-  # in another order than one process (the NDJSON too: not the report's
-  # doing): then the same rows and details, each in its NDJSON's order.
+  # Byte for byte, but for the anomalies that compare sessions across the
+  # capture (set aside above): then the same rows and details, each in its
+  # NDJSON's order (tests/report_same.py).
   cmp -s "$tmp/r1.html" "$tmp/r$w.html" ||
     "${PYTHON:-python3}" tests/report_same.py "$tmp/r1.html" "$tmp/rj1" "$tmp/r$w.html" "$tmp/rj$w" ||
     { echo "FAIL --report with --workers $w differs"; fail=1; }
