@@ -133,6 +133,10 @@ typedef struct {
   /* Work a reply made due, done by the server-data loop after the reply
    * (SMTP: replay client bytes held while DATA awaited its reply). */
   void (*due)(void *owner, ms_ts ts);
+  /* The bytes the protocol's state holds, its own struct and what it
+   * allocated, for the memory budget (ex_charge); the core's own are
+   * counted by the core. */
+  size_t (*held)(const void *owner);
 } ex_proto;
 
 /* A command line as the core recorded it (ex_command_begin). */
@@ -195,12 +199,20 @@ typedef struct ex {
   bool due;
   bool stop;             /* decoding stops (MS_STOP) */
   const char *stop_note; /* transcript notice then */
-  size_t lines_charged;  /* the line buffers, as the record was told */
+  size_t mem_charged;    /* what the state holds, as the record was told */
 } ex;
 
 void ex_init(ex *x, ms_session *rec, const ms_dissect_config *cfg,
              const ex_proto *p, void *owner);
+/* Frees what the core holds and takes back from the record all it was
+ * told the state held. */
 void ex_free(ex *x);
+/* Between chunks of bytes: the buffers that hold nothing are given back
+ * (the line buffers without a partial line, the queue without a command
+ * outstanding: each is made again on first use), and the record is told
+ * what the state holds now (budget.h: the core's buffers plus
+ * ex_proto.held).  Done after every on_data, gap and TLS notice. */
+void ex_charge(ex *x);
 
 /* ---- the bytes ---------------------------------------------------------- */
 

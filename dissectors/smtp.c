@@ -432,12 +432,13 @@ static ms_reply_class class_of(int code) {
   }
 }
 
+/* The text buffer goes back with the reply: an idle session holds none. */
 static void reply_reset(reply_builder *r) {
   free(r->enhanced);
   r->enhanced = NULL;
-  r->tlen = 0;
-  if (r->text)
-    r->text[0] = '\0';
+  free(r->text);
+  r->text = NULL;
+  r->tlen = r->tcap = 0;
   r->lines = 0;
   r->open = false;
   r->truncated = false;
@@ -633,6 +634,17 @@ static void smtp_pending_free(void *pending) {
   p->helo = NULL;
 }
 
+/* ex_proto.held: the state, the reply being assembled, the client bytes
+ * held while DATA awaits its reply, the spill transaction (its strings
+ * are not counted: at most one transaction's). */
+static size_t smtp_held(const void *owner) {
+  const smtp *st = owner;
+  size_t n = sizeof *st + st->reply.tcap + st->held_len;
+  if (st->spill)
+    n += sizeof *st->spill;
+  return n;
+}
+
 static const ex_proto smtp_proto = {
     .reply_noun = "reply",
     .lost_name = "reply_lost",
@@ -651,6 +663,7 @@ static const ex_proto smtp_proto = {
     .on_greeting = smtp_greeting,
     .greeting_shape = smtp_greeting_shape,
     .due = smtp_replay_held,
+    .held = smtp_held,
 };
 
 static void *smtp_create(ms_session *rec, const ms_dissect_config *cfg) {
@@ -673,6 +686,7 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
     st->x.server_gap = true;
   }
   ex_gap_notice(&st->x, dir, n, ts);
+  ex_charge(&st->x);
 }
 
 static void smtp_close(void *state, ms_ts ts) {
@@ -715,7 +729,6 @@ static void smtp_destroy(void *state) {
   smtp *st = state;
   ex_free(&st->x);
   reply_reset(&st->reply);
-  free(st->reply.text);
   smtp_body_free(st);
   free(st->helo_accepted_name);
   free(st);

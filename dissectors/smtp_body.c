@@ -17,7 +17,7 @@
 
 ms_transaction *smtp_tx_at(smtp *st, size_t i) {
   if (i == SPILL_TX)
-    return &st->spill;
+    return st->spill;
   return i == NO_TX || i >= st->x.rec->transactions.len
              ? NULL
              : &st->x.rec->transactions.items[i];
@@ -36,9 +36,11 @@ size_t smtp_new_transaction(smtp *st, ms_ts ts) {
   } else {
     if (st->msg && st->msg_tx == SPILL_TX)
       smtp_end_message(st, true, ts);
-    ms_transaction_free(&st->spill);
-    memset(&st->spill, 0, sizeof st->spill);
-    t = &st->spill;
+    if (!st->spill)
+      st->spill = xcalloc(1, sizeof *st->spill);
+    ms_transaction_free(st->spill);
+    memset(st->spill, 0, sizeof *st->spill);
+    t = st->spill;
     txi = SPILL_TX;
   }
   t->ts = ts;
@@ -381,5 +383,7 @@ void smtp_body_free(smtp *st) {
   free(st->held);
   if (st->msg)
     ms_msg_end(st->msg, true, 0);
-  ms_transaction_free(&st->spill);
+  if (st->spill)
+    ms_transaction_free(st->spill);
+  free(st->spill);
 }

@@ -90,8 +90,9 @@ typedef struct {
   bool helo_accepted;
   bool helo_accepted_esmtp;
   char *helo_accepted_name;
-  /* Transactions beyond --max-commands are decoded here, not recorded. */
-  ms_transaction spill;
+  /* Transactions beyond --max-commands are decoded here, not recorded
+   * (made when the first one comes). */
+  ms_transaction *spill;
 } smtp;
 
 /* ---- smtp_body.c: transactions and their messages ---------------------- */

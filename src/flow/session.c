@@ -712,15 +712,14 @@ void ms_table_free(ms_table *t) {
 /* ---- memory (docs/design.md, "Memory") ---------------------------------- */
 
 /* What a connection costs: its entry and record, the bytes held during
- * detection, what its record and dissector count on the record (budget.h)
- * and, for a running dissector, an estimate of what it does not count yet:
- * its state and line buffers at their largest. */
+ * detection, and what its dissector and record count on the record
+ * (budget.h): the dissector its state and buffers as they are (the
+ * exchange core's ex_charge), the record the size of what it keeps. */
 static size_t conn_cost(const ms_table *t, const conn *c) {
+  (void)t;
   size_t n = sizeof *c + sizeof *c->rec;
   if (c->held)
     n += sizeof *c->held + c->held->len[0] + c->held->len[1];
-  if (c->dstate)
-    n += DISSECTOR_COST; /* its line buffers are in rec->mem_held */
   return n + c->rec->mem_held + c->rec->record_bytes;
 }
 

@@ -21,11 +21,6 @@
  * the last ACK, retransmitted FINs and RSTs still belong to it. */
 #define LINGER_USEC 5000000
 _Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
-/* What a running dissector holds beyond its line buffers (which it counts
- * on the record as they grow), in the budget's estimate (docs/design.md,
- * "Memory") */
-#define DISSECTOR_COST 2048
-
 typedef enum {
   CONN_DETECT,   /* waiting for the server's greeting */
   CONN_ACTIVE,   /* feeding the dissector (a direction may be TLS) */
@@ -66,41 +61,41 @@ struct held {
 };
 
 typedef struct conn conn;
-struct conn {
+struct conn { /* pointers and counters first, then the small fields: no
+                holes (360 bytes) */
   conn *hash_next;
   conn *lru_prev, *lru_next;
-  int lru_list; /* index in ms_table.lru */
   uint64_t hash;
-  int ip_version;
-  uint8_t addr[2][16]; /* indexed by ms_dir */
-  uint16_t port[2];
-  conn_state state;
   ms_half half[2];
-  bool fin[2];
-  bool had_payload; /* bytes were delivered */
-  bool saw_payload; /* a segment with payload arrived */
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
-  struct held *held; /* bytes held during detection, NULL otherwise */
-  ms_tls_layer *tls; /* once a direction is TLS, or NULL */
-  ms_table *table;   /* for the TLS layer's callbacks */
-  bool truncated;    /* reassembly limit hit (counted once) */
-  bool closed;       /* over (FINs, RST): decoded, lingering until reported */
-  uint8_t dir[2];    /* DIR_* of each direction (ms_dir) */
+  struct held *held;     /* bytes held during detection, NULL otherwise */
+  ms_tls_layer *tls;     /* once a direction is TLS, or NULL */
+  ms_table *table;       /* for the TLS layer's callbacks */
   uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
-  bool opaque[2];        /* the TLS layer said MS_TLS_OPAQUE */
   ms_ts last_ts;         /* time of its last packet */
   ms_ts seen; /* the table's clock at its last packet (idle checks) */
   uint64_t first_packet; /* index of the packet that created it */
-
-  ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
+  ms_dns_stream *dns;    /* CONN_DNS: one framer per direction */
   /* what it costs the memory budget, as last charged (see recharge) */
   size_t charged, charged_reasm;
+  int lru_list; /* index in ms_table.lru */
+  int ip_version;
+  conn_state state;
+  uint8_t addr[2][16]; /* indexed by ms_dir */
+  uint16_t port[2];
   /* TCP windows: each side's window scale option (shift + 1, 0 none) and
    * the largest window it advertised, scaled (at most 2^30) */
-  uint8_t wscale[2];
   uint32_t max_window[2];
+  uint8_t wscale[2];
+  bool fin[2];
+  bool had_payload; /* bytes were delivered */
+  bool saw_payload; /* a segment with payload arrived */
+  bool truncated;   /* reassembly limit hit (counted once) */
+  bool closed;      /* over (FINs, RST): decoded, lingering until reported */
+  uint8_t dir[2];   /* DIR_* of each direction (ms_dir) */
+  bool opaque[2];   /* the TLS layer said MS_TLS_OPAQUE */
 };
 
 struct ms_table {
