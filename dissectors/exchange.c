@@ -165,6 +165,15 @@ static void reply_free(ex_reply *r) {
   memset(r, 0, sizeof *r);
 }
 
+/* The tentative greeting (made on first use: most sessions never hold one)
+ * goes. */
+static void drop_greeting(ex *x) {
+  if (x->greeting)
+    reply_free(x->greeting);
+  free(x->greeting);
+  x->greeting = NULL;
+}
+
 /* The buffers that hold nothing now go back: an idle session keeps none. */
 static void trim(ex *x) {
   line_reader_trim(&x->lines[0]);
@@ -185,6 +194,8 @@ void ex_charge(ex *x) {
                x->qcap * x->p->pending_size + x->tls_held_len;
   if (x->scratch)
     now += x->p->pending_size;
+  if (x->greeting)
+    now += sizeof *x->greeting;
   if (x->p->held)
     now += x->p->held(x->owner);
   if (now > x->mem_charged)
@@ -205,7 +216,7 @@ void ex_free(ex *x) {
   if (x->scratch)
     pending_free(x, x->scratch);
   free(x->scratch);
-  reply_free(&x->greeting);
+  drop_greeting(x);
   ex_tls_free(x);
   if (x->sasl)
     sasl_end(x->sasl, MS_AUTH_UNKNOWN, 0);
@@ -506,7 +517,11 @@ static ms_auth_result outcome(ms_reply_class cls) {
 
 /* ---- replies ------------------------------------------------------------ */
 
-static void copy_reply(ex_reply *dst, const ex_reply *src) {
+/* Hold a copy of r as the tentative greeting. */
+static void keep_greeting(ex *x, const ex_reply *src) {
+  if (!x->greeting)
+    x->greeting = xcalloc(1, sizeof *x->greeting);
+  ex_reply *dst = x->greeting;
   reply_free(dst);
   *dst = *src;
   dst->status = src->status ? xstrdup(src->status) : NULL;
@@ -617,13 +632,13 @@ static bool greeting(ex *x, const ex_reply *r) {
     return false;
   }
   if (shape == EX_GREETING_LATER) {
-    copy_reply(&x->greeting, r);
+    keep_greeting(x, r);
     x->greeting_later = true;
     return true;
   }
   if (shape == EX_GREETING_MAYBE) {
     x->greeting_may_answer = true;
-    copy_reply(&x->greeting, r);
+    keep_greeting(x, r);
   }
   greet(x, r, true);
   return true;
@@ -633,8 +648,9 @@ void ex_greeting_settle(ex *x, bool was_greeting) {
   if (!x->greeting_later)
     return;
   x->greeting_later = false;
-  ex_reply r = x->greeting;
-  memset(&x->greeting, 0, sizeof x->greeting);
+  ex_reply r = *x->greeting;
+  free(x->greeting);
+  x->greeting = NULL;
   if (was_greeting) {
     greet(x, &r, true);
   } else {
@@ -650,7 +666,7 @@ void ex_greeting_settle(ex *x, bool was_greeting) {
  * sent it none) so that later replies pair with later commands. */
 void ex_greeting_was_answer(ex *x) {
   x->greeting_may_answer = false;
-  reply_free(&x->greeting);
+  drop_greeting(x);
   drop_head(x);
 }
 

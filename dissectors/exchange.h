@@ -180,7 +180,7 @@ typedef struct ex {
   bool greeted;
   bool greeting_may_answer; /* EX_GREETING_MAYBE, not settled yet */
   bool greeting_later;      /* EX_GREETING_LATER, not settled yet */
-  ex_reply greeting;        /* the tentative one, strings owned */
+  ex_reply *greeting;       /* the tentative one, strings owned, or NULL */
   /* SASL */
   sasl_exchange *sasl;
   bool sasl_wants_response;

@@ -60,7 +60,7 @@ typedef struct {
 typedef struct {
   ex x; /* first: ex_on_data and ex_on_tls take the state as an ex */
   client_mode mode;
-  reply_builder reply;
+  reply_builder *reply; /* the reply being assembled, NULL between replies */
   /* Two views of the open transaction: the client's (the last MAIL it
    * sent, for what it sends next: RCPT checks, BDAT chunks) and the
    * server's (the last MAIL it accepted: replies decide, RFC 5321 4.1.1:
