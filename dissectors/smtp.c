@@ -590,7 +590,7 @@ static bool smtp_server_line(void *owner, const ms_line *l, ms_ts ts) {
     return true;
   /* The server answers a body whose end (the "." line) was in lost client
    * bytes: it ended there, and what the client sent after is commands. */
-  if (st->mode == CL_BODY && st->body_gap)
+  if (st->mode == CL_BODY && st->body->gap)
     smtp_body_end(st, ts);
   if (r->truncated)
     ms_limit_hit(x->rec, MS_LIMIT_REPLY, "reply_too_long", ts,
@@ -644,6 +644,8 @@ static void smtp_pending_free(void *pending) {
 static size_t smtp_held(const void *owner) {
   const smtp *st = owner;
   size_t n = sizeof *st + st->held_len;
+  if (st->body)
+    n += sizeof *st->body + st->body->lines.cap;
   if (st->reply)
     n += sizeof *st->reply + st->reply->tcap;
   if (st->spill)

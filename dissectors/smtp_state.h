@@ -57,6 +57,15 @@ typedef struct {
   bool code_changed; /* reply_code_changed raised for this reply */
 } reply_builder;
 
+/* A DATA body being read (CL_BODY): made by smtp_body_begin, given back
+ * by smtp_body_end. */
+typedef struct {
+  dot_scanner scan;  /* the "." line, dot-stuffing */
+  ms_ts now;         /* timestamp of the bytes being scanned */
+  line_reader lines; /* --full-bodies transcript lines only */
+  bool gap;          /* bytes of the body were lost */
+} smtp_dot_body;
+
 typedef struct {
   ex x; /* first: ex_on_data and ex_on_tls take the state as an ex */
   client_mode mode;
@@ -74,14 +83,11 @@ typedef struct {
   size_t msg_tx;
   uint64_t bdat_left;
   bool bdat_last;
-  dot_scanner body;       /* DATA body scanner */
-  ms_ts now;              /* timestamp of the bytes being scanned */
-  line_reader body_lines; /* --full-bodies transcript lines only */
-  uint8_t *held;          /* CL_DATA_WAIT */
+  smtp_dot_body *body; /* CL_BODY only: made when the body begins */
+  uint8_t *held;       /* CL_DATA_WAIT */
   size_t held_len;
   size_t held_gap_at;  /* client bytes lost after held[0..held_gap_at) */
   uint64_t held_gap_n; /* how many (0: none) */
-  bool body_gap;       /* bytes of the DATA body were lost */
   bool msg_8bit_known; /* the open message may carry 8-bit bytes, or one
                           was reported already */
   int tx_counter;
