@@ -292,16 +292,32 @@ static void plaintext_after_starttls(void **state) {
   ms_session_free(s);
 }
 
+/* An SMTP dissector fed directly (no session layer), as the TLS layer
+ * feeds it; the caller frees rec after d->destroy(st). */
+typedef struct {
+  ms_dissect_config cfg;
+  ms_session *rec;
+  const ms_dissector *d;
+  void *st;
+} direct;
+
+static void direct_open(direct *x) {
+  ms_dissect_config_defaults(&x->cfg);
+  x->rec = ms_session_new();
+  x->rec->proto = MS_PROTO_SMTP;
+  x->d = &ms_smtp_dissector;
+  x->st = x->d->create(x->rec, &x->cfg);
+}
+
 /* The TLS layer decrypts: on_data carries the plaintext of both
  * directions, which goes on as after STARTTLS (EHLO again). */
 static void decrypted_goes_on(void **state) {
   (void)state;
-  ms_dissect_config cfg;
-  ms_dissect_config_defaults(&cfg);
-  ms_session *rec = ms_session_new();
-  rec->proto = MS_PROTO_SMTP;
-  const ms_dissector *d = &ms_smtp_dissector;
-  void *st = d->create(rec, &cfg);
+  direct x;
+  direct_open(&x);
+  ms_session *rec = x.rec;
+  const ms_dissector *d = x.d;
+  void *st = x.st;
   size_t used;
 #define FEED(dir, p, n) d->on_data(st, dir, (const uint8_t *)(p), n, 1, &used)
   FEED(MS_SERVER, "220 mx\r\n", 8);
@@ -354,12 +370,11 @@ static void starttls_hold_is_bounded(void **state) {
 static void nested_tls(void **state) {
   (void)state;
   for (int refused = 0; refused < 2; refused++) {
-    ms_dissect_config cfg;
-    ms_dissect_config_defaults(&cfg);
-    ms_session *rec = ms_session_new();
-    rec->proto = MS_PROTO_SMTP;
-    const ms_dissector *d = &ms_smtp_dissector;
-    void *st = d->create(rec, &cfg);
+    direct x;
+    direct_open(&x);
+    ms_session *rec = x.rec;
+    const ms_dissector *d = x.d;
+    void *st = x.st;
     size_t used;
 #define FEED(dir, p, n) d->on_data(st, dir, (const uint8_t *)(p), n, 1, &used)
     d->on_tls(st, MS_CLIENT, MS_TLS_PLAINTEXT, 1);
