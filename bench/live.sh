@@ -39,7 +39,7 @@ done
 [ -x ./mailscope ] || { echo "bench-live: build ./mailscope first (make)" >&2; exit 1; }
 case " $tools " in *" tshark "*) command -v tshark >/dev/null || tools=${tools/tshark/} ;; esac
 
-cc -O2 -o "$out/gen_capture" bench/gen_capture.c
+cc -O2 -Ibench -o "$out/gen_capture" bench/gen_capture.c $(pkg-config --cflags --libs libssl libcrypto)
 mix="$out/mix-${mb}MB.pcap"
 if ! [ -s "$mix" ] || ! [ "$mix" -nt bench/gen_capture.c ]; then
   "$out/gen_capture" mix "$mix" "$mb" 64 2>"$mix.info"
