@@ -59,10 +59,11 @@ normalize() {
   python3 -c '
 import json, sys
 # live records also name the interface and the sensor (docs/json.md)
-DROP = {"ts", "end_ts", "uid", "seconds", "interface", "sensor"}
+DROP = {"uid", "seconds", "interface", "sensor"}  # and every time stamp: ts, *_ts
 def strip(v):
     if isinstance(v, dict):
-        return {k: strip(x) for k, x in v.items() if k not in DROP}
+        return {k: strip(x) for k, x in v.items()
+                if k not in DROP and k != "ts" and not k.endswith("_ts")}
     if isinstance(v, list):
         return [strip(x) for x in v]
     return v
