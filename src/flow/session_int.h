@@ -62,7 +62,7 @@ struct held {
 
 typedef struct conn conn;
 struct conn { /* pointers and counters first, then the small fields: no
-                holes (360 bytes) */
+                holes (344 bytes) */
   conn *hash_next;
   conn *lru_prev, *lru_next;
   uint64_t hash;
@@ -70,12 +70,11 @@ struct conn { /* pointers and counters first, then the small fields: no
   ms_session *rec;
   const ms_dissector *dissector;
   void *dstate;
-  struct held *held;     /* bytes held during detection, NULL otherwise */
-  ms_tls_layer *tls;     /* once a direction is TLS, or NULL */
-  ms_table *table;       /* for the TLS layer's callbacks */
-  uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
-  ms_ts last_ts;         /* time of its last packet */
-  ms_ts seen; /* the table's clock at its last packet (idle checks) */
+  struct held *held; /* bytes held during detection, NULL otherwise */
+  ms_tls_layer *tls; /* once a direction is TLS, or NULL */
+  ms_table *table;   /* for the TLS layer's callbacks */
+  ms_ts last_ts;     /* time of its last packet */
+  ms_ts seen;        /* the table's clock at its last packet (idle checks) */
   uint64_t first_packet; /* index of the packet that created it */
   ms_dns_stream *dns;    /* CONN_DNS: one framer per direction */
   /* what it costs the memory budget, as last charged (see recharge) */

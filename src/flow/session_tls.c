@@ -39,7 +39,6 @@ static void tls_lost(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
 }
 
 void tls_bytes(conn *c, ms_dir dir, const uint8_t *p, size_t n, ms_ts ts) {
-  c->tls_bytes[dir] += n;
   ms_tls_layer_data(c->tls, dir, p, n, ts);
 }
 
