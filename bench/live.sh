@@ -62,7 +62,11 @@ import json, re, sys
 DROP = {"uid", "seconds", "interface", "sensor"}  # and every time stamp: ts, *_ts
 # Checks against the clock: a certificate made yesterday is "not yet valid"
 # at the 2025 time stamps of the capture, valid when replayed now.
-CLOCK = {"tls_certificate_not_yet_valid", "tls_certificate_expired"}
+# Checks across sessions: which session is told depends on which ended
+# first, and a replay at another rate moves the ends (t_workers too sets
+# them aside).
+CLOCK = {"tls_certificate_not_yet_valid", "tls_certificate_expired",
+         "starttls_stripped", "starttls_downgrade"}
 # uids and times quoted in details (starttls_stripped names a session)
 QUOTED = re.compile(r"\bC[0-9A-Za-z]{17}\b|\d{4}-\d\d-\d\dT[0-9:.]+Z")
 def strip(v):
