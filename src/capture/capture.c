@@ -2,6 +2,7 @@
 #define _DEFAULT_SOURCE
 #include "capture.h"
 #include "decompress.h"
+#include "fileshare.h"
 #include "pcapfile.h"
 #include "pcapng.h"
 #include "privileges.h"
@@ -24,6 +25,13 @@
 
 static volatile sig_atomic_t stop_requested;
 static pcap_t *volatile live_handle;
+static ms_ring *shared_ring; /* --workers: the parent reads the files */
+static int shared_consumer;
+
+void capture_share(ms_ring *ring, int consumer) {
+  shared_ring = ring;
+  shared_consumer = consumer;
+}
 
 bool capture_stop_requested(void) { return stop_requested != 0; }
 
@@ -228,7 +236,8 @@ static void read_error(const reader *r, const char *name, long off,
     fprintf(stderr, "mailscope: %s: %s\n", name, what);
 }
 
-static int read_pcap(const char *name, FILE *fp, reader *r) {
+/* st: the stream fp reads (a shared file), or NULL. */
+static int read_pcap(const char *name, FILE *fp, ms_stream *st, reader *r) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   pcap_t *p = open_pcap(fp, errbuf);
   if (!p) {
@@ -249,7 +258,7 @@ static int read_pcap(const char *name, FILE *fp, reader *r) {
   }
   int rc = 0;
   /* Our own record reader when it can stand in for libpcap's. */
-  pcapfile *pf = pcapfile_open(p, fp);
+  pcapfile *pf = st ? pcapfile_open_stream(p, st) : pcapfile_open(p, fp);
   progress pg;
   progress_begin(&pg, fp, r->quiet);
   for (uint64_t n = 1;; n++) {
@@ -344,6 +353,27 @@ static int read_pcapng(const char *name, FILE *fp, reader *r) {
   return rc;
 }
 
+/* File `index` of the list from the parent's ring (fileshare.h). */
+static int read_shared(const char *name, uint32_t index, reader *r) {
+  fileshare_reader fr;
+  if (!fileshare_begin(&fr, shared_ring, shared_consumer, index,
+                       capture_stop_requested)) {
+    fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+    return 2;
+  }
+  r->compressed = fr.compressed;
+  FILE *fp = ms_stream_fopen(&fr.st);
+  int rc = 2;
+  if (!fp)
+    fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+  else if (fr.magic == PCAPNG_MAGIC)
+    rc = read_pcapng(name, fp, r);
+  else
+    rc = read_pcap(name, fp, &fr.st, r);
+  fileshare_end(&fr);
+  return rc;
+}
+
 static int read_file(const char *name, reader *r) {
   uint32_t magic = 0;
   bool is_stdin = !strcmp(name, "-");
@@ -363,7 +393,7 @@ static int read_file(const char *name, reader *r) {
   }
   if (magic == PCAPNG_MAGIC)
     return read_pcapng(name, fp, r);
-  return read_pcap(name, fp, r);
+  return read_pcap(name, fp, NULL, r);
 }
 
 /* How long the kernel may hold a block of packets before handing it over
@@ -670,10 +700,14 @@ int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
     rc = 2;
   } else {
     for (size_t i = 0; i < opt->read_files.len && !stop_requested; i++) {
-      int frc = read_file(opt->read_files.items[i], &r);
+      const char *name = opt->read_files.items[i];
+      int frc = shared_ring ? read_shared(name, (uint32_t)i, &r)
+                            : read_file(name, &r);
       if (frc)
         rc = frc;
     }
+    if (shared_ring)
+      ms_ring_leave(shared_ring, shared_consumer);
   }
   return rc;
 }
