@@ -15,6 +15,7 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -219,6 +220,18 @@ static void progress_end(progress *pg) {
     fputs("\r\033[K", stderr);
 }
 
+/* What is wrong with a file, on stderr: by one worker only when the
+ * workers read the same bytes from the parent (the others would say the
+ * same). */
+static void file_message(const char *fmt, ...) {
+  if (shared_ring && shared_consumer > 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+}
+
 /* A read error: say what and where (off < 0: unknown), after what was
  * read is handled.  In a compressed file the decompressor's reason is the
  * one to tell, and the offset counts decompressed bytes. */
@@ -227,13 +240,12 @@ static void read_error(const reader *r, const char *name, long off,
   if (r->compressed && ms_decompress_error())
     what = ms_decompress_error();
   if (off >= 0 && r->compressed)
-    fprintf(stderr,
-            "mailscope: %s: %s, at offset %ld of the decompressed data\n", name,
-            what, off);
+    file_message("mailscope: %s: %s, at offset %ld of the decompressed data\n",
+                 name, what, off);
   else if (off >= 0)
-    fprintf(stderr, "mailscope: %s: %s, at offset %ld\n", name, what, off);
+    file_message("mailscope: %s: %s, at offset %ld\n", name, what, off);
   else
-    fprintf(stderr, "mailscope: %s: %s\n", name, what);
+    file_message("mailscope: %s: %s\n", name, what);
 }
 
 /* st: the stream fp reads (a shared file), or NULL. */
@@ -245,14 +257,14 @@ static int read_pcap(const char *name, FILE *fp, ms_stream *st, reader *r) {
     const char *why = r->compressed && ms_decompress_error()
                           ? ms_decompress_error()
                           : without_name(errbuf, name);
-    fprintf(stderr, "mailscope: %s: %s\n", name, why);
+    file_message("mailscope: %s: %s\n", name, why);
     return 2;
   }
   r->dlt = pcap_datalink(p);
   if (!ms_linktype_supported(r->dlt)) {
     const char *dname = pcap_datalink_val_to_name(r->dlt);
-    fprintf(stderr, "mailscope: %s: unsupported link type %s (%d)\n", name,
-            dname ? dname : "unknown", r->dlt);
+    file_message("mailscope: %s: unsupported link type %s (%d)\n", name,
+                 dname ? dname : "unknown", r->dlt);
     pcap_close(p);
     return 2;
   }
@@ -326,10 +338,10 @@ static int read_pcapng(const char *name, FILE *fp, reader *r) {
     }
     if (!ms_linktype_supported(pkt.dlt) && pkt.dlt != warned_dlt) {
       const char *dname = pcap_datalink_val_to_name(pkt.dlt);
-      fprintf(stderr,
-              "mailscope: %s: an interface has the unsupported link type %s "
-              "(%d): its packets are skipped\n",
-              name, dname ? dname : "unknown", pkt.dlt);
+      file_message(
+          "mailscope: %s: an interface has the unsupported link type %s "
+          "(%d): its packets are skipped\n",
+          name, dname ? dname : "unknown", pkt.dlt);
       warned_dlt = pkt.dlt;
     }
     struct pcap_pkthdr h;
@@ -358,14 +370,14 @@ static int read_shared(const char *name, uint32_t index, reader *r) {
   fileshare_reader fr;
   if (!fileshare_begin(&fr, shared_ring, shared_consumer, index,
                        capture_stop_requested)) {
-    fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+    file_message("mailscope: %s: %s\n", name, strerror(errno));
     return 2;
   }
   r->compressed = fr.compressed;
   FILE *fp = ms_stream_fopen(&fr.st);
   int rc = 2;
   if (!fp)
-    fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+    file_message("mailscope: %s: %s\n", name, strerror(errno));
   else if (fr.magic == PCAPNG_MAGIC)
     rc = read_pcapng(name, fp, r);
   else
@@ -379,7 +391,7 @@ static int read_file(const char *name, reader *r) {
   bool is_stdin = !strcmp(name, "-");
   FILE *fp = is_stdin ? open_counted_stdin(&magic) : open_named(name, &magic);
   if (!fp) {
-    fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+    file_message("mailscope: %s: %s\n", name, strerror(errno));
     return 2;
   }
   ms_compression comp = ms_compression_of(magic);
@@ -387,7 +399,7 @@ static int read_file(const char *name, reader *r) {
   if (r->compressed) {
     fp = ms_decompressing(fp, comp, &magic, r->budget);
     if (!fp) {
-      fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+      file_message("mailscope: %s: %s\n", name, strerror(errno));
       return 2;
     }
   }
