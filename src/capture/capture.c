@@ -365,27 +365,6 @@ static int read_pcapng(const char *name, FILE *fp, reader *r) {
   return rc;
 }
 
-/* File `index` of the list from the parent's ring (fileshare.h). */
-static int read_shared(const char *name, uint32_t index, reader *r) {
-  fileshare_reader fr;
-  if (!fileshare_begin(&fr, shared_ring, shared_consumer, index,
-                       capture_stop_requested)) {
-    file_message("mailscope: %s: %s\n", name, strerror(errno));
-    return 2;
-  }
-  r->compressed = fr.compressed;
-  FILE *fp = ms_stream_fopen(&fr.st);
-  int rc = 2;
-  if (!fp)
-    file_message("mailscope: %s: %s\n", name, strerror(errno));
-  else if (fr.magic == PCAPNG_MAGIC)
-    rc = read_pcapng(name, fp, r);
-  else
-    rc = read_pcap(name, fp, &fr.st, r);
-  fileshare_end(&fr);
-  return rc;
-}
-
 static int read_file(const char *name, reader *r) {
   uint32_t magic = 0;
   bool is_stdin = !strcmp(name, "-");
@@ -406,6 +385,29 @@ static int read_file(const char *name, reader *r) {
   if (magic == PCAPNG_MAGIC)
     return read_pcapng(name, fp, r);
   return read_pcap(name, fp, NULL, r);
+}
+
+/* File `index` of the list from the parent's ring (fileshare.h). */
+static int read_shared(const char *name, uint32_t index, reader *r) {
+  fileshare_reader fr;
+  if (!fileshare_begin(&fr, shared_ring, shared_consumer, index,
+                       capture_stop_requested)) {
+    file_message("mailscope: %s: %s\n", name, strerror(errno));
+    return 2;
+  }
+  if (fr.direct)
+    return read_file(name, r);
+  r->compressed = fr.compressed;
+  FILE *fp = ms_stream_fopen(&fr.st);
+  int rc = 2;
+  if (!fp)
+    file_message("mailscope: %s: %s\n", name, strerror(errno));
+  else if (fr.magic == PCAPNG_MAGIC)
+    rc = read_pcapng(name, fp, r);
+  else
+    rc = read_pcap(name, fp, &fr.st, r);
+  fileshare_end(&fr);
+  return rc;
 }
 
 /* How long the kernel may hold a block of packets before handing it over

@@ -1,12 +1,15 @@
 /* fileshare.h - --workers: the capture files read once, shared.
  *
- * The parent (fileshare_feed) opens each -r file in order, decompresses it
- * if it is compressed, and passes its bytes through the ring (ring.h); each
- * worker's capture reader takes them as a stream (stream.h) in place of
- * reading the file itself, so pcap and pcapng parsing are the same as in
- * one process, and so are the messages: a file the parent could not open,
- * and a read error with the decompressor's reason, reach every worker in
- * their place.  The file list is the same on both sides (the options).
+ * The parent (fileshare_feed) opens each -r file in order.  A compressed
+ * one it decompresses once and passes the bytes through the ring
+ * (ring.h); each worker's capture reader takes them as a stream (stream.h)
+ * in place of decompressing the file itself, so pcap and pcapng parsing
+ * are the same as in one process, and so are the messages: a file the
+ * parent could not open, and a read error with the decompressor's reason,
+ * reach every worker in their place.  A plain file each worker reads
+ * itself (`direct`): its own preads cost it less than taking the bytes
+ * another core wrote (docs/performance.md).  The file list is the same on
+ * both sides (the options).
  */
 #ifndef MAILSCOPE_FILESHARE_H
 #define MAILSCOPE_FILESHARE_H
@@ -33,6 +36,7 @@ typedef struct {
   bool held, done; /* a chunk is taken; the file's end or error was */
   bool (*give_up)(void);
   bool compressed;
+  bool direct;    /* a plain file: the worker reads it itself */
   uint32_t magic; /* the first 4 (decompressed) bytes */
   ms_stream st;
 } fileshare_reader;
