@@ -242,6 +242,21 @@ static int merge(source *src, int n, ms_output *out) {
   return rc;
 }
 
+/* A worker that died or could not write its records: its sessions are
+ * missing from the output, which must be said. */
+static void worker_failed(int k, int status) {
+  if (WIFSIGNALED(status))
+    fprintf(stderr,
+            "mailscope: --workers: worker %d was killed by signal %d (%s): "
+            "its sessions are missing\n",
+            k, WTERMSIG(status), strsignal(WTERMSIG(status)));
+  else
+    fprintf(stderr,
+            "mailscope: --workers: worker %d failed (exit status %d): its "
+            "sessions may be missing\n",
+            k, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 /* The workers, as the parent's reading of the files sees them. */
 typedef struct {
   const pid_t *pids;
@@ -335,8 +350,10 @@ int workers_run(ms_options *opt) {
   for (int k = 0; k < n; k++) {
     if (!reaped[k])
       waitpid(pids[k], &status[k], 0);
-    if (!WIFEXITED(status[k]) || WEXITSTATUS(status[k]) > 2)
+    if (!WIFEXITED(status[k]) || WEXITSTATUS(status[k]) > 2) {
+      worker_failed(k, status[k]);
       rc = 2;
+    }
     if (map_source(&src[k]) != 0)
       rc = 2;
   }
