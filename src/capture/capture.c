@@ -392,6 +392,10 @@ static int read_shared(const char *name, uint32_t index, reader *r) {
   fileshare_reader fr;
   if (!fileshare_begin(&fr, shared_ring, shared_consumer, index,
                        capture_stop_requested)) {
+    if (errno == ECANCELED) { /* the parent stopped reading: so do we */
+      capture_request_stop();
+      return 0;
+    }
     file_message("mailscope: %s: %s\n", name, strerror(errno));
     return 2;
   }

@@ -160,8 +160,9 @@ bool fileshare_begin(fileshare_reader *fr, ms_ring *ring, int k, uint32_t index,
   const ms_chunk_info *info;
   const uint8_t *d = next_chunk(fr, &info);
   if (!d || info->kind != CHUNK_START) {
-    int err =
-        d && info->kind == CHUNK_OPEN_FAILED && info->err ? info->err : EPIPE;
+    int err = d && info->kind == CHUNK_OPEN_FAILED && info->err ? info->err
+              : d                                               ? EPIPE
+                                                                : ECANCELED;
     fr->done = !d || info->kind == CHUNK_OPEN_FAILED;
     fileshare_end(fr);
     errno = err;

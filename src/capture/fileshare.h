@@ -42,7 +42,8 @@ typedef struct {
 } fileshare_reader;
 
 /* Consumer k begins file `index` (the next in the ring).  false, with
- * errno, when the parent could not open it. */
+ * errno, when the parent could not open it; ECANCELED when the ring ended
+ * before it (the parent stopped) or give_up() said so. */
 bool fileshare_begin(fileshare_reader *fr, ms_ring *ring, int k, uint32_t index,
                      bool (*give_up)(void));
 /* Skips what the reader left of the file. */
