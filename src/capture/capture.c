@@ -28,6 +28,7 @@ static volatile sig_atomic_t stop_requested;
 static pcap_t *volatile live_handle;
 static ms_ring *shared_ring; /* --workers: the parent reads the files */
 static int shared_consumer;
+static const int *shared_cancelled; /* the shared stream's error, or NULL */
 
 void capture_share(ms_ring *ring, int consumer) {
   shared_ring = ring;
@@ -232,11 +233,22 @@ static void file_message(const char *fmt, ...) {
   va_end(ap);
 }
 
+/* The shared stream ended because the parent stopped reading: not an
+ * error, a stop (as the signal the parent had would be). */
+static bool cancelled(void) {
+  if (!shared_cancelled || *shared_cancelled != ECANCELED)
+    return false;
+  capture_request_stop();
+  return true;
+}
+
 /* A read error: say what and where (off < 0: unknown), after what was
  * read is handled.  In a compressed file the decompressor's reason is the
  * one to tell, and the offset counts decompressed bytes. */
 static void read_error(const reader *r, const char *name, long off,
                        const char *what) {
+  if (cancelled())
+    return;
   if (r->compressed && ms_decompress_error())
     what = ms_decompress_error();
   if (off >= 0 && r->compressed)
@@ -257,7 +269,8 @@ static int read_pcap(const char *name, FILE *fp, ms_stream *st, reader *r) {
     const char *why = r->compressed && ms_decompress_error()
                           ? ms_decompress_error()
                           : without_name(errbuf, name);
-    file_message("mailscope: %s: %s\n", name, why);
+    if (!cancelled())
+      file_message("mailscope: %s: %s\n", name, why);
     return 2;
   }
   r->dlt = pcap_datalink(p);
@@ -404,12 +417,16 @@ static int read_shared(const char *name, uint32_t index, reader *r) {
   r->compressed = fr.compressed;
   FILE *fp = ms_stream_fopen(&fr.st);
   int rc = 2;
+  shared_cancelled = &fr.st.err;
   if (!fp)
     file_message("mailscope: %s: %s\n", name, strerror(errno));
   else if (fr.magic == PCAPNG_MAGIC)
     rc = read_pcapng(name, fp, r);
   else
     rc = read_pcap(name, fp, &fr.st, r);
+  shared_cancelled = NULL;
+  if (fr.st.err == ECANCELED)
+    rc = 0; /* stopped, as on a signal */
   fileshare_end(&fr);
   return rc;
 }

@@ -62,7 +62,9 @@ static bool feed_bytes(ms_ring *ring, uint32_t index, FILE *fp, int fd,
       const char *why = fp ? ms_decompress_error() : NULL;
       return say(ring, index, CHUNK_FAILED, err, 0, 0, why);
     }
-    if (n == 0 || (fp && n < (ssize_t)MS_RING_CHUNK) || (stop && stop()))
+    if (stop && stop())
+      return false; /* the ring is closed mid-file: the workers stop */
+    if (n == 0 || (fp && n < (ssize_t)MS_RING_CHUNK))
       return say(ring, index, CHUNK_END, 0, 0, 0, NULL);
   }
 }
@@ -130,9 +132,9 @@ static ssize_t share_next(void *ctx, const uint8_t **p) {
     return 0;
   const ms_chunk_info *info;
   const uint8_t *d = next_chunk(fr, &info);
-  if (!d) { /* the parent went away or we stop: no more bytes */
+  if (!d) { /* the parent stopped, or we do: no more bytes */
     fr->done = true;
-    errno = EPIPE;
+    errno = ECANCELED;
     return -1;
   }
   if (info->kind == CHUNK_DATA) {

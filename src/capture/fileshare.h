@@ -46,7 +46,9 @@ typedef struct {
  * before it (the parent stopped) or give_up() said so. */
 bool fileshare_begin(fileshare_reader *fr, ms_ring *ring, int k, uint32_t index,
                      bool (*give_up)(void));
-/* Skips what the reader left of the file. */
+/* fr->st's views fail with ECANCELED when the ring ends inside the file
+ * (the parent stopped reading) or give_up() said so.
+ * Skips what the reader left of the file. */
 void fileshare_end(fileshare_reader *fr);
 
 #endif
