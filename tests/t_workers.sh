@@ -70,5 +70,41 @@ grep -q '"x":"' "$tmp/r1.html" || { echo "FAIL the report links no extracted fil
 "$bin" --workers 2 -J -r - <pcaps/demo.pcap >"$tmp/many" 2>"$tmp/err"
 cmp -s "$tmp/one" "$tmp/many" || { echo "FAIL --workers 2 -r - differs"; fail=1; }
 grep -q 'standard input can be read only once' "$tmp/err" || { echo "FAIL no notice for -r - with --workers"; fail=1; }
+# The parent reads each file once for all workers: compressed captures,
+# pcapng, several files, a truncated one, one that cannot be opened, one
+# whose reading fails (a directory), a cut compressed one give the same
+# output, the same messages (once) and the same exit status as one process.
+ng=$(find pcaps -name '*.pcapng' | sort | head -1)
+sandbox="" # the parent reads the files inside its sandbox too
+"$bin" -q --sandbox -r pcaps/demo.pcap >/dev/null 2>&1 && sandbox=1
+head -c 3000 pcaps/demo.pcap >"$tmp/trunc.pcap"
+gzip -c pcaps/demo.pcap | head -c 2000 >"$tmp/cut.pcap.gz"
+set -- -r pcaps/demo.pcap
+for z in gzip xz zstd; do
+  command -v $z >/dev/null || continue
+  $z -c pcaps/edge/bdat.pcap >"$tmp/c.pcap.$z"
+  $z -c "$ng" >"$tmp/c.pcapng.$z"
+  set -- "$@" -r "$tmp/c.pcap.$z" -r "$tmp/c.pcapng.$z"
+done
+for args in "-r $ng -r pcaps/demo.pcap $*" \
+  "-r $tmp/trunc.pcap -r $tmp/missing -r $tmp -r $tmp/cut.pcap.gz -r $ng"; do
+  # shellcheck disable=SC2086
+  "$bin" -q -J $args >"$tmp/one" 2>"$tmp/one.err"
+  one=$?
+  for w in 2 3 "2 --sandbox"; do
+    [ "$w" = "2 --sandbox" ] && [ -z "$sandbox" ] && continue
+    # shellcheck disable=SC2086
+    "$bin" -q -J --workers $w $args >"$tmp/many" 2>"$tmp/many.err"
+    many=$?
+    n=$((n + 1))
+    if ! cmp -s "$tmp/one" "$tmp/many" || ! cmp -s "$tmp/one.err" "$tmp/many.err" ||
+      [ "$one" != "$many" ]; then
+      echo "FAIL --workers $w $args: exit $one/$many"
+      diff "$tmp/one.err" "$tmp/many.err" | head -5
+      diff "$tmp/one" "$tmp/many" | head -5
+      fail=1
+    fi
+  done
+done
 echo "workers: $n comparisons"
 exit $fail

@@ -2,6 +2,7 @@
 #define _DEFAULT_SOURCE
 #include "capture.h"
 #include "decompress.h"
+#include "fileshare.h"
 #include "pcapfile.h"
 #include "pcapng.h"
 #include "privileges.h"
@@ -14,6 +15,7 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,6 +26,14 @@
 
 static volatile sig_atomic_t stop_requested;
 static pcap_t *volatile live_handle;
+static ms_ring *shared_ring; /* --workers: the parent reads the files */
+static int shared_consumer;
+static const int *shared_cancelled; /* the shared stream's error, or NULL */
+
+void capture_share(ms_ring *ring, int consumer) {
+  shared_ring = ring;
+  shared_consumer = consumer;
+}
 
 bool capture_stop_requested(void) { return stop_requested != 0; }
 
@@ -211,24 +221,47 @@ static void progress_end(progress *pg) {
     fputs("\r\033[K", stderr);
 }
 
+/* What is wrong with a file, on stderr: by one worker only when the
+ * workers read the same bytes from the parent (the others would say the
+ * same). */
+static void file_message(const char *fmt, ...) {
+  if (shared_ring && shared_consumer > 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+}
+
+/* The shared stream ended because the parent stopped reading: not an
+ * error, a stop (as the signal the parent had would be). */
+static bool cancelled(void) {
+  if (!shared_cancelled || *shared_cancelled != ECANCELED)
+    return false;
+  capture_request_stop();
+  return true;
+}
+
 /* A read error: say what and where (off < 0: unknown), after what was
  * read is handled.  In a compressed file the decompressor's reason is the
  * one to tell, and the offset counts decompressed bytes. */
 static void read_error(const reader *r, const char *name, long off,
                        const char *what) {
+  if (cancelled())
+    return;
   if (r->compressed && ms_decompress_error())
     what = ms_decompress_error();
   if (off >= 0 && r->compressed)
-    fprintf(stderr,
-            "mailscope: %s: %s, at offset %ld of the decompressed data\n", name,
-            what, off);
+    file_message("mailscope: %s: %s, at offset %ld of the decompressed data\n",
+                 name, what, off);
   else if (off >= 0)
-    fprintf(stderr, "mailscope: %s: %s, at offset %ld\n", name, what, off);
+    file_message("mailscope: %s: %s, at offset %ld\n", name, what, off);
   else
-    fprintf(stderr, "mailscope: %s: %s\n", name, what);
+    file_message("mailscope: %s: %s\n", name, what);
 }
 
-static int read_pcap(const char *name, FILE *fp, reader *r) {
+/* st: the stream fp reads (a shared file), or NULL. */
+static int read_pcap(const char *name, FILE *fp, ms_stream *st, reader *r) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   pcap_t *p = open_pcap(fp, errbuf);
   if (!p) {
@@ -236,20 +269,21 @@ static int read_pcap(const char *name, FILE *fp, reader *r) {
     const char *why = r->compressed && ms_decompress_error()
                           ? ms_decompress_error()
                           : without_name(errbuf, name);
-    fprintf(stderr, "mailscope: %s: %s\n", name, why);
+    if (!cancelled())
+      file_message("mailscope: %s: %s\n", name, why);
     return 2;
   }
   r->dlt = pcap_datalink(p);
   if (!ms_linktype_supported(r->dlt)) {
     const char *dname = pcap_datalink_val_to_name(r->dlt);
-    fprintf(stderr, "mailscope: %s: unsupported link type %s (%d)\n", name,
-            dname ? dname : "unknown", r->dlt);
+    file_message("mailscope: %s: unsupported link type %s (%d)\n", name,
+                 dname ? dname : "unknown", r->dlt);
     pcap_close(p);
     return 2;
   }
   int rc = 0;
   /* Our own record reader when it can stand in for libpcap's. */
-  pcapfile *pf = pcapfile_open(p, fp);
+  pcapfile *pf = st ? pcapfile_open_stream(p, st) : pcapfile_open(p, fp);
   progress pg;
   progress_begin(&pg, fp, r->quiet);
   for (uint64_t n = 1;; n++) {
@@ -317,10 +351,10 @@ static int read_pcapng(const char *name, FILE *fp, reader *r) {
     }
     if (!ms_linktype_supported(pkt.dlt) && pkt.dlt != warned_dlt) {
       const char *dname = pcap_datalink_val_to_name(pkt.dlt);
-      fprintf(stderr,
-              "mailscope: %s: an interface has the unsupported link type %s "
-              "(%d): its packets are skipped\n",
-              name, dname ? dname : "unknown", pkt.dlt);
+      file_message(
+          "mailscope: %s: an interface has the unsupported link type %s "
+          "(%d): its packets are skipped\n",
+          name, dname ? dname : "unknown", pkt.dlt);
       warned_dlt = pkt.dlt;
     }
     struct pcap_pkthdr h;
@@ -349,7 +383,7 @@ static int read_file(const char *name, reader *r) {
   bool is_stdin = !strcmp(name, "-");
   FILE *fp = is_stdin ? open_counted_stdin(&magic) : open_named(name, &magic);
   if (!fp) {
-    fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+    file_message("mailscope: %s: %s\n", name, strerror(errno));
     return 2;
   }
   ms_compression comp = ms_compression_of(magic);
@@ -357,13 +391,44 @@ static int read_file(const char *name, reader *r) {
   if (r->compressed) {
     fp = ms_decompressing(fp, comp, &magic, r->budget);
     if (!fp) {
-      fprintf(stderr, "mailscope: %s: %s\n", name, strerror(errno));
+      file_message("mailscope: %s: %s\n", name, strerror(errno));
       return 2;
     }
   }
   if (magic == PCAPNG_MAGIC)
     return read_pcapng(name, fp, r);
-  return read_pcap(name, fp, r);
+  return read_pcap(name, fp, NULL, r);
+}
+
+/* File `index` of the list from the parent's ring (fileshare.h). */
+static int read_shared(const char *name, uint32_t index, reader *r) {
+  fileshare_reader fr;
+  if (!fileshare_begin(&fr, shared_ring, shared_consumer, index,
+                       capture_stop_requested)) {
+    if (errno == ECANCELED) { /* the parent stopped reading: so do we */
+      capture_request_stop();
+      return 0;
+    }
+    file_message("mailscope: %s: %s\n", name, strerror(errno));
+    return 2;
+  }
+  if (fr.direct)
+    return read_file(name, r);
+  r->compressed = fr.compressed;
+  FILE *fp = ms_stream_fopen(&fr.st);
+  int rc = 2;
+  shared_cancelled = &fr.st.err;
+  if (!fp)
+    file_message("mailscope: %s: %s\n", name, strerror(errno));
+  else if (fr.magic == PCAPNG_MAGIC)
+    rc = read_pcapng(name, fp, r);
+  else
+    rc = read_pcap(name, fp, &fr.st, r);
+  shared_cancelled = NULL;
+  if (fr.st.err == ECANCELED)
+    rc = 0; /* stopped, as on a signal */
+  fileshare_end(&fr);
+  return rc;
 }
 
 /* How long the kernel may hold a block of packets before handing it over
@@ -670,10 +735,14 @@ int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
     rc = 2;
   } else {
     for (size_t i = 0; i < opt->read_files.len && !stop_requested; i++) {
-      int frc = read_file(opt->read_files.items[i], &r);
+      const char *name = opt->read_files.items[i];
+      int frc = shared_ring ? read_shared(name, (uint32_t)i, &r)
+                            : read_file(name, &r);
       if (frc)
         rc = frc;
     }
+    if (shared_ring)
+      ms_ring_leave(shared_ring, shared_consumer);
   }
   return rc;
 }

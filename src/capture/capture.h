@@ -14,6 +14,7 @@
 #include "linklayer.h"
 #include "options.h"
 #include "record.h"
+#include "ring.h"
 #include "stats.h"
 
 typedef struct {
@@ -36,6 +37,9 @@ typedef struct {
 int capture_run(const ms_options *opt, const capture_callbacks *cb, void *ctx,
                 ms_stats *stats, ms_budget *budget);
 void capture_request_stop(void);
+/* --workers offline: this process is consumer `consumer` of the ring the
+ * parent reads the -r files into (fileshare.h), instead of reading them. */
+void capture_share(ms_ring *ring, int consumer);
 /* Live: the kernel's counters of the open interface so far (pcap_stats:
  * kernel_drops = ps_drop, interface_drops = ps_ifdrop); no-op otherwise. */
 void capture_live_counters(ms_stats *st);

@@ -39,6 +39,10 @@ const char *ms_decompress_error(void) {
   return last_error[0] ? last_error : NULL;
 }
 
+void ms_decompress_set_error(const char *why) {
+  snprintf(last_error, sizeof last_error, "%s", why ? why : "");
+}
+
 ms_compression ms_compression_of(uint32_t magic) {
   uint8_t b[4];
   memcpy(b, &magic, 4);

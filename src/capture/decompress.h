@@ -36,5 +36,8 @@ FILE *ms_decompressing(FILE *raw, ms_compression c, uint32_t *magic,
                        ms_budget *budget);
 /* The reason of the last failed read, or NULL. */
 const char *ms_decompress_error(void);
+/* --workers: the reason the parent's decompressor gave (fileshare.h), or
+ * NULL to forget it. */
+void ms_decompress_set_error(const char *why);
 
 #endif

@@ -13,21 +13,23 @@
 #include "vec.h"
 
 #define CHUNK (256u << 10) /* bytes asked of each pread */
-#define BUFFER (2 * CHUNK) /* room for a chunk and a record split by it */
 #define RECORD_HEADER 16
 /* libpcap's largest record for every link type mailscope decodes
  * (MAXIMUM_SNAPLEN; only D-Bus, EBHSCR and USBPcap allow more). */
 #define MAX_CAPLEN 262144u
 
-struct pcapfile {
+/* A regular file read by preads of CHUNK bytes (the stream's source). */
+typedef struct {
   int fd;
-  bool swapped, nano;
-  uint32_t snapshot; /* libpcap's, from the file header */
+  off_t pos;
   uint8_t *buf;
-  size_t start, end; /* unread bytes: buf[start..end) */
-  off_t file_pos;    /* file offset of buf[end] */
-  bool eof;
-  int read_errno; /* a read failed */
+} pread_source;
+
+struct pcapfile {
+  bool swapped, nano;
+  uint32_t snapshot;  /* libpcap's, from the file header */
+  ms_stream own, *st; /* st: own, or the caller's stream */
+  pread_source src;
   char err[PCAP_ERRBUF_SIZE];
 };
 
@@ -37,13 +39,17 @@ static uint32_t get32(const pcapfile *f, const uint8_t *p) {
   return f->swapped ? __builtin_bswap32(v) : v;
 }
 
-pcapfile *pcapfile_open(pcap_t *p, FILE *fp) {
-  int fd = fileno(fp);
-  struct stat st;
-  uint8_t hdr[24];
-  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-      pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)
-    return NULL;
+static ssize_t pread_next(void *ctx, const uint8_t **p) {
+  pread_source *s = ctx;
+  ssize_t n = pread(s->fd, s->buf, CHUNK, s->pos);
+  if (n > 0)
+    s->pos += n;
+  *p = s->buf;
+  return n;
+}
+
+/* The file header hdr is one this reader takes over from libpcap's p. */
+static pcapfile *open_header(pcap_t *p, const uint8_t *hdr) {
   uint32_t magic;
   memcpy(&magic, hdr, 4);
   bool swapped = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
@@ -64,57 +70,52 @@ pcapfile *pcapfile_open(pcap_t *p, FILE *fp) {
       !ms_linktype_supported(dlt) ||
       (swapped && (dlt == DLT_LINUX_SLL || dlt == 276 /* SLL2 */)))
     return NULL;
-  int own = dup(fd);
-  if (own < 0)
-    return NULL;
   pcapfile *f = xcalloc(1, sizeof *f);
-  f->fd = own;
   f->swapped = swapped;
   f->nano = nano;
   f->snapshot = (uint32_t)snapshot;
-  f->buf = xmalloc(BUFFER);
-  f->file_pos = sizeof hdr;
+  f->src.fd = -1;
   return f;
 }
 
-/* Make `need` unread bytes contiguous in the buffer, as far as the file
- * has them; returns how many there are (less only at the end or after a
- * read error). */
-static size_t fill(pcapfile *f, size_t need) {
-  if (f->end - f->start >= need)
-    return need;
-  if (f->start + need > BUFFER) {
-    memmove(f->buf, f->buf + f->start, f->end - f->start);
-    f->end -= f->start;
-    f->start = 0;
+pcapfile *pcapfile_open(pcap_t *p, FILE *fp) {
+  int fd = fileno(fp);
+  struct stat st;
+  uint8_t hdr[24];
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)
+    return NULL;
+  pcapfile *f = open_header(p, hdr);
+  if (!f)
+    return NULL;
+  f->src.fd = dup(fd);
+  if (f->src.fd < 0) {
+    free(f);
+    return NULL;
   }
-  while (f->end - f->start < need && !f->eof && !f->read_errno) {
-    size_t room = BUFFER - f->end;
-    ssize_t n =
-        pread(f->fd, f->buf + f->end, room < CHUNK ? room : CHUNK, f->file_pos);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      f->read_errno = errno;
-    else if (n == 0)
-      f->eof = true;
-    else {
-      f->end += (size_t)n;
-      f->file_pos += n;
-    }
-  }
-  size_t have = f->end - f->start;
-  return have < need ? have : need;
+  f->src.buf = xmalloc(CHUNK);
+  f->src.pos = sizeof hdr;
+  ms_stream_init(&f->own, pread_next, &f->src, sizeof hdr);
+  f->st = &f->own;
+  return f;
 }
 
-/* A record ends early: consume what there is (libpcap's fread would
- * have) and say so in libpcap's words. */
+pcapfile *pcapfile_open_stream(pcap_t *p, ms_stream *st) {
+  if (ms_stream_offset(st) != 24)
+    return NULL; /* libpcap read more than the file header */
+  pcapfile *f = open_header(p, st->head);
+  if (f)
+    f->st = st;
+  return f;
+}
+
+/* A record ends early: what there was is consumed (libpcap's fread would
+ * have) and said in libpcap's words. */
 static int short_read(pcapfile *f, size_t got, const char *what,
                       unsigned long wanted) {
-  f->start += got;
-  if (f->read_errno)
+  if (f->st->err)
     snprintf(f->err, sizeof f->err, "error reading dump file: %s",
-             strerror(f->read_errno));
+             strerror(f->st->err));
   else
     snprintf(f->err, sizeof f->err,
              "truncated dump file; tried to read %lu %s bytes, only got %zu",
@@ -123,12 +124,12 @@ static int short_read(pcapfile *f, size_t got, const char *what,
 }
 
 int pcapfile_next(pcapfile *f, struct pcap_pkthdr *h, const uint8_t **data) {
-  size_t got = fill(f, RECORD_HEADER);
-  if (got == 0 && !f->read_errno)
+  const uint8_t *r;
+  size_t got = ms_stream_get(f->st, RECORD_HEADER, &r);
+  if (got == 0 && !f->st->err)
     return 0;
   if (got < RECORD_HEADER)
     return short_read(f, got, "header", RECORD_HEADER);
-  const uint8_t *r = f->buf + f->start;
   /* Times are unsigned 32-bit seconds (the pcap draft, and what pcapng's
    * 64-bit counts give), in either byte order: 2038 on is not 1901.
    * libpcap's own reader has them signed in a file of the host's order;
@@ -138,7 +139,6 @@ int pcapfile_next(pcapfile *f, struct pcap_pkthdr *h, const uint8_t **data) {
   h->ts.tv_usec = (suseconds_t)(f->nano ? frac / 1000 : frac);
   h->caplen = get32(f, r + 8);
   h->len = get32(f, r + 12);
-  f->start += RECORD_HEADER;
   uint32_t caplen = h->caplen;
   if (caplen > MAX_CAPLEN) {
     if (caplen > f->snapshot)
@@ -151,7 +151,7 @@ int pcapfile_next(pcapfile *f, struct pcap_pkthdr *h, const uint8_t **data) {
                caplen, MAX_CAPLEN);
     return -1;
   }
-  got = fill(f, caplen);
+  got = ms_stream_get(f->st, caplen, data);
   if (caplen > f->snapshot && got < f->snapshot)
     return short_read(f, got, "captured", f->snapshot);
   if (got < caplen)
@@ -159,21 +159,22 @@ int pcapfile_next(pcapfile *f, struct pcap_pkthdr *h, const uint8_t **data) {
   /* Longer than the file's snapshot length: cut, the rest skipped. */
   if (caplen > f->snapshot)
     h->caplen = f->snapshot;
-  *data = f->buf + f->start;
-  f->start += caplen;
   return 1;
 }
 
 const char *pcapfile_error(const pcapfile *f) { return f->err; }
 
 long pcapfile_offset(const pcapfile *f) {
-  return (long)(f->file_pos - (off_t)(f->end - f->start));
+  return (long)ms_stream_offset(f->st);
 }
 
 void pcapfile_close(pcapfile *f) {
   if (!f)
     return;
-  close(f->fd);
-  free(f->buf);
+  if (f->src.fd >= 0) {
+    close(f->src.fd);
+    ms_stream_free(&f->own);
+  }
+  free(f->src.buf);
   free(f);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "emit.h"
 #include "engine.h"
 #include "extract.h"
+#include "fileshare.h"
 #include "outfile.h"
 #include "output.h"
 #include "safefile.h"
@@ -240,6 +242,48 @@ static int merge(source *src, int n, ms_output *out) {
   return rc;
 }
 
+/* A worker that died or could not write its records: its sessions are
+ * missing from the output, which must be said. */
+static void worker_failed(int k, int status) {
+  if (WIFSIGNALED(status))
+    fprintf(stderr,
+            "mailscope: --workers: worker %d was killed by signal %d (%s): "
+            "its sessions are missing\n",
+            k, WTERMSIG(status), strsignal(WTERMSIG(status)));
+  else
+    fprintf(stderr,
+            "mailscope: --workers: worker %d failed (exit status %d): its "
+            "sessions may be missing\n",
+            k, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* The workers, as the parent's reading of the files sees them. */
+typedef struct {
+  const pid_t *pids;
+  int *status;
+  bool *reaped; /* waited for already (its status kept) */
+} children;
+
+static bool child_alive(void *ctx, int k) {
+  children *c = ctx;
+  if (c->reaped[k])
+    return false;
+  pid_t p = waitpid(c->pids[k], &c->status[k], WNOHANG);
+  if (p == c->pids[k])
+    c->reaped[k] = true;
+  return p == 0;
+}
+
+/* The parent reads every file once for all the workers (fileshare.h); the
+ * decompressors are charged to what one worker may use, as they were when
+ * each worker read for itself. */
+static void feed_workers(const ms_options *opt, ms_ring *ring, children *kids) {
+  static ms_budget budget;
+  ms_budget_init(&budget, opt->max_memory / (uint64_t)opt->workers);
+  ms_ring_on_consumer(ring, child_alive, kids);
+  fileshare_feed(ring, &opt->read_files, &budget, capture_stop_requested);
+}
+
 int workers_run(ms_options *opt) {
   int n = opt->workers;
   /* The workers open --transcript-dir without creating it, and the parent
@@ -253,6 +297,13 @@ int workers_run(ms_options *opt) {
   }
   source *src = xcalloc((size_t)n, sizeof *src);
   pid_t *pids = xcalloc((size_t)n, sizeof *pids);
+  int *status = xcalloc((size_t)n, sizeof *status);
+  bool *reaped = xcalloc((size_t)n, sizeof *reaped);
+  children kids = {pids, status, reaped};
+  /* The files are read once, by the parent, into shared memory; without
+   * the mapping each worker reads them itself (as it can). */
+  ms_ring *ring = ms_ring_create(n);
+  pid_t parent = getpid();
   fflush(NULL);
   for (int k = 0; k < n; k++) {
     src[k].f = tmpfile();
@@ -266,11 +317,20 @@ int workers_run(ms_options *opt) {
       return 2;
     }
     if (pids[k] == 0) {
+      /* the parent feeds the ring: a worker it leaves stops, never waits */
+      if (ring &&
+          (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent))
+        _exit(2);
+      if (ring)
+        capture_share(ring, k);
       int wrc = workers_child_main(opt, k, fileno(src[k].f));
       for (int j = 0; j <= k; j++)
         fclose(src[j].f); /* the parent's copies: nothing buffered */
       free(src);
       free(pids);
+      free(status);
+      free(reaped);
+      ms_ring_destroy(ring);
       _exit(wrc);
     }
   }
@@ -282,11 +342,18 @@ int workers_run(ms_options *opt) {
     kill(pids[k], SIGTERM);
   if (!rc && opt->sandbox)
     rc = sandbox_enter(MS_SANDBOX_PARENT);
+  if (ring && !rc)
+    feed_workers(opt, ring, &kids);
+  else if (ring)
+    ms_ring_close(ring);
+  ms_ring_destroy(ring);
   for (int k = 0; k < n; k++) {
-    int status;
-    waitpid(pids[k], &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) > 2)
+    if (!reaped[k])
+      waitpid(pids[k], &status[k], 0);
+    if (!WIFEXITED(status[k]) || WEXITSTATUS(status[k]) > 2) {
+      worker_failed(k, status[k]);
       rc = 2;
+    }
     if (map_source(&src[k]) != 0)
       rc = 2;
   }
@@ -316,5 +383,7 @@ int workers_run(ms_options *opt) {
   int orc = out ? output_close(out, &total) : 2;
   free(src);
   free(pids);
+  free(status);
+  free(reaped);
   return rc ? rc : orc;
 }

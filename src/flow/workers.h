@@ -1,5 +1,6 @@
 /* workers.h - --workers N for capture files: N worker processes each read
- * the whole capture (cheap next to decoding: the page cache serves it) and
+ * the whole capture (a plain file by itself: the page cache serves it; a
+ * compressed one decompressed once by the parent, fileshare.h) and
  * analyse the flows whose symmetric 5-tuple hash falls to them; the parent
  * merges their records on the reporting order every worker computes the
  * same way (session.c), so the output equals a single process's, record for
