@@ -677,12 +677,7 @@ static size_t parser_mem(const ms_msg_parser *p) {
 }
 
 static void recount(ms_msg_parser *p) {
-  size_t now = parser_mem(p);
-  if (now > p->mem_charged)
-    ms_session_mem_add(p->s, now - p->mem_charged);
-  else
-    ms_session_mem_sub(p->s, p->mem_charged - now);
-  p->mem_charged = now;
+  ms_session_mem_set(p->s, &p->mem_charged, parser_mem(p));
 }
 
 /* A cleared parser, from the spare ones when there is one (their buffers
