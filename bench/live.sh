@@ -39,7 +39,7 @@ done
 [ -x ./mailscope ] || { echo "bench-live: build ./mailscope first (make)" >&2; exit 1; }
 case " $tools " in *" tshark "*) command -v tshark >/dev/null || tools=${tools/tshark/} ;; esac
 
-cc -O2 -o "$out/gen_capture" bench/gen_capture.c
+cc -O2 -Ibench -o "$out/gen_capture" bench/gen_capture.c $(pkg-config --cflags --libs libssl libcrypto)
 mix="$out/mix-${mb}MB.pcap"
 if ! [ -s "$mix" ] || ! [ "$mix" -nt bench/gen_capture.c ]; then
   "$out/gen_capture" mix "$mix" "$mb" 64 2>"$mix.info"
@@ -59,10 +59,11 @@ normalize() {
   python3 -c '
 import json, sys
 # live records also name the interface and the sensor (docs/json.md)
-DROP = {"ts", "end_ts", "uid", "seconds", "interface", "sensor"}
+DROP = {"uid", "seconds", "interface", "sensor"}  # and every time stamp: ts, *_ts
 def strip(v):
     if isinstance(v, dict):
-        return {k: strip(x) for k, x in v.items() if k not in DROP}
+        return {k: strip(x) for k, x in v.items()
+                if k not in DROP and k != "ts" and not k.endswith("_ts")}
     if isinstance(v, list):
         return [strip(x) for x in v]
     return v
