@@ -113,8 +113,8 @@ void *ex_push(ex *x, int kind, unsigned flags, size_t cmd, ms_ts ts) {
       x->qlen -= x->qhead;
       x->qhead = 0;
     }
-    if (x->qlen == x->qcap) {
-      x->qcap = x->qcap ? x->qcap * 2 : 16;
+    if (x->qlen == x->qcap) { /* most sessions wait for each reply */
+      x->qcap = x->qcap ? x->qcap * 2 : 1;
       x->q = xrealloc(x->q, x->qcap * size);
     }
     p = (ex_pending *)slot(x, x->qlen++);
@@ -165,28 +165,58 @@ static void reply_free(ex_reply *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* The line buffers grow with the longest line (lines.c): what they hold
- * is told to the session's record (budget.h), not a worst case. */
-static void charge_lines(ex *x) {
-  size_t now = x->lines[0].cap + x->lines[1].cap;
-  if (now > x->lines_charged)
-    ms_session_mem_add(x->rec, now - x->lines_charged);
-  else if (now < x->lines_charged)
-    ms_session_mem_sub(x->rec, x->lines_charged - now);
-  x->lines_charged = now;
+/* The tentative greeting (made on first use: most sessions never hold one)
+ * goes. */
+static void drop_greeting(ex *x) {
+  if (x->greeting)
+    reply_free(x->greeting);
+  free(x->greeting);
+  x->greeting = NULL;
+}
+
+/* The buffers that hold nothing now go back: an idle session keeps none. */
+static void trim(ex *x) {
+  line_reader_trim(&x->lines[0]);
+  line_reader_trim(&x->lines[1]);
+  if (!ex_outstanding(x) && x->q) {
+    free(x->q);
+    x->q = NULL;
+    x->qcap = x->qlen = x->qhead = 0;
+  }
+}
+
+/* The line buffers grow with the longest line (lines.c), the queue with
+ * the commands outstanding: what the state holds is told to the session's
+ * record (budget.h) as it is, not a worst case. */
+void ex_charge(ex *x) {
+  trim(x);
+  size_t now = x->lines[0].cap + x->lines[1].cap +
+               x->qcap * x->p->pending_size + x->tls_held_len;
+  if (x->scratch)
+    now += x->p->pending_size;
+  if (x->greeting)
+    now += sizeof *x->greeting;
+  if (x->p->held)
+    now += x->p->held(x->owner);
+  if (now > x->mem_charged)
+    ms_session_mem_add(x->rec, now - x->mem_charged);
+  else if (now < x->mem_charged)
+    ms_session_mem_sub(x->rec, x->mem_charged - now);
+  x->mem_charged = now;
 }
 
 void ex_free(ex *x) {
   line_reader_free(&x->lines[0]);
   line_reader_free(&x->lines[1]);
-  charge_lines(x);
+  ms_session_mem_sub(x->rec, x->mem_charged);
+  x->mem_charged = 0;
   for (size_t i = x->qhead; i < x->qlen; i++)
     pending_free(x, slot(x, i));
   free(x->q);
   if (x->scratch)
     pending_free(x, x->scratch);
   free(x->scratch);
-  reply_free(&x->greeting);
+  drop_greeting(x);
   ex_tls_free(x);
   if (x->sasl)
     sasl_end(x->sasl, MS_AUTH_UNKNOWN, 0);
@@ -487,7 +517,11 @@ static ms_auth_result outcome(ms_reply_class cls) {
 
 /* ---- replies ------------------------------------------------------------ */
 
-static void copy_reply(ex_reply *dst, const ex_reply *src) {
+/* Hold a copy of r as the tentative greeting. */
+static void keep_greeting(ex *x, const ex_reply *src) {
+  if (!x->greeting)
+    x->greeting = xcalloc(1, sizeof *x->greeting);
+  ex_reply *dst = x->greeting;
   reply_free(dst);
   *dst = *src;
   dst->status = src->status ? xstrdup(src->status) : NULL;
@@ -598,13 +632,13 @@ static bool greeting(ex *x, const ex_reply *r) {
     return false;
   }
   if (shape == EX_GREETING_LATER) {
-    copy_reply(&x->greeting, r);
+    keep_greeting(x, r);
     x->greeting_later = true;
     return true;
   }
   if (shape == EX_GREETING_MAYBE) {
     x->greeting_may_answer = true;
-    copy_reply(&x->greeting, r);
+    keep_greeting(x, r);
   }
   greet(x, r, true);
   return true;
@@ -614,8 +648,9 @@ void ex_greeting_settle(ex *x, bool was_greeting) {
   if (!x->greeting_later)
     return;
   x->greeting_later = false;
-  ex_reply r = x->greeting;
-  memset(&x->greeting, 0, sizeof x->greeting);
+  ex_reply r = *x->greeting;
+  free(x->greeting);
+  x->greeting = NULL;
   if (was_greeting) {
     greet(x, &r, true);
   } else {
@@ -631,7 +666,7 @@ void ex_greeting_settle(ex *x, bool was_greeting) {
  * sent it none) so that later replies pair with later commands. */
 void ex_greeting_was_answer(ex *x) {
   x->greeting_may_answer = false;
-  reply_free(&x->greeting);
+  drop_greeting(x);
   drop_head(x);
 }
 
@@ -825,7 +860,7 @@ ms_verdict ex_on_data(void *state, ms_dir dir, const uint8_t *data, size_t n,
   ex *x = state;
   *used = dir == MS_CLIENT ? ex_client_bytes(x, data, n, ts)
                            : server_bytes(x, data, n, ts);
-  charge_lines(x);
+  ex_charge(x);
   if (x->stop) {
     if (x->stop_note) {
       ex_notice(x, ts, MS_SERVER, x->stop_note);
@@ -844,6 +879,7 @@ void ex_gap_notice(ex *x, ms_dir dir, uint64_t n, ms_ts ts) {
 
 void ex_on_tls(void *state, ms_dir dir, ms_tls_state what, ms_ts ts) {
   ex_tls(state, dir, what, ts);
+  ex_charge(state);
 }
 
 void ex_close(ex *x, ms_ts ts) {

@@ -133,6 +133,10 @@ typedef struct {
   /* Work a reply made due, done by the server-data loop after the reply
    * (SMTP: replay client bytes held while DATA awaited its reply). */
   void (*due)(void *owner, ms_ts ts);
+  /* The bytes the protocol's state holds, its own struct and what it
+   * allocated, for the memory budget (ex_charge); the core's own are
+   * counted by the core. */
+  size_t (*held)(const void *owner);
 } ex_proto;
 
 /* A command line as the core recorded it (ex_command_begin). */
@@ -150,43 +154,46 @@ typedef struct {
   ms_command *c; /* the record, NULL when not recorded */
 } ex_cmd;
 
-typedef struct ex {
+typedef struct ex { /* pointers and counters, then the small fields */
   ms_session *rec;
   const ms_dissect_config *cfg;
   const ex_proto *p;
   void *owner;
   line_reader lines[2];
-  /* the queue of commands awaiting replies: ring of p->pending_size */
+  /* the queue of commands awaiting replies: ring of p->pending_size, made
+   * on first use and given back when empty (ex_charge) */
   uint8_t *q;
   size_t qcap, qlen, qhead;
-  uint8_t *scratch;   /* for commands beyond MS_MAX_OUTSTANDING */
-  uint64_t untracked; /* such commands still owed a reply */
+  uint8_t *scratch;           /* for commands beyond MS_MAX_OUTSTANDING */
+  uint64_t untracked;         /* such commands still owed a reply */
+  size_t flight_leader_tline; /* pipelining: the client's current flight */
+  ex_reply *greeting;         /* the tentative one, strings owned, or NULL */
+  sasl_exchange *sasl;
+  uint8_t *tls_held; /* client bytes after STARTTLS, before its reply */
+  size_t tls_held_len;
+  const char *stop_note; /* transcript notice when decoding stops */
+  size_t mem_charged;    /* what the state holds, as the record was told */
+  uint32_t group;        /* pipelined groups so far */
+  char last_verb[EX_VERB_MAX];
   bool queue_full_warned, record_full_warned, controls_warned;
-  /* pipelining: the client's current flight */
+  /* pipelining */
   bool server_spoke; /* a server line since the last client command */
   bool server_gap;   /* server bytes lost: no pipelining claimed */
-  size_t flight_leader_tline;
   bool flight_has_group;
-  uint32_t group;       /* pipelined groups so far */
   bool last_ends_group; /* the previous command must end its group */
-  char last_verb[EX_VERB_MAX];
-  bool pipelining; /* the server advertised PIPELINING (protocol sets) */
-  bool caps_known; /* its capabilities were seen (protocol sets) */
+  bool pipelining;      /* the server advertised PIPELINING (protocol sets) */
+  bool caps_known;      /* its capabilities were seen (protocol sets) */
   /* the greeting */
   bool greeted;
   bool greeting_may_answer; /* EX_GREETING_MAYBE, not settled yet */
   bool greeting_later;      /* EX_GREETING_LATER, not settled yet */
-  ex_reply greeting;        /* the tentative one, strings owned */
   /* SASL */
-  sasl_exchange *sasl;
   bool sasl_wants_response;
   bool sasl_cancelled;
   bool sasl_failed; /* the last exchange was refused: lines that are no
                        command are late SASL responses */
   /* TLS: each direction's state (EX_TLS_*), see exchange_tls.c */
   uint8_t tls[2];
-  uint8_t *tls_held; /* client bytes after STARTTLS, before its reply */
-  size_t tls_held_len;
   bool tls_replay;         /* STARTTLS refused: they are commands (due) */
   bool tls_client_after;   /* the client spoke after the positive reply */
   bool tls_injection_said; /* starttls_response_injection raised */
@@ -195,14 +202,20 @@ typedef struct ex {
   bool tls_nested_said;    /* tls_nested raised */
   /* set by on_reply handlers: work for the server-data loop */
   bool due;
-  bool stop;             /* decoding stops (MS_STOP) */
-  const char *stop_note; /* transcript notice then */
-  size_t lines_charged;  /* the line buffers, as the record was told */
+  bool stop; /* decoding stops (MS_STOP) */
 } ex;
 
 void ex_init(ex *x, ms_session *rec, const ms_dissect_config *cfg,
              const ex_proto *p, void *owner);
+/* Frees what the core holds and takes back from the record all it was
+ * told the state held. */
 void ex_free(ex *x);
+/* Between chunks of bytes: the buffers that hold nothing are given back
+ * (the line buffers without a partial line, the queue without a command
+ * outstanding: each is made again on first use), and the record is told
+ * what the state holds now (budget.h: the core's buffers plus
+ * ex_proto.held).  Done after every on_data, gap and TLS notice. */
+void ex_charge(ex *x);
 
 /* ---- the bytes ---------------------------------------------------------- */
 

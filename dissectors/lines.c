@@ -17,6 +17,14 @@ void line_reader_free(line_reader *lr) {
   memset(lr, 0, sizeof *lr);
 }
 
+void line_reader_trim(line_reader *lr) {
+  if (lr->len || !lr->buf)
+    return;
+  free(lr->buf);
+  lr->buf = NULL;
+  lr->cap = 0;
+}
+
 size_t line_reader_pending(const line_reader *lr) { return lr->len; }
 
 /* Append up to the room left under max_line; the rest is dropped. */

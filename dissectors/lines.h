@@ -46,6 +46,10 @@ void line_reader_free(line_reader *lr);
 bool line_reader_next(line_reader *lr, const uint8_t **cursor,
                       const uint8_t *end, ms_ts ts, ms_line *out);
 
+/* Give the buffer back when no unfinished line is in it (it is made again
+ * by the next line split across segments); everything else stays. */
+void line_reader_trim(line_reader *lr);
+
 /* Bytes of an unfinished line held by the reader. */
 size_t line_reader_pending(const line_reader *lr);
 

@@ -482,6 +482,14 @@ static void pop3_pending_free(void *pending) {
   p->user = p->secret = NULL;
 }
 
+/* ex_proto.held: the state, the listing and the --full-bodies line
+ * buffer (the uids of the listing are not counted). */
+static size_t pop3_held(const void *owner) {
+  const pop3 *st = owner;
+  return sizeof *st + st->listing.cap * sizeof *st->listing.items +
+         st->body_lines.cap;
+}
+
 static const ex_proto pop3_proto = {
     .reply_noun = "response",
     .lost_name = "response_lost",
@@ -499,6 +507,7 @@ static const ex_proto pop3_proto = {
     .on_greeting = pop3_greeting,
     .greeting_shape = pop3_greeting_shape,
     .due = NULL,
+    .held = pop3_held,
 };
 
 static void *pop3_create(ms_session *rec, const ms_dissect_config *cfg) {
@@ -534,6 +543,7 @@ static void pop3_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
   if (dir == MS_SERVER && st->mode == SV_MESSAGE)
     pop3_message_gap(st, n, ts);
   ex_gap_notice(x, dir, n, ts);
+  ex_charge(x);
 }
 
 static void pop3_close(void *state, ms_ts ts) {

@@ -202,8 +202,9 @@ static void capabilities_from_ehlo(smtp *st, ms_ts ts) {
   ms_session *rec = st->x.rec;
   strvec_free(&rec->capabilities);
   st->x.pipelining = false;
-  for (size_t i = 0; i < st->reply.ehlo_lines.len; i++) {
-    const char *cap = st->reply.ehlo_lines.items[i];
+  const strvec *lines = st->reply ? &st->reply->ehlo_lines : NULL;
+  for (size_t i = 0; lines && i < lines->len; i++) {
+    const char *cap = lines->items[i];
     strvec_push(&rec->capabilities, cap);
     if (!strcasecmp(cap, "PIPELINING"))
       st->x.pipelining = true;
@@ -432,22 +433,24 @@ static ms_reply_class class_of(int code) {
   }
 }
 
-static void reply_reset(reply_builder *r) {
+/* The builder is made by a reply's first line and goes with the reply:
+ * an idle session holds none. */
+static void reply_drop(smtp *st) {
+  reply_builder *r = st->reply;
+  if (!r)
+    return;
   free(r->enhanced);
-  r->enhanced = NULL;
-  r->tlen = 0;
-  if (r->text)
-    r->text[0] = '\0';
-  r->lines = 0;
-  r->open = false;
-  r->truncated = false;
-  r->code_changed = false;
+  free(r->text);
   strvec_free(&r->ehlo_lines);
+  free(r);
+  st->reply = NULL;
 }
+
+static bool reply_open(const smtp *st) { return st->reply && st->reply->open; }
 
 /* The assembled reply to the core, which pairs it; ts: when it came. */
 static void dispatch(smtp *st, size_t tl, ms_ts ts) {
-  reply_builder *b = &st->reply;
+  reply_builder *b = st->reply;
   ms_tline *t = ex_tline_at(&st->x, b->last_tl);
   if (t)
     t->flags |= MS_TL_REPLY_END;
@@ -455,7 +458,7 @@ static void dispatch(smtp *st, size_t tl, ms_ts ts) {
       b->code, NULL, class_of(b->code), b->enhanced, b->text ? b->text : "",
       ts,      tl};
   ex_reply_done(&st->x, &r);
-  reply_reset(b);
+  reply_drop(st);
 }
 
 /* Add one line's text to the reply (NUL bytes as "\x00", as the record
@@ -505,9 +508,9 @@ static void reply_append(reply_builder *r, const uint8_t *t, size_t n,
 static bool resync_after_gap(smtp *st, int code, ms_ts ts) {
   ex *x = &st->x;
   x->server_gap = false;
-  reply_builder *r = &st->reply;
+  reply_builder *r = st->reply;
   bool dispatched = false;
-  if (r->open) {
+  if (reply_open(st)) {
     const ex_pending *next = ex_peek(x, 1);
     bool later_sent = next && next->sent < ts;
     if (code == r->code && !later_sent)
@@ -523,10 +526,10 @@ static bool resync_after_gap(smtp *st, int code, ms_ts ts) {
  * whose continuation a new code ended.  Returns whether one was finished
  * (the line then comes again, after what that reply made due). */
 static bool finish_earlier(smtp *st, int code, ms_ts ts) {
-  reply_builder *r = &st->reply;
+  reply_builder *r = st->reply;
   if (st->x.server_gap)
     return resync_after_gap(st, code, ts);
-  if (r->open && r->code != code && !st->x.greeted) {
+  if (reply_open(st) && r->code != code && !st->x.greeted) {
     /* Postfix's postscreen sends "220-" and, when the client talks before
      * the rest of the greeting (pregreet), answers its command without
      * ever sending the "220 " line: the greeting ended there. */
@@ -562,7 +565,9 @@ static bool smtp_server_line(void *owner, const ms_line *l, ms_ts ts) {
     free(line);
     return true;
   }
-  reply_builder *r = &st->reply;
+  if (!st->reply)
+    st->reply = xcalloc(1, sizeof *st->reply);
+  reply_builder *r = st->reply;
   if (r->open && r->code != code && !r->code_changed) {
     ex_anomaly(x, "reply_code_changed", ts,
                "multi-line reply %d continued with %d", r->code, code);
@@ -585,7 +590,7 @@ static bool smtp_server_line(void *owner, const ms_line *l, ms_ts ts) {
     return true;
   /* The server answers a body whose end (the "." line) was in lost client
    * bytes: it ended there, and what the client sent after is commands. */
-  if (st->mode == CL_BODY && st->body_gap)
+  if (st->mode == CL_BODY && st->body->gap)
     smtp_body_end(st, ts);
   if (r->truncated)
     ms_limit_hit(x->rec, MS_LIMIT_REPLY, "reply_too_long", ts,
@@ -606,7 +611,7 @@ static void salvage_cut_reply(smtp *st) {
   bool more;
   const uint8_t *text;
   size_t tlen;
-  if (st->reply.open || !line_reader_take_cut(&st->x.lines[MS_SERVER], &l) ||
+  if (reply_open(st) || !line_reader_take_cut(&st->x.lines[MS_SERVER], &l) ||
       !smtp_parse_reply_line(l.data, l.len, &code, &more, &text, &tlen) || more)
     return;
   char words[64];
@@ -633,6 +638,21 @@ static void smtp_pending_free(void *pending) {
   p->helo = NULL;
 }
 
+/* ex_proto.held: the state, the reply being assembled, the client bytes
+ * held while DATA awaits its reply, the spill transaction (its strings
+ * are not counted: at most one transaction's). */
+static size_t smtp_held(const void *owner) {
+  const smtp *st = owner;
+  size_t n = sizeof *st + st->held_len;
+  if (st->body)
+    n += sizeof *st->body + st->body->lines.cap;
+  if (st->reply)
+    n += sizeof *st->reply + st->reply->tcap;
+  if (st->spill)
+    n += sizeof *st->spill;
+  return n;
+}
+
 static const ex_proto smtp_proto = {
     .reply_noun = "reply",
     .lost_name = "reply_lost",
@@ -651,6 +671,7 @@ static const ex_proto smtp_proto = {
     .on_greeting = smtp_greeting,
     .greeting_shape = smtp_greeting_shape,
     .due = smtp_replay_held,
+    .held = smtp_held,
 };
 
 static void *smtp_create(ms_session *rec, const ms_dissect_config *cfg) {
@@ -673,6 +694,7 @@ static void smtp_gap(void *state, ms_dir dir, uint64_t n, ms_ts ts) {
     st->x.server_gap = true;
   }
   ex_gap_notice(&st->x, dir, n, ts);
+  ex_charge(&st->x);
 }
 
 static void smtp_close(void *state, ms_ts ts) {
@@ -714,8 +736,7 @@ static void smtp_close(void *state, ms_ts ts) {
 static void smtp_destroy(void *state) {
   smtp *st = state;
   ex_free(&st->x);
-  reply_reset(&st->reply);
-  free(st->reply.text);
+  reply_drop(st);
   smtp_body_free(st);
   free(st->helo_accepted_name);
   free(st);

@@ -17,7 +17,7 @@
 
 ms_transaction *smtp_tx_at(smtp *st, size_t i) {
   if (i == SPILL_TX)
-    return &st->spill;
+    return st->spill;
   return i == NO_TX || i >= st->x.rec->transactions.len
              ? NULL
              : &st->x.rec->transactions.items[i];
@@ -36,9 +36,11 @@ size_t smtp_new_transaction(smtp *st, ms_ts ts) {
   } else {
     if (st->msg && st->msg_tx == SPILL_TX)
       smtp_end_message(st, true, ts);
-    ms_transaction_free(&st->spill);
-    memset(&st->spill, 0, sizeof st->spill);
-    t = &st->spill;
+    if (!st->spill)
+      st->spill = xcalloc(1, sizeof *st->spill);
+    ms_transaction_free(st->spill);
+    memset(st->spill, 0, sizeof *st->spill);
+    t = st->spill;
     txi = SPILL_TX;
   }
   t->ts = ts;
@@ -189,23 +191,30 @@ static void feed_body(smtp *st, const uint8_t *p, size_t n, ms_ts ts) {
   if (st->x.cfg->full_bodies && st->x.cfg->transcript) {
     const uint8_t *c = p, *e = p + n;
     ms_line l;
-    while (line_reader_next(&st->body_lines, &c, e, ts, &l))
+    while (line_reader_next(&st->body->lines, &c, e, ts, &l))
       ex_tline(&st->x, ts, MS_CLIENT, MS_TL_BODY, l.data, l.len, NULL);
   }
 }
 
+static void drop_body(smtp *st) {
+  if (st->body)
+    line_reader_free(&st->body->lines);
+  free(st->body);
+  st->body = NULL;
+}
+
 void smtp_body_begin(smtp *st, ms_ts ts) {
   st->mode = CL_BODY;
-  st->body_gap = false;
-  dot_scan_begin(&st->body);
-  st->body.want_cr = true;
-  line_reader_free(&st->body_lines);
-  line_reader_init(&st->body_lines, st->x.cfg->max_line);
+  drop_body(st);
+  st->body = xcalloc(1, sizeof *st->body);
+  dot_scan_begin(&st->body->scan);
+  st->body->scan.want_cr = true;
+  line_reader_init(&st->body->lines, st->x.cfg->max_line);
   (void)ts;
 }
 
 void smtp_body_end(smtp *st, ms_ts ts) {
-  if (st->body.bare_cr_end)
+  if (st->body->scan.bare_cr_end)
     ex_anomaly(&st->x, "bare_cr_end_of_data", ts,
                "the message holds a \".\" line a bare CR delimits "
                "(<CR>.<CR>, <CR>.<CR><LF>, <CR><LF>.<CR>, <CR>.<LF>): a "
@@ -213,7 +222,7 @@ void smtp_body_end(smtp *st, ms_ts ts) {
                "there and reads the rest as commands (SMTP smuggling)");
   if (st->x.cfg->full_bodies && st->x.cfg->transcript) {
     ms_line l;
-    if (line_reader_flush(&st->body_lines, ts, &l))
+    if (line_reader_flush(&st->body->lines, ts, &l))
       ex_tline(&st->x, ts, MS_CLIENT, MS_TL_BODY, l.data, l.len, NULL);
     ex_tline(&st->x, ts, MS_CLIENT, MS_TL_BODY, (const uint8_t *)".", 1, NULL);
   }
@@ -221,6 +230,7 @@ void smtp_body_end(smtp *st, ms_ts ts) {
   smtp_pending *p = ex_push(&st->x, K_BODY_END, 0, EX_NONE, ts);
   p->tx = st->msg_tx;
   st->mode = CL_COMMANDS;
+  drop_body(st);
   st->x.server_spoke = false;
   st->x.last_ends_group = false;
   st->x.flight_leader_tline = EX_NONE;
@@ -228,14 +238,14 @@ void smtp_body_end(smtp *st, ms_ts ts) {
 
 static void body_out(void *ctx, const uint8_t *p, size_t n) {
   smtp *st = ctx;
-  feed_body(st, p, n, st->now);
+  feed_body(st, p, n, st->body->now);
 }
 
 static void body_bytes(smtp *st, const uint8_t **cursor, const uint8_t *end,
                        ms_ts ts) {
-  st->now = ts;
-  if (dot_scan(&st->body, cursor, end, body_out, st)) {
-    if (st->body.end_bare_lf)
+  st->body->now = ts;
+  if (dot_scan(&st->body->scan, cursor, end, body_out, st)) {
+    if (st->body->scan.end_bare_lf)
       ex_anomaly(&st->x, "bare_lf_end_of_data", ts,
                  "the message ended with a \".\" line and a bare LF: a "
                  "server that wants <CR><LF>.<CR><LF> reads on (SMTP "
@@ -359,14 +369,14 @@ bool smtp_client_gap(smtp *st, uint64_t n, ms_ts ts) {
     return false;
   }
   if (st->mode == CL_BODY) {
-    st->body_gap = true;
+    st->body->gap = true;
     if (st->msg) {
       st->msg_gap = true;
       ex_anomaly(&st->x, "message_gap", ts,
                  "%llu bytes of a message body are missing",
                  (unsigned long long)n);
     }
-    dot_scan_lost(&st->body);
+    dot_scan_lost(&st->body->scan);
   }
   /* The start of a command line the gap cut (a snaplen keeps a packet's
    * first bytes): a known verb is still that command, its argument cut. */
@@ -377,9 +387,11 @@ bool smtp_client_gap(smtp *st, uint64_t n, ms_ts ts) {
 }
 
 void smtp_body_free(smtp *st) {
-  line_reader_free(&st->body_lines);
+  drop_body(st);
   free(st->held);
   if (st->msg)
     ms_msg_end(st->msg, true, 0);
-  ms_transaction_free(&st->spill);
+  if (st->spill)
+    ms_transaction_free(st->spill);
+  free(st->spill);
 }

@@ -57,10 +57,18 @@ typedef struct {
   bool code_changed; /* reply_code_changed raised for this reply */
 } reply_builder;
 
+/* A DATA body being read (CL_BODY): made by smtp_body_begin, given back
+ * by smtp_body_end. */
 typedef struct {
-  ex x; /* first: ex_on_data and ex_on_tls take the state as an ex */
-  client_mode mode;
-  reply_builder reply;
+  dot_scanner scan;  /* the "." line, dot-stuffing */
+  ms_ts now;         /* timestamp of the bytes being scanned */
+  line_reader lines; /* --full-bodies transcript lines only */
+  bool gap;          /* bytes of the body were lost */
+} smtp_dot_body;
+
+typedef struct { /* pointers and counters, then the small fields: no holes */
+  ex x;          /* first: ex_on_data and ex_on_tls take the state as an ex */
+  reply_builder *reply; /* the reply being assembled, NULL between replies */
   /* Two views of the open transaction: the client's (the last MAIL it
    * sent, for what it sends next: RCPT checks, BDAT chunks) and the
    * server's (the last MAIL it accepted: replies decide, RFC 5321 4.1.1:
@@ -70,28 +78,27 @@ typedef struct {
   size_t server_tx; /* server's view, or NO_TX */
   /* message body */
   ms_msg_parser *msg;
-  bool msg_gap; /* bytes of the open message were lost: it is truncated */
   size_t msg_tx;
   uint64_t bdat_left;
-  bool bdat_last;
-  dot_scanner body;       /* DATA body scanner */
-  ms_ts now;              /* timestamp of the bytes being scanned */
-  line_reader body_lines; /* --full-bodies transcript lines only */
-  uint8_t *held;          /* CL_DATA_WAIT */
+  smtp_dot_body *body; /* CL_BODY only: made when the body begins */
+  uint8_t *held;       /* CL_DATA_WAIT */
   size_t held_len;
   size_t held_gap_at;  /* client bytes lost after held[0..held_gap_at) */
   uint64_t held_gap_n; /* how many (0: none) */
-  bool body_gap;       /* bytes of the DATA body were lost */
-  bool msg_8bit_known; /* the open message may carry 8-bit bytes, or one
-                          was reported already */
-  int tx_counter;
   /* The last HELO/EHLO the server accepted: a refused one leaves it the
    * session's (RFC 5321 4.1.4: a refused EHLO changes nothing). */
+  char *helo_accepted_name;
+  /* Transactions beyond --max-commands are decoded here, not recorded
+   * (made when the first one comes). */
+  ms_transaction *spill;
+  client_mode mode;
+  int tx_counter;
+  bool msg_gap; /* bytes of the open message were lost: it is truncated */
+  bool bdat_last;
+  bool msg_8bit_known; /* the open message may carry 8-bit bytes, or one
+                          was reported already */
   bool helo_accepted;
   bool helo_accepted_esmtp;
-  char *helo_accepted_name;
-  /* Transactions beyond --max-commands are decoded here, not recorded. */
-  ms_transaction spill;
 } smtp;
 
 /* ---- smtp_body.c: transactions and their messages ---------------------- */

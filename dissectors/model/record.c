@@ -293,6 +293,10 @@ ms_tline *ms_add_tline(ms_session *s, ms_ts ts, ms_dir dir, unsigned flags,
 ms_command *ms_add_command(ms_session *s, ms_ts ts, const char *verb,
                            const uint8_t *arg, size_t arg_len) {
   size_t keep = arg ? keep_text(s, arg, arg_len, 1, ts) : 0;
+  if (!s->commands.cap) { /* an idle session has sent one or two commands */
+    s->commands.items = xcalloc(1, sizeof *s->commands.items);
+    s->commands.cap = 1;
+  }
   ms_command *c = vec_push(&s->commands);
   c->ts = ts;
   c->verb = xstrdup(verb);

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #include "message_record.h"
-#include "tls_info.h"
 #include "route.h"
+#include "tls_info.h"
 #include "vec.h"
 
 /* Microseconds since the Unix epoch, UTC. */
@@ -209,6 +209,7 @@ typedef struct {
 typedef struct ms_session {
   /* --- connection: filled by the session layer --- */
   ms_proto proto;
+  ms_tls tls;
   char uid[24];
   ms_ts ts, end_ts;
   ms_endpoint client, server;
@@ -221,16 +222,18 @@ typedef struct ms_session {
   ms_end end;
   bool midstream;
   uint64_t gap_bytes;
-  ms_tls tls;
   ms_tls_info *tls_info; /* the TLS decoder's (tls_info.h); NULL: none */
   /* reporting order (not printed): see session.c */
   uint64_t order_end, order_start;
   uint32_t order_phase;
+  /* flags of the parts below, kept here where they fill no hole */
+  bool record_cut;      /* memory */
+  bool esmtp;           /* SMTP */
+  bool mailbox_present; /* POP3 */
   /* memory (not printed): what its dissector holds for it (budget.h), and
    * the record's own size against its bound (ms_record_keep) */
   uint64_t mem_held;
-  uint64_t record_bytes, record_budget; /* budget 0: no bound */
-  bool record_cut;
+  uint64_t record_bytes, record_budget;       /* budget 0: no bound */
   size_t replies_counted, tx_replies_counted; /* see ms_record_account */
 
   /* --- protocol: filled by the dissector --- */
@@ -245,12 +248,10 @@ typedef struct ms_session {
 
   /* SMTP */
   char *helo;
-  bool esmtp;
   VEC(ms_transaction) transactions;
   ms_route *route; /* from the capture's DNS (route.h); NULL: none seen */
 
   /* POP3 */
-  bool mailbox_present;
   uint64_t mailbox_messages, mailbox_octets;
   VEC(ms_pop3_message) messages;
   VEC(int) deleted;

@@ -14,7 +14,11 @@ struct ms_segment {
   uint8_t data[];
 };
 
-#define RECENT_MIN 128
+/* The ring's first size: it doubles as bytes are delivered (up to
+ * MS_REASM_RECENT_MAX), so it always holds every byte delivered up to that
+ * bound, whatever it starts at; starting small keeps an idle session's
+ * (a greeting and a reply or two) at a few dozen bytes. */
+#define RECENT_MIN 16
 
 /* Sequence arithmetic modulo 2^32.  Queued segments all lie within 2^31
  * after next, so comparing them through seq_diff is a total order. */

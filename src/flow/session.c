@@ -14,129 +14,12 @@
 #include "dnsobs.h"
 #include "flowhash.h"
 #include "reassembly.h"
+#include "session_int.h"
+#include "session_tls.h"
 #include "siphash.h"
 #include "starttls_memory.h"
 #include "tls_layer.h"
 #include "vec.h"
-
-#define DETECT_MAX 4096     /* bytes buffered while the protocol is unknown */
-#define DETECT_CHUNKS 32    /* segments buffered while it is unknown */
-#define DROPPED_MEMORY 4096 /* flows remembered as dropped (counted once) */
-/* After both FINs or an RST a connection lingers this long (packet time,
- * like Zeek's tcp_close_delay and tcp_reset_delay) before it is reported:
- * the last ACK, retransmitted FINs and RSTs still belong to it. */
-#define LINGER_USEC 5000000
-_Static_assert(LINGER_USEC <= MS_DNS_KEEP_AFTER, "routes judged at report");
-/* What a running dissector holds beyond its line buffers (which it counts
- * on the record as they grow), in the budget's estimate (docs/design.md,
- * "Memory") */
-#define DISSECTOR_COST 2048
-
-typedef enum {
-  CONN_DETECT,   /* waiting for the server's greeting */
-  CONN_ACTIVE,   /* feeding the dissector (a direction may be TLS) */
-  CONN_COUNTING, /* dissector stopped (both directions TLS and opaque, or
-                    not the protocol): only count bytes */
-  CONN_IGNORED,  /* not mail: only track to stay cheap */
-  CONN_DNS       /* DNS over TCP: messages to the DNS path (dnsobs.h) */
-} conn_state;
-
-/* What a direction's bytes are (the bytes decide, not the port). */
-enum {
-  DIR_UNSEEN = 0, /* no byte yet: its first ones decide */
-  DIR_PLAIN,      /* the protocol's: to the dissector */
-  DIR_TLS         /* TLS records: to the TLS layer (tls_bytes) */
-};
-
-/* The activity lists of the table (see ms_table.lru). */
-enum {
-  LRU_MAIL = 0,
-  LRU_NOT_MAIL = 1,
-  LRU_NO_PAYLOAD = 2,
-  LRU_CLOSED = 3, /* over, lingering (LINGER_USEC) to count late packets */
-  LRU_LISTS = 4
-};
-
-/* What arrived while the protocol is unknown: each direction's bytes
- * contiguous (to read the greeting) and the chunks in arrival order (to
- * replay them as on the wire). */
-struct held {
-  uint8_t *bytes[2];
-  size_t len[2];
-  struct {
-    ms_dir dir;
-    uint32_t len;
-    ms_ts ts;
-  } chunk[DETECT_CHUNKS];
-  int nchunks;
-};
-
-typedef struct conn conn;
-struct conn {
-  conn *hash_next;
-  conn *lru_prev, *lru_next;
-  int lru_list; /* index in ms_table.lru */
-  uint64_t hash;
-  int ip_version;
-  uint8_t addr[2][16]; /* indexed by ms_dir */
-  uint16_t port[2];
-  conn_state state;
-  ms_half half[2];
-  bool fin[2];
-  bool had_payload; /* bytes were delivered */
-  bool saw_payload; /* a segment with payload arrived */
-  ms_session *rec;
-  const ms_dissector *dissector;
-  void *dstate;
-  struct held *held; /* bytes held during detection, NULL otherwise */
-  ms_tls_layer *tls; /* once a direction is TLS, or NULL */
-  ms_table *table;   /* for the TLS layer's callbacks */
-  bool truncated;    /* reassembly limit hit (counted once) */
-  bool closed;       /* over (FINs, RST): decoded, lingering until reported */
-  uint8_t dir[2];    /* DIR_* of each direction (ms_dir) */
-  uint64_t tls_bytes[2]; /* bytes the TLS layer took, per direction */
-  bool opaque[2];        /* the TLS layer said MS_TLS_OPAQUE */
-  ms_ts last_ts;         /* time of its last packet */
-  ms_ts seen; /* the table's clock at its last packet (idle checks) */
-  uint64_t first_packet; /* index of the packet that created it */
-
-  ms_dns_stream *dns; /* CONN_DNS: one framer per direction */
-  /* what it costs the memory budget, as last charged (see recharge) */
-  size_t charged, charged_reasm;
-  /* TCP windows: each side's window scale option (shift + 1, 0 none) and
-   * the largest window it advertised, scaled (at most 2^30) */
-  uint8_t wscale[2];
-  uint32_t max_window[2];
-};
-
-struct ms_table {
-  const ms_options *opt;
-  ms_session_done_fn done;
-  void *ctx;
-  ms_stats *stats;
-  conn **buckets;
-  size_t nbuckets, count;
-  /* Least recently active first, on three lists (see lru_list_of): when
-   * the table is full, connections found not to be mail go first, then
-   * those that never carried a byte (a SYN flood's half-open ones). */
-  struct {
-    conn *head, *tail;
-  } lru[LRU_LISTS];
-  /* the latest packet time seen: idle checks run on it, so that input whose
-   * time goes back (a second, older capture file) neither expires sessions
-   * nor keeps the least-recently-active lists out of order, and every
-   * worker (which sees every packet's time) expires exactly what one
-   * process would */
-  ms_ts clock;
-  uint64_t packet_index; /* TCP segments seen, the same on every worker */
-  bool warned_full;
-  uint64_t dropped_flows[DROPPED_MEMORY]; /* flow hash + 1, 0: empty */
-  ms_dissect_config dcfg;
-  ms_dnsobs *dns;    /* where DNS over TCP goes; NULL: port 53 is not DNS */
-  ms_budget *budget; /* NULL: no memory bound */
-  ms_starttls_memory *starttls; /* what sessions said of each server */
-  ms_tls_keys *keys;            /* TLS secrets, or NULL (ms_table_set_keys) */
-};
 
 /* ---- table -------------------------------------------------------------- */
 
@@ -300,7 +183,7 @@ static void start_dissector(conn *c, ms_proto proto) {
   c->state = CONN_ACTIVE;
 }
 
-static void *dissector_state(ms_table *t, conn *c) {
+void *dissector_state(ms_table *t, conn *c) {
   if (!c->dstate)
     c->dstate = c->dissector->create(c->rec, &t->dcfg);
   return c->dstate;
@@ -563,98 +446,6 @@ typedef struct {
   ms_table *t;
   conn *c;
 } feed_ctx;
-
-/* ---- TLS: where the dissector hands a direction over ------------------- */
-
-/* The TLS layer's side of the seam (dissector.h "where TLS begins"):
- * tls_layer.h decodes every byte of a direction after its TLS began and,
- * with keys, hands the plaintext back here for the dissector. */
-
-/* A direction's state for the dissector: plaintext comes, or nothing more
- * (both opaque: only bytes are counted from now). */
-static void tls_said(void *ctx, ms_dir dir, ms_tls_state what, ms_ts ts) {
-  conn *c = ctx;
-  c->dissector->on_tls(dissector_state(c->table, c), dir, what, ts);
-  c->opaque[dir] = what == MS_TLS_OPAQUE;
-  if (c->opaque[!dir] && c->opaque[dir] && c->state == CONN_ACTIVE)
-    c->state = CONN_COUNTING; /* nothing more for the dissector */
-}
-
-static void tls_plaintext(void *ctx, ms_dir dir, const uint8_t *p, size_t n,
-                          ms_ts ts) {
-  conn *c = ctx;
-  if (c->state != CONN_ACTIVE)
-    return;
-  size_t used = n;
-  if (c->dissector->on_data(dissector_state(c->table, c), dir, p, n, ts,
-                            &used) == MS_STOP)
-    c->state = CONN_COUNTING;
-}
-
-static void tls_lost(void *ctx, ms_dir dir, uint64_t n, ms_ts ts) {
-  conn *c = ctx;
-  if (c->state == CONN_ACTIVE)
-    c->dissector->on_gap(dissector_state(c->table, c), dir, n, ts);
-}
-
-static void tls_bytes(conn *c, ms_dir dir, const uint8_t *p, size_t n,
-                      ms_ts ts) {
-  c->tls_bytes[dir] += n;
-  ms_tls_layer_data(c->tls, dir, p, n, ts);
-}
-
-/* Direction dir is TLS from here: the TLS layer has its bytes from now.
- * It decrypts when secrets were given (a key log, or a capture's secrets
- * blocks before this session). */
-static void tls_begins(ms_table *t, conn *c, ms_dir dir, ms_ts ts) {
-  c->dir[dir] = DIR_TLS;
-  if (!c->tls) {
-    static const ms_tls_layer_cb cb = {tls_said, tls_plaintext, tls_lost, NULL};
-    ms_tls_layer_cb mine = cb;
-    mine.ctx = c;
-    c->table = t;
-    bool keys =
-        t->keys && (t->opt->tls_keylogs.len || ms_tls_keys_count(t->keys) > 0);
-    c->tls = ms_tls_layer_new(c->rec, keys ? t->keys : NULL, &mine);
-  }
-  ms_tls_layer_begins(c->tls, dir, ts);
-}
-
-/* The first bytes of a direction decide what it is: a TLS record means
- * TLS from the first byte (implicit TLS, whatever the port); anything else
- * is the protocol's, even on a TLS port.  Returns whether it is TLS. */
-static bool tls_first(ms_table *t, conn *c, ms_dir dir, const uint8_t *p,
-                      size_t n, ms_ts ts) {
-  bool tls = ms_detect_tls_record(p, n, false) == 1;
-  ms_session *r = c->rec;
-  bool tls_port = t->opt->port_tls[c->port[MS_SERVER]];
-  bool other_seen = c->dir[!dir] != DIR_UNSEEN;
-  c->dir[dir] = tls ? DIR_TLS : DIR_PLAIN;
-  if (other_seen && (c->dir[!dir] == DIR_TLS) != tls)
-    ms_add_anomaly(r, "tls_mismatch", ts,
-                   "the %s speaks TLS from its first byte, the %s does not",
-                   (tls ? dir : !dir) == MS_CLIENT ? "client" : "server",
-                   (tls ? dir : !dir) == MS_CLIENT ? "server" : "client");
-  if (!tls) {
-    if (!other_seen && tls_port)
-      ms_add_anomaly(r, "plaintext_on_tls_port", ts,
-                     "port %u is for TLS from the first byte, but the %s "
-                     "speaks plaintext: decoded",
-                     c->port[MS_SERVER],
-                     dir == MS_CLIENT ? "client" : "server");
-    return false;
-  }
-  if (r->tls == MS_TLS_NONE)
-    r->tls = MS_TLS_IMPLICIT;
-  if (!tls_port && !r->midstream && dir == MS_CLIENT &&
-      ms_detect_tls_record(p, n, true))
-    ms_add_anomaly(r, "tls_on_plaintext_port", ts,
-                   "the client starts TLS at once (a ClientHello) on port "
-                   "%u, without STARTTLS",
-                   c->port[MS_SERVER]);
-  tls_begins(t, c, dir, ts);
-  return true;
-}
 
 static void feed(ms_table *t, conn *c, ms_dir dir, const uint8_t *p, size_t n,
                  ms_ts ts) {
@@ -921,15 +712,14 @@ void ms_table_free(ms_table *t) {
 /* ---- memory (docs/design.md, "Memory") ---------------------------------- */
 
 /* What a connection costs: its entry and record, the bytes held during
- * detection, what its record and dissector count on the record (budget.h)
- * and, for a running dissector, an estimate of what it does not count yet:
- * its state and line buffers at their largest. */
+ * detection, and what its dissector and record count on the record
+ * (budget.h): the dissector its state and buffers as they are (the
+ * exchange core's ex_charge), the record the size of what it keeps. */
 static size_t conn_cost(const ms_table *t, const conn *c) {
+  (void)t;
   size_t n = sizeof *c + sizeof *c->rec;
   if (c->held)
     n += sizeof *c->held + c->held->len[0] + c->held->len[1];
-  if (c->dstate)
-    n += DISSECTOR_COST; /* its line buffers are in rec->mem_held */
   return n + c->rec->mem_held + c->rec->record_bytes;
 }
 
