@@ -9,7 +9,9 @@
  * their boundaries, message/rfc822 bodies are entities again, leaf bodies
  * are decoded (base64, quoted-printable) and hashed when they are
  * attachments.  GMime decodes RFC 2047 words, RFC 2231 parameters and
- * address lists; digest.c computes the digests.
+ * address lists; digest.c computes the digests; msg_output.c sends a
+ * part's decoded bytes to its size, digests and file.  The parser's state
+ * is in message_int.h.
  */
 #include "message.h"
 
@@ -23,6 +25,7 @@
 
 #include "budget.h"
 #include "digest.h"
+#include "message_int.h"
 #include "msg_decode.h"
 #include "msg_entity.h"
 #include "msg_fields.h"
@@ -30,113 +33,6 @@
 #include "msg_top.h"
 #include "scan.h"
 #include "vec.h"
-
-#define LINE_CARRY 2048  /* longest line examined as a whole */
-#define MAX_BOUNDARY 200 /* RFC 2046 says 70 */
-
-typedef enum { ENC_IDENTITY, ENC_BASE64, ENC_QP } encoding;
-
-typedef struct {
-  char *boundary; /* of an open multipart */
-  int depth;
-  int part; /* index of the multipart in out->parts */
-} mp_frame;
-
-typedef enum {
-  S_HEADERS,  /* reading the header block of an entity */
-  S_LEAF,     /* body of a leaf part */
-  S_PREAMBLE, /* before the first boundary / after the last */
-  S_ENCODED,  /* a message/rfc822 part said to be base64: its first line
-                 tells whether it is (see encoded_message) */
-} state;
-
-/* Where the decoded bytes of one part go: its size in the part tree and,
- * for an attachment, its size, digests and the sink. */
-typedef struct {
-  int part;       /* index in out->parts, -1 none */
-  int attachment; /* index in out->attachments, -1 none */
-  ms_hash *hash;  /* md5 and sha256 of the decoded bytes */
-  void *file;     /* sink handle */
-  /* decoded bytes are digested and written in batches: a base64 line is
-   * 57 bytes, and per-call digest and write costs dominated at that size */
-  uint8_t *batch;
-  size_t batch_len;
-} part_output;
-
-#define OUTPUT_BATCH 16384
-#define HELD_BYTES 8192 /* message bytes held to hash with a batch */
-
-/* A message/rfc822 part being read: its lines, as transferred, are its
- * content (while the inner message is parsed from the same lines).  A
- * boundary of a multipart around it ends it; the line end before that
- * boundary belongs to the boundary. */
-typedef struct {
-  part_output out;
-  size_t stack_len; /* open multiparts when it began */
-  bool pending_eol;
-  uint8_t eol[2];
-  size_t eol_len;
-} rfc822_frame;
-
-#define MAX_RFC822_FRAMES 16
-
-struct ms_msg_parser {
-  ms_session *s;
-  ms_message *out;
-  const ms_dissect_config *cfg;
-  char label[32];
-  ms_ts ts;
-  ms_hash *hash; /* sha256 of the whole message (md5 only for attachments) */
-  void *eml;     /* sink handle */
-  /* line assembly */
-  size_t carry_len;
-  bool carry_is_content; /* the current line is too long to be structure */
-  /* entity */
-  state st;
-  bool top_level; /* the headers being read are the message's own */
-  bool preview;   /* POP3 TOP: cut on purpose, open multiparts expected */
-  int depth;      /* nesting of the entity being read */
-  char *headers;  /* header block of the entity, unfolded later */
-  size_t headers_len, headers_cap;
-  bool headers_overflow;
-  /* --max-headers: fields of the entity's header block, which known
-   * fields (see kept_past_limit) were seen, whether the field being read
-   * is left out */
-  uint64_t header_fields;
-  uint32_t fields_seen;
-  bool header_skip;
-  bool long_line_start;   /* the next over-long piece starts a line */
-  bool long_line_cr;      /* an over-long line's last piece ended in CR */
-  unsigned limits_raised; /* bit per ms_limit: raised for this message */
-  VEC(mp_frame) stack;
-  VEC(rfc822_frame) rfc822; /* message/rfc822 parts open, outermost first */
-  /* current leaf */
-  part_output leaf;
-  encoding enc;
-  b64_stream b64;
-  qp_stream qp;
-  bool pending_eol; /* a line end held back: it may belong to a boundary */
-  uint8_t eol[2];
-  size_t eol_len;
-  bool bad_base64_reported;
-  uint8_t *spare_batch; /* a closed attachment's batch buffer, for the next */
-  uint8_t *held;        /* HELD_BYTES, once an attachment was met */
-  size_t held_len;      /* the message's bytes in it, not hashed yet */
-  /* A message/rfc822 part sent base64 or quoted-printable is a leaf whose
-   * decoded bytes go to a parser of their own (inner), whose entities hang
-   * under that part (base_parent) one level deeper (base_depth); root is
-   * the message's own parser (NULL for itself). */
-  ms_msg_parser *inner, *root;
-  int base_parent, base_depth;
-  bool ending_cut; /* the message is being finished, cut short */
-  struct {
-    int part;
-    bool attach;
-  } encoded;          /* S_ENCODED: the part waiting for its first line */
-  size_t mem_charged; /* what the session record was told (budget.h) */
-  /* last: not cleared when a parser is reused */
-  uint8_t carry[LINE_CARRY];
-};
 
 /* Parsers of finished messages, kept with their buffers for the next ones
  * (a parser is 2 KiB, its batch buffer 16 KiB, its hold buffer 8 KiB, its
@@ -158,9 +54,6 @@ static void gmime_setup(void) {
 
 /* ---- header helpers ----------------------------------------------------- */
 
-/* What listing a text costs the record (record.h), 0 for none. */
-static size_t text_len(const char *t) { return t ? strlen(t) : 0; }
-
 /* The header block of an entity: its MIME fields into e (msg_entity.c);
  * the message's own, when it is the top-level one, to message_field. */
 static void top_field(void *ctx, const msg_entity *e, const char *name,
@@ -181,96 +74,7 @@ static void parse_header_block(ms_msg_parser *p, msg_entity *e) {
     headers_decode_text(p->out, e->charset);
 }
 
-/* ---- leaf parts and attachments ----------------------------------------- */
-
-/* The message's own bytes held back for hashing (see ms_msg_feed) go in
- * with an attachment's decoded bytes: the two hash side by side. */
-static void hash_with_held(ms_msg_parser *p, part_output *o, const uint8_t *d,
-                           size_t n) {
-  if (!p->hash) { /* a parser of an encoded message/rfc822 part */
-    ms_hash_update(o->hash, d, n);
-    return;
-  }
-  ms_hash_update2(o->hash, d, n, p->hash, p->held, p->held_len);
-  p->held_len = 0;
-}
-
-static void output_flush(ms_msg_parser *p, part_output *o) {
-  if (!o->batch_len)
-    return;
-  hash_with_held(p, o, o->batch, o->batch_len);
-  if (o->file && p->cfg->sink)
-    p->cfg->sink->write(o->file, o->batch, o->batch_len);
-  o->batch_len = 0;
-}
-
-static void output_write(ms_msg_parser *p, part_output *o, const uint8_t *d,
-                         size_t n) {
-  if (o->part >= 0)
-    p->out->parts.items[o->part].bytes += n;
-  if (o->attachment < 0)
-    return;
-  p->out->attachments.items[o->attachment].bytes += n;
-  if (o->batch_len + n > OUTPUT_BATCH)
-    output_flush(p, o);
-  if (n >= OUTPUT_BATCH) { /* large runs go straight through */
-    hash_with_held(p, o, d, n);
-    if (o->file && p->cfg->sink)
-      p->cfg->sink->write(o->file, d, n);
-    return;
-  }
-  memcpy(o->batch + o->batch_len, d, n);
-  o->batch_len += n;
-}
-
-/* Part `part` is an attachment: list it, start its digests and file. */
-static void output_attach(ms_msg_parser *p, part_output *o, int part) {
-  const ms_part *pt = &p->out->parts.items[part];
-  ms_record_room(p->s, 128 + text_len(pt->filename), p->ts); /* as its part */
-  ms_attachment *a = vec_push(&p->out->attachments);
-  a->filename = pt->filename ? xstrdup(pt->filename) : NULL;
-  a->content_type = xstrdup(pt->content_type);
-  a->disposition = pt->disposition ? xstrdup(pt->disposition) : NULL;
-  a->encoding = pt->encoding ? xstrdup(pt->encoding) : NULL;
-  a->part = part;
-  o->attachment = (int)p->out->attachments.len - 1;
-  o->hash = ms_hash_new(true);
-  ms_hash_add_sha1(o->hash);
-  o->batch = p->spare_batch ? p->spare_batch : xmalloc(OUTPUT_BATCH);
-  p->spare_batch = NULL;
-  o->batch_len = 0;
-  o->file = NULL;
-  if (p->cfg->sink)
-    o->file = p->cfg->sink->open(p->cfg->sink->ctx, p->s, p->label, "att",
-                                 o->attachment, a->filename);
-}
-
-/* The name an extracted file got, asked before it is closed (NULL when it
- * could not be written: the sink removed it). */
-static char *extracted_name(const ms_msg_sink *sink, void *file) {
-  const char *name = file && sink->name ? sink->name(file) : NULL;
-  return name ? xstrdup(name) : NULL;
-}
-
-static void output_close(ms_msg_parser *p, part_output *o) {
-  if (o->attachment >= 0) {
-    output_flush(p, o);
-    if (!p->spare_batch)
-      p->spare_batch = o->batch;
-    else
-      free(o->batch);
-    o->batch = NULL;
-    ms_attachment *a = &p->out->attachments.items[o->attachment];
-    ms_hash_final3(o->hash, a->md5, a->sha1, a->sha256);
-    o->hash = NULL;
-    if (o->file && p->cfg->sink) {
-      a->extracted = extracted_name(p->cfg->sink, o->file);
-      p->cfg->sink->close(o->file);
-    }
-    o->file = NULL;
-  }
-  o->part = o->attachment = -1;
-}
+/* ---- leaf parts --------------------------------------------------------- */
 
 static void parse_bytes(ms_msg_parser *p, const uint8_t *data, size_t n);
 
@@ -278,7 +82,7 @@ static void parse_bytes(ms_msg_parser *p, const uint8_t *data, size_t n);
  * message/rfc822 part, the message they are. */
 static void leaf_output(void *ctx, const uint8_t *d, size_t n) {
   ms_msg_parser *p = ctx;
-  output_write(p, &p->leaf, d, n);
+  msg_output_write(p, &p->leaf, d, n);
   if (p->inner) {
     p->inner->ts = p->ts;
     parse_bytes(p->inner, d, n);
@@ -326,7 +130,7 @@ static void end_leaf(ms_msg_parser *p) {
     anomaly(p, "bad_base64", "%s",
             "a base64 part holds bytes that are not base64");
   inner_end(p);
-  output_close(p, &p->leaf);
+  msg_output_close(p, &p->leaf);
   p->pending_eol = false;
 }
 
@@ -379,7 +183,7 @@ static void begin_leaf_as(ms_msg_parser *p, int part, encoding enc,
   qp_stream_init(&p->qp);
   p->pending_eol = false;
   if (part >= 0 && attach)
-    output_attach(p, &p->leaf, part);
+    msg_output_attach(p, &p->leaf, part);
 }
 
 static void begin_leaf(ms_msg_parser *p, const msg_entity *e, int part) {
@@ -397,7 +201,7 @@ static void rfc822_begin(ms_msg_parser *p, bool attach, int part) {
   f->out.attachment = -1;
   f->stack_len = p->stack.len;
   if (attach)
-    output_attach(p, &f->out, part);
+    msg_output_attach(p, &f->out, part);
 }
 
 /* One line (or a piece of an over-long one) inside the open rfc822 parts. */
@@ -407,8 +211,8 @@ static void rfc822_feed(ms_msg_parser *p, const uint8_t *d, size_t n) {
   for (size_t i = 0; i < p->rfc822.len; i++) {
     rfc822_frame *f = &p->rfc822.items[i];
     if (f->pending_eol)
-      output_write(p, &f->out, f->eol, f->eol_len);
-    output_write(p, &f->out, d, n - e);
+      msg_output_write(p, &f->out, f->eol, f->eol_len);
+    msg_output_write(p, &f->out, d, n - e);
     f->pending_eol = has_eol;
     memcpy(f->eol, d + n - e, e);
     f->eol_len = e;
@@ -423,8 +227,8 @@ static void rfc822_end(ms_msg_parser *p, int level, bool keep_eol) {
          (int)p->rfc822.items[p->rfc822.len - 1].stack_len > level) {
     rfc822_frame *f = &p->rfc822.items[p->rfc822.len - 1];
     if (keep_eol && f->pending_eol)
-      output_write(p, &f->out, f->eol, f->eol_len);
-    output_close(p, &f->out);
+      msg_output_write(p, &f->out, f->eol, f->eol_len);
+    msg_output_close(p, &f->out);
     p->rfc822.len--;
   }
 }
@@ -873,12 +677,7 @@ static size_t parser_mem(const ms_msg_parser *p) {
 }
 
 static void recount(ms_msg_parser *p) {
-  size_t now = parser_mem(p);
-  if (now > p->mem_charged)
-    ms_session_mem_add(p->s, now - p->mem_charged);
-  else
-    ms_session_mem_sub(p->s, p->mem_charged - now);
-  p->mem_charged = now;
+  ms_session_mem_set(p->s, &p->mem_charged, parser_mem(p));
 }
 
 /* A cleared parser, from the spare ones when there is one (their buffers
@@ -1026,7 +825,7 @@ void ms_msg_feed(ms_msg_parser *p, const uint8_t *data, size_t n, ms_ts ts) {
   if (hold && !p->held)
     p->held = xmalloc(HELD_BYTES);
   if (hold && p->held_len + n > HELD_BYTES)
-    output_flush(p, &p->leaf); /* the batch so far takes the held bytes */
+    msg_output_flush(p, &p->leaf); /* the batch so far takes the held bytes */
   if (!hold || p->held_len + n > HELD_BYTES) {
     ms_hash_update(p->hash, p->held, p->held_len);
     p->held_len = 0;
@@ -1051,7 +850,7 @@ void ms_msg_end(ms_msg_parser *p, bool truncated, ms_ts ts) {
   ms_hash_update(p->hash, p->held, p->held_len);
   ms_hash_final(p->hash, NULL, p->out->sha256);
   if (p->eml) {
-    p->out->extracted = extracted_name(p->cfg->sink, p->eml);
+    p->out->extracted = msg_extracted_name(p->cfg->sink, p->eml);
     p->cfg->sink->close(p->eml);
   }
   parser_free(p);

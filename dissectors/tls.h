@@ -91,6 +91,10 @@ void ms_tls_conn_gap(ms_tls_conn *c, ms_dir dir, uint64_t n, ms_ts ts);
 /* The connection ended: judge completion, run the checks (tls_checks.h). */
 void ms_tls_conn_close(ms_tls_conn *c, ms_ts ts);
 void ms_tls_conn_free(ms_tls_conn *c);
+/* What the connection holds: itself and its buffers (record bodies being
+ * gathered, handshake messages spanning records, decrypted records), for
+ * the memory bound (budget.h). */
+size_t ms_tls_conn_mem(const ms_tls_conn *c);
 
 /* Whether a direction's first bytes are a TLS handshake record (or an
  * SSLv2-compatible ClientHello): 1 yes, 0 no, -1 too few bytes to say. */

@@ -407,6 +407,13 @@ void ms_tls_conn_free(ms_tls_conn *c) {
   free(c);
 }
 
+size_t ms_tls_conn_mem(const ms_tls_conn *c) {
+  size_t n = sizeof *c;
+  for (int d = 0; d < 2; d++)
+    n += c->side[d].rr.cap + c->side[d].hs.cap + c->side[d].plain_cap;
+  return n;
+}
+
 int ms_tls_sniff(const uint8_t *p, size_t n) {
   if (n < 1)
     return -1;

@@ -162,27 +162,15 @@ static void garbage_records(const uint8_t *p, size_t n) {
 /* ---- 2: forged CBC records ---------------------------------------------- */
 
 static void forged_records(const uint8_t *p, size_t n) {
-  static const struct {
-    uint16_t version, suite;
-    const char *cipher, *md;
-    size_t key_len;
-  } cases[] = {
-      {0x0303, 0x002F, "AES-128-CBC", "SHA1", 16},
-      {0x0303, 0xC028, "AES-256-CBC", "SHA384", 32},
-      {0x0303, 0xC027, "AES-128-CBC", "SHA256", 16},
-      {0x0303, 0x000A, "DES-EDE3-CBC", "SHA1", 24},
-      {0x0302, 0xC014, "AES-256-CBC", "SHA1", 32},
-      {0x0301, 0x002F, "AES-128-CBC", "SHA1", 16},
-  };
   if (n < 1)
     return;
-  size_t pick = (p[0] >> 1) % (sizeof cases / sizeof *cases);
-  EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, cases[pick].cipher, NULL);
-  EVP_MD *md = EVP_MD_fetch(NULL, cases[pick].md, NULL);
+  const forge_suite *suite = forge_suite_at(p[0] >> 1);
+  EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, suite->cipher, NULL);
+  EVP_MD *md = EVP_MD_fetch(NULL, suite->md, NULL);
   forger f;
   FUZZ_CHECK(cipher && md &&
-                 forger_init(&f, cases[pick].version, cases[pick].suite, cipher,
-                             md, cases[pick].key_len, p[0] & 1),
+                 forger_init(&f, suite->version, suite->suite, cipher, md,
+                             suite->key_len, p[0] & 1),
              "forger set-up");
   ms_tls_cipher *c = forger_cipher(&f);
   FUZZ_CHECK(c != NULL, "no cipher for a forged suite");

@@ -26,6 +26,8 @@ if [ -z "${MAILSCOPE_PEERS_LOCKED:-}" ]; then
   exec env MAILSCOPE_PEERS_LOCKED=1 flock /tmp/mailscope-peers.lock "$0" "$@"
 fi
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/peers_setup.sh
+. "$here/peers_setup.sh"
 out=${1:-pcaps/tls}
 [ $# -gt 0 ] && shift
 only=" $* "
@@ -38,37 +40,27 @@ ns=mailscope-tls-$$
 work=$(mktemp -d /tmp/mailscope-tls.XXXXXX)
 chmod 755 "$work"
 
-export DEBIAN_FRONTEND=noninteractive
-echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
-echo "postfix postfix/mailname string mail.example.test" | debconf-set-selections
 echo "wireshark-common wireshark-common/install-setuid boolean false" |
   debconf-set-selections
-need=""
-for p in postfix dovecot-pop3d curl msmtp gnutls-bin tcpdump openssl python3 \
-  iproute2 tshark; do
-  dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
-done
-[ -z "$need" ] || { apt-get update -qq; apt-get install -y -qq $need >/dev/null; }
+peers_install postfix dovecot-pop3d curl msmtp gnutls-bin tcpdump openssl python3 \
+  iproute2 tshark
 
 in_ns() { ip netns exec "$ns" "$@"; }
 cap_pid=""
 stop_all() {
   [ -z "$cap_pid" ] || { kill "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null; } || true
-  in_ns postfix stop >/dev/null 2>&1 || true
-  in_ns doveadm stop >/dev/null 2>&1 || true
+  peers_stop in_ns
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
 trap stop_all EXIT
 # servers another script left running (outside any namespace) go first
-postfix stop >/dev/null 2>&1 || true
-doveadm stop >/dev/null 2>&1 || true
+peers_stop
 ip netns add "$ns"
 in_ns ip link set lo up
 
 # --- the test user and certificate -----------------------------------------
-id "$user" >/dev/null 2>&1 || useradd -m -s /usr/sbin/nologin "$user"
-echo "$user:$pass" | chpasswd
+peers_user
 rm -rf "/home/$user/Maildir"
 tls=/etc/mailscope-tls-test
 mkdir -p "$tls"
@@ -79,34 +71,9 @@ chmod 644 "$tls/cert.pem"
 chmod 640 "$tls/key.pem"
 
 # --- dovecot: POP3 with STLS on 110 and implicit TLS on 995, SASL -----------
-# Debian's 10-ssl.conf names a certificate the package may not have made
-mkdir -p /etc/dovecot/private
-[ -f /etc/dovecot/private/dovecot.pem ] || cp "$tls/cert.pem" /etc/dovecot/private/dovecot.pem
-[ -f /etc/dovecot/private/dovecot.key ] || cp "$tls/key.pem" /etc/dovecot/private/dovecot.key
-cat >/etc/dovecot/local.conf <<EOF
-protocols = pop3
-listen = 127.0.0.1
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:~/Maildir
-ssl = yes
-ssl_cert = <$tls/cert.pem
-ssl_key = <$tls/key.pem
+peers_dovecot_default_cert "$tls/cert.pem" "$tls/key.pem"
+peers_dovecot 127.0.0.1 "plain login" "$tls/cert.pem" "$tls/key.pem" <<EOF
 ssl_min_protocol = TLSv1.2
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u /etc/dovecot/mailscope.passwd
-}
-userdb {
-  driver = passwd
-}
-service auth {
-  unix_listener /var/spool/postfix/private/auth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
 service pop3-login {
   inet_listener pop3 {
     port = 110
@@ -120,24 +87,14 @@ protocol pop3 {
   pop3_uidl_format = %08Xu%08Xv
 }
 EOF
-echo "$user:{PLAIN}$pass" >/etc/dovecot/mailscope.passwd
-chmod 640 /etc/dovecot/mailscope.passwd
-chgrp dovecot /etc/dovecot/mailscope.passwd
 
 # --- postfix: STARTTLS on 25 and 587, implicit TLS on 465 -------------------
-postconf -e "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
-  "myhostname = mail.example.test" "mydestination = mail.example.test, localhost" \
-  "mynetworks = 127.0.0.0/8" "relayhost =" "home_mailbox = Maildir/" \
-  "smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = dovecot" \
-  "smtpd_sasl_path = private/auth" "smtpd_tls_security_level = may" \
-  "smtpd_tls_cert_file = $tls/cert.pem" "smtpd_tls_key_file = $tls/key.pem" \
-  "smtpd_tls_auth_only = no" "smtpd_banner = \$myhostname ESMTP Postfix" \
+peers_postfix ipv4 127.0.0.0/8 "$tls/cert.pem" "$tls/key.pem" \
   "smtpd_tls_session_cache_database = btree:\${data_directory}/smtpd_scache" \
   "smtpd_tls_session_cache_timeout = 3600s" \
   "smtpd_tls_protocols = >=TLSv1.2" "smtpd_tls_mandatory_protocols = >=TLSv1.2" \
   "smtpd_tls_ciphers = medium" "smtpd_tls_mandatory_ciphers = medium" \
   "tls_preempt_cipherlist = no" \
-  "default_transport = error" "relay_transport = error" \
   "smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
 # other scripts name these ports by number (587/inet, 465/inet): ours only
 postconf -MX 587/inet 465/inet submission/inet smtps/inet 2>/dev/null || true
@@ -145,9 +102,7 @@ postconf -M "submission/inet=submission inet n - y - - smtpd -o smtpd_tls_securi
 postconf -M "smtps/inet=smtps inet n - y - - smtpd -o smtpd_tls_wrappermode=yes"
 rm -f "$(postconf -h data_directory)"/smtpd_scache.db
 
-in_ns dovecot
-in_ns postfix start >/dev/null 2>&1
-sleep 2
+peers_start in_ns
 
 start_capture() { # name: tcpdump on the namespace's loopback (ip execs it:
   # $! is tcpdump's own pid)
@@ -157,12 +112,7 @@ start_capture() { # name: tcpdump on the namespace's loopback (ip execs it:
   cap_pid=$!
   sleep 1
 }
-stop_capture() {
-  sleep 1
-  kill "$cap_pid"
-  wait "$cap_pid" 2>/dev/null || true
-  cap_pid=""
-}
+stop_capture() { peers_stop_capture; }
 keylog_of() { rm -f "$out/$1.keylog"; echo "$out/$1.keylog"; }
 py() { # scenario name [args]: scripts/keylog_clients.py
   local name=$1 scenario=$2

@@ -18,6 +18,8 @@
 # The captures are committed so that tests need no servers; pcaps/README.md
 # describes each one.
 set -euo pipefail
+# shellcheck source=scripts/peers_setup.sh
+. "$(dirname "$0")/peers_setup.sh"
 # --install-only: install the packages below and stop (make_proxy_pcaps.sh
 # does so before it runs this script in a namespace without a network)
 install_only=0
@@ -32,20 +34,12 @@ user=mstest
 pass=mstest-pass
 [ "$(id -u)" = 0 ] || { echo "make_pcaps.sh: run as root" >&2; exit 1; }
 
-export DEBIAN_FRONTEND=noninteractive
-echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
-echo "postfix postfix/mailname string mail.example.test" | debconf-set-selections
-need=""
-for p in postfix dovecot-pop3d swaks curl tcpdump openssl python3 python3-aiosmtpd mailutils-pop3d \
-  msmtp mpop fetchmail; do
-  dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
-done
-[ -z "$need" ] || { apt-get update -qq; apt-get install -y -qq $need; }
+peers_install postfix dovecot-pop3d swaks curl tcpdump openssl python3 python3-aiosmtpd \
+  mailutils-pop3d msmtp mpop fetchmail
 [ "$install_only" = 0 ] || exit 0
 
 # --- the test user ----------------------------------------------------------
-id "$user" >/dev/null 2>&1 || useradd -m -s /usr/sbin/nologin "$user"
-echo "$user:$pass" | chpasswd
+peers_user
 
 # --- certificates -----------------------------------------------------------
 tls=/etc/mailscope-test
@@ -54,50 +48,15 @@ mkdir -p "$tls"
   -subj "/CN=mail.example.test" -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
 
 # --- dovecot: POP3 and SASL for postfix -------------------------------------
-# Debian's 10-ssl.conf names a certificate the package may not have made.
-mkdir -p /etc/dovecot/private
-[ -f /etc/dovecot/private/dovecot.pem ] || cp "$tls/cert.pem" /etc/dovecot/private/dovecot.pem
-[ -f /etc/dovecot/private/dovecot.key ] || cp "$tls/key.pem" /etc/dovecot/private/dovecot.key
-cat >/etc/dovecot/local.conf <<EOF
-protocols = pop3
-listen = 127.0.0.1, ::1
-disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 apop
-mail_location = maildir:~/Maildir
-ssl = yes
-ssl_cert = <$tls/cert.pem
-ssl_key = <$tls/key.pem
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u /etc/dovecot/mailscope.passwd
-}
-userdb {
-  driver = passwd
-}
-service auth {
-  unix_listener /var/spool/postfix/private/auth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
+peers_dovecot_default_cert "$tls/cert.pem" "$tls/key.pem"
+peers_dovecot "127.0.0.1, ::1" "plain login cram-md5 apop" "$tls/cert.pem" "$tls/key.pem" <<EOF
 protocol pop3 {
   pop3_uidl_format = %08Xu%08Xv
 }
 EOF
-echo "$user:{PLAIN}$pass" >/etc/dovecot/mailscope.passwd
-chmod 640 /etc/dovecot/mailscope.passwd
-chgrp dovecot /etc/dovecot/mailscope.passwd
 
 # --- postfix: loopback only, local delivery only ----------------------------
-postconf -e "inet_interfaces = loopback-only" "inet_protocols = all" \
-  "myhostname = mail.example.test" "mydestination = mail.example.test, localhost" \
-  "mynetworks = 127.0.0.0/8 [::1]/128" "relayhost =" "home_mailbox = Maildir/" \
-  "smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = dovecot" \
-  "smtpd_sasl_path = private/auth" "smtpd_tls_security_level = may" \
-  "smtpd_tls_cert_file = $tls/cert.pem" "smtpd_tls_key_file = $tls/key.pem" \
-  "smtpd_tls_auth_only = no" "smtpd_banner = \$myhostname ESMTP Postfix" \
-  "default_transport = error" "relay_transport = error" \
+peers_postfix all "127.0.0.0/8 [::1]/128" "$tls/cert.pem" "$tls/key.pem" \
   "smtpd_recipient_restrictions = check_recipient_access inline:{rejected.example.test=REJECT}, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination" \
   "smtputf8_enable = yes"
 # 2525: the same smtpd with a 4 KB message size limit (SIZE tests); what
@@ -126,33 +85,22 @@ stop_servers() {
   [ -z "$extra_pid" ] || kill "$extra_pid" 2>/dev/null || true
   # a capture left running by a failed client would go on writing its file
   [ -z "$cap_pid" ] || { sleep 1; kill "$cap_pid" 2>/dev/null; } || true
-  postfix stop >/dev/null 2>&1 || true
-  # dovecot by its own pid file, never by name (another may be running)
-  doveadm stop >/dev/null 2>&1 ||
-    { [ -s /run/dovecot/master.pid ] && kill "$(cat /run/dovecot/master.pid)"; } 2>/dev/null || true
+  peers_stop
 }
 trap stop_servers EXIT
 stop_servers
 # postscreen remembers a client that passed (a day): forget it, so that the
 # pregreet capture sees the test every time
 rm -f "$(postconf -h data_directory)/postscreen_cache.db"
-dovecot
-postfix start >/dev/null 2>&1
-sleep 2
+peers_start
 
 start_capture() { # file, interface, filter
   tcpdump -i "$2" -U -s 0 -w "$out/$1" "$3" >/dev/null 2>&1 &
   cap_pid=$!
   sleep 1
 }
-stop_capture() {
-  sleep 1
-  kill "$cap_pid"
-  wait "$cap_pid" 2>/dev/null || true
-  cap_pid=""
-}
+stop_capture() { peers_stop_capture; }
 to="$user@mail.example.test"
-swaks_q() { swaks --silent 2 --hide-all "$@" >/dev/null 2>&1 || true; }
 
 if want smtp-plain; then
 # 1. plain SMTP, one message with a dot-stuffed line

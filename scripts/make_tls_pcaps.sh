@@ -36,15 +36,12 @@
 #                       stripped, overwritten with XXXXXXXA, refused with 454
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/peers_setup.sh
+. scripts/peers_setup.sh
 [ "$(id -u)" = 0 ] || { echo "make_tls_pcaps.sh: run as root" >&2; exit 1; }
 if [ -z "${MAILSCOPE_TLS_NETNS:-}" ]; then
   # packages first: the namespace has no way out
-  export DEBIAN_FRONTEND=noninteractive
-  need=""
-  for p in postfix dovecot-pop3d swaks curl tcpdump openssl python3 msmtp mpop; do
-    dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
-  done
-  [ -z "$need" ] || { apt-get update -qq; apt-get install -y -qq $need; }
+  peers_install postfix dovecot-pop3d swaks curl tcpdump openssl python3 msmtp mpop
   exec flock /tmp/mailscope-peers.lock unshare -n \
     env MAILSCOPE_TLS_NETNS=1 "$0" "$@"
 fi
@@ -59,8 +56,7 @@ user=mstest
 pass=mstest-pass
 to="$user@mail.example.test"
 
-id "$user" >/dev/null 2>&1 || useradd -m -s /usr/sbin/nologin "$user"
-echo "$user:$pass" | chpasswd
+peers_user
 
 # --- certificates -----------------------------------------------------------
 tls=/etc/mailscope-tls
@@ -107,43 +103,10 @@ chmod 644 "$tls"/*.key
 mkdir -p /etc/dovecot/private
 cp "$tls/good.pem" /etc/dovecot/private/dovecot.pem
 cp "$tls/good.key" /etc/dovecot/private/dovecot.key
-cat >/etc/dovecot/local.conf <<EOF
-protocols = pop3
-listen = 127.0.0.1
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-mail_location = maildir:~/Maildir
-ssl = yes
-ssl_cert = <$tls/good.pem
-ssl_key = <$tls/good.key
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u /etc/dovecot/mailscope.passwd
-}
-userdb {
-  driver = passwd
-}
-service auth {
-  unix_listener /var/spool/postfix/private/auth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
-EOF
-echo "$user:{PLAIN}$pass" >/etc/dovecot/mailscope.passwd
-chmod 640 /etc/dovecot/mailscope.passwd
-chgrp dovecot /etc/dovecot/mailscope.passwd
+peers_dovecot 127.0.0.1 "plain login" "$tls/good.pem" "$tls/good.key" </dev/null
 
 # --- postfix: 25 STARTTLS, 465 implicit TLS, ports with other certificates --
-postconf -e "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
-  "myhostname = mail.example.test" "mydestination = mail.example.test, localhost" \
-  "mynetworks = 127.0.0.0/8" "relayhost =" "home_mailbox = Maildir/" \
-  "smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = dovecot" \
-  "smtpd_sasl_path = private/auth" "smtpd_tls_security_level = may" \
-  "smtpd_tls_cert_file = $tls/good.pem" "smtpd_tls_key_file = $tls/good.key" \
-  "smtpd_tls_auth_only = no" "smtpd_banner = \$myhostname ESMTP Postfix" \
-  "default_transport = error" "relay_transport = error" \
+peers_postfix ipv4 127.0.0.0/8 "$tls/good.pem" "$tls/good.key" \
   "smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
 postconf -M "465/inet=465 inet n - y - - smtpd -o smtpd_tls_wrappermode=yes"
 postconf -M "10025/inet=10025 inet n - y - - smtpd -o tls_medium_cipherlist=DEFAULT@SECLEVEL=0 -o smtpd_tls_protocols=>=TLSv1"
@@ -155,26 +118,18 @@ proxy_pid=""
 stop_servers() {
   [ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null || true
   [ -z "$cap_pid" ] || { sleep 1; kill "$cap_pid" 2>/dev/null; } || true
-  postfix stop >/dev/null 2>&1 || true
-  doveadm stop >/dev/null 2>&1 || true
+  peers_stop
 }
 trap stop_servers EXIT
 stop_servers
-dovecot
-postfix start >/dev/null 2>&1
-sleep 2
+peers_start
 
 start_capture() { # file, filter
   tcpdump -i lo -U -s 0 -w "$out/$1" "$2" >/dev/null 2>&1 &
   cap_pid=$!
   sleep 1
 }
-stop_capture() {
-  sleep 1
-  kill "$cap_pid"
-  wait "$cap_pid" 2>/dev/null || true
-  cap_pid=""
-}
+stop_capture() { peers_stop_capture; }
 # s_client PROTO PORT ARGS...: STARTTLS PROTO, then what stdin says
 s_client() {
   local proto=$1 port=$2
@@ -183,7 +138,6 @@ s_client() {
     -servername mail.example.test "$@" >/dev/null 2>&1 || true
 }
 smtp_quit() { printf 'EHLO client.example.test\nQUIT\n'; sleep 1; }
-swaks_q() { swaks --silent 2 --hide-all "$@" >/dev/null 2>&1 || true; }
 msg=$(mktemp)
 printf 'From: a@example.test\r\nTo: %s\r\nSubject: over TLS\r\n\r\nhello\r\n' "$to" >"$msg"
 

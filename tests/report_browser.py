@@ -22,8 +22,8 @@ dialog), nothing may become markup (one executable script, no element with
 an event attribute, no img/iframe/object/font, no <b> of the capture's), no Content-Security-Policy violation,
 and the hostile text is on the page as text.
 
-Part 3, tests/report_browser_views.py: the routing view, and TLS facts
-from a synthetic record.
+Part 3, tests/report_browser_views.py: the routing view, TLS facts from a
+synthetic record, and the session page's refused and unanswered recipients.
 
 No exception or console error in any of it.  Exit 0 or 1."""
 import json
@@ -371,6 +371,7 @@ def main():
     import report_browser_views as views  # uses this module's helpers
     views.part_routes(mailscope, tmp, outdir)
     views.part_tls(mailscope, tmp)
+    views.part_recipients(mailscope, tmp)
     print("report in the browser: %s" % ("FAILED (%d)" % len(failures)
                                           if failures else "ok"))
     sys.exit(1 if failures else 0)

@@ -1,6 +1,6 @@
-"""report_browser_views.py - the routing view and the TLS facts of the HTML
-report in headless Chromium (called by tests/report_browser.py, whose
-helpers it uses).
+"""report_browser_views.py - the routing view, the TLS facts and the
+recipients of the HTML report in headless Chromium (called by
+tests/report_browser.py, whose helpers it uses).
 
 Routing: the report of the route captures (pcaps/real/route-*.pcap: MX by
 preference, an MX behind a CNAME, an implicit MX, a delivery straight to a
@@ -18,7 +18,12 @@ synthetic one is put into a report's data (the version in the row, the
 handshake facts in the session's detail, a certificate anomaly): the TLS
 column, the TLS-versions and certificate-issues charts and their filters,
 and the session page showing every fact it was given (version, cipher, SNI,
-JA4, certificate subject, expiry, names) and the anomaly, in red."""
+JA4, certificate subject, expiry, names) and the anomaly, in red.
+
+Recipients: the session page's transactions of captures with refused RCPTs
+and with RCPTs whose reply is not in the capture (rcpt_unanswered), each
+cell checked against the NDJSON; the unanswered column beside the refused
+one, only where a transaction has any."""
 import json
 import os
 import re
@@ -231,3 +236,60 @@ def part_tls(mailscope, tmp):
                  any("expired" in x for x in box["bad"]) and
                  any("tls_certificate_expired" in x for x in box["bad"]), box and box["bad"])
         rb.page_clean(b, "synthetic TLS")
+
+
+# ---- recipients: refused and unanswered -------------------------------------
+
+RCPT_CAPTURES = ["pcaps/real/smtp-multi-rset.pcap", "pcaps/corpus/zeek/smtp-one-side-only.pcap",
+                 "pcaps/corpus/zeek/smtp-attachment-msg.pcap"]
+
+TX_TABLE = """(function(){var h=[...document.querySelectorAll('#session .fact h3')]
+  .filter(e => e.textContent === 'Transactions')[0];
+  if (!h) return null;
+  var t = h.parentNode.querySelector('table');
+  return {head: [...t.querySelectorAll('thead th')].map(e => e.textContent),
+    rows: [...t.querySelectorAll('tbody tr')].map(tr => [...tr.children].map(e => e.textContent))};
+})()"""
+
+
+def part_recipients(mailscope, tmp):
+    """The session page's transactions: the refused recipients with their
+    codes and, beside them, the RCPTs the capture holds no reply to
+    (rcpt_unanswered), each as the NDJSON of the same run says; the
+    unanswered column only where a transaction has any."""
+    html = os.path.join(tmp, "rcpt.html")
+    sessions = rb.run_mailscope(mailscope, RCPT_CAPTURES, html, os.path.join(tmp, "extract-rcpt"))
+    seen = {"with": 0, "without": 0}
+    with Browser(rb.CHROME, os.path.join(tmp, "profile5")) as b:
+        base = "file://" + html
+        b.navigate(base)
+        for s in sessions:
+            txs = s.get("transactions", [])
+            if not txs:
+                continue
+            b.navigate(base + "#s=" + s["uid"])
+            got = b.eval(TX_TABLE)
+            any_ru = any(t.get("rcpt_unanswered") for t in txs)
+            seen["with" if any_ru else "without"] += 1
+            rb.check("recipients %s: a transactions table, a row each" % s["uid"],
+                     got is not None and len(got["rows"]) == len(txs), got)
+            if got is None:
+                continue
+            head = got["head"]
+            ref = head.index("refused") if "refused" in head else -1
+            rb.check("recipients %s: the unanswered column %s" % (
+                s["uid"], "beside the refused" if any_ru else "absent"),
+                ref >= 0 and (head[ref + 1:ref + 2] == ["unanswered"]) == any_ru and
+                ("unanswered" in head) == any_ru, head)
+            for t, row in zip(txs, got["rows"]):
+                refused = ", ".join("%s (%d)" % (r["addr"], r["code"])
+                                    for r in t.get("rcpt_rejected", []))
+                rb.check("recipients %s: refused as in the NDJSON" % s["uid"],
+                         row[ref] == refused, (row, refused))
+                if any_ru:
+                    ru = ", ".join(t.get("rcpt_unanswered", []))
+                    rb.check("recipients %s: unanswered as in the NDJSON" % s["uid"],
+                             row[ref + 1] == ru, (row, ru))
+        rb.page_clean(b, "recipients")
+    rb.check("recipients: sessions with and without unanswered RCPTs",
+             seen["with"] >= 2 and seen["without"] >= 1, seen)

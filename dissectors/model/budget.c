@@ -46,3 +46,11 @@ void ms_session_mem_add(ms_session *s, size_t n) { s->mem_held += n; }
 void ms_session_mem_sub(ms_session *s, size_t n) {
   s->mem_held -= n < s->mem_held ? n : s->mem_held;
 }
+
+void ms_session_mem_set(ms_session *s, size_t *charged, size_t now) {
+  if (now > *charged)
+    ms_session_mem_add(s, now - *charged);
+  else
+    ms_session_mem_sub(s, *charged - now);
+  *charged = now;
+}

@@ -54,5 +54,8 @@ uint64_t ms_budget_room(const ms_budget *b);
 /* A session's own memory, kept by its dissector (see above). */
 void ms_session_mem_add(ms_session *s, size_t n);
 void ms_session_mem_sub(ms_session *s, size_t n);
+/* A holder that told the record *charged bytes holds `now` bytes now: the
+ * record is told the difference and *charged becomes now. */
+void ms_session_mem_set(ms_session *s, size_t *charged, size_t now);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "budget.h"
 #include "tls.h"
 #include "tls_protect.h"
 #include "vec.h"
@@ -13,8 +14,17 @@ struct ms_tls_layer {
   ms_tls_protect *protect; /* NULL without a key store */
   ms_tls_conn *conn;       /* made at the first byte */
   bool begun[2], said[2];
-  bool plain[2]; /* said MS_TLS_PLAINTEXT */
+  bool plain[2];  /* said MS_TLS_PLAINTEXT */
+  size_t charged; /* what the session record was told (budget.h) */
 };
+
+/* The layer's memory, its TLS buffers (up to a record and a handshake
+ * message per direction), as the session record is told: the session
+ * table charges it to --max-memory with the session. */
+static void recount(ms_tls_layer *l) {
+  size_t now = sizeof *l + (l->conn ? ms_tls_conn_mem(l->conn) : 0);
+  ms_session_mem_set(l->rec, &l->charged, now);
+}
 
 static void say(ms_tls_layer *l, ms_dir dir, ms_tls_state what, ms_ts ts) {
   if (l->said[dir])
@@ -47,6 +57,7 @@ ms_tls_layer *ms_tls_layer_new(ms_session *rec, ms_tls_keys *keys,
   l->cb = *cb;
   if (keys)
     l->protect = ms_tls_protect_new(keys, rec);
+  recount(l);
   return l;
 }
 
@@ -65,11 +76,14 @@ void ms_tls_layer_data(ms_tls_layer *l, ms_dir dir, const uint8_t *p, size_t n,
     l->conn = ms_tls_conn_new(l->rec, &h);
   }
   ms_tls_conn_data(l->conn, dir, p, n, ts);
+  recount(l);
 }
 
 void ms_tls_layer_gap(ms_tls_layer *l, ms_dir dir, uint64_t n, ms_ts ts) {
-  if (l->conn)
+  if (l->conn) {
     ms_tls_conn_gap(l->conn, dir, n, ts);
+    recount(l);
+  }
 }
 
 void ms_tls_layer_settle(ms_tls_layer *l, ms_ts ts) {
@@ -86,5 +100,6 @@ void ms_tls_layer_close(ms_tls_layer *l, ms_ts ts) {
     ms_tls_conn_free(l->conn);
   }
   ms_tls_protect_free(l->protect);
+  ms_session_mem_sub(l->rec, l->charged);
   free(l);
 }

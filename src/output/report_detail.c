@@ -134,6 +134,9 @@ static void transaction(rr_ctx *c, const ms_session *s, size_t i,
     }
     jw_arr_end(w);
   }
+  rr_kstrs(c, "ru", t->rcpt_unanswered.items, t->rcpt_unanswered.len);
+  if (t->rcpt_unanswered.len > RR_LIST_MAX)
+    jw_kuint(w, "run", t->rcpt_unanswered.len);
   jw_kstr(w, "st", ms_tx_status_name(t->status));
   reply(c, &t->reply);
   rr_kstr(c, "q", t->queue_id, RR_CELL_MAX);

@@ -15,29 +15,8 @@
 
 #include "message.h"
 #include "msg_decode.h"
+#include "msg_fixture.h"
 #include "msg_received.h"
-
-static ms_message *parse(ms_session *s, const char *text, size_t chunk) {
-  ms_dissect_config cfg;
-  ms_dissect_config_defaults(&cfg);
-  ms_message *m = ms_message_new();
-  ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
-  size_t n = strlen(text);
-  if (!chunk)
-    chunk = n ? n : 1;
-  for (size_t off = 0; off < n; off += chunk)
-    ms_msg_feed(p, (const uint8_t *)text + off,
-                n - off < chunk ? n - off : chunk, 0);
-  ms_msg_end(p, false, 0);
-  return m;
-}
-
-static bool has_anomaly(const ms_session *s, const char *name) {
-  for (size_t i = 0; i < s->anomalies.len; i++)
-    if (!strcmp(s->anomalies.items[i].name, name))
-      return true;
-  return false;
-}
 
 static const char nested[] =
     "Received: from a.example (a.example [192.0.2.1]) by b.example with ESMTP "
@@ -219,27 +198,12 @@ static const char *anomaly_detail(const ms_session *s, const char *name) {
   return NULL;
 }
 
-static ms_message *parse_cfg(ms_session *s, const char *text, size_t chunk,
-                             size_t max_bytes) {
-  ms_dissect_config cfg;
-  ms_dissect_config_defaults(&cfg);
-  cfg.max_message_bytes = max_bytes;
-  ms_message *m = ms_message_new();
-  ms_msg_parser *p = ms_msg_begin(s, m, &cfg, "t1", 0);
-  size_t n = strlen(text);
-  for (size_t off = 0; off < n; off += chunk)
-    ms_msg_feed(p, (const uint8_t *)text + off,
-                n - off < chunk ? n - off : chunk, 0);
-  ms_msg_end(p, false, 0);
-  return m;
-}
-
 /* The fields of a message parsed from text fed in pieces of chunk bytes,
  * as JSON-like text for comparison (subject, headers seen, anomalies). */
 static void header_fields(const char *text, size_t chunk, size_t max_bytes,
                           char *out, size_t n) {
   ms_session *s = ms_session_new();
-  ms_message *m = parse_cfg(s, text, chunk, max_bytes);
+  ms_message *m = parse_max(s, text, chunk, max_bytes);
   snprintf(out, n, "subject=%.40s date=%s parts=%zu anomalies=%zu",
            m->subject ? m->subject : "(none)", m->date ? m->date : "(none)",
            m->parts.len, s->anomalies.len);
@@ -514,7 +478,7 @@ static void header_block_bounded(void **state) {
                                  "filename=a.bin\r\n\r\nabc\r\n--z--\r\n");
   for (size_t chunk = 1; chunk <= 4096; chunk *= 64) {
     ms_session *s = ms_session_new();
-    ms_message *m = parse_cfg(s, text, chunk, 64 * 1024);
+    ms_message *m = parse_max(s, text, chunk, 64 * 1024);
     assert_true(has_anomaly(s, "header_too_large"));
     assert_string_equal(m->subject, "big");
     assert_int_equal(m->bytes, o);

@@ -305,10 +305,17 @@ static void huge_values_are_cut(void **state) {
   for (size_t i = 0; i < n; i += 2)
     memcpy(m->subject + i, "\xc3\xa9", 2); /* never cut inside a character */
   m->subject[n] = '\0';
-  for (int i = 0; i < 5000; i++) /* a recipient flood */
+  for (int i = 0; i < 5000; i++) { /* a recipient flood */
     strvec_push(&s->transactions.items[1].rcpt_to, "x@example.org");
+    strvec_push(&s->transactions.items[1].rcpt_unanswered, "y@example.org");
+  }
   char *html = report_of(&s, 1, false);
   assert_true(strlen(html) < 300 * 1024);
+  json_object *d = block(html, "d-0"); /* the unanswered listed up to a cap */
+  json_object *tx = at(fx_get(d, "tx"), 1);
+  assert_true(json_object_array_length(fx_get(tx, "ru")) < 5000);
+  assert_int_equal(num(tx, "run"), 5000);
+  json_object_put(d);
   json_object *rows = block(html, "ms-rows");
   const char *subject = json_object_get_string(at(fx_get(at(rows, 0), "j"), 0));
   assert_int_equal(strlen(subject), 200 + 3);
@@ -325,6 +332,8 @@ static void rows_and_details(void **state) {
   s[2]->auth.result = MS_AUTH_FAILURE;
   s[2]->auth.failures = 4;
   snprintf(s[2]->uid, sizeof s[2]->uid, "%s", "CfixtureSmtp0000002");
+  /* an RCPT the capture holds no reply to, beside the refused ones */
+  strvec_push(&s[0]->transactions.items[0].rcpt_unanswered, "late@example.org");
   char *html = report_of(s, 3, false);
   json_object *meta = block(html, "ms-meta"), *rows = block(html, "ms-rows");
   assert_int_equal(num(meta, "sessions"), 3);
@@ -382,7 +391,12 @@ static void rows_and_details(void **state) {
   json_object *tx = at(fx_get(d, "tx"), 0);
   assert_string_equal(fx_str(tx, "st"), "rejected");
   assert_int_equal(num(tx, "m"), -1);
+  assert_int_equal(json_object_array_length(fx_get(tx, "ru")), 1);
+  assert_string_equal(json_object_get_string(at(fx_get(tx, "ru"), 0)),
+                      "late@example.org");
+  assert_null(fx_get(tx, "run"));
   assert_int_equal(num(at(fx_get(d, "tx"), 1), "m"), 0);
+  assert_null(fx_get(at(fx_get(d, "tx"), 1), "ru"));
   msg = at(fx_get(d, "msg"), 0);
   assert_string_equal(json_object_get_string(at(at(fx_get(msg, "hdr"), 0), 0)),
                       "From");

@@ -357,30 +357,18 @@ static void bad_paddings(forger *f) {
 
 static void cbc_forged(void **state) {
   (void)state;
-  static const struct {
-    uint16_t version, suite;
-    const char *cipher, *md;
-    size_t key_len;
-  } cases[] = {
-      {0x0303, 0x002F, "AES-128-CBC", "SHA1", 16},
-      {0x0303, 0xC028, "AES-256-CBC", "SHA384", 32},
-      {0x0303, 0xC027, "AES-128-CBC", "SHA256", 16},
-      {0x0303, 0x000A, "DES-EDE3-CBC", "SHA1", 24},
-      {0x0302, 0xC014, "AES-256-CBC", "SHA1", 32},
-      {0x0301, 0x002F, "AES-128-CBC", "SHA1", 16},
-      {0x0301, 0xC012, "DES-EDE3-CBC", "SHA1", 24},
-  };
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, cases[i].cipher, NULL);
-    EVP_MD *md = EVP_MD_fetch(NULL, cases[i].md, NULL);
+  for (size_t i = 0; i < FORGE_SUITES; i++) {
+    const forge_suite *suite = forge_suite_at(i);
+    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, suite->cipher, NULL);
+    EVP_MD *md = EVP_MD_fetch(NULL, suite->md, NULL);
     assert_non_null(cipher);
     for (int etm = 0; etm < 2; etm++) {
       forger f;
-      assert_true(forger_init(&f, cases[i].version, cases[i].suite, cipher, md,
-                              cases[i].key_len, etm));
+      assert_true(forger_init(&f, suite->version, suite->suite, cipher, md,
+                              suite->key_len, etm));
       every_padding(&f);
-      assert_true(forger_init(&f, cases[i].version, cases[i].suite, cipher, md,
-                              cases[i].key_len, etm));
+      assert_true(forger_init(&f, suite->version, suite->suite, cipher, md,
+                              suite->key_len, etm));
       bad_paddings(&f);
     }
     EVP_CIPHER_free(cipher);

@@ -3,7 +3,7 @@
  * records written by OpenSSL's libssl (tls_loopback.h) go in, the
  * plaintext each way comes back with what the layer says of each
  * direction; without keys, with keys of other sessions, with a damaged
- * record. */
+ * record; its buffers told to the session record for --max-memory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +97,7 @@ static void feed(ms_session *rec, ms_tls_keys *keys, const lb_session *s,
   }
   ms_tls_layer_settle(l, 1000);
   ms_tls_layer_close(l, 1000);
+  assert_int_equal(rec->mem_held, 0); /* all given back */
 }
 
 static int count_anomaly(const ms_session *r, const char *name) {
@@ -241,6 +242,39 @@ static void settled_at_the_end(void **state) {
   ms_tls_keys_free(k);
 }
 
+/* The TLS buffers are told to the session record (budget.h), so that the
+ * session table charges them to --max-memory: a handshake message spanning
+ * records is held whole, a record body while it is gathered; all of it
+ * given back when the layer closes. */
+static void buffers_are_charged(void **state) {
+  (void)state;
+  ms_session *rec = ms_session_new();
+  seen out = {.said = {-1, -1}};
+  ms_tls_layer_cb cb = {on_said, on_plain, on_lost, &out};
+  ms_tls_layer *l = ms_tls_layer_new(rec, NULL, &cb);
+  uint64_t idle = rec->mem_held;
+  assert_true(idle > 0 && idle < 4096); /* the layer alone */
+  ms_tls_layer_begins(l, MS_CLIENT, 1);
+  /* a ClientHello of 60,000 bytes: its first 16,380 in a full record */
+  static uint8_t rec1[5 + 16384];
+  memcpy(rec1, "\x16\x03\x01\x40\x00\x01\x00\xea\x60", 9);
+  ms_tls_layer_data(l, MS_CLIENT, rec1, sizeof rec1, 2);
+  uint64_t held = rec->mem_held; /* the record body and the message so far */
+  assert_true(held >= idle + 2 * 16384);
+  /* the next record, in two halves: the message grows when it is whole */
+  static uint8_t rec2[5 + 16384];
+  memcpy(rec2, "\x16\x03\x01\x40\x00", 5);
+  ms_tls_layer_data(l, MS_CLIENT, rec2, 5 + 8192, 3);
+  assert_true(rec->mem_held >= held);
+  ms_tls_layer_data(l, MS_CLIENT, rec2 + 5 + 8192, 8192, 3);
+  assert_true(rec->mem_held >= held + 16384);
+  assert_int_equal(count_anomaly(rec, "tls_malformed"), 0);
+  ms_tls_layer_settle(l, 4);
+  ms_tls_layer_close(l, 4);
+  assert_int_equal(rec->mem_held, 0);
+  ms_session_free(rec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(tls13_gcm),
@@ -251,6 +285,7 @@ int main(void) {
       cmocka_unit_test(no_key_store),
       cmocka_unit_test(damaged_record),
       cmocka_unit_test(settled_at_the_end),
+      cmocka_unit_test(buffers_are_charged),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,30 @@
 
 #define FORGE_MAX 20000 /* content + MAC + padding of one forged record */
 
+/* The CBC suites the forger is tried with: protocol version, suite,
+ * OpenSSL's names of its cipher and MAC, key length. */
+typedef struct {
+  uint16_t version, suite;
+  const char *cipher, *md;
+  size_t key_len;
+} forge_suite;
+
+#define FORGE_SUITES 7
+
+/* Suite i (modulo FORGE_SUITES). */
+static inline const forge_suite *forge_suite_at(size_t i) {
+  static const forge_suite suites[FORGE_SUITES] = {
+      {0x0303, 0x002F, "AES-128-CBC", "SHA1", 16},
+      {0x0303, 0xC028, "AES-256-CBC", "SHA384", 32},
+      {0x0303, 0xC027, "AES-128-CBC", "SHA256", 16},
+      {0x0303, 0x000A, "DES-EDE3-CBC", "SHA1", 24},
+      {0x0302, 0xC014, "AES-256-CBC", "SHA1", 32},
+      {0x0301, 0x002F, "AES-128-CBC", "SHA1", 16},
+      {0x0301, 0xC012, "DES-EDE3-CBC", "SHA1", 24},
+  };
+  return &suites[i % FORGE_SUITES];
+}
+
 typedef struct {
   uint16_t version, suite;
   const EVP_CIPHER *cipher;

@@ -115,17 +115,24 @@ MS.msgLink = function (k) {
 
 MS.transactionFacts = function (d) {
   if (!d.tx) return null;
+  /* RCPTs the capture holds no reply to (rcpt_unanswered): a column beside
+   * the refused ones, when a transaction has any */
+  var unanswered = d.tx.some(function (t) { return t.ru; });
+  var head = ['#', 'at', 'MAIL FROM', 'accepted recipients', 'refused'];
+  if (unanswered) head.push('unanswered');
   return MS.fact('Transactions', 'wide', MS.table2(
-    ['#', 'at', 'MAIL FROM', 'accepted recipients', 'refused', 'status', 'reply', 'queue id', 'message'],
+    head.concat(['status', 'reply', 'queue id', 'message']),
     d.tx.map(function (t, k) {
       var rp = t.rp ? [t.rp.code, t.rp.st, t.rp.enh, t.rp.x].filter(function (x) {
         return x !== undefined && x !== null;
       }).join(' ') : '';
-      return [String(k + 1), '+' + MS.secs(t.t), t.f + (t.par ? ' ' + t.par : ''),
+      var row = [String(k + 1), '+' + MS.secs(t.t), t.f + (t.par ? ' ' + t.par : ''),
         MS.list(t.r, t.rn ? t.rn - t.r.length : 0),
-        (t.rj || []).map(function (x) { return x[0] + ' (' + x[1] + ')'; }).join(', '),
+        (t.rj || []).map(function (x) { return x[0] + ' (' + x[1] + ')'; }).join(', ')];
+      if (unanswered) row.push(MS.list(t.ru, t.run ? t.run - t.ru.length : 0));
+      return row.concat([
         MS.el('span', {class: t.st === 'queued' ? 'good' : t.st === 'rejected' ? 'bad' : null}, t.st),
-        rp, t.q || '', MS.msgLink(t.m)];
+        rp, t.q || '', MS.msgLink(t.m)]);
     })), d.txn ? MS.el('p', {class: 'note'}, MS.num(d.txn) + ' transactions in all') : null);
 };
 
