@@ -198,11 +198,7 @@ void ex_charge(ex *x) {
     now += sizeof *x->greeting;
   if (x->p->held)
     now += x->p->held(x->owner);
-  if (now > x->mem_charged)
-    ms_session_mem_add(x->rec, now - x->mem_charged);
-  else if (now < x->mem_charged)
-    ms_session_mem_sub(x->rec, x->mem_charged - now);
-  x->mem_charged = now;
+  ms_session_mem_set(x->rec, &x->mem_charged, now);
 }
 
 void ex_free(ex *x) {
