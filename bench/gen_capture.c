@@ -387,6 +387,9 @@ static char *tls_script(int id, int kind, size_t *len) {
 }
 
 static int all_tls; /* gen_capture tls */
+/* gen_capture keylog: the scripts made TLS by libssl start in the clear
+ * (a TLS script wrapped in TLS again would be TLS inside TLS) */
+static int no_tls;
 
 /* ---- keylog: a session's script through real TLS ---------------------------
  * OpenSSL's libssl plays client and server over memory BIOs: the plaintext
@@ -557,7 +560,7 @@ static void open_flow(flow *f, int id, int smtp_only) {
   f->sport = pop ? 110 : 25;
   f->seq[0] = rnd();
   f->seq[1] = rnd();
-  if (!smtp_only && (all_tls || id % 5 == 4)) {
+  if (!smtp_only && !no_tls && (all_tls || id % 5 == 4)) {
     static const uint16_t ports[TLS_KINDS] = {25, 465, 110, 995};
     int kind = (all_tls ? id : id / 5) % TLS_KINDS;
     f->sport = ports[kind];
@@ -659,6 +662,7 @@ static int advance_into(flow *f, FILE *to, uint64_t *count) {
 static void gen_keylog(const char *name, uint64_t target, int conc) {
   FILE *tls_out = out, *plain_out = open_out(name, ".plain.pcap");
   keylog_out = open_out(name, ".keylog");
+  no_tls = 1;
   keylog_contexts();
   out = plain_out;
   header();

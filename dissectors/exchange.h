@@ -191,6 +191,8 @@ typedef struct ex {
   bool tls_client_after;   /* the client spoke after the positive reply */
   bool tls_injection_said; /* starttls_response_injection raised */
   bool tls_noted;          /* the "TLS starts" notice is written */
+  bool tls_inside;         /* the bytes come decrypted from a TLS layer */
+  bool tls_nested_said;    /* tls_nested raised */
   /* set by on_reply handlers: work for the server-data loop */
   bool due;
   bool stop;             /* decoding stops (MS_STOP) */

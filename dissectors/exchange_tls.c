@@ -28,8 +28,31 @@
            are commands */
 
 void ex_tls_asked(ex *x) {
-  if (x->tls[MS_CLIENT] == EX_TLS_NONE || x->tls[MS_CLIENT] == EX_TLS_PLAIN)
+  uint8_t st = x->tls[MS_CLIENT];
+  if (st == EX_TLS_NONE || st == EX_TLS_PLAIN || st == EX_TLS_DECRYPTED)
     x->tls[MS_CLIENT] = EX_TLS_ASKED;
+}
+
+/* What a direction's state goes back to when no TLS follows after all. */
+static uint8_t no_tls_state(const ex *x) {
+  return x->tls_inside ? EX_TLS_DECRYPTED : EX_TLS_NONE;
+}
+
+/* A TLS record inside decrypted TLS (STARTTLS said inside TLS): a second
+ * layer mailscope does not decode.  The rest of that direction is taken
+ * and dropped, not read as commands or replies. */
+static ex_step nested(ex *x, ms_dir dir, const uint8_t **cur,
+                      const uint8_t *end, ms_ts ts) {
+  x->tls[dir] = EX_TLS_OPAQUE;
+  if (!x->tls_nested_said) {
+    x->tls_nested_said = true;
+    ex_anomaly(x, "tls_nested", ts,
+               "a TLS handshake inside the decrypted TLS session (STARTTLS "
+               "inside TLS): the inner layer is not decoded");
+    ex_notice(x, ts, dir, "TLS inside TLS: the rest is not decoded");
+  }
+  *cur = end;
+  return EX_STEP_TAKEN;
 }
 
 /* The lines of held bytes in the transcript, as the client sent them. */
@@ -48,7 +71,7 @@ static void held_lines(ex *x, ms_ts ts) {
 void ex_tls_replied(ex *x, bool positive, ms_ts ts) {
   if (!positive) {
     if (x->tls[MS_CLIENT] == EX_TLS_ASKED) {
-      x->tls[MS_CLIENT] = EX_TLS_NONE;
+      x->tls[MS_CLIENT] = no_tls_state(x);
       x->tls_replay = x->tls_held_len > 0; /* commands after all */
     }
     return;
@@ -90,6 +113,8 @@ bool ex_tls_replay(ex *x, ms_ts ts) {
 ex_step ex_tls_client(ex *x, const uint8_t **cur, const uint8_t *end,
                       ms_ts ts) {
   uint8_t st = x->tls[MS_CLIENT];
+  if (st == EX_TLS_OPAQUE && x->tls_inside)
+    return nested(x, MS_CLIENT, cur, end, ts);
   if (st == EX_TLS_RECORDS || st == EX_TLS_OPAQUE)
     return EX_STEP_TLS; /* not ours: the session layer has them */
   if ((st != EX_TLS_ASKED && st != EX_TLS_MAY) ||
@@ -97,11 +122,13 @@ ex_step ex_tls_client(ex *x, const uint8_t **cur, const uint8_t *end,
     return EX_STEP_NONE;
   size_t n = (size_t)(end - *cur);
   if (ms_detect_tls_record(*cur, n, false)) {
+    if (x->tls_inside)
+      return nested(x, MS_CLIENT, cur, end, ts);
     x->tls[MS_CLIENT] = EX_TLS_RECORDS;
     return EX_STEP_TLS;
   }
   if (st == EX_TLS_ASKED && x->tls_held_len + n > HOLD_MAX) {
-    x->tls[MS_CLIENT] = EX_TLS_NONE; /* not waiting: commands after all */
+    x->tls[MS_CLIENT] = no_tls_state(x); /* not waiting: commands after all */
     x->tls_replay = true;
     ex_tls_replay(x, ts);
     return EX_STEP_NONE;
@@ -125,12 +152,16 @@ ex_step ex_tls_client(ex *x, const uint8_t **cur, const uint8_t *end,
 ex_step ex_tls_server(ex *x, const uint8_t **cur, const uint8_t *end,
                       ms_ts ts) {
   uint8_t st = x->tls[MS_SERVER];
+  if (st == EX_TLS_OPAQUE && x->tls_inside)
+    return nested(x, MS_SERVER, cur, end, ts);
   if (st == EX_TLS_RECORDS || st == EX_TLS_OPAQUE)
     return EX_STEP_TLS;
   if (st != EX_TLS_MAY)
     return EX_STEP_NONE;
   if (!line_reader_pending(&x->lines[MS_SERVER]) &&
       ms_detect_tls_record(*cur, (size_t)(end - *cur), false)) {
+    if (x->tls_inside)
+      return nested(x, MS_SERVER, cur, end, ts);
     x->tls[MS_SERVER] = EX_TLS_RECORDS;
     return EX_STEP_TLS;
   }
@@ -162,6 +193,7 @@ ex_step ex_tls_server(ex *x, const uint8_t **cur, const uint8_t *end,
 void ex_tls(ex *x, ms_dir dir, ms_tls_state what, ms_ts ts) {
   if (what == MS_TLS_PLAINTEXT) {
     x->tls[dir] = EX_TLS_DECRYPTED;
+    x->tls_inside = true;
     line_reader_free(&x->lines[dir]);
     line_reader_init(&x->lines[dir], x->cfg->max_line);
     if (!x->tls_noted && x->rec->tls != MS_TLS_IMPLICIT)

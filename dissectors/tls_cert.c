@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "record.h"
+#include "tls_cert_cache.h"
 
 static void hex_digest(const EVP_MD *md, const uint8_t *p, size_t n,
                        char *out) {
@@ -232,6 +233,8 @@ static void fill(ms_tls_cert *c, X509 *x) {
 }
 
 void tls_cert_summarise(ms_tls_cert *c, const uint8_t *der, size_t n) {
+  if (tls_cert_cache_get(c, der, n))
+    return;
   memset(c, 0, sizeof *c);
   c->path_len = -1;
   c->der_len = (uint32_t)n;
@@ -253,6 +256,7 @@ void tls_cert_summarise(ms_tls_cert *c, const uint8_t *der, size_t n) {
   }
   X509_free(x);
   ERR_clear_error();
+  tls_cert_cache_put(c, der, n);
 }
 
 /* ---- names against a host ----------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "tls_cert.h"
+#include "tls_cert_cache.h"
 #include "tls_certgen.h"
 #include "tls_checks.h"
 
@@ -239,6 +240,97 @@ static void versions_and_suites(void **state) {
   }
 }
 
+static void same_string(const char *a, const char *b) {
+  if (!a || !b)
+    assert_ptr_equal(a, b);
+  else
+    assert_string_equal(a, b);
+}
+
+static void same_names(const strvec *a, const strvec *b) {
+  assert_int_equal(a->len, b->len);
+  for (size_t i = 0; i < a->len; i++)
+    assert_string_equal(a->items[i], b->items[i]);
+}
+
+/* Every field of two summaries. */
+static void same_summary(const ms_tls_cert *a, const ms_tls_cert *b) {
+  assert_int_equal(a->parsed, b->parsed);
+  same_string(a->error, b->error);
+  assert_int_equal(a->der_len, b->der_len);
+  assert_string_equal(a->sha256, b->sha256);
+  assert_string_equal(a->sha1, b->sha1);
+  assert_int_equal(a->version, b->version);
+  const char *const fa[] = {a->serial,     a->subject,     a->issuer,
+                            a->subject_cn, a->subject_org, a->issuer_cn,
+                            a->issuer_org, a->key_alg,     a->key_type,
+                            a->curve,      a->exponent,    a->sig_alg};
+  const char *const fb[] = {b->serial,     b->subject,     b->issuer,
+                            b->subject_cn, b->subject_org, b->issuer_cn,
+                            b->issuer_org, b->key_alg,     b->key_type,
+                            b->curve,      b->exponent,    b->sig_alg};
+  for (size_t i = 0; i < sizeof fa / sizeof fa[0]; i++)
+    same_string(fa[i], fb[i]);
+  assert_int_equal(a->has_validity, b->has_validity);
+  assert_true(a->not_before == b->not_before && a->not_after == b->not_after);
+  assert_int_equal(a->key_bits, b->key_bits);
+  same_names(&a->san_dns, &b->san_dns);
+  same_names(&a->san_ip, &b->san_ip);
+  same_names(&a->san_email, &b->san_email);
+  same_names(&a->san_uri, &b->san_uri);
+  assert_int_equal(a->has_basic_constraints, b->has_basic_constraints);
+  assert_int_equal(a->ca, b->ca);
+  assert_int_equal(a->path_len, b->path_len);
+  assert_int_equal(a->self_issued, b->self_issued);
+  assert_int_equal(a->self_signed, b->self_signed);
+}
+
+/* A certificate seen again comes from the cache: the same summary, owned
+ * by the caller (freed independently); different DER is decoded anew;
+ * refused bytes are remembered with their error; old entries give way. */
+static void cache(void **state) {
+  (void)state;
+  tls_cert_cache_clear();
+  certgen g = {"mx.example.test",
+               "DNS:mx.example.test,DNS:*.mx.example.test",
+               -1,
+               30,
+               true,
+               false};
+  size_t n;
+  uint8_t *der = certgen_der(&g, &n);
+  ms_tls_cert first, again;
+  tls_cert_summarise(&first, der, n);
+  assert_true(tls_cert_cache_get(&again, der, n));
+  ms_tls_cert_clear(&again);
+  tls_cert_summarise(&again, der, n);
+  same_summary(&first, &again);
+  ms_tls_cert_clear(&first);
+  assert_string_equal(again.san_dns.items[1], "*.mx.example.test");
+  ms_tls_cert_clear(&again);
+  der[n - 1] ^= 1; /* the signature no longer verifies: another summary */
+  assert_false(tls_cert_cache_get(&again, der, n));
+  tls_cert_summarise(&again, der, n);
+  assert_true(again.parsed);
+  assert_false(again.self_signed);
+  ms_tls_cert_clear(&again);
+  const uint8_t junk[] = "\x30\x03junk";
+  tls_cert_summarise(&first, junk, sizeof junk);
+  tls_cert_summarise(&again, junk, sizeof junk);
+  same_summary(&first, &again);
+  assert_non_null(again.error);
+  ms_tls_cert_clear(&first);
+  ms_tls_cert_clear(&again);
+  for (uint8_t i = 0; i < MS_TLS_CERT_CACHE_ENTRIES; i++) {
+    uint8_t other[3] = {0x30, 0x01, i};
+    tls_cert_summarise(&first, other, sizeof other);
+    ms_tls_cert_clear(&first);
+  }
+  assert_false(tls_cert_cache_get(&again, der, n));
+  free(der);
+  tls_cert_cache_clear();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rsa_self_signed),
@@ -250,6 +342,7 @@ int main(void) {
       cmocka_unit_test(self_signed),
       cmocka_unit_test(names),
       cmocka_unit_test(versions_and_suites),
+      cmocka_unit_test(cache),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

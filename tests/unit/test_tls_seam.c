@@ -292,16 +292,32 @@ static void plaintext_after_starttls(void **state) {
   ms_session_free(s);
 }
 
+/* An SMTP dissector fed directly (no session layer), as the TLS layer
+ * feeds it; the caller frees rec after d->destroy(st). */
+typedef struct {
+  ms_dissect_config cfg;
+  ms_session *rec;
+  const ms_dissector *d;
+  void *st;
+} direct;
+
+static void direct_open(direct *x) {
+  ms_dissect_config_defaults(&x->cfg);
+  x->rec = ms_session_new();
+  x->rec->proto = MS_PROTO_SMTP;
+  x->d = &ms_smtp_dissector;
+  x->st = x->d->create(x->rec, &x->cfg);
+}
+
 /* The TLS layer decrypts: on_data carries the plaintext of both
  * directions, which goes on as after STARTTLS (EHLO again). */
 static void decrypted_goes_on(void **state) {
   (void)state;
-  ms_dissect_config cfg;
-  ms_dissect_config_defaults(&cfg);
-  ms_session *rec = ms_session_new();
-  rec->proto = MS_PROTO_SMTP;
-  const ms_dissector *d = &ms_smtp_dissector;
-  void *st = d->create(rec, &cfg);
+  direct x;
+  direct_open(&x);
+  ms_session *rec = x.rec;
+  const ms_dissector *d = x.d;
+  void *st = x.st;
   size_t used;
 #define FEED(dir, p, n) d->on_data(st, dir, (const uint8_t *)(p), n, 1, &used)
   FEED(MS_SERVER, "220 mx\r\n", 8);
@@ -347,6 +363,54 @@ static void starttls_hold_is_bounded(void **state) {
   free(flood);
 }
 
+/* STARTTLS inside decrypted TLS (implicit TLS, then STARTTLS again): the
+ * inner TLS is a layer not decoded (tls_nested, once); its bytes are not
+ * commands or replies.  A refused inner STARTTLS leaves the session
+ * decoding the decrypted lines. */
+static void nested_tls(void **state) {
+  (void)state;
+  for (int refused = 0; refused < 2; refused++) {
+    direct x;
+    direct_open(&x);
+    ms_session *rec = x.rec;
+    const ms_dissector *d = x.d;
+    void *st = x.st;
+    size_t used;
+#define FEED(dir, p, n) d->on_data(st, dir, (const uint8_t *)(p), n, 1, &used)
+    d->on_tls(st, MS_CLIENT, MS_TLS_PLAINTEXT, 1);
+    d->on_tls(st, MS_SERVER, MS_TLS_PLAINTEXT, 1);
+    FEED(MS_SERVER, "220 mx\r\n", 8);
+    FEED(MS_CLIENT, "STARTTLS\r\n", 10);
+    if (refused) {
+      FEED(MS_SERVER, "454 no\r\n", 8);
+      FEED(MS_CLIENT, "NOOP\r\n", 6);
+      FEED(MS_SERVER, "250 ok\r\n", 8);
+    } else {
+      FEED(MS_SERVER, "220 go\r\n", 8);
+      for (int i = 0; i < 3; i++) {
+        assert_int_equal(FEED(MS_CLIENT, hello_c, HELLO_LEN), MS_CONTINUE);
+        assert_int_equal(used, HELLO_LEN);
+        assert_int_equal(FEED(MS_SERVER, hello_s, HELLO_LEN), MS_CONTINUE);
+        assert_int_equal(used, HELLO_LEN);
+      }
+      FEED(MS_CLIENT, "NOOP\r\n", 6); /* inside the inner TLS: not read */
+    }
+#undef FEED
+    rec->end = MS_END_FIN;
+    d->on_close(st, 3);
+    d->destroy(st);
+    assert_int_equal(rec->commands.len, refused ? 2 : 1);
+    assert_int_equal(has_anomaly(rec, "tls_nested"), !refused);
+    assert_false(has_anomaly(rec, "unknown_command"));
+    assert_false(has_anomaly(rec, "control_characters"));
+    size_t nested = 0;
+    for (size_t i = 0; i < rec->anomalies.len; i++)
+      nested += !strcmp(rec->anomalies.items[i].name, "tls_nested");
+    assert_true(nested <= 1);
+    ms_session_free(rec);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(bytes_decide_not_port),
@@ -357,6 +421,7 @@ int main(void) {
       cmocka_unit_test(plaintext_after_starttls),
       cmocka_unit_test(decrypted_goes_on),
       cmocka_unit_test(starttls_hold_is_bounded),
+      cmocka_unit_test(nested_tls),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
