@@ -292,10 +292,11 @@ enum { WITH_MD5 = 1, WITH_SHA1 = 2, WITH_SECOND = 4 };
 
 /* Blocks of 64 bytes into sha256 and, by `with`, md5 and sha1 of the same
  * bytes and n blocks of another stream (p2) into a second sha256 (sha2).
- * The steps of all the chains are interleaved: sha1's 20 quad-rounds set
- * the pace, the 16 of each sha256 and md5's 16 groups of four steps ride
- * along (each chain is a run of dependent steps; side by side the core
- * runs them at once). */
+ * The steps of all the chains are interleaved, step q of each together:
+ * sha1 has 20 quad-rounds, each sha256 16, md5 16 groups of four steps
+ * (each chain is a run of dependent steps; side by side the core runs them
+ * at once, and md5's chain, the longest, sets the pace: bench/digest_cost.c
+ * measures md5 + sha1 + sha256 at about the cost of md5 + sha256). */
 HASH_TARGET static inline __attribute__((always_inline)) void
 blocks_of(uint32_t sha[8], uint32_t *md5, uint32_t *sha1, const uint8_t *p,
           uint32_t *sha2, const uint8_t *p2, size_t n, const int with) {
