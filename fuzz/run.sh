@@ -52,6 +52,7 @@ dicts() {
   dns) echo fuzz/dns.dict ;;
   decompress) echo fuzz/decompress.dict ;;
   options) echo fuzz/options.dict ;;
+  digest) echo fuzz/digest.dict ;;
   esac
 }
 
