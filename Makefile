@@ -183,10 +183,10 @@ clean:
 #   make fuzz-seeds  seed corpora from pcaps/ (and FUZZ_EXTRA_CORPUS)
 # Harnesses: fuzz_smtp, fuzz_pop3 (fuzz_dissector.c), fuzz_message,
 # fuzz_sasl, fuzz_capture, fuzz_tls, fuzz_tls_crypto, fuzz_dns,
-# fuzz_decompress, fuzz_options.  Each also builds standalone
+# fuzz_decompress, fuzz_options, fuzz_digest.  Each also builds standalone
 # (-DFUZZ_STANDALONE, a main() that replays files) into build-asan/fuzz/ with
 # the ASan objects, beside the seed maker (fuzz/seeds.c).
-FUZZ_HARNESSES := smtp pop3 message sasl capture tls tls_crypto dns decompress options
+FUZZ_HARNESSES := smtp pop3 message sasl capture tls tls_crypto dns decompress options digest
 FUZZ_SECONDS ?= 120
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
@@ -219,7 +219,7 @@ $(BUILD)/fuzz/fuzz_smtp $(BUILD)/fuzz/fuzz_pop3: $(BUILD)/fuzz/fuzz_%: \
 $(BUILD)/fuzz/fuzz_message $(BUILD)/fuzz/fuzz_sasl $(BUILD)/fuzz/fuzz_capture \
     $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_tls_crypto \
     $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_decompress \
-    $(BUILD)/fuzz/fuzz_options: \
+    $(BUILD)/fuzz/fuzz_options $(BUILD)/fuzz/fuzz_digest: \
     $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) tests/unit/tls_forge.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"

@@ -1,11 +1,14 @@
-/* digest.c - md5 and sha256 for the message layer (see digest.h).
+/* digest.c - md5, sha1 and sha256 for the message layer (see digest.h).
  *
- * md5 follows RFC 1321 and sha256 FIPS 180-4; their constants are the
- * ones those documents define (sines of 1..64, cube and square roots of
- * the first primes).  sha256 uses the SHA extensions: sha256rnds2 does two
- * rounds on the state held as the lanes {F,E,B,A} and {H,G,D,C}, which is
- * how the state is kept between blocks here, so it is only rearranged at
- * the start and the end. */
+ * md5 follows RFC 1321, sha1 and sha256 FIPS 180-4; their constants are
+ * the ones those documents define (sines of 1..64, cube and square roots
+ * of the first primes, sha1's four round constants inside sha1rnds4).
+ * sha256 uses the SHA extensions: sha256rnds2 does two rounds on the state
+ * held as the lanes {F,E,B,A} and {H,G,D,C}, which is how the state is kept
+ * between blocks here, so it is only rearranged at the start and the end.
+ * sha1rnds4 does four rounds on {D,C,B,A}, with E carried apart in the top
+ * lane of a second register (sha1nexte rotates it into the next words):
+ * both are kept so between blocks too. */
 #include "digest.h"
 
 #include <openssl/evp.h>
@@ -16,11 +19,12 @@
 #include "vec.h"
 
 struct ms_hash {
-  bool fast, with_md5;
+  bool fast, with_md5, with_sha1;
   EVP_MD_CTX *evp_md5, *evp_sha256;
-  EVP_MD_CTX *evp_sha1; /* files.log's sha1, by OpenSSL on both paths */
+  EVP_MD_CTX *evp_sha1; /* files.log's sha1 on the EVP path */
   uint32_t md5[4];
-  uint32_t sha[8]; /* F E B A H G D C */
+  uint32_t sha[8];  /* F E B A H G D C */
+  uint32_t sha1[8]; /* D C B A, then 0 0 0 E */
   uint64_t bytes;
   uint8_t tail[64]; /* an unfinished block */
   size_t tail_len;
@@ -241,42 +245,101 @@ static bool cpu_sha(void) {
     SHA_QUAD(abef, cdgh, m_, q);                                               \
   } while (0)
 
-/* Blocks of 64 bytes into sha256 and, when with_md5, md5 of the same
- * bytes; when with_second, n blocks of another stream (p2) into a second
- * sha256 (sha2) as well.  The flags are constants in each caller, so each
- * combination is compiled apart; the steps of all the chains are
- * interleaved, quad-round by quad-round. */
+/* The four rounds of sha1 quad q (0..19): its round function and
+ * constant are q / 5, an immediate, so each is spelt out. */
+#define SHA1_RNDS4(abcd, e, q)                                                 \
+  do {                                                                         \
+    switch ((q) / 5) {                                                         \
+    case 0:                                                                    \
+      abcd = _mm_sha1rnds4_epu32(abcd, e, 0);                                  \
+      break;                                                                   \
+    case 1:                                                                    \
+      abcd = _mm_sha1rnds4_epu32(abcd, e, 1);                                  \
+      break;                                                                   \
+    case 2:                                                                    \
+      abcd = _mm_sha1rnds4_epu32(abcd, e, 2);                                  \
+      break;                                                                   \
+    default:                                                                   \
+      abcd = _mm_sha1rnds4_epu32(abcd, e, 3);                                  \
+    }                                                                          \
+  } while (0)
+
+/* One quad-round of sha1: its message words, W[4q..4q+3] with W[4q] in
+ * the top lane (loaded, or W[t] = rol1(W[t-3]^W[t-8]^W[t-14]^W[t-16]) by
+ * sha1msg1/sha1msg2 from the four groups before), E of this quad (the
+ * state's E for the first, else A of four rounds ago rotated by sha1nexte)
+ * added to them, then four rounds.  prev keeps {D,C,B,A} of before. */
+#define SHA1_STEP(abcd, e, prev, w, p, q)                                      \
+  do {                                                                         \
+    __m128i m_, e_;                                                            \
+    if ((q) < 4)                                                               \
+      m_ = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * (q))),  \
+                            reverse);                                          \
+    else                                                                       \
+      m_ = _mm_sha1msg2_epu32(                                                 \
+          _mm_xor_si128(_mm_sha1msg1_epu32(w[(q)&3], w[((q) + 1) & 3]),        \
+                        w[((q) + 2) & 3]),                                     \
+          w[((q) + 3) & 3]);                                                   \
+    w[(q)&3] = m_;                                                             \
+    e_ = (q) == 0 ? _mm_add_epi32(e, m_) : _mm_sha1nexte_epu32(prev, m_);      \
+    prev = abcd;                                                               \
+    SHA1_RNDS4(abcd, e_, q);                                                   \
+  } while (0)
+
+/* Which digests a pass computes; constants in each caller, so each
+ * combination is compiled apart. */
+enum { WITH_MD5 = 1, WITH_SHA1 = 2, WITH_SECOND = 4 };
+
+/* Blocks of 64 bytes into sha256 and, by `with`, md5 and sha1 of the same
+ * bytes and n blocks of another stream (p2) into a second sha256 (sha2).
+ * The steps of all the chains are interleaved, step q of each together:
+ * sha1 has 20 quad-rounds, each sha256 16, md5 16 groups of four steps
+ * (each chain is a run of dependent steps; side by side the core runs them
+ * at once, and md5's chain, the longest, sets the pace: bench/digest_cost.c
+ * measures md5 + sha1 + sha256 at about the cost of md5 + sha256). */
 HASH_TARGET static inline __attribute__((always_inline)) void
-blocks_of(uint32_t sha[8], uint32_t *md5, const uint8_t *p, uint32_t *sha2,
-          const uint8_t *p2, size_t n, const bool with_md5,
-          const bool with_second) {
+blocks_of(uint32_t sha[8], uint32_t *md5, uint32_t *sha1, const uint8_t *p,
+          uint32_t *sha2, const uint8_t *p2, size_t n, const int with) {
+  const bool with_md5 = with & WITH_MD5, with_sha1 = with & WITH_SHA1,
+             with_second = with & WITH_SECOND;
   const __m128i bswap =
       _mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+  const __m128i reverse =
+      _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   __m128i abef = _mm_loadu_si128((const __m128i *)sha);
   __m128i cdgh = _mm_loadu_si128((const __m128i *)(sha + 4));
   __m128i abef2 = _mm_setzero_si128(), cdgh2 = _mm_setzero_si128();
+  __m128i abcd = _mm_setzero_si128(), e = _mm_setzero_si128();
   if (with_second) {
     abef2 = _mm_loadu_si128((const __m128i *)sha2);
     cdgh2 = _mm_loadu_si128((const __m128i *)(sha2 + 4));
+  }
+  if (with_sha1) {
+    abcd = _mm_loadu_si128((const __m128i *)sha1);
+    e = _mm_loadu_si128((const __m128i *)(sha1 + 4));
   }
   uint32_t a = 0, b = 0, c = 0, d = 0;
   if (with_md5)
     a = md5[0], b = md5[1], c = md5[2], d = md5[3];
   for (; n; n--, p += 64) {
     const __m128i abef0 = abef, cdgh0 = cdgh, abef20 = abef2, cdgh20 = cdgh2;
+    const __m128i abcd0 = abcd, e0 = e;
     const uint32_t a0 = a, b0 = b, c0 = c, d0 = d;
     uint32_t X[16];
     if (with_md5)
       memcpy(X, p, 64); /* md5's words are little-endian, as x86 reads */
-    __m128i w[4], w2[4];
-    /* the compiler unrolls the loop, the switch folds away */
-#pragma GCC unroll 16
-    for (int q = 0; q < 16; q++) {
-      SHA_STEP(abef, cdgh, w, p, q);
-      if (with_second)
+    __m128i w[4], w2[4], w1[4], prev1 = abcd;
+    /* the compiler unrolls the loop, the switches fold away */
+#pragma GCC unroll 20
+    for (int q = 0; q < 20; q++) { /* 16..19: sha1 alone */
+      if (q < 16)
+        SHA_STEP(abef, cdgh, w, p, q);
+      if (with_second && q < 16)
         SHA_STEP(abef2, cdgh2, w2, p2, q);
-      if (with_md5)
+      if (with_md5 && q < 16)
         MD5_GROUP(q);
+      if (with_sha1)
+        SHA1_STEP(abcd, e, prev1, w1, p, q);
     }
     abef = _mm_add_epi32(abef, abef0);
     cdgh = _mm_add_epi32(cdgh, cdgh0);
@@ -286,6 +349,10 @@ blocks_of(uint32_t sha[8], uint32_t *md5, const uint8_t *p, uint32_t *sha2,
       p2 += 64; /* only here: p2 is NULL without a second stream, and even
                    NULL + 0 is undefined (clang's UBSan, fuzz_message) */
     }
+    if (with_sha1) {
+      e = _mm_sha1nexte_epu32(prev1, e0); /* E += rol30(A of 4 rounds ago) */
+      abcd = _mm_add_epi32(abcd, abcd0);
+    }
     a += a0, b += b0, c += c0, d += d0;
   }
   _mm_storeu_si128((__m128i *)sha, abef);
@@ -294,30 +361,47 @@ blocks_of(uint32_t sha[8], uint32_t *md5, const uint8_t *p, uint32_t *sha2,
     _mm_storeu_si128((__m128i *)sha2, abef2);
     _mm_storeu_si128((__m128i *)(sha2 + 4), cdgh2);
   }
+  if (with_sha1) {
+    _mm_storeu_si128((__m128i *)sha1, abcd);
+    _mm_storeu_si128((__m128i *)(sha1 + 4), e);
+  }
   if (with_md5)
     md5[0] = a, md5[1] = b, md5[2] = c, md5[3] = d;
 }
 
-HASH_TARGET static void sha_blocks(uint32_t sha[8], const uint8_t *p,
-                                   size_t n) {
-  blocks_of(sha, NULL, p, NULL, NULL, n, false, false);
-}
+/* The compiled combinations, one function each (the digests a stream
+ * carries: sha256 always, md5 and sha1 when asked; a second sha256
+ * stream alongside). */
+#define BLOCKS_FN(name, with)                                                  \
+  HASH_TARGET static void name(uint32_t sha[8], uint32_t *md5, uint32_t *sha1, \
+                               const uint8_t *p, uint32_t *sha2,               \
+                               const uint8_t *p2, size_t n) {                  \
+    blocks_of(sha, md5, sha1, p, sha2, p2, n, with);                           \
+  }
+BLOCKS_FN(sha_blocks, 0)
+BLOCKS_FN(md5_sha_blocks, WITH_MD5)
+BLOCKS_FN(sha1_sha_blocks, WITH_SHA1)
+BLOCKS_FN(md5_sha1_sha_blocks, WITH_MD5 | WITH_SHA1)
+BLOCKS_FN(sha_with_sha_blocks, WITH_SECOND)
+BLOCKS_FN(md5_sha_with_sha_blocks, WITH_MD5 | WITH_SECOND)
+BLOCKS_FN(sha1_sha_with_sha_blocks, WITH_SHA1 | WITH_SECOND)
+BLOCKS_FN(md5_sha1_sha_with_sha_blocks, WITH_MD5 | WITH_SHA1 | WITH_SECOND)
 
-HASH_TARGET static void md5_sha_blocks(uint32_t sha[8], uint32_t md5[4],
-                                       const uint8_t *p, size_t n) {
-  blocks_of(sha, md5, p, NULL, NULL, n, true, false);
-}
+typedef void blocks_fn(uint32_t *, uint32_t *, uint32_t *, const uint8_t *,
+                       uint32_t *, const uint8_t *, size_t);
 
-HASH_TARGET static void
-md5_sha_with_sha_blocks(uint32_t sha[8], uint32_t md5[4], const uint8_t *p,
-                        uint32_t sha2[8], const uint8_t *p2, size_t n) {
-  blocks_of(sha, md5, p, sha2, p2, n, true, true);
-}
-
-HASH_TARGET static void sha_with_sha_blocks(uint32_t sha[8], const uint8_t *p,
-                                            uint32_t sha2[8], const uint8_t *p2,
-                                            size_t n) {
-  blocks_of(sha, NULL, p, sha2, p2, n, false, true);
+/* The function for h's digests (md5? sha1?), with a second stream or not. */
+static blocks_fn *blocks_for(const ms_hash *h, bool second) {
+  static blocks_fn *const table[8] = {sha_blocks,
+                                      md5_sha_blocks,
+                                      sha1_sha_blocks,
+                                      md5_sha1_sha_blocks,
+                                      sha_with_sha_blocks,
+                                      md5_sha_with_sha_blocks,
+                                      sha1_sha_with_sha_blocks,
+                                      md5_sha1_sha_with_sha_blocks};
+  return table[(h->with_md5 ? WITH_MD5 : 0) | (h->with_sha1 ? WITH_SHA1 : 0) |
+               (second ? WITH_SECOND : 0)];
 }
 
 /* md5 alone (the last blocks: md5 and sha256 pad the length differently). */
@@ -349,24 +433,28 @@ static void fast_init(ms_hash *h) {
 }
 
 static void fast_blocks(ms_hash *h, const uint8_t *p, size_t n) {
-  if (h->with_md5)
-    md5_sha_blocks(h->sha, h->md5, p, n);
-  else
-    sha_blocks(h->sha, p, n);
+  blocks_for(h, false)(h->sha, h->md5, h->sha1, p, NULL, NULL, n);
 }
 
-/* n blocks of each into h (md5 or not) and h2 (sha256 only), together. */
+/* n blocks of each into h (md5, sha1 or not) and h2 (sha256 only),
+ * together. */
 static void fast_blocks2(ms_hash *h, const uint8_t *p, ms_hash *h2,
                          const uint8_t *p2, size_t n) {
-  if (h->with_md5)
-    md5_sha_with_sha_blocks(h->sha, h->md5, p, h2->sha, p2, n);
-  else
-    sha_with_sha_blocks(h->sha, p, h2->sha, p2, n);
+  blocks_for(h, true)(h->sha, h->md5, h->sha1, p, h2->sha, p2, n);
+}
+
+static void fast_init_sha1(ms_hash *h) {
+  static const uint32_t iv[8] = {0x10325476u, 0x98badcfeu, 0xefcdab89u,
+                                 0x67452301u, 0,           0,
+                                 0,           0xc3d2e1f0u}; /* D C B A, E */
+  memcpy(h->sha1, iv, sizeof iv);
+  h->with_sha1 = true;
 }
 
 /* The padded last block(s): 0x80, zeros, the length in bits, big-endian
- * for sha256, little-endian for md5. */
-static void fast_final(ms_hash *h, char *md5_hex, char *sha256_hex) {
+ * for sha256 and sha1, little-endian for md5. */
+static void fast_final(ms_hash *h, char *md5_hex, char *sha1_hex,
+                       char *sha256_hex) {
   uint8_t pad[128];
   size_t n = h->tail_len, total = n + 9 <= 64 ? 64 : 128;
   uint64_t bits = h->bytes * 8;
@@ -375,13 +463,20 @@ static void fast_final(ms_hash *h, char *md5_hex, char *sha256_hex) {
   memset(pad + n + 1, 0, total - n - 1);
   for (int i = 0; i < 8; i++)
     pad[total - 1 - i] = (uint8_t)(bits >> (8 * i));
-  sha_blocks(h->sha, pad, total / 64);
+  (h->with_sha1 ? sha1_sha_blocks : sha_blocks)(h->sha, NULL, h->sha1, pad,
+                                                NULL, NULL, total / 64);
   static const int order[8] = {3, 2, 7, 6, 1, 0, 5, 4}; /* A..H in lanes */
   uint8_t out[32];
   for (int i = 0; i < 8; i++)
     for (int k = 0; k < 4; k++)
       out[4 * i + k] = (uint8_t)(h->sha[order[i]] >> (24 - 8 * k));
   to_hex(out, 32, sha256_hex);
+  static const int order1[5] = {3, 2, 1, 0, 7}; /* A..E in lanes */
+  for (int i = 0; i < 5 && h->with_sha1 && sha1_hex; i++)
+    for (int k = 0; k < 4; k++)
+      out[4 * i + k] = (uint8_t)(h->sha1[order1[i]] >> (24 - 8 * k));
+  if (h->with_sha1 && sha1_hex)
+    to_hex(out, 20, sha1_hex);
   if (!h->with_md5)
     return;
   for (int i = 0; i < 8; i++)
@@ -405,8 +500,10 @@ static void fast_blocks2(ms_hash *h, const uint8_t *p, ms_hash *h2,
                          const uint8_t *p2, size_t n) {
   (void)h, (void)p, (void)h2, (void)p2, (void)n;
 }
-static void fast_final(ms_hash *h, char *md5_hex, char *sha256_hex) {
-  (void)h, (void)md5_hex, (void)sha256_hex;
+static void fast_init_sha1(ms_hash *h) { (void)h; }
+static void fast_final(ms_hash *h, char *md5_hex, char *sha1_hex,
+                       char *sha256_hex) {
+  (void)h, (void)md5_hex, (void)sha1_hex, (void)sha256_hex;
 }
 
 #endif
@@ -430,7 +527,9 @@ ms_hash *ms_hash_new(bool with_md5) {
 }
 
 void ms_hash_add_sha1(ms_hash *h) {
-  if (!h->evp_sha1)
+  if (h->fast)
+    fast_init_sha1(h);
+  else if (!h->evp_sha1)
     h->evp_sha1 = evp_new("SHA1");
 }
 
@@ -459,9 +558,9 @@ static void keep_tail(ms_hash *h, const uint8_t *p, size_t n) {
 void ms_hash_update(ms_hash *h, const uint8_t *p, size_t n) {
   if (!n)
     return; /* p may be NULL */
-  if (h->evp_sha1)
-    EVP_DigestUpdate(h->evp_sha1, p, n);
   if (!h->fast) {
+    if (h->evp_sha1)
+      EVP_DigestUpdate(h->evp_sha1, p, n);
     EVP_DigestUpdate(h->evp_sha256, p, n);
     if (h->evp_md5)
       EVP_DigestUpdate(h->evp_md5, p, n);
@@ -476,15 +575,11 @@ void ms_hash_update(ms_hash *h, const uint8_t *p, size_t n) {
 
 void ms_hash_update2(ms_hash *h, const uint8_t *p, size_t n, ms_hash *h2,
                      const uint8_t *p2, size_t n2) {
-  if (!n || !n2 || !h->fast || !h2->fast || h2->with_md5) {
+  if (!n || !n2 || !h->fast || !h2->fast || h2->with_md5 || h2->with_sha1) {
     ms_hash_update(h, p, n);
     ms_hash_update(h2, p2, n2);
     return;
   }
-  if (h->evp_sha1)
-    EVP_DigestUpdate(h->evp_sha1, p, n);
-  if (h2->evp_sha1)
-    EVP_DigestUpdate(h2->evp_sha1, p2, n2);
   bool more = top_up(h, &p, &n), more2 = top_up(h2, &p2, &n2);
   size_t k = more ? n / 64 : 0, k2 = more2 ? n2 / 64 : 0;
   size_t both = k < k2 ? k : k2;
@@ -500,19 +595,19 @@ void ms_hash_update2(ms_hash *h, const uint8_t *p, size_t n, ms_hash *h2,
     keep_tail(h2, p2 + 64 * k2, n2 % 64);
 }
 
-void ms_hash_final3(ms_hash *h, char md5_hex[33], char sha1_hex[41],
-                    char sha256_hex[65]) {
-  if (h->evp_sha1 && sha1_hex)
-    evp_final(h->evp_sha1, sha1_hex);
-  else if (h->evp_sha1)
-    EVP_MD_CTX_free(h->evp_sha1);
-  ms_hash_final(h, md5_hex, sha256_hex);
+void ms_hash_final(ms_hash *h, char md5_hex[33], char sha256_hex[65]) {
+  ms_hash_final3(h, md5_hex, NULL, sha256_hex);
 }
 
-void ms_hash_final(ms_hash *h, char md5_hex[33], char sha256_hex[65]) {
+void ms_hash_final3(ms_hash *h, char md5_hex[33], char sha1_hex[41],
+                    char sha256_hex[65]) {
   if (h->fast) {
-    fast_final(h, md5_hex, sha256_hex);
+    fast_final(h, md5_hex, sha1_hex, sha256_hex);
   } else {
+    if (h->evp_sha1 && sha1_hex)
+      evp_final(h->evp_sha1, sha1_hex);
+    else if (h->evp_sha1)
+      EVP_MD_CTX_free(h->evp_sha1);
     evp_final(h->evp_sha256, sha256_hex);
     if (h->evp_md5)
       evp_final(h->evp_md5, md5_hex);

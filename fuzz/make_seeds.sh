@@ -17,6 +17,7 @@
 #                    (written below; the layout is fuzz/fuzz_tls_crypto.c's)
 #   OUTDIR/decompress, OUTDIR/options
 #                    compressed captures (gzip, zstd, xz), command lines
+#   OUTDIR/digest    every option byte over texts around the block sizes
 # Generated, not committed: rerun after the captures change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -168,3 +169,17 @@ oseed '-qJh'
 oseed '--workers=2\0--report\0r.html\0-r\0x'
 oseed '--max-sessions\04294967296\0--max-commands\01G\0-r\0x'
 echo "fuzz seeds: $o options inputs"
+
+# digest: an option byte (md5, sha1, second sha1, EVP), two split bytes,
+# a chunking seed, then bytes around the 64-byte block and padding sizes
+mkdir -p "$out/digest"
+"${PYTHON:-/usr/bin/python3}" - "$out/digest" <<'PY'
+import os, sys
+for opt in range(16):
+    for n in (0, 3, 55, 56, 64, 119, 120, 1000, 9000):
+        body = bytes((i * 131 + opt) & 255 for i in range(n))
+        split = (n * 2 // 3) & 0xffff
+        open(os.path.join(sys.argv[1], "seed-%d-%d" % (opt, n)), "wb").write(
+            bytes([opt, split >> 8, split & 255, n & 255]) + body)
+PY
+echo "fuzz seeds: $(find "$out/digest" -type f | wc -l) digest inputs"

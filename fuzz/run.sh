@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
   *) break ;;
   esac
 done
-[ $# -gt 0 ] || set -- smtp pop3 message sasl capture tls tls_crypto dns decompress options
+[ $# -gt 0 ] || set -- smtp pop3 message sasl capture tls tls_crypto dns decompress options digest
 
 # Per harness: longest input, dictionaries.  Capture files need room for a
 # few dozen packets; a dissector script or a message for several commands,
@@ -52,6 +52,7 @@ dicts() {
   dns) echo fuzz/dns.dict ;;
   decompress) echo fuzz/decompress.dict ;;
   options) echo fuzz/options.dict ;;
+  digest) echo fuzz/digest.dict ;;
   esac
 }
 

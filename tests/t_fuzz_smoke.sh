@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-harnesses="smtp pop3 message sasl capture tls tls_crypto dns decompress options"
+harnesses="smtp pop3 message sasl capture tls tls_crypto dns decompress options digest"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
