@@ -184,8 +184,8 @@ static void finished(ms_tls_conn *c, ms_dir dir, ms_ts ts, bool decrypted) {
 void tls_msg_handle(ms_tls_conn *c, ms_dir dir, uint8_t type,
                     const uint8_t *body, size_t len, ms_ts ts, bool decrypted) {
   /* Zeek writes a HelloRetryRequest as 'j' */
-  bool retry = type == TLS_SERVER_HELLO && len >= 34 &&
-               tls_is_hello_retry(body + 2);
+  bool retry =
+      type == TLS_SERVER_HELLO && len >= 34 && tls_is_hello_retry(body + 2);
   tls_conn_history(c, dir, retry ? 'j' : history_letter(type));
   bool from_client = dir == MS_CLIENT;
   switch (type) {

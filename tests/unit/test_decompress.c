@@ -181,8 +181,8 @@ static void over_the_budget_refused(void **state) {
   static uint8_t z[64];
   size_t n = 0;
   memcpy(z, "\x28\xb5\x2f\xfd", 4), n = 4;
-  z[n++] = 0x00;            /* no content size, window descriptor follows */
-  z[n++] = (26 - 10) << 3;  /* 2^26 */
+  z[n++] = 0x00;           /* no content size, window descriptor follows */
+  z[n++] = (26 - 10) << 3; /* 2^26 */
   z[n++] = (8 << 3) | 1, z[n++] = 0, z[n++] = 0; /* last raw block, 8 B */
   memcpy(z + n, "abcdefgh", 8), n += 8;
   /* xz: packed with a 64 MiB dictionary */
@@ -191,8 +191,7 @@ static void over_the_budget_refused(void **state) {
   lzma_options_lzma lz;
   lzma_lzma_preset(&lz, 1);
   lz.dict_size = 64u << 20;
-  lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &lz},
-                           {LZMA_VLI_UNKNOWN, NULL}};
+  lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &lz}, {LZMA_VLI_UNKNOWN, NULL}};
   assert_int_equal(lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, NULL,
                                              plain, 1000, x, &xn, sizeof x),
                    LZMA_OK);

@@ -517,8 +517,8 @@ static void rst_and_fin_out_of_window(void **state) {
   ms_table *t = ms_table_new(&opt, on_done, &d, &stats);
   exchange(t, 47000, 25, true, "220 mx ESMTP\r\n", "EHLO a\r\n", 10);
   /* client next is 108, server next 514 */
-  ms_tcp p = seg(1, 47000, 25, MS_TH_RST | MS_TH_ACK, 108 + 0x40000000, 514,
-                 NULL);
+  ms_tcp p =
+      seg(1, 47000, 25, MS_TH_RST | MS_TH_ACK, 108 + 0x40000000, 514, NULL);
   ms_table_packet(t, &p, NULL, 0, 20);
   p = seg(1, 47000, 25, MS_TH_RST, 110, 0, NULL);
   ms_table_packet(t, &p, NULL, 0, 21);
