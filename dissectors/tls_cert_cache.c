@@ -22,36 +22,6 @@ static uint64_t der_key(const uint8_t *p, size_t n) {
   return h ^ n;
 }
 
-static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
-
-static void strvec_copy(strvec *to, const strvec *from) {
-  memset(to, 0, sizeof *to);
-  for (size_t i = 0; i < from->len; i++)
-    strvec_push(to, from->items[i]);
-}
-
-/* A deep copy: every string owned by *to. */
-static void cert_copy(ms_tls_cert *to, const ms_tls_cert *from) {
-  *to = *from;
-  to->error = dup_or_null(from->error);
-  to->serial = dup_or_null(from->serial);
-  to->subject = dup_or_null(from->subject);
-  to->issuer = dup_or_null(from->issuer);
-  to->subject_cn = dup_or_null(from->subject_cn);
-  to->subject_org = dup_or_null(from->subject_org);
-  to->issuer_cn = dup_or_null(from->issuer_cn);
-  to->issuer_org = dup_or_null(from->issuer_org);
-  to->key_alg = dup_or_null(from->key_alg);
-  to->key_type = dup_or_null(from->key_type);
-  to->curve = dup_or_null(from->curve);
-  to->exponent = dup_or_null(from->exponent);
-  to->sig_alg = dup_or_null(from->sig_alg);
-  strvec_copy(&to->san_dns, &from->san_dns);
-  strvec_copy(&to->san_ip, &from->san_ip);
-  strvec_copy(&to->san_email, &from->san_email);
-  strvec_copy(&to->san_uri, &from->san_uri);
-}
-
 static cache_entry *find(const uint8_t *der, size_t n, uint64_t key) {
   for (size_t i = 0; i < MS_TLS_CERT_CACHE_ENTRIES; i++) {
     cache_entry *e = &entries[i];
@@ -68,7 +38,7 @@ bool tls_cert_cache_get(ms_tls_cert *c, const uint8_t *der, size_t n) {
   const cache_entry *e = find(der, n, der_key(der, n));
   if (!e)
     return false;
-  cert_copy(c, &e->summary);
+  ms_tls_cert_copy(c, &e->summary);
   return true;
 }
 
@@ -91,7 +61,7 @@ void tls_cert_cache_put(const ms_tls_cert *c, const uint8_t *der, size_t n) {
   memcpy(e->der, der, n);
   e->der_len = n;
   e->key = key;
-  cert_copy(&e->summary, c);
+  ms_tls_cert_copy(&e->summary, c);
 }
 
 void tls_cert_cache_clear(void) {

@@ -16,8 +16,6 @@ void ms_reply_clear(ms_reply *r) {
   memset(r, 0, sizeof *r);
 }
 
-static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
-
 /* ---- the record's size bound (record.h) ------------------------------ */
 
 /* What an entry itself adds to the output (keys, time, punctuation). */
@@ -109,16 +107,16 @@ void ms_reply_set(ms_reply *r, ms_ts ts, int code, const char *enhanced,
   r->present = true;
   r->ts = ts;
   r->code = code;
-  r->enhanced = dup_or_null(enhanced);
+  r->enhanced = xstrdup_opt(enhanced);
   r->text = xstrdup(text ? text : "");
 }
 
 void ms_reply_copy(ms_reply *dst, const ms_reply *src) {
   ms_reply_clear(dst);
   *dst = *src;
-  dst->pop3_status = dup_or_null(src->pop3_status);
-  dst->enhanced = dup_or_null(src->enhanced);
-  dst->text = dup_or_null(src->text);
+  dst->pop3_status = xstrdup_opt(src->pop3_status);
+  dst->enhanced = xstrdup_opt(src->enhanced);
+  dst->text = xstrdup_opt(src->text);
 }
 
 void ms_auth_clear(ms_auth *a) {

@@ -29,6 +29,27 @@ void ms_tls_cert_clear(ms_tls_cert *c) {
   memset(c, 0, sizeof *c);
 }
 
+void ms_tls_cert_copy(ms_tls_cert *to, const ms_tls_cert *from) {
+  *to = *from;
+  to->error = xstrdup_opt(from->error);
+  to->serial = xstrdup_opt(from->serial);
+  to->subject = xstrdup_opt(from->subject);
+  to->issuer = xstrdup_opt(from->issuer);
+  to->subject_cn = xstrdup_opt(from->subject_cn);
+  to->subject_org = xstrdup_opt(from->subject_org);
+  to->issuer_cn = xstrdup_opt(from->issuer_cn);
+  to->issuer_org = xstrdup_opt(from->issuer_org);
+  to->key_alg = xstrdup_opt(from->key_alg);
+  to->key_type = xstrdup_opt(from->key_type);
+  to->curve = xstrdup_opt(from->curve);
+  to->exponent = xstrdup_opt(from->exponent);
+  to->sig_alg = xstrdup_opt(from->sig_alg);
+  strvec_copy(&to->san_dns, &from->san_dns);
+  strvec_copy(&to->san_ip, &from->san_ip);
+  strvec_copy(&to->san_email, &from->san_email);
+  strvec_copy(&to->san_uri, &from->san_uri);
+}
+
 static void client_hello_clear(ms_tls_client_hello *h) {
   vec_free(&h->supported_versions);
   vec_free(&h->cipher_suites);

@@ -160,6 +160,9 @@ typedef struct ms_tls_info {
 ms_tls_info *ms_tls_info_new(void);
 void ms_tls_info_free(ms_tls_info *t);
 void ms_tls_cert_clear(ms_tls_cert *c);
+/* *to (overwritten, not freed) becomes a deep copy of *from: every string
+ * its own. */
+void ms_tls_cert_copy(ms_tls_cert *to, const ms_tls_cert *from);
 
 /* Names, for emitters and the decoder alike. */
 /* "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3", "SSLv2", or NULL. */

@@ -34,6 +34,8 @@ void *xrealloc(void *p, size_t n) {
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
+char *xstrdup_opt(const char *s) { return s ? xstrdup(s) : NULL; }
+
 char *xstrndup(const char *s, size_t n) {
   char *d = xmalloc(n + 1);
   memcpy(d, s, n);
@@ -91,4 +93,10 @@ void strvec_free(strvec *v) {
   for (size_t i = 0; i < v->len; i++)
     free(v->items[i]);
   vec_free(v);
+}
+
+void strvec_copy(strvec *to, const strvec *from) {
+  memset(to, 0, sizeof *to);
+  for (size_t i = 0; i < from->len; i++)
+    strvec_push(to, from->items[i]);
 }

@@ -39,6 +39,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* A copy of s, or NULL when s is NULL. */
+char *xstrdup_opt(const char *s);
 
 /* Copy bytes from the wire into an owned C string.  NUL bytes, which cannot
  * live in a C string, become the four characters "\x00"; every other byte is
@@ -50,5 +52,7 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void strvec_push(strvec *v, const char *s); /* pushes a copy */
 void strvec_free(strvec *v);                /* frees strings and array */
+/* *to (overwritten, not freed) becomes a deep copy of *from. */
+void strvec_copy(strvec *to, const strvec *from);
 
 #endif
