@@ -40,13 +40,20 @@ static void smtp_client(smtp *st, const char *s) {
 
 /* Nothing is held between replies but the state itself, and the record
  * is told exactly what is held at every step. */
-static void smtp_buffers_made_and_given_back(void **state) {
-  (void)state;
+/* A dissector of proto made for a new record (the record is *rec). */
+static void *open_dissector(const ms_dissector *d, ms_proto proto,
+                            ms_session **rec) {
   ms_dissect_config cfg;
   ms_dissect_config_defaults(&cfg);
-  ms_session *rec = ms_session_new();
-  rec->proto = MS_PROTO_SMTP;
-  smtp *st = ms_smtp_dissector.create(rec, &cfg);
+  *rec = ms_session_new();
+  (*rec)->proto = proto;
+  return d->create(*rec, &cfg);
+}
+
+static void smtp_buffers_made_and_given_back(void **state) {
+  (void)state;
+  ms_session *rec;
+  smtp *st = open_dissector(&ms_smtp_dissector, MS_PROTO_SMTP, &rec);
   const size_t idle = sizeof *st;
 
   smtp_server(st, "220 mx"); /* a line split across segments */
@@ -103,11 +110,8 @@ static void smtp_buffers_made_and_given_back(void **state) {
 /* Client bytes held while DATA awaits its reply are counted. */
 static void smtp_held_bytes_are_charged(void **state) {
   (void)state;
-  ms_dissect_config cfg;
-  ms_dissect_config_defaults(&cfg);
-  ms_session *rec = ms_session_new();
-  rec->proto = MS_PROTO_SMTP;
-  smtp *st = ms_smtp_dissector.create(rec, &cfg);
+  ms_session *rec;
+  smtp *st = open_dissector(&ms_smtp_dissector, MS_PROTO_SMTP, &rec);
   smtp_server(st, "220 mx\r\n");
   smtp_client(st, "DATA\r\nSubject: s\r\n");
   assert_int_equal(st->held_len, strlen("Subject: s\r\n"));
@@ -121,11 +125,8 @@ static void smtp_held_bytes_are_charged(void **state) {
 
 static void pop3_idle_holds_its_state_only(void **state) {
   (void)state;
-  ms_dissect_config cfg;
-  ms_dissect_config_defaults(&cfg);
-  ms_session *rec = ms_session_new();
-  rec->proto = MS_PROTO_POP3;
-  pop3 *st = ms_pop3_dissector.create(rec, &cfg);
+  ms_session *rec;
+  pop3 *st = open_dissector(&ms_pop3_dissector, MS_PROTO_POP3, &rec);
   put(&ms_pop3_dissector, st, MS_SERVER, "+OK ready\r\n");
   put(&ms_pop3_dissector, st, MS_CLIENT, "CAPA\r");
   assert_non_null(st->x.lines[MS_CLIENT].buf); /* the CR waits for its LF */
