@@ -40,10 +40,12 @@ static void smtp_client(smtp *st, const char *s) {
 
 /* Nothing is held between replies but the state itself, and the record
  * is told exactly what is held at every step. */
+/* The dissectors keep a pointer to their configuration: it outlives them. */
+static ms_dissect_config cfg;
+
 /* A dissector of proto made for a new record (the record is *rec). */
 static void *open_dissector(const ms_dissector *d, ms_proto proto,
                             ms_session **rec) {
-  ms_dissect_config cfg;
   ms_dissect_config_defaults(&cfg);
   *rec = ms_session_new();
   (*rec)->proto = proto;
